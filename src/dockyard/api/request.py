@@ -1,0 +1,87 @@
+"""An API request as handlers see it: query helpers and a streamed body."""
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Awaitable, Callable, Mapping
+
+from dockyard.errors import InvalidArgument
+
+_FALSE_WORDS = {"", "0", "no", "false", "none"}
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    api_version: tuple[int, int]
+    headers: Mapping[str, str]
+    query: Mapping[str, list[str]] = field(default_factory=dict)
+    # Pulls the next piece of the body; b"" once the body is complete.
+    receive: Callable[[], Awaitable[bytes]] | None = None
+
+    def param(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[-1] if values else default
+
+    def params(self, name: str) -> list[str]:
+        return list(self.query.get(name, []))
+
+    def flag(self, name: str, default: bool = False) -> bool:
+        value = self.param(name)
+        if value is None:
+            return default
+        return value.strip().lower() not in _FALSE_WORDS
+
+    def int_param(self, name: str, default: int | None = None) -> int | None:
+        value = self.param(name)
+        if value is None or value == "":
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            raise InvalidArgument(f"invalid value for {name}: {value!r} is not an integer") from None
+
+    def filters(self) -> dict[str, list[str]]:
+        return parse_filters(self.param("filters"))
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        if self.receive is None:
+            return
+        while chunk := await self.receive():
+            yield chunk
+
+    async def body(self) -> bytes:
+        return b"".join([chunk async for chunk in self.chunks()])
+
+    async def json(self, default: Any = None) -> Any:
+        raw = await self.body()
+        if not raw.strip():
+            return default
+        content_type = self.headers.get("content-type", "application/json")
+        if not content_type.startswith("application/json") and not content_type.startswith("text/plain"):
+            raise InvalidArgument(f"Content-Type specified ({content_type}) must be 'application/json'")
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as err:
+            raise InvalidArgument(f"invalid JSON: {err}") from None
+
+
+def parse_filters(raw: str | None) -> dict[str, list[str]]:
+    """Decode `filters` in both shapes clients send: {"k":{"v":true}} and {"k":["v"]}."""
+    if not raw:
+        return {}
+    try:
+        decoded = json.loads(raw)
+    except ValueError:
+        raise InvalidArgument(f"invalid filter '{raw}'") from None
+    if not isinstance(decoded, dict):
+        raise InvalidArgument(f"invalid filter '{raw}'")
+    filters: dict[str, list[str]] = {}
+    for key, values in decoded.items():
+        if isinstance(values, dict):
+            filters[key] = [v for v, on in values.items() if on]
+        elif isinstance(values, list):
+            filters[key] = [str(v) for v in values]
+        else:
+            raise InvalidArgument(f"invalid filter '{key}'")
+    return filters

@@ -1,0 +1,196 @@
+"""HTTP/1.1 connections on asyncio streams, framed by h11.
+
+Keep-alive, streamed request bodies (chunked or not), chunked streaming responses that stop
+when the client goes away, and `Upgrade: tcp` hijacking for attach and exec.
+"""
+
+import asyncio
+import logging
+from http import HTTPStatus
+from typing import Awaitable, Callable
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import h11
+
+from dockyard.api.request import Request
+from dockyard.api.responses import HijackResponse, Response, StreamResponse
+from dockyard.api.versioning import MAX_API
+
+log = logging.getLogger(__name__)
+
+Dispatch = Callable[[Request], Awaitable[Response | StreamResponse | HijackResponse]]
+_READ_SIZE = 65536
+
+
+class HijackedStream:
+    """The raw socket after `101 UPGRADED`, starting with bytes h11 had already buffered."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, leftover: bytes):
+        self._reader, self._writer, self._leftover = reader, writer, leftover
+
+    async def read(self, n: int = _READ_SIZE) -> bytes:
+        if self._leftover:
+            data, self._leftover = self._leftover[:n], self._leftover[n:]
+            return data
+        try:
+            return await self._reader.read(n)
+        except ConnectionError:
+            return b""
+
+    async def write(self, data: bytes) -> None:
+        self._writer.write(data)
+        await self._writer.drain()
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+class Connection:
+    def __init__(self, reader, writer, dispatch: Dispatch, base_headers: Callable[[], list]):
+        self._reader, self._writer = reader, writer
+        self._dispatch, self._base_headers = dispatch, base_headers
+        self._h11 = h11.Connection(h11.SERVER)
+
+    async def serve(self) -> None:
+        try:
+            while await self._serve_one():
+                self._h11.start_next_cycle()
+        except (h11.RemoteProtocolError, ConnectionError, asyncio.IncompleteReadError) as err:
+            log.debug("connection ended: %s", err)
+        except Exception:  # a failing stream cannot report in-band any more: drop the connection
+            log.exception("connection failed")
+        finally:
+            self._writer.close()
+
+    async def _serve_one(self) -> bool:
+        event = await self._next_event()
+        if not isinstance(event, h11.Request):
+            return False
+        request = self._request(event)
+        response = await self._dispatch(request)
+        if isinstance(response, HijackResponse):
+            await self._hijack(request, response)
+            return False
+        if isinstance(response, StreamResponse):
+            completed = await self._send_stream(response)
+        else:
+            await self._send_whole(request, response)
+            completed = True
+        if not completed or not await self._drain_body():
+            return False
+        return self._h11.our_state is h11.DONE and self._h11.their_state is h11.DONE
+
+    async def _next_event(self):
+        while True:
+            event = self._h11.next_event()
+            if event is not h11.NEED_DATA:
+                return event
+            data = await self._reader.read(_READ_SIZE)
+            self._h11.receive_data(data)
+
+    async def _receive_body(self) -> bytes:
+        """The next piece of the request body; b"" once it is complete."""
+        while self._h11.their_state is h11.SEND_BODY:
+            event = await self._next_event()
+            if isinstance(event, h11.Data):
+                if event.data:
+                    return bytes(event.data)
+            elif isinstance(event, h11.ConnectionClosed):
+                raise ConnectionError("client closed the connection mid-body")
+        return b""
+
+    async def _drain_body(self) -> bool:
+        while await self._receive_body():
+            pass
+        return True
+
+    def _request(self, event: h11.Request) -> Request:
+        target = urlsplit(event.target.decode("latin-1"))
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in event.headers}
+        return Request(
+            method=event.method.decode("ascii"),
+            path=unquote(target.path),
+            api_version=MAX_API,
+            headers=headers,
+            query=parse_qs(target.query, keep_blank_values=True),
+            receive=self._receive_body,
+        )
+
+    def _headers(self, content_type: str | None, extra: dict[str, str]) -> list[tuple[str, str]]:
+        headers = list(self._base_headers())
+        if content_type:
+            headers.append(("Content-Type", content_type))
+        headers.extend(extra.items())
+        return headers
+
+    async def _send(self, event) -> None:
+        self._writer.write(self._h11.send(event))
+        await self._writer.drain()
+
+    async def _send_whole(self, request: Request, response: Response) -> None:
+        headers = self._headers(response.content_type, response.headers)
+        no_body = response.status in (204, 304) or response.status < 200
+        if not no_body:
+            headers.append(("Content-Length", str(len(response.body))))
+        await self._send(h11.Response(status_code=response.status, headers=headers, reason=_reason(response.status)))
+        if response.body and not no_body and request.method != "HEAD":
+            await self._send(h11.Data(data=response.body))
+        await self._send(h11.EndOfMessage())
+
+    async def _send_stream(self, response: StreamResponse) -> bool:
+        """Stream chunks; stop early (returning False) if the client disconnects."""
+        headers = self._headers(response.content_type, response.headers)
+        await self._send(h11.Response(status_code=response.status, headers=headers, reason=_reason(response.status)))
+        pump = asyncio.ensure_future(self._pump(response))
+        if self._h11.their_state is not h11.DONE:
+            await pump
+            return True
+        watch = asyncio.ensure_future(self._reader.read(_READ_SIZE))
+        try:
+            while True:
+                done, _ = await asyncio.wait({pump, watch}, return_when=asyncio.FIRST_COMPLETED)
+                if pump in done:
+                    pump.result()
+                    return True
+                data = watch.result()
+                if not data:
+                    return False
+                self._h11.receive_data(data)  # pipelined next request: keep it for later
+                watch = asyncio.ensure_future(self._reader.read(_READ_SIZE))
+        finally:
+            for task in (pump, watch):
+                task.cancel()
+            await asyncio.gather(pump, watch, return_exceptions=True)
+
+    async def _pump(self, response: StreamResponse) -> None:
+        try:
+            async for chunk in response.chunks:
+                if chunk:
+                    await self._send(h11.Data(data=chunk))
+        finally:
+            await _close_iterator(response.chunks)
+        await self._send(h11.EndOfMessage())
+
+    async def _hijack(self, request: Request, response: HijackResponse) -> None:
+        await self._drain_body()
+        head = b"HTTP/1.1 101 UPGRADED\r\n"
+        for name, value in self._headers(response.content_type, {"Connection": "Upgrade", "Upgrade": "tcp"}):
+            head += f"{name}: {value}\r\n".encode("latin-1")
+        self._writer.write(head + b"\r\n")
+        await self._writer.drain()
+        leftover, _ = self._h11.trailing_data
+        stream = HijackedStream(self._reader, self._writer, bytes(leftover))
+        await response.session(stream)
+
+
+async def _close_iterator(iterator) -> None:
+    close = getattr(iterator, "aclose", None)
+    if close is not None:
+        await close()
+
+
+def _reason(status: int) -> bytes:
+    try:
+        return HTTPStatus(status).phrase.encode()
+    except ValueError:
+        return b""

@@ -1,0 +1,37 @@
+"""`dockyard`: parse Docker's grammar, call the daemon, map errors to exit codes."""
+
+import argparse
+import sys
+
+from dockyard.cli.commands import system
+from dockyard.client import Client
+from dockyard.errors import DockyardError
+
+_COMMAND_GROUPS = [system]
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dockyard", description="A container engine that speaks Docker's API")
+    p.add_argument("-H", "--host", help="daemon socket to connect to (or DOCKYARD_HOST / DOCKER_HOST)")
+    sub = p.add_subparsers(dest="command", required=True)
+    for group in _COMMAND_GROUPS:
+        group.register(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    client = Client(args.host)
+    try:
+        return args.run(client, args)
+    except DockyardError as err:
+        print(f"Error response from daemon: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

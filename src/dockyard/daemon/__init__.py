@@ -1,0 +1,1 @@
+"""dockyardd: configuration, the composition root, and the process's life cycle."""

@@ -1,0 +1,5 @@
+import sys
+
+from dockyard.daemon.main import main
+
+sys.exit(main())

@@ -1,0 +1,20 @@
+"""The composition root: builds every service from the configuration, in dependency order."""
+
+from dockyard.daemon.config import DaemonConfig
+from dockyard.daemon.services import Services
+from dockyard.events.journal import EventJournal
+
+
+def build_services(config: DaemonConfig) -> Services:
+    config.data_root.mkdir(parents=True, exist_ok=True)
+    config.exec_root.mkdir(parents=True, exist_ok=True)
+    events = EventJournal(config.data_root / "events.jsonl")
+    return Services(config=config, events=events)
+
+
+async def start_services(services: Services) -> None:
+    """Work that needs the event loop: re-adopt containers, reconcile networks."""
+
+
+async def stop_services(services: Services) -> None:
+    services.events.close()

@@ -1,0 +1,107 @@
+"""Daemon configuration from flags and a JSON config file, named as dockerd names them (pure)."""
+
+import argparse
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dockyard.errors import InvalidArgument
+
+DEFAULT_HOST = "unix:///run/dockyard.sock"
+
+
+@dataclass
+class DaemonConfig:
+    hosts: list[str] = field(default_factory=lambda: [DEFAULT_HOST])
+    data_root: Path = Path("/var/lib/dockyard")
+    exec_root: Path = Path("/run/dockyard")
+    pidfile: Path | None = None
+    log_level: str = "info"
+    tlsverify: bool = False
+    tlscacert: str | None = None
+    tlscert: str | None = None
+    tlskey: str | None = None
+    default_runtime: str = "dockyard"
+    runtimes: dict[str, str] = field(default_factory=dict)
+    bridge: str = "dockyard0"
+    bip: str | None = None
+    iptables: bool = True
+    cgroup_parent: str = "dockyard"
+
+
+# flag name → (config-file key, how to parse one value)
+_FILE_KEYS = {
+    "hosts": "hosts", "data-root": "data_root", "exec-root": "exec_root", "pidfile": "pidfile",
+    "log-level": "log_level", "tlsverify": "tlsverify", "tlscacert": "tlscacert",
+    "tlscert": "tlscert", "tlskey": "tlskey", "default-runtime": "default_runtime",
+    "runtimes": "runtimes", "bridge": "bridge", "bip": "bip", "iptables": "iptables",
+    "cgroup-parent": "cgroup_parent",
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dockyardd", description="dockyard daemon: serves the Docker Engine API")
+    p.add_argument("-H", "--host", action="append", dest="hosts", help="socket(s) to listen on (unix:// or tcp://)")
+    p.add_argument("--data-root", help="root of persistent state (default /var/lib/dockyard)")
+    p.add_argument("--exec-root", help="root of runtime state (default /run/dockyard)")
+    p.add_argument("-p", "--pidfile", help="path of the daemon's PID file")
+    p.add_argument("-l", "--log-level", choices=["debug", "info", "warn", "error", "fatal"])
+    p.add_argument("--config-file", help="JSON file with the same keys as the flags")
+    p.add_argument("--tlsverify", action="store_true", default=None, help="require client certificates")
+    p.add_argument("--tlscacert")
+    p.add_argument("--tlscert")
+    p.add_argument("--tlskey")
+    p.add_argument("--default-runtime", help="runtime for containers that name none")
+    p.add_argument("--add-runtime", action="append", default=[], metavar="NAME=PATH", help="register an OCI runtime")
+    p.add_argument("-b", "--bridge", help="name of the default bridge")
+    p.add_argument("--bip", help="address/prefix of the default bridge")
+    p.add_argument("--iptables", type=_bool, default=None, help="manage iptables rules (true/false)")
+    p.add_argument("--cgroup-parent", help="parent cgroup of containers")
+    return p
+
+
+def _bool(text: str) -> bool:
+    return text.lower() in ("1", "true", "yes")
+
+
+def load_config(argv: list[str]) -> DaemonConfig:
+    args = parser().parse_args(argv)
+    values = _file_values(args.config_file) if args.config_file else {}
+    for flag, key in _FILE_KEYS.items():
+        value = getattr(args, flag.replace("-", "_"), None)
+        if value is not None:
+            values[key] = value
+    runtimes = dict(values.get("runtimes", {}))
+    for spec in args.add_runtime:
+        name, sep, path = spec.partition("=")
+        if not sep or not name or not path:
+            raise InvalidArgument(f"invalid --add-runtime {spec!r}: expected NAME=PATH")
+        runtimes[name] = path
+    values["runtimes"] = runtimes
+    return _typed(values)
+
+
+def _file_values(path: str) -> dict:
+    try:
+        raw = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as err:
+        raise InvalidArgument(f"unable to read config file {path}: {err}") from None
+    unknown = set(raw) - set(_FILE_KEYS)
+    if unknown:
+        raise InvalidArgument(f"unknown keys in config file {path}: {', '.join(sorted(unknown))}")
+    values = {_FILE_KEYS[k]: v for k, v in raw.items()}
+    runtimes = values.get("runtimes", {})
+    values["runtimes"] = {n: (r["path"] if isinstance(r, dict) else r) for n, r in runtimes.items()}
+    return values
+
+
+def _typed(values: dict) -> DaemonConfig:
+    config = DaemonConfig(**values)
+    for name in ("data_root", "exec_root", "pidfile"):
+        value = getattr(config, name)
+        if value is not None:
+            setattr(config, name, Path(value).absolute())
+    for host in config.hosts:
+        if not host.startswith(("unix://", "tcp://", "fd://")):
+            raise InvalidArgument(f"invalid host {host!r}: use unix:///path or tcp://addr:port")
+    return config

@@ -1,0 +1,49 @@
+"""Listening sockets from `-H` addresses: unix sockets, and TCP with optional mutual TLS."""
+
+import asyncio
+import os
+import ssl
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dockyard.daemon.config import DaemonConfig
+from dockyard.errors import InvalidArgument
+
+
+async def open_listener(host: str, handle, config: DaemonConfig) -> asyncio.AbstractServer:
+    if host.startswith("unix://"):
+        return await _unix(Path(host[len("unix://"):]), handle)
+    if host.startswith("tcp://"):
+        address = urlsplit(host)
+        if not address.hostname or not address.port:
+            raise InvalidArgument(f"invalid host {host!r}: expected tcp://addr:port")
+        return await asyncio.start_server(handle, address.hostname, address.port, ssl=_tls_context(config))
+    raise InvalidArgument(f"unsupported host {host!r}")
+
+
+async def _unix(path: Path, handle) -> asyncio.AbstractServer:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_socket():
+        path.unlink()  # stale: our root lock proves no live daemon owns it
+    server = await asyncio.start_unix_server(handle, str(path))
+    os.chmod(path, 0o660)
+    return server
+
+
+def _tls_context(config: DaemonConfig) -> ssl.SSLContext | None:
+    if not (config.tlscert and config.tlskey):
+        if config.tlsverify:
+            raise InvalidArgument("--tlsverify needs --tlscert and --tlskey")
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(config.tlscert, config.tlskey)
+    if config.tlsverify:
+        if not config.tlscacert:
+            raise InvalidArgument("--tlsverify needs --tlscacert")
+        context.load_verify_locations(config.tlscacert)
+        context.verify_mode = ssl.CERT_REQUIRED
+    return context
+
+
+def unix_paths(hosts: list[str]) -> list[Path]:
+    return [Path(h[len("unix://"):]) for h in hosts if h.startswith("unix://")]

@@ -1,0 +1,80 @@
+"""`dockyardd`: parse the configuration, take the roots, serve the API until a signal."""
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+
+from dockyard.api.app import Application, all_routes, base_headers
+from dockyard.api.server import Connection
+from dockyard.daemon.compose import build_services, start_services, stop_services
+from dockyard.daemon.config import DaemonConfig, load_config
+from dockyard.daemon.listeners import open_listener, unix_paths
+from dockyard.daemon.lock import RootLock
+from dockyard.errors import DockyardError
+
+log = logging.getLogger("dockyardd")
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        config = load_config(sys.argv[1:] if argv is None else argv)
+    except DockyardError as err:
+        print(f"dockyardd: {err}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=getattr(logging, config.log_level.upper().replace("WARN", "WARNING").replace("FATAL", "CRITICAL")),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        lock = RootLock([config.data_root, config.exec_root])
+    except DockyardError as err:
+        print(f"dockyardd: failed to start daemon: {err}", file=sys.stderr)
+        return 1
+    try:
+        asyncio.run(serve(config))
+    except DockyardError as err:
+        print(f"dockyardd: failed to start daemon: {err}", file=sys.stderr)
+        return 1
+    finally:
+        lock.release()
+    return 0
+
+
+async def serve(config: DaemonConfig) -> None:
+    services = build_services(config)
+    app = Application(all_routes(services))
+
+    async def handle(reader, writer):
+        await Connection(reader, writer, app.dispatch, base_headers).serve()
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await start_services(services)
+    servers = [await open_listener(host, handle, config) for host in config.hosts]
+    _write_pidfile(config)
+    log.info("API listening on %s", ", ".join(config.hosts))
+    try:
+        await stop.wait()
+    finally:
+        log.info("shutting down")
+        for server in servers:
+            server.close()
+        await stop_services(services)
+        for path in unix_paths(config.hosts):
+            path.unlink(missing_ok=True)
+        if config.pidfile:
+            config.pidfile.unlink(missing_ok=True)
+
+
+def _write_pidfile(config: DaemonConfig) -> None:
+    if config.pidfile:
+        config.pidfile.parent.mkdir(parents=True, exist_ok=True)
+        config.pidfile.write_text(f"{os.getpid()}\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""The services the API edge is handed; built by `compose.build_services`."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from dockyard.daemon.config import DaemonConfig
+from dockyard.events.journal import EventJournal
+
+
+@dataclass
+class Services:
+    config: DaemonConfig
+    events: EventJournal
+    images: Any = None
+    containers: Any = None
+    networks: Any = None
+    volumes: Any = None

@@ -1,0 +1,1 @@
+"""Engine events: a bounded, persisted journal with live subscribers."""

@@ -1,0 +1,1 @@
+"""Wire formats (pure): stream framing, progress messages, tar walking, timestamps."""

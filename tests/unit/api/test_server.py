@@ -1,0 +1,117 @@
+"""The HTTP/1.1 server over a real unix socket: keep-alive, chunked bodies, streams, hijack."""
+
+import asyncio
+import socket
+import threading
+import time
+
+import pytest
+
+from dockyard.api.app import Application, base_headers
+from dockyard.api.responses import HijackResponse, StreamResponse, json_response
+from dockyard.api.router import Route
+from dockyard.api.server import Connection
+
+
+def routes(state):
+    async def echo_size(req):
+        total = 0
+        async for chunk in req.chunks():
+            total += len(chunk)
+        return json_response({"size": total})
+
+    async def ticks(req):
+        async def gen():
+            try:
+                for i in range(1000):
+                    yield f"{i}\n".encode()
+                    await asyncio.sleep(0.01)
+            finally:
+                state["stream_closed"] = True
+        return StreamResponse(gen())
+
+    async def upgrade(req):
+        async def session(stream):
+            data = await stream.read()
+            await stream.write(b"echo:" + data)
+            state["after_eof"] = await stream.read()
+            await stream.write(b"bye")
+            stream.close()
+        return HijackResponse(session)
+
+    return [Route("POST", "/size", echo_size), Route("GET", "/ticks", ticks), Route("POST", "/attach", upgrade)]
+
+
+@pytest.fixture
+def server(tmp_path):
+    state = {}
+    path = str(tmp_path / "api.sock")
+    app = Application(routes(state))
+    loop = asyncio.new_event_loop()
+
+    async def handle(reader, writer):
+        await Connection(reader, writer, app.dispatch, base_headers).serve()
+
+    srv = loop.run_until_complete(asyncio.start_unix_server(handle, path))
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield path, state
+    loop.call_soon_threadsafe(srv.close)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+
+
+def connect(path):
+    sock = socket.socket(socket.AF_UNIX)
+    sock.connect(path)
+    sock.settimeout(5)
+    return sock
+
+
+def read_until(sock, marker):
+    data = b""
+    while marker not in data:
+        piece = sock.recv(65536)
+        if not piece:
+            break
+        data += piece
+    return data
+
+
+def test_keep_alive_and_chunked_request_bodies(server):
+    path, _ = server
+    sock = connect(path)
+    body = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in [b"a" * 70000, b"b" * 5]) + b"0\r\n\r\n"
+    sock.sendall(b"POST /v1.44/size HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + body)
+    first = read_until(sock, b'{"size":70005}')
+    assert first.startswith(b"HTTP/1.1 200 OK") and b"Api-Version: 1.44" in first
+    sock.sendall(b"GET /_nothing HTTP/1.1\r\nHost: x\r\n\r\n")
+    second = read_until(sock, b"page not found")
+    assert second.startswith(b"HTTP/1.1 404") and b"Content-Type: application/json" in second
+
+
+def test_streams_are_chunked_and_stop_when_the_client_leaves(server):
+    path, state = server
+    sock = connect(path)
+    sock.sendall(b"GET /ticks HTTP/1.1\r\nHost: x\r\n\r\n")
+    head = read_until(sock, b"2\n")
+    assert b"Transfer-Encoding: chunked" in head
+    sock.close()
+    for _ in range(100):
+        if state.get("stream_closed"):
+            break
+        time.sleep(0.02)
+    assert state.get("stream_closed")
+
+
+def test_hijack_answers_101_and_honours_half_close(server):
+    path, state = server
+    sock = connect(path)
+    sock.sendall(b"POST /attach HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n")
+    head = read_until(sock, b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 101 UPGRADED")
+    sock.sendall(b"hello")
+    assert read_until(sock, b"echo:hello").endswith(b"echo:hello")
+    sock.shutdown(socket.SHUT_WR)
+    assert read_until(sock, b"bye").endswith(b"bye")
+    assert state["after_eof"] == b""

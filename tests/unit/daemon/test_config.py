@@ -1,0 +1,36 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from dockyard.daemon.config import load_config
+from dockyard.errors import InvalidArgument
+
+
+def test_defaults_match_dockerd_naming():
+    config = load_config([])
+    assert config.hosts == ["unix:///run/dockyard.sock"]
+    assert config.data_root == Path("/var/lib/dockyard") and config.exec_root == Path("/run/dockyard")
+
+
+def test_flags_override_the_config_file(tmp_path):
+    path = tmp_path / "daemon.json"
+    path.write_text(json.dumps({"data-root": "/srv/a", "hosts": ["unix:///tmp/x.sock"],
+                                "runtimes": {"runc": {"path": "/usr/sbin/runc"}}}))
+    config = load_config(["--config-file", str(path), "--data-root", "/srv/b", "--add-runtime", "crun=/usr/bin/crun"])
+    assert config.data_root == Path("/srv/b")
+    assert config.hosts == ["unix:///tmp/x.sock"]
+    assert config.runtimes == {"runc": "/usr/sbin/runc", "crun": "/usr/bin/crun"}
+
+
+@pytest.mark.parametrize("argv", [["-H", "http://x"], ["--add-runtime", "nopath"]])
+def test_bad_flags_are_refused(argv):
+    with pytest.raises(InvalidArgument):
+        load_config(argv)
+
+
+def test_unknown_config_file_keys_are_refused(tmp_path):
+    path = tmp_path / "daemon.json"
+    path.write_text('{"no-such-key": 1}')
+    with pytest.raises(InvalidArgument, match="no-such-key"):
+        load_config(["--config-file", str(path)])
