@@ -67,7 +67,7 @@ def make_service(roots, loop):
     """Build services (several may share roots to simulate a restart); all torn down after."""
     made = []
     upstream = roots / "resolv.conf"
-    upstream.write_text("nameserver 127.0.0.1\nsearch example.test\n")
+    upstream.write_text(f"nameserver {FAKE_UPSTREAM}\nsearch example.test\n")
 
     def make(bridge="dyt0", **kw):
         config = Config(bridge=bridge, resolv_conf=str(upstream), **kw)
@@ -81,6 +81,37 @@ def make_service(roots, loop):
             loop.run(svc.teardown())
         except Exception:
             pass
+
+
+FAKE_UPSTREAM = "127.0.0.77"  # a loopback address of its own: the "host's resolver"
+
+
+class _FakeResolver(asyncio.DatagramProtocol):
+    """Answers `outside.test` with 10.9.9.9 and NXDOMAIN for anything else."""
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def datagram_received(self, data, addr):
+        from dockyard.network.dns import codec
+
+        query = codec.parse(data)
+        if query.questions[0].name == "outside.test":
+            reply = codec.build_response(query, codec.NOERROR, ["10.9.9.9"])
+        else:
+            reply = codec.build_response(query, codec.NXDOMAIN)
+        self.transport.sendto(reply, addr)
+
+
+@pytest.fixture
+def fake_upstream(loop):
+    async def start():
+        return await asyncio.get_running_loop().create_datagram_endpoint(
+            _FakeResolver, local_addr=(FAKE_UPSTREAM, 53))
+
+    transport, _ = loop.run(start())
+    yield FAKE_UPSTREAM
+    loop.loop.call_soon_threadsafe(transport.close)
 
 
 @pytest.fixture

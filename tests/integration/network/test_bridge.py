@@ -41,3 +41,63 @@ def test_none_mode_has_only_loopback(make_service, loop):
     assert [line.split(":")[1].strip() for line in names.splitlines()] == ["lo"]
     assert "state UNKNOWN" in names or "UP" in names
     loop.run(svc.release("n1"))
+
+
+def _ping(path, target):
+    return in_netns(path, BUSYBOX, "ping", "-c", "1", "-W", "1", target, check=False).returncode == 0
+
+
+def _lookup(path, name, server):
+    out = in_netns(path, BUSYBOX, "nslookup", name, server, check=False)
+    return out.stdout + out.stderr
+
+
+def _net(svc, loop, name, **body):
+    from dockyard.network import admin
+
+    return loop.run(admin.create_network(svc, {"Name": name, **body}))["Id"]
+
+
+def test_user_network_reach_by_name_and_alias(make_service, loop, fake_upstream):
+    svc = make_service()
+    loop.run(svc.reconcile())
+    _net(svc, loop, "appnet")
+    a = loop.run(svc.create_netns("ca"))
+    b = loop.run(svc.create_netns("cb"))
+    sa = loop.run(svc.connect("ca", a, "appnet", {"Aliases": ["db"]}, "/alpha", "ca"))
+    sb = loop.run(svc.connect("cb", b, "appnet", {}, "/beta", "cb"))
+    assert sa["Gateway"] == sb["Gateway"] and sa["IPAddress"] != sb["IPAddress"]
+    assert _ping(b, sa["IPAddress"])
+    gw = sa["Gateway"]
+    out = _lookup(b, "alpha", gw)
+    assert sa["IPAddress"] in out, out
+    out = _lookup(b, "db", gw)
+    assert sa["IPAddress"] in out, out
+    out = _lookup(a, "beta.appnet", gw)
+    assert sb["IPAddress"] in out, out
+    out = _lookup(a, "nosuchname", gw)
+    assert "NXDOMAIN" in out, out
+    out = _lookup(a, "outside.test", gw)  # forwarded to the host's resolver
+    assert "10.9.9.9" in out, out
+    loop.run(svc.release("ca"))
+    loop.run(svc.release("cb"))
+
+
+def test_networks_are_isolated(make_service, loop):
+    svc = make_service()
+    loop.run(svc.reconcile())
+    _net(svc, loop, "left")
+    _net(svc, loop, "right")
+    a = loop.run(svc.create_netns("il"))
+    b = loop.run(svc.create_netns("ir"))
+    sa = loop.run(svc.connect("il", a, "left", {}, "l1", "l1"))
+    sb = loop.run(svc.connect("ir", b, "right", {}, "r1", "r1"))
+    assert not _ping(a, sb["IPAddress"])
+    assert not _ping(b, sa["IPAddress"])
+    # names of another network do not resolve, even asking that network's server
+    out = _lookup(b, "l1", sa["Gateway"])
+    assert sa["IPAddress"] not in out
+    out = _lookup(b, "l1", sb["Gateway"])
+    assert sa["IPAddress"] not in out
+    loop.run(svc.release("il"))
+    loop.run(svc.release("ir"))
