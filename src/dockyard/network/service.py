@@ -16,17 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from dockyard.errors import Conflict, Forbidden, InternalError, InvalidArgument, NotFound
+from dockyard.errors import Conflict, Forbidden, InternalError, InvalidArgument
 from dockyard.firewall.iptables import Iptables, enable_forwarding
 from dockyard.firewall.rules import BridgeNet, Chains
 from dockyard.netlink import links
 from dockyard.netlink.netns import Namespaces
-from dockyard.network import hostfiles, ipam
+from dockyard.network import ipam
 from dockyard.network.bridge import BridgeDriver, plan_attach
 from dockyard.network.dns.server import Answerer, DnsServer
-from dockyard.network.model import Endpoint, Network, default_bridge_options, new_id, parse_network_mode
+from dockyard.network.model import Endpoint, Network, default_bridge_options, new_id
 from dockyard.network.portmap import PortMap
 from dockyard.network.ports import bindings_from_api, ports_view
+from dockyard.network.names import Names
 from dockyard.network.registry import NetworkRegistry
 from dockyard.network.sandbox import Sandbox
 from dockyard.network.store import RecordDir
@@ -65,7 +66,8 @@ class NetworkService:
         self.driver = BridgeDriver(self.ns)
         self.ports = PortMap()
         self.firewall = Iptables(Chains.for_root(str(self.exec_root))) if self.use_iptables else None
-        self.dns = DnsServer(Answerer(self._resolve, self._upstreams))
+        self.names = Names(self.registry, self.sandboxes, self.host_resolv, self.host_hosts)
+        self.dns = DnsServer(Answerer(self.names.resolve, self.names.upstreams))
         self.lock = asyncio.Lock()
         self._fw_lock = asyncio.Lock()
         self.container_lookup: Callable[[str], ContainerRef] | None = None
@@ -77,7 +79,9 @@ class NetworkService:
         if self.started:
             return
         self.registry.load()
-        self.sandboxes = {k: Sandbox.from_record(v) for k, v in self.sandbox_store.load_all().items()}
+        self.sandboxes.clear()
+        self.sandboxes.update(
+            (k, Sandbox.from_record(v)) for k, v in self.sandbox_store.load_all().items())
         await asyncio.to_thread(self._setup_host)
         for net in self.registry.bridges():
             if net.dns_enabled:
@@ -367,90 +371,21 @@ class NetworkService:
         return [{"IP": p.host_ip, "PrivatePort": p.container_port, "PublicPort": p.host_port,
                  "Type": p.proto} for p in sb.ports]
 
-    # ---- /etc/hosts and /etc/resolv.conf -----------------------------------------------------
-
-    def _read(self, path: Path) -> str:
-        try:
-            return path.read_text()
-        except OSError:
-            return ""
+    # ---- /etc/hosts, /etc/resolv.conf (content for the lifecycle to write) --------------------
 
     def resolv_conf(self, container_id: str, network_mode: str | None, dns=None,
                     dns_search=None, dns_options=None) -> str:
-        kind, arg = parse_network_mode(network_mode)
-        host_text = self._read(self.host_resolv)
-        if kind == "host" and not (dns or dns_search or dns_options):
-            return host_text
-        embedded = None
-        if kind == "network":
-            net = self.registry.lookup(arg)
-            if net.dns_enabled:
-                embedded = str(net.pool.gateway)
-                sb = self.sandboxes.get(container_id)
-                if sb is not None:
-                    sb.dns = list(dns or [])
-        return hostfiles.resolv_conf(host_text, dns, dns_search, dns_options, embedded)
+        return self.names.resolv_conf(container_id, network_mode, dns, dns_search, dns_options)
 
     def hosts_file(self, container_id: str, hostname: str, domainname: str = "",
                    extra_hosts=(), network_mode: str | None = None) -> str:
-        kind, _ = parse_network_mode(network_mode)
-        gateway = self.host_gateway()
-        if kind == "host":
-            extra = "".join(f"{ip}\t{name}\n" for name, ip in
-                            (hostfiles.parse_extra_host(e, gateway) for e in extra_hosts or []))
-            return self._read(self.host_hosts) + extra
-        sb = self.sandboxes.get(container_id)
-        addresses = [ep.address for ep in sb.endpoints.values() if ep.address] if sb else []
-        return hostfiles.hosts_file(hostname, domainname, addresses, extra_hosts, gateway)
-
-    def host_gateway(self) -> str | None:
-        """`host-gateway` in --add-host: the default bridge's address on the host."""
-        net = self.registry.by_name("bridge")
-        return str(net.pool.gateway) if net and net.pool else None
-
-    # ---- embedded DNS ------------------------------------------------------------------------
+        return self.names.hosts_file(container_id, hostname, domainname, extra_hosts, network_mode)
 
     async def _listen_dns(self, net: Network) -> None:
         try:
             await self.dns.listen(net.id, str(net.pool.gateway), self.dns_port)
         except OSError as exc:
             log.warning("embedded DNS for network %s unavailable: %s", net.name, exc)
-
-    def _client(self, network_id: str, client_ip: str) -> Sandbox | None:
-        for sb in self.sandboxes.values():
-            ep = sb.endpoints.get(network_id)
-            if ep is not None and ep.address == client_ip:
-                return sb
-        return None
-
-    def _resolve(self, network_id: str, client_ip: str, name: str) -> list[str] | None:
-        client = self._client(network_id, client_ip)
-        if client is None:
-            return []  # not on this network: resolve nothing, forward nothing
-        name = name.rstrip(".").lower()
-        found: list[str] = []
-        for net_id in client.endpoints:
-            net = self.registry.networks.get(net_id)
-            if net is None or not net.dns_enabled:
-                continue
-            wanted = {name}
-            suffix = "." + net.name.lower()
-            if name.endswith(suffix):
-                wanted.add(name[: -len(suffix)])
-            for sb in self.sandboxes.values():
-                ep = sb.endpoints.get(net_id)
-                if ep and ep.address and wanted & {n.lower() for n in ep.dns_names()}:
-                    found.append(ep.address)
-        return found or None
-
-    def _upstreams(self, network_id: str, client_ip: str) -> list[tuple[str, int]]:
-        net = self.registry.networks.get(network_id)
-        if net is None or net.internal:
-            return []
-        client = self._client(network_id, client_ip)
-        custom = client.dns if client else []
-        servers = hostfiles.forward_servers(self._read(self.host_resolv), custom)
-        return [(s, 53) for s in servers]
 
     # ---- helpers ---------------------------------------------------------------------------
 
