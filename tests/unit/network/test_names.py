@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from dockyard.network.ipam import Pool
 from dockyard.network.model import Endpoint
 from dockyard.network.names import Names
 from dockyard.network.registry import NetworkRegistry
@@ -21,7 +22,7 @@ def names(tmp_path):
     reg.save(front)
     back = reg.plan_user_network({"Name": "back", "Internal": True}, [])
     reg.save(back)
-    bridge = reg.builtin("bridge", bridge="dy0")
+    bridge = reg.builtin("bridge", bridge="dy0", pool=Pool.configure("172.17.0.0/16"))
     sandboxes = {
         "web": Sandbox("web", "/x", {front.id: _ep(front, "web", "web", "10.0.1.2"),
                                      back.id: _ep(back, "web", "web", "10.0.2.2")}),
@@ -63,4 +64,4 @@ def test_resolv_conf_and_hosts_by_mode(names):
     assert n.resolv_conf("x", "host") == "nameserver 127.0.0.53\nnameserver 10.0.0.2\n"
     hosts = n.hosts_file("web", "web", extra_hosts=["gw:host-gateway"])
     assert "10.0.1.2\tweb\n" in hosts and "10.0.2.2\tweb\n" in hosts
-    assert "\tgw\n" in hosts
+    assert "172.17.0.1\tgw\n" in hosts
