@@ -16,8 +16,13 @@ from pyroute2.netlink.exceptions import NetlinkError
 
 
 def link_index(ipr: IPRoute, name: str) -> int | None:
-    found = ipr.link_lookup(ifname=name)
-    return found[0] if found else None
+    """Index of one link by name (a targeted RTM_GETLINK, not a dump of every link)."""
+    try:
+        return ipr.link("get", ifname=name)[0]["index"]
+    except NetlinkError as exc:
+        if exc.code == errno.ENODEV:
+            return None
+        raise
 
 
 def ensure_bridge(ipr: IPRoute, name: str, address: str, prefixlen: int, mtu: int = 1500) -> int:

@@ -79,7 +79,9 @@ class PortMap:
             await _close_all(held)
 
     def forwards(self) -> list[PortForward]:
-        return [p.forward() for held in self.by_container.values() for p in held.published]
+        """DNAT data for ports other hosts can reach (loopback-bound ones only use the proxy)."""
+        return [p.forward() for held in self.by_container.values() for p in held.published
+                if not p.host_ip.startswith("127.")]
 
     def published(self, container_id: str) -> list[Published]:
         held = self.by_container.get(container_id)

@@ -269,9 +269,12 @@ class NetworkService:
         await self._apply_firewall()
         self._emit(net, "disconnect", container_id)
 
-    async def _detach_locked(self, sb: Sandbox, net: Network) -> None:
+    def _owns_netns(self, sb: Sandbox) -> bool:
+        return sb.netns_path == str(self.netns_path(sb.container_id))
+
+    async def _detach_locked(self, sb: Sandbox, net: Network, delete_link: bool = True) -> None:
         ep = sb.endpoints.pop(net.id)
-        if ep.host_veth:
+        if ep.host_veth and delete_link:
             await asyncio.to_thread(self.driver.detach, ep.host_veth)
         if net.pool is not None:
             net.pool.release_owner(ep.id)
@@ -332,7 +335,9 @@ class NetworkService:
                 if net is None:
                     sb.endpoints.pop(net_id)
                     continue
-                await self._detach_locked(sb, net)
+                # removing the netns below destroys the veth pair in the kernel's own time;
+                # deleting it here first would wait ~20 ms for an RCU grace period
+                await self._detach_locked(sb, net, delete_link=not self._owns_netns(sb))
                 if emit:
                     self._emit(net, "disconnect", container_id)
             self.sandboxes.pop(container_id, None)
@@ -403,8 +408,9 @@ class NetworkService:
     async def _apply_firewall(self) -> None:
         if self.firewall is None:
             return
-        nets = [BridgeNet(n.bridge, str(n.pool.subnet), n.internal) for n in self.registry.bridges()]
-        async with self._fw_lock:
+        async with self._fw_lock:  # state read inside: queued callers coalesce into one apply
+            nets = [BridgeNet(n.bridge, str(n.pool.subnet), n.internal)
+                    for n in self.registry.bridges()]
             await asyncio.to_thread(self.firewall.apply, nets, self.ports.forwards())
 
     def in_use(self, net: Network) -> list[str]:

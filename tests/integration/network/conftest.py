@@ -131,6 +131,18 @@ def procs():
         p.wait()
 
 
+def eventually(check, timeout=5.0):
+    """True once check() is; the kernel frees a netns (and its veths) asynchronously."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def require_root():
     if os.geteuid() != 0:
         pytest.skip("needs root")

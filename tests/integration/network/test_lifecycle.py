@@ -8,7 +8,7 @@ import pytest
 
 from dockyard.errors import Forbidden
 from dockyard.network import admin
-from tests.integration.network.conftest import BUSYBOX, in_netns
+from tests.integration.network.conftest import BUSYBOX, eventually, in_netns
 
 pytestmark = pytest.mark.root
 
@@ -55,7 +55,7 @@ def test_reconcile_after_a_crash_keeps_running_and_drops_the_rest(make_service, 
     assert again["IPAddress"] != kept["IPAddress"]
     loop.run(second.release("again"))
     loop.run(second.release("kept"))
-    assert "dy" + kept["EndpointID"][:11] not in _host_links()
+    assert eventually(lambda: kept_veth not in _host_links())
 
 
 def test_connect_and_disconnect_a_running_container(make_service, loop):
@@ -105,11 +105,11 @@ def test_teardown_leaves_nothing(make_service, loop, roots):
     loop.run(svc.reconcile())
     loop.run(admin.create_network(svc, {"Name": "tmpnet"}))
     path = loop.run(svc.create_netns("t1"))
-    loop.run(svc.connect("t1", path, "tmpnet", {}, "t1", "t1"))
+    veth = "dy" + loop.run(svc.connect("t1", path, "tmpnet", {}, "t1", "t1"))["EndpointID"][:11]
     loop.run(svc.publish("t1", {"80/tcp": [{"HostPort": ""}]}, None))
     bridge = svc.registry.lookup("tmpnet").bridge
     loop.run(svc.teardown())
-    links = _host_links()
-    assert "dyt9" not in links and bridge not in links and " dy" not in links
+    assert eventually(lambda: not {"dyt9:", f"{bridge}:"} & set(_host_links().split()))
+    assert eventually(lambda: veth not in _host_links())
     assert svc.firewall.chains.forward not in _rules()
     assert os.listdir(roots / "exec" / "netns") == []
