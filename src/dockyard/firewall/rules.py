@@ -18,6 +18,7 @@ class Chains:
     dnat: str
     postrouting: str
     forward: str
+    input: str
 
     @classmethod
     def for_root(cls, exec_root: str) -> "Chains":
@@ -26,7 +27,12 @@ class Chains:
             dnat=f"DOCKYARD-{tag}-DNAT",
             postrouting=f"DOCKYARD-{tag}-POST",
             forward=f"DOCKYARD-{tag}-FWD",
+            input=f"DOCKYARD-{tag}-IN",
         )
+
+    def own(self) -> dict[str, list[str]]:
+        """Our chains per table."""
+        return {"nat": [self.dnat, self.postrouting], "filter": [self.forward, self.input]}
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,7 @@ class BridgeNet:
     subnet: str
     internal: bool = False
     masquerade: bool = True
+    dns: bool = False  # the embedded DNS listens on this bridge's gateway
 
 
 @dataclass(frozen=True)
@@ -71,14 +78,24 @@ def jumps(chains: Chains) -> list[Jump]:
         Jump("nat", "OUTPUT", f"! -d 127.0.0.0/8 {local}", chains.dnat, insert=False),
         Jump("nat", "POSTROUTING", "", chains.postrouting, insert=False),
         Jump("filter", "FORWARD", "", chains.forward, insert=True),
+        Jump("filter", "INPUT", "", chains.input, insert=True),
     ]
 
 
 def plan(chains: Chains, nets: list[BridgeNet], ports: list[PortForward]) -> dict[str, list[str]]:
     """Rules (as `-A CHAIN ...` lines) per table for the given networks and ports."""
     nat = _dnat_rules(chains, ports) + _masquerade_rules(chains, nets)
-    filt = _forward_rules(chains, nets, ports)
+    filt = _forward_rules(chains, nets, ports) + _input_rules(chains, nets)
     return {"nat": nat, "filter": filt}
+
+
+def _input_rules(chains: Chains, nets: list[BridgeNet]) -> list[str]:
+    """Let containers reach the embedded DNS even when the host's INPUT policy drops."""
+    return [
+        f"-A {chains.input} -i {n.bridge} -p {proto} -m {proto} --dport 53 -j ACCEPT"
+        for n in nets if n.dns
+        for proto in ("udp", "tcp")
+    ]
 
 
 def _dnat_rules(chains: Chains, ports: list[PortForward]) -> list[str]:
@@ -134,7 +151,7 @@ def _port_key(p: PortForward):
 
 def restore_input(chains: Chains, rules: dict[str, list[str]]) -> str:
     """iptables-restore --noflush input that redeclares (flushing) and refills our chains."""
-    own = {"nat": [chains.dnat, chains.postrouting], "filter": [chains.forward]}
+    own = chains.own()
     lines = []
     for table in ("nat", "filter"):
         lines.append(f"*{table}")
@@ -170,7 +187,7 @@ def jump_input(add: list[Jump], delete: list[Jump] = ()) -> str:
 def teardown_input(chains: Chains, saved: str) -> str:
     """Remove our jumps, then flush and delete our chains (only those that exist)."""
     existing = _saved_chains(saved)
-    own = {"nat": [chains.dnat, chains.postrouting], "filter": [chains.forward]}
+    own = chains.own()
     delete = present_jumps(chains, saved)
     lines = []
     for table in ("nat", "filter"):

@@ -199,15 +199,31 @@ class NetworkService:
     async def connect(self, container_id: str, netns_path: str | None, network: str,
                       endpoint_config: dict | None = None, container_name: str = "",
                       hostname: str = "") -> dict:
-        """Attach the container's netns to a network; returns NetworkSettings.Networks[name]."""
+        """Attach the container's netns to a network; returns NetworkSettings.Networks[name].
+
+        The address is reserved under the lock, the kernel work runs outside it (parallel
+        container starts do not queue behind each other's netlink calls)."""
+        name = container_name.lstrip("/")
         async with self.lock:
             net = self.registry.lookup(network)
-            ep = await self._connect_locked(container_id, netns_path, net, endpoint_config or {},
-                                            container_name.lstrip("/"), hostname)
+            sb, ep, plan = self._reserve_locked(container_id, netns_path, net,
+                                                endpoint_config or {}, name, hostname)
+        if plan is not None:
+            try:
+                await asyncio.to_thread(self.driver.attach, plan)
+            except Exception as exc:
+                async with self.lock:
+                    sb.endpoints.pop(net.id, None)
+                    net.pool.release_owner(ep.id)
+                    self.registry.save(net)
+                raise InternalError(f"failed to attach container {container_id} to network"
+                                    f" {net.name}: {exc}") from exc
+        async with self.lock:
+            self._save_sandbox(sb)
         self._emit(net, "connect", container_id)
         return ep.settings(net.dns_enabled)
 
-    async def _connect_locked(self, cid, netns_path, net: Network, cfg: dict, name, hostname):
+    def _reserve_locked(self, cid, netns_path, net: Network, cfg: dict, name, hostname):
         sb = self.sandboxes.setdefault(cid, Sandbox(cid, netns_path))
         sb.netns_path = sb.netns_path or netns_path
         if net.id in sb.endpoints:
@@ -216,23 +232,23 @@ class NetworkService:
             if sb.endpoints:
                 raise Forbidden(f"container cannot be connected to the {net.name} network and others")
             ep = Endpoint(new_id(), net.id, cid, name, hostname, "", None, None, 0, None, "")
-        else:
-            ep = await self._attach(sb, net, cfg, name, hostname)
-        sb.endpoints[net.id] = ep
-        self._save_sandbox(sb)
-        return ep
+            sb.endpoints[net.id] = ep
+            return sb, ep, None
+        ep, plan = self._plan_endpoint(sb, net, cfg, name, hostname)
+        sb.endpoints[net.id] = ep  # reserves its ifname and default route while attaching
+        return sb, ep, plan
 
-    async def _attach(self, sb: Sandbox, net: Network, cfg: dict, name, hostname) -> Endpoint:
+    def _plan_endpoint(self, sb: Sandbox, net: Network, cfg: dict, name, hostname):
         if not sb.netns_path:
             raise InvalidArgument(f"container {sb.container_id} has no network namespace")
         requested = (cfg.get("IPAMConfig") or {}).get("IPv4Address")
         if requested and net.builtin:
             raise InvalidArgument(
                 "user specified IP address is supported on user defined networks only")
-        for sb_other in self.sandboxes.values():
-            if sb_other is not sb and (net.id in sb_other.endpoints) and \
-                    sb_other.endpoints[net.id].container_name == name and name:
-                raise Conflict(f"endpoint with name {name} already exists in network {net.name}")
+        if name and any(other is not sb and net.id in other.endpoints
+                        and other.endpoints[net.id].container_name == name
+                        for other in self.sandboxes.values()):
+            raise Conflict(f"endpoint with name {name} already exists in network {net.name}")
         ep_id = new_id()
         addr = net.pool.allocate(ep_id, requested)
         self.registry.save(net)  # the allocation is durable before the kernel sees it
@@ -248,14 +264,7 @@ class NetworkService:
         )
         plan = plan_attach(ep_id, net.bridge, sb.netns_path, ep.ifname, mac, ep.address,
                            ep.prefixlen, gateway if default else None)
-        try:
-            await asyncio.to_thread(self.driver.attach, plan)
-        except Exception as exc:
-            net.pool.release(str(addr))
-            self.registry.save(net)
-            raise InternalError(f"failed to attach container {sb.container_id} to network"
-                                f" {net.name}: {exc}") from exc
-        return ep
+        return ep, plan
 
     async def disconnect(self, container_id: str, network: str, force: bool = False) -> None:
         async with self.lock:
@@ -409,7 +418,7 @@ class NetworkService:
         if self.firewall is None:
             return
         async with self._fw_lock:  # state read inside: queued callers coalesce into one apply
-            nets = [BridgeNet(n.bridge, str(n.pool.subnet), n.internal)
+            nets = [BridgeNet(n.bridge, str(n.pool.subnet), n.internal, dns=n.dns_enabled)
                     for n in self.registry.bridges()]
             await asyncio.to_thread(self.firewall.apply, nets, self.ports.forwards())
 

@@ -1,13 +1,13 @@
 from dockyard.firewall import rules
 from dockyard.firewall.rules import BridgeNet, Chains, PortForward
 
-CH = Chains("DOCKYARD-t-DNAT", "DOCKYARD-t-POST", "DOCKYARD-t-FWD")
+CH = Chains("DOCKYARD-t-DNAT", "DOCKYARD-t-POST", "DOCKYARD-t-FWD", "DOCKYARD-t-IN")
 
 
 def test_chain_names_differ_per_exec_root_and_fit_iptables():
     a, b = Chains.for_root("/run/a"), Chains.for_root("/run/b")
     assert a != b
-    for name in (a.dnat, a.postrouting, a.forward):
+    for name in (a.dnat, a.postrouting, a.forward, a.input):
         assert name.startswith("DOCKYARD-") and len(name) <= 28
 
 
@@ -49,7 +49,7 @@ def test_restore_input_redeclares_only_our_chains():
     text = rules.restore_input(CH, {"nat": ["-A DOCKYARD-t-POST -j MASQUERADE"], "filter": []})
     assert text == ("*nat\n:DOCKYARD-t-DNAT - [0:0]\n:DOCKYARD-t-POST - [0:0]\n"
                     "-A DOCKYARD-t-POST -j MASQUERADE\nCOMMIT\n"
-                    "*filter\n:DOCKYARD-t-FWD - [0:0]\nCOMMIT\n")
+                    "*filter\n:DOCKYARD-t-FWD - [0:0]\n:DOCKYARD-t-IN - [0:0]\nCOMMIT\n")
 
 
 SAVED = """*nat
@@ -68,7 +68,7 @@ COMMIT
 def test_missing_jumps_and_teardown_touch_only_ours():
     missing = rules.missing_jumps(CH, SAVED)
     assert [(j.table, j.chain) for j in missing] == [("nat", "OUTPUT"), ("nat", "POSTROUTING"),
-                                                    ("filter", "FORWARD")]
+                                                    ("filter", "FORWARD"), ("filter", "INPUT")]
     add = rules.jump_input(missing)
     assert "-I FORWARD 1 -j DOCKYARD-t-FWD" in add
     assert "-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKYARD-t-DNAT" in add
@@ -76,3 +76,11 @@ def test_missing_jumps_and_teardown_touch_only_ours():
     assert down == ("*nat\n-D PREROUTING -m addrtype --dst-type LOCAL -j DOCKYARD-t-DNAT\n"
                     "-F DOCKYARD-t-DNAT\n-X DOCKYARD-t-DNAT\nCOMMIT\n")
     assert "DOCKER" not in down.replace("DOCKYARD", "")
+
+
+def test_user_networks_accept_dns_queries_to_their_gateway():
+    plan = rules.plan(CH, [BridgeNet("u1", "10.1.0.0/24", dns=True), BridgeNet("dy0", "10.2.0.0/24")], [])
+    assert [r for r in plan["filter"] if r.startswith("-A DOCKYARD-t-IN")] == [
+        "-A DOCKYARD-t-IN -i u1 -p udp -m udp --dport 53 -j ACCEPT",
+        "-A DOCKYARD-t-IN -i u1 -p tcp -m tcp --dport 53 -j ACCEPT",
+    ]
