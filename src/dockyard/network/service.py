@@ -70,6 +70,7 @@ class NetworkService:
         self.dns = DnsServer(Answerer(self.names.resolve, self.names.upstreams))
         self.lock = asyncio.Lock()
         self._fw_lock = asyncio.Lock()
+        self._pending: set[asyncio.Task] = set()
         self.container_lookup: Callable[[str], ContainerRef] | None = None
         self.started = False
 
@@ -168,6 +169,7 @@ class NetworkService:
 
     async def close(self) -> None:
         """Daemon shutdown: stop proxies and DNS; kernel state stays for running containers."""
+        await self.settle()
         await self.ports.close()
         await self.dns.close()
 
@@ -320,7 +322,7 @@ class NetworkService:
     async def unpublish(self, container_id: str) -> None:
         async with self.lock:
             await self._unpublish_locked(container_id)
-        await self._apply_firewall()
+        self._apply_firewall_soon()
 
     async def _unpublish_locked(self, container_id: str) -> None:
         await self.ports.release(container_id)
@@ -333,7 +335,7 @@ class NetworkService:
         """Container stopped: free its ports, endpoints and netns."""
         async with self.lock:
             await self._release_locked(container_id, emit=True)
-        await self._apply_firewall()
+        self._apply_firewall_soon()
 
     async def _release_locked(self, container_id: str, emit: bool) -> None:
         await self._unpublish_locked(container_id)
@@ -421,6 +423,27 @@ class NetworkService:
             nets = [BridgeNet(n.bridge, str(n.pool.subnet), n.internal, dns=n.dns_enabled)
                     for n in self.registry.bridges()]
             await asyncio.to_thread(self.firewall.apply, nets, self.ports.forwards())
+
+    def _apply_firewall_soon(self) -> None:
+        """Apply without waiting: used when rules only go away (a stale DNAT to a stopped
+        container for a few ms is harmless); anything adding rules awaits the apply, and the
+        lock keeps applies in order."""
+        if self.firewall is None:
+            return
+        task = asyncio.get_running_loop().create_task(self._apply_quietly())
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _apply_quietly(self) -> None:
+        try:
+            await self._apply_firewall()
+        except Exception as exc:  # the next apply rewrites everything anyway
+            log.warning("firewall update failed: %s", exc)
+
+    async def settle(self) -> None:
+        """Wait for background firewall updates (tests, shutdown)."""
+        while self._pending:
+            await asyncio.gather(*list(self._pending), return_exceptions=True)
 
     def in_use(self, net: Network) -> list[str]:
         return [cid for cid, sb in self.sandboxes.items() if net.id in sb.endpoints]

@@ -41,6 +41,7 @@ def test_reconcile_after_a_crash_keeps_running_and_drops_the_rest(make_service, 
 
     second = make_service()
     loop.run(second.reconcile(running=["kept"]))
+    loop.run(second.settle())
     links = _host_links()
     assert gone_veth not in links and kept_veth in links
     assert not os.path.exists(gone_ns) and os.path.exists(kept_ns)

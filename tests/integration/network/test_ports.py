@@ -85,6 +85,7 @@ def test_published_port_via_proxy_and_dnat(make_service, loop, procs, roots, oth
 
     loop.run(svc.release("web"))
     loop.run(svc.release("web2"))
+    loop.run(svc.settle())
     rules = subprocess.run(["iptables-save", "-t", "nat"], capture_output=True, text=True).stdout
     assert f"--dport {host_port}" not in rules
     with socket.socket() as s:  # the host port is free again (TIME_WAIT aside)
