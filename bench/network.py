@@ -27,7 +27,6 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from dockyard.network import admin  # noqa: E402
 from dockyard.network.service import NetworkService  # noqa: E402
-from dockyard.network.ports import bindings_from_api  # noqa: E402
 
 CHUNK = 256 * 1024
 

@@ -120,30 +120,3 @@ class Namespaces:
                 return fn(ipr)
 
         return in_thread(work)
-
-    def open_socket_in(self, path: Path, make: Callable[[], T]) -> T:
-        """Create sockets (or anything bound to a netns at creation) inside `path`."""
-
-        def work():
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-            try:
-                self.libc.setns(fd, CLONE_NEWNET)
-            finally:
-                os.close(fd)
-            return make()
-
-        return in_thread(work)
-
-
-def is_pinned(path: Path) -> bool:
-    """True if `path` is a bind mount of a netns (its inode is an nsfs inode)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return False
-    try:
-        return os.readlink(f"/proc/self/fd/{fd}").startswith("net:")
-    except OSError:
-        return False
-    finally:
-        os.close(fd)

@@ -1,6 +1,5 @@
 """Real kernel: netns "containers" on the default bridge and on user-defined networks."""
 
-import subprocess
 
 import pytest
 
