@@ -35,9 +35,8 @@ def mounted(tmp_path):
         return target
 
     yield mount
-    for t in targets:
-        if os.path.ismount(t):
-            mounter.unmount(str(t))
+    for t in reversed(targets):  # bind mounts of the same fs are invisible to ismount
+        mounter.unmount(str(t))
 
 
 def tree(root):
