@@ -91,8 +91,10 @@ class ImageService:
             labels = (config.get("config") or {}).get("Labels") or {}
             if "label" in filters and not image_filters.labels_match(labels, filters["label"]):
                 continue
-            if "reference" in filters and not image_filters.reference_matches(tags, filters["reference"]):
-                continue
+            if "reference" in filters:  # Docker lists only the tags that match
+                tags = [t for t in tags if image_filters.reference_matches([t], filters["reference"])]
+                if not tags:
+                    continue
             if not image_filters.time_bound(views.created_unix(record), before, since):
                 continue
             found.append(views.summary(record, config, tags, api_version))
