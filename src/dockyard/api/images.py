@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import queue
 from typing import AsyncIterator, Callable
 
 from dockyard.api.request import Request
@@ -16,6 +17,7 @@ from dockyard.oci import reference
 
 STREAM_CHUNK = 1 << 20
 STREAM_QUEUE = 8
+BODY_DEPTH = 64
 
 
 def routes(services) -> list[Route]:
@@ -209,29 +211,51 @@ class ChunkSink:
 
 
 class BlockingBody:
-    """The streamed request body as a blocking file object for worker threads."""
+    """The streamed request body as a blocking file object for worker threads.
+
+    A task on the loop reads ahead up to BODY_DEPTH chunks into a thread-safe queue, so the
+    worker never waits for a loop round trip per chunk.
+    """
 
     def __init__(self, chunks: AsyncIterator[bytes], loop: asyncio.AbstractEventLoop):
-        self.chunks, self.loop = chunks, loop
+        self.loop = loop
+        self.queue: queue.Queue = queue.Queue()
+        self.credits = asyncio.Semaphore(BODY_DEPTH)
         self.buffer = b""
         self.pos = 0
         self.eof = False
+        self.pump = loop.create_task(self._pump(chunks))
+
+    async def _pump(self, chunks: AsyncIterator[bytes]) -> None:
+        try:
+            async for chunk in chunks:
+                await self.credits.acquire()
+                self.queue.put(chunk)
+        except Exception as err:  # the client went away mid-body
+            self.queue.put(err)
+        finally:
+            self.queue.put(None)
+
+    def _take(self) -> bytes | None:
+        item = self.queue.get()
+        if isinstance(item, Exception):
+            raise InvalidArgument(f"error reading the request body: {item}")
+        if item is not None:
+            self.loop.call_soon_threadsafe(self.credits.release)
+        return item
 
     def read(self, n: int = -1) -> bytes:
-        while not self.eof and (n < 0 or len(self.buffer) - self.pos < n):
-            chunk = asyncio.run_coroutine_threadsafe(self._next(), self.loop).result()
-            if chunk is None:
-                self.eof = True
-            else:
-                self.buffer = self.buffer[self.pos:] + chunk
-                self.pos = 0
-        end = len(self.buffer) if n < 0 else min(len(self.buffer), self.pos + n)
-        data = self.buffer[self.pos:end]
-        self.pos = end
-        return data
-
-    async def _next(self) -> bytes | None:
-        try:
-            return await self.chunks.__anext__()
-        except StopAsyncIteration:
-            return None
+        parts = []
+        need = n if n >= 0 else float("inf")
+        while need > 0:
+            if self.pos >= len(self.buffer):
+                chunk = None if self.eof else self._take()
+                if chunk is None:
+                    self.eof = True
+                    break
+                self.buffer, self.pos = chunk, 0
+            piece = self.buffer[self.pos:self.pos + need] if need != float("inf") else self.buffer[self.pos:]
+            parts.append(piece)
+            self.pos += len(piece)
+            need -= len(piece)
+        return b"".join(parts)

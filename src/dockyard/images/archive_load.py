@@ -92,7 +92,7 @@ def load_archive(service: ImageService, stream: BinaryIO, progress: Progress | N
 def read_archive(service: ImageService, stream: BinaryIO) -> ArchiveIndex:
     index = ArchiveIndex()
     try:
-        with tarfile.open(fileobj=tar_stream.decompressed(stream), mode="r|") as archive:
+        with tarfile.open(fileobj=tar_stream.decompressed(stream), mode="r|", bufsize=1 << 20) as archive:
             for member in archive:
                 _read_member(service, index, archive, member)
     except (tarfile.TarError, *tar_stream.STREAM_ERRORS) as exc:
