@@ -58,6 +58,9 @@ class ImageService:
     def resolve(self, name: str) -> ImageRecord:
         return self.store.get(self.store.resolve(name))
 
+    def count(self) -> int:
+        return len(self.store.images)
+
     def config(self, image_id: str) -> dict[str, Any]:
         cached = self._configs.get(image_id)
         if cached is None:

@@ -189,3 +189,23 @@ def test_load_of_truncated_archive_fails_cleanly(service):
     assert service.list_images() == [] and service.snapshots.layers() == []
     assert list(service.content.digests()) == []
     assert os.listdir(service.content.ingest_dir) == []
+
+
+def test_container_adapter_resolves_and_matches_ancestors(service):
+    from dockyard.images.for_containers import ImagesForContainers
+
+    image_id = imported(service)
+    layers = ImagesForContainers(service)
+    image = layers.for_container("bb:1")
+    assert image.id == image_id and image.config["Cmd"] == ["sh"]
+    with pytest.raises(NotFound, match="No such image: nope:latest"):
+        layers.for_container("nope")
+    mounts = layers.prepare_container_layer("c" * 64, image_id)
+    assert layers.mounts("c" * 64) == mounts
+    assert layers.container_sizes("c" * 64)[1] == 30
+
+    class Container:
+        image_id = image.id
+    assert layers.matches(Container, "bb:1") and not layers.matches(Container, "zz")
+    layers.remove_container_layer("c" * 64)
+    assert service.count() == 1
