@@ -48,17 +48,22 @@ def resolve_user(
 ) -> ResolvedUser:
     """`user` is `name|uid[:group|gid]`, as in `docker run -u`; empty means root.
 
-    Numeric ids need no passwd entry (Docker allows them); names must exist. Supplementary
-    groups are those of /etc/group listing the user by name, plus `group_add` (GroupAdd).
+    Numeric ids need no passwd entry (Docker allows them); names must exist. Without an
+    explicit group the supplementary groups are the primary one and those of /etc/group
+    listing the user by name; `group_add` (GroupAdd) always adds.
     """
     spec = (user or "").strip()
     user_part, _, group_part = spec.partition(":")
     passwd = _parse_passwd(passwd_text)
     groups = _parse_group(group_text)
     name, uid, gid, home = _lookup_user(user_part or "0", passwd)
+    extra: list[int] = []
     if group_part:
         gid = _lookup_group(group_part, groups)
-    extra = [g for _, g, members in groups if name is not None and name in members and g != gid]
+    else:
+        # Implicit group (libcontainer's rule): the primary group, if it has an entry, and
+        # every group listing the user.
+        extra = [g for _, g, members in groups if g == gid or (name is not None and name in members)]
     for wanted in group_add or []:
         extra_gid = _lookup_group(wanted, groups)
         if extra_gid not in extra:

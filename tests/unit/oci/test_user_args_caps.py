@@ -14,7 +14,7 @@ GROUP = "root:x:0:\nwww:x:33:\nusers:x:100:\nwheel:x:10:bob,alice\naudio:x:29:bo
 
 def test_user_by_name_gets_primary_and_supplementary_groups():
     u = resolve_user("bob", PASSWD, GROUP)
-    assert (u.uid, u.gid, u.additional_gids, u.home) == (1000, 100, [10, 29], "/home/bob")
+    assert (u.uid, u.gid, u.additional_gids, u.home) == (1000, 100, [100, 10, 29], "/home/bob")
 
 
 def test_numeric_user_and_group_need_no_entries():
@@ -39,7 +39,8 @@ def test_unknown_names_are_named_in_the_error():
 
 
 def test_group_add():
-    assert resolve_user("www", PASSWD, GROUP, group_add=["audio", "777"]).additional_gids == [29, 777]
+    assert resolve_user("www", PASSWD, GROUP, group_add=["audio", "777"]).additional_gids == [33, 29, 777]
+    assert resolve_user("www:www", PASSWD, GROUP).additional_gids == []
 
 
 IMAGE = {"Entrypoint": ["/entry"], "Cmd": ["serve"], "Env": ["PATH=/img", "A=1", "B=2"]}
