@@ -1,0 +1,141 @@
+"""Docker's json-file log format: one `{"log","stream","time"}` object per line.
+
+Lines are split as Docker's copier does: an entry ends at a newline, or is a
+partial entry (no trailing newline in "log") when 16 KiB accumulate without one,
+when the stream ends, or when the caller flushes an idle partial line.
+"""
+
+import json
+import os
+import re
+import time
+
+from dockyard.shim.logopts import LogConfig
+
+MAX_ENTRY = 16 * 1024
+# Bytes that can go into a JSON string unescaped (printable ASCII but `"` and `\`);
+# newlines are the entry separators of a chunk being encoded.
+_NEEDS_ESCAPE = re.compile(rb'[^\n\x20\x21\x23-\x5b\x5d-\x7e]')
+
+
+def format_time(time_ns: int) -> bytes:
+    """Go's RFC3339Nano in UTC: trailing zeros of the fraction trimmed."""
+    seconds, nanos = divmod(time_ns, 1_000_000_000)
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+    fraction = f".{nanos:09d}".rstrip("0") if nanos else ""
+    return f"{stamp}{fraction.rstrip('.')}Z".encode()
+
+
+def encode_entry(log: bytes, stream: bytes, stamp: bytes) -> bytes:
+    text = json.dumps(log.decode("utf-8", "replace"), ensure_ascii=False)
+    return b'{"log":' + text.encode() + b',"stream":"' + stream + b'","time":"' + stamp + b'"}\n'
+
+
+def encode_lines(region: bytes, stream: bytes, stamp: bytes) -> bytes:
+    """Encode a region of whole lines, each shorter than MAX_ENTRY (fast when plain ASCII)."""
+    lines = region.split(b"\n")[:-1]
+    if _NEEDS_ESCAPE.search(region) is None:
+        tail = b'\\n","stream":"' + stream + b'","time":"' + stamp + b'"}\n'
+        head = b'{"log":"'
+        return head + (tail + head).join(lines) + tail
+    return b"".join(encode_entry(line + b"\n", stream, stamp) for line in lines)
+
+
+def split_entries(pending: bytes, data: bytes) -> tuple[list[bytes], bytes]:
+    """Docker's copier: complete lines and full 16 KiB partials out, the rest kept."""
+    buffer = pending + data
+    entries = []
+    start = 0
+    while True:
+        newline = buffer.find(b"\n", start, start + MAX_ENTRY)
+        if newline >= 0:
+            entries.append(buffer[start:newline + 1])
+            start = newline + 1
+        elif len(buffer) - start >= MAX_ENTRY:
+            entries.append(buffer[start:start + MAX_ENTRY])
+            start += MAX_ENTRY
+        else:
+            return entries, buffer[start:]
+
+
+class RotatingFile:
+    """An append-only file rotated to `.1`, `.2`, ... when it reaches max_size."""
+
+    def __init__(self, path: str, config: LogConfig):
+        self.path = path
+        self.config = config
+        self._fd = self._open()
+        self.size = os.fstat(self._fd).st_size
+
+    def _open(self) -> int:
+        return os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o640)
+
+    def write(self, data: bytes) -> None:
+        cap = self.config.max_size
+        if not cap or self.size + len(data) <= cap:
+            self._write(data)
+            return
+        for entry in data.splitlines(keepends=True):
+            if self.size >= cap or (self.size and self.size + len(entry) > cap):
+                self.rotate()
+            self._write(entry)
+
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+        self.size += len(data)
+
+    def rotate(self) -> None:
+        os.close(self._fd)
+        keep = self.config.max_file
+        if keep > 1:
+            for index in range(keep - 1, 0, -1):
+                source = self.path if index == 1 else f"{self.path}.{index - 1}"
+                if os.path.exists(source):
+                    os.replace(source, f"{self.path}.{index}")
+            self._fd = self._open()
+        else:
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_TRUNC | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o640)
+        self.size = 0
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+class JsonLogWriter:
+    """Encodes stream output into json-file entries and appends them to a RotatingFile."""
+
+    def __init__(self, sink: RotatingFile):
+        self.sink = sink
+        self._pending: dict[bytes, bytes] = {}
+
+    def write(self, stream: str, data: bytes, now_ns: int) -> None:
+        key = stream.encode()
+        entries, rest = split_entries(self._pending.get(key, b""), data)
+        self._pending[key] = rest
+        if entries:
+            self.sink.write(self._encode(entries, key, format_time(now_ns)))
+
+    def _encode(self, entries: list[bytes], stream: bytes, stamp: bytes) -> bytes:
+        if all(entry.endswith(b"\n") for entry in entries):
+            return encode_lines(b"".join(entries), stream, stamp)
+        return b"".join(encode_entry(entry, stream, stamp) for entry in entries)
+
+    def has_partial(self, stream: str) -> bool:
+        return bool(self._pending.get(stream.encode()))
+
+    def flush_partial(self, stream: str, now_ns: int) -> None:
+        """Write a held partial line as an entry without newline (idle output, EOF)."""
+        key = stream.encode()
+        rest = self._pending.pop(key, b"")
+        if rest:
+            self.sink.write(encode_entry(rest, key, format_time(now_ns)))
+
+    def close(self, now_ns: int) -> None:
+        for stream in list(self._pending):
+            self.flush_partial(stream.decode(), now_ns)
+        self.sink.close()
