@@ -250,7 +250,7 @@ class Shim:
         for process in [self.init, *self.execs.values()]:
             process.abandon()
         self.listener.close()
-        self._remove_files([SOCKET, INIT_PID])
+        self._remove_files([SOCKET, INIT_PID, "shim.pid"])
         conn.sock.setblocking(True)       # the reply must be out before the process exits
         if status != 0:
             conn.reply_error(failure_message("delete", last_error("delete.log", f"exit status {status}")))
@@ -273,6 +273,8 @@ def run_shim(config: dict, report: socket.socket) -> int:
     try:
         pid = shim.create()
     except CreateFailed as err:
+        shim.listener.close()
+        Shim._remove_files([SOCKET, "shim.pid"])
         report.sendall(json.dumps({"error": str(err)}).encode())
         report.close()
         return 1
