@@ -110,18 +110,27 @@ def _parent_pid(pid: int) -> int:
     raise AssertionError("no PPid")
 
 
+def _gone_or_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] in "ZX"
+    except FileNotFoundError:
+        return True
+
+
 def test_shim_survives_sigkill_of_its_launcher_and_is_readopted(shim_env):
     bundle = shim_env.bundle(["sh", "-c", "echo started; while read line; do echo got $line; done; exit 7"])
     env = dict(os.environ, PYTHONPATH=f"{WORKTREE / 'src'}:{WORKTREE}")
     daemon = subprocess.Popen([sys.executable, "-c", STAND_IN_DAEMON, str(shim_env.base), str(bundle),
                                str(shim_env.runtime.root)], stdout=subprocess.PIPE, env=env, text=True)
-    launched = json.loads(daemon.stdout.readline())
-    state_dir = shim_env.base / "state" / "survivor"
-    shim_pid = int((state_dir / "shim.pid").read_text())
-    assert _parent_pid(shim_pid) not in (daemon.pid, launched["zygote"])
-    assert os.getsid(shim_pid) not in (os.getsid(0), os.getsid(daemon.pid))
-    daemon.kill()
-    daemon.wait()
+    try:
+        launched = json.loads(daemon.stdout.readline())
+        state_dir = shim_env.base / "state" / "survivor"
+        shim_pid = int((state_dir / "shim.pid").read_text())
+        assert _parent_pid(shim_pid) not in (daemon.pid, launched["zygote"])
+        assert os.getsid(shim_pid) not in (os.getsid(0), os.getsid(daemon.pid))
+    finally:
+        daemon.kill()                                # SIGKILL, as an OOM killer or `kill -9` would
+        daemon.wait()
 
     async def readopt(_launcher):
         shim = await ShimClient.connect(state_dir)
@@ -140,6 +149,7 @@ def test_shim_survives_sigkill_of_its_launcher_and_is_readopted(shim_env):
         return info["status"], first, exec_out, status, gone
 
     status_word, first, exec_out, status, gone = run(readopt)
+    assert _gone_or_zombie(launched["zygote"]), "the zygote outlived its daemon"
     assert status_word == "running"
     assert first == (1, b"got ping\n")
     assert exec_out == (b"exec-after-restart\n", b"")
