@@ -7,15 +7,14 @@ when the stream ends, or when the caller flushes an idle partial line.
 
 import json
 import os
-import re
 import time
 
 from dockyard.shim.logopts import LogConfig
 
 MAX_ENTRY = 16 * 1024
-# Bytes that can go into a JSON string unescaped (printable ASCII but `"` and `\`);
-# newlines are the entry separators of a chunk being encoded.
-_NEEDS_ESCAPE = re.compile(rb'[^\n\x20\x21\x23-\x5b\x5d-\x7e]')
+# Bytes that go into a JSON string unescaped (printable ASCII but `"` and `\`), plus the
+# newlines that separate the entries of a chunk being encoded.
+_PLAIN = bytes([0x0A, 0x20, 0x21, *range(0x23, 0x5C), *range(0x5D, 0x7F)])
 
 
 def format_time(time_ns: int) -> bytes:
@@ -31,14 +30,15 @@ def encode_entry(log: bytes, stream: bytes, stamp: bytes) -> bytes:
     return b'{"log":' + text.encode() + b',"stream":"' + stream + b'","time":"' + stamp + b'"}\n'
 
 
-def encode_lines(region: bytes, stream: bytes, stamp: bytes) -> bytes:
-    """Encode a region of whole lines, each shorter than MAX_ENTRY (fast when plain ASCII)."""
-    lines = region.split(b"\n")[:-1]
-    if _NEEDS_ESCAPE.search(region) is None:
-        tail = b'\\n","stream":"' + stream + b'","time":"' + stamp + b'"}\n'
-        head = b'{"log":"'
-        return head + (tail + head).join(lines) + tail
-    return b"".join(encode_entry(line + b"\n", stream, stamp) for line in lines)
+def encode_lines(lines: list[bytes], stream: bytes, stamp: bytes) -> bytes:
+    """Encode whole lines (newline stripped), each shorter than MAX_ENTRY."""
+    tail = b'\\n","stream":"' + stream + b'","time":"' + stamp + b'"}\n'
+    head = b'{"log":"'
+    return head + (tail + head).join(lines) + tail
+
+
+def _is_plain(region: bytes) -> bool:
+    return not region.translate(None, _PLAIN)
 
 
 def split_entries(pending: bytes, data: bytes) -> tuple[list[bytes], bytes]:
@@ -115,15 +115,18 @@ class JsonLogWriter:
 
     def write(self, stream: str, data: bytes, now_ns: int) -> None:
         key = stream.encode()
-        entries, rest = split_entries(self._pending.get(key, b""), data)
-        self._pending[key] = rest
+        buffer = self._pending.get(key, b"") + data
+        end = buffer.rfind(b"\n") + 1
+        if end:                               # fast path: plain lines below 16 KiB
+            lines = buffer[:end].split(b"\n")
+            lines.pop()
+            if max(map(len, lines)) < MAX_ENTRY and _is_plain(buffer[:end]):
+                self.sink.write(encode_lines(lines, key, format_time(now_ns)))
+                buffer = buffer[end:]
+        entries, self._pending[key] = split_entries(b"", buffer)
         if entries:
-            self.sink.write(self._encode(entries, key, format_time(now_ns)))
-
-    def _encode(self, entries: list[bytes], stream: bytes, stamp: bytes) -> bytes:
-        if all(entry.endswith(b"\n") for entry in entries):
-            return encode_lines(b"".join(entries), stream, stamp)
-        return b"".join(encode_entry(entry, stream, stamp) for entry in entries)
+            stamp = format_time(now_ns)
+            self.sink.write(b"".join(encode_entry(entry, key, stamp) for entry in entries))
 
     def has_partial(self, stream: str) -> bool:
         return bool(self._pending.get(stream.encode()))

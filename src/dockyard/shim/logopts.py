@@ -1,7 +1,7 @@
 """`--log-opt` values of the json-file driver, validated (pure)."""
 
 import re
-from dataclasses import dataclass
+from collections import namedtuple
 
 from dockyard.errors import InvalidArgument
 
@@ -13,10 +13,9 @@ _SIZE = re.compile(r"^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$", re.IGNORECASE)
 _UNITS = {None: 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
 
 
-@dataclass(frozen=True)
-class LogConfig:
-    max_size: int        # bytes; 0 = unlimited
-    max_file: int        # files kept, the live one included
+class LogConfig(namedtuple("LogConfig", "max_size max_file")):
+    """max_size in bytes (0 = unlimited); max_file: files kept, the live one included."""
+    __slots__ = ()
 
     def to_json(self) -> dict:
         return {"max_size": self.max_size, "max_file": self.max_file}

@@ -6,17 +6,15 @@ from it without racing another invocation.
 
 import json
 import sys
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
 
 BUILTIN = "builtin"
 
 
-@dataclass(frozen=True)
-class RuntimeChoice:
+class RuntimeChoice(namedtuple("RuntimeChoice", "binary root")):
     """`binary` is the path of an OCI runtime, or BUILTIN; `root` is its --root state dir."""
-    binary: str
-    root: Path
+    __slots__ = ()
 
     @classmethod
     def oci(cls, binary: str, root: Path) -> "RuntimeChoice":

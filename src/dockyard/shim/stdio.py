@@ -49,16 +49,23 @@ class StdioProcess:
     # output ---------------------------------------------------------------
     def _on_readable(self, stream: int) -> None:
         fd = self.outputs[stream]
-        try:
-            data = os.read(fd, READ_SIZE)
-        except BlockingIOError:
-            return
-        except OSError:                       # EIO: the pty's last slave fd closed
-            data = b""
-        if not data:
+        chunks, size, ended = [], 0, False
+        while size < READ_SIZE:               # a pty hands out ~4 KiB per read: batch them
+            try:
+                data = os.read(fd, READ_SIZE - size)
+            except BlockingIOError:
+                break
+            except OSError:                   # EIO: the pty's last slave fd closed
+                data = b""
+            if not data:
+                ended = True
+                break
+            chunks.append(data)
+            size += len(data)
+        if chunks:
+            self._deliver(stream, chunks[0] if len(chunks) == 1 else b"".join(chunks))
+        if ended and stream in self.outputs:
             self._close_output(stream)
-            return
-        self._deliver(stream, data)
 
     def _deliver(self, stream: int, data: bytes) -> None:
         if self.log is not None:
