@@ -14,7 +14,8 @@ from dockyard.shim.logopts import LogConfig
 MAX_ENTRY = 16 * 1024
 # Bytes that go into a JSON string unescaped (printable ASCII but `"` and `\`), plus the
 # newlines that separate the entries of a chunk being encoded.
-_PLAIN = bytes([0x0A, 0x20, 0x21, *range(0x23, 0x5C), *range(0x5D, 0x7F)])
+# Tabs and carriage returns (TTY output ends lines with \r\n) take a cheap replace.
+_PLAIN = bytes([0x09, 0x0A, 0x0D, 0x20, 0x21, *range(0x23, 0x5C), *range(0x5D, 0x7F)])
 
 
 def format_time(time_ns: int) -> bytes:
@@ -118,9 +119,13 @@ class JsonLogWriter:
         buffer = self._pending.get(key, b"") + data
         end = buffer.rfind(b"\n") + 1
         if end:                               # fast path: plain lines below 16 KiB
-            lines = buffer[:end].split(b"\n")
+            region = buffer[:end]
+            lines = region.split(b"\n")
             lines.pop()
-            if max(map(len, lines)) < MAX_ENTRY and _is_plain(buffer[:end]):
+            if max(map(len, lines)) < MAX_ENTRY and _is_plain(region):
+                if b"\r" in region or b"\t" in region:
+                    lines = region.replace(b"\r", b"\\r").replace(b"\t", b"\\t").split(b"\n")
+                    lines.pop()
                 self.sink.write(encode_lines(lines, key, format_time(now_ns)))
                 buffer = buffer[end:]
         entries, self._pending[key] = split_entries(b"", buffer)

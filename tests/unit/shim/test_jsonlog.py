@@ -115,3 +115,20 @@ def test_reopening_appends(tmp_path):
         log.write("stdout", word, T0)
         log.close(T0)
     assert [e["log"] for e in entries_of(path)] == ["one\n", "two\n"]
+
+
+ASCII_CHUNKS = st.text(alphabet=st.characters(max_codepoint=127), max_size=3000).map(str.encode)
+
+
+@settings(max_examples=300)
+@given(st.lists(ASCII_CHUNKS | st.sampled_from([b"\r\n", b"a\tb\n", b"\n", b"x" * 17000]), max_size=10))
+def test_any_output_logs_back_to_the_same_text(tmp_path_factory, chunks):
+    path = tmp_path_factory.mktemp("log") / "c.log"
+    log = JsonLogWriter(RotatingFile(str(path), UNLIMITED))
+    for chunk in chunks:
+        log.write("stdout", chunk, T0)
+    log.close(T0)
+    entries = entries_of(path)
+    assert "".join(e["log"] for e in entries) == b"".join(chunks).decode()
+    assert all(len(e["log"]) <= MAX_ENTRY for e in entries)
+    assert all(e["log"].endswith("\n") or len(e["log"]) == MAX_ENTRY for e in entries[:-1])
