@@ -245,6 +245,13 @@ class ShimClient:
     async def kill(self, signal: int, *, exec_id: str | None = None) -> None:
         await self._call("kill", signal=int(signal), exec_id=exec_id)
 
+    async def pause(self) -> None:
+        """runtime pause (cgroup freezer)."""
+        await self._call("pause")
+
+    async def resume(self) -> None:
+        await self._call("resume")
+
     async def wait(self) -> ExitStatus:
         return ExitStatus.from_json(await self._call("wait"))
 

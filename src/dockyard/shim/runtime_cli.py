@@ -63,6 +63,12 @@ class RuntimeCommands:
             argv += ["--console-socket", console_socket]
         return argv + [self.container_id]
 
+    def pause(self, log: str) -> list[str]:
+        return self._base(log) + ["pause", self.container_id]
+
+    def resume(self, log: str) -> list[str]:
+        return self._base(log) + ["resume", self.container_id]
+
     def delete(self, log: str) -> list[str]:
         return self._base(log) + ["delete", "--force", self.container_id]
 

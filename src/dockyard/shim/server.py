@@ -152,6 +152,25 @@ class Shim:
 
         self._run_async(self.runtime.start("start.log"), started)
 
+    def op_pause(self, conn: Connection, request: dict) -> None:
+        self._runtime_verb(conn, "pause")
+
+    def op_resume(self, conn: Connection, request: dict) -> None:
+        self._runtime_verb(conn, "resume")
+
+    def _runtime_verb(self, conn: Connection, verb: str) -> None:
+        if self.init.exit is not None:
+            raise RequestFailed("conflict", f"container {self.config['container_id']} is not running")
+
+        def done(status: int) -> None:
+            if status == 0:
+                conn.reply()
+                conn.finish()
+            else:
+                conn.reply_error(last_error(f"{verb}.log", f"{verb} failed: exit status {status}"))
+
+        self._run_async(getattr(self.runtime, verb)(f"{verb}.log"), done)
+
     def _run_async(self, argv: list[str], done) -> None:
         devnull = open_devnull()
         try:

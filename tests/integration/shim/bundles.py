@@ -22,7 +22,7 @@ def make_rootfs(path: Path) -> Path:
 
 
 def make_bundle(path: Path, rootfs: Path, args: list[str], *, tty: bool = False,
-                cgroup: str | None = None) -> Path:
+                cgroup: str | None = None, memory_limit: int | None = None) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     subprocess.run([RUNC, "spec", "--bundle", str(path)], check=True)
     config_path = path / "config.json"
@@ -33,6 +33,8 @@ def make_bundle(path: Path, rootfs: Path, args: list[str], *, tty: bool = False,
     config["process"]["env"] = ["PATH=/bin", "TERM=xterm"]
     if cgroup:
         config["linux"]["cgroupsPath"] = cgroup
+    if memory_limit:
+        config["linux"].setdefault("resources", {})["memory"] = {"limit": memory_limit}
     config_path.write_text(json.dumps(config))
     return path
 

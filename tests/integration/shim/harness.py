@@ -19,13 +19,13 @@ class ShimEnv:
         self.runtime = RuntimeChoice.oci(RUNC, base / "runc")
         self.count = 0
 
-    def bundle(self, args, tty=False) -> Path:
+    def bundle(self, args, tty=False, **options) -> Path:
         self.count += 1
-        return make_bundle(self.base / f"bundle{self.count}", self.rootfs, args, tty=tty)
+        return make_bundle(self.base / f"bundle{self.count}", self.rootfs, args, tty=tty, **options)
 
     async def launch(self, launcher: ShimLauncher, args, *, tty=False, open_stdin=False,
-                     console_size=None, log_opts=None, name=None):
-        bundle = self.bundle(args, tty=tty)
+                     console_size=None, log_opts=None, name=None, **bundle_options):
+        bundle = self.bundle(args, tty=tty, **bundle_options)
         name = name or f"{self.base.name}-{self.count}"
         return await launcher.launch(
             container_id=name, state_dir=self.base / "state" / name, bundle=bundle, runtime=self.runtime,

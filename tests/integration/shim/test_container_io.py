@@ -2,6 +2,7 @@
 
 import asyncio
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -132,3 +133,47 @@ def test_shutdown_of_a_created_container_kills_the_init(shim_env):
 
     shim = run(scenario)
     assert not (shim.state_dir / "shim.sock").exists()
+
+
+def test_pause_freezes_output_until_resume(shim_env):
+    async def scenario(launcher):
+        shim = await shim_env.launch(launcher, ["sh", "-c", "while true; do echo tick; sleep 0.05; done"],
+                                     name="pause")
+        session = await shim.attach(stdin=False, stdout=True, stderr=False)
+        await shim.start()
+        await session.__anext__()
+        await shim.pause()
+        in_flight = 0
+        try:                                            # what was written before the freeze
+            while True:
+                await asyncio.wait_for(session.__anext__(), 0.4)
+                in_flight += 1
+        except asyncio.TimeoutError:
+            pass
+        frozen = in_flight <= 2                         # then 0.4 s of silence
+        await shim.resume()
+        resumed = await asyncio.wait_for(session.__anext__(), 5)
+        await shim.kill(signal.SIGKILL)
+        await collect(session)
+        code = (await shim.wait()).code
+        await shim.shutdown()
+        return frozen, resumed, code
+
+    frozen, resumed, code = run(scenario)
+    assert frozen and resumed[0] == 1 and code == 137
+
+
+def test_oom_kill_is_reported(shim_env):
+    if not any(Path(p).exists() for p in ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events")):
+        pytest.skip("no memory cgroup controller with an oom_kill counter")
+
+    async def scenario(launcher):
+        shim = await shim_env.launch(launcher, ["sh", "-c", "x=$(head -c 300000000 /dev/zero | tr '\\0' a)"],
+                                     name="oom", memory_limit=16 * 1024 * 1024)
+        await shim.start()
+        status = await shim.wait()
+        await shim.shutdown()
+        return status
+
+    status = run(scenario)
+    assert status.oom_killed           # whichever process the kernel chose to kill
