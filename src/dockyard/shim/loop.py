@@ -9,7 +9,9 @@ import itertools
 import os
 import selectors
 import signal
+import sys
 import time
+import traceback
 
 _READ, _WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
 
@@ -122,10 +124,19 @@ class Loop:
         for key, mask in self.selector.select(timeout):
             pair = key.data
             if mask & _READ and pair[0]:
-                pair[0]()
+                _guarded(pair[0])
             if mask & _WRITE and pair[1] and self._callbacks.get(key.fd) is pair:
-                pair[1]()
+                _guarded(pair[1])
         now = time.monotonic()
         while self._timers and self._timers[0][0] <= now:
             _, _, callback = heapq.heappop(self._timers)
-            callback()
+            _guarded(callback)
+
+
+def _guarded(callback) -> None:
+    """A bug in one callback must not kill the shim: the container would lose its keeper."""
+    try:
+        callback()
+    except Exception:  # noqa: BLE001
+        traceback.print_exc()
+        sys.stderr.flush()

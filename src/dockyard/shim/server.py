@@ -114,6 +114,8 @@ class Shim:
             conn.reply_error(str(err), kind=err.kind)
         except (KeyError, TypeError, ValueError) as err:
             conn.reply_error(f"bad {request.get('op')} request: {err!r}")
+        except OSError as err:
+            conn.reply_error(f"{request.get('op')} failed: {err}")
 
     def _process(self, request: dict) -> StdioProcess:
         exec_id = request.get("exec_id")
