@@ -3,13 +3,14 @@
 from dockyard.daemon.config import DaemonConfig
 from dockyard.daemon.services import Services
 from dockyard.events.journal import EventJournal
+from dockyard.volumes.service import VolumeService
 
 
 def build_services(config: DaemonConfig) -> Services:
     config.data_root.mkdir(parents=True, exist_ok=True)
     config.exec_root.mkdir(parents=True, exist_ok=True)
     events = EventJournal(config.data_root / "events.jsonl")
-    return Services(config=config, events=events)
+    return Services(config=config, events=events, volumes=VolumeService(config.data_root, events))
 
 
 async def start_services(services: Services) -> None:
