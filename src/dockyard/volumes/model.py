@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 ANONYMOUS_LABEL = "com.docker.volume.anonymous"
+TRANSIENT_USER = "copy-up-"  # prefix of users of a device-backed mount that never outlive a call
 
 
 @dataclass

@@ -34,8 +34,8 @@ class VolumeDirectory:
         volumes = []
         for entry in sorted(os.scandir(self.root), key=lambda e: e.name):
             if entry.name.startswith((_STAGING, _TRASH)):
-                remove_tree(Path(entry.path))
-            elif entry.is_dir(follow_symlinks=False):
+                purge(Path(entry.path))
+            elif entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
                 volume = self._load(Path(entry.path))
                 if volume is not None:
                     volumes.append(volume)
@@ -59,32 +59,39 @@ class VolumeDirectory:
         staging = self.root / f"{_STAGING}{secrets.token_hex(8)}"
         staging.mkdir(mode=0o701)
         (staging / DATA).mkdir(mode=0o755)
-        _write_atomic(staging / RECORD, volume.to_record())
+        write_atomic(staging / RECORD, volume.to_record())
         os.rename(staging, self.root / volume.name)
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
 
     def save(self, volume: Volume) -> None:
-        _write_atomic(self.root / volume.name / RECORD, volume.to_record())
+        write_atomic(self.root / volume.name / RECORD, volume.to_record())
 
     def trash(self, name: str) -> Path:
         """Take the volume out of sight at once; deleting its content is `removal.remove_tree`."""
         trash = self.root / f"{_TRASH}{name}-{secrets.token_hex(4)}"
         os.rename(self.root / name, trash)
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
         return trash
 
 
-def _write_atomic(path: Path, record: dict) -> None:
+def purge(trash: Path) -> int:
+    """Delete a trashed volume; the bytes its content held (the record does not count)."""
+    freed = remove_tree(trash / DATA)
+    remove_tree(trash)
+    return freed
+
+
+def write_atomic(path: Path, record: dict) -> None:
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     with open(temp, "w", encoding="utf-8") as out:
         json.dump(record, out, separators=(",", ":"))
         out.flush()
         os.fsync(out.fileno())
     os.replace(temp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)

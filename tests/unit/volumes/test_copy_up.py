@@ -63,8 +63,8 @@ def test_service_copy_up_respects_nocopy(rootfs, tmp_path):
     events = EventJournal(tmp_path / "events.jsonl")
     service = VolumeService(tmp_path / "root", events)
     body = {"HostConfig": {"Binds": ["seeded:/etc/app", "empty:/alias:nocopy"]}}
-    resolved = service.prepare("c1", plan_mounts(body, {}))
-    asyncio.run(service.copy_up(resolved, str(rootfs)))
+    resolved = service.containers.prepare("c1", plan_mounts(body, {}))
+    asyncio.run(service.containers.copy_up(resolved, str(rootfs)))
     assert sorted(os.listdir(service.path("seeded"))) == ["conf.d", "fifo", "hard.conf", "link.conf", "main.conf"]
     assert os.listdir(service.path("empty")) == []
     events.close()

@@ -53,7 +53,7 @@ def test_bad_names_and_drivers(service, tmp_path):
     for name in ("../escape", "a/b", ".."):
         with pytest.raises(InvalidArgument, match=f"create {name}:"):
             service.create(name)
-    assert sorted(os.listdir(tmp_path / "root/volumes")) == []
+    assert sorted(os.listdir(tmp_path / "root/volumes")) == [".containers"]
     with pytest.raises(NotFound, match='plugin "nfs" not found'):
         service.create("v1", driver="nfs")
 
@@ -66,14 +66,14 @@ def test_get_missing(service):
 
 def test_remove_and_in_use(service, journal):
     plan = plan_mounts({"HostConfig": {"Binds": ["keep:/data"]}}, {})
-    service.prepare("c" * 64, plan)
+    service.containers.prepare("c" * 64, plan)
     with pytest.raises(Conflict) as err:
         run(service.remove("keep"))
     assert str(err.value) == f"remove keep: volume is in use - [{'c' * 64}]"
     run(service.remove("nope", force=True))
     with pytest.raises(NotFound):
         run(service.remove("nope"))
-    run(service.release("c" * 64))
+    run(service.containers.release("c" * 64))
     run(service.remove("keep"))
     assert service.list_volumes() == []
     assert ("volume", "destroy", "keep") in actions(journal)
@@ -82,34 +82,34 @@ def test_remove_and_in_use(service, journal):
 def test_prepare_names_anonymous_volumes_and_release_removes_only_them(service, tmp_path):
     body = {"Volumes": {"/anon": {}}, "HostConfig": {"Binds": ["named:/named"],
                                                       "Mounts": [{"Type": "volume", "Target": "/anon2"}]}}
-    resolved = service.prepare("c1", plan_mounts(body, {}))
+    resolved = service.containers.prepare("c1", plan_mounts(body, {}))
     anonymous = [m.source for m in resolved if m.anonymous]
     assert len(anonymous) == 2 and all(len(n) == 64 for n in anonymous)
     assert all(service.get(n).labels == {ANONYMOUS_LABEL: ""} for n in anonymous)
     assert service.get("named").references == {"c1"}
-    mounts = service.inspect_mounts(resolved)
+    mounts = service.containers.inspect_mounts(resolved)
     assert {m["Destination"]: m["Source"] for m in mounts}["/named"] == str(tmp_path / "root/volumes/named/_data")
-    removed = run(service.release("c1", remove_anonymous=True))
+    removed = run(service.containers.release("c1", remove_anonymous=True))
     assert sorted(removed) == sorted(anonymous)
     assert [v.name for v in service.list_volumes()] == ["named"]
     assert service.get("named").references == set()
 
 
 def test_release_keeps_anonymous_volumes_another_container_uses(service):
-    resolved = service.prepare("c1", plan_mounts({"Volumes": {"/a": {}}}, {}))
+    resolved = service.containers.prepare("c1", plan_mounts({"Volumes": {"/a": {}}}, {}))
     name = resolved[0].source
-    service.prepare("c2", plan_mounts({"HostConfig": {"VolumesFrom": ["c1"]}}, {},
-                                      lambda ref: service.inspect_mounts(resolved)))
-    assert run(service.release("c1", remove_anonymous=True)) == []
+    service.containers.prepare("c2", plan_mounts({"HostConfig": {"VolumesFrom": ["c1"]}}, {},
+                                      lambda ref: service.containers.inspect_mounts(resolved)))
+    assert run(service.containers.release("c1", remove_anonymous=True)) == []
     assert service.get(name).references == {"c2"}
-    assert run(service.release("c2", remove_anonymous=True)) == [name]
+    assert run(service.containers.release("c2", remove_anonymous=True)) == [name]
 
 
 def test_prepare_leaves_nothing_behind_on_error(service, tmp_path):
     plan = plan_mounts({"Volumes": {"/a": {}}, "HostConfig": {"Binds": ["kept:/k", "bad/name:/b"]}}, {})
     service.create("kept")
     with pytest.raises(InvalidArgument):
-        service.prepare("c1", plan)
+        service.containers.prepare("c1", plan)
     assert [v.name for v in service.list_volumes()] == ["kept"]
     assert service.get("kept").references == set()
 
@@ -118,18 +118,18 @@ def test_mount_bind_sources_missing(service, tmp_path):
     missing = str(tmp_path / "nope")
     strict = plan_mounts({"HostConfig": {"Mounts": [{"Type": "bind", "Source": missing, "Target": "/x"}]}}, {})
     with pytest.raises(InvalidArgument) as err:
-        service.prepare("c1", strict)
+        service.containers.prepare("c1", strict)
     assert str(err.value) == f'invalid mount config for type "bind": bind source path does not exist: {missing}'
-    lenient = service.prepare("c1", plan_mounts({"HostConfig": {"Binds": [f"{missing}/deep:/x"]}}, {}))
-    entries = service.mount("c1", lenient)
+    lenient = service.containers.prepare("c1", plan_mounts({"HostConfig": {"Binds": [f"{missing}/deep:/x"]}}, {}))
+    entries = service.containers.mount("c1", lenient)
     assert entries == [{"destination": "/x", "type": "bind", "source": f"{missing}/deep", "options": ["rbind", "rprivate"]}]
     assert os.path.isdir(f"{missing}/deep")
 
 
 def test_mount_and_unmount_emit_events(service, journal):
-    resolved = service.prepare("c1", plan_mounts({"HostConfig": {"Binds": ["v1:/data:ro"]}}, {}))
-    service.mount("c1", resolved)
-    service.unmount("c1", resolved)
+    resolved = service.containers.prepare("c1", plan_mounts({"HostConfig": {"Binds": ["v1:/data:ro"]}}, {}))
+    service.containers.mount("c1", resolved)
+    service.containers.unmount("c1", resolved)
     mount, unmount = [e for e in journal._recent if e.action in ("mount", "unmount")]
     assert mount.attributes == {"container": "c1", "destination": "/data", "driver": "local",
                                 "propagation": "", "read/write": "false"}
@@ -140,25 +140,25 @@ def test_subpath_must_exist_in_the_volume(service):
     service.create("v1")
     plan = plan_mounts({"HostConfig": {"Mounts": [{"Type": "volume", "Source": "v1", "Target": "/x",
                                                    "VolumeOptions": {"Subpath": "sub"}}]}}, {})
-    resolved = service.prepare("c1", plan)
+    resolved = service.containers.prepare("c1", plan)
     with pytest.raises(InvalidArgument, match="cannot access path"):
-        service.mount("c1", resolved)
+        service.containers.mount("c1", resolved)
     os.mkdir(os.path.join(service.path("v1"), "sub"))
-    assert service.mount("c1", resolved)[0]["source"] == service.path("v1") + "/sub"
+    assert service.containers.mount("c1", resolved)[0]["source"] == service.path("v1") + "/sub"
     os.rmdir(os.path.join(service.path("v1"), "sub"))
     os.symlink("/etc", os.path.join(service.path("v1"), "sub"))
     with pytest.raises(InvalidArgument, match="not within the volume"):
-        service.mount("c1", resolved)
+        service.containers.mount("c1", resolved)
 
 
 def test_prune_reclaims_content_bytes(service, journal):
-    resolved = service.prepare("c1", plan_mounts({"Volumes": {"/a": {}}}, {}))
+    resolved = service.containers.prepare("c1", plan_mounts({"Volumes": {"/a": {}}}, {}))
     anonymous = resolved[0].source
     with open(os.path.join(service.path(anonymous), "f"), "wb") as out:
         out.write(b"x" * 5000)
     service.create("named1")
     assert run(service.prune({}, (1, 44))) == ([], 0)  # in use
-    run(service.release("c1"))
+    run(service.containers.release("c1"))
     assert run(service.prune({}, (1, 44))) == ([anonymous], 5000)
     assert run(service.prune({"all": ["true"]}, (1, 44))) == (["named1"], 0)
     assert ("volume", "prune", "") in actions(journal)
@@ -169,7 +169,7 @@ def test_usage_for_system_df(service):
     with open(os.path.join(service.path("v1"), "f"), "wb") as out:
         out.write(b"y" * 1234)
     os.link(os.path.join(service.path("v1"), "f"), os.path.join(service.path("v1"), "g"))
-    service.prepare("c1", plan_mounts({"HostConfig": {"Binds": ["v1:/d"]}}, {}))
+    service.containers.prepare("c1", plan_mounts({"HostConfig": {"Binds": ["v1:/d"]}}, {}))
     [entry] = run(service.usage())
     assert entry["Name"] == "v1" and entry["UsageData"] == {"Size": 1234, "RefCount": 1}
 
@@ -177,7 +177,7 @@ def test_usage_for_system_df(service):
 def test_state_survives_a_restart(tmp_path, journal):
     first = VolumeService(tmp_path / "root", journal)
     first.create("v1", labels={"k": "v"}, options={"type": "none", "device": "/x", "o": "bind"})
-    first.prepare("c1", plan_mounts({"HostConfig": {"Binds": ["v1:/d"]}}, {}))
+    first.containers.prepare("c1", plan_mounts({"HostConfig": {"Binds": ["v1:/d"]}}, {}))
     with open(os.path.join(first.path("v1"), "data"), "w") as out:
         out.write("kept")
     second = VolumeService(tmp_path / "root", journal)
@@ -197,7 +197,7 @@ def test_litter_of_a_crash_is_swept_and_lost_records_adopted(tmp_path, journal):
     (root / "orphan/_data/file").write_text("precious")
     (root / "v1" / "volume.json").read_text()
     service = VolumeService(tmp_path / "root", journal)
-    assert sorted(os.listdir(root)) == ["orphan", "v1"]
+    assert sorted(os.listdir(root)) == [".containers", "orphan", "v1"]
     assert [v.name for v in service.list_volumes()] == ["orphan", "v1"]
     assert json.loads((root / "orphan/volume.json").read_text())["Name"] == "orphan"
     assert (root / "orphan/_data/file").read_text() == "precious"
