@@ -45,6 +45,8 @@ class ContainerMounts:
                               volumes_from: MountsLookup | None = None) -> list[dict]:
         body = {**container.config, "HostConfig": container.host_config}
         resolved = self.prepare(container.id, plan_mounts(body, image_config, volumes_from or self.find_mounts))
+        if not resolved:
+            return []  # nothing to keep: the common case costs no write
         try:
             self._save(container.id, {"mounts": mounts_to_json(resolved), "seeded": False, "mounted": False})
         except BaseException:
@@ -54,9 +56,11 @@ class ContainerMounts:
 
     async def mounts_for_start(self, container, rootfs: str) -> list[dict]:
         record = self._load(container.id)
-        if record is None:  # created before volumes were wired in: plan from its merged config
+        if record is None:  # no mounts, or created before volumes were wired in: plan again
             await self.plan_for_create(container, None)
             record = self._load(container.id)
+            if record is None:
+                return []
         mounts = mounts_from_json(record["mounts"])
         if not record["seeded"]:
             await self.copy_up(mounts, rootfs)

@@ -113,3 +113,19 @@ def test_start_of_a_container_created_before_volumes_were_wired(service, rootfs)
     c = Container("old1", config={"Volumes": {"/var/lib/app": {}}})
     [entry] = run(service.mounts_for_start(c, rootfs))
     assert entry["destination"] == "/var/lib/app" and os.listdir(entry["source"]) == ["seed"]
+
+
+def test_containers_without_mounts_write_nothing(service, tmp_path, rootfs):
+    c = Container("plain1", config={"Cmd": ["true"]})
+    assert run(service.plan_for_create(c, {})) == []
+    assert run(service.mounts_for_start(c, rootfs)) == []
+    run(service.after_stop(c))
+    assert run(service.after_remove(c, remove_anonymous=True)) == []
+    assert os.listdir(tmp_path / "root/volumes/.containers") == []
+
+
+def test_tmpfs_only_container_keeps_its_plan(service, rootfs):
+    c = Container("t1", host_config={"Tmpfs": {"/run": "size=1m"}})
+    assert run(service.plan_for_create(c, {})) == []  # `--tmpfs` is not listed in Mounts
+    [entry] = run(service.mounts_for_start(c, rootfs))
+    assert entry["type"] == "tmpfs" and "size=1m" in entry["options"]
