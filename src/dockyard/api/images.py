@@ -25,7 +25,6 @@ def routes(services) -> list[Route]:
 
     async def run(fn: Callable, *args, **kwargs):
         """Blocking image work off the event loop."""
-        _bind_events(images)
         return await asyncio.to_thread(functools.partial(fn, *args, **kwargs))
 
     async def list_images(req: Request) -> Response:
@@ -95,12 +94,6 @@ def routes(services) -> list[Route]:
     ]
 
 
-def _bind_events(images) -> None:
-    bind = getattr(images.events, "bind", None)
-    if bind is not None:
-        bind(asyncio.get_running_loop())
-
-
 def _familiar_repo(name: str) -> str:
     try:
         return reference.parse(name).familiar_name
@@ -119,7 +112,6 @@ def _progress_stream(images, work: Callable[[Callable[[dict], None]], None]) -> 
     Once the 200 is out, a failure is reported in-band with `errorDetail`, as dockerd does.
     """
     loop = asyncio.get_running_loop()
-    _bind_events(images)
     queue: asyncio.Queue = asyncio.Queue()
 
     def report(message: dict | None) -> None:
@@ -148,7 +140,6 @@ def _progress_stream(images, work: Callable[[Callable[[dict], None]], None]) -> 
 def _tar_stream(images, write: Callable[["ChunkSink"], None]) -> StreamResponse:
     """Run `write(sink)` in a thread and stream what it writes, with back-pressure."""
     loop = asyncio.get_running_loop()
-    _bind_events(images)
     queue: asyncio.Queue = asyncio.Queue(STREAM_QUEUE)
     sink = ChunkSink(queue, loop)
 
