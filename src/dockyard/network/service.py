@@ -22,7 +22,7 @@ from dockyard.firewall.rules import BridgeNet, Chains
 from dockyard.netlink import links
 from dockyard.netlink.netns import Namespaces
 from dockyard.network import ipam
-from dockyard.network.bridge import BridgeDriver, plan_attach
+from dockyard.network.bridge import BridgeDriver, claim_bridge, plan_attach, release_bridge
 from dockyard.network.dns.server import Answerer, DnsServer
 from dockyard.network.model import Endpoint, Network, default_bridge_options, new_id
 from dockyard.network.portmap import PortMap
@@ -52,7 +52,8 @@ class NetworkService:
         self.data_root = Path(data_root)
         self.exec_root = Path(exec_root)
         self.events = events
-        self.bridge_name = getattr(config, "bridge", None) or "dockyard0"
+        self.configured_bridge = getattr(config, "bridge", None) or "dockyard0"
+        self.bridge_name = self.configured_bridge  # may differ: see bridge.claim_bridge
         self.bip = getattr(config, "bip", None)
         self.use_iptables = getattr(config, "iptables", True)
         self.host_resolv = Path(getattr(config, "resolv_conf", None) or "/etc/resolv.conf")
@@ -73,12 +74,14 @@ class NetworkService:
         self._pending: set[asyncio.Task] = set()
         self.container_lookup: Callable[[str], ContainerRef] | None = None
         self.started = False
+        self._bridge_lock: int | None = None
 
     # ---- daemon start / stop -------------------------------------------------------------
 
     async def start(self) -> None:
         if self.started:
             return
+        self.bridge_name, self._bridge_lock = claim_bridge(self.configured_bridge, self.exec_root)
         self.registry.load()
         self.sandboxes.clear()
         self.sandboxes.update(
@@ -172,6 +175,9 @@ class NetworkService:
         await self.settle()
         await self.ports.close()
         await self.dns.close()
+        release_bridge(self._bridge_lock)
+        self._bridge_lock = None
+        self.started = False
 
     async def teardown(self) -> None:
         """Remove everything this daemon made in the kernel (tests, uninstall)."""
