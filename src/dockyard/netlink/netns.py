@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import logging
 import os
 import threading
 from pathlib import Path
@@ -72,6 +73,8 @@ class Namespaces:
 
     def __init__(self):
         self.libc = _Libc()
+        # pyroute2 logs every netlink message at DEBUG: far too much for a daemon's log
+        logging.getLogger("pyroute2").setLevel(logging.WARNING)
 
     def create(self, path: Path, setup: Callable[[IPRoute], T] | None = None) -> T | None:
         """Pin a new netns at `path`; run `setup(ipr)` inside it (e.g. loopback up)."""
