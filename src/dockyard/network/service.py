@@ -171,10 +171,17 @@ class NetworkService:
                 self.registry.save(net)
 
     async def close(self) -> None:
-        """Daemon shutdown: stop proxies and DNS; kernel state stays for running containers."""
+        """Daemon shutdown: stop proxies and DNS. Kernel state stays while containers still
+        run (they outlive the daemon); with none left, bridges and rules go too, so
+        short-lived daemons (tests) leave nothing behind. The next start recreates them."""
         await self.settle()
         await self.ports.close()
         await self.dns.close()
+        if self.started and not self.sandboxes:
+            for net in self.registry.bridges():
+                await asyncio.to_thread(self.driver.remove_bridge, net.bridge)
+            if self.firewall:
+                await asyncio.to_thread(self.firewall.teardown)
         release_bridge(self._bridge_lock)
         self._bridge_lock = None
         self.started = False
@@ -184,10 +191,6 @@ class NetworkService:
         for cid in list(self.sandboxes):
             await self.release(cid)
         await self.close()
-        for net in self.registry.bridges():
-            await asyncio.to_thread(self.driver.remove_bridge, net.bridge)
-        if self.firewall:
-            await asyncio.to_thread(self.firewall.teardown)
 
     # ---- namespaces -------------------------------------------------------------------------
 
