@@ -75,9 +75,9 @@ class ContainerService:
             if container.state.status in ("running", "restarting"):
                 raise NotModified("container already started")
             if container.state.status == "paused":
-                raise Conflict(f"cannot start a paused container, try unpause instead")
+                raise Conflict("cannot start a paused container, try unpause instead")
             if container.state.status in ("removing", "dead"):
-                raise Conflict(f"container is marked for removal and cannot be started")
+                raise Conflict("container is marked for removal and cannot be started")
             await self._start_locked(container)
 
     async def _start_locked(self, container: Container) -> None:
