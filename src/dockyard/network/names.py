@@ -28,19 +28,23 @@ class Names:
 
     def resolv_conf(self, container_id: str, network_mode: str | None, dns=None,
                     dns_search=None, dns_options=None) -> str:
-        kind, arg = parse_network_mode(network_mode)
+        kind, _ = parse_network_mode(network_mode)
         host_text = _read(self.host_resolv)
         if kind == "host" and not (dns or dns_search or dns_options):
             return host_text
-        embedded = None
-        if kind == "network":
-            net = self.registry.lookup(arg)
-            if net.dns_enabled:
-                embedded = str(net.pool.gateway)
-                sb = self.sandboxes.get(container_id)
-                if sb is not None:
-                    sb.dns = list(dns or [])
+        sb = self.sandboxes.get(container_id)
+        embedded = self.embedded_dns(sb) if sb else None
+        if sb is not None and embedded:
+            sb.dns = list(dns or [])  # where the embedded DNS forwards this container's names
         return hostfiles.resolv_conf(host_text, dns, dns_search, dns_options, embedded)
+
+    def embedded_dns(self, sb: Sandbox) -> str | None:
+        """The embedded DNS a container asks: on its first DNS-enabled network's gateway."""
+        for net_id, ep in sb.endpoints.items():
+            net = self.registry.networks.get(net_id)
+            if net is not None and net.dns_enabled and ep.address:
+                return str(net.pool.gateway)
+        return None
 
     def hosts_file(self, container_id: str, hostname: str, domainname: str = "",
                    extra_hosts=(), network_mode: str | None = None) -> str:
