@@ -60,12 +60,10 @@ def plan_attach(
     endpoint_id: str, bridge: str, netns_path: str, ifname: str,
     mac: str, address: str, prefixlen: int, default_gateway: str | None,
 ) -> AttachPlan:
-    host = "dy" + endpoint_id[:11]
-    peer = "dyp" + endpoint_id[:10]
     return AttachPlan(
-        veth=VethPlan(host=host, peer=peer, bridge=bridge, netns_path=netns_path),
-        iface=IfacePlan(peer=peer, name=ifname, mac=mac, address=address,
-                        prefixlen=prefixlen, gateway=default_gateway),
+        veth=VethPlan(host="dy" + endpoint_id[:11], peer=ifname, mac=mac, bridge=bridge,
+                      netns_path=netns_path),
+        iface=IfacePlan(name=ifname, address=address, prefixlen=prefixlen, gateway=default_gateway),
     )
 
 
