@@ -57,6 +57,14 @@ class Names:
         addresses = [ep.address for ep in sb.endpoints.values() if ep.address] if sb else []
         return hostfiles.hosts_file(hostname, domainname, addresses, extra_hosts, gateway)
 
+    def write(self, container_id: str, f: dict) -> None:
+        """Write both files from the inputs `NetworkService.write_files` recorded."""
+        hosts = self.hosts_file(container_id, f["hostname"], f["domainname"], f["extra_hosts"], f["mode"])
+        resolv = self.resolv_conf(container_id, f["mode"], f["dns"], f["dns_search"], f["dns_options"])
+        # rewrite in place: the files are bind-mounted into the container by inode
+        Path(f["hosts"]).write_text(hosts)
+        Path(f["resolv"]).write_text(resolv)
+
     def host_gateway(self) -> str | None:
         """`host-gateway` in --add-host: the default bridge's address on the host."""
         net = self.registry.by_name("bridge")

@@ -379,21 +379,14 @@ class NetworkService:
         sb = self.sandboxes.get(container_id)
         if sb is not None:
             sb.files = files
-        self._write(container_id, files)
+        self.names.write(container_id, files)
         if sb is not None:
             self._save_sandbox(sb)
-
-    def _write(self, container_id: str, f: dict) -> None:
-        hosts = self.hosts_file(container_id, f["hostname"], f["domainname"], f["extra_hosts"], f["mode"])
-        resolv = self.resolv_conf(container_id, f["mode"], f["dns"], f["dns_search"], f["dns_options"])
-        # rewrite in place: the files are bind-mounted into the container by inode
-        Path(f["hosts"]).write_text(hosts)
-        Path(f["resolv"]).write_text(resolv)
 
     def _refresh_files(self, sb: Sandbox) -> None:
         if sb.files:
             try:
-                self._write(sb.container_id, sb.files)
+                self.names.write(sb.container_id, sb.files)
             except OSError as exc:
                 log.warning("cannot update name files of %s: %s", sb.container_id, exc)
 
