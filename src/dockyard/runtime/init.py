@@ -122,7 +122,9 @@ def _become_process(sys: Syscalls, plan: ChildPlan) -> str:
     args = process.get("args") or []
     if not args:
         raise sync.RuntimeFailure("args must not be empty")
-    path = ps.find_executable(args[0], process.get("env") or [])
+    env = ps.with_home(process.get("env") or [], int((process.get("user") or {}).get("uid", 0)))
+    plan.process = process = dict(process, env=env)
+    path = ps.find_executable(args[0], env)
     caps = process.get("capabilities") or {}
     if not no_new_privs:
         ps.install_seccomp(sys, seccomp)   # still privileged enough without no_new_privs

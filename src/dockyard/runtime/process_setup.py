@@ -44,6 +44,23 @@ def apply_sysctls(sysctls: dict[str, str]) -> None:
             raise RuntimeFailure(f"sysctl {key}={value}: {exc.strerror}") from None
 
 
+def with_home(env: list[str], uid: int, passwd_path: str = "/etc/passwd") -> list[str]:
+    """Add HOME from the container's passwd when the spec's env lacks it, as runc does."""
+    if any(e.startswith("HOME=") for e in env):
+        return env
+    home = "/"
+    try:
+        with open(passwd_path) as f:
+            for line in f:
+                fields = line.rstrip("\n").split(":")
+                if len(fields) >= 6 and fields[2] == str(uid):
+                    home = fields[5] or "/"
+                    break
+    except OSError:
+        pass
+    return [*env, f"HOME={home}"]
+
+
 def change_dir(cwd: str) -> None:
     try:
         os.chdir(cwd)
