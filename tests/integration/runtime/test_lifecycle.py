@@ -161,3 +161,71 @@ def test_cli_run_returns_the_exit_code(bundle_factory, workdir):
     bundle = bundle_factory(["sh", "-c", "echo hi; exit 7"])
     done = _cli(str(base / "cli-state"), "run", "--bundle", str(bundle.path), "r")
     assert (done.returncode, done.stdout) == (7, "hi\n")
+
+
+def _read_until_eof(master: int) -> bytes:
+    output = b""
+    while True:
+        try:
+            chunk = os.read(master, 1024)
+        except OSError:  # EIO: the slave side closed
+            return output
+        if not chunk:
+            return output
+        output += chunk
+
+
+def test_exec_with_a_terminal(runtime, bundle_factory, workdir):
+    base, _ = workdir
+    bundle = bundle_factory(["sleep", "30"])
+    pid = runtime.create("t2", str(bundle.path))
+    runtime.start("t2")
+    path = str(base / "exec-console.sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(1)
+    process = dict(bundle.spec["process"], args=["sh", "-c", "tty; echo $TERM"], terminal=True,
+                   env=[*bundle.spec["process"]["env"], "TERM=xterm"])
+    exec_pid = runtime.exec("t2", process, console_socket=path)
+    conn, _ = server.accept()
+    master, _ = receive_console(conn)
+    output = _read_until_eof(master).decode().split()
+    os.waitpid(exec_pid, 0)
+    assert output[0].startswith("/dev/pts/") and output[1] == "xterm", output
+    for fd in (master, conn.detach(), server.detach()):
+        os.close(fd)
+    runtime.delete("t2", force=True)
+    os.waitpid(pid, 0)
+
+
+def test_init_reaper_forwards_signals(runtime, bundle_factory):
+    bundle = bundle_factory(["sh", "-c", "trap 'exit 9' TERM; while true; do sleep 0.1; done"], Init=True)
+    pid = runtime.create("r1", str(bundle.path))
+    runtime.start("r1")
+    time.sleep(0.3)
+    runtime.kill("r1", signal.SIGTERM)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 9
+    runtime.delete("r1")
+
+
+def test_joining_another_containers_namespaces_by_path(runtime, bundle_factory):
+    first = bundle_factory(["sleep", "30"], config_Hostname="shared")
+    pid = runtime.create("ns1", str(first.path))
+    runtime.start("ns1")
+    second = bundle_factory(["sh", "-c", "hostname; readlink /proc/self/ns/net"])
+    spec = json.loads((second.path / "config.json").read_text())
+    for ns in spec["linux"]["namespaces"]:
+        if ns["type"] in ("uts", "network", "ipc"):
+            ns["path"] = f"/proc/{pid}/ns/{'net' if ns['type'] == 'network' else ns['type']}"
+    (second.path / "config.json").write_text(json.dumps(spec))
+    out_r, out_w = os.pipe()
+    pid2 = runtime.create("ns2", str(second.path), stdio=(0, out_w, out_w))
+    os.close(out_w)
+    runtime.start("ns2")
+    hostname, netns = read_all(out_r).split()
+    os.waitpid(pid2, 0)
+    assert hostname == "shared" and netns == os.readlink(f"/proc/{pid}/ns/net")
+    runtime.delete("ns2")
+    runtime.delete("ns1", force=True)
+    os.waitpid(pid, 0)
