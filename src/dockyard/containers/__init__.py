@@ -1,0 +1,1 @@
+"""Containers: records, names, state, and the service that runs them through shims."""

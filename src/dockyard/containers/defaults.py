@@ -1,0 +1,89 @@
+"""Fill a create request the way dockerd does: defaults, and the image's config merged in (pure)."""
+
+import copy
+
+from dockyard.errors import InvalidArgument
+
+_RESTART_POLICIES = {"", "no", "always", "unless-stopped", "on-failure"}
+
+HOST_CONFIG_DEFAULTS = {
+    "Binds": None, "ContainerIDFile": "", "LogConfig": {"Type": "json-file", "Config": {}},
+    "NetworkMode": "default", "PortBindings": {}, "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
+    "AutoRemove": False, "VolumeDriver": "", "VolumesFrom": None, "ConsoleSize": [0, 0], "CapAdd": None,
+    "CapDrop": None, "CgroupnsMode": "private", "Dns": [], "DnsOptions": [], "DnsSearch": [],
+    "ExtraHosts": None, "GroupAdd": None, "IpcMode": "private", "Cgroup": "", "Links": None,
+    "OomScoreAdj": 0, "PidMode": "", "Privileged": False, "PublishAllPorts": False,
+    "ReadonlyRootfs": False, "SecurityOpt": None, "UTSMode": "", "UsernsMode": "", "ShmSize": 67108864,
+    "Runtime": "", "Isolation": "", "CpuShares": 0, "Memory": 0, "NanoCpus": 0, "CgroupParent": "",
+    "BlkioWeight": 0, "BlkioWeightDevice": [], "BlkioDeviceReadBps": [], "BlkioDeviceWriteBps": [],
+    "BlkioDeviceReadIOps": [], "BlkioDeviceWriteIOps": [], "CpuPeriod": 0, "CpuQuota": 0,
+    "CpuRealtimePeriod": 0, "CpuRealtimeRuntime": 0, "CpusetCpus": "", "CpusetMems": "", "Devices": [],
+    "DeviceCgroupRules": None, "DeviceRequests": None, "MemoryReservation": 0, "MemorySwap": 0,
+    "MemorySwappiness": None, "OomKillDisable": None, "PidsLimit": None, "Ulimits": None, "CpuCount": 0,
+    "CpuPercent": 0, "IOMaximumIOps": 0, "IOMaximumBandwidth": 0, "Mounts": None, "Tmpfs": None,
+    "Init": None, "MaskedPaths": None, "ReadonlyPaths": None, "Sysctls": None,
+}
+
+_CONFIG_KEYS = (
+    "Hostname", "Domainname", "User", "AttachStdin", "AttachStdout", "AttachStderr", "ExposedPorts",
+    "Tty", "OpenStdin", "StdinOnce", "Env", "Cmd", "Healthcheck", "ArgsEscaped", "Image", "Volumes",
+    "WorkingDir", "Entrypoint", "NetworkDisabled", "MacAddress", "OnBuild", "Labels", "StopSignal",
+    "StopTimeout", "Shell",
+)
+
+
+def split_create_body(body: dict) -> tuple[dict, dict, dict]:
+    """(container config, host config with defaults, networking config) from a create body."""
+    if not isinstance(body, dict):
+        raise InvalidArgument("invalid create request: expected a JSON object")
+    config = {k: copy.deepcopy(body.get(k)) for k in _CONFIG_KEYS if k in body}
+    host_config = {**copy.deepcopy(HOST_CONFIG_DEFAULTS), **(body.get("HostConfig") or {})}
+    # Unknown-but-valid host config fields stay, as clients send newer fields than they negotiated.
+    policy = host_config.get("RestartPolicy") or {}
+    if policy.get("Name", "") not in _RESTART_POLICIES:
+        raise InvalidArgument(f"invalid restart policy '{policy.get('Name')}'")
+    if policy.get("Name") in ("always", "unless-stopped") and host_config.get("AutoRemove"):
+        raise InvalidArgument("can't create 'AutoRemove' container with restart policy")
+    host_config["RestartPolicy"] = {"Name": policy.get("Name") or "no",
+                                    "MaximumRetryCount": int(policy.get("MaximumRetryCount") or 0)}
+    if not (host_config.get("LogConfig") or {}).get("Type"):
+        host_config["LogConfig"] = {"Type": "json-file", "Config": (host_config.get("LogConfig") or {}).get("Config") or {}}
+    networking = body.get("NetworkingConfig") or {}
+    return config, host_config, networking
+
+
+def merge_image_config(config: dict, image_config: dict) -> dict:
+    """Docker's merge of the image's config under the user's (daemon/create.go `merge`)."""
+    merged = dict(config)
+    image_env = image_config.get("Env") or []
+    user_env = config.get("Env") or []
+    user_keys = {e.split("=", 1)[0] for e in user_env}
+    merged["Env"] = [e for e in image_env if e.split("=", 1)[0] not in user_keys] + list(user_env)
+    if not config.get("Entrypoint"):
+        if not config.get("Cmd"):
+            merged["Cmd"] = image_config.get("Cmd")
+        if config.get("Entrypoint") is None:
+            merged["Entrypoint"] = image_config.get("Entrypoint")
+    for key in ("WorkingDir", "User", "StopSignal", "Healthcheck", "OnBuild", "Shell"):
+        if not merged.get(key) and image_config.get(key):
+            merged[key] = image_config[key]
+    for key in ("ExposedPorts", "Volumes", "Labels"):
+        combined = {**(image_config.get(key) or {}), **(config.get(key) or {})}
+        merged[key] = combined or ({} if key == "Labels" else None)
+    for key, default in (("Hostname", ""), ("Domainname", ""), ("User", ""), ("WorkingDir", ""),
+                         ("AttachStdin", False), ("AttachStdout", False), ("AttachStderr", False),
+                         ("Tty", False), ("OpenStdin", False), ("StdinOnce", False), ("OnBuild", None),
+                         ("Cmd", None), ("Entrypoint", None)):
+        merged.setdefault(key, default)
+        if merged[key] is None and default is not None:
+            merged[key] = default
+    return merged
+
+
+def command_line(config: dict) -> tuple[str, list[str]]:
+    """(Path, Args) of the container's process: entrypoint then cmd."""
+    entrypoint = [part for part in config.get("Entrypoint") or [] if part != ""]  # --entrypoint ""
+    argv = entrypoint + list(config.get("Cmd") or [])
+    if not argv:
+        raise InvalidArgument("no command specified")
+    return argv[0], argv[1:]

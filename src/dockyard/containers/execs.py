@@ -1,0 +1,148 @@
+"""`docker exec`: extra processes in a running container, run by its shim."""
+
+import asyncio
+import json
+import os
+from dataclasses import dataclass, field
+
+from dockyard.containers.attach import DEFAULT_DETACH_KEYS, bridge, parse_detach_keys
+from dockyard.errors import Conflict, InvalidArgument, NotFound
+from dockyard.oci.user import resolve_user
+
+
+@dataclass
+class ExecRecord:
+    id: str
+    container_id: str
+    config: dict
+    running: bool = False
+    exit_code: int | None = None
+    pid: int = 0
+    detach_keys: bytes = b""
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def tty(self) -> bool:
+        return bool(self.config.get("Tty"))
+
+    @property
+    def argv(self) -> list[str]:
+        return list(self.config.get("Cmd") or [])
+
+
+class ExecService:
+    def __init__(self, registry, watcher, runner, emit):
+        self._registry, self._watcher, self._runner, self._emit = registry, watcher, runner, emit
+        self._execs: dict[str, ExecRecord] = {}
+
+    def ids_for(self, container_id: str) -> list[str]:
+        return [e.id for e in self._execs.values() if e.container_id == container_id and e.exit_code is None]
+
+    def get(self, exec_id: str) -> ExecRecord:
+        record = self._execs.get(exec_id)
+        if record is None:
+            raise NotFound(f"No such exec instance: {exec_id}")
+        return record
+
+    def create(self, ref: str, body: dict) -> str:
+        container = self._registry.get(ref)
+        if not isinstance(body, dict) or not body.get("Cmd"):
+            raise InvalidArgument("No exec command specified")
+        if container.state.status != "running":
+            raise Conflict(f"Container {container.id} is not running")
+        keys = parse_detach_keys(body.get("DetachKeys") or DEFAULT_DETACH_KEYS)
+        record = ExecRecord(os.urandom(32).hex(), container.id, dict(body), detach_keys=keys)
+        self._execs[record.id] = record
+        self._emit(container, "exec_create: " + " ".join(record.argv) + " ", execID=record.id)
+        return record.id
+
+    async def start(self, exec_id: str, detach: bool, console_size: list[int] | None):
+        """Starts the process; returns the session to hijack, or None when detached."""
+        record = self.get(exec_id)
+        if record.running or record.exit_code is not None:
+            raise Conflict(f"Error: Exec command {exec_id} has already run")
+        container = self._registry.get(record.container_id)
+        shim = self._watcher.shim_of(container.id)
+        if shim is None or container.state.status != "running":
+            raise Conflict(f"Container {container.id} is not running")
+        process = self._process(container, record, console_size)
+        stdin = bool(record.config.get("AttachStdin"))
+        record.pid = await shim.exec(record.id, process, record.tty, stdin,
+                                     tuple(console_size) if console_size and any(console_size) else None)
+        record.running = True
+        session = None if detach else await shim.attach_exec(record.id, stdin=stdin, stdout=True, stderr=True)
+        self._emit(container, "exec_start: " + " ".join(record.argv) + " ", execID=record.id)
+        asyncio.ensure_future(self._reap(record, shim, container))
+        if session is None:
+            return None
+
+        async def run(client) -> None:
+            try:
+                await bridge(client, session, tty=record.tty, stdin=stdin, close_stdin_on_eof=True,
+                             detach_keys=record.detach_keys)
+                await record.done.wait()
+            finally:
+                client.close()
+
+        return run
+
+    async def _reap(self, record: ExecRecord, shim, container) -> None:
+        try:
+            record.exit_code = await shim.wait_exec(record.id)
+        except Exception:
+            record.exit_code = 126
+        record.running = False
+        record.done.set()
+        self._emit(container, "exec_die", execID=record.id, exitCode=str(record.exit_code))
+
+    async def resize(self, exec_id: str, height: int, width: int) -> None:
+        record = self.get(exec_id)
+        shim = self._watcher.shim_of(record.container_id)
+        if shim is None or not record.running:
+            raise Conflict(f"Exec {exec_id} is not running")
+        await shim.resize_exec(record.id, height, width)
+
+    def inspect(self, exec_id: str) -> dict:
+        r = self.get(exec_id)
+        return {
+            "ID": r.id, "Running": r.running, "ExitCode": r.exit_code, "CanRemove": False,
+            "ContainerID": r.container_id, "DetachKeys": "", "Pid": r.pid,
+            "OpenStdin": bool(r.config.get("AttachStdin")), "OpenStdout": bool(r.config.get("AttachStdout", True)),
+            "OpenStderr": bool(r.config.get("AttachStderr", True)),
+            "ProcessConfig": {"tty": r.tty, "entrypoint": r.argv[0], "arguments": r.argv[1:],
+                              "privileged": bool(r.config.get("Privileged")), "user": r.config.get("User") or ""},
+        }
+
+    def _process(self, container, record: ExecRecord, console_size) -> dict:
+        """The container's own process spec with the exec's command, env, user and cwd."""
+        spec = json.loads((self._runner.state_dir(container.id) / "bundle" / "config.json").read_text())
+        process = dict(spec["process"])
+        process["args"] = record.argv
+        process["terminal"] = record.tty
+        env = list(process.get("env") or [])
+        for item in record.config.get("Env") or []:
+            key = item.split("=", 1)[0]
+            env = [e for e in env if e.split("=", 1)[0] != key] + [item]
+        process["env"] = env
+        if record.config.get("WorkingDir"):
+            process["cwd"] = record.config["WorkingDir"]
+        if record.config.get("User"):
+            user = self._user(container, record.config["User"])
+            process["user"] = {"uid": user.uid, "gid": user.gid, "additionalGids": user.additional_gids}
+        if record.config.get("Privileged"):
+            caps = spec["process"].get("capabilities", {})
+            every = sorted(set().union(*[set(v) for v in caps.values()])) if caps else []
+            process["capabilities"] = {k: every for k in ("bounding", "effective", "permitted")}
+        if console_size and any(console_size):
+            process["consoleSize"] = {"height": console_size[0], "width": console_size[1]}
+        return process
+
+    def _user(self, container, user: str):
+        rootfs = self._runner.rootfs(container.id)
+        texts = []
+        for name in ("passwd", "group"):
+            try:
+                texts.append((rootfs / "etc" / name).read_text(errors="replace"))
+            except OSError:
+                texts.append("")
+        return resolve_user(user, texts[0], texts[1])

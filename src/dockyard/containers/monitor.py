@@ -1,0 +1,60 @@
+"""Watching the shims of running containers and reporting each exit once."""
+
+import asyncio
+import logging
+from typing import Awaitable, Callable
+
+from dockyard.containers.model import Container
+
+log = logging.getLogger(__name__)
+
+
+class ShimWatcher:
+    def __init__(self):
+        self._shims: dict[str, object] = {}
+        self._exits: dict[str, asyncio.Future] = {}
+        self._tasks: dict[str, asyncio.Task] = {}
+        self.on_exit: Callable[[Container, object, object], Awaitable[None]] | None = None
+
+    def shim_of(self, container_id: str):
+        return self._shims.get(container_id)
+
+    def watch(self, container: Container, shim) -> None:
+        self._shims[container.id] = shim
+        self._exits[container.id] = asyncio.get_running_loop().create_future()
+        self._tasks[container.id] = asyncio.ensure_future(self._wait(container, shim))
+
+    def exit_future(self, container_id: str) -> asyncio.Future:
+        """Resolved once the current run's exit has been fully handled."""
+        future = self._exits.get(container_id)
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+            future.set_result(None)
+        return future
+
+    async def _wait(self, container: Container, shim) -> None:
+        status = None
+        try:
+            status = await shim.wait()
+        except Exception as err:  # the shim died without recording a status
+            log.warning("lost the shim of %s: %s", container.id[:12], err)
+        self._shims.pop(container.id, None)
+        self._tasks.pop(container.id, None)
+        try:
+            if self.on_exit is not None:
+                await self.on_exit(container, shim, status)
+        finally:
+            future = self._exits.pop(container.id, None)
+            if future is not None and not future.done():
+                future.set_result(status)
+
+    async def signal(self, container: Container, number: int) -> None:
+        shim = self._shims.get(container.id)
+        if shim is not None:
+            await shim.kill(number)
+
+    async def close(self) -> None:
+        """Daemon shutdown: stop watching; the shims and their containers keep running."""
+        for task in list(self._tasks.values()):
+            task.cancel()
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)

@@ -1,0 +1,77 @@
+"""The containers the daemon knows: an in-memory index over crash-safe records on disk."""
+
+import random
+from pathlib import Path
+
+from dockyard.containers import names
+from dockyard.containers.model import Container
+from dockyard.errors import NotFound
+from dockyard.metadata.records import RecordStore
+
+
+class ContainerRegistry:
+    def __init__(self, data_root: Path):
+        self.root = data_root / "containers"
+        self._records = RecordStore(str(self.root / "records"))
+        self._by_id: dict[str, Container] = {}
+        self._id_by_name: dict[str, str] = {}
+        self._rng = random.Random()
+        for _, raw in self._records.items():
+            self._index(Container.from_dict(raw))
+
+    def _index(self, container: Container) -> None:
+        self._by_id[container.id] = container
+        self._id_by_name[container.name] = container.id
+
+    def directory(self, container_id: str) -> Path:
+        """Per-container files kept across restarts: logs, hostname, hosts, resolv.conf."""
+        return self.root / container_id
+
+    def new_name(self) -> str:
+        return names.generate(set(self._id_by_name), self._rng)
+
+    def check_name(self, name: str) -> None:
+        owner = self._id_by_name.get(name)
+        if owner:
+            raise names.name_conflict(name, owner)
+
+    def add(self, container: Container) -> None:
+        self.check_name(container.name)
+        self.directory(container.id).mkdir(parents=True, exist_ok=True)
+        self.save(container)
+        self._index(container)
+
+    def save(self, container: Container) -> None:
+        self._records.put(container.id, container.to_dict())
+
+    def rename(self, container: Container, new_name: str) -> None:
+        self.check_name(new_name)
+        del self._id_by_name[container.name]
+        container.name = new_name
+        self._id_by_name[new_name] = container.id
+        self.save(container)
+
+    def remove(self, container: Container) -> None:
+        self._records.delete(container.id)
+        self._by_id.pop(container.id, None)
+        if self._id_by_name.get(container.name) == container.id:
+            del self._id_by_name[container.name]
+
+    def get(self, ref: str) -> Container:
+        return self._by_id[names.resolve(ref, self._id_by_name, list(self._by_id))]
+
+    def find(self, ref: str) -> Container | None:
+        try:
+            return self.get(ref)
+        except NotFound:
+            return None
+
+    def all(self) -> list[Container]:
+        return list(self._by_id.values())
+
+    def counts(self) -> dict[str, int]:
+        counts = {"running": 0, "paused": 0, "stopped": 0}
+        for c in self._by_id.values():
+            key = c.state.status if c.state.status in ("running", "paused") else "stopped"
+            counts[key] += 1
+        return counts

@@ -1,0 +1,155 @@
+"""Turning a container record into a running process, and tidying up after it exits.
+
+Start: mount the container's root filesystem, set up its network, plan its mounts, write the
+OCI bundle, and hand the bundle to a shim. Teardown undoes each step, in reverse, and is
+safe to repeat (after a crash it runs for containers whose shim is gone).
+"""
+
+import asyncio
+import json
+import logging
+import os
+from pathlib import Path
+
+from dockyard.cgroups import open_cgroup
+from dockyard.containers.model import Container
+from dockyard.oci.resources import linux_resources
+from dockyard.oci.spec import SpecContext, generate_spec
+from dockyard.oci.user import resolve_user
+from dockyard.runtime.host import host_devices
+
+log = logging.getLogger(__name__)
+
+
+class ContainerRunner:
+    def __init__(self, exec_root: Path, layers, mounter, shims, runtimes, networks=None, volumes=None,
+                 host_capabilities: list[str] | None = None, cgroup_parent: str = "dockyard"):
+        self._exec_root = exec_root
+        self._layers, self._mounter, self._shims, self.runtimes = layers, mounter, shims, runtimes
+        self._networks, self._volumes = networks, volumes
+        self._host_capabilities = host_capabilities
+        self._cgroup_parent = cgroup_parent
+
+    @property
+    def default_runtime(self) -> str:
+        return self.runtimes.default
+
+    async def start(self) -> None:
+        await self._shims.start()
+
+    async def close(self) -> None:
+        await self._shims.close()
+
+    def cgroup_path(self, container_id: str) -> str:
+        return f"/{self._cgroup_parent}/{container_id}"
+
+    async def update(self, container: Container, changes: dict) -> None:
+        """Apply new resource limits to a running container's cgroup."""
+        resources = linux_resources({**container.host_config, **changes}, bool(container.host_config.get("Privileged")))
+        cgroup = open_cgroup(self.cgroup_path(container.id))
+        await asyncio.to_thread(cgroup.apply, resources)
+
+    def state_dir(self, container_id: str) -> Path:
+        return self._exec_root / "containers" / container_id
+
+    def rootfs(self, container_id: str) -> Path:
+        return self.state_dir(container_id) / "rootfs"
+
+    async def launch(self, container: Container, image_config: dict, files_dir: Path) -> object:
+        """Everything up to a created (not yet started) process; returns its shim."""
+        state_dir = self.state_dir(container.id)
+        rootfs = self.rootfs(container.id)
+        rootfs.mkdir(parents=True, exist_ok=True)
+        if not os.path.ismount(rootfs):
+            self._mounter.mount_all(self._layers.mounts(container.id), str(rootfs))
+        context = SpecContext(
+            rootfs=str(rootfs),
+            hostname=container.config.get("Hostname") or container.id[:12],
+            user=_resolve_user(rootfs, container.config.get("User") or "", container.host_config.get("GroupAdd")),
+            cgroup_path=self.cgroup_path(container.id),
+            **self._file_paths(container, files_dir),
+        )
+        if self._host_capabilities is not None:
+            context.host_capabilities = self._host_capabilities
+        if container.host_config.get("Privileged"):
+            context.host_devices = host_devices()
+        await self._attach_network(container, context, files_dir)
+        if self._volumes is not None:
+            context.mounts = await self._volumes.mounts_for_start(container, str(rootfs))
+        create = {**container.config, "HostConfig": container.host_config}
+        spec = generate_spec(image_config, create, context)
+        bundle = state_dir / "bundle"
+        bundle.mkdir(parents=True, exist_ok=True)
+        (bundle / "config.json").write_text(json.dumps(spec))
+        console = container.host_config.get("ConsoleSize") or [0, 0]
+        return await self._shims.launch(
+            container_id=container.id, state_dir=state_dir, bundle=bundle,
+            runtime=self.runtimes.choice(container.runtime), tty=container.tty,
+            open_stdin=bool(container.config.get("OpenStdin")), log_path=Path(container.log_path),
+            log_opts=(container.host_config.get("LogConfig") or {}).get("Config") or {},
+            console_size=tuple(console) if any(console) else None,
+        )
+
+    def _file_paths(self, container: Container, files_dir: Path) -> dict:
+        hostname = container.config.get("Hostname") or container.id[:12]
+        (files_dir / "hostname").write_text(hostname + "\n")
+        paths = {"hostname_path": str(files_dir / "hostname")}
+        if not (files_dir / "hosts").exists():
+            (files_dir / "hosts").write_text(_default_hosts(hostname))
+        if not (files_dir / "resolv.conf").exists():
+            (files_dir / "resolv.conf").write_text(_host_resolv_conf())
+        paths["hosts_path"] = str(files_dir / "hosts")
+        paths["resolv_conf_path"] = str(files_dir / "resolv.conf")
+        return paths
+
+    async def _attach_network(self, container: Container, context: SpecContext, files_dir: Path) -> None:
+        if self._networks is None:
+            return
+        settings = await self._networks.setup(container, files_dir)
+        context.netns_path = settings.get("SandboxKey") or None
+        if settings.get("host_mode"):
+            context.namespace_paths["network"] = "host"
+        container.network_settings = {k: v for k, v in settings.items() if k != "host_mode"}
+
+    async def teardown(self, container: Container) -> None:
+        """Undo launch; each step tolerates having been done already."""
+        if self._networks is not None:
+            await _quietly("network teardown", self._networks.teardown(container))
+        if self._volumes is not None:
+            await _quietly("volume release", self._volumes.after_stop(container))
+        rootfs = self.rootfs(container.id)
+        if os.path.ismount(rootfs):
+            try:
+                self._mounter.unmount(str(rootfs))
+            except OSError as err:
+                log.warning("unmount %s: %s", rootfs, err)
+
+
+def _resolve_user(rootfs: Path, user: str, group_add: list | None):
+    texts = {}
+    for name in ("passwd", "group"):
+        try:
+            texts[name] = (rootfs / "etc" / name).read_text(errors="replace")
+        except OSError:
+            texts[name] = ""
+    return resolve_user(user, texts["passwd"], texts["group"], group_add or [])
+
+
+def _default_hosts(hostname: str) -> str:
+    return ("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+            "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
+            f"ff02::2\tip6-allrouters\n127.0.1.1\t{hostname}\n")
+
+
+def _host_resolv_conf() -> str:
+    try:
+        return Path("/etc/resolv.conf").read_text()
+    except OSError:
+        return ""
+
+
+async def _quietly(what: str, coroutine) -> None:
+    try:
+        await coroutine
+    except Exception as err:  # teardown must finish every step even when one fails
+        log.warning("%s failed: %s", what, err)

@@ -1,0 +1,377 @@
+"""The container life cycle: create, start, stop, kill, restart, pause, rename, remove, wait."""
+
+import asyncio
+import logging
+import os
+import shutil
+import signal as signals
+import time
+
+from dockyard.containers import defaults, names
+from dockyard.containers.filters import select
+from dockyard.containers.inspect import inspect_body, summary_body
+from dockyard.containers.model import Container, State
+from dockyard.containers.restart_policy import Backoff, should_restart, starts_with_daemon
+from dockyard.containers.waiters import WaitResult
+from dockyard.errors import Conflict, InvalidArgument, NotModified
+from dockyard.shim.client import ShimClient
+
+log = logging.getLogger(__name__)
+_DEFAULT_STOP_TIMEOUT = 10
+
+
+class ContainerService:
+    def __init__(self, registry, runner, watcher, late_sessions, execs, images, events, waiters, volumes=None):
+        self._registry, self._runner, self._watcher, self._execs = registry, runner, watcher, execs
+        self._images, self._events, self._waiters, self._volumes = images, events, waiters, volumes
+        self._late = late_sessions
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._backoffs: dict[str, Backoff] = {}
+        self._restart_timers: dict[str, asyncio.TimerHandle] = {}
+        watcher.on_exit = self.handle_exit
+
+    def _lock(self, container_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(container_id, asyncio.Lock())
+
+    def get(self, ref: str) -> Container:
+        return self._registry.get(ref)
+
+    def counts(self) -> dict[str, int]:
+        return self._registry.counts()
+
+    # -- create -------------------------------------------------------------------------
+    async def create(self, body: dict, name: str, platform: str | None) -> tuple[str, list[str]]:
+        config, host_config, networking = defaults.split_create_body(body)
+        if not config.get("Image"):
+            raise InvalidArgument("config cannot be empty in order to create a container")
+        image = self._images.for_container(config["Image"])
+        name = names.validate(name) if name else self._registry.new_name()
+        self._registry.check_name(name)
+        merged = defaults.merge_image_config(config, image.config)
+        path, args = defaults.command_line(merged)
+        container_id = os.urandom(32).hex()
+        container = Container(
+            id=container_id, name=name, created=time.time_ns(), image_id=image.id, config=merged,
+            host_config=host_config, networking_config=networking, path=path, args=args,
+            runtime=self._runner.runtimes.check(host_config.get("Runtime") or self._runner.default_runtime),
+        )
+        files_dir = self._registry.directory(container_id)
+        container.log_path = str(files_dir / f"{container_id}-json.log")
+        if self._volumes is not None:
+            container.mounts = await self._volumes.plan_for_create(container, image.config)
+        self._images.prepare_container_layer(container_id, image.id)
+        try:
+            self._registry.add(container)
+        except Exception:
+            self._images.remove_container_layer(container_id)
+            raise
+        self._events(container, "create")
+        return container_id, []
+
+    # -- start --------------------------------------------------------------------------
+    async def start(self, ref: str) -> None:
+        container = self.get(ref)
+        async with self._lock(container.id):
+            if container.state.status in ("running", "restarting"):
+                raise NotModified("container already started")
+            if container.state.status == "paused":
+                raise Conflict("cannot start a paused container, try unpause instead")
+            if container.state.status in ("removing", "dead"):
+                raise Conflict("container is marked for removal and cannot be started")
+            await self._start_locked(container)
+
+    async def _start_locked(self, container: Container) -> None:
+        image_config = self._images.config_of(container.image_id)
+        files_dir = self._registry.directory(container.id)
+        try:
+            shim = await self._runner.launch(container, image_config, files_dir)
+            await self._late.bind_all(container.id, shim)
+            await shim.start()
+        except Exception as err:
+            await self._start_failed(container, err)
+            raise
+        healthcheck = (container.config.get("Healthcheck") or {}).get("Test") or []
+        health = {"Status": "starting", "FailingStreak": 0, "Log": []} if healthcheck[:1] not in ([], ["NONE"]) else None
+        container.state = State(status="running", pid=shim.pid, started_at=time.time_ns(), health=health)
+        self._registry.save(container)
+        self._events(container, "start")
+        self._watcher.watch(container, shim)
+
+    async def _start_failed(self, container: Container, err: Exception) -> None:
+        message = getattr(err, "message", str(err))
+        code = 127 if ("not found" in message or "no such file" in message) else 126 if "permission denied" in message else 128
+        self._late.abandon_all(container.id)
+        await self._runner.teardown(container)
+        container.state = State(status="created" if not container.state.finished_at else "exited",
+                                exit_code=code, error=message, finished_at=container.state.finished_at)
+        self._registry.save(container)
+        self._events(container, "die", exitCode=str(code))
+        result = WaitResult(code)
+        self._waiters.exited(container.id, result)
+        if container.host_config.get("AutoRemove"):
+            await self._remove_now(container, volumes=True)
+
+    # -- daemon start and stop ------------------------------------------------------------
+    async def adopt_all(self) -> None:
+        """Find the shims of containers that ran before this daemon started (live restore)."""
+        for container in self._registry.all():
+            if not container.state.running:
+                continue
+            shim = await ShimClient.connect(self._runner.state_dir(container.id))
+            if shim is not None:
+                self._watcher.watch(container, shim)
+                continue
+            status = ShimClient.exit_status(self._runner.state_dir(container.id))
+            await self.handle_exit(container, None, status)
+
+    def running_ids(self) -> list[str]:
+        return [c.id for c in self._registry.all() if c.state.running]
+
+    async def start_restartable(self) -> None:
+        """`always` and `unless-stopped` containers come back with the daemon."""
+        for container in self._registry.all():
+            if container.state.status == "restarting" or (
+                    not container.state.running
+                    and starts_with_daemon(container.host_config.get("RestartPolicy") or {},
+                                           container.state.stopped_by_user)
+                    and container.state.started_at):
+                try:
+                    async with self._lock(container.id):
+                        await self._start_locked(container)
+                except Exception as err:
+                    log.warning("could not restart %s: %s", container.name, err)
+
+    async def close(self) -> None:
+        for timer in self._restart_timers.values():
+            timer.cancel()
+        await self._watcher.close()
+
+    # -- exits ---------------------------------------------------------------------------
+    async def handle_exit(self, container: Container, shim, status) -> None:
+        """One run ended: record it, tidy up, then restart or auto-remove as the policy says."""
+        code = status.code if status is not None else 255
+        ran_for = (time.time_ns() - container.state.started_at) / 1e9
+        oom = bool(status is not None and status.oom_killed)
+        container.state = State(status="exited", exit_code=code, oom_killed=oom,
+                                started_at=container.state.started_at,
+                                finished_at=status.finished_at_ns if status is not None else time.time_ns(),
+                                stopped_by_user=container.state.stopped_by_user)
+        self._registry.save(container)
+        if oom:
+            self._events(container, "oom")
+        self._events(container, "die", exitCode=str(code))
+        if shim is not None:
+            try:
+                await shim.shutdown()
+            except Exception as err:
+                log.warning("shim shutdown of %s: %s", container.id[:12], err)
+        await self._runner.teardown(container)
+        self._waiters.exited(container.id, WaitResult(code))
+        if should_restart(container.host_config.get("RestartPolicy") or {}, code, container.restart_count,
+                          container.state.stopped_by_user):
+            self._schedule_restart(container, ran_for)
+        elif container.host_config.get("AutoRemove"):
+            await self._remove_now(container, volumes=True)
+
+    def _schedule_restart(self, container: Container, ran_for: float) -> None:
+        delay = self._backoffs.setdefault(container.id, Backoff()).next(ran_for)
+        container.state.status = "restarting"
+        self._registry.save(container)
+        self._restart_timers[container.id] = asyncio.get_running_loop().call_later(
+            delay, lambda: asyncio.ensure_future(self._restart_by_policy(container)))
+
+    async def _restart_by_policy(self, container: Container) -> None:
+        self._restart_timers.pop(container.id, None)
+        if self._registry.find(container.id) is None or container.state.status != "restarting":
+            return
+        async with self._lock(container.id):
+            container.restart_count += 1
+            try:
+                await self._start_locked(container)
+            except Exception as err:
+                log.warning("restart of %s failed: %s", container.id[:12], err)
+                return
+        self._events(container, "restart")
+
+    # -- signals, stop, restart ----------------------------------------------------------
+    async def kill(self, ref: str, signal: str | int) -> None:
+        container = self.get(ref)
+        number = parse_signal(signal)
+        if not container.state.running:
+            raise Conflict(f"Cannot kill container: {ref}: Container {container.id} is not running")
+        self._events(container, "kill", signal=str(number))
+        await self._watcher.signal(container, number)
+
+    async def stop(self, ref: str, timeout: int | None, signal: str | None = None) -> None:
+        container = self.get(ref)
+        if container.state.status == "restarting":
+            await self._cancel_restart(container)
+            return
+        if not container.state.running:
+            raise NotModified("container already stopped")
+        container.state.stopped_by_user = True
+        self._registry.save(container)
+        await self._stop_running(container, timeout, signal)
+        self._events(container, "stop")
+
+    async def _stop_running(self, container: Container, timeout: int | None, signal: str | None) -> None:
+        stop_signal = parse_signal(signal or container.config.get("StopSignal") or "TERM")
+        if timeout is None:
+            timeout = container.config.get("StopTimeout") or _DEFAULT_STOP_TIMEOUT
+        exited = self._watcher.exit_future(container.id)
+        if container.state.status == "paused":
+            await self._watcher.shim_of(container.id).resume()
+        self._events(container, "kill", signal=str(stop_signal))
+        await self._watcher.signal(container, stop_signal)
+        try:
+            await asyncio.wait_for(asyncio.shield(exited), timeout if timeout >= 0 else None)
+        except asyncio.TimeoutError:
+            self._events(container, "kill", signal="9")
+            await self._watcher.signal(container, signals.SIGKILL)
+            await exited
+
+    async def _cancel_restart(self, container: Container) -> None:
+        timer = self._restart_timers.pop(container.id, None)
+        if timer is not None:
+            timer.cancel()
+        container.state.status = "exited"
+        container.state.stopped_by_user = True
+        self._registry.save(container)
+
+    async def restart(self, ref: str, timeout: int | None, signal: str | None = None) -> None:
+        container = self.get(ref)
+        async with self._lock(container.id):
+            if container.state.running:
+                container.state.stopped_by_user = True
+                await self._stop_running(container, timeout, signal)
+            await self._start_locked(container)
+        self._events(container, "restart")
+
+    async def pause(self, ref: str) -> None:
+        container = self.get(ref)
+        if container.state.status != "running":
+            raise Conflict(f"Container {container.id} is not running")
+        await self._watcher.shim_of(container.id).pause()
+        container.state.status = "paused"
+        self._registry.save(container)
+        self._events(container, "pause")
+
+    async def unpause(self, ref: str) -> None:
+        container = self.get(ref)
+        if container.state.status != "paused":
+            raise Conflict(f"Container {container.id} is not paused")
+        await self._watcher.shim_of(container.id).resume()
+        container.state.status = "running"
+        self._registry.save(container)
+        self._events(container, "unpause")
+
+    async def rename(self, ref: str, new_name: str) -> None:
+        container = self.get(ref)
+        new_name = names.validate(new_name)
+        if new_name == container.name:
+            raise InvalidArgument("Renaming a container with the same name as its current name")
+        old = container.name
+        self._registry.rename(container, new_name)
+        self._events(container, "rename", oldName="/" + old)
+
+    async def update(self, ref: str, body: dict) -> list[str]:
+        container = self.get(ref)
+        if not isinstance(body, dict):
+            raise InvalidArgument("invalid update request")
+        policy = body.get("RestartPolicy")
+        if policy and policy.get("Name"):
+            defaults.split_create_body({"HostConfig": {"RestartPolicy": policy}})
+            container.host_config["RestartPolicy"] = {"Name": policy["Name"],
+                                                       "MaximumRetryCount": int(policy.get("MaximumRetryCount") or 0)}
+        resources = {k: v for k, v in body.items() if k != "RestartPolicy" and v not in (None, 0, "", [])}
+        container.host_config.update(resources)
+        if container.state.running and resources:
+            await self._runner.update(container, resources)
+        self._registry.save(container)
+        self._events(container, "update")
+        return []
+
+    # -- wait, remove -------------------------------------------------------------------
+    def wait(self, ref: str, condition: str) -> asyncio.Future | asyncio.Task:
+        container = self.get(ref)
+        if condition == "removed":
+            return self._waiters.removal(container.id)
+        if condition == "not-running" and not container.state.running:
+            future = asyncio.get_running_loop().create_future()
+            future.set_result(WaitResult(container.state.exit_code))
+            return future
+        return self._waiters.next_exit(container.id)
+
+    async def remove(self, ref: str, force: bool, volumes: bool) -> None:
+        container = self.get(ref)
+        if container.state.running:
+            if not force:
+                raise Conflict(f"You cannot remove a running container {container.id}. "
+                               "Stop the container before attempting removal or force remove")
+            container.state.stopped_by_user = True
+            exited = self._watcher.exit_future(container.id)
+            self._events(container, "kill", signal="9")
+            await self._watcher.signal(container, signals.SIGKILL)
+            await exited
+        await self._remove_now(container, volumes)
+
+    async def _remove_now(self, container: Container, volumes: bool) -> None:
+        if self._registry.find(container.id) is None:
+            return
+        container.state.status = "removing"
+        timer = self._restart_timers.pop(container.id, None)
+        if timer is not None:
+            timer.cancel()
+        self._late.abandon_all(container.id)
+        await self._runner.teardown(container)
+        self._images.remove_container_layer(container.id)
+        if self._volumes is not None:
+            await self._volumes.after_remove(container, remove_anonymous=volumes)
+        self._registry.remove(container)
+        _remove_tree(self._registry.directory(container.id))
+        _remove_tree(self._runner.state_dir(container.id))
+        self._events(container, "destroy")
+        self._waiters.removed(container.id, WaitResult(container.state.exit_code))
+
+    async def prune(self, filters: dict[str, list[str]]) -> tuple[list[str], int]:
+        candidates = select(self._registry.all(), {k: v for k, v in filters.items() if k == "label"}, True,
+                            None, self.get, self._images.matches)
+        deleted = []
+        for container in candidates:
+            if container.state.status in ("exited", "created", "dead"):
+                await self._remove_now(container, volumes=False)
+                deleted.append(container.id)
+        self._events.journal.emit("container", "prune", "", {"reclaimed": "0"})
+        return deleted, 0
+
+    # -- views --------------------------------------------------------------------------
+    def list(self, all_: bool, limit: int | None, size: bool, filters: dict[str, list[str]]) -> list[dict]:
+        chosen = select(self._registry.all(), filters, all_, limit, self.get, self._images.matches)
+        now = time.time_ns()
+        return [summary_body(c, now, self._images.container_sizes(c.id) if size else None) for c in chosen]
+
+    def inspect(self, ref: str, size: bool = False) -> dict:
+        container = self.get(ref)
+        body = inspect_body(container, self._execs.ids_for(container.id),
+                            self._images.graph_driver(container.id, container.image_id))
+        if size:
+            body["SizeRw"], body["SizeRootFs"] = self._images.container_sizes(container.id)
+        return body
+
+
+def parse_signal(value: str | int) -> int:
+    if isinstance(value, int) or str(value).isdigit():
+        number = int(value)
+        if 0 < number < 65:
+            return number
+        raise InvalidArgument(f"Invalid signal: {value}")
+    name = str(value).upper()
+    name = name if name.startswith("SIG") else "SIG" + name
+    try:
+        return int(getattr(signals, name))
+    except AttributeError:
+        raise InvalidArgument(f"Invalid signal: {value}") from None
+
+
+def _remove_tree(path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,56 @@
+"""Attach sessions opened before the process exists (`docker run` attaches before `start`).
+
+A `LateSession` buffers stdin and waits for output until `bind` hands it the real session of
+the process, so nothing written before start is lost and no output is missed.
+"""
+
+import asyncio
+
+
+class LateSession:
+    def __init__(self):
+        self._bound: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._stdin: list[bytes] = []
+        self._stdin_closed = False
+
+    async def bind(self, session) -> None:
+        for data in self._stdin:
+            await session.write_stdin(data)
+        if self._stdin_closed:
+            await session.close_stdin()
+        if not self._bound.done():
+            self._bound.set_result(session)
+
+    def abandon(self) -> None:
+        """The process never started (start failed or the container was removed)."""
+        if not self._bound.done():
+            self._bound.set_result(None)
+
+    @property
+    def waiting(self) -> bool:
+        return not self._bound.done()
+
+    async def __aiter__(self):
+        session = await self._bound
+        if session is None:
+            return
+        async for item in session:
+            yield item
+
+    async def write_stdin(self, data: bytes) -> None:
+        if self._bound.done() and self._bound.result() is not None:
+            await self._bound.result().write_stdin(data)
+        else:
+            self._stdin.append(data)
+
+    async def close_stdin(self) -> None:
+        if self._bound.done() and self._bound.result() is not None:
+            await self._bound.result().close_stdin()
+        else:
+            self._stdin_closed = True
+
+    def close(self) -> None:
+        if self._bound.done() and self._bound.result() is not None:
+            self._bound.result().close()
+        else:
+            self.abandon()
