@@ -103,15 +103,19 @@ class ShimLauncher:
                 ours.close()
                 return await self._send(message)
             ours.setblocking(False)
-            return await _read_to_eof(ours)
+            return await _read_line(ours)
 
 
-async def _read_to_eof(sock: socket.socket) -> bytes:
+async def _read_line(sock: socket.socket) -> bytes:
+    """The shim's one-line report; b"" if it died before writing it."""
     loop = asyncio.get_running_loop()
-    chunks = []
-    while chunk := await loop.sock_recv(sock, 65536):
-        chunks.append(chunk)
-    return b"".join(chunks)
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = await loop.sock_recv(sock, 65536)
+        if not chunk:
+            return b""
+        data += chunk
+    return data
 
 
 async def _open(state_dir: Path):
