@@ -89,11 +89,12 @@ from pathlib import Path
 from dockyard.shim.client import ShimLauncher, RuntimeChoice
 
 async def main():
-    base, rootfs_bundle, runc_root = map(Path, sys.argv[1:4])
+    base, rootfs_bundle = map(Path, sys.argv[1:3])
+    runtime = RuntimeChoice.from_json(json.loads(sys.argv[3]))
     launcher = ShimLauncher()
     await launcher.start()
     shim = await launcher.launch(container_id="survivor", state_dir=base / "state" / "survivor",
-        bundle=rootfs_bundle, runtime=RuntimeChoice.oci("/usr/sbin/runc", runc_root), tty=False,
+        bundle=rootfs_bundle, runtime=runtime, tty=False,
         open_stdin=True, log_path=base / "logs" / "survivor-json.log", log_opts={}, console_size=None)
     await shim.start()
     print(json.dumps({"pid": shim.pid, "zygote": launcher._process.pid}), flush=True)
@@ -118,10 +119,12 @@ def _gone_or_zombie(pid: int) -> bool:
 
 
 def test_shim_survives_sigkill_of_its_launcher_and_is_readopted(shim_env):
-    bundle = shim_env.bundle(["sh", "-c", "echo started; while read line; do echo got $line; done; exit 7"])
+    bundle = shim_env.bundle(["sh", "-c", "echo started; while read line; do echo got $line; done; exit 7"],
+                             cgroup=f"/dockyard-shim-test/{shim_env.base.name}-survivor")
+    shim_env.names.append("survivor")
     env = dict(os.environ, PYTHONPATH=f"{WORKTREE / 'src'}:{WORKTREE}")
     daemon = subprocess.Popen([sys.executable, "-c", STAND_IN_DAEMON, str(shim_env.base), str(bundle),
-                               str(shim_env.runtime.root)], stdout=subprocess.PIPE, env=env, text=True)
+                               json.dumps(shim_env.runtime.to_json())], stdout=subprocess.PIPE, env=env, text=True)
     try:
         launched = json.loads(daemon.stdout.readline())
         state_dir = shim_env.base / "state" / "survivor"
