@@ -177,3 +177,19 @@ def test_oom_kill_is_reported(shim_env):
 
     status = run(scenario)
     assert status.oom_killed           # whichever process the kernel chose to kill
+
+
+def test_parallel_launches(shim_env):
+    async def one(launcher, index):
+        shim = await shim_env.launch(launcher, ["echo", f"container {index}"], name=f"par{index}")
+        await shim.start()
+        status = await shim.wait()
+        await shim.shutdown()
+        return status.code
+
+    async def scenario(launcher):
+        return await asyncio.gather(*(one(launcher, i) for i in range(12)))
+
+    assert run(scenario, timeout=120) == [0] * 12
+    for index in range(12):
+        assert [e["log"] for e in shim_env.log_entries(f"par{index}")] == [f"container {index}\n"]
