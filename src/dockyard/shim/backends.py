@@ -18,7 +18,7 @@ from dockyard.shim.streams import ProcessStdio
 INIT_PID = "init.pid"
 
 
-class RuntimeError_(Exception):
+class RuntimeVerbFailed(Exception):
     """A runtime verb failed; str() is the message for the user."""
 
 
@@ -35,7 +35,7 @@ class CliBackend:
         stdio.close_child_ends()
         status = self.loop.wait_child_blocking(pid)
         if status != 0:
-            raise RuntimeError_(failure_message("create", last_error("create.log", f"exit status {status}")))
+            raise RuntimeVerbFailed(failure_message("create", last_error("create.log", f"exit status {status}")))
         return int(Path(INIT_PID).read_text())
 
     def start(self, done) -> None:
@@ -108,7 +108,7 @@ class LibraryBackend:
             pid_file=INIT_PID))
         stdio.close_child_ends()
         if error:
-            raise RuntimeError_(error)
+            raise RuntimeVerbFailed(error)
         return pid
 
     def start(self, done) -> None:

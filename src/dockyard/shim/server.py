@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from dockyard.shim import jsonlog
-from dockyard.shim.backends import INIT_PID, RuntimeError_, backend_for
+from dockyard.shim.backends import INIT_PID, RuntimeVerbFailed, backend_for
 from dockyard.shim.connection import AttachSession, Connection
 from dockyard.shim.logopts import LogConfig
 from dockyard.shim.loop import Loop
@@ -64,7 +64,7 @@ class Shim:
         stdio = make_stdio(self.tty, bool(self.config["open_stdin"]), "console.sock")
         try:
             pid = self.runtime.create(self.config["bundle"], stdio)
-        except RuntimeError_ as err:
+        except RuntimeVerbFailed as err:
             stdio.abandon()
             raise CreateFailed(str(err)) from None
         stdio.take_console(self.config.get("console_size"))
