@@ -3,6 +3,7 @@ through a mount point. Driven through the service, as the container lifecycle dr
 
 import asyncio
 import os
+from pathlib import Path
 
 import pytest
 
@@ -69,7 +70,7 @@ def test_bind_backed_volume_writes_through_to_the_device(root, journal, tmp_path
     service = VolumeService(root, journal)
     service.create("hostvol", options={"type": "none", "device": str(device), "o": "bind"})
     resolved, _ = use(service, "c1", ["hostvol:/h"])
-    assert open(f"{service.path('hostvol')}/existing").read() == "host data"
+    assert Path(f"{service.path('hostvol')}/existing").read_text() == "host data"
     with open(f"{service.path('hostvol')}/new", "w") as out:
         out.write("from container")
     service.containers.unmount("c1", resolved)

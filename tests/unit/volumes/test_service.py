@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -183,7 +184,7 @@ def test_state_survives_a_restart(tmp_path, journal):
     second = VolumeService(tmp_path / "root", journal)
     volume = second.get("v1")
     assert volume.labels == {"k": "v"} and volume.options["o"] == "bind" and volume.references == {"c1"}
-    assert open(os.path.join(second.path("v1"), "data")).read() == "kept"
+    assert Path(second.path("v1"), "data").read_text() == "kept"
     second.forget_containers_except(set())
     assert VolumeService(tmp_path / "root", journal).get("v1").references == set()
 
@@ -195,7 +196,6 @@ def test_litter_of_a_crash_is_swept_and_lost_records_adopted(tmp_path, journal):
     (root / ".trash-old-0000/_data").mkdir(parents=True)            # remove interrupted
     (root / "orphan/_data").mkdir(parents=True)                      # record lost
     (root / "orphan/_data/file").write_text("precious")
-    (root / "v1" / "volume.json").read_text()
     service = VolumeService(tmp_path / "root", journal)
     assert sorted(os.listdir(root)) == [".containers", "orphan", "v1"]
     assert [v.name for v in service.list_volumes()] == ["orphan", "v1"]
