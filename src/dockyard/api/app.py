@@ -4,7 +4,7 @@ import dataclasses
 import logging
 
 from dockyard import __version__
-from dockyard.api import system
+from dockyard.api import images, system
 from dockyard.api.request import Request
 from dockyard.api.responses import Response, error_body, JSON
 from dockyard.api.router import Route, Router
@@ -19,7 +19,7 @@ SERVER_HEADER = f"Docker/{__version__}-dockyard (linux)"
 
 def all_routes(services) -> list[Route]:
     """Every resource's route table; a new resource adds one line here."""
-    return [*system.routes(services)]
+    return [*system.routes(services), *images.routes(services)]
 
 
 def base_headers() -> list[tuple[str, str]]:

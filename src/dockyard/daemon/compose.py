@@ -3,13 +3,16 @@
 from dockyard.daemon.config import DaemonConfig
 from dockyard.daemon.services import Services
 from dockyard.events.journal import EventJournal
+from dockyard.images.events import ThreadSafeEvents
+from dockyard.images.service import ImageService
 
 
 def build_services(config: DaemonConfig) -> Services:
     config.data_root.mkdir(parents=True, exist_ok=True)
     config.exec_root.mkdir(parents=True, exist_ok=True)
     events = EventJournal(config.data_root / "events.jsonl")
-    return Services(config=config, events=events)
+    images = ImageService(str(config.data_root), ThreadSafeEvents(events))
+    return Services(config=config, events=events, images=images)
 
 
 async def start_services(services: Services) -> None:

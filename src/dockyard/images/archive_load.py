@@ -1,0 +1,288 @@
+"""`docker load`: copy images from an archive stream into the store.
+
+Reads docker-archive (manifest.json + `<id>/layer.tar`, Docker ≤ 24) and OCI layout
+(index.json + blobs/sha256, Docker ≥ 25) archives, plain or gzip/xz/zstd compressed, in one pass
+over the stream: every file that may be a blob is ingested into the content store as it
+streams by; small metadata files are kept in memory. Images become visible only after all of
+their layers are unpacked and verified against the config's diff IDs.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import tarfile
+from dataclasses import dataclass, field
+from typing import BinaryIO, Callable
+
+from dockyard.errors import Conflict, InvalidArgument
+from dockyard.images.service import ImageService
+from dockyard.oci import digest as digests
+from dockyard.oci import image as oci_image
+from dockyard.oci import reference
+from dockyard.oci.reference import Reference
+from dockyard.wire import tar_paths, tar_stream
+
+SMALL_FILE = 8 << 20        # metadata files (manifests, configs) are read into memory up to this
+Progress = Callable[[dict], None]
+
+
+@dataclass
+class ArchiveIndex:
+    """What one pass over the archive found: small files, ingested blobs, symlinks."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    blobs: dict[str, str] = field(default_factory=dict)       # member name → blob digest
+    links: dict[str, str] = field(default_factory=dict)       # member name → target name
+    ingested: set[str] = field(default_factory=set)           # blobs this load added
+
+    def resolve(self, name: str) -> str:
+        name = tar_paths.clean_name(name)
+        for _ in range(16):
+            if name not in self.links:
+                return name
+            name = self.links[name]
+        raise InvalidArgument(f"too many levels of symbolic links in archive at {name!r}")
+
+    def read(self, service: ImageService, name: str) -> bytes:
+        name = self.resolve(name)
+        if name in self.files:
+            return self.files[name]
+        if name in self.blobs:
+            return service.content.read(self.blobs[name])
+        raise InvalidArgument(f"invalid archive: {name} not found")
+
+    def blob(self, name: str) -> str:
+        name = self.resolve(name)
+        if name not in self.blobs:
+            raise InvalidArgument(f"invalid archive: layer {name} not found")
+        return self.blobs[name]
+
+
+@dataclass
+class ImageToLoad:
+    config: bytes
+    layers: list[str]                 # blob digests, bottom first
+    tags: list[Reference]
+
+
+def load_archive(service: ImageService, stream: BinaryIO, progress: Progress | None = None) -> list[str]:
+    """Load every image in the archive; returns the `Loaded image: ...` lines."""
+    index = read_archive(service, stream)
+    try:
+        images = _docker_images(service, index) if "manifest.json" in index.files \
+            else _oci_images(service, index)
+        if not images:
+            raise InvalidArgument("invalid archive: no images found")
+        lines = []
+        created: list[str] = []
+        try:
+            for item in images:
+                lines += _load_image(service, item, progress, created)
+        except BaseException:
+            _remove_orphans(service, created)
+            raise
+        return lines
+    finally:
+        keep = set(service.store.images) | {d for r in service.store.all() for d in r.diff_ids}
+        for digest in index.ingested - keep:
+            service.content.delete(digest)
+
+
+def read_archive(service: ImageService, stream: BinaryIO) -> ArchiveIndex:
+    index = ArchiveIndex()
+    try:
+        with tarfile.open(fileobj=tar_stream.decompressed(stream), mode="r|", bufsize=1 << 20) as archive:
+            for member in archive:
+                _read_member(service, index, archive, member)
+    except (tarfile.TarError, *tar_stream.STREAM_ERRORS) as exc:
+        for digest in index.ingested:
+            service.content.delete(digest)
+        raise InvalidArgument(f"invalid archive: {exc}") from None
+    return index
+
+
+def _read_member(service: ImageService, index: ArchiveIndex, archive: tarfile.TarFile,
+                 member: tarfile.TarInfo) -> None:
+    name = tar_paths.clean_name(member.name)
+    if member.issym() or member.islnk():
+        base = posixpath.dirname(name) if member.issym() else ""
+        index.links[name] = tar_paths.clean_name(posixpath.join(base, member.linkname))
+        return
+    if not member.isreg():
+        return
+    source = archive.extractfile(member)
+    expected = _expected_digest(name)
+    if member.size <= SMALL_FILE and expected is None and not name.endswith("layer.tar"):
+        index.files[name] = source.read()
+        return
+    existed = expected is not None and service.content.has(expected)
+    digest, _ = service.content.ingest_file(source, expected=expected)
+    if not existed and digest not in service.store.images:
+        index.ingested.add(digest)
+    index.blobs[name] = digest
+
+
+def _expected_digest(name: str) -> str | None:
+    """`blobs/sha256/<hex>` names their digest: ingest verifies it."""
+    parts = name.split("/")
+    if len(parts) == 3 and parts[0] == "blobs" and parts[1] == "sha256":
+        return digests.from_hex(parts[2])
+    return None
+
+
+def _docker_images(service: ImageService, index: ArchiveIndex) -> list[ImageToLoad]:
+    manifest = _json(index.files["manifest.json"], "manifest.json")
+    if not isinstance(manifest, list):
+        raise InvalidArgument("invalid archive: manifest.json is not a list")
+    images = []
+    for entry in manifest:
+        try:
+            config = index.read(service, entry["Config"])
+            layers = [index.blob(layer) for layer in entry.get("Layers") or []]
+            tags = [reference.parse(t).with_default_tag() for t in entry.get("RepoTags") or []]
+        except (KeyError, TypeError, AttributeError):
+            raise InvalidArgument("invalid archive: malformed manifest.json") from None
+        images.append(ImageToLoad(config, layers, tags))
+    return images
+
+
+def _oci_images(service: ImageService, index: ArchiveIndex) -> list[ImageToLoad]:
+    if "index.json" not in index.files:
+        raise InvalidArgument("invalid archive: neither manifest.json nor index.json found")
+    top = _json(index.files["index.json"], "index.json")
+    images = []
+    for descriptor in top.get("manifests") or []:
+        images += _oci_descriptor(service, index, descriptor, _oci_tags(descriptor))
+    return images
+
+
+def _oci_descriptor(service: ImageService, index: ArchiveIndex, descriptor: dict,
+                    tags: list[Reference]) -> list[ImageToLoad]:
+    digest = digests.validate(descriptor.get("digest", ""))
+    document = _json(index.read(service, f"blobs/sha256/{digests.hex_of(digest)}"), digest)
+    media = descriptor.get("mediaType") or document.get("mediaType")
+    if media in oci_image.INDEX_MEDIA_TYPES or "manifests" in document:
+        chosen = _pick_platform(document.get("manifests") or [])
+        return _oci_descriptor(service, index, chosen, tags) if chosen else []
+    config_digest = digests.validate(document["config"]["digest"])
+    config = index.read(service, f"blobs/sha256/{digests.hex_of(config_digest)}")
+    layers = [index.blob(f"blobs/sha256/{digests.hex_of(digests.validate(l['digest']))}")
+              for l in document.get("layers") or []]
+    return [ImageToLoad(config, layers, tags)]
+
+
+def _pick_platform(manifests: list[dict]) -> dict | None:
+    arch = oci_image.host_architecture()
+    for m in manifests:
+        platform = m.get("platform") or {}
+        if platform.get("os", "linux") == "linux" and platform.get("architecture", arch) == arch:
+            return m
+    return None
+
+
+def _oci_tags(descriptor: dict) -> list[Reference]:
+    annotations = descriptor.get("annotations") or {}
+    name = annotations.get(oci_image.ANNOTATION_DOCKER_NAME) or ""
+    ref_name = annotations.get(oci_image.ANNOTATION_REF_NAME) or ""
+    for candidate in (name, ref_name):
+        if candidate:
+            try:
+                ref = reference.parse(candidate)
+            except InvalidArgument:
+                continue  # a bare tag like `1.0` names no repository
+            return [ref.with_default_tag()] if not ref.digest else []
+    return []
+
+
+def _remove_orphans(service: ImageService, chains: list[str]) -> None:
+    """Layers a failed load unpacked that no image uses: delete them, top first."""
+    used = {c for r in service.store.all() for c in digests.chain_ids(r.diff_ids)}
+    for chain in reversed(chains):
+        if chain not in used:
+            try:
+                service.snapshots.remove_layer(chain)
+            except Conflict:
+                pass
+
+
+def _load_image(service: ImageService, item: ImageToLoad, progress: Progress | None,
+                created: list[str]) -> list[str]:
+    config = _json(item.config, "image config")
+    diff_ids = oci_image.diff_ids(config)
+    if len(diff_ids) != len(item.layers):
+        raise InvalidArgument("invalid archive: layer count does not match the image config")
+    parent = None
+    for diff_id, blob in zip(diff_ids, item.layers):
+        digests.validate(diff_id)
+        chain = digests.chain_id(parent, diff_id)
+        if not service.snapshots.has(chain) or not service.content.has(diff_id):
+            if not service.snapshots.has(chain):
+                created.append(chain)
+            _apply(service, blob, parent, diff_id, progress)
+        parent = chain
+    image_id, _ = service.create_image(item.config, item.tags)
+    service.emit("load", image_id)
+    if item.tags:
+        return [f"Loaded image: {t.familiar()}\n" for t in item.tags]
+    return [f"Loaded image ID: {image_id}\n"]
+
+
+def _apply(service: ImageService, blob: str, parent: str | None, diff_id: str,
+           progress: Progress | None) -> None:
+    total = service.content.size(blob)
+    with service.content.open(blob) as f:
+        compressed = blob != diff_id
+        writer = service.content.writer() if compressed else None
+        try:
+            reader = _ProgressReader(f, total, digests.short_id(diff_id), progress)
+            service.snapshots.apply_layer(reader, parent, expected_diff_id=diff_id, tee=writer)
+            if writer is not None:
+                writer.commit(expected=diff_id)
+        finally:
+            if writer is not None:
+                writer.abort()
+
+
+class _ProgressReader:
+    """Reports `Loading layer` progress as the blob is read (about every 4 MB)."""
+
+    STEP = 4 << 20
+
+    def __init__(self, raw: BinaryIO, total: int, row: str, progress: Progress | None):
+        self.raw, self.total, self.row, self.progress = raw, total, row, progress
+        self.done = 0
+        self.reported = -1
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        self.done += len(data)
+        if self.progress and (self.done - self.reported >= self.STEP or self.done == self.total):
+            if self.reported != self.done:
+                self.reported = self.done
+                self.progress(progress_message("Loading layer", self.row, self.done, self.total))
+        return data
+
+
+def progress_message(status: str, row: str, current: int, total: int) -> dict:
+    width = 50
+    filled = min(width, int(width * current / total)) if total else width
+    bar = "[" + "=" * filled + ">" + " " * (width - filled) + "]"
+    return {"status": status, "progressDetail": {"current": current, "total": total},
+            "progress": f"{bar} {_human(current)}/{_human(total)}", "id": row}
+
+
+def _human(n: int) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.4g}{unit}" if unit != "B" else f"{n}B"
+        n /= 1000
+    return f"{n}B"
+
+
+def _json(data: bytes, what: str):
+    try:
+        return json.loads(data)
+    except ValueError:
+        raise InvalidArgument(f"invalid archive: {what} is not valid JSON") from None
+

@@ -1,0 +1,111 @@
+"""`docker save`: copy images from the store into a docker-archive stream.
+
+The layout is Docker's (what 20.10 writes and every later Docker loads): `manifest.json`,
+`repositories`, `<config hex>.json`, and per layer `<id>/VERSION`, `<id>/json`,
+`<id>/layer.tar`. Layers shared by several saved images are written once. Layer tars are the
+blobs kept at load/import time, streamed straight from the content store.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from dockyard.errors import InvalidArgument
+from dockyard.images.service import ImageService
+from dockyard.oci import digest as digests
+from dockyard.oci import reference
+from dockyard.oci.reference import Reference
+
+LAYER_VERSION = b"1.0"
+
+
+@dataclass
+class ImageToSave:
+    image_id: str
+    tags: list[Reference]
+
+
+def plan(service: ImageService, names: list[str]) -> list[ImageToSave]:
+    """Resolve every name before the first byte is sent (a missing one is a plain 404)."""
+    chosen: dict[str, ImageToSave] = {}
+    for name in names:
+        record = service.resolve(name)
+        item = chosen.setdefault(record.id, ImageToSave(record.id, []))
+        tag = _named_tag(service, name, record.id)
+        if tag is not None and tag not in item.tags:
+            item.tags.append(tag)
+    return list(chosen.values())
+
+
+def _named_tag(service: ImageService, name: str, image_id: str) -> Reference | None:
+    """`busybox` saves with its tag; an ID saves untagged (as Docker does)."""
+    try:
+        parsed = reference.parse(name).with_default_tag()
+    except InvalidArgument:
+        return None
+    return parsed if parsed in service.tags(image_id) else None
+
+
+def write_archive(service: ImageService, images: list[ImageToSave], out) -> None:
+    """Write the archive to `out.write` (a blocking sink with back-pressure)."""
+    now = int(time.time())
+    archive = tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT, bufsize=1 << 20)
+    manifest: list[dict[str, Any]] = []
+    repositories: dict[str, dict[str, str]] = {}
+    written: set[str] = set()
+    for item in images:
+        config_bytes = service.config_bytes(item.image_id)
+        config = json.loads(config_bytes)
+        config_name = digests.hex_of(item.image_id) + ".json"
+        _add_bytes(archive, config_name, config_bytes, now)
+        layer_paths = []
+        parent_id = ""
+        diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
+        for chain, diff_id in zip(digests.chain_ids(diff_ids), diff_ids):
+            layer_id = digests.hex_of(chain)
+            if layer_id not in written:
+                _add_layer(service, archive, layer_id, parent_id, diff_id, now)
+                written.add(layer_id)
+            layer_paths.append(f"{layer_id}/layer.tar")
+            parent_id = layer_id
+        manifest.append({"Config": config_name,
+                         "RepoTags": [t.familiar() for t in item.tags] or None,
+                         "Layers": layer_paths})
+        for tag in item.tags:
+            repositories.setdefault(tag.familiar_name, {})[tag.tag or "latest"] = parent_id
+        service.emit("save", item.image_id)
+    if repositories:
+        _add_bytes(archive, "repositories", json.dumps(repositories).encode() + b"\n", now)
+    _add_bytes(archive, "manifest.json", json.dumps(manifest).encode() + b"\n", now)
+    archive.close()
+
+
+def _add_layer(service: ImageService, archive: tarfile.TarFile, layer_id: str, parent_id: str,
+               diff_id: str, now: int) -> None:
+    _add_dir(archive, layer_id, now)
+    _add_bytes(archive, f"{layer_id}/VERSION", LAYER_VERSION, now)
+    legacy = {"id": layer_id, "created": "1970-01-01T00:00:00Z", "container_config": {}, "os": "linux"}
+    if parent_id:
+        legacy["parent"] = parent_id
+    _add_bytes(archive, f"{layer_id}/json", json.dumps(legacy).encode(), now)
+    info = tarfile.TarInfo(f"{layer_id}/layer.tar")
+    info.size, info.mode, info.mtime = service.content.size(diff_id), 0o644, now
+    with service.content.open(diff_id) as blob:
+        archive.addfile(info, blob)
+
+
+def _add_dir(archive: tarfile.TarFile, name: str, now: int) -> None:
+    info = tarfile.TarInfo(name)
+    info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, now
+    archive.addfile(info)
+
+
+def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes, now: int) -> None:
+    info = tarfile.TarInfo(name)
+    info.size, info.mode, info.mtime = len(data), 0o644, now
+    archive.addfile(info, io.BytesIO(data))

@@ -1,0 +1,82 @@
+"""Single-layer images from a tar: `docker import` (a rootfs) and commit (a container's diff)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, BinaryIO
+
+from dockyard.errors import InvalidArgument
+from dockyard.images.changes import apply_changes
+from dockyard.images.service import ImageService
+from dockyard.oci import image as oci_image
+from dockyard.oci import reference
+from dockyard.snapshots.store import Layer
+
+
+def parse_platform(value: str | None) -> tuple[str, str | None, str]:
+    """`linux/amd64[/v8]` → (os, architecture or None for the host's, variant)."""
+    if not value:
+        return "linux", None, ""
+    parts = value.lower().split("/")
+    if parts[0] != "linux" or len(parts) > 3:
+        raise InvalidArgument(f'"{value}": unsupported platform: only linux images are supported')
+    arch = parts[1] if len(parts) > 1 and parts[1] else None
+    return "linux", arch, parts[2] if len(parts) > 2 else ""
+
+
+def store_layer(service: ImageService, stream: BinaryIO, parent: str | None) -> Layer:
+    """Unpack a layer tar and keep its uncompressed bytes as a blob named by its diff ID."""
+    writer = service.content.writer()
+    try:
+        layer = service.snapshots.apply_layer(stream, parent, tee=writer)
+        writer.commit(expected=layer.diff_id)
+        return layer
+    finally:
+        writer.abort()
+
+
+def import_rootfs(service: ImageService, stream: BinaryIO, repo: str | None = None,
+                  tag: str | None = None, changes: list[str] = (), message: str = "",
+                  platform: str | None = None, source: str = "-") -> str:
+    """`POST /images/create?fromSrc=-`: a one-layer image from a rootfs tar."""
+    ref = reference.parse_repository_tag(repo, tag) if repo else None
+    os_, arch, variant = parse_platform(platform)
+    container_config = apply_changes({}, list(changes))
+    layer = store_layer(service, stream, None)
+    now = datetime.now(timezone.utc)
+    history = [{"created": oci_image.rfc3339(now), "comment": message or f"Imported from {source}"}]
+    config = oci_image.new_config([layer.diff_id], container_config, now, history, comment=message,
+                                  architecture=arch, os_=os_, variant=variant)
+    image_id, _ = service.create_image(oci_image.encode(config), [ref] if ref else [])
+    service.emit("import", image_id)
+    return image_id
+
+
+def commit_container(service: ImageService, container_id: str, image_id: str | None,
+                     container_config: dict[str, Any], *, repo: str | None = None,
+                     tag: str | None = None, author: str = "", comment: str = "",
+                     changes: list[str] = (), created_by: str = "") -> str:
+    """`POST /commit`: the container's changes as a new layer on its image's layers."""
+    ref = reference.parse_repository_tag(repo, tag) if repo else None
+    base = service.config(image_id) if image_id else {}
+    parent_chain = service.store.get(image_id).top_chain if image_id else None
+    writer = service.content.writer()
+    try:
+        service.snapshots.diff(container_id, writer)
+        diff_id, _ = writer.commit()
+    finally:
+        writer.abort()
+    with service.content.open(diff_id) as blob:
+        layer = service.snapshots.apply_layer(blob, parent_chain, expected_diff_id=diff_id)
+    now = datetime.now(timezone.utc)
+    history = [*(base.get("history") or []),
+               {"created": oci_image.rfc3339(now), "created_by": created_by, "author": author,
+                "comment": comment}]
+    config = oci_image.new_config(
+        [*oci_image.diff_ids(base), layer.diff_id], apply_changes(container_config, list(changes)),
+        now, history, author=author, comment=comment,
+        architecture=base.get("architecture"), os_=base.get("os", "linux"))
+    config["container"] = container_id
+    new_id, _ = service.create_image(oci_image.encode(config), [ref] if ref else [],
+                                     parent=image_id or "")
+    return new_id

@@ -1,0 +1,350 @@
+"""The image service: the store, tags, list/inspect/history, removal and pruning, and the
+container layers built on images. Load, save and import live beside it (they all funnel
+into `create_image`).
+
+Every method is synchronous and may block on disk: the API calls it in a worker thread.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import replace
+from typing import Any, Callable
+
+from dockyard.content.store import ContentStore
+from dockyard.errors import Conflict, InternalError, NotFound
+from dockyard.images import filters as image_filters
+from dockyard.images import views
+from dockyard.images.store import ImageRecord, ImageStore
+from dockyard.oci import digest as digests
+from dockyard.oci import reference
+from dockyard.oci.image import diff_ids as config_diff_ids
+from dockyard.oci.image import parse_created
+from dockyard.oci.reference import Reference
+from dockyard.snapshots.drivers import make_driver
+from dockyard.snapshots.mount import Mount
+from dockyard.snapshots.store import SnapshotStore
+from dockyard.wire.times import format_rfc3339_nano, parse_time_ns
+
+
+class ImageService:
+    def __init__(self, data_root: str, events=None, driver: str | None = None):
+        self.data_root = data_root
+        self.content = ContentStore(os.path.join(data_root, "content"))
+        snapshot_root = os.path.join(data_root, "snapshots")
+        os.makedirs(snapshot_root, exist_ok=True)
+        self.snapshots = SnapshotStore(snapshot_root, make_driver(driver, snapshot_root))
+        self.store = ImageStore(os.path.join(data_root, "images"))
+        self.spool_dir = os.path.join(data_root, "tmp")
+        os.makedirs(self.spool_dir, exist_ok=True)
+        self.events = events
+        self.in_use: Callable[[str], list[str]] = lambda image_id: []
+        self._lock = threading.RLock()
+        self._configs: dict[str, dict[str, Any]] = {}
+
+    def set_in_use(self, in_use: Callable[[str], list[str]]) -> None:
+        """Handed in by the container service: container IDs that use an image."""
+        self.in_use = in_use
+
+    def emit(self, action: str, actor: str, attributes: dict[str, str] | None = None) -> None:
+        if self.events is not None:
+            self.events.emit("image", action, actor, attributes or {})
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def resolve(self, name: str) -> ImageRecord:
+        return self.store.get(self.store.resolve(name))
+
+    def count(self) -> int:
+        return len(self.store.images)
+
+    def config(self, image_id: str) -> dict[str, Any]:
+        cached = self._configs.get(image_id)
+        if cached is None:
+            cached = json.loads(self.content.read(image_id))
+            self._configs[image_id] = cached
+        return cached
+
+    def config_bytes(self, image_id: str) -> bytes:
+        return self.content.read(image_id)
+
+    def tags(self, image_id: str) -> list[Reference]:
+        return [reference.parse(r) for r in self.store.refs_of(image_id)]
+
+    def list_images(self, all_: bool = False, filters: dict[str, list[str]] | None = None,
+                    api_version: tuple[int, int] = (1, 41)) -> list[dict[str, Any]]:
+        filters = filters or {}
+        image_filters.check(filters, image_filters.LIST_FILTERS)
+        dangling = image_filters.dangling_value(filters)
+        before = self._bound(filters.get("before"))
+        since = self._bound(filters.get("since"))
+        records = self.store.all()
+        parents = {r.parent for r in records if r.parent}
+        found = []
+        for record in records:
+            tags = self.tags(record.id)
+            if not all_ and not tags and record.id in parents:
+                continue  # an intermediate image of a local child
+            if dangling is not None and dangling == bool(tags):
+                continue
+            config = self.config(record.id)
+            labels = (config.get("config") or {}).get("Labels") or {}
+            if "label" in filters and not image_filters.labels_match(labels, filters["label"]):
+                continue
+            if "reference" in filters:  # Docker lists only the tags that match
+                tags = [t for t in tags if image_filters.reference_matches([t], filters["reference"])]
+                if not tags:
+                    continue
+            if not image_filters.time_bound(views.created_unix(record), before, since):
+                continue
+            found.append(views.summary(record, config, tags, api_version))
+        found.sort(key=lambda s: (s["Created"], s["Id"]), reverse=True)
+        return found
+
+    def _bound(self, names: list[str] | None) -> int | None:
+        if not names:
+            return None
+        return views.created_unix(self.resolve(names[0]))
+
+    def inspect(self, name: str, api_version: tuple[int, int] = (1, 41)) -> dict[str, Any]:
+        record = self.resolve(name)
+        graph = {"Name": self.snapshots.driver.name,
+                 "Data": self.snapshots.graph_data(None, record.top_chain)}
+        return views.inspect(record, self.config(record.id), self.tags(record.id), graph, api_version)
+
+    def history(self, name: str) -> list[dict[str, Any]]:
+        record = self.resolve(name)
+        chain = []
+        current: ImageRecord | None = record
+        while current is not None:
+            chain.append((current, self.config(current.id), self.tags(current.id)))
+            current = self.store.images.get(current.parent) if current.parent else None
+        sizes = [layer.size for layer in reversed(self.snapshots.chain(record.top_chain))]
+        return views.history(chain, sizes)
+
+    # ---- creating ------------------------------------------------------------------------
+
+    def create_image(self, config_bytes: bytes, tags: list[Reference] = (), parent: str = "",
+                     repo_digests: list[str] = ()) -> tuple[str, list[str]]:
+        """Record an image whose layers are all unpacked; returns (id, refs moved off others)."""
+        config = json.loads(config_bytes)
+        diff_ids = config_diff_ids(config)
+        chains = digests.chain_ids(diff_ids)
+        missing = [c for c in chains if not self.snapshots.has(c)]
+        if missing:
+            raise InternalError(f"image layers missing from the layer store: {missing}")
+        image_id = self.content.write(config_bytes)
+        size = sum(self.snapshots.get(c).size for c in chains)
+        with self._lock:
+            existing = self.store.images.get(image_id)
+            record = existing or ImageRecord(
+                id=image_id, diff_ids=diff_ids, created=config.get("created", ""), size=size,
+                parent=parent, added_ns=time.time_ns())
+            record = replace(record, repo_digests=sorted({*record.repo_digests, *repo_digests}))
+            self.store.put(record)
+            moved = [self._tag(record.id, ref) for ref in tags]
+        return image_id, [m for m in moved if m]
+
+    def _tag(self, image_id: str, ref: Reference) -> str | None:
+        previous = self.store.set_tag(ref, image_id)
+        record = self.store.get(image_id)
+        self.store.put(replace(record, last_tag_time=format_rfc3339_nano(time.time_ns())))
+        self.emit("tag", image_id, {"name": ref.familiar()})
+        return str(ref) if previous else None
+
+    def tag(self, name: str, repo: str, tag: str | None) -> Reference:
+        record = self.resolve(name)
+        ref = reference.parse_repository_tag(repo, tag)
+        with self._lock:
+            self._tag(record.id, ref)
+        return ref
+
+    # ---- removing ------------------------------------------------------------------------
+
+    def remove(self, name: str, force: bool = False, noprune: bool = False) -> list[dict[str, str]]:
+        with self._lock:
+            image_id = self.store.resolve(name)
+            by_ref = self._matched_reference(name, image_id)
+            if by_ref is not None:
+                return self._remove_reference(image_id, by_ref, force, noprune)
+            return self._remove_by_id(image_id, force, noprune)
+
+    def _matched_reference(self, name: str, image_id: str) -> str | None:
+        """The tag or digest reference `name` resolved through, if it was not an ID."""
+        if name.startswith("sha256:") or reference.is_full_id(name):
+            return None
+        try:
+            ref = reference.parse(name)
+        except Exception:
+            return None
+        if ref.digest:
+            key = f"{ref.name}@{ref.digest}"
+            return key if key in self.store.get(image_id).repo_digests else None
+        key = str(ref.with_default_tag())
+        return key if self.store.tags.get(key) == image_id else None
+
+    def _remove_reference(self, image_id: str, ref: str, force: bool, noprune: bool) -> list[dict]:
+        record = self.store.get(image_id)
+        remaining = len(self.store.refs_of(image_id)) + len(record.repo_digests) - 1
+        users = self.in_use(image_id)
+        if remaining == 0 and users and not force:
+            raise Conflict(
+                f'conflict: unable to remove repository reference "{_familiar(ref)}" (must force) '
+                f"- container {users[0][:12]} is using its referenced image {digests.short_id(image_id)}")
+        results = [self._untag(image_id, ref)]
+        if remaining > 0 or users:
+            return results
+        return results + self._delete(image_id, noprune)
+
+    def _remove_by_id(self, image_id: str, force: bool, noprune: bool) -> list[dict]:
+        short = digests.short_id(image_id)
+        record = self.store.get(image_id)
+        refs = self.store.refs_of(image_id) + list(record.repo_digests)
+        if self.store.children(image_id):
+            raise Conflict(f"conflict: unable to delete {short} (cannot be forced) - image has dependent child images")
+        if len(refs) > 1 and not force:
+            raise Conflict(f"conflict: unable to delete {short} (must be forced) - image is referenced in multiple repositories")
+        users = self.in_use(image_id)
+        if users and not force:
+            raise Conflict(f"conflict: unable to delete {short} (must be forced) - image is being used by stopped container {users[0][:12]}")
+        results = [self._untag(image_id, ref) for ref in refs]
+        if users:
+            return results  # a container still runs from its layers: keep the image, untagged
+        return results + self._delete(image_id, noprune)
+
+    def _untag(self, image_id: str, ref: str) -> dict[str, str]:
+        if "@" in ref:
+            record = self.store.get(image_id)
+            self.store.put(replace(record, repo_digests=[d for d in record.repo_digests if d != ref]))
+        else:
+            self.store.remove_tag(reference.parse(ref))
+        self.emit("untag", image_id, {"name": _familiar(ref)})
+        return {"Untagged": _familiar(ref)}
+
+    def _delete(self, image_id: str, noprune: bool) -> list[dict[str, str]]:
+        """Delete an untagged image, its unshared layers and (unless noprune) bare parents."""
+        results = []
+        while image_id:
+            record = self.store.get(image_id)
+            self.store.delete(image_id)
+            self._configs.pop(image_id, None)
+            self.emit("delete", image_id)
+            results.append({"Deleted": image_id})
+            results += self._collect_layers(record)
+            self.content.delete(image_id)
+            parent = record.parent
+            if noprune or not parent or parent not in self.store.images:
+                break
+            if self.store.refs_of(parent) or self.store.children(parent) or self.in_use(parent):
+                break
+            image_id = parent
+        return results
+
+    def _collect_layers(self, record: ImageRecord) -> list[dict[str, str]]:
+        """Remove the layers (and their tar blobs) no remaining image uses."""
+        used_chains: set[str] = set()
+        used_diffs: set[str] = set()
+        for other in self.store.all():
+            used_chains.update(digests.chain_ids(other.diff_ids))
+            used_diffs.update(other.diff_ids)
+        results = []
+        for chain in reversed(digests.chain_ids(record.diff_ids)):
+            if chain in used_chains or not self.snapshots.has(chain):
+                continue
+            try:
+                self.snapshots.remove_layer(chain)
+            except Conflict:
+                break  # a container's layer sits on it: keep it and everything below
+            results.append({"Deleted": chain})
+        for diff_id in record.diff_ids:
+            if diff_id not in used_diffs:
+                self.content.delete(diff_id)
+        return results
+
+    def prune(self, filters: dict[str, list[str]] | None = None) -> dict[str, Any]:
+        filters = filters or {}
+        image_filters.check(filters, image_filters.PRUNE_FILTERS | {"label!"})
+        dangling = image_filters.dangling_value(filters)
+        dangling = True if dangling is None else dangling
+        until = self._until(filters.get("until"))
+        deleted: list[dict[str, str]] = []
+        reclaimed = 0
+        with self._lock:
+            changed = True
+            while changed:
+                changed = False
+                for record in self.store.all():
+                    if not self._prunable(record, dangling, until, filters):
+                        continue
+                    before = self._layer_bytes()
+                    deleted += [self._untag(record.id, r) for r in self.store.refs_of(record.id)]
+                    deleted += self._delete(record.id, noprune=True)
+                    reclaimed += before - self._layer_bytes()
+                    changed = True
+        self.emit("prune", "", {"reclaimed": str(reclaimed)})
+        return {"ImagesDeleted": deleted or None, "SpaceReclaimed": reclaimed}
+
+    def _prunable(self, record: ImageRecord, dangling: bool, until: int | None,
+                  filters: dict[str, list[str]]) -> bool:
+        if record.id not in self.store.images or self.store.children(record.id):
+            return False
+        if dangling and self.store.refs_of(record.id):
+            return False
+        if self.in_use(record.id):
+            return False
+        if until is not None and views.created_unix(record) >= until:
+            return False
+        labels = (self.config(record.id).get("config") or {}).get("Labels") or {}
+        if "label" in filters and not image_filters.labels_match(labels, filters["label"]):
+            return False
+        if "label!" in filters and not image_filters.negated_labels_match(labels, filters["label!"]):
+            return False
+        return True
+
+    def _until(self, values: list[str] | None) -> int | None:
+        if not values:
+            return None
+        ns = parse_time_ns(values[0])
+        return ns // 1_000_000_000 if ns is not None else None
+
+    def _layer_bytes(self) -> int:
+        return sum(layer.size for layer in self.snapshots.layers())
+
+    # ---- container layers ----------------------------------------------------------------
+
+    def prepare_container_layer(self, container_id: str, image_id: str | None) -> list[Mount]:
+        """A writable layer on top of the image; mount these (in order) as the container's rootfs."""
+        top = self.store.get(image_id).top_chain if image_id else None
+        return self.snapshots.prepare(container_id, top)
+
+    def rootfs_mounts(self, container_id: str) -> list[Mount]:
+        """The mounts of an existing container layer (e.g. after a daemon restart)."""
+        return self.snapshots.mounts(container_id)
+
+    def remove_container_layer(self, container_id: str) -> None:
+        """Delete a container's writable layer (unmount it first)."""
+        try:
+            self.snapshots.remove(container_id)
+        except NotFound:
+            pass
+
+    def container_graph_driver(self, container_id: str) -> dict[str, Any]:
+        parent = self.snapshots.parent_of(container_id)
+        return {"Name": self.snapshots.driver.name,
+                "Data": self.snapshots.graph_data(container_id, parent)}
+
+    def created_time(self, image_id: str) -> int:
+        when = parse_created(self.store.get(image_id).created)
+        return int(when.timestamp()) if when else 0
+
+
+def _familiar(ref: str) -> str:
+    name, at, digest = ref.partition("@")
+    try:
+        parsed = reference.parse(name)
+    except Exception:
+        return ref
+    return parsed.familiar() + (f"@{digest}" if at else "")

@@ -1,0 +1,238 @@
+"""Layers keyed by chain ID, unpacked once and shared; active (container) snapshots by key.
+
+Layout under the root:
+  layers/<chain hex>/fs         the layer (a diff for overlay, a full tree for copy)
+  layers/<chain hex>/meta.json  {chain_id, diff_id, parent, size, link}
+  l/<link>                      short symlink to a layer's fs (keeps overlay options short)
+  active/<key>/                 a container's writable layer (+ meta.json)
+  staging/                      layers being unpacked; never visible as layers
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from dockyard.errors import Conflict, InvalidArgument, NotFound
+from dockyard.metadata import atomic
+from dockyard.oci import digest as digests
+from dockyard.snapshots.drivers import Driver
+from dockyard.snapshots.mount import Mount
+from dockyard.wire import tar_extract, tar_stream
+
+_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+
+
+@dataclass(frozen=True)
+class Layer:
+    chain_id: str
+    diff_id: str
+    parent: str | None
+    size: int
+
+
+class SnapshotStore:
+    def __init__(self, root: str, driver: Driver):
+        self.root = root
+        self.driver = driver
+        self._lock = threading.Lock()
+        for sub in ("layers", "l", "active", "staging"):
+            os.makedirs(os.path.join(root, sub), exist_ok=True)
+        shutil.rmtree(os.path.join(root, "staging"), ignore_errors=True)  # leftovers of a crash
+        os.makedirs(os.path.join(root, "staging"), exist_ok=True)
+
+    # ---- layers -------------------------------------------------------------------------
+
+    def apply_layer(self, stream: BinaryIO, parent: str | None = None,
+                    expected_diff_id: str | None = None, tee=None) -> Layer:
+        """Unpack a layer tar (any supported compression) on top of `parent`.
+
+        `tee.write` receives the uncompressed tar bytes (to store the layer blob). A stream that
+        is corrupt, truncated or does not match `expected_diff_id` leaves nothing behind.
+        """
+        parent_layer = self.get(parent) if parent else None
+        staging = tempfile.mkdtemp(dir=os.path.join(self.root, "staging"))
+        try:
+            fs = os.path.join(staging, "fs")
+            os.mkdir(fs, 0o755)
+            self.driver.fill_layer(fs, self._fs(parent_layer.chain_id) if parent_layer else None)
+            try:
+                source = tar_stream.decompressed(stream)
+                if tee is not None:
+                    source = tar_stream.TeeReader(source, tee)
+                hashing = tar_stream.HashingReader(source)
+                size = tar_extract.LayerExtractor(fs, self.driver.whiteouts).extract(hashing)
+                hashing.drain()
+            except tar_stream.STREAM_ERRORS as exc:
+                raise InvalidArgument(f"invalid layer archive: {exc}") from None
+            diff_id = hashing.digest
+            if expected_diff_id and diff_id != expected_diff_id:
+                raise InvalidArgument(
+                    f"layer digest mismatch: expected {expected_diff_id}, got {diff_id}")
+            return self._commit_staging(staging, digests.chain_id(parent, diff_id), diff_id,
+                                        parent, size)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _commit_staging(self, staging: str, chain: str, diff_id: str, parent: str | None,
+                        size: int) -> Layer:
+        layer = Layer(chain, diff_id, parent, size)
+        with self._lock:
+            if self.has(chain):
+                return self.get(chain)
+            link = _short_link(chain)
+            atomic.write_json(os.path.join(staging, "meta.json"), {
+                "chain_id": chain, "diff_id": diff_id, "parent": parent, "size": size, "link": link})
+            final = self._layer_dir(chain)
+            os.rename(staging, final)
+            os.chmod(final, 0o700)
+            link_path = os.path.join(self.root, "l", link)
+            if not os.path.lexists(link_path):
+                os.symlink(os.path.join("..", "layers", digests.hex_of(chain), "fs"), link_path)
+            atomic.fsync_dir(os.path.dirname(final))
+        return layer
+
+    def has(self, chain_id: str) -> bool:
+        return os.path.exists(os.path.join(self._layer_dir(chain_id), "meta.json"))
+
+    def get(self, chain_id: str) -> Layer:
+        meta = atomic.read_json(os.path.join(self._layer_dir(chain_id), "meta.json"))
+        if meta is None:
+            raise NotFound(f"layer {chain_id} not found")
+        return Layer(meta["chain_id"], meta["diff_id"], meta["parent"], meta["size"])
+
+    def chain(self, chain_id: str | None) -> list[Layer]:
+        """The layer and its ancestors, top-most first."""
+        layers = []
+        while chain_id:
+            layer = self.get(chain_id)
+            layers.append(layer)
+            chain_id = layer.parent
+        return layers
+
+    def layers(self) -> list[Layer]:
+        found = []
+        for name in os.listdir(os.path.join(self.root, "layers")):
+            try:
+                found.append(self.get("sha256:" + name))
+            except (NotFound, InvalidArgument):
+                continue
+        return found
+
+    def remove_layer(self, chain_id: str) -> None:
+        """Delete a layer nobody builds on (no child layer, no active snapshot)."""
+        with self._lock:
+            if any(l.parent == chain_id for l in self.layers()):
+                raise Conflict(f"layer {chain_id} is in use by another layer")
+            if any(chain_id in self._active_chain(key) for key in self._active_keys()):
+                raise Conflict(f"layer {chain_id} is in use by a container")
+            meta = atomic.read_json(os.path.join(self._layer_dir(chain_id), "meta.json"))
+            if meta is None:
+                return
+            link_path = os.path.join(self.root, "l", meta["link"])
+            if os.path.lexists(link_path):
+                os.unlink(link_path)
+            doomed = os.path.join(self.root, "staging", "rm-" + digests.hex_of(chain_id))
+            os.rename(self._layer_dir(chain_id), doomed)  # invisible at once, deleted after
+        shutil.rmtree(doomed, ignore_errors=True)
+
+    def layer_path(self, chain_id: str) -> str:
+        """The directory holding the layer (read-only use: tests, GraphDriver data)."""
+        return self._fs(chain_id)
+
+    def _fs(self, chain_id: str) -> str:
+        return os.path.join(self._layer_dir(chain_id), "fs")
+
+    def _layer_dir(self, chain_id: str) -> str:
+        return os.path.join(self.root, "layers", digests.hex_of(chain_id))
+
+    def _lowers(self, parent: str | None) -> list[str]:
+        """Paths of the stack below a snapshot, top-most first, as the driver mounts them."""
+        if self.driver.whiteouts == tar_extract.DELETE:
+            return [self._fs(parent)] if parent else []
+        links = []
+        for layer in self.chain(parent):
+            links.append(os.path.join(self.root, "l", _short_link(layer.chain_id)))
+        return links
+
+    # ---- active snapshots (container layers) ---------------------------------------------
+
+    def prepare(self, key: str, parent: str | None) -> list[Mount]:
+        """A writable snapshot on top of `parent`; returns the mounts for its root filesystem."""
+        return self._create_active(key, parent, readonly=False)
+
+    def view(self, key: str, parent: str | None) -> list[Mount]:
+        """A read-only view of `parent`."""
+        return self._create_active(key, parent, readonly=True)
+
+    def _create_active(self, key: str, parent: str | None, readonly: bool) -> list[Mount]:
+        directory = self._active_dir(key)
+        if parent:
+            self.get(parent)
+        with self._lock:
+            if os.path.exists(directory):
+                raise Conflict(f"snapshot {key} already exists")
+            os.makedirs(directory, 0o700)
+        try:
+            mounts = self.driver.prepare(directory, self._lowers(parent), readonly)
+            atomic.write_json(os.path.join(directory, "meta.json"), {
+                "parent": parent, "readonly": readonly, "mounts": [m.to_json() for m in mounts]})
+        except BaseException:
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
+        return mounts
+
+    def mounts(self, key: str) -> list[Mount]:
+        return [Mount.from_json(m) for m in self._active_meta(key)["mounts"]]
+
+    def parent_of(self, key: str) -> str | None:
+        return self._active_meta(key)["parent"]
+
+    def diff(self, key: str, out: BinaryIO) -> None:
+        """Write the changes of an active snapshot as a layer tar (for commit and build)."""
+        meta = self._active_meta(key)
+        self.driver.diff(self._active_dir(key), self._lowers(meta["parent"]), out)
+
+    def graph_data(self, key: str | None, parent: str | None) -> dict[str, str]:
+        active = self._active_dir(key) if key else None
+        if self.driver.whiteouts == tar_extract.DELETE:
+            return self.driver.graph_data(active, self._lowers(parent))
+        return self.driver.graph_data(active, [self._fs(l.chain_id) for l in self.chain(parent)])
+
+    def remove(self, key: str) -> None:
+        """Delete an active snapshot (it must be unmounted)."""
+        directory = self._active_dir(key)
+        if not os.path.exists(directory):
+            raise NotFound(f"snapshot {key} not found")
+        doomed = os.path.join(self.root, "staging", "rm-active-" + key)
+        os.rename(directory, doomed)
+        shutil.rmtree(doomed, ignore_errors=True)
+
+    def _active_keys(self) -> list[str]:
+        return os.listdir(os.path.join(self.root, "active"))
+
+    def _active_chain(self, key: str) -> set[str]:
+        meta = atomic.read_json(os.path.join(self._active_dir(key), "meta.json"), {})
+        return {l.chain_id for l in self.chain(meta.get("parent"))}
+
+    def _active_meta(self, key: str) -> dict:
+        meta = atomic.read_json(os.path.join(self._active_dir(key), "meta.json"))
+        if meta is None:
+            raise NotFound(f"snapshot {key} not found")
+        return meta
+
+    def _active_dir(self, key: str) -> str:
+        if not _KEY.fullmatch(key):
+            raise InvalidArgument(f"invalid snapshot key: {key!r}")
+        return os.path.join(self.root, "active", key)
+
+
+def _short_link(chain_id: str) -> str:
+    """A short, stable name for a layer's `l/` link (Docker's overlay2 uses 26 random chars)."""
+    return hashlib.sha256(chain_id.encode()).hexdigest()[:12]

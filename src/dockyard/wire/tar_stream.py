@@ -1,0 +1,114 @@
+"""Byte streams around tar archives: compression sniffing and hashing while reading."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import lzma
+import zlib
+from typing import BinaryIO
+
+import zstandard
+
+from dockyard.errors import InvalidArgument
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+XZ_MAGIC = b"\xfd7zXZ\x00"
+BZIP2_MAGIC = b"BZh"
+
+# Errors a corrupt or truncated compressed stream can raise while being read.
+STREAM_ERRORS = (EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError, gzip.BadGzipFile, OSError)
+
+
+class PeekReader:
+    """A read-only stream that lets the first bytes be inspected before they are consumed."""
+
+    def __init__(self, raw: BinaryIO):
+        self.raw = raw
+        self.head = b""
+
+    def peek(self, n: int) -> bytes:
+        while len(self.head) < n:
+            chunk = self.raw.read(n - len(self.head))
+            if not chunk:
+                break
+            self.head += chunk
+        return self.head[:n]
+
+    def read(self, n: int = -1) -> bytes:
+        if self.head:
+            if n < 0:
+                data, self.head = self.head + self.raw.read(), b""
+                return data
+            data, self.head = self.head[:n], self.head[n:]
+            if len(data) < n:
+                data += self.raw.read(n - len(data))
+            return data
+        return self.raw.read(n)
+
+
+def compression_of(head: bytes) -> str:
+    """`gzip`, `zstd`, `xz`, `bzip2` or `none` from a stream's first bytes."""
+    if head.startswith(GZIP_MAGIC):
+        return "gzip"
+    if head.startswith(ZSTD_MAGIC):
+        return "zstd"
+    if head.startswith(XZ_MAGIC):
+        return "xz"
+    if head.startswith(BZIP2_MAGIC):
+        return "bzip2"
+    return "none"
+
+
+def decompressed(raw: BinaryIO) -> BinaryIO:
+    """The uncompressed byte stream of `raw`, whichever supported compression it uses."""
+    reader = PeekReader(raw)
+    kind = compression_of(reader.peek(6))
+    if kind == "gzip":
+        return gzip.GzipFile(fileobj=reader, mode="rb")  # type: ignore[arg-type]
+    if kind == "zstd":
+        return zstandard.ZstdDecompressor().stream_reader(reader, read_across_frames=True)  # type: ignore[return-value]
+    if kind == "xz":
+        return lzma.LZMAFile(reader)  # type: ignore[arg-type]
+    if kind == "bzip2":
+        raise InvalidArgument("unsupported compression format: bzip2")
+    return reader  # type: ignore[return-value]
+
+
+class HashingReader:
+    """Counts and sha256-hashes every byte read through it (the diff ID of a layer)."""
+
+    def __init__(self, raw: BinaryIO):
+        self.raw = raw
+        self.hasher = hashlib.sha256()
+        self.size = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        self.hasher.update(data)
+        self.size += len(data)
+        return data
+
+    def drain(self) -> None:
+        """Read to the end so the digest covers the whole stream (tar padding included)."""
+        while self.read(1 << 20):
+            pass
+
+    @property
+    def digest(self) -> str:
+        return "sha256:" + self.hasher.hexdigest()
+
+
+class TeeReader:
+    """Passes reads through and copies every byte to `sink.write`."""
+
+    def __init__(self, raw: BinaryIO, sink):
+        self.raw = raw
+        self.sink = sink
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        if data:
+            self.sink.write(data)
+        return data

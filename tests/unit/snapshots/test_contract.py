@@ -1,0 +1,67 @@
+"""One contract, both drivers: layers shared by chain ID, digests, clean failures.
+
+The mounting half of the contract is in tests/integration/images/test_snapshot_mounts.py.
+"""
+
+import io
+import os
+
+import pytest
+
+from dockyard.errors import Conflict, InvalidArgument
+from dockyard.oci.digest import chain_id, sha256_digest
+from tests.support.layers import compress, entry, layer_tar
+
+from tests.support.snapshot_contract import BASE, TOP, store, tree  # noqa: F401 (fixtures)
+
+
+@pytest.mark.parametrize("compression", ["none", "gzip", "xz", "zstd"])
+def test_apply_layer_reports_diff_id_of_the_uncompressed_tar(store, compression):
+    layer = store.apply_layer(io.BytesIO(compress(BASE, compression)))
+    assert layer.diff_id == sha256_digest(BASE)
+    assert layer.chain_id == layer.diff_id
+    assert layer.size == 4
+    assert store.has(layer.chain_id)
+
+
+def test_layers_are_unpacked_once_and_shared(store):
+    first = store.apply_layer(io.BytesIO(BASE))
+    second = store.apply_layer(io.BytesIO(BASE))
+    assert first == second
+    assert len(store.layers()) == 1
+    top = store.apply_layer(io.BytesIO(TOP), first.chain_id)
+    assert top.chain_id == chain_id(first.chain_id, sha256_digest(TOP))
+    assert [l.chain_id for l in store.chain(top.chain_id)] == [top.chain_id, first.chain_id]
+
+
+def test_expected_diff_id_mismatch_leaves_nothing(store):
+    with pytest.raises(InvalidArgument, match="digest mismatch"):
+        store.apply_layer(io.BytesIO(BASE), expected_diff_id=sha256_digest(b"other"))
+    assert store.layers() == []
+    assert os.listdir(os.path.join(store.root, "staging")) == []
+
+
+def test_truncated_compressed_layer_leaves_nothing(store):
+    blob = compress(layer_tar(entry("f", data=os.urandom(200_000))), "gzip")
+    with pytest.raises(InvalidArgument):
+        store.apply_layer(io.BytesIO(blob[: len(blob) // 2]))
+    assert store.layers() == []
+    assert os.listdir(os.path.join(store.root, "staging")) == []
+
+
+def test_remove_layer_refuses_while_a_child_exists(store):
+    base = store.apply_layer(io.BytesIO(BASE))
+    top = store.apply_layer(io.BytesIO(TOP), base.chain_id)
+    with pytest.raises(Conflict):
+        store.remove_layer(base.chain_id)
+    store.remove_layer(top.chain_id)
+    store.remove_layer(base.chain_id)
+    assert store.layers() == []
+
+
+def test_tee_receives_the_uncompressed_tar(store):
+    sink = io.BytesIO()
+    store.apply_layer(io.BytesIO(compress(BASE, "zstd")), tee=sink)
+    assert sink.getvalue() == BASE
+
+
