@@ -17,13 +17,29 @@ class CommandFailed(Unavailable):
 
 
 def complaint(stderr: str) -> str:
-    """The line of the CLI's stderr that says what went wrong (skipping usage hints)."""
-    lines = [l.strip() for l in stderr.splitlines() if l.strip() and not l.startswith("Run '")
-             and not l.startswith("See '")]
+    """What the CLI's stderr says went wrong: the daemon's error first, then any other lines
+    (such as "Unable to find image ... locally"), without usage hints."""
+    lines = [_bare(l) for l in stderr.splitlines() if l.strip() and not l.startswith(("Run '", "See '"))]
     if not lines:
         return "no error message"
-    text = lines[0].removeprefix("docker: ")
-    return text.removeprefix("Error response from daemon: ")
+    errors = [l for l in lines if l.startswith(_ERROR_PREFIXES)]
+    first = errors[0] if errors else lines[0]
+    rest = [l for l in lines if l is not first]
+    return " / ".join([_bare_error(first), *rest])
+
+
+_ERROR_PREFIXES = ("Error response from daemon: ", "Error: ", "error: ", "ERROR: ")
+
+
+def _bare(line: str) -> str:
+    return line.strip().removeprefix("docker: ")
+
+
+def _bare_error(line: str) -> str:
+    for prefix in _ERROR_PREFIXES:
+        if line.startswith(prefix):
+            return line[len(prefix):]
+    return line
 
 
 @dataclass

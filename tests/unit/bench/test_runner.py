@@ -58,3 +58,11 @@ def test_complaint_picks_the_daemon_message():
               "Run 'docker run --help' for more information\n")
     assert complaint(stderr) == "page not found"
     assert complaint("") == "no error message"
+
+
+def test_complaint_puts_the_error_before_informational_lines():
+    stderr = ("Unable to find image 'busybox:latest' locally\n"
+              "docker: Error response from daemon: pull access denied for busybox\n\n"
+              "Run 'docker run --help' for more information\n")
+    assert complaint(stderr) == ("pull access denied for busybox / "
+                                 "Unable to find image 'busybox:latest' locally")
