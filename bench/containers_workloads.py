@@ -7,6 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from bench.shared import BUSYBOX_IMAGE, need_busybox
+from bench.target import CommandFailed, complaint
 from bench.workload import Workload
 
 STDOUT_BYTES = 50 * 1024 * 1024
@@ -87,10 +88,10 @@ def _stdout_run(target, state) -> float:
     stderr = process.stderr.read().decode(errors="replace")
     process.wait()
     elapsed = time.perf_counter() - start
-    if process.returncode != 0 or received != STDOUT_BYTES:
-        from bench.target import complaint
-        raise RuntimeError(f"received {received} of {STDOUT_BYTES} bytes, exit "
-                           f"{process.returncode}: {complaint(stderr)}")
+    if process.returncode != 0:
+        raise CommandFailed(f"docker run: {complaint(stderr)}")
+    if received != STDOUT_BYTES:
+        raise RuntimeError(f"received {received} of {STDOUT_BYTES} bytes")
     return elapsed
 
 

@@ -19,7 +19,7 @@ class CommandFailed(Unavailable):
 def complaint(stderr: str) -> str:
     """What the CLI's stderr says went wrong: the daemon's error first, then any other lines
     (such as "Unable to find image ... locally"), without usage hints."""
-    lines = [_bare(l) for l in stderr.splitlines() if l.strip() and not l.startswith(("Run '", "See '"))]
+    lines = [_bare(l) for l in stderr.splitlines() if l.strip() and not l.strip().startswith(_CHATTER)]
     if not lines:
         return "no error message"
     errors = [l for l in lines if l.startswith(_ERROR_PREFIXES)]
@@ -28,6 +28,9 @@ def complaint(stderr: str) -> str:
     return " / ".join([_bare_error(first), *rest])
 
 
+# Usage hints and the classic builder's deprecation banner: never the reason for a failure.
+_CHATTER = ("Run '", "See '", "DEPRECATED:", "BuildKit is currently disabled", "environment-variable.",
+            "Sending build context", "Using default tag")
 _ERROR_PREFIXES = ("Error response from daemon: ", "Error: ", "error: ", "ERROR: ")
 
 

@@ -66,3 +66,12 @@ def test_complaint_puts_the_error_before_informational_lines():
               "Run 'docker run --help' for more information\n")
     assert complaint(stderr) == ("pull access denied for busybox / "
                                  "Unable to find image 'busybox:latest' locally")
+
+
+def test_complaint_skips_the_classic_builder_banner():
+    stderr = ("DEPRECATED: The legacy builder is deprecated and will be removed in a future release.\n"
+              "            BuildKit is currently disabled; enable it by removing the DOCKER_BUILDKIT=0\n"
+              "            environment-variable.\n\n"
+              "Sending build context to Docker daemon  35.33kB\n"
+              "Error response from daemon: page not found\n")
+    assert complaint(stderr) == "page not found"
