@@ -34,6 +34,7 @@ class ImageService:
     def __init__(self, data_root: str, events=None, driver: str | None = None):
         self.data_root = data_root
         self.content = ContentStore(os.path.join(data_root, "content"))
+        self.content.discard_partial_ingests()
         snapshot_root = os.path.join(data_root, "snapshots")
         os.makedirs(snapshot_root, exist_ok=True)
         self.snapshots = SnapshotStore(snapshot_root, make_driver(driver, snapshot_root))
