@@ -209,3 +209,21 @@ def test_container_adapter_resolves_and_matches_ancestors(service):
     assert layers.matches(Container, "bb:1") and not layers.matches(Container, "zz")
     layers.remove_container_layer("c" * 64)
     assert service.count() == 1
+
+
+def test_saved_archive_is_also_an_oci_layout(service, tmp_path):
+    image_id = imported(service)
+    archive = save(service, ["bb:1"])
+    source = tarfile.open(fileobj=io.BytesIO(archive))
+    index = json.loads(source.extractfile("index.json").read())
+    assert index["manifests"][0]["annotations"]["io.containerd.image.name"] == "docker.io/library/bb:1"
+    assert source.getmember(f"blobs/sha256/{image_id[7:]}").islnk()
+    # drop the legacy manifest: the OCI half alone must load
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as stripped:
+        for member in source.getmembers():
+            if member.name != "manifest.json":
+                stripped.addfile(member, source.extractfile(member) if member.isreg() else None)
+    other = ImageService(str(tmp_path / "oci-only"), Events(), driver="vfs")
+    assert archive_load.load_archive(other, io.BytesIO(out.getvalue())) == ["Loaded image: bb:1\n"]
+    assert other.resolve("bb:1").id == image_id
