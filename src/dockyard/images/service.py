@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any, Callable
 
 from dockyard.content.store import ContentStore
-from dockyard.errors import Conflict, InternalError, NotFound
+from dockyard.errors import Conflict, InternalError, InvalidArgument, NotFound
 from dockyard.images import filters as image_filters
 from dockyard.images import views
 from dockyard.images.store import ImageRecord, ImageStore
@@ -179,7 +179,7 @@ class ImageService:
             return None
         try:
             ref = reference.parse(name)
-        except Exception:
+        except InvalidArgument:
             return None
         if ref.digest:
             key = f"{ref.name}@{ref.digest}"
@@ -346,6 +346,6 @@ def _familiar(ref: str) -> str:
     name, at, digest = ref.partition("@")
     try:
         parsed = reference.parse(name)
-    except Exception:
+    except InvalidArgument:
         return ref
     return parsed.familiar() + (f"@{digest}" if at else "")
