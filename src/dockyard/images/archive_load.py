@@ -25,6 +25,7 @@ from dockyard.oci.reference import Reference
 from dockyard.wire import tar_paths, tar_stream
 
 SMALL_FILE = 8 << 20        # metadata files (manifests, configs) are read into memory up to this
+METADATA_MAX = 32 << 20     # no config or manifest is larger: refuse to read one into memory
 Progress = Callable[[dict], None]
 
 
@@ -50,6 +51,8 @@ class ArchiveIndex:
         if name in self.files:
             return self.files[name]
         if name in self.blobs:
+            if service.content.size(self.blobs[name]) > METADATA_MAX:
+                raise InvalidArgument(f"invalid archive: {name} is too large for a config or manifest")
             return service.content.read(self.blobs[name])
         raise InvalidArgument(f"invalid archive: {name} not found")
 

@@ -227,3 +227,25 @@ def test_saved_archive_is_also_an_oci_layout(service, tmp_path):
     other = ImageService(str(tmp_path / "oci-only"), Events(), driver="vfs")
     assert archive_load.load_archive(other, io.BytesIO(out.getvalue())) == ["Loaded image: bb:1\n"]
     assert other.resolve("bb:1").id == image_id
+
+
+def test_before_since_label_and_until_filters(service):
+    from dockyard.oci.reference import parse
+
+    def config(created, labels):
+        return json.dumps({"architecture": "amd64", "os": "linux", "created": created,
+                           "config": {"Labels": labels},
+                           "rootfs": {"type": "layers", "diff_ids": []}}).encode()
+
+    old, _ = service.create_image(config("2020-01-01T00:00:00Z", {"tier": "old"}), [parse("old:1")])
+    mid, _ = service.create_image(config("2022-01-01T00:00:00.123456789Z", {"tier": "mid"}), [parse("mid:1")])
+    new, _ = service.create_image(config("2024-01-01T00:00:00Z", {}), [parse("new:1")])
+    ids = lambda **f: [i["Id"] for i in service.list_images(filters=f)]
+    assert ids(before=["mid:1"]) == [old]
+    assert ids(since=["mid:1"]) == [new]
+    assert ids(label=["tier"]) == [mid, old]
+    assert ids(label=["tier=old"]) == [old]
+    result = service.prune({"dangling": ["false"], "until": ["2023-01-01T00:00:00Z"], "label": ["tier"]})
+    deleted = [d["Deleted"] for d in result["ImagesDeleted"] if "Deleted" in d]
+    assert sorted(deleted) == sorted([old, mid])
+    assert ids() == [new]
