@@ -249,3 +249,32 @@ def test_before_since_label_and_until_filters(service):
     deleted = [d["Deleted"] for d in result["ImagesDeleted"] if "Deleted" in d]
     assert sorted(deleted) == sorted([old, mid])
     assert ids() == [new]
+
+
+def test_commit_turns_a_container_layer_into_a_child_image(service):
+    from dockyard.images.importer import commit_container
+
+    base = imported(service)
+    service.prepare_container_layer("ctr1", base)
+    fs = service.container_graph_driver("ctr1")["Data"]["Dir"]  # the copy driver's private tree
+    os.makedirs(os.path.join(fs, "srv"))
+    with open(os.path.join(fs, "srv", "new"), "wb") as f:
+        f.write(b"hello")
+    os.unlink(os.path.join(fs, "etc", "passwd"))
+    child = commit_container(service, "ctr1", base, {"Cmd": ["sh"]}, repo="committed", tag="1",
+                             author="tester", comment="added files", changes=["ENV FOO=bar"])
+    info = service.inspect("committed:1")
+    assert info["Id"] == child and info["Parent"] == base
+    assert len(info["RootFS"]["Layers"]) == 2 and info["Config"]["Env"] == ["FOO=bar"]
+    assert (info["Author"], info["Comment"]) == ("tester", "added files")
+    layer = service.content.read(info["RootFS"]["Layers"][1])
+    names = tarfile.open(fileobj=io.BytesIO(layer)).getnames()
+    assert "srv/new" in names and "etc/.wh.passwd" in names
+    history = service.history("committed:1")
+    assert [h["Id"] for h in history] == [child, base] and history[0]["Size"] == 5
+    with pytest.raises(Conflict, match="image has dependent child images"):
+        service.remove(base, force=True)
+    service.remove_container_layer("ctr1")
+    result = service.remove("committed:1")
+    assert {"Deleted": child} in result and {"Deleted": base} not in result  # base still tagged
+    assert service.resolve("bb:1").id == base
