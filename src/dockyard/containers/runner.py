@@ -5,33 +5,49 @@ OCI bundle, and hand the bundle to a shim. Teardown undoes each step, in reverse
 safe to repeat (after a crash it runs for containers whose shim is gone).
 """
 
+import asyncio
 import json
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
+from dockyard.cgroups import open_cgroup
 from dockyard.containers.model import Container
+from dockyard.oci.resources import linux_resources
 from dockyard.oci.spec import SpecContext, generate_spec
 from dockyard.oci.user import resolve_user
+from dockyard.runtime.host import host_devices
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Started:
-    shim: object  # ShimClient
-    pid: int
 
 
 class ContainerRunner:
     def __init__(self, exec_root: Path, layers, mounter, shims, runtimes, networks=None, volumes=None,
                  host_capabilities: list[str] | None = None, cgroup_parent: str = "dockyard"):
         self._exec_root = exec_root
-        self._layers, self._mounter, self._shims, self._runtimes = layers, mounter, shims, runtimes
+        self._layers, self._mounter, self._shims, self.runtimes = layers, mounter, shims, runtimes
         self._networks, self._volumes = networks, volumes
         self._host_capabilities = host_capabilities
         self._cgroup_parent = cgroup_parent
+
+    @property
+    def default_runtime(self) -> str:
+        return self.runtimes.default
+
+    async def start(self) -> None:
+        await self._shims.start()
+
+    async def close(self) -> None:
+        await self._shims.close()
+
+    def cgroup_path(self, container_id: str) -> str:
+        return f"/{self._cgroup_parent}/{container_id}"
+
+    async def update(self, container: Container, changes: dict) -> None:
+        """Apply new resource limits to a running container's cgroup."""
+        resources = linux_resources({**container.host_config, **changes}, bool(container.host_config.get("Privileged")))
+        cgroup = open_cgroup(self.cgroup_path(container.id))
+        await asyncio.to_thread(cgroup.apply, resources)
 
     def state_dir(self, container_id: str) -> Path:
         return self._exec_root / "containers" / container_id
@@ -50,11 +66,13 @@ class ContainerRunner:
             rootfs=str(rootfs),
             hostname=container.config.get("Hostname") or container.id[:12],
             user=_resolve_user(rootfs, container.config.get("User") or "", container.host_config.get("GroupAdd")),
-            cgroup_path=f"/{self._cgroup_parent}/{container.id}",
+            cgroup_path=self.cgroup_path(container.id),
             **self._file_paths(container, files_dir),
         )
         if self._host_capabilities is not None:
             context.host_capabilities = self._host_capabilities
+        if container.host_config.get("Privileged"):
+            context.host_devices = host_devices()
         await self._attach_network(container, context, files_dir)
         if self._volumes is not None:
             context.mounts = await self._volumes.mounts_for_start(container, str(rootfs))
@@ -66,7 +84,7 @@ class ContainerRunner:
         console = container.host_config.get("ConsoleSize") or [0, 0]
         return await self._shims.launch(
             container_id=container.id, state_dir=state_dir, bundle=bundle,
-            runtime=self._runtimes.choice(container.runtime), tty=container.tty,
+            runtime=self.runtimes.choice(container.runtime), tty=container.tty,
             open_stdin=bool(container.config.get("OpenStdin")), log_path=Path(container.log_path),
             log_opts=(container.host_config.get("LogConfig") or {}).get("Config") or {},
             console_size=tuple(console) if any(console) else None,

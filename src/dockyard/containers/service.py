@@ -11,9 +11,10 @@ from dockyard.containers import defaults, names
 from dockyard.containers.filters import select
 from dockyard.containers.inspect import inspect_body, summary_body
 from dockyard.containers.model import Container, State
-from dockyard.containers.restart_policy import Backoff, should_restart
+from dockyard.containers.restart_policy import Backoff, should_restart, starts_with_daemon
 from dockyard.containers.waiters import WaitResult
 from dockyard.errors import Conflict, InvalidArgument, NotModified
+from dockyard.shim.client import ShimClient
 
 log = logging.getLogger(__name__)
 _DEFAULT_STOP_TIMEOUT = 10
@@ -38,11 +39,6 @@ class ContainerService:
     def counts(self) -> dict[str, int]:
         return self._registry.counts()
 
-    def _emit(self, container: Container, action: str, **extra: str) -> None:
-        attributes = {"image": container.config.get("Image", ""), "name": container.name,
-                      **(container.config.get("Labels") or {}), **extra}
-        self._events.emit("container", action, container.id, attributes)
-
     # -- create -------------------------------------------------------------------------
     async def create(self, body: dict, name: str, platform: str | None) -> tuple[str, list[str]]:
         config, host_config, networking = defaults.split_create_body(body)
@@ -57,7 +53,7 @@ class ContainerService:
         container = Container(
             id=container_id, name=name, created=time.time_ns(), image_id=image.id, config=merged,
             host_config=host_config, networking_config=networking, path=path, args=args,
-            runtime=host_config.get("Runtime") or self._runner_default_runtime(),
+            runtime=self._runner.runtimes.check(host_config.get("Runtime") or self._runner.default_runtime),
         )
         files_dir = self._registry.directory(container_id)
         container.log_path = str(files_dir / f"{container_id}-json.log")
@@ -69,11 +65,8 @@ class ContainerService:
         except Exception:
             self._images.remove_container_layer(container_id)
             raise
-        self._emit(container, "create")
+        self._events(container, "create")
         return container_id, []
-
-    def _runner_default_runtime(self) -> str:
-        return self._runner.default_runtime
 
     # -- start --------------------------------------------------------------------------
     async def start(self, ref: str) -> None:
@@ -82,9 +75,9 @@ class ContainerService:
             if container.state.status in ("running", "restarting"):
                 raise NotModified("container already started")
             if container.state.status == "paused":
-                raise Conflict(f"cannot start a paused container, try unpause instead")
+                raise Conflict("cannot start a paused container, try unpause instead")
             if container.state.status in ("removing", "dead"):
-                raise Conflict(f"container is marked for removal and cannot be started")
+                raise Conflict("container is marked for removal and cannot be started")
             await self._start_locked(container)
 
     async def _start_locked(self, container: Container) -> None:
@@ -101,7 +94,7 @@ class ContainerService:
         health = {"Status": "starting", "FailingStreak": 0, "Log": []} if healthcheck[:1] not in ([], ["NONE"]) else None
         container.state = State(status="running", pid=shim.pid, started_at=time.time_ns(), health=health)
         self._registry.save(container)
-        self._emit(container, "start")
+        self._events(container, "start")
         self._watcher.watch(container, shim)
 
     async def _start_failed(self, container: Container, err: Exception) -> None:
@@ -112,11 +105,46 @@ class ContainerService:
         container.state = State(status="created" if not container.state.finished_at else "exited",
                                 exit_code=code, error=message, finished_at=container.state.finished_at)
         self._registry.save(container)
-        self._emit(container, "die", exitCode=str(code))
+        self._events(container, "die", exitCode=str(code))
         result = WaitResult(code)
         self._waiters.exited(container.id, result)
         if container.host_config.get("AutoRemove"):
             await self._remove_now(container, volumes=True)
+
+    # -- daemon start and stop ------------------------------------------------------------
+    async def adopt_all(self) -> None:
+        """Find the shims of containers that ran before this daemon started (live restore)."""
+        for container in self._registry.all():
+            if not container.state.running:
+                continue
+            shim = await ShimClient.connect(self._runner.state_dir(container.id))
+            if shim is not None:
+                self._watcher.watch(container, shim)
+                continue
+            status = ShimClient.exit_status(self._runner.state_dir(container.id))
+            await self.handle_exit(container, None, status)
+
+    def running_ids(self) -> list[str]:
+        return [c.id for c in self._registry.all() if c.state.running]
+
+    async def start_restartable(self) -> None:
+        """`always` and `unless-stopped` containers come back with the daemon."""
+        for container in self._registry.all():
+            if container.state.status == "restarting" or (
+                    not container.state.running
+                    and starts_with_daemon(container.host_config.get("RestartPolicy") or {},
+                                           container.state.stopped_by_user)
+                    and container.state.started_at):
+                try:
+                    async with self._lock(container.id):
+                        await self._start_locked(container)
+                except Exception as err:
+                    log.warning("could not restart %s: %s", container.name, err)
+
+    async def close(self) -> None:
+        for timer in self._restart_timers.values():
+            timer.cancel()
+        await self._watcher.close()
 
     # -- exits ---------------------------------------------------------------------------
     async def handle_exit(self, container: Container, shim, status) -> None:
@@ -130,12 +158,13 @@ class ContainerService:
                                 stopped_by_user=container.state.stopped_by_user)
         self._registry.save(container)
         if oom:
-            self._emit(container, "oom")
-        self._emit(container, "die", exitCode=str(code))
-        try:
-            await shim.shutdown()
-        except Exception as err:
-            log.warning("shim shutdown of %s: %s", container.id[:12], err)
+            self._events(container, "oom")
+        self._events(container, "die", exitCode=str(code))
+        if shim is not None:
+            try:
+                await shim.shutdown()
+            except Exception as err:
+                log.warning("shim shutdown of %s: %s", container.id[:12], err)
         await self._runner.teardown(container)
         self._waiters.exited(container.id, WaitResult(code))
         if should_restart(container.host_config.get("RestartPolicy") or {}, code, container.restart_count,
@@ -162,7 +191,7 @@ class ContainerService:
             except Exception as err:
                 log.warning("restart of %s failed: %s", container.id[:12], err)
                 return
-        self._emit(container, "restart")
+        self._events(container, "restart")
 
     # -- signals, stop, restart ----------------------------------------------------------
     async def kill(self, ref: str, signal: str | int) -> None:
@@ -170,7 +199,7 @@ class ContainerService:
         number = parse_signal(signal)
         if not container.state.running:
             raise Conflict(f"Cannot kill container: {ref}: Container {container.id} is not running")
-        self._emit(container, "kill", signal=str(number))
+        self._events(container, "kill", signal=str(number))
         await self._watcher.signal(container, number)
 
     async def stop(self, ref: str, timeout: int | None, signal: str | None = None) -> None:
@@ -183,7 +212,7 @@ class ContainerService:
         container.state.stopped_by_user = True
         self._registry.save(container)
         await self._stop_running(container, timeout, signal)
-        self._emit(container, "stop")
+        self._events(container, "stop")
 
     async def _stop_running(self, container: Container, timeout: int | None, signal: str | None) -> None:
         stop_signal = parse_signal(signal or container.config.get("StopSignal") or "TERM")
@@ -191,13 +220,13 @@ class ContainerService:
             timeout = container.config.get("StopTimeout") or _DEFAULT_STOP_TIMEOUT
         exited = self._watcher.exit_future(container.id)
         if container.state.status == "paused":
-            await self._runner.resume(container)
-        self._emit(container, "kill", signal=str(stop_signal))
+            await self._watcher.shim_of(container.id).resume()
+        self._events(container, "kill", signal=str(stop_signal))
         await self._watcher.signal(container, stop_signal)
         try:
             await asyncio.wait_for(asyncio.shield(exited), timeout if timeout >= 0 else None)
         except asyncio.TimeoutError:
-            self._emit(container, "kill", signal="9")
+            self._events(container, "kill", signal="9")
             await self._watcher.signal(container, signals.SIGKILL)
             await exited
 
@@ -216,25 +245,25 @@ class ContainerService:
                 container.state.stopped_by_user = True
                 await self._stop_running(container, timeout, signal)
             await self._start_locked(container)
-        self._emit(container, "restart")
+        self._events(container, "restart")
 
     async def pause(self, ref: str) -> None:
         container = self.get(ref)
         if container.state.status != "running":
             raise Conflict(f"Container {container.id} is not running")
-        await self._runner.pause(container)
+        await self._watcher.shim_of(container.id).pause()
         container.state.status = "paused"
         self._registry.save(container)
-        self._emit(container, "pause")
+        self._events(container, "pause")
 
     async def unpause(self, ref: str) -> None:
         container = self.get(ref)
         if container.state.status != "paused":
             raise Conflict(f"Container {container.id} is not paused")
-        await self._runner.resume(container)
+        await self._watcher.shim_of(container.id).resume()
         container.state.status = "running"
         self._registry.save(container)
-        self._emit(container, "unpause")
+        self._events(container, "unpause")
 
     async def rename(self, ref: str, new_name: str) -> None:
         container = self.get(ref)
@@ -243,7 +272,7 @@ class ContainerService:
             raise InvalidArgument("Renaming a container with the same name as its current name")
         old = container.name
         self._registry.rename(container, new_name)
-        self._emit(container, "rename", oldName="/" + old)
+        self._events(container, "rename", oldName="/" + old)
 
     async def update(self, ref: str, body: dict) -> list[str]:
         container = self.get(ref)
@@ -259,7 +288,7 @@ class ContainerService:
         if container.state.running and resources:
             await self._runner.update(container, resources)
         self._registry.save(container)
-        self._emit(container, "update")
+        self._events(container, "update")
         return []
 
     # -- wait, remove -------------------------------------------------------------------
@@ -281,7 +310,7 @@ class ContainerService:
                                "Stop the container before attempting removal or force remove")
             container.state.stopped_by_user = True
             exited = self._watcher.exit_future(container.id)
-            self._emit(container, "kill", signal="9")
+            self._events(container, "kill", signal="9")
             await self._watcher.signal(container, signals.SIGKILL)
             await exited
         await self._remove_now(container, volumes)
@@ -301,7 +330,7 @@ class ContainerService:
         self._registry.remove(container)
         _remove_tree(self._registry.directory(container.id))
         _remove_tree(self._runner.state_dir(container.id))
-        self._emit(container, "destroy")
+        self._events(container, "destroy")
         self._waiters.removed(container.id, WaitResult(container.state.exit_code))
 
     async def prune(self, filters: dict[str, list[str]]) -> tuple[list[str], int]:
@@ -312,7 +341,7 @@ class ContainerService:
             if container.state.status in ("exited", "created", "dead"):
                 await self._remove_now(container, volumes=False)
                 deleted.append(container.id)
-        self._events.emit("container", "prune", "", {"reclaimed": "0"})
+        self._events.journal.emit("container", "prune", "", {"reclaimed": "0"})
         return deleted, 0
 
     # -- views --------------------------------------------------------------------------

@@ -1,23 +1,89 @@
 """The composition root: builds every service from the configuration, in dependency order."""
 
+import asyncio
+import logging
+
+from dockyard.containers.events import ContainerEvents
+from dockyard.containers.execs import ExecService
+from dockyard.containers.files import ContainerFiles
+from dockyard.containers.monitor import ShimWatcher
+from dockyard.containers.registry import ContainerRegistry
+from dockyard.containers.runner import ContainerRunner
+from dockyard.containers.runtimes import Runtimes
+from dockyard.containers.service import ContainerService
+from dockyard.containers.stdio import ContainerStdio, LateSessions
+from dockyard.containers.waiters import Waiters
 from dockyard.daemon.config import DaemonConfig
 from dockyard.daemon.services import Services
 from dockyard.events.journal import EventJournal
-from dockyard.images.events import ThreadSafeEvents
+from dockyard.images.for_containers import ImagesForContainers
 from dockyard.images.service import ImageService
+from dockyard.network.attach import ContainerNetworking
+from dockyard.network.service import ContainerRef, NetworkService
+from dockyard.runtime.host import host_capabilities
+from dockyard.shim.client import ShimLauncher
+from dockyard.snapshots.mounter import Mounter
+from dockyard.volumes.service import VolumeService
+
+log = logging.getLogger(__name__)
 
 
 def build_services(config: DaemonConfig) -> Services:
     config.data_root.mkdir(parents=True, exist_ok=True)
     config.exec_root.mkdir(parents=True, exist_ok=True)
     events = EventJournal(config.data_root / "events.jsonl")
-    images = ImageService(str(config.data_root), ThreadSafeEvents(events))
-    return Services(config=config, events=events, images=images)
+    images = ImageService(str(config.data_root), events)
+    volumes = VolumeService(config.data_root, events)
+    networks = NetworkService(config.data_root, config.exec_root, events, config)
+    registry = ContainerRegistry(config.data_root)
+    runtimes = Runtimes(config.exec_root, config.default_runtime, config.runtimes)
+    watcher = ShimWatcher()
+    layers = ImagesForContainers(images)
+    runner = ContainerRunner(
+        config.exec_root, layers, Mounter(), ShimLauncher(), runtimes,
+        networks=ContainerNetworking(networks, registry.get), volumes=volumes,
+        host_capabilities=host_capabilities(), cgroup_parent=config.cgroup_parent,
+    )
+    late = LateSessions()
+    waiters = Waiters()
+    emit = ContainerEvents(events)
+    execs = ExecService(registry, watcher, runner, emit)
+    containers = ContainerService(registry, runner, watcher, late, execs, layers, emit, waiters, volumes)
+    files = ContainerFiles(registry, runner, watcher, images, layers, Mounter(), emit)
+    images.set_in_use(lambda image_id: [c.id for c in registry.all() if c.image_id == image_id])
+    networks.container_lookup = lambda ref: _network_ref(registry.get(ref), runner)
+    return Services(config=config, events=events, images=images, containers=containers, networks=networks,
+                    volumes=volumes, execs=execs, stdio=ContainerStdio(watcher, late, emit),
+                    runtimes=runtimes, runner=runner, files=files)
+
+
+def _network_ref(container, runner) -> ContainerRef:
+    running = container.state.running and container.network_settings.get("SandboxKey")
+    return ContainerRef(container.id, container.name, container.config.get("Hostname") or container.id[:12],
+                        container.network_settings.get("SandboxKey") if running else None,
+                        lambda network, cfg: _record_network(container, network, cfg))
+
+
+def _record_network(container, network: str, endpoint: dict | None) -> None:
+    endpoints = container.networking_config.setdefault("EndpointsConfig", {})
+    if endpoint is None:
+        endpoints.pop(network, None)
+    else:
+        endpoints[network] = endpoint
 
 
 async def start_services(services: Services) -> None:
     """Work that needs the event loop: re-adopt containers, reconcile networks."""
+    services.events.bind(asyncio.get_running_loop())
+    await services.runner.start()
+    await services.networks.start()
+    await services.containers.adopt_all()
+    await services.networks.reconcile(services.containers.running_ids())
+    await services.containers.start_restartable()
 
 
 async def stop_services(services: Services) -> None:
+    await services.containers.close()
+    await services.runner.close()
+    await services.networks.close()
     services.events.close()

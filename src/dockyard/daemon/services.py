@@ -15,3 +15,8 @@ class Services:
     containers: Any = None
     networks: Any = None
     volumes: Any = None
+    execs: Any = None
+    stdio: Any = None
+    runtimes: Any = None
+    runner: Any = None
+    files: Any = None

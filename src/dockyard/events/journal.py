@@ -7,6 +7,7 @@ The file is bounded: when it grows past twice the limit it is rewritten with the
 import asyncio
 import json
 import os
+import threading
 import time
 from collections import deque
 from pathlib import Path
@@ -21,6 +22,8 @@ class EventJournal:
         self._recent: deque[Event] = deque(maxlen=limit)
         self._subscribers: set[asyncio.Queue] = set()
         self._lines_in_file = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread = 0
         self._load()
         self._file = open(self._path, "a", encoding="utf-8")
 
@@ -35,8 +38,19 @@ class EventJournal:
                     continue  # a line torn by a crash
                 self._lines_in_file += 1
 
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Called from the loop's thread: events emitted from worker threads are handed to it."""
+        self._loop, self._loop_thread = loop, threading.get_ident()
+
     def emit(self, type_: str, action: str, actor_id: str, attributes: dict[str, str] | None = None) -> Event:
         event = Event(type_, action, actor_id, dict(attributes or {}), time.time_ns())
+        if self._loop is not None and threading.get_ident() != self._loop_thread:
+            self._loop.call_soon_threadsafe(self._record, event)
+        else:
+            self._record(event)
+        return event
+
+    def _record(self, event: Event) -> None:
         self._recent.append(event)
         self._file.write(json.dumps(event.to_json()) + "\n")
         self._file.flush()
@@ -45,7 +59,6 @@ class EventJournal:
             self._compact()
         for queue in self._subscribers:
             queue.put_nowait(event)
-        return event
 
     def _compact(self) -> None:
         temp = self._path.with_suffix(".tmp")

@@ -137,3 +137,25 @@ def test_detach_keys():
     assert scanner.feed(b"\x10\x11rest") == (b"", True)
     with pytest.raises(InvalidArgument):
         parse_detach_keys("ctrl-ü")
+
+
+def test_changes_from_a_layer_diff(tmp_path):
+    import io
+    import tarfile
+
+    from dockyard.containers.changes import changes_from_diff
+    lower = tmp_path / "lower"
+    (lower / "etc").mkdir(parents=True)
+    (lower / "etc" / "passwd").write_text("x")
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, kind in [("etc", tarfile.DIRTYPE), ("etc/passwd", tarfile.REGTYPE), ("etc/.wh.group", tarfile.REGTYPE),
+                           ("etc/hosts", tarfile.REGTYPE), ("data", tarfile.DIRTYPE), ("data/a.txt", tarfile.REGTYPE),
+                           ("empty", tarfile.DIRTYPE)]:
+            info = tarfile.TarInfo(name)
+            info.type = kind
+            tar.addfile(info, io.BytesIO(b""))
+    buf.seek(0)
+    assert changes_from_diff(buf, [str(lower)]) == [
+        {"Path": "/data", "Kind": 1}, {"Path": "/data/a.txt", "Kind": 1}, {"Path": "/empty", "Kind": 1},
+        {"Path": "/etc", "Kind": 0}, {"Path": "/etc/group", "Kind": 2}, {"Path": "/etc/passwd", "Kind": 0}]

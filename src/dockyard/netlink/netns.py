@@ -1,0 +1,149 @@
+"""Network namespaces pinned by bind mounts, and running netlink work inside them.
+
+Namespace work never touches the daemon's own threads: every operation runs in a fresh,
+short-lived thread that unshares or setns()es only itself and then exits (CLONE_NEWNET is
+per-thread). pyroute2 keeps its netlink socket per thread, so an `IPRoute` opened in that
+thread talks to that thread's namespace.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import threading
+from pathlib import Path
+from typing import Callable, TypeVar
+
+from pyroute2 import IPRoute
+
+CLONE_NEWNET = 0x40000000
+MS_BIND = 4096
+MNT_DETACH = 2
+
+T = TypeVar("T")
+
+
+class _Libc:
+    """The four syscalls this module needs, raising OSError on failure."""
+
+    def __init__(self):
+        self._libc = ctypes.CDLL(None, use_errno=True)
+
+    def _check(self, result: int, what: str, path: str | None = None) -> None:
+        if result != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"{what}: {os.strerror(err)}", path)
+
+    def unshare(self, flags: int) -> None:
+        self._check(self._libc.unshare(flags), "unshare")
+
+    def setns(self, fd: int, nstype: int) -> None:
+        self._check(self._libc.setns(fd, nstype), "setns")
+
+    def bind_mount(self, source: str, target: str) -> None:
+        res = self._libc.mount(source.encode(), target.encode(), None, MS_BIND, None)
+        self._check(res, "mount", target)
+
+    def detach(self, target: str) -> None:
+        self._check(self._libc.umount2(target.encode(), MNT_DETACH), "umount", target)
+
+
+def in_thread(fn: Callable[[], T]) -> T:
+    """Run fn in a new thread (which may change its own namespaces) and return its result."""
+    box: dict = {}
+
+    def run():
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="dockyard-netns", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+class Namespaces:
+    """Creates, enters and removes network namespaces pinned at paths."""
+
+    def __init__(self):
+        self.libc = _Libc()
+
+    def create(self, path: Path, setup: Callable[[IPRoute], T] | None = None) -> T | None:
+        """Pin a new netns at `path`; run `setup(ipr)` inside it (e.g. loopback up)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(exist_ok=True)
+
+        def work():
+            self.libc.unshare(CLONE_NEWNET)
+            self.libc.bind_mount(f"/proc/self/task/{threading.get_native_id()}/ns/net", str(path))
+            if setup is None:
+                return None
+            with IPRoute() as ipr:
+                return setup(ipr)
+
+        try:
+            return in_thread(work)
+        except BaseException:
+            self.remove(path)
+            raise
+
+    def remove(self, path: Path) -> None:
+        """Unpin the netns at `path`; the kernel frees it (and its veths) with its last user."""
+        path = Path(path)
+        try:
+            self.libc.detach(str(path))
+        except OSError as exc:
+            if exc.errno not in (errno.EINVAL, errno.ENOENT):
+                raise
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+
+    def run(self, path: Path | None, fn: Callable[[IPRoute], T]) -> T:
+        """Run fn(ipr) with a netlink socket in the netns at `path` (None: the host's)."""
+
+        def work():
+            if path is not None:
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+                try:
+                    self.libc.setns(fd, CLONE_NEWNET)
+                finally:
+                    os.close(fd)
+            with IPRoute() as ipr:
+                return fn(ipr)
+
+        return in_thread(work)
+
+    def open_socket_in(self, path: Path, make: Callable[[], T]) -> T:
+        """Create sockets (or anything bound to a netns at creation) inside `path`."""
+
+        def work():
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                self.libc.setns(fd, CLONE_NEWNET)
+            finally:
+                os.close(fd)
+            return make()
+
+        return in_thread(work)
+
+
+def is_pinned(path: Path) -> bool:
+    """True if `path` is a bind mount of a netns (its inode is an nsfs inode)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}").startswith("net:")
+    except OSError:
+        return False
+    finally:
+        os.close(fd)

@@ -1,0 +1,86 @@
+"""The container runner's view of networking: `setup(container, files_dir)` at start and
+`teardown(container)` after exit, built on NetworkService.
+
+setup: network mode -> netns (own, the host's, or another container's) -> endpoints (the
+mode's network first, then any other EndpointsConfig entries) -> published ports -> hosts
+and resolv.conf written into files_dir. Returns NetworkSettings (+ `host_mode`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from dockyard.errors import Conflict
+from dockyard.network.model import parse_network_mode
+from dockyard.network.service import NetworkService
+
+
+class ContainerNetworking:
+    def __init__(self, service: NetworkService, find_container: Callable[[str], object] | None = None):
+        self.svc = service
+        self.find_container = find_container  # ref -> Container (for container:<id> mode)
+
+    async def setup(self, container, files_dir: Path) -> dict:
+        hc, cfg = container.host_config or {}, container.config or {}
+        mode = hc.get("NetworkMode") or "default"
+        kind, arg = parse_network_mode(mode)
+        if kind == "container":
+            return self._join_other(container, arg, Path(files_dir))
+        name = container.name.lstrip("/")
+        hostname = cfg.get("Hostname") or container.id[:12]
+        if kind == "host":
+            settings = await self.svc.connect(container.id, None, "host", {}, name, hostname)
+            self._write_files(container, Path(files_dir), mode, hostname)
+            return {"Networks": {"host": settings}, "Ports": {}, "SandboxKey": "", "host_mode": True}
+        path = await self.svc.create_netns(container.id)
+        try:
+            await self._connect_all(container, path, kind, arg, mode, name, hostname)
+            await self.svc.publish(container.id, hc.get("PortBindings"), cfg.get("ExposedPorts"),
+                                   bool(hc.get("PublishAllPorts")))
+            self._write_files(container, Path(files_dir), mode, hostname)
+        except BaseException:
+            await self.svc.release(container.id)
+            raise
+        return self.svc.settings(container.id)
+
+    async def _connect_all(self, container, path, kind, arg, mode, name, hostname) -> None:
+        if kind == "none":
+            await self.svc.connect(container.id, path, "none", {}, name, hostname)
+            return
+        endpoints = dict((container.networking_config or {}).get("EndpointsConfig") or {})
+        first = endpoints.pop(mode, None) or endpoints.pop(arg, None) or {}
+        first = dict(first)
+        legacy_mac = (container.config or {}).get("MacAddress")
+        if legacy_mac and not first.get("MacAddress"):
+            first["MacAddress"] = legacy_mac
+        await self.svc.connect(container.id, path, arg, first, name, hostname)
+        for network, config in endpoints.items():
+            await self.svc.connect(container.id, path, network, config or {}, name, hostname)
+
+    def _write_files(self, container, files_dir: Path, mode: str, hostname: str) -> None:
+        hc, cfg = container.host_config or {}, container.config or {}
+        hosts = self.svc.hosts_file(container.id, hostname, cfg.get("Domainname") or "",
+                                    hc.get("ExtraHosts") or [], mode)
+        resolv = self.svc.resolv_conf(container.id, mode, hc.get("Dns"), hc.get("DnsSearch"),
+                                      hc.get("DnsOptions"))
+        (files_dir / "hosts").write_text(hosts)
+        (files_dir / "resolv.conf").write_text(resolv)
+
+    def _join_other(self, container, ref: str, files_dir: Path) -> dict:
+        """container:<id> shares the other container's netns and its name files."""
+        other = self.find_container(ref) if self.find_container else None
+        path = (getattr(other, "network_settings", None) or {}).get("SandboxKey") if other else None
+        running = other is not None and getattr(other.state, "running", False)
+        if not running or not path:
+            raise Conflict(f"cannot join network of a non running container: {ref}")
+        for name, source in (("hosts", other.hosts_path), ("resolv.conf", other.resolv_conf_path)):
+            if source and Path(source).exists():
+                (files_dir / name).write_text(Path(source).read_text())
+        return {"Networks": {}, "Ports": {}, "SandboxKey": path}
+
+    async def teardown(self, container) -> None:
+        mode = (container.host_config or {}).get("NetworkMode") or "default"
+        if parse_network_mode(mode)[0] == "container":
+            return  # the other container owns the netns
+        await self.svc.release(container.id)

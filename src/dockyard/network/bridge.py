@@ -1,0 +1,83 @@
+"""Bridge driver: plans (data) for bridges and container interfaces, executed over netlink."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from dockyard.netlink import links
+from dockyard.netlink.links import IfacePlan, VethPlan
+from dockyard.netlink.netns import Namespaces
+
+
+@dataclass(frozen=True)
+class AttachPlan:
+    """Everything that makes one endpoint exist: the veth pair and the container side."""
+
+    veth: VethPlan
+    iface: IfacePlan
+
+
+def plan_attach(
+    endpoint_id: str, bridge: str, netns_path: str, ifname: str,
+    mac: str, address: str, prefixlen: int, default_gateway: str | None,
+) -> AttachPlan:
+    host = "dy" + endpoint_id[:11]
+    peer = "dyp" + endpoint_id[:10]
+    return AttachPlan(
+        veth=VethPlan(host=host, peer=peer, bridge=bridge, netns_path=netns_path),
+        iface=IfacePlan(peer=peer, name=ifname, mac=mac, address=address,
+                        prefixlen=prefixlen, gateway=default_gateway),
+    )
+
+
+class BridgeDriver:
+    """Executes plans; every call blocks (run it in a worker thread)."""
+
+    def __init__(self, namespaces: Namespaces):
+        self.ns = namespaces
+
+    def ensure_bridge(self, name: str, gateway: str, prefixlen: int) -> None:
+        self.ns.run(None, lambda ipr: links.ensure_bridge(ipr, name, gateway, prefixlen))
+
+    def remove_bridge(self, name: str) -> None:
+        self.ns.run(None, lambda ipr: links.delete_link(ipr, name))
+
+    def attach(self, plan: AttachPlan) -> None:
+        self.ns.run(None, lambda ipr: links.create_veth(ipr, plan.veth))
+        try:
+            self.ns.run(Path(plan.veth.netns_path), lambda ipr: links.configure_iface(ipr, plan.iface))
+        except BaseException:
+            self.detach(plan.veth.host)
+            raise
+
+    def detach(self, host_veth: str) -> None:
+        """Deleting the host side deletes the peer inside the container too."""
+        self.ns.run(None, lambda ipr: links.delete_link(ipr, host_veth))
+
+    def set_default_route(self, netns_path: str, gateway: str | None, ifname: str) -> None:
+        def work(ipr):
+            index = links.link_index(ipr, ifname)
+            if gateway and index is not None:
+                ipr.route("replace", dst="0.0.0.0/0", gateway=gateway, oif=index)
+
+        self.ns.run(Path(netns_path), work)
+
+    def host_networks(self) -> list[str]:
+        return self.ns.run(None, links.host_networks)
+
+    def bridge_ports(self, bridges: list[str]) -> dict[str, list[str]]:
+        return self.ns.run(None, lambda ipr: {b: links.bridge_ports(ipr, b) for b in bridges})
+
+    def bridge_address(self, name: str) -> tuple[str, int] | None:
+        """First IPv4 address of an existing bridge (to adopt a user's --bridge)."""
+
+        def work(ipr):
+            index = links.link_index(ipr, name)
+            if index is None:
+                return None
+            for addr in ipr.get_addr(index=index, family=2):
+                return addr.get_attr("IFA_ADDRESS"), addr["prefixlen"]
+            return None
+
+        return self.ns.run(None, work)

@@ -1,0 +1,111 @@
+"""The set of networks: lookup by name/ID/prefix, creation rules, persistence."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network
+
+from dockyard.errors import Conflict, Forbidden, InvalidArgument, NotFound
+from dockyard.network import ipam
+from dockyard.network.model import DRIVERS, Network, new_id, now_rfc3339
+from dockyard.network.store import RecordDir
+
+BRIDGE_NAME_OPTION = "com.docker.network.bridge.name"
+
+
+class NetworkRegistry:
+    def __init__(self, store: RecordDir):
+        self.store = store
+        self.networks: dict[str, Network] = {}
+
+    def load(self) -> None:
+        self.networks = {k: Network.from_record(v) for k, v in self.store.load_all().items()}
+
+    def save(self, net: Network) -> None:
+        self.store.put(net.id, net.to_record())
+        self.networks[net.id] = net
+
+    def delete(self, net: Network) -> None:
+        self.store.delete(net.id)
+        self.networks.pop(net.id, None)
+
+    def by_name(self, name: str) -> Network | None:
+        for net in self.networks.values():
+            if net.name == name:
+                return net
+        return None
+
+    def lookup(self, ref: str) -> Network:
+        """Docker's order: exact name, full ID, then a unique ID prefix."""
+        ref = "bridge" if ref == "default" else ref
+        found = self.by_name(ref) or self.networks.get(ref)
+        if found:
+            return found
+        matches = [n for n in self.networks.values() if n.id.startswith(ref)]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise NotFound(f"network {ref} is ambiguous ({len(matches)} matches found based on ID prefix)")
+        raise NotFound(f"network {ref} not found")
+
+    def subnets(self) -> list[IPv4Network]:
+        return [n.pool.subnet for n in self.networks.values() if n.pool is not None]
+
+    def bridges(self) -> list[Network]:
+        return [n for n in self.networks.values() if n.driver == "bridge" and n.bridge]
+
+    def builtin(self, name: str, **fields) -> Network:
+        """The record of a pre-defined network, created with a stable ID on first use."""
+        net = self.by_name(name)
+        if net is None:
+            net = Network(id=new_id(), name=name, driver=DRIVERS[name], created=now_rfc3339(),
+                          builtin=True, **fields)
+            self.save(net)
+        return net
+
+    def plan_user_network(self, body: dict, host_networks: list[IPv4Network]) -> Network:
+        """Validate a POST /networks/create body into a (not yet saved) Network."""
+        name = body.get("Name") or ""
+        if not name:
+            raise InvalidArgument("network name must not be empty")
+        if self.by_name(name) is not None:
+            raise Conflict(f"network with name {name} already exists")
+        driver = body.get("Driver") or "bridge"
+        if driver != "bridge":
+            if driver in ("host", "null"):
+                raise Forbidden(f"only one instance of \"{driver}\" network is allowed")
+            raise NotFound(f"plugin \"{driver}\" not found")
+        if body.get("EnableIPv6"):
+            raise InvalidArgument("IPv6 networks are not supported")
+        ipam_body = body.get("IPAM") or {}
+        if (ipam_body.get("Driver") or "default") != "default":
+            raise NotFound(f"plugin \"{ipam_body['Driver']}\" not found")
+        configs = [c for c in ipam_body.get("Config") or [] if c]
+        if len(configs) > 1:
+            raise InvalidArgument("only one IPv4 address pool per network is supported")
+        pool = self._pool(configs[0] if configs else {}, host_networks)
+        net_id = new_id()
+        options = dict(body.get("Options") or {})
+        bridge = options.get(BRIDGE_NAME_OPTION) or f"dy-{net_id[:12]}"
+        if len(bridge) > 15:
+            raise InvalidArgument(f"bridge name {bridge} is longer than 15 characters")
+        if any(n.bridge == bridge for n in self.networks.values()):
+            raise Conflict(f"bridge {bridge} is already used by another network")
+        return Network(
+            id=net_id, name=name, driver="bridge", created=now_rfc3339(), bridge=bridge,
+            pool=pool, internal=bool(body.get("Internal")),
+            attachable=bool(body.get("Attachable")), options=options,
+            labels=dict(body.get("Labels") or {}),
+            ipam_options=dict(ipam_body.get("Options") or {}),
+        )
+
+    def _pool(self, config: dict, host_networks: list[IPv4Network]) -> ipam.Pool:
+        ours = self.subnets()
+        if config.get("Subnet"):
+            pool = ipam.Pool.configure(config["Subnet"], config.get("Gateway"), config.get("IPRange"))
+            if any(pool.subnet.overlaps(s) for s in ours):
+                raise Forbidden("Pool overlaps with other one on this address space")
+            return pool
+        if config.get("Gateway") or config.get("IPRange"):
+            raise InvalidArgument("gateway and ip-range need a subnet")
+        subnet = ipam.choose_subnet(ipam.default_pools(), [*ours, *host_networks])
+        return ipam.Pool.configure(str(subnet))

@@ -1,0 +1,430 @@
+"""NetworkService: what the container lifecycle and the API call for networking.
+
+Lifecycle order (see ARCHITECTURE.md):
+  start:  path = create_netns(id) -> connect(id, path, net, ...) per network ->
+          publish(id, ...) -> hosts_file()/resolv_conf() -> runtime joins `path`
+  stop:   release(id)   (= unpublish + disconnect every network + remove_netns)
+Blocking kernel work runs in worker threads; state changes are serialised by one lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from dockyard.errors import Conflict, Forbidden, InternalError, InvalidArgument
+from dockyard.firewall.iptables import Iptables, enable_forwarding
+from dockyard.firewall.rules import BridgeNet, Chains
+from dockyard.netlink import links
+from dockyard.netlink.netns import Namespaces
+from dockyard.network import ipam
+from dockyard.network.bridge import BridgeDriver, plan_attach
+from dockyard.network.dns.server import Answerer, DnsServer
+from dockyard.network.model import Endpoint, Network, default_bridge_options, new_id
+from dockyard.network.portmap import PortMap
+from dockyard.network.ports import bindings_from_api, ports_view
+from dockyard.network.names import Names
+from dockyard.network.registry import NetworkRegistry
+from dockyard.network.sandbox import Sandbox
+from dockyard.network.store import RecordDir
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ContainerRef:
+    """What the API's connect/disconnect learn about a container from the lifecycle."""
+
+    id: str
+    name: str
+    hostname: str
+    netns_path: str | None  # None: not running
+    # records a network change on a stopped container (endpoint config, or None to remove)
+    record_network: Callable[[str, dict | None], None] | None = None
+
+
+class NetworkService:
+    def __init__(self, data_root, exec_root, events, config):
+        self.data_root = Path(data_root)
+        self.exec_root = Path(exec_root)
+        self.events = events
+        self.bridge_name = getattr(config, "bridge", None) or "dockyard0"
+        self.bip = getattr(config, "bip", None)
+        self.use_iptables = getattr(config, "iptables", True)
+        self.host_resolv = Path(getattr(config, "resolv_conf", None) or "/etc/resolv.conf")
+        self.host_hosts = Path(getattr(config, "hosts_file", None) or "/etc/hosts")
+        self.dns_port = getattr(config, "dns_port", None) or 53
+        root = self.data_root / "network"
+        self.registry = NetworkRegistry(RecordDir(root / "networks"))
+        self.sandbox_store = RecordDir(root / "sandboxes")
+        self.sandboxes: dict[str, Sandbox] = {}
+        self.ns = Namespaces()
+        self.driver = BridgeDriver(self.ns)
+        self.ports = PortMap()
+        self.firewall = Iptables(Chains.for_root(str(self.exec_root))) if self.use_iptables else None
+        self.names = Names(self.registry, self.sandboxes, self.host_resolv, self.host_hosts)
+        self.dns = DnsServer(Answerer(self.names.resolve, self.names.upstreams))
+        self.lock = asyncio.Lock()
+        self._fw_lock = asyncio.Lock()
+        self.container_lookup: Callable[[str], ContainerRef] | None = None
+        self.started = False
+
+    # ---- daemon start / stop -------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self.started:
+            return
+        self.registry.load()
+        self.sandboxes.clear()
+        self.sandboxes.update(
+            (k, Sandbox.from_record(v)) for k, v in self.sandbox_store.load_all().items())
+        await asyncio.to_thread(self._setup_host)
+        for net in self.registry.bridges():
+            if net.dns_enabled:
+                await self._listen_dns(net)
+        self.started = True
+
+    def _setup_host(self) -> None:
+        self.registry.builtin("host")
+        self.registry.builtin("none")
+        default = self._default_bridge()
+        for net in self.registry.bridges():
+            self.driver.ensure_bridge(net.bridge, str(net.pool.gateway), net.pool.subnet.prefixlen)
+        if self.firewall:
+            self.firewall.install()
+            enable_forwarding()
+        log.debug("default bridge %s on %s", default.bridge, default.pool.subnet)
+
+    def _default_bridge(self) -> Network:
+        net = self.registry.by_name("bridge")
+        pool = self._default_pool(net)
+        if net is None:
+            net = self.registry.builtin("bridge", bridge=self.bridge_name, pool=pool)
+        elif net.pool is None or net.pool.subnet != pool.subnet or net.bridge != self.bridge_name:
+            net.pool, net.bridge = pool, self.bridge_name
+        net.options = default_bridge_options(self.bridge_name)
+        self.registry.save(net)
+        return net
+
+    def _default_pool(self, current: Network | None) -> ipam.Pool:
+        if self.bip:
+            iface = ipaddress.ip_interface(self.bip)
+            return ipam.Pool.configure(str(iface.network), str(iface.ip))
+        if current and current.pool and current.bridge == self.bridge_name:
+            return current.pool
+        existing = self.driver.bridge_address(self.bridge_name)
+        if existing:  # adopt a bridge the admin made (dockerd's -b)
+            iface = ipaddress.ip_interface(f"{existing[0]}/{existing[1]}")
+            return ipam.Pool.configure(str(iface.network), str(iface.ip))
+        taken = [*self._host_networks(), *self.registry.subnets()]
+        subnet = ipam.choose_subnet([ipam.DEFAULT_BRIDGE_POOL, *ipam.default_pools()], taken)
+        return ipam.Pool.configure(str(subnet))
+
+    def _host_networks(self) -> list[ipaddress.IPv4Network]:
+        return [ipaddress.ip_network(n, strict=False) for n in self.driver.host_networks()]
+
+    async def reconcile(self, running: Iterable[str] = ()) -> None:
+        """At daemon start: drop the networking of containers not in `running` (leaked netns,
+        veths, IP allocations, rules); restore proxies of the ones still running."""
+        await self.start()
+        keep = set(running)
+        async with self.lock:
+            for cid in [c for c in self.sandboxes if c not in keep]:
+                await self._release_locked(cid, emit=False)
+            await asyncio.to_thread(self._sweep_kernel, keep)
+            self._sweep_allocations()
+            for cid in keep & set(self.sandboxes):
+                sb = self.sandboxes[cid]
+                try:
+                    await self.ports.restore(cid, sb.ports)
+                except Exception as exc:  # a port taken meanwhile must not stop the daemon
+                    log.warning("cannot restore published ports of %s: %s", cid, exc)
+        await self._apply_firewall()
+
+    def _sweep_kernel(self, keep: set[str]) -> None:
+        netns_dir = self.exec_root / "netns"
+        for entry in links.netns_dir_entries(netns_dir):
+            if entry not in keep:
+                self.ns.remove(netns_dir / entry)
+        wanted = {ep.host_veth for sb in self.sandboxes.values() for ep in sb.endpoints.values()}
+        bridges = [n.bridge for n in self.registry.bridges()]
+        for ports in self.driver.bridge_ports(bridges).values():
+            for port in ports:
+                if port.startswith("dy") and port not in wanted:
+                    self.driver.detach(port)
+
+    def _sweep_allocations(self) -> None:
+        owners = {ep.id for sb in self.sandboxes.values() for ep in sb.endpoints.values()}
+        for net in self.registry.bridges():
+            stale = [a for a, o in net.pool.allocated.items() if o not in owners]
+            for addr in stale:
+                net.pool.release(addr)
+            if stale:
+                self.registry.save(net)
+
+    async def close(self) -> None:
+        """Daemon shutdown: stop proxies and DNS; kernel state stays for running containers."""
+        await self.ports.close()
+        await self.dns.close()
+
+    async def teardown(self) -> None:
+        """Remove everything this daemon made in the kernel (tests, uninstall)."""
+        for cid in list(self.sandboxes):
+            await self.release(cid)
+        await self.close()
+        for net in self.registry.bridges():
+            await asyncio.to_thread(self.driver.remove_bridge, net.bridge)
+        if self.firewall:
+            await asyncio.to_thread(self.firewall.teardown)
+
+    # ---- namespaces -------------------------------------------------------------------------
+
+    def netns_path(self, container_id: str) -> Path:
+        return self.exec_root / "netns" / container_id
+
+    async def create_netns(self, container_id: str) -> str:
+        path = self.netns_path(container_id)
+        await asyncio.to_thread(self.ns.create, path, links.loopback_up)
+        return str(path)
+
+    async def remove_netns(self, container_id: str) -> None:
+        await asyncio.to_thread(self.ns.remove, self.netns_path(container_id))
+
+    # ---- endpoints -------------------------------------------------------------------------
+
+    async def connect(self, container_id: str, netns_path: str | None, network: str,
+                      endpoint_config: dict | None = None, container_name: str = "",
+                      hostname: str = "") -> dict:
+        """Attach the container's netns to a network; returns NetworkSettings.Networks[name].
+
+        The address is reserved under the lock, the kernel work runs outside it (parallel
+        container starts do not queue behind each other's netlink calls)."""
+        name = container_name.lstrip("/")
+        async with self.lock:
+            net = self.registry.lookup(network)
+            sb, ep, plan = self._reserve_locked(container_id, netns_path, net,
+                                                endpoint_config or {}, name, hostname)
+        if plan is not None:
+            try:
+                await asyncio.to_thread(self.driver.attach, plan)
+            except Exception as exc:
+                async with self.lock:
+                    sb.endpoints.pop(net.id, None)
+                    net.pool.release_owner(ep.id)
+                    self.registry.save(net)
+                raise InternalError(f"failed to attach container {container_id} to network"
+                                    f" {net.name}: {exc}") from exc
+        async with self.lock:
+            self._save_sandbox(sb)
+        self._emit(net, "connect", container_id)
+        return ep.settings(net.dns_enabled)
+
+    def _reserve_locked(self, cid, netns_path, net: Network, cfg: dict, name, hostname):
+        sb = self.sandboxes.setdefault(cid, Sandbox(cid, netns_path))
+        sb.netns_path = sb.netns_path or netns_path
+        if net.id in sb.endpoints:
+            raise Forbidden(f"endpoint with name {name} already exists in network {net.name}")
+        if net.driver != "bridge":
+            if sb.endpoints:
+                raise Forbidden(f"container cannot be connected to the {net.name} network and others")
+            ep = Endpoint(new_id(), net.id, cid, name, hostname, "", None, None, 0, None, "")
+            sb.endpoints[net.id] = ep
+            return sb, ep, None
+        ep, plan = self._plan_endpoint(sb, net, cfg, name, hostname)
+        sb.endpoints[net.id] = ep  # reserves its ifname and default route while attaching
+        return sb, ep, plan
+
+    def _plan_endpoint(self, sb: Sandbox, net: Network, cfg: dict, name, hostname):
+        if not sb.netns_path:
+            raise InvalidArgument(f"container {sb.container_id} has no network namespace")
+        requested = (cfg.get("IPAMConfig") or {}).get("IPv4Address")
+        if requested and net.builtin:
+            raise InvalidArgument(
+                "user specified IP address is supported on user defined networks only")
+        if name and any(other is not sb and net.id in other.endpoints
+                        and other.endpoints[net.id].container_name == name
+                        for other in self.sandboxes.values()):
+            raise Conflict(f"endpoint with name {name} already exists in network {net.name}")
+        ep_id = new_id()
+        addr = net.pool.allocate(ep_id, requested)
+        self.registry.save(net)  # the allocation is durable before the kernel sees it
+        gateway = str(net.pool.gateway)
+        default = not net.internal and not sb.has_default_route()
+        mac = cfg.get("MacAddress") or ipam.mac_for(addr)
+        ep = Endpoint(
+            id=ep_id, network_id=net.id, container_id=sb.container_id, container_name=name,
+            hostname=hostname, ifname=sb.next_ifname(), host_veth="dy" + ep_id[:11],
+            address=str(addr), prefixlen=net.pool.subnet.prefixlen, gateway=gateway, mac=mac,
+            aliases=list(cfg.get("Aliases") or []), ipam_config=cfg.get("IPAMConfig") or None,
+            default_route=default,
+        )
+        plan = plan_attach(ep_id, net.bridge, sb.netns_path, ep.ifname, mac, ep.address,
+                           ep.prefixlen, gateway if default else None)
+        return ep, plan
+
+    async def disconnect(self, container_id: str, network: str, force: bool = False) -> None:
+        async with self.lock:
+            net = self.registry.lookup(network)
+            sb = self.sandboxes.get(container_id)
+            if sb is None or net.id not in sb.endpoints:
+                if force:
+                    return
+                raise Forbidden(f"container {container_id} is not connected to network {net.name}")
+            await self._detach_locked(sb, net)
+        await self._apply_firewall()
+        self._emit(net, "disconnect", container_id)
+
+    def _owns_netns(self, sb: Sandbox) -> bool:
+        return sb.netns_path == str(self.netns_path(sb.container_id))
+
+    async def _detach_locked(self, sb: Sandbox, net: Network, delete_link: bool = True) -> None:
+        ep = sb.endpoints.pop(net.id)
+        if ep.host_veth and delete_link:
+            await asyncio.to_thread(self.driver.detach, ep.host_veth)
+        if net.pool is not None:
+            net.pool.release_owner(ep.id)
+            self.registry.save(net)
+        if ep.default_route:
+            await self._move_default_route(sb)
+        self._save_sandbox(sb)
+
+    async def _move_default_route(self, sb: Sandbox) -> None:
+        for ep in sb.endpoints.values():
+            net = self.registry.networks.get(ep.network_id)
+            if ep.address and net and not net.internal and sb.netns_path:
+                await asyncio.to_thread(self.driver.set_default_route, sb.netns_path, ep.gateway, ep.ifname)
+                ep.default_route = True
+                return
+
+    # ---- ports -----------------------------------------------------------------------------
+
+    async def publish(self, container_id: str, port_bindings: dict | None,
+                      exposed_ports: dict | list | None = None, publish_all: bool = False) -> dict:
+        """Publish ports (-p/-P); returns NetworkSettings.Ports."""
+        async with self.lock:
+            sb = self.sandboxes.setdefault(container_id, Sandbox(container_id, None))
+            sb.exposed = sorted(set(exposed_ports or {}) | set(port_bindings or {}))
+            target = sb.primary()
+            bindings = bindings_from_api(port_bindings, exposed_ports, publish_all, "0.0.0.0")
+            if target is not None and bindings:
+                net = self.registry.networks[target.network_id]
+                sb.ports += await self.ports.publish(container_id, bindings, target.address, net.bridge)
+            self._save_sandbox(sb)
+        await self._apply_firewall()
+        return ports_view(sb.exposed, [p.view() for p in sb.ports])
+
+    async def unpublish(self, container_id: str) -> None:
+        async with self.lock:
+            await self._unpublish_locked(container_id)
+        await self._apply_firewall()
+
+    async def _unpublish_locked(self, container_id: str) -> None:
+        await self.ports.release(container_id)
+        sb = self.sandboxes.get(container_id)
+        if sb and sb.ports:
+            sb.ports = []
+            self._save_sandbox(sb)
+
+    async def release(self, container_id: str) -> None:
+        """Container stopped: free its ports, endpoints and netns."""
+        async with self.lock:
+            await self._release_locked(container_id, emit=True)
+        await self._apply_firewall()
+
+    async def _release_locked(self, container_id: str, emit: bool) -> None:
+        await self._unpublish_locked(container_id)
+        sb = self.sandboxes.get(container_id)
+        if sb is not None:
+            for net_id in list(sb.endpoints):
+                net = self.registry.networks.get(net_id)
+                if net is None:
+                    sb.endpoints.pop(net_id)
+                    continue
+                # removing the netns below destroys the veth pair in the kernel's own time;
+                # deleting it here first would wait ~20 ms for an RCU grace period
+                await self._detach_locked(sb, net, delete_link=not self._owns_netns(sb))
+                if emit:
+                    self._emit(net, "disconnect", container_id)
+            self.sandboxes.pop(container_id, None)
+            self.sandbox_store.delete(container_id)
+        await asyncio.to_thread(self.ns.remove, self.netns_path(container_id))
+
+    # ---- views for container inspect / ps ----------------------------------------------------
+
+    def settings(self, container_id: str) -> dict:
+        """NetworkSettings of a container (Networks, Ports, SandboxKey, legacy top-level IP)."""
+        sb = self.sandboxes.get(container_id)
+        if sb is None:
+            return {"Networks": {}, "Ports": {}, "SandboxKey": ""}
+        networks = {}
+        for net_id, ep in sb.endpoints.items():
+            net = self.registry.networks.get(net_id)
+            if net:
+                networks[net.name] = ep.settings(net.dns_enabled)
+        bridge = networks.get("bridge", {})
+        return {
+            "Networks": networks,
+            "Ports": ports_view(sb.exposed, [p.view() for p in sb.ports]),
+            "SandboxKey": sb.netns_path or "",
+            "Gateway": bridge.get("Gateway", ""),
+            "IPAddress": bridge.get("IPAddress", ""),
+            "IPPrefixLen": bridge.get("IPPrefixLen", 0),
+            "MacAddress": bridge.get("MacAddress", ""),
+            "EndpointID": bridge.get("EndpointID", ""),
+        }
+
+    def ps_ports(self, container_id: str) -> list[dict]:
+        """`Ports` of GET /containers/json."""
+        sb = self.sandboxes.get(container_id)
+        if sb is None:
+            return []
+        return [{"IP": p.host_ip, "PrivatePort": p.container_port, "PublicPort": p.host_port,
+                 "Type": p.proto} for p in sb.ports]
+
+    # ---- /etc/hosts, /etc/resolv.conf (content for the lifecycle to write) --------------------
+
+    def resolv_conf(self, container_id: str, network_mode: str | None, dns=None,
+                    dns_search=None, dns_options=None) -> str:
+        return self.names.resolv_conf(container_id, network_mode, dns, dns_search, dns_options)
+
+    def hosts_file(self, container_id: str, hostname: str, domainname: str = "",
+                   extra_hosts=(), network_mode: str | None = None) -> str:
+        return self.names.hosts_file(container_id, hostname, domainname, extra_hosts, network_mode)
+
+    async def _listen_dns(self, net: Network) -> None:
+        try:
+            await self.dns.listen(net.id, str(net.pool.gateway), self.dns_port)
+        except OSError as exc:
+            log.warning("embedded DNS for network %s unavailable: %s", net.name, exc)
+
+    # ---- helpers ---------------------------------------------------------------------------
+
+    def _save_sandbox(self, sb: Sandbox) -> None:
+        self.sandbox_store.put(sb.container_id, sb.to_record())
+
+    def _emit(self, net: Network, action: str, container_id: str | None = None) -> None:
+        if self.events is None:
+            return
+        attrs = {"name": net.name, "type": net.driver}
+        if container_id:
+            attrs["container"] = container_id
+        self.events.emit("network", action, net.id, attrs)
+
+    async def _apply_firewall(self) -> None:
+        if self.firewall is None:
+            return
+        async with self._fw_lock:  # state read inside: queued callers coalesce into one apply
+            nets = [BridgeNet(n.bridge, str(n.pool.subnet), n.internal, dns=n.dns_enabled)
+                    for n in self.registry.bridges()]
+            await asyncio.to_thread(self.firewall.apply, nets, self.ports.forwards())
+
+    def in_use(self, net: Network) -> list[str]:
+        return [cid for cid, sb in self.sandboxes.items() if net.id in sb.endpoints]
+
+    def endpoints_of(self, net: Network) -> dict[str, dict]:
+        return {cid: sb.endpoints[net.id].container_view()
+                for cid, sb in self.sandboxes.items() if net.id in sb.endpoints}

@@ -1,0 +1,39 @@
+"""What the host offers a privileged container: its bounding set and its device nodes."""
+
+import os
+import stat
+
+from dockyard.oci.capabilities import capabilities_from_mask
+
+_SKIP_DIRS = {"pts", "shm", "fd", "mqueue", ".lxc", ".lxd-mounts", ".udev"}
+
+
+def host_capabilities(status_path: str = "/proc/self/status") -> list[str]:
+    """The capabilities our bounding set still has: all a container can ever be given."""
+    with open(status_path) as f:
+        for line in f:
+            if line.startswith("CapBnd:"):
+                return capabilities_from_mask(int(line.split()[1], 16))
+    return []
+
+
+def host_devices(root: str = "/dev") -> list[dict]:
+    """Every char and block device under /dev as OCI `linux.devices` entries (Docker skips
+    the pty, shm and mqueue directories and /dev/console)."""
+    devices = []
+    for directory, subdirs, names in os.walk(root):
+        subdirs[:] = [d for d in subdirs if d not in _SKIP_DIRS]
+        for name in names:
+            path = os.path.join(directory, name)
+            if path == os.path.join(root, "console"):
+                continue
+            try:
+                st = os.lstat(path)
+            except FileNotFoundError:
+                continue
+            if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+                devices.append({
+                    "path": path, "type": "c" if stat.S_ISCHR(st.st_mode) else "b",
+                    "major": os.major(st.st_rdev), "minor": os.minor(st.st_rdev),
+                    "fileMode": stat.S_IMODE(st.st_mode), "uid": st.st_uid, "gid": st.st_gid})
+    return sorted(devices, key=lambda d: d["path"])

@@ -1,0 +1,126 @@
+"""Turn the init into the container's process: limits, identity, capabilities, seccomp, exec."""
+
+import errno
+import os
+import resource
+import signal
+import stat
+
+from dockyard.oci.capabilities import CAPABILITY_NAMES, mask_from_capabilities
+from dockyard.runtime.seccomp_bpf import compile_profile
+from dockyard.runtime.sync import RuntimeFailure
+from dockyard.sys import constants as c
+from dockyard.sys.protocol import Syscalls
+
+
+def apply_rlimits(rlimits: list[dict]) -> None:
+    for limit in rlimits or []:
+        name = limit["type"]
+        number = getattr(resource, name, None)
+        if number is None:
+            raise RuntimeFailure(f"unknown rlimit type {name}")
+        try:
+            resource.setrlimit(number, (int(limit["soft"]), int(limit["hard"])))
+        except (ValueError, OSError) as exc:
+            raise RuntimeFailure(f"error setting rlimit type {name}: {exc}") from None
+
+
+def set_oom_score_adj(value: int | None) -> None:
+    if value is None:
+        return
+    with open("/proc/self/oom_score_adj", "r+") as f:
+        if int(f.read()) != value:
+            f.seek(0)
+            f.write(str(value))
+
+
+def apply_sysctls(sysctls: dict[str, str]) -> None:
+    for key, value in (sysctls or {}).items():
+        path = "/proc/sys/" + key.replace(".", "/")
+        try:
+            with open(path, "w") as f:
+                f.write(value)
+        except OSError as exc:
+            raise RuntimeFailure(f"sysctl {key}={value}: {exc.strerror}") from None
+
+
+def change_dir(cwd: str) -> None:
+    try:
+        os.chdir(cwd)
+    except OSError as exc:
+        raise RuntimeFailure(
+            f"chdir to cwd ({cwd!r}) set in config.json failed: {exc.strerror.lower()}") from None
+
+
+def find_executable(name: str, env: list[str]) -> str:
+    """Like exec.LookPath inside the container, with runc's wording (the CLI maps it to 127/126)."""
+    if "/" in name:
+        return _check_executable(name, name)
+    path_value = next((e[5:] for e in env if e.startswith("PATH=")), "")
+    for directory in path_value.split(":"):
+        candidate = os.path.join(directory or ".", name)
+        try:
+            mode = os.stat(candidate).st_mode
+        except OSError:
+            continue
+        if stat.S_ISREG(mode) and mode & 0o111:
+            return candidate
+    raise RuntimeFailure(f'exec: "{name}": executable file not found in $PATH')
+
+
+def _check_executable(name: str, path: str) -> str:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise RuntimeFailure(f'exec: "{name}": stat {path}: {exc.strerror.lower()}') from None
+    if stat.S_ISDIR(mode):
+        raise RuntimeFailure(f'exec: "{name}": is a directory')
+    if not mode & 0o111:
+        raise RuntimeFailure(f'exec: "{name}": permission denied')
+    return path
+
+
+def drop_bounding_set(sys: Syscalls, keep: list[str]) -> None:
+    wanted = set(keep)
+    for number, name in enumerate(CAPABILITY_NAMES):
+        if name not in wanted and sys.prctl(c.PR_CAPBSET_READ, number) == 1:
+            sys.prctl(c.PR_CAPBSET_DROP, number)
+
+
+def switch_user(sys: Syscalls, user: dict) -> None:
+    """setgroups/setresgid/setresuid keeping capabilities across the uid change (capset follows)."""
+    uid, gid = int(user.get("uid", 0)), int(user.get("gid", 0))
+    sys.prctl(c.PR_SET_KEEPCAPS, 1)
+    try:
+        os.setgroups([int(g) for g in user.get("additionalGids") or []])
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+    except OSError as exc:
+        raise RuntimeFailure(f"cannot set user {uid}:{gid}: {exc.strerror.lower()}") from None
+    sys.prctl(c.PR_SET_KEEPCAPS, 0)
+
+
+def set_capabilities(sys: Syscalls, caps: dict) -> None:
+    mask = lambda key: mask_from_capabilities(caps.get(key) or [])  # noqa: E731
+    sys.capset(mask("effective"), mask("permitted"), mask("inheritable"))
+    for name in caps.get("ambient") or []:
+        if name in CAPABILITY_NAMES:
+            sys.prctl(c.PR_CAP_AMBIENT, c.PR_CAP_AMBIENT_RAISE, CAPABILITY_NAMES.index(name))
+
+
+def install_seccomp(sys: Syscalls, profile: dict | None) -> None:
+    if profile:
+        sys.seccomp_set_filter(compile_profile(profile))
+
+
+def restore_signals() -> None:
+    """Python ignores SIGPIPE and SIGXFSZ; ignored signals survive execve, so reset them."""
+    for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+
+def exec_error_message(name: str, exc: OSError) -> tuple[str, int]:
+    if exc.errno in (errno.EACCES, errno.EISDIR, errno.ENOEXEC):
+        return f'exec: "{name}": {exc.strerror.lower()}', 126
+    return f'exec: "{name}": {exc.strerror.lower()}', 127

@@ -1,0 +1,279 @@
+"""Daemon side of the shims (asyncio): the launcher (zygote owner) and per-container clients.
+
+    launcher = ShimLauncher(); await launcher.start()
+    shim = await launcher.launch(container_id=..., state_dir=..., bundle=..., runtime=RuntimeChoice.oci(
+        "/usr/sbin/runc", exec_root / "runc"), tty=False, open_stdin=False, log_path=..., log_opts={},
+        console_size=None)                                  # returns once `runtime create` finished
+    session = await shim.attach(stdin=False, stdout=True, stderr=True)
+    await shim.start()
+    async for stream, data in session: ...                  # ends when the init has exited
+    status = await shim.wait(); await shim.shutdown()
+
+Each request is its own connection to `<state_dir>/shim.sock`; the shim outlives the
+daemon, and `ShimClient.connect(state_dir)` finds it again after a restart.
+"""
+
+import asyncio
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+
+import dockyard
+from dockyard import errors
+from dockyard.shim import protocol
+from dockyard.shim.logopts import parse_log_opts
+from dockyard.shim.runtime_cli import RuntimeChoice
+from dockyard.shim.status import ExitStatus, read_exit
+
+SOCKET = "shim.sock"
+_MAX_SUN_PATH = 107
+_ERRORS = {
+    "invalid": errors.InvalidArgument, "conflict": errors.Conflict, "notfound": errors.NotFound,
+    "notmodified": errors.NotModified,
+}
+
+__all__ = ["AttachSession", "ExitStatus", "RuntimeChoice", "ShimClient", "ShimGone", "ShimLauncher"]
+
+
+class ShimGone(errors.InternalError):
+    """The shim of a container is not running any more (its socket refuses connections)."""
+
+
+class ShimLauncher:
+    """Owns the zygote process; one per daemon."""
+
+    def __init__(self, python: str = sys.executable):
+        self.python = python
+        self._control: socket.socket | None = None
+        self._process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        source_root = str(Path(dockyard.__file__).resolve().parent.parent)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [source_root, os.environ.get("PYTHONPATH")])))
+        try:
+            self._process = await asyncio.create_subprocess_exec(
+                self.python, "-m", "dockyard.shim.zygote", str(theirs.fileno()),
+                pass_fds=[theirs.fileno()], stdin=asyncio.subprocess.DEVNULL, env=env)
+        finally:
+            theirs.close()
+        self._control = ours
+
+    async def close(self) -> None:
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        if self._process is not None:
+            await self._process.wait()
+            self._process = None
+
+    async def launch(self, *, container_id: str, state_dir: Path, bundle: Path, runtime: RuntimeChoice,
+                     tty: bool, open_stdin: bool, log_path: Path | None, log_opts: dict | None,
+                     console_size: tuple[int, int] | None) -> "ShimClient":
+        """Fork a shim that runs `runtime create`; returns once the container is created.
+
+        Raises InvalidArgument with the runtime's message when create fails."""
+        state_dir = Path(state_dir)
+        state_dir.mkdir(parents=True, exist_ok=True)
+        config = {
+            "container_id": container_id, "state_dir": str(state_dir), "bundle": str(bundle),
+            "runtime": runtime.to_json(), "tty": tty, "open_stdin": open_stdin,
+            "log_path": str(log_path) if log_path else None,
+            "log_config": parse_log_opts(log_opts).to_json(),
+            "console_size": list(console_size) if console_size else None,
+        }
+        report = await self._send(json.dumps(config).encode())
+        result = json.loads(report) if report else {"error": "shim exited before creating the container"}
+        if "error" in result:
+            raise errors.InvalidArgument(result["error"])
+        return ShimClient(state_dir, int(result["pid"]))
+
+    async def _send(self, message: bytes) -> bytes:
+        if self._control is None or self._process is None or self._process.returncode is not None:
+            await self.start()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        with ours:
+            try:
+                with theirs:
+                    socket.send_fds(self._control, [message], [theirs.fileno()])
+            except OSError:                  # the zygote died: start another once
+                await self.start()
+                ours.close()
+                return await self._send(message)
+            ours.setblocking(False)
+            return await _read_to_eof(ours)
+
+
+async def _read_to_eof(sock: socket.socket) -> bytes:
+    loop = asyncio.get_running_loop()
+    chunks = []
+    while chunk := await loop.sock_recv(sock, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _open(state_dir: Path):
+    """Connect to the shim socket, through /proc/self/fd when the path is too long for sun_path."""
+    path = state_dir / SOCKET
+    if len(os.fsencode(path)) <= _MAX_SUN_PATH:
+        return await asyncio.open_unix_connection(str(path), limit=1 << 20)
+    dir_fd = os.open(state_dir, os.O_PATH | os.O_CLOEXEC)
+    try:
+        return await asyncio.open_unix_connection(f"/proc/self/fd/{dir_fd}/{SOCKET}", limit=1 << 20)
+    finally:
+        os.close(dir_fd)
+
+
+class _Frames:
+    """Frames read from a stream reader, one at a time."""
+
+    def __init__(self, reader: asyncio.StreamReader):
+        self.reader = reader
+        self.decoder = protocol.FrameDecoder()
+        self.ready: list = []
+
+    async def next(self) -> tuple[int, bytes] | None:
+        while not self.ready:
+            data = await self.reader.read(1 << 18)
+            if not data:
+                return None
+            self.ready.extend(self.decoder.feed(data))
+        return self.ready.pop(0)
+
+
+class AttachSession:
+    """Output of one process as (stream, data) until it exits; stdin the other way."""
+
+    def __init__(self, reader, writer, frames: _Frames):
+        self._writer = writer
+        self._frames = frames
+        self.exit_status: ExitStatus | None = None     # known once iteration ended with the exit
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self) -> tuple[int, bytes]:
+        frame = await self._frames.next()
+        if frame is None:
+            raise StopAsyncIteration
+        kind, payload = frame
+        if kind == protocol.END:
+            end = protocol.decode_json(payload)
+            self.exit_status = ExitStatus.from_json(end) if end else None
+            self.close()
+            raise StopAsyncIteration
+        return (1 if kind == protocol.STDOUT else 2), payload
+
+    async def write_stdin(self, data: bytes) -> None:
+        self._writer.write(protocol.encode(protocol.STDIN, data))
+        await self._writer.drain()
+
+    async def close_stdin(self) -> None:
+        """EOF to the process's stdin (pipes; a no-op for a TTY, which has no half-close)."""
+        self._writer.write(protocol.encode(protocol.CLOSE_STDIN))
+        await self._writer.drain()
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+class ShimClient:
+    def __init__(self, state_dir: Path, pid: int):
+        self.state_dir = Path(state_dir)
+        self.pid = pid                      # the container init's host pid
+
+    @classmethod
+    async def connect(cls, state_dir: Path) -> "ShimClient | None":
+        """Re-adopt a running shim (after a daemon restart); None if it is gone."""
+        client = cls(Path(state_dir), 0)
+        try:
+            info = await client.info()
+        except ShimGone:
+            return None
+        client.pid = int(info["pid"])
+        return client
+
+    @staticmethod
+    def exit_status(state_dir: Path) -> ExitStatus | None:
+        """The init's recorded exit status, readable without a live shim."""
+        return read_exit(Path(state_dir))
+
+    # plumbing -------------------------------------------------------------
+    async def _connect(self):
+        try:
+            return await _open(self.state_dir)
+        except (FileNotFoundError, ConnectionRefusedError) as err:
+            raise ShimGone(f"shim of {self.state_dir.name} is not running: {err.strerror}") from None
+
+    async def _request(self, request: dict):
+        reader, writer = await self._connect()
+        frames = _Frames(reader)
+        writer.write(protocol.encode_json(protocol.REQUEST, request))
+        frame = await frames.next()
+        if frame is None or frame[0] != protocol.REPLY:
+            writer.close()
+            raise ShimGone(f"shim of {self.state_dir.name} closed the connection")
+        reply = protocol.decode_json(frame[1])
+        if "error" in reply:
+            writer.close()
+            raise _ERRORS.get(reply.get("kind"), errors.InternalError)(reply["error"])
+        return reply, reader, writer, frames
+
+    async def _call(self, op: str, **fields) -> dict:
+        reply, _, writer, _ = await self._request({"op": op, **fields})
+        writer.close()
+        return reply
+
+    # container ------------------------------------------------------------
+    async def info(self) -> dict:
+        """{"pid", "tty", "status": created|running|exited, "exit": ExitStatus json|None, "execs": {...}}"""
+        return await self._call("info")
+
+    async def start(self) -> None:
+        await self._call("start")
+
+    async def attach(self, stdin: bool, stdout: bool, stderr: bool, *, exec_id: str | None = None) -> AttachSession:
+        _, reader, writer, frames = await self._request(
+            {"op": "attach", "exec_id": exec_id, "stdin": stdin, "stdout": stdout, "stderr": stderr})
+        return AttachSession(reader, writer, frames)
+
+    async def resize(self, height: int, width: int) -> None:
+        await self._call("resize", height=height, width=width)
+
+    async def kill(self, signal: int, *, exec_id: str | None = None) -> None:
+        await self._call("kill", signal=int(signal), exec_id=exec_id)
+
+    async def pause(self) -> None:
+        """runtime pause (cgroup freezer)."""
+        await self._call("pause")
+
+    async def resume(self) -> None:
+        await self._call("resume")
+
+    async def wait(self) -> ExitStatus:
+        return ExitStatus.from_json(await self._call("wait"))
+
+    async def shutdown(self) -> None:
+        """runtime delete (killing a live init), remove the socket; the shim then exits."""
+        await self._call("shutdown")
+
+    # exec -----------------------------------------------------------------
+    async def exec(self, exec_id: str, process: dict, tty: bool, open_stdin: bool,
+                   console_size: tuple[int, int] | None = None) -> int:
+        """Start `process` (an OCI process object) in the container; returns its host pid.
+
+        Output produced before the first attach_exec is kept (up to 1 MiB) for it."""
+        reply = await self._call("exec", exec_id=exec_id, process=process, tty=tty, open_stdin=open_stdin,
+                                 console_size=list(console_size) if console_size else None)
+        return int(reply["pid"])
+
+    async def attach_exec(self, exec_id: str, stdin: bool, stdout: bool, stderr: bool) -> AttachSession:
+        return await self.attach(stdin, stdout, stderr, exec_id=exec_id)
+
+    async def resize_exec(self, exec_id: str, height: int, width: int) -> None:
+        await self._call("resize", exec_id=exec_id, height=height, width=width)
+
+    async def wait_exec(self, exec_id: str) -> int:
+        return ExitStatus.from_json(await self._call("wait", exec_id=exec_id)).code

@@ -1,0 +1,148 @@
+"""One client connection to the shim socket: a request, a reply, maybe an attach stream."""
+
+import socket
+
+from dockyard.shim import protocol
+
+SEND_CHUNK = 256 * 1024
+
+
+class Connection:
+    def __init__(self, loop, sock: socket.socket, dispatch):
+        self.loop = loop
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.dispatch = dispatch          # dispatch(connection, request: dict)
+        self.decoder = protocol.FrameDecoder()
+        self.outgoing = bytearray()
+        self.closed = False
+        self.close_when_sent = False
+        self.session = None               # an AttachSession once attached
+        sock.setblocking(False)
+        loop.add_reader(self.fd, self._on_readable)
+
+    # receiving ------------------------------------------------------------
+    def _on_readable(self) -> None:
+        try:
+            data = self.sock.recv(SEND_CHUNK)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = None
+        if not data:
+            self._on_eof(data is None)
+            return
+        try:
+            frames = self.decoder.feed(data)
+        except protocol.ProtocolError:
+            self.close()
+            return
+        for kind, payload in frames:
+            if self.closed:
+                return
+            self._on_frame(kind, payload)
+
+    def _on_frame(self, kind: int, payload: bytes) -> None:
+        if kind == protocol.REQUEST and self.session is None:
+            try:
+                request = protocol.decode_json(payload)
+            except protocol.ProtocolError as err:
+                self.reply_error(str(err))
+                return
+            self.dispatch(self, request)
+        elif kind == protocol.STDIN and self.session is not None:
+            self.session.stdin(payload)
+        elif kind == protocol.CLOSE_STDIN and self.session is not None:
+            self.session.close_stdin()
+
+    def _on_eof(self, broken: bool) -> None:
+        """The client half-closed (keep streaming output) or the connection broke."""
+        self.loop.remove_reader(self.fd)
+        if broken:
+            self.close()
+
+    # sending --------------------------------------------------------------
+    def reply(self, **fields) -> None:
+        self.send(protocol.encode_json(protocol.REPLY, {"ok": True, **fields}))
+
+    def reply_error(self, message: str, **fields) -> None:
+        self.send(protocol.encode_json(protocol.REPLY, {"error": message, **fields}))
+        self.finish()
+
+    def send(self, data: bytes) -> None:
+        if self.closed:
+            return
+        had_backlog = bool(self.outgoing)
+        self.outgoing += data
+        if not had_backlog:
+            self._flush()
+
+    def finish(self) -> None:
+        """Close once everything queued has been sent."""
+        self.close_when_sent = True
+        if not self.outgoing:
+            self.close()
+
+    def _flush(self) -> None:
+        try:
+            while self.outgoing:
+                sent = self.sock.send(self.outgoing[:SEND_CHUNK])
+                del self.outgoing[:sent]
+        except BlockingIOError:
+            self.loop.add_writer(self.fd, self._flush)
+            return
+        except OSError:
+            self.close()
+            return
+        self.loop.remove_writer(self.fd)
+        if self.session is not None:
+            self.session.drained()
+        if self.close_when_sent:
+            self.close()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.outgoing.clear()
+        self.loop.forget(self.fd)
+        self.sock.close()
+        if self.session is not None:
+            self.session.detach()
+
+
+class AttachSession:
+    """A connection attached to a process: chosen output streams out, stdin in."""
+
+    def __init__(self, connection: Connection, process, streams: set[int], stdin: bool):
+        self.connection = connection
+        self.process = process
+        self.streams = streams
+        self.wants_stdin = stdin
+        connection.session = self
+
+    def output(self, stream: int, data: bytes) -> None:
+        if stream in self.streams:
+            self.connection.send(protocol.encode(stream + protocol.STDOUT - 1, data))
+
+    def backlog(self) -> int:
+        return len(self.connection.outgoing)
+
+    def drained(self) -> None:
+        self.process.session_drained()
+
+    def stdin(self, data: bytes) -> None:
+        if self.wants_stdin:
+            self.process.write_stdin(data)
+
+    def close_stdin(self) -> None:
+        if self.wants_stdin:
+            self.process.close_stdin()
+
+    def end(self, exit_status) -> None:
+        self.connection.send(protocol.encode_json(protocol.END, exit_status.to_json() if exit_status else {}))
+        self.connection.finish()
+
+    def detach(self) -> None:
+        self.process.remove_session(self)
+

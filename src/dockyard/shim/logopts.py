@@ -1,0 +1,58 @@
+"""`--log-opt` values of the json-file driver, validated (pure)."""
+
+import re
+from collections import namedtuple
+
+from dockyard.errors import InvalidArgument
+
+DEFAULT_MAX_SIZE = 20 * 1024 * 1024
+DEFAULT_MAX_FILE = 3
+# Accepted for compatibility; they only add attributes Docker's own readers use.
+IGNORED_OPTS = frozenset({"labels", "labels-regex", "env", "env-regex", "tag", "mode", "max-buffer-size"})
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$", re.IGNORECASE)
+_UNITS = {None: 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
+
+
+class LogConfig(namedtuple("LogConfig", "max_size max_file")):
+    """max_size in bytes (0 = unlimited); max_file: files kept, the live one included."""
+    __slots__ = ()
+
+    def to_json(self) -> dict:
+        return {"max_size": self.max_size, "max_file": self.max_file}
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "LogConfig":
+        return cls(int(obj["max_size"]), int(obj["max_file"]))
+
+
+def parse_size(value: str) -> int:
+    """Docker's RAMInBytes: `10m` = 10 MiB, `1k`, `512`, `1.5g`; `-1` = unlimited."""
+    if value.strip() == "-1":
+        return 0
+    match = _SIZE.match(value.strip())
+    if not match:
+        raise InvalidArgument(f"invalid size: '{value}'")
+    number, unit = match.groups()
+    return int(float(number) * _UNITS[unit.lower() if unit else None])
+
+
+def parse_log_opts(opts: dict[str, str] | None) -> LogConfig:
+    """Validate json-file options; without max-size the default cap (20m x 3) applies."""
+    opts = dict(opts or {})
+    for key in opts:
+        if key not in IGNORED_OPTS and key not in ("max-size", "max-file", "compress"):
+            raise InvalidArgument(f"unknown log opt '{key}' for json-file log driver")
+    if opts.get("compress", "false").lower() not in ("false", "0", ""):
+        raise InvalidArgument("compressed log rotation is not supported by dockyard's json-file driver")
+    if "max-size" not in opts:
+        if "max-file" in opts and opts["max-file"] != "1":
+            raise InvalidArgument("max-file cannot be set without max-size")
+        return LogConfig(DEFAULT_MAX_SIZE, DEFAULT_MAX_FILE)
+    max_size = parse_size(opts["max-size"])
+    try:
+        max_file = int(opts.get("max-file", "1"))
+    except ValueError:
+        raise InvalidArgument(f"invalid value for max-file: {opts['max-file']}") from None
+    if max_file < 1:
+        raise InvalidArgument("max-file cannot be less than 1")
+    return LogConfig(max_size, max_file if max_size else 1)

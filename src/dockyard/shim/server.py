@@ -1,0 +1,309 @@
+"""The shim: creates the container through the runtime, then serves its socket until shutdown.
+
+Files in the state dir (the shim's working directory, so socket paths stay short):
+  shim.sock     requests (see protocol.py)         init.pid   the container init's pid
+  exit.json     the init's ExitStatus (atomic)     shim.log   the shim's own diagnostics
+  *.log         one runtime JSON log per invocation
+"""
+
+import json
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+
+from dockyard.shim import jsonlog
+from dockyard.shim.connection import AttachSession, Connection
+from dockyard.shim.logopts import LogConfig
+from dockyard.shim.loop import Loop
+from dockyard.shim.oom import OomProbe
+from dockyard.shim.runtime_cli import RuntimeChoice, RuntimeCommands, failure_message, last_error
+from dockyard.shim.spawn import become_subreaper, open_devnull, resize_pty, spawn
+from dockyard.shim.status import record_exit
+from dockyard.shim.stdio import StdioProcess
+from dockyard.shim.streams import ProcessStdio, make_stdio
+
+SOCKET = "shim.sock"
+INIT_PID = "init.pid"
+
+
+class CreateFailed(Exception):
+    """The runtime refused to create the container; str() is the message for the user."""
+
+
+class RequestFailed(Exception):
+    """A request cannot be done; `kind` names the dockyard.errors class the client raises."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+class Shim:
+    def __init__(self, config: dict, loop: Loop):
+        self.config = config
+        self.loop = loop
+        self.state_dir = Path(config["state_dir"])
+        self.runtime = RuntimeCommands(RuntimeChoice.from_json(config["runtime"]), config["container_id"])
+        self.tty = bool(config["tty"])
+        self.init: StdioProcess | None = None
+        self.started = False
+        self.starting = False
+        self.execs: dict[str, StdioProcess] = {}
+        self.listener: socket.socket | None = None
+
+    # create ---------------------------------------------------------------
+    def create(self) -> int:
+        """Run `runtime create` (blocking) and take over the init's stdio; returns its pid."""
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+        if os.path.lexists(SOCKET):
+            os.unlink(SOCKET)
+        self.listener.bind(SOCKET)
+        self.listener.listen(64)
+        stdio = make_stdio(self.tty, bool(self.config["open_stdin"]), "console.sock")
+        argv = self.runtime.create(Path(self.config["bundle"]), INIT_PID, stdio.console_path, "create.log")
+        status = self._run_with(argv, stdio)
+        if status != 0:
+            stdio.abandon()
+            raise CreateFailed(failure_message("create", last_error("create.log", f"exit status {status}")))
+        pid = int(Path(INIT_PID).read_text())
+        stdio.take_console(self.config.get("console_size"))
+        log = self._open_log()
+        self.init = StdioProcess(self.loop, tty=self.tty, stdin_fd=stdio.stdin, outputs=stdio.outputs, log=log)
+        self.init.pid = pid
+        self.init.oom_probe = OomProbe.for_pid(pid)
+        self.init.on_finished.append(lambda process: record_exit(self.state_dir, process.exit))
+        self.loop.watch_child(pid, self.init.on_exit)
+        return pid
+
+    def _run_with(self, argv: list[str], stdio: ProcessStdio) -> int:
+        pid = spawn(argv, *stdio.child_fds)
+        stdio.close_child_ends()
+        return self.loop.wait_child_blocking(pid)
+
+    def _open_log(self):
+        path = self.config.get("log_path")
+        if not path:
+            return None
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        config = LogConfig.from_json(self.config["log_config"])
+        return jsonlog.JsonLogWriter(jsonlog.RotatingFile(path, config))
+
+    # serving --------------------------------------------------------------
+    def serve(self) -> None:
+        self.listener.setblocking(False)
+        self.loop.add_reader(self.listener.fileno(), self._accept)
+        self.loop.run()
+
+    def _accept(self) -> None:
+        try:
+            sock, _ = self.listener.accept()
+        except BlockingIOError:
+            return
+        Connection(self.loop, sock, self._dispatch)
+
+    def _dispatch(self, conn: Connection, request: dict) -> None:
+        handler = getattr(self, f"op_{request.get('op', '')}", None)
+        if handler is None:
+            conn.reply_error(f"unknown shim operation {request.get('op')!r}")
+            return
+        try:
+            handler(conn, request)
+        except RequestFailed as err:
+            conn.reply_error(str(err), kind=err.kind)
+        except (KeyError, TypeError, ValueError) as err:
+            conn.reply_error(f"bad {request.get('op')} request: {err!r}")
+        except OSError as err:
+            conn.reply_error(f"{request.get('op')} failed: {err}")
+
+    def _process(self, request: dict) -> StdioProcess:
+        exec_id = request.get("exec_id")
+        if not exec_id:
+            return self.init
+        process = self.execs.get(exec_id)
+        if process is None:
+            raise RequestFailed("notfound", f"no such exec: {exec_id}")
+        return process
+
+    # operations -----------------------------------------------------------
+    def op_info(self, conn: Connection, request: dict) -> None:
+        execs = {key: {"pid": p.pid, "exit": p.exit.to_json() if p.finished else None}
+                 for key, p in self.execs.items()}
+        status = "exited" if self.init.exit else "running" if self.started else "created"
+        conn.reply(pid=self.init.pid, tty=self.tty, status=status, execs=execs,
+                   exit=self.init.exit.to_json() if self.init.finished else None)
+        conn.finish()
+
+    def op_start(self, conn: Connection, request: dict) -> None:
+        if self.started or self.starting:
+            raise RequestFailed("notmodified", "container already started")
+        if self.init.exit is not None:
+            raise RequestFailed("conflict", "container has already exited")
+        self.starting = True
+
+        def started(status: int) -> None:
+            self.starting = False
+            if status == 0:
+                self.started = True
+                conn.reply()
+                conn.finish()
+            else:
+                message = failure_message("start", last_error("start.log", f"exit status {status}"))
+                conn.reply_error(message, kind="invalid")
+
+        self._run_async(self.runtime.start("start.log"), started)
+
+    def op_pause(self, conn: Connection, request: dict) -> None:
+        self._runtime_verb(conn, "pause")
+
+    def op_resume(self, conn: Connection, request: dict) -> None:
+        self._runtime_verb(conn, "resume")
+
+    def _runtime_verb(self, conn: Connection, verb: str) -> None:
+        if self.init.exit is not None:
+            raise RequestFailed("conflict", f"container {self.config['container_id']} is not running")
+
+        def done(status: int) -> None:
+            if status == 0:
+                conn.reply()
+                conn.finish()
+            else:
+                conn.reply_error(last_error(f"{verb}.log", f"{verb} failed: exit status {status}"))
+
+        self._run_async(getattr(self.runtime, verb)(f"{verb}.log"), done)
+
+    def _run_async(self, argv: list[str], done) -> None:
+        devnull = open_devnull()
+        try:
+            pid = spawn(argv, devnull, devnull, devnull)
+        finally:
+            os.close(devnull)
+        self.loop.watch_child(pid, done)
+
+    def op_attach(self, conn: Connection, request: dict) -> None:
+        process = self._process(request)
+        streams = {s for s, wanted in ((1, request.get("stdout")), (2, request.get("stderr"))) if wanted}
+        session = AttachSession(conn, process, streams, bool(request.get("stdin")))
+        conn.reply()
+        process.add_session(session)
+
+    def op_resize(self, conn: Connection, request: dict) -> None:
+        process = self._process(request)
+        if process.tty and process.stdin_fd is not None:
+            resize_pty(process.stdin_fd, int(request["height"]), int(request["width"]))
+        conn.reply()
+        conn.finish()
+
+    def op_kill(self, conn: Connection, request: dict) -> None:
+        process = self._process(request)
+        if process.exit is not None or not process.pid:
+            raise RequestFailed("conflict", f"container {self.config['container_id']} is not running")
+        os.kill(process.pid, int(request["signal"]))
+        conn.reply()
+        conn.finish()
+
+    def op_wait(self, conn: Connection, request: dict) -> None:
+        def exited(status) -> None:
+            conn.reply(**status.to_json())
+            conn.finish()
+
+        self._process(request).wait(exited)
+
+    def op_exec(self, conn: Connection, request: dict) -> None:
+        exec_id = str(request["exec_id"])
+        if exec_id in self.execs or "/" in exec_id:
+            raise RequestFailed("conflict", f"exec {exec_id} already exists")
+        if self.init.exit is not None:
+            raise RequestFailed("conflict", f"container {self.config['container_id']} is not running")
+        tty = bool(request.get("tty"))
+        names = {kind: f"exec-{exec_id}.{kind}" for kind in ("json", "pid", "log", "sock")}
+        process_spec = dict(request["process"], terminal=tty)
+        if tty and request.get("console_size"):
+            height, width = request["console_size"]
+            process_spec["consoleSize"] = {"height": height, "width": width}
+        Path(names["json"]).write_text(json.dumps(process_spec))
+        stdio = make_stdio(tty, bool(request.get("open_stdin")), names["sock"])
+        argv = self.runtime.exec(names["json"], names["pid"], stdio.console_path, names["log"])
+        pid = spawn(argv, *stdio.child_fds)
+        stdio.close_child_ends()
+        self.loop.watch_child(pid, lambda status: self._exec_started(conn, exec_id, request, stdio, names, status))
+
+    def _exec_started(self, conn, exec_id, request, stdio: ProcessStdio, names, status: int) -> None:
+        if status != 0:
+            stdio.abandon()
+            message = failure_message("exec", last_error(names["log"], f"exit status {status}"))
+            conn.reply_error(message, kind="invalid")
+            self._remove_files(names.values())
+            return
+        try:
+            stdio.take_console(request.get("console_size"))
+        except OSError as err:
+            stdio.abandon()
+            conn.reply_error(f"exec {exec_id}: no console from the runtime: {err}")
+            return
+        process = StdioProcess(self.loop, tty=stdio.tty, stdin_fd=stdio.stdin, outputs=stdio.outputs,
+                               keep_early_output=True)
+        process.pid = int(Path(names["pid"]).read_text())
+        process.on_finished.append(lambda _: self._remove_files(names.values()))
+        self.execs[exec_id] = process
+        self.loop.watch_child(process.pid, process.on_exit)
+        conn.reply(pid=process.pid)
+        conn.finish()
+
+    @staticmethod
+    def _remove_files(names) -> None:
+        for name in names:
+            try:
+                os.unlink(name)
+            except FileNotFoundError:
+                pass
+
+    def op_shutdown(self, conn: Connection, request: dict) -> None:
+        """runtime delete (kills a live init), then exit once the reply is out."""
+        devnull = open_devnull()
+        try:
+            pid = spawn(self.runtime.delete("delete.log"), devnull, devnull, devnull)
+        finally:
+            os.close(devnull)
+        status = self.loop.wait_child_blocking(pid)
+        self.loop.reap()
+        for process in [self.init, *self.execs.values()]:
+            process.abandon()
+        self.listener.close()
+        self._remove_files([SOCKET, INIT_PID, "shim.pid"])
+        conn.sock.setblocking(True)       # the reply must be out before the process exits
+        if status != 0:
+            conn.reply_error(failure_message("delete", last_error("delete.log", f"exit status {status}")))
+        else:
+            conn.reply()
+            conn.finish()
+        self.loop.stop()
+
+
+def run_shim(config: dict, report: socket.socket) -> int:
+    """The body of a shim process (already detached): create, report, serve."""
+    os.chdir(config["state_dir"])
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    become_subreaper()
+    Path("shim.pid").write_text(str(os.getpid()))
+    loop = Loop()
+    shim = Shim(config, loop)
+    started = time.monotonic()
+    try:
+        pid = shim.create()
+    except CreateFailed as err:
+        shim.listener.close()
+        Shim._remove_files([SOCKET, "shim.pid"])
+        report.sendall(json.dumps({"error": str(err)}).encode())
+        report.close()
+        return 1
+    except Exception as err:  # noqa: BLE001 - the daemon must hear about any failure
+        report.sendall(json.dumps({"error": f"shim: {err!r}"}).encode())
+        report.close()
+        raise
+    report.sendall(json.dumps({"pid": pid, "create_s": time.monotonic() - started}).encode())
+    report.close()
+    shim.serve()
+    return 0

@@ -1,0 +1,58 @@
+"""A process's exit status, recorded atomically in the container's state dir."""
+
+import json
+import os
+from collections import namedtuple
+from pathlib import Path
+
+EXIT_FILE = "exit.json"
+
+
+class ExitStatus(namedtuple("ExitStatus", "code finished_at_ns oom_killed", defaults=(False,))):
+    """code: exit code, or 128 + signal for a signal death; finished_at_ns: wall clock in ns.
+
+    (A namedtuple, not a dataclass: dataclasses costs the shim ~10 ms of imports.)"""
+    __slots__ = ()
+
+    def to_json(self) -> dict:
+        return self._asdict()
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "ExitStatus":
+        return cls(int(obj["code"]), int(obj["finished_at_ns"]), bool(obj.get("oom_killed", False)))
+
+
+def exit_code_of(wait_status: int) -> int:
+    """waitpid status -> Docker's exit code (128 + signal when killed)."""
+    code = os.waitstatus_to_exitcode(wait_status)
+    return 128 - code if code < 0 else code
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """temp file + fsync + rename + fsync of the directory: all or nothing after a crash."""
+    temp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(temp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def record_exit(state_dir: Path, status: ExitStatus) -> None:
+    write_atomically(state_dir / EXIT_FILE, json.dumps(status.to_json()).encode())
+
+
+def read_exit(state_dir: Path) -> ExitStatus | None:
+    try:
+        return ExitStatus.from_json(json.loads((state_dir / EXIT_FILE).read_bytes()))
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError):
+        return None

@@ -1,0 +1,82 @@
+"""The shim launcher ("zygote"): a warm, single-threaded process that forks shims.
+
+The daemon starts it once (`python -m dockyard.shim.zygote FD`) with one end of a
+SOCK_SEQPACKET pair. Each message is a JSON launch config carrying one fd: a socket
+on which the new shim reports `{"pid": ...}` or `{"error": ...}` once the runtime's
+create has finished. Every shim is double-forked into its own session, so it is
+neither the daemon's nor the zygote's child and survives both.
+"""
+
+import gc
+import json
+import os
+import socket
+import sys
+import traceback
+
+from dockyard.shim.server import run_shim
+
+MAX_MESSAGE = 256 * 1024
+
+
+def _become_shim(config: dict, report: socket.socket) -> int:
+    os.setsid()
+    if os.fork():
+        return 0                      # the intermediate exits; the shim is orphaned
+    stdin = os.open(os.devnull, os.O_RDONLY)
+    diagnostics = os.open(os.path.join(config["state_dir"], "shim.log"),
+                          os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(stdin, 0)
+    os.dup2(diagnostics, 1)
+    os.dup2(diagnostics, 2)
+    os.close(stdin)
+    os.close(diagnostics)
+    try:
+        return run_shim(config, report)
+    except BaseException:         # noqa: BLE001 - last words go to shim.log
+        traceback.print_exc()
+        return 1
+    finally:
+        sys.stderr.flush()
+
+
+def _launch(control: socket.socket, config: dict, report: socket.socket) -> None:
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            control.close()
+            code = _become_shim(config, report)
+        finally:
+            os._exit(code)
+    report.close()
+    os.waitpid(pid, 0)
+
+
+def serve(control: socket.socket) -> None:
+    gc.freeze()                       # keep forked shims' pages shared
+    while True:
+        message, fds, _, _ = socket.recv_fds(control, MAX_MESSAGE, 1)
+        if not message:
+            return
+        if not fds:
+            continue
+        os.set_inheritable(fds[0], False)
+        report = socket.socket(fileno=fds[0])
+        try:
+            config = json.loads(message)
+        except ValueError as err:
+            report.sendall(json.dumps({"error": f"bad launch request: {err}"}).encode())
+            report.close()
+            continue
+        _launch(control, config, report)
+
+
+def main() -> None:
+    control = socket.socket(fileno=int(sys.argv[1]))
+    control.set_inheritable(False)
+    serve(control)
+
+
+if __name__ == "__main__":
+    main()

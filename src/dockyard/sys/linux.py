@@ -1,0 +1,102 @@
+"""The real Syscalls, via ctypes on the C library. Errors raise OSError with errno."""
+
+import ctypes
+import os
+
+from dockyard.sys import constants as c
+from dockyard.oci.syscall_table import X86_64
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def _path(value: str | None) -> bytes | None:
+    return None if value is None else os.fsencode(value)
+
+
+class LinuxSyscalls:
+    """ctypes bindings, loaded when constructed (never at import)."""
+
+    def __init__(self) -> None:
+        self._libc = ctypes.CDLL(None, use_errno=True)
+        self._libc.syscall.restype = ctypes.c_long
+        self._libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
+                                     ctypes.c_ulong, ctypes.c_char_p]
+        self._libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
+
+    def _check(self, result: int, what: str, target: str | None = None) -> int:
+        if result < 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"{what}: {os.strerror(err).lower()}", target)
+        return result
+
+    def unshare(self, flags: int) -> None:
+        self._check(self._libc.unshare(flags), "unshare")
+
+    def setns(self, fd: int, nstype: int) -> None:
+        self._check(self._libc.setns(fd, nstype), "setns")
+
+    def mount(self, source, target, fstype, flags, data) -> None:
+        result = self._libc.mount(_path(source), _path(target), _path(fstype), flags,
+                                  None if data is None else data.encode())
+        self._check(result, f"mount {source} on {target}", target)
+
+    def umount2(self, target: str, flags: int) -> None:
+        self._check(self._libc.umount2(_path(target), flags), f"umount {target}", target)
+
+    def pivot_root(self, new_root: str, put_old: str) -> None:
+        result = self._libc.syscall(X86_64["pivot_root"], _path(new_root), _path(put_old))
+        self._check(result, "pivot_root", new_root)
+
+    def sethostname(self, name: str) -> None:
+        raw = name.encode()
+        self._check(self._libc.sethostname(raw, len(raw)), "sethostname")
+
+    def setdomainname(self, name: str) -> None:
+        raw = name.encode()
+        self._check(self._libc.setdomainname(raw, len(raw)), "setdomainname")
+
+    def _cap_call(self, name: str, data) -> None:
+        header = _CapHeader(c.LINUX_CAPABILITY_VERSION_3, 0)
+        result = self._libc.syscall(X86_64[name], ctypes.byref(header), data)
+        self._check(result, name)
+
+    def capget(self) -> tuple[int, int, int]:
+        data = (_CapData * 2)()
+        self._cap_call("capget", data)
+        join = lambda field: getattr(data[0], field) | getattr(data[1], field) << 32  # noqa: E731
+        return join("effective"), join("permitted"), join("inheritable")
+
+    def capset(self, effective: int, permitted: int, inheritable: int) -> None:
+        data = (_CapData * 2)()
+        for i in (0, 1):
+            shift = 32 * i
+            data[i].effective = effective >> shift & 0xFFFFFFFF
+            data[i].permitted = permitted >> shift & 0xFFFFFFFF
+            data[i].inheritable = inheritable >> shift & 0xFFFFFFFF
+        self._cap_call("capset", data)
+
+    def prctl(self, option: int, arg2: int = 0, arg3: int = 0, arg4: int = 0, arg5: int = 0) -> int:
+        return self._check(self._libc.prctl(option, arg2, arg3, arg4, arg5), f"prctl {option}")
+
+    def seccomp_set_filter(self, program: bytes, flags: int = 0) -> None:
+        buffer = ctypes.create_string_buffer(program, len(program))
+        fprog = _SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+        result = self._libc.syscall(X86_64["seccomp"], c.SECCOMP_SET_MODE_FILTER, flags,
+                                    ctypes.byref(fprog))
+        self._check(result, "seccomp")
+
+    def close_range_cloexec(self, first: int) -> None:
+        result = self._libc.syscall(X86_64["close_range"], ctypes.c_uint(first),
+                                    ctypes.c_uint(0xFFFFFFFF), ctypes.c_uint(c.CLOSE_RANGE_CLOEXEC))
+        self._check(result, "close_range")

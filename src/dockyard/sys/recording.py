@@ -1,0 +1,48 @@
+"""A Syscalls fake that records calls instead of making them, for tests of plans."""
+
+
+class RecordingSyscalls:
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+        self.caps = (0, 0, 0)
+
+    def _record(self, *call) -> None:
+        self.calls.append(call)
+
+    def unshare(self, flags):
+        self._record("unshare", flags)
+
+    def setns(self, fd, nstype):
+        self._record("setns", fd, nstype)
+
+    def mount(self, source, target, fstype, flags, data):
+        self._record("mount", source, target, fstype, flags, data)
+
+    def umount2(self, target, flags):
+        self._record("umount2", target, flags)
+
+    def pivot_root(self, new_root, put_old):
+        self._record("pivot_root", new_root, put_old)
+
+    def sethostname(self, name):
+        self._record("sethostname", name)
+
+    def setdomainname(self, name):
+        self._record("setdomainname", name)
+
+    def capget(self):
+        return self.caps
+
+    def capset(self, effective, permitted, inheritable):
+        self.caps = (effective, permitted, inheritable)
+        self._record("capset", effective, permitted, inheritable)
+
+    def prctl(self, option, arg2=0, arg3=0, arg4=0, arg5=0):
+        self._record("prctl", option, arg2, arg3, arg4, arg5)
+        return 0
+
+    def seccomp_set_filter(self, program, flags=0):
+        self._record("seccomp", len(program), flags)
+
+    def close_range_cloexec(self, first):
+        self._record("close_range_cloexec", first)

@@ -1,0 +1,99 @@
+"""Volumes on disk, crash-safe: `<root>/<name>/{_data/, volume.json}`.
+
+A volume appears by renaming a complete staging directory into place, its record is replaced
+by temp file + fsync + rename, and it disappears by renaming it to `.trash-*` before deletion,
+so a crash at any point leaves either the old state or the new one (plus litter swept at load).
+"""
+
+import json
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from dockyard.volumes.model import Volume, now_rfc3339
+from dockyard.volumes.removal import remove_tree
+
+log = logging.getLogger(__name__)
+
+RECORD, DATA = "volume.json", "_data"
+_STAGING, _TRASH = ".tmp-", ".trash-"
+
+
+class VolumeDirectory:
+    def __init__(self, root: Path):
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        os.chmod(root, 0o701)  # others may traverse to a mountpoint, not list the names
+
+    def data_path(self, name: str) -> Path:
+        return self.root / name / DATA
+
+    def load_all(self) -> list[Volume]:
+        """Every volume on disk; litter of interrupted creates and removals is swept."""
+        volumes = []
+        for entry in sorted(os.scandir(self.root), key=lambda e: e.name):
+            if entry.name.startswith((_STAGING, _TRASH)):
+                purge(Path(entry.path))
+            elif entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
+                volume = self._load(Path(entry.path))
+                if volume is not None:
+                    volumes.append(volume)
+        return volumes
+
+    def _load(self, path: Path) -> Volume | None:
+        try:
+            return Volume.from_record(json.loads((path / RECORD).read_bytes()))
+        except FileNotFoundError:
+            if (path / DATA).is_dir():  # a volume whose record was lost: keep its data
+                log.warning("volume %s has no record; adopting it", path.name)
+                volume = Volume(path.name, now_rfc3339())
+                self.save(volume)
+                return volume
+            return None
+        except (ValueError, KeyError) as err:
+            log.error("unreadable volume record %s: %s", path / RECORD, err)
+            return None
+
+    def create(self, volume: Volume) -> None:
+        staging = self.root / f"{_STAGING}{secrets.token_hex(8)}"
+        staging.mkdir(mode=0o701)
+        (staging / DATA).mkdir(mode=0o755)
+        write_atomic(staging / RECORD, volume.to_record())
+        os.rename(staging, self.root / volume.name)
+        fsync_dir(self.root)
+
+    def save(self, volume: Volume) -> None:
+        write_atomic(self.root / volume.name / RECORD, volume.to_record())
+
+    def trash(self, name: str) -> Path:
+        """Take the volume out of sight at once; deleting its content is `removal.remove_tree`."""
+        trash = self.root / f"{_TRASH}{name}-{secrets.token_hex(4)}"
+        os.rename(self.root / name, trash)
+        fsync_dir(self.root)
+        return trash
+
+
+def purge(trash: Path) -> int:
+    """Delete a trashed volume; the bytes its content held (the record does not count)."""
+    freed = remove_tree(trash / DATA)
+    remove_tree(trash)
+    return freed
+
+
+def write_atomic(path: Path, record: dict) -> None:
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    with open(temp, "w", encoding="utf-8") as out:
+        json.dump(record, out, separators=(",", ":"))
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temp, path)
+    fsync_dir(path.parent)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

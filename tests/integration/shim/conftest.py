@@ -1,0 +1,36 @@
+"""Shim fixtures: a busybox rootfs, per-test state dirs, a launcher; nothing left behind."""
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.integration.shim.bundles import RUNC, make_rootfs
+from tests.integration.shim.harness import ShimEnv
+
+
+@pytest.fixture(scope="session")
+def rootfs():
+    base = Path(tempfile.mkdtemp(prefix="dockyard-shim-rootfs-", dir="/tmp"))
+    yield make_rootfs(base / "rootfs")
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def shim_env(rootfs):
+    base = Path(tempfile.mkdtemp(prefix="dys-", dir="/tmp"))
+    env = ShimEnv(base, rootfs)
+    yield env
+    leftovers = env.leftovers()
+    for pid_file in (base / "state").glob("*/shim.pid"):
+        try:
+            os.kill(int(pid_file.read_text()), 9)
+        except (ProcessLookupError, ValueError):
+            pass
+    for name in env.runtime.root.glob("*") if env.runtime.root.exists() else []:
+        subprocess.run([RUNC, "--root", str(env.runtime.root), "delete", "--force", name.name])
+    shutil.rmtree(base, ignore_errors=True)
+    assert not leftovers, leftovers

@@ -1,0 +1,75 @@
+"""Helpers of the shim integration tests: a temp exec-root per test, async runners."""
+
+import asyncio
+import json
+import subprocess
+from pathlib import Path
+
+from dockyard.shim.client import RuntimeChoice, ShimLauncher
+from tests.integration.shim.bundles import RUNC, make_bundle
+from tests.support.daemon import mounts_under
+
+
+class ShimEnv:
+    """A temp exec-root: bundles, state dirs and the runc root of one test."""
+
+    def __init__(self, base: Path, rootfs: Path):
+        self.base = base
+        self.rootfs = rootfs
+        self.runtime = RuntimeChoice.oci(RUNC, base / "runc")
+        self.count = 0
+
+    def bundle(self, args, tty=False, **options) -> Path:
+        self.count += 1
+        return make_bundle(self.base / f"bundle{self.count}", self.rootfs, args, tty=tty, **options)
+
+    async def launch(self, launcher: ShimLauncher, args, *, tty=False, open_stdin=False,
+                     console_size=None, log_opts=None, name=None, **bundle_options):
+        bundle = self.bundle(args, tty=tty, **bundle_options)
+        name = name or f"{self.base.name}-{self.count}"
+        return await launcher.launch(
+            container_id=name, state_dir=self.base / "state" / name, bundle=bundle, runtime=self.runtime,
+            tty=tty, open_stdin=open_stdin, log_path=self.base / "logs" / f"{name}-json.log",
+            log_opts=log_opts or {}, console_size=console_size)
+
+    def log_entries(self, name) -> list[dict]:
+        path = self.base / "logs" / f"{name}-json.log"
+        return [json.loads(line) for line in path.read_text().splitlines()]
+
+    def leftovers(self) -> list[str]:
+        problems = []
+        listed = subprocess.run([RUNC, "--root", str(self.runtime.root), "list", "-q"],
+                                capture_output=True, text=True).stdout.split()
+        problems += [f"runc container {c}" for c in listed]
+        for pid_file in (self.base / "state").glob("*/shim.pid"):
+            pid = int(pid_file.read_text())
+            if Path(f"/proc/{pid}").exists():
+                problems.append(f"shim {pid} still running")
+        problems += [f"mount {m}" for m in mounts_under(self.base)]
+        return problems
+
+
+def run(coro, timeout=30):
+    """Run one test coroutine with a launcher, closing it afterwards."""
+    async def with_launcher():
+        launcher = ShimLauncher()
+        await launcher.start()
+        try:
+            return await asyncio.wait_for(coro(launcher), timeout)
+        finally:
+            await launcher.close()
+    return asyncio.run(with_launcher())
+
+
+async def collect(session) -> tuple[bytes, bytes]:
+    out, err = bytearray(), bytearray()
+    async for stream, data in session:
+        (out if stream == 1 else err).extend(data)
+    return bytes(out), bytes(err)
+
+
+async def read_until(session, marker: bytes, buffer: bytearray) -> bytes:
+    while marker not in buffer:
+        stream, data = await session.__anext__()
+        buffer.extend(data)
+    return bytes(buffer)

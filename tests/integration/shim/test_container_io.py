@@ -1,0 +1,179 @@
+"""The shim runs busybox containers through runc: output, stdin, TTY, exit codes, logs."""
+
+import asyncio
+import signal
+from pathlib import Path
+
+import pytest
+
+from dockyard import errors
+from tests.integration.shim.harness import collect, read_until, run
+
+pytestmark = pytest.mark.root
+
+
+def test_echo_reaches_attach_and_log_and_exit_code(shim_env):
+    async def scenario(launcher):
+        shim = await shim_env.launch(launcher, ["sh", "-c", "echo hello; echo oops >&2; exit 3"], name="echo")
+        session = await shim.attach(stdin=False, stdout=True, stderr=True)
+        await shim.start()
+        output = await collect(session)
+        status = await shim.wait()
+        await shim.shutdown()
+        return output, status, session.exit_status
+
+    (out, err), status, seen_by_session = run(scenario)
+    assert (out, err) == (b"hello\n", b"oops\n")
+    assert status.code == 3 and status.finished_at_ns > 0 and not status.oom_killed
+    assert seen_by_session == status
+    entries = shim_env.log_entries("echo")
+    assert [(e["log"], e["stream"]) for e in entries] == [("hello\n", "stdout"), ("oops\n", "stderr")]
+    assert all(e["time"].endswith("Z") for e in entries)
+
+
+def test_exit_status_is_recorded_and_readable_without_shim(shim_env):
+    from dockyard.shim.client import ShimClient
+
+    async def scenario(launcher):
+        shim = await shim_env.launch(launcher, ["true"], name="rec")
+        await shim.start()
+        status = await shim.wait()
+        again = await shim.wait()
+        await shim.shutdown()
+        return shim, status, again
+
+    shim, status, again = run(scenario)
+    assert status.code == 0 and again == status
+    assert ShimClient.exit_status(shim.state_dir) == status
+
+
+def test_stdin_buffered_before_start_then_eof(shim_env):
+    async def scenario(launcher):
+        shim = await shim_env.launch(launcher, ["cat"], open_stdin=True, name="cat")
+        session = await shim.attach(stdin=True, stdout=True, stderr=True)
+        await session.write_stdin(b"line1\n")           # before start: must be kept
+        await shim.start()
+        await session.write_stdin(b"line2\n")
+        await session.close_stdin()
+        output = await collect(session)
+        status = await shim.wait()
+        await shim.shutdown()
+        return output, status
+
+    (out, err), status = run(scenario)
+    assert out == b"line1\nline2\n" and err == b""
+    assert status.code == 0
+
+
+def test_tty_session_with_resize(shim_env):
+    async def scenario(launcher):
+        shim = await shim_env.launch(launcher, ["sh"], tty=True, open_stdin=True, console_size=(24, 80),
+                                     name="tty")
+        session = await shim.attach(stdin=True, stdout=True, stderr=True)
+        await shim.start()
+        seen = bytearray()
+        await session.write_stdin(b"stty size\n")
+        await read_until(session, b"24 80", seen)
+        await shim.resize(30, 100)
+        await session.write_stdin(b"stty size\n")
+        await read_until(session, b"30 100", seen)
+        await session.write_stdin(b"exit 5\n")
+        rest = await collect(session)
+        status = await shim.wait()
+        await shim.shutdown()
+        return bytes(seen) + rest[0], rest[1], status
+
+    out, err, status = run(scenario)
+    assert b"\r\n" in out and err == b""
+    assert status.code == 5
+    entries = shim_env.log_entries("tty")
+    assert {e["stream"] for e in entries} == {"stdout"}
+    assert "30 100" in "".join(e["log"] for e in entries)
+
+
+def test_sigkill_gives_137_and_many_sessions_see_output(shim_env):
+    async def scenario(launcher):
+        shim = await shim_env.launch(launcher, ["sh", "-c", "echo ready; exec sleep 1000"], name="kill")
+        sessions = [await shim.attach(stdin=False, stdout=True, stderr=False) for _ in range(3)]
+        await shim.start()
+        for session in sessions:
+            assert await session.__anext__() == (1, b"ready\n")
+        await shim.kill(signal.SIGKILL)
+        status = await shim.wait()
+        rest = [await collect(s) for s in sessions]
+        with pytest.raises(errors.Conflict):
+            await shim.kill(signal.SIGTERM)
+        await shim.shutdown()
+        return status, rest
+
+    status, rest = run(scenario)
+    assert status.code == 137
+    assert rest == [(b"", b"")] * 3
+
+
+def test_missing_executable_fails_create_with_runc_message(shim_env):
+    async def scenario(launcher):
+        with pytest.raises(errors.InvalidArgument) as failure:
+            await shim_env.launch(launcher, ["/no/such/binary"], name="missing")
+        with pytest.raises(errors.InvalidArgument) as not_in_path:
+            await shim_env.launch(launcher, ["nosuchcommand"], name="notinpath")
+        return str(failure.value), str(not_in_path.value)
+
+    missing, not_in_path = run(scenario)
+    assert "no such file or directory" in missing
+    assert "executable file not found in $PATH" in not_in_path
+
+
+def test_shutdown_of_a_created_container_kills_the_init(shim_env):
+    async def scenario(launcher):
+        shim = await shim_env.launch(launcher, ["sleep", "1000"], name="never")
+        await shim.shutdown()
+        await asyncio.sleep(0.05)
+        return shim
+
+    shim = run(scenario)
+    assert not (shim.state_dir / "shim.sock").exists()
+
+
+def test_pause_freezes_output_until_resume(shim_env):
+    async def scenario(launcher):
+        shim = await shim_env.launch(launcher, ["sh", "-c", "while true; do echo tick; sleep 0.05; done"],
+                                     name="pause")
+        session = await shim.attach(stdin=False, stdout=True, stderr=False)
+        await shim.start()
+        await session.__anext__()
+        await shim.pause()
+        in_flight = 0
+        try:                                            # what was written before the freeze
+            while True:
+                await asyncio.wait_for(session.__anext__(), 0.4)
+                in_flight += 1
+        except asyncio.TimeoutError:
+            pass
+        frozen = in_flight <= 2                         # then 0.4 s of silence
+        await shim.resume()
+        resumed = await asyncio.wait_for(session.__anext__(), 5)
+        await shim.kill(signal.SIGKILL)
+        await collect(session)
+        code = (await shim.wait()).code
+        await shim.shutdown()
+        return frozen, resumed, code
+
+    frozen, resumed, code = run(scenario)
+    assert frozen and resumed[0] == 1 and code == 137
+
+
+def test_oom_kill_is_reported(shim_env):
+    if not any(Path(p).exists() for p in ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events")):
+        pytest.skip("no memory cgroup controller with an oom_kill counter")
+
+    async def scenario(launcher):
+        shim = await shim_env.launch(launcher, ["sh", "-c", "x=$(head -c 300000000 /dev/zero | tr '\\0' a)"],
+                                     name="oom", memory_limit=16 * 1024 * 1024)
+        await shim.start()
+        status = await shim.wait()
+        await shim.shutdown()
+        return status
+
+    status = run(scenario)
+    assert status.oom_killed           # whichever process the kernel chose to kill

@@ -1,0 +1,36 @@
+import pytest
+
+from dockyard.errors import InvalidArgument
+from dockyard.shim.logopts import DEFAULT_MAX_FILE, DEFAULT_MAX_SIZE, LogConfig, parse_log_opts, parse_size
+
+
+@pytest.mark.parametrize("text,size", [("512", 512), ("1k", 1024), ("10m", 10 << 20), ("1.5g", 3 << 29),
+                                       ("2MB", 2 << 20), ("3kib", 3072), ("-1", 0)])
+def test_sizes_like_docker(text, size):
+    assert parse_size(text) == size
+
+
+def test_default_cap_applies_without_max_size():
+    assert parse_log_opts({}) == LogConfig(DEFAULT_MAX_SIZE, DEFAULT_MAX_FILE) == LogConfig(20 << 20, 3)
+    assert parse_log_opts(None) == parse_log_opts({"tag": "x"})
+
+
+def test_explicit_options():
+    assert parse_log_opts({"max-size": "1k", "max-file": "5"}) == LogConfig(1024, 5)
+    assert parse_log_opts({"max-size": "1k"}) == LogConfig(1024, 1)
+    assert parse_log_opts({"max-size": "-1", "max-file": "4"}) == LogConfig(0, 1)
+
+
+@pytest.mark.parametrize("opts,message", [
+    ({"max-size": "ten"}, "invalid size"), ({"max-size": "1k", "max-file": "0"}, "less than 1"),
+    ({"max-file": "3"}, "without max-size"), ({"bogus": "1"}, "unknown log opt 'bogus'"),
+    ({"max-size": "1k", "max-file": "x"}, "invalid value for max-file"),
+])
+def test_invalid_options(opts, message):
+    with pytest.raises(InvalidArgument, match=message):
+        parse_log_opts(opts)
+
+
+def test_config_round_trips_through_json():
+    config = LogConfig(1234, 7)
+    assert LogConfig.from_json(config.to_json()) == config
