@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any, Callable
 
 from dockyard.content.store import ContentStore
-from dockyard.errors import Conflict, InternalError, NotFound
+from dockyard.errors import Conflict, InternalError, InvalidArgument, NotFound
 from dockyard.images import filters as image_filters
 from dockyard.images import views
 from dockyard.images.store import ImageRecord, ImageStore
@@ -34,6 +34,7 @@ class ImageService:
     def __init__(self, data_root: str, events=None, driver: str | None = None):
         self.data_root = data_root
         self.content = ContentStore(os.path.join(data_root, "content"))
+        self.content.discard_partial_ingests()
         snapshot_root = os.path.join(data_root, "snapshots")
         os.makedirs(snapshot_root, exist_ok=True)
         self.snapshots = SnapshotStore(snapshot_root, make_driver(driver, snapshot_root))
@@ -178,7 +179,7 @@ class ImageService:
             return None
         try:
             ref = reference.parse(name)
-        except Exception:
+        except InvalidArgument:
             return None
         if ref.digest:
             key = f"{ref.name}@{ref.digest}"
@@ -345,6 +346,6 @@ def _familiar(ref: str) -> str:
     name, at, digest = ref.partition("@")
     try:
         parsed = reference.parse(name)
-    except Exception:
+    except InvalidArgument:
         return ref
     return parsed.familiar() + (f"@{digest}" if at else "")
