@@ -23,7 +23,7 @@ from dockyard.firewall.rules import BridgeNet, Chains
 from dockyard.netlink import links
 from dockyard.netlink.netns import Namespaces
 from dockyard.network import ipam
-from dockyard.network.bridge import BridgeDriver, claim_bridge, plan_attach, release_bridge
+from dockyard.network.bridge import BridgeClaim, BridgeDriver, claim_bridge, plan_attach
 from dockyard.network.defaults import default_bridge
 from dockyard.network.dns.server import Answerer, DnsServer
 from dockyard.network.fwsync import FirewallSync
@@ -76,7 +76,7 @@ class NetworkService:
         self.fw = FirewallSync(self.firewall, self._firewall_state)
         self.container_lookup: Callable[[str], ContainerRef] | None = None
         self.started = False
-        self._bridge_lock: int | None = None
+        self._bridge_lock: BridgeClaim | None = None
 
     # ---- daemon start / stop -------------------------------------------------------------
 
@@ -159,8 +159,9 @@ class NetworkService:
             for net in self.registry.bridges():
                 await asyncio.to_thread(self.driver.remove_bridge, net.bridge)
             await self.fw.teardown()
-        release_bridge(self._bridge_lock)
-        self._bridge_lock = None
+        if self._bridge_lock is not None:
+            self._bridge_lock.release()
+            self._bridge_lock = None
         self.started = False
 
     async def teardown(self) -> None:
