@@ -4,7 +4,6 @@ import json
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -78,10 +77,10 @@ def test_published_port_serves_the_host_and_is_released(daemon):
     try:
         assert _out(daemon, "port", "rhttp").strip() == "80/tcp -> 127.0.0.1:18081"
         curl = ["curl", "-s", "--max-time", "3", "http://127.0.0.1:18081/"]
-        assert eventually(lambda: subprocess.run(curl, capture_output=True, text=True).stdout == "served\n")
+        served = lambda: subprocess.run(curl, capture_output=True, text=True).stdout == "served\n"
+        assert eventually(served, timeout=15), daemon.docker("logs", "rhttp", check=False)
         taken = daemon.docker("run", "--rm", "-p", "127.0.0.1:18081:80", "busybox", "true", check=False)
-        assert "Bind for 127.0.0.1:18081 failed: port is already allocated" in taken.stderr
+        assert "Bind for 127.0.0.1:18081 failed: port is already allocated" in taken.stderr, taken
     finally:
         daemon.docker("rm", "-f", "rhttp")
-    time.sleep(0.1)
-    assert subprocess.run(curl, capture_output=True, text=True).returncode != 0
+    assert eventually(lambda: subprocess.run(curl, capture_output=True, text=True).returncode != 0)
