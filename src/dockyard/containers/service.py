@@ -21,10 +21,12 @@ _DEFAULT_STOP_TIMEOUT = 10
 
 
 class ContainerService:
-    def __init__(self, registry, runner, watcher, late_sessions, execs, images, events, waiters, volumes=None):
+    def __init__(self, registry, runner, watcher, late_sessions, execs, images, events, waiters, volumes=None,
+                 health=None):
         self._registry, self._runner, self._watcher, self._execs = registry, runner, watcher, execs
         self._images, self._events, self._waiters, self._volumes = images, events, waiters, volumes
         self._late = late_sessions
+        self._health = health
         self._locks: dict[str, asyncio.Lock] = {}
         self._backoffs: dict[str, Backoff] = {}
         self._restart_timers: dict[str, asyncio.TimerHandle] = {}
@@ -96,6 +98,8 @@ class ContainerService:
         self._registry.save(container)
         self._events(container, "start")
         self._watcher.watch(container, shim)
+        if self._health is not None:
+            self._health.start(container)
 
     async def _start_failed(self, container: Container, err: Exception) -> None:
         message = getattr(err, "message", str(err))
@@ -120,6 +124,8 @@ class ContainerService:
             shim = await ShimClient.connect(self._runner.state_dir(container.id))
             if shim is not None:
                 self._watcher.watch(container, shim)
+                if self._health is not None:
+                    self._health.start(container)
                 continue
             status = ShimClient.exit_status(self._runner.state_dir(container.id))
             await self.handle_exit(container, None, status)
@@ -149,6 +155,8 @@ class ContainerService:
     # -- exits ---------------------------------------------------------------------------
     async def handle_exit(self, container: Container, shim, status) -> None:
         """One run ended: record it, tidy up, then restart or auto-remove as the policy says."""
+        if self._health is not None:
+            self._health.stop(container.id)
         code = status.code if status is not None else 255
         ran_for = (time.time_ns() - container.state.started_at) / 1e9
         oom = bool(status is not None and status.oom_killed)
