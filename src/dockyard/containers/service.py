@@ -256,22 +256,20 @@ class ContainerService:
         self._events(container, "restart")
 
     async def pause(self, ref: str) -> None:
-        container = self.get(ref)
-        if container.state.status != "running":
-            raise Conflict(f"Container {container.id} is not running")
-        await self._watcher.shim_of(container.id).pause()
-        container.state.status = "paused"
-        self._registry.save(container)
-        self._events(container, "pause")
+        await self._set_paused(self.get(ref), True)
 
     async def unpause(self, ref: str) -> None:
-        container = self.get(ref)
-        if container.state.status != "paused":
-            raise Conflict(f"Container {container.id} is not paused")
-        await self._watcher.shim_of(container.id).resume()
-        container.state.status = "running"
+        await self._set_paused(self.get(ref), False)
+
+    async def _set_paused(self, container: Container, paused: bool) -> None:
+        current, wanted = ("running", "paused") if paused else ("paused", "running")
+        if container.state.status != current:
+            raise Conflict(f"Container {container.id} is not {'running' if paused else 'paused'}")
+        shim = self._watcher.shim_of(container.id)
+        await (shim.pause() if paused else shim.resume())
+        container.state.status = wanted
         self._registry.save(container)
-        self._events(container, "unpause")
+        self._events(container, "pause" if paused else "unpause")
 
     async def rename(self, ref: str, new_name: str) -> None:
         container = self.get(ref)
