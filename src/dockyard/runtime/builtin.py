@@ -10,7 +10,6 @@ import os
 import select
 import signal
 import time
-from datetime import datetime, timezone
 
 from dockyard.cgroups import open_cgroup
 from dockyard.errors import Conflict, InvalidArgument
@@ -321,7 +320,9 @@ def _quietly(action) -> None:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    """RFC 3339 with nanoseconds, as runc's state shows `created` (time, not datetime: faster import)."""
+    ns = time.time_ns()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 1_000_000_000)) + f".{ns % 1_000_000_000:09d}Z"
 
 
 def _write_atomic(path: str, text: str) -> None:

@@ -13,7 +13,7 @@ import json
 import os
 import signal
 import sys
-from datetime import datetime, timezone
+import time
 
 from dockyard.errors import DockyardError
 from dockyard.runtime.builtin import DEFAULT_ROOT, BuiltinRuntime
@@ -118,7 +118,7 @@ def _log_error(path: str | None, fmt: str, message: str) -> None:
     sys.stderr.write(f"dockyard-runtime: {message}\n")
     if not path:
         return
-    when = datetime.now(timezone.utc).isoformat()
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     line = json.dumps({"level": "error", "msg": message, "time": when}) if fmt == "json" \
         else f"time=\"{when}\" level=error msg={json.dumps(message)}"
     with open(path, "a") as f:
