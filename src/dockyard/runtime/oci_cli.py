@@ -92,7 +92,7 @@ def _error_from_log(text: str, cmd: list[str]):
             continue
         if entry.get("level") in ("error", "fatal"):
             messages.append(entry.get("msg", ""))
-    message = messages[-1] if messages else f"{os.path.basename(cmd[0])} {cmd[cmd.index('--log-format') + 2]} failed"
+    message = messages[-1] if messages else f"{os.path.basename(cmd[0])} {' '.join(cmd[-2:])} failed"
     lowered = message.lower()
     if "does not exist" in lowered or "not found" in lowered and "executable" not in lowered:
         return NotFound(message)
