@@ -229,3 +229,28 @@ def test_joining_another_containers_namespaces_by_path(runtime, bundle_factory):
     runtime.delete("ns2")
     runtime.delete("ns1", force=True)
     os.waitpid(pid, 0)
+
+
+def test_runtime_on_a_v2_hierarchy_with_a_cgroup_namespace(workdir):
+    """On this hybrid host the unified mount stands in for a v2 host: the container joins a
+    v2 cgroup, sees it as its root through a cgroup namespace, and the BPF device filter holds."""
+    from dockyard.cgroups.mounts import read_hierarchies
+    from dockyard.runtime import BuiltinRuntime
+    from tests.integration.runtime.support import docker_body, run_captured, write_bundle
+    v2 = next((h.mountpoint for h in read_hierarchies() if h.version == 2), None)
+    if not v2:
+        pytest.skip("no cgroup2 mount")
+    base, cgroup_parent = workdir
+    body = docker_body(["sh", "-c", "cat /proc/self/cgroup | grep '^0::'; grep ' /sys/fs/cgroup ' /proc/mounts | cut -d' ' -f3; "
+                                    "mknod /dev/mem2 c 1 1 && cat /dev/mem2"])
+    bundle = write_bundle(base, cgroup_parent, body)
+    spec = json.loads((bundle.path / "config.json").read_text())
+    spec["linux"]["namespaces"].append({"type": "cgroup"})
+    (bundle.path / "config.json").write_text(json.dumps(spec))
+    runtime = BuiltinRuntime(root=str(base / "v2-state"), cgroup_root=v2)
+    try:
+        r = run_captured(runtime, "v2", bundle)
+    finally:
+        from dockyard.cgroups import open_cgroup
+        open_cgroup(cgroup_parent, mount_root=v2).delete()
+    assert r.out.split() == ["0::/", "cgroup2"] and "Operation not permitted" in r.err, r
