@@ -5,6 +5,8 @@ pid namespace for its next child only, then steps back), so the caller is its pa
 reap it, which the per-container shim relies on.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import select
@@ -178,6 +180,22 @@ class BuiltinRuntime:
                 os.kill(pid, sig)
             except ProcessLookupError:
                 pass
+
+    def update(self, container_id: str, resources: dict) -> None:
+        """Apply new OCI `linux.resources` (docker update) to a live container's cgroup."""
+        record = self.store.load(container_id)
+        if self._status(record) == "stopped":
+            raise Conflict(f"container not running: {container_id}")
+        self._cgroup(record).apply(resources)
+        linux = record.spec.setdefault("linux", {})
+        merged = dict(linux.get("resources") or {})
+        merged.update({k: v for k, v in resources.items() if k != "devices"})
+        linux["resources"] = merged
+        self.store.save(record)
+
+    def pids(self, container_id: str) -> list[int]:
+        """Host pids of every process in the container (runc ps)."""
+        return self._cgroup(self.store.load(container_id)).procs()
 
     def pause(self, container_id: str) -> None:
         record = self.store.load(container_id)

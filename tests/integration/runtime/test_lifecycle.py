@@ -254,3 +254,24 @@ def test_runtime_on_a_v2_hierarchy_with_a_cgroup_namespace(workdir):
         from dockyard.cgroups import open_cgroup
         open_cgroup(cgroup_parent, mount_root=v2).delete()
     assert r.out.split() == ["0::/", "cgroup2"] and "Operation not permitted" in r.err, r
+
+
+@pytest.mark.parametrize("which", ["builtin", "runc"])
+def test_update_and_ps_through_both_runtimes(which, runtime, bundle_factory, workdir):
+    from dockyard.cgroups import open_cgroup
+    from dockyard.runtime import OciCliRuntime
+    base, _ = workdir
+    if which == "runc":
+        if not os.path.exists("/usr/sbin/runc"):
+            pytest.skip("needs runc")
+        runtime = OciCliRuntime("/usr/sbin/runc", str(base / "runc-state"))
+    bundle = bundle_factory(["sleep", "30"], Memory=64 << 20)
+    pid = runtime.create("u1", str(bundle.path), stdio=(0, 1, 2))
+    runtime.start("u1")
+    assert runtime.pids("u1") == [pid]
+    runtime.update("u1", {"memory": {"limit": 96 << 20, "swap": 192 << 20}, "pids": {"limit": 50}})
+    cgroup = open_cgroup(bundle.cgroup_path)
+    assert cgroup.stats().memory_limit == 96 << 20
+    runtime.delete("u1", force=True)
+    if which == "builtin":
+        os.waitpid(pid, 0)
