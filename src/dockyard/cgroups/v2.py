@@ -8,7 +8,7 @@ from dockyard.cgroups.resources import plan_v2
 from dockyard.cgroups.stats import CgroupStats, parse_flat_keyed, parse_io_stat_v2
 from dockyard.cgroups.devices_bpf import compile_device_rules
 from dockyard.errors import InternalError
-from dockyard.sys import LinuxSyscalls, Syscalls
+from dockyard.sys.protocol import Syscalls
 
 _WANTED = ("cpuset", "cpu", "io", "memory", "pids")
 
@@ -45,7 +45,10 @@ class CgroupV2:
                 raise InternalError(f"cgroup: controller file {name} is not available")
             files.write(target, value)
         if resources.get("devices"):
-            self._apply_devices(resources["devices"], sys or LinuxSyscalls())
+            if sys is None:
+                from dockyard.sys.linux import LinuxSyscalls  # ctypes only when needed
+                sys = LinuxSyscalls()
+            self._apply_devices(resources["devices"], sys)
 
     def _apply_devices(self, rules: list[dict], sys: Syscalls) -> None:
         fd = os.open(self.dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from dockyard.errors import InvalidArgument
 from dockyard.oci import defaults
+from dockyard.oci.annotations import INIT_ANNOTATION
 from dockyard.oci.capabilities import CAPABILITY_NAMES, tweak_capabilities
 from dockyard.oci.process_args import resolve_args, resolve_env
 from dockyard.oci.resources import device_rule, linux_resources, parse_device_cgroup_rule
@@ -17,8 +18,6 @@ from dockyard.oci.user import ResolvedUser
 
 OCI_VERSION = "1.0.2"
 INIT_MOUNT_POINT = "/sbin/docker-init"
-# Annotation asking the built-in runtime to keep a reaping PID 1 when no init binary exists.
-INIT_ANNOTATION = "org.dockyard.init"
 
 
 @dataclass

@@ -15,14 +15,12 @@ import time
 
 from dockyard.cgroups import open_cgroup
 from dockyard.errors import Conflict, InvalidArgument
-from dockyard.oci.spec import INIT_ANNOTATION
+from dockyard.oci.annotations import INIT_ANNOTATION
 from dockyard.runtime import sync
-from dockyard.runtime.console import connect_console_socket
-from dockyard.runtime.init import ChildPlan, run_child, setup_container, setup_exec
 from dockyard.runtime.state import (ContainerRecord, ContainerState, StateStore,
                                     process_start_time)
 from dockyard.runtime.sync import RuntimeFailure
-from dockyard.sys import LinuxSyscalls, Syscalls
+from dockyard.sys.protocol import Syscalls
 from dockyard.sys import constants as c
 
 DEFAULT_ROOT = "/run/dockyard/runtime"
@@ -33,9 +31,17 @@ class BuiltinRuntime:
     def __init__(self, root: str = DEFAULT_ROOT, sys: Syscalls | None = None,
                  cgroup_root: str = "/sys/fs/cgroup") -> None:
         self.store = StateStore(root)
-        self.sys = sys or LinuxSyscalls()
+        self._sys = sys
         self.cgroup_root = cgroup_root
         self._pending: dict[str, int] = {}   # id -> sync pipe, to learn how exec went at start
+
+    @property
+    def sys(self) -> Syscalls:
+        # Made on first use: `start`, `state`, `delete` from the CLI never need ctypes.
+        if self._sys is None:
+            from dockyard.sys import LinuxSyscalls
+            self._sys = LinuxSyscalls()
+        return self._sys
 
     # -- create / start -------------------------------------------------------------------
     def create(self, container_id: str, bundle: str, *, stdio=None, console_socket=None,
@@ -65,6 +71,9 @@ class BuiltinRuntime:
 
     def _spawn_init(self, container_id, bundle, spec, state_dir, cgroup, stdio, console_socket,
                     start_now) -> tuple[int, int]:
+        # Imported here, not at the top: the CLI's other verbs load faster without them.
+        from dockyard.runtime.console import connect_console_socket
+        from dockyard.runtime.init import ChildPlan, setup_container
         state_fd = None
         if not start_now:
             fifo = self.store.fifo(container_id)
@@ -95,8 +104,9 @@ class BuiltinRuntime:
             raise RuntimeFailure(message["message"] if message else "container init exited early")
         return pid, sync_r
 
-    def _fork_into_pid_namespace(self, pid_ns: dict | None, plan: ChildPlan, setup) -> int:
+    def _fork_into_pid_namespace(self, pid_ns: dict | None, plan, setup) -> int:
         """Fork the child inside `pid_ns` (new, or joined by path) without leaving it ourselves."""
+        from dockyard.runtime.init import run_child
         own = None
         if pid_ns is not None:
             own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
@@ -228,6 +238,8 @@ class BuiltinRuntime:
     # -- exec -------------------------------------------------------------------------------
     def exec(self, container_id: str, process: dict, *, stdio=None, console_socket=None,
              pid_file=None) -> int:
+        from dockyard.runtime.console import connect_console_socket
+        from dockyard.runtime.init import ChildPlan, setup_exec
         record = self.store.load(container_id)
         if self._status(record) != "running":
             raise Conflict(f"cannot exec in a container that is not running: {container_id}")
