@@ -66,7 +66,12 @@ class BuiltinRuntime:
             _write_atomic(pid_file, str(pid))
         self._pending[container_id] = sync_r
         if start_now:
-            self._await_exec(container_id)
+            try:
+                self._await_exec(container_id)
+            except RuntimeFailure:
+                _kill_and_wait(pid, reap=True)   # the exec failed: nobody else will want it
+                self.delete(container_id, force=True)
+                raise
         return pid
 
     def _spawn_init(self, container_id, bundle, spec, state_dir, cgroup, stdio, console_socket,

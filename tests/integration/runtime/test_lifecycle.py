@@ -275,3 +275,22 @@ def test_update_and_ps_through_both_runtimes(which, runtime, bundle_factory, wor
     runtime.delete("u1", force=True)
     if which == "builtin":
         os.waitpid(pid, 0)
+
+
+def test_exec_failure_after_start_reaches_start_and_run_cleans_up(runtime, bundle_factory):
+    """execve itself failing (here: a script whose interpreter is missing) is only seen after
+    `start`: the library caller gets the message from start(); `create(start_now=True)` removes
+    the container again."""
+    bundle = bundle_factory(["/script"])
+    script = bundle.path / "rootfs" / "script"
+    script.write_text("#!/no/such/interpreter\n")
+    script.chmod(0o755)
+    pid = runtime.create("late", str(bundle.path), stdio=(0, 1, os.open("/dev/null", os.O_WRONLY)))
+    with pytest.raises(RuntimeFailure, match="no such file or directory"):
+        runtime.start("late")
+    os.waitpid(pid, 0)
+    runtime.delete("late")
+    with pytest.raises(RuntimeFailure, match="no such file or directory"):
+        runtime.create("late2", str(bundle.path), stdio=(0, 1, os.open("/dev/null", os.O_WRONLY)),
+                       start_now=True)
+    assert runtime.list() == []
