@@ -39,8 +39,6 @@ class ImageService:
         os.makedirs(snapshot_root, exist_ok=True)
         self.snapshots = SnapshotStore(snapshot_root, make_driver(driver, snapshot_root))
         self.store = ImageStore(os.path.join(data_root, "images"))
-        self.spool_dir = os.path.join(data_root, "tmp")
-        os.makedirs(self.spool_dir, exist_ok=True)
         self.events = events
         self.in_use: Callable[[str], list[str]] = lambda image_id: []
         self._lock = threading.RLock()
