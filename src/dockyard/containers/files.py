@@ -21,18 +21,19 @@ class ContainerFiles:
         self._images, self._layers, self._mounter, self._emit = images, layers, mounter, emit
 
     @contextlib.contextmanager
-    def held_root(self, container, freeze: bool = True):
+    def held_root(self, container, freeze: bool = True, layer_only: bool = False):
         """The container's root as the host sees it, held still for the duration (blocking).
 
-        Running: its own view (/proc/<pid>/root, volumes included), frozen. Stopped: its layer,
-        mounted for the duration."""
+        Running: its own view (/proc/<pid>/root, volumes and /proc included) or, with
+        `layer_only`, just its root filesystem; frozen either way. Stopped: its layer, mounted
+        for the duration."""
         if container.state.status in ("running", "paused") and container.state.pid:
             cgroup = open_cgroup(self._runner.cgroup_path(container.id))
             thaw = freeze and container.state.status == "running"
             if thaw:
                 cgroup.freeze()
             try:
-                yield f"/proc/{container.state.pid}/root"
+                yield str(self._runner.rootfs(container.id)) if layer_only else f"/proc/{container.state.pid}/root"
             finally:
                 if thaw:
                     cgroup.thaw()
@@ -45,8 +46,8 @@ class ContainerFiles:
             self._mounter.unmount(target)
             os.rmdir(target)
 
-    def _in_root(self, container, work, freeze: bool = True):
-        with self.held_root(container, freeze) as root:
+    def _in_root(self, container, work, freeze: bool = True, layer_only: bool = False):
+        with self.held_root(container, freeze, layer_only) as root:
             return work(root)
 
     async def stat(self, ref: str, path: str) -> dict:
@@ -68,7 +69,7 @@ class ContainerFiles:
     def export_source(self, ref: str):
         container = self._registry.get(ref)
         self._emit(container, "export")
-        return lambda out: self._in_root(container, lambda root: archive.write_export(root, out))
+        return lambda out: self._in_root(container, lambda root: archive.write_export(root, out), layer_only=True)
 
     async def changes(self, ref: str) -> list[dict]:
         container = self._registry.get(ref)

@@ -84,9 +84,13 @@ def _declared_volumes(create_body: dict, image_config: dict | None) -> list[str]
 def _from_container(spec: str, lookup: MountsLookup | None) -> list[PlannedMount]:
     container, mode = parse_volumes_from(spec)
     if lookup is None:
-        raise NotFound(f"No such container: {container}")
+        raise InvalidArgument(f"No such container: {container}")
+    try:
+        mounts = lookup(container)
+    except NotFound as err:  # dockerd answers 400 here: the request names a bad container
+        raise InvalidArgument(str(err)) from None
     writable = is_read_write(mode)
-    return [_inherited(mount, writable) for mount in lookup(container)]
+    return [_inherited(mount, writable) for mount in mounts]
 
 
 def _inherited(mount: dict, writable: bool) -> PlannedMount:

@@ -108,8 +108,8 @@ def _tmpfs(spec: dict, destination: str, mode: str, create_source: bool) -> Plan
     _reject_extras(spec, TMPFS, ("BindOptions", "VolumeOptions"))
     if spec.get("Source"):
         raise MountConfigError(TMPFS, _extra("Source"))
-    options = tmpfs.options_from_spec(spec.get("TmpfsOptions"), bool(spec.get("ReadOnly")))
     try:
+        options = tmpfs.options_from_spec(spec.get("TmpfsOptions"), bool(spec.get("ReadOnly")))
         tmpfs.merge(options)
     except InvalidArgument as err:
         raise MountConfigError(TMPFS, str(err)) from None

@@ -37,7 +37,11 @@ def options_from_spec(tmpfs_options: dict | None, read_only: bool) -> tuple[str,
         if int(size) < 0:
             raise InvalidArgument(f"invalid tmpfs size: {size}")
         options.append(f"size={format_size(int(size))}")
-    for extra in tmpfs_options.get("Options") or []:
+    for extra in tmpfs_options.get("Options") or []:  # API 1.46: only exec/noexec are allowed
+        if not isinstance(extra, list) or not 1 <= len(extra) <= 2:
+            raise InvalidArgument("invalid option array length")
+        if extra[0] not in ("exec", "noexec"):
+            raise InvalidArgument(f"invalid option: {extra[0]}")
         options.append("=".join(str(part) for part in extra))
     return tuple(options)
 

@@ -26,6 +26,7 @@ from dockyard.errors import InvalidArgument
 from dockyard.mounts.model import BIND, VOLUME, PlannedMount, mounts_from_json, mounts_to_json
 from dockyard.mounts.oci import inspect_mounts, oci_mounts
 from dockyard.mounts.plan import MountsLookup, plan_mounts
+from dockyard.volumes import kernel
 from dockyard.volumes.copy_up import copy_up
 from dockyard.volumes.model import TRANSIENT_USER
 from dockyard.volumes.records import purge, write_atomic
@@ -148,6 +149,7 @@ class ContainerMounts:
             for mount in mounts:
                 if mount.type == BIND:
                     _ensure_bind_source(mount)
+                    _check_propagation(mount)
                 elif mount.type == VOLUME:
                     volume = self._volumes.get(mount.source)
                     if volume.device_backed:
@@ -225,6 +227,18 @@ def _ensure_bind_source(mount: PlannedMount) -> None:
     if not mount.create_source:
         raise _bind_missing(mount.source)
     os.makedirs(mount.source, 0o755, exist_ok=True)
+
+
+def _check_propagation(mount: PlannedMount) -> None:
+    """Shared or slave binds need a host mount that propagates, as dockerd insists."""
+    if mount.propagation in ("shared", "rshared"):
+        point, kinds = kernel.propagation_of(mount.source)
+        if "shared" not in kinds:
+            raise InvalidArgument(f"path {mount.source} is mounted on {point} but it is not a shared mount")
+    elif mount.propagation in ("slave", "rslave"):
+        point, kinds = kernel.propagation_of(mount.source)
+        if not kinds & {"shared", "master"}:
+            raise InvalidArgument(f"path {mount.source} is mounted on {point} but it is not a shared or slave mount")
 
 
 def _check_subpath(volume_path: str, subpath: str) -> None:

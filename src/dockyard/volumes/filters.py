@@ -7,7 +7,7 @@ from dockyard.errors import InvalidArgument
 from dockyard.volumes.model import Volume
 
 Predicate = Callable[[Volume], bool]
-_LIST_KEYS = {"dangling", "driver", "label", "label!", "name"}
+_LIST_KEYS = {"dangling", "driver", "label", "name"}
 _PRUNE_KEYS = {"label", "label!", "all"}
 
 
@@ -68,10 +68,24 @@ def list_predicate(filters: dict[str, list[str]]) -> Predicate:
 
 
 def prune_predicate(filters: dict[str, list[str]], api_version: tuple[int, int]) -> Predicate:
-    """Unused volumes; only anonymous ones unless `all` (API ≥ 1.42; older clients prune all)."""
+    """Unused volumes without mount options (nothing local to reclaim in those); only anonymous
+    ones unless `all` (API ≥ 1.42: older clients meant every unused volume)."""
     _check_keys(filters, _PRUNE_KEYS)
-    prune_all = bool(_boolean(filters, "all")) or api_version < (1, 42)
+    prune_all = _prune_all(filters.get("all", [])) or api_version < (1, 42)
     checks = _label_checks(filters)
     if not prune_all:
         checks.append(lambda v: v.anonymous)
-    return lambda v: not v.references and all(check(v) for check in checks)
+    return lambda v: not v.references and not v.options and all(check(v) for check in checks)
+
+
+_TRUE, _FALSE = {"1", "t", "true"}, {"0", "f", "false"}
+
+
+def _prune_all(values: list[str]) -> bool:
+    if len(values) > 1:
+        raise InvalidArgument(f"invalid filter 'all=[{' '.join(values)}]': only one value is expected")
+    if not values:
+        return False
+    if values[0].lower() not in _TRUE | _FALSE:
+        raise InvalidArgument(f"invalid filter 'all': strconv.ParseBool: parsing \"{values[0]}\": invalid syntax")
+    return values[0].lower() in _TRUE

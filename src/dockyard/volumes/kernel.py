@@ -34,8 +34,28 @@ def _c(text: str | None) -> bytes | None:
 
 
 def mount_points(mountinfo: str = "/proc/self/mountinfo") -> list[str]:
+    return [point for point, _ in _mount_table(mountinfo)]
+
+
+def _mount_table(mountinfo: str = "/proc/self/mountinfo") -> list[tuple[str, list[str]]]:
+    """(mount point, optional fields such as `shared:1` or `master:2`) per line."""
+    table = []
     with open(mountinfo, encoding="utf-8", errors="surrogateescape") as lines:
-        return [_unescape(line.split()[4]) for line in lines]
+        for line in lines:
+            fields = line.split()
+            optional = fields[6:fields.index("-")]
+            table.append((_unescape(fields[4]), optional))
+    return table
+
+
+def propagation_of(path: str) -> tuple[str, set[str]]:
+    """The mount point holding `path` (the last mounted wins) and its propagation kinds."""
+    real = os.path.realpath(path)
+    best, kinds = "/", set()
+    for point, optional in _mount_table():
+        if (real == point or real.startswith(point.rstrip("/") + "/")) and len(point) >= len(best):
+            best, kinds = point, {field.split(":")[0] for field in optional}
+    return best, kinds
 
 
 def _unescape(field: str) -> str:

@@ -63,7 +63,8 @@ class VolumeService:
                 return self._volumes[name]
             if name:
                 check_name(name)
-            name = name or anonymous_name()
+            else:  # unnamed is anonymous, whoever asks (as dockerd ≥ 23): prune takes it by default
+                name, labels = anonymous_name(), {**(labels or {}), ANONYMOUS_LABEL: ""}
             try:
                 check_options(options)
             except InvalidArgument as err:
@@ -97,8 +98,9 @@ class VolumeService:
         return [name for name, _ in trashes], reclaimed
 
     async def usage(self) -> list[dict]:
-        """Volumes with `UsageData` {Size, RefCount}, for `GET /system/df`."""
-        volumes = self.list_volumes()
+        """Volumes with `UsageData` {Size, RefCount}, for `GET /system/df`; like dockerd, only
+        those without mount options (a tmpfs or bind-backed volume holds no local space)."""
+        volumes = [v for v in self.list_volumes() if not v.options]
         sizes = await asyncio.to_thread(lambda: [tree_size(self.path(v.name)) for v in volumes])
         return [{**self.to_json(v), "UsageData": {"Size": size, "RefCount": len(v.references)}}
                 for v, size in zip(volumes, sizes)]
@@ -122,8 +124,6 @@ class VolumeService:
         if mount.inherited or (mount.source and mount.source in self._volumes):
             return self.get(mount.source), False
         labels = dict(mount.volume_labels) or None
-        if mount.anonymous:
-            labels = {**(labels or {}), ANONYMOUS_LABEL: ""}
         return self.create(mount.source or None, mount.driver, mount.volume_options or None, labels), True
 
     def add_reference(self, volume: Volume, container_id: str) -> None:

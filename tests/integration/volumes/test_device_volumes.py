@@ -3,6 +3,7 @@ through a mount point. Driven through the service, as the container lifecycle dr
 
 import asyncio
 import os
+from pathlib import Path
 
 import pytest
 
@@ -69,7 +70,7 @@ def test_bind_backed_volume_writes_through_to_the_device(root, journal, tmp_path
     service = VolumeService(root, journal)
     service.create("hostvol", options={"type": "none", "device": str(device), "o": "bind"})
     resolved, _ = use(service, "c1", ["hostvol:/h"])
-    assert open(f"{service.path('hostvol')}/existing").read() == "host data"
+    assert Path(f"{service.path('hostvol')}/existing").read_text() == "host data"
     with open(f"{service.path('hostvol')}/new", "w") as out:
         out.write("from container")
     service.containers.unmount("c1", resolved)
@@ -127,3 +128,21 @@ def test_bad_mount_options_fail_cleanly(root, journal):
     with pytest.raises(InternalError, match="failed to mount local volume"):
         service.containers.mount("c1", resolved)
     assert service.get("broken").mounted_by == set()
+
+
+def test_shared_binds_need_a_shared_host_mount(root, journal, tmp_path):
+    service = VolumeService(root, journal)
+    private, shared = tmp_path / "private", tmp_path / "shared"
+    for directory in (private, shared):
+        directory.mkdir()
+        LibcMounter().mount("tmpfs", str(directory), "tmpfs", 0, "size=1m")
+    LibcMounter().mount("", str(private), None, 1 << 18, None)  # MS_PRIVATE
+    LibcMounter().mount("", str(shared), None, 1 << 20, None)   # MS_SHARED
+    from dockyard.errors import InvalidArgument
+    resolved = service.containers.prepare("c1", plan_mounts({"HostConfig": {"Binds": [f"{private}:/p:rshared"]}}, {}))
+    with pytest.raises(InvalidArgument, match=f"path {private} is mounted on {private} but it is not a shared mount"):
+        service.containers.mount("c1", resolved)
+    resolved = service.containers.prepare("c2", plan_mounts({"HostConfig": {"Binds": [f"{shared}/sub:/s:rshared",
+                                                                                      f"{shared}:/t:rslave"]}}, {}))
+    entries = service.containers.mount("c2", resolved)
+    assert [e["options"] for e in entries] == [["rbind", "rshared"], ["rbind", "rslave"]]

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -75,6 +76,6 @@ def test_mounts_as_the_container_sees_them(bundle, tmp_path):
     assert mounts["/scratch"][2] == "tmpfs" and "size=1024k" in mounts["/scratch"][3]
     assert "noexec" in mounts["/scratch"][3]
     assert mounts["/mem"][2] == "tmpfs" and "size=2048k" in mounts["/mem"][3]
-    assert open(os.path.join(volumes.path("data"), "f")).read() == "written\n"
+    assert Path(volumes.path("data"), "f").read_text() == "written\n"
     assert not (tmp_path / "host/nope").exists()
     events.close()

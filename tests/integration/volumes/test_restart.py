@@ -1,6 +1,7 @@
 """Volume content and records survive a daemon restart and a crash (kill -9)."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -24,4 +25,4 @@ def test_volumes_survive_restart_and_crash(fresh_daemon):
 
     daemon.start()
     assert sorted(daemon.docker("volume", "ls", "-q").stdout.split()) == ["persist", "second"]
-    assert open(f"{mountpoint}/note").read() == "still here"
+    assert Path(f"{mountpoint}/note").read_text() == "still here"

@@ -83,8 +83,10 @@ def test_volumes_from_inherits_and_is_replaced_by_explicit_mounts():
 def test_volumes_from_unknown_container():
     def lookup(ref):
         raise NotFound(f"No such container: {ref}")
-    with pytest.raises(NotFound, match="No such container: ghost"):
+    with pytest.raises(InvalidArgument, match="No such container: ghost"):  # 400, as dockerd
         plan_mounts(body(VolumesFrom=["ghost"]), {}, lookup)
+    with pytest.raises(InvalidArgument, match="No such container: ghost"):
+        plan_mounts(body(VolumesFrom=["ghost"]), {}, None)
 
 
 def test_other_volume_drivers_are_not_found():

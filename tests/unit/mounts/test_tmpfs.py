@@ -47,5 +47,9 @@ def test_unknown_option_refused():
 
 def test_from_spec():
     assert options_from_spec({"SizeBytes": 1 << 20, "Mode": 0o700}, True) == ("ro", "mode=700", "size=1m")
-    assert options_from_spec({"Options": [["noexec"], ["uid", "1000"]]}, False) == ("noexec", "uid=1000")
+    assert options_from_spec({"Options": [["exec"]]}, False) == ("exec",)
+    with pytest.raises(InvalidArgument, match="invalid option: uid"):
+        options_from_spec({"Options": [["uid", "1000"]]}, False)
+    with pytest.raises(InvalidArgument, match="invalid option array length"):
+        options_from_spec({"Options": [[]]}, False)
     assert options_from_spec(None, False) == ()

@@ -3,6 +3,7 @@
 import asyncio
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -58,7 +59,7 @@ def test_create_start_stop_rm(service, journal, rootfs, tmp_path):
     oci = run(service.mounts_for_start(c, rootfs))
     assert [(m["destination"], m["type"]) for m in oci] == [
         ("/data", "bind"), ("/host", "bind"), ("/run", "tmpfs"), ("/var/lib/app", "bind")]
-    assert open(os.path.join(service.path(anonymous), "seed")).read() == "from the image"
+    assert Path(service.path(anonymous), "seed").read_text() == "from the image"
     assert os.path.isdir(f"{tmp_path}/host")  # `-v` creates a missing bind source
 
     run(service.after_stop(c))

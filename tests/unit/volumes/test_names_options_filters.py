@@ -71,7 +71,6 @@ def test_list_filters():
     assert names(list_predicate({"label": ["app"]})) == ["web-data", "db-data"]
     assert names(list_predicate({"label": ["app=web", "tier=front"]})) == ["web-data"]
     assert names(list_predicate({"label": ["app=web", "tier=back"]})) == []
-    assert names(list_predicate({"label!": ["app"]})) == ["a" * 64, "plain"]
     assert names(list_predicate({"name": ["data"]})) == ["web-data", "db-data"]
     assert names(list_predicate({"name": ["^db", "plain"]})) == ["db-data", "plain"]
     assert names(list_predicate({"driver": ["local"]})) == [v.name for v in VOLUMES]
@@ -83,12 +82,25 @@ def test_bad_filters():
         list_predicate({"color": ["red"]})
     with pytest.raises(InvalidArgument, match="invalid filter 'dangling=maybe'"):
         list_predicate({"dangling": ["maybe"]})
+    with pytest.raises(InvalidArgument, match="invalid filter 'label!'"):
+        list_predicate({"label!": ["app"]})  # prune only, as in dockerd
     with pytest.raises(InvalidArgument, match="invalid filter 'name'"):
         prune_predicate({"name": ["x"]}, (1, 44))
+    with pytest.raises(InvalidArgument, match="invalid filter 'all'"):
+        prune_predicate({"all": ["yes"]}, (1, 44))
+    with pytest.raises(InvalidArgument, match="only one value is expected"):
+        prune_predicate({"all": ["1", "0"]}, (1, 44))
 
 
 def test_prune_filters():
     assert names(prune_predicate({}, (1, 44))) == ["a" * 64]
     assert names(prune_predicate({"all": ["true"]}, (1, 44))) == ["db-data", "a" * 64, "plain"]
     assert names(prune_predicate({"all": ["1"], "label": ["app"]}, (1, 44))) == ["db-data"]
+    assert names(prune_predicate({"all": ["true"], "label!": ["app"]}, (1, 44))) == ["a" * 64, "plain"]
+    assert names(prune_predicate({"all": ["false"]}, (1, 44))) == ["a" * 64]
     assert names(prune_predicate({}, (1, 41))) == ["db-data", "a" * 64, "plain"]  # before `all` existed
+
+
+def test_prune_never_takes_volumes_with_mount_options():
+    tmpfs = Volume("mem", "2026-01-01T00:00:00Z", {ANONYMOUS_LABEL: ""}, {"type": "tmpfs", "device": "tmpfs"})
+    assert not prune_predicate({"all": ["1"]}, (1, 44))(tmpfs)
