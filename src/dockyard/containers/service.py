@@ -218,7 +218,7 @@ class ContainerService:
         if not container.state.running:
             raise NotModified("container already stopped")
         container.state.stopped_by_user = True
-        self._registry.save(container)
+        self._registry.save(container, durable=True)  # the user's intent must survive a crash
         await self._stop_running(container, timeout, signal)
         self._events(container, "stop")
 
@@ -293,7 +293,7 @@ class ContainerService:
         container.host_config.update(resources)
         if container.state.running and resources:
             await self._runner.update(container, resources)
-        self._registry.save(container)
+        self._registry.save(container, durable=True)
         self._events(container, "update")
         return []
 
@@ -334,8 +334,8 @@ class ContainerService:
         if self._volumes is not None:
             await self._volumes.after_remove(container, remove_anonymous=volumes)
         self._registry.remove(container)
-        _remove_tree(self._registry.directory(container.id))
-        _remove_tree(self._runner.state_dir(container.id))
+        for directory in (self._registry.directory(container.id), self._runner.state_dir(container.id)):
+            asyncio.get_running_loop().run_in_executor(None, _remove_tree, directory)  # nobody waits on it
         self._events(container, "destroy")
         self._waiters.removed(container.id, WaitResult(container.state.exit_code))
 
