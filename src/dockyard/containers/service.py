@@ -22,11 +22,12 @@ _DEFAULT_STOP_TIMEOUT = 10
 
 class ContainerService:
     def __init__(self, registry, runner, watcher, late_sessions, execs, images, events, waiters, volumes=None,
-                 health=None):
+                 health=None, live_network_settings=None):
         self._registry, self._runner, self._watcher, self._execs = registry, runner, watcher, execs
         self._images, self._events, self._waiters, self._volumes = images, events, waiters, volumes
         self._late = late_sessions
         self._health = health
+        self._live_network = live_network_settings  # connect/disconnect change a running container's
         self._locks: dict[str, asyncio.Lock] = {}
         self._backoffs: dict[str, Backoff] = {}
         self._restart_timers: dict[str, asyncio.TimerHandle] = {}
@@ -351,13 +352,19 @@ class ContainerService:
         return deleted, 0
 
     # -- views --------------------------------------------------------------------------
+    def _refresh_network(self, container: Container) -> Container:
+        if self._live_network is not None and container.state.running:
+            container.network_settings = self._live_network(container.id)
+        return container
+
     def list(self, all_: bool, limit: int | None, size: bool, filters: dict[str, list[str]]) -> list[dict]:
-        chosen = select(self._registry.all(), filters, all_, limit, self.get, self._images.matches)
+        containers = [self._refresh_network(c) for c in self._registry.all()]
+        chosen = select(containers, filters, all_, limit, self.get, self._images.matches)
         now = time.time_ns()
         return [summary_body(c, now, self._images.container_sizes(c.id) if size else None) for c in chosen]
 
     def inspect(self, ref: str, size: bool = False) -> dict:
-        container = self.get(ref)
+        container = self._refresh_network(self.get(ref))
         body = inspect_body(container, self._execs.ids_for(container.id),
                             self._images.graph_driver(container.id, container.image_id))
         if size:
