@@ -69,7 +69,8 @@ class ShimLauncher:
         try:
             self._process = await asyncio.create_subprocess_exec(
                 self.python, "-m", "dockyard.shim.zygote", str(theirs.fileno()),
-                pass_fds=[theirs.fileno()], stdin=asyncio.subprocess.DEVNULL, env=env)
+                pass_fds=[theirs.fileno()], stdin=asyncio.subprocess.DEVNULL, env=env,
+                start_new_session=True)           # no terminal signals meant for the daemon
         finally:
             theirs.close()
         self._control = ours
@@ -101,7 +102,9 @@ class ShimLauncher:
         result = json.loads(report) if report else {"error": "shim exited before creating the container"}
         if "error" in result:
             raise errors.InvalidArgument(result["error"])
-        return ShimClient(state_dir, int(result["pid"]))
+        client = ShimClient(state_dir, int(result["pid"]))
+        client.runtime_create_seconds = result.get("create_s")
+        return client
 
     async def _send(self, message: bytes) -> bytes:
         if self._control is None or self._process is None or self._process.returncode is not None:
@@ -200,6 +203,7 @@ class ShimClient:
     def __init__(self, state_dir: Path, pid: int):
         self.state_dir = Path(state_dir)
         self.pid = pid                      # the container init's host pid
+        self.runtime_create_seconds: float | None = None   # time the runtime's create took (launch only)
 
     @classmethod
     async def connect(cls, state_dir: Path) -> "ShimClient | None":

@@ -257,8 +257,6 @@ class Shim:
 def run_shim(config: dict, report: socket.socket) -> int:
     """The body of a shim process (already detached): create, report, serve."""
     os.chdir(config["state_dir"])
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     become_subreaper()
     Path("shim.pid").write_text(str(os.getpid()))
     loop = Loop()
