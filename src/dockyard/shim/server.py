@@ -8,7 +8,6 @@ Files in the state dir (the shim's working directory, so socket paths stay short
 
 import json
 import os
-import signal
 import socket
 import time
 from pathlib import Path
