@@ -1,6 +1,7 @@
 """The shim runs busybox containers through runc: output, stdin, TTY, exit codes, logs."""
 
 import asyncio
+import os
 import signal
 from pathlib import Path
 
@@ -215,3 +216,23 @@ def test_large_stdin_flows_through_with_backpressure(shim_env):
     import hashlib
     assert out.split()[0].decode() == hashlib.md5(payload).hexdigest()
     assert status.code == 0
+
+
+def test_closed_sessions_are_dropped_by_the_shim(shim_env):
+    async def scenario(launcher):
+        shim = await shim_env.launch(launcher, ["sleep", "1000"], name="detach")
+        await shim.start()
+        shim_pid = int((shim.state_dir / "shim.pid").read_text())
+        before = len(os.listdir(f"/proc/{shim_pid}/fd"))
+        for _ in range(20):
+            session = await shim.attach(stdin=True, stdout=True, stderr=True)
+            session.close()
+        await asyncio.sleep(0.2)
+        after = len(os.listdir(f"/proc/{shim_pid}/fd"))
+        await shim.kill(signal.SIGKILL)
+        await shim.wait()
+        await shim.shutdown()
+        return before, after
+
+    before, after = run(scenario)
+    assert after <= before
