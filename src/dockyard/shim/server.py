@@ -237,19 +237,21 @@ class Shim:
                 pass
 
     def op_shutdown(self, conn: Connection, request: dict) -> None:
-        """runtime delete (kills a live init), then exit once the reply is out."""
+        """runtime delete (kills a live init), then exit once the reply is out.
+
+        If delete fails the shim stays, so that the daemon can retry."""
         error = self.runtime.delete()
         self.loop.reap()
+        if error:
+            conn.reply_error(error)
+            return
         for process in [self.init, *self.execs.values()]:
             process.abandon()
         self.listener.close()
         self._remove_files([SOCKET, INIT_PID, "shim.pid"])
         conn.sock.setblocking(True)       # the reply must be out before the process exits
-        if error:
-            conn.reply_error(error)
-        else:
-            conn.reply()
-            conn.finish()
+        conn.reply()
+        conn.finish()
         self.loop.stop()
 
 
