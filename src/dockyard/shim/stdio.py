@@ -11,7 +11,7 @@ import time
 
 from dockyard.shim.status import ExitStatus, exit_code_of
 
-READ_SIZE = 128 * 1024
+READ_SIZE = 512 * 1024
 PAUSE_ABOVE = 4 * 1024 * 1024       # a slow attach client stalls output reading
 RESUME_BELOW = 1 * 1024 * 1024
 EARLY_OUTPUT_CAP = 1 * 1024 * 1024  # exec output kept for an attach that comes later
