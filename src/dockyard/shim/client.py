@@ -230,9 +230,16 @@ class ShimClient:
 
     async def _request(self, request: dict):
         reader, writer = await self._connect()
-        frames = _Frames(reader)
-        writer.write(protocol.encode_json(protocol.REQUEST, request))
-        frame = await frames.next()
+        try:
+            frames = _Frames(reader)
+            writer.write(protocol.encode_json(protocol.REQUEST, request))
+            frame = await frames.next()
+        except OSError as err:            # the shim died mid-request
+            writer.close()
+            raise ShimGone(f"shim of {self.state_dir.name} went away: {err}") from None
+        except BaseException:             # cancelled: a client went away
+            writer.close()
+            raise
         if frame is None or frame[0] != protocol.REPLY:
             writer.close()
             raise ShimGone(f"shim of {self.state_dir.name} closed the connection")

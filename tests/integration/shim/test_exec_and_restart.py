@@ -207,3 +207,24 @@ def test_container_processes_start_with_no_ignored_or_blocked_signals(shim_env):
     for output in (init_out, exec_out):
         assert b"SigBlk:\t0000000000000000" in output, output
         assert b"SigIgn:\t0000000000000000" in output, output
+
+
+def test_a_dead_shim_is_reported_as_gone(shim_env):
+    from dockyard.shim.client import ShimGone
+
+    async def scenario(launcher):
+        shim = await shim_env.launch(launcher, ["sleep", "1000"], name="doomed")
+        await shim.start()
+        waiting = asyncio.ensure_future(shim.wait())
+        await asyncio.sleep(0.1)
+        shim_pid = int((shim.state_dir / "shim.pid").read_text())
+        os.kill(shim_pid, signal.SIGKILL)
+        with pytest.raises(ShimGone):
+            await waiting
+        with pytest.raises(ShimGone):
+            await shim.kill(signal.SIGTERM)
+        return await ShimClient.connect(shim.state_dir), shim
+
+    gone, shim = run(scenario)
+    assert gone is None
+    shim_env.force_delete("doomed")                # kills the orphaned init, removes its cgroup
