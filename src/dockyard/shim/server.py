@@ -60,14 +60,19 @@ class Shim:
             os.unlink(SOCKET)
         self.listener.bind(SOCKET)
         self.listener.listen(64)
+        log = self._open_log()            # a bad log path fails before anything exists
         stdio = make_stdio(self.tty, bool(self.config["open_stdin"]), "console.sock")
         try:
             pid = self.runtime.create(self.config["bundle"], stdio)
         except RuntimeVerbFailed as err:
             stdio.abandon()
             raise CreateFailed(str(err)) from None
-        stdio.take_console(self.config.get("console_size"))
-        log = self._open_log()
+        try:
+            stdio.take_console(self.config.get("console_size"))
+        except OSError as err:
+            stdio.abandon()
+            self.runtime.delete()
+            raise CreateFailed(f"no console from the runtime: {err}") from None
         self.init = StdioProcess(self.loop, tty=self.tty, stdin_fd=stdio.stdin, outputs=stdio.outputs, log=log)
         self.init.pid = pid
         self.init.oom_probe = OomProbe.for_pid(pid)
