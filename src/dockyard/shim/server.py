@@ -25,6 +25,7 @@ from dockyard.shim.stdio import StdioProcess
 from dockyard.shim.streams import ProcessStdio, make_stdio
 
 SOCKET = "shim.sock"
+EXEC_RECORD_TTL = 60.0                # seconds a finished exec stays for wait_exec / a late attach
 
 
 class CreateFailed(Exception):
@@ -228,10 +229,17 @@ class Shim:
         process = StdioProcess(self.loop, tty=stdio.tty, stdin_fd=stdio.stdin, outputs=stdio.outputs,
                                keep_early_output=True)
         process.pid = pid
+        process.on_finished.append(lambda _: self.loop.call_later(EXEC_RECORD_TTL, lambda: self._forget_exec(exec_id)))
         self.execs[exec_id] = process
         self.loop.watch_child(pid, process.on_exit)
         conn.reply(pid=pid)
         conn.finish()
+
+    def _forget_exec(self, exec_id: str) -> None:
+        """Finished execs (health checks run every few seconds) must not pile up."""
+        process = self.execs.get(exec_id)
+        if process is not None and process.finished and not process.sessions:
+            del self.execs[exec_id]
 
     @staticmethod
     def _remove_files(names) -> None:
