@@ -304,4 +304,5 @@ class ShimClient:
         await self._call("resize", exec_id=exec_id, height=height, width=width)
 
     async def wait_exec(self, exec_id: str) -> int:
+        """The exec's exit code; available until a minute after it finished (then NotFound)."""
         return ExitStatus.from_json(await self._call("wait", exec_id=exec_id)).code

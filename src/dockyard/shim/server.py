@@ -20,7 +20,7 @@ from dockyard.shim.loop import Loop
 from dockyard.shim.oom import OomProbe
 from dockyard.shim.runtime_cli import RuntimeChoice
 from dockyard.shim.spawn import become_subreaper, resize_pty
-from dockyard.shim.status import record_exit
+from dockyard.shim.status import EXIT_FILE, record_exit
 from dockyard.shim.stdio import StdioProcess
 from dockyard.shim.streams import ProcessStdio, make_stdio
 
@@ -61,6 +61,7 @@ class Shim:
             os.unlink(SOCKET)
         self.listener.bind(SOCKET)
         self.listener.listen(64)
+        self._remove_files([EXIT_FILE])   # a restarted container's state dir has its last exit
         log = self._open_log()            # a bad log path fails before anything exists
         stdio = make_stdio(self.tty, bool(self.config["open_stdin"]), "console.sock")
         try:

@@ -236,3 +236,23 @@ def test_closed_sessions_are_dropped_by_the_shim(shim_env):
 
     before, after = run(scenario)
     assert after <= before
+
+
+def test_relaunch_in_the_same_state_dir_forgets_the_last_exit(shim_env):
+    from dockyard.shim.client import ShimClient
+
+    async def scenario(launcher):
+        first = await shim_env.launch(launcher, ["sh", "-c", "exit 4"], name="again")
+        await first.start()
+        assert (await first.wait()).code == 4
+        await first.shutdown()
+        second = await shim_env.launch(launcher, ["sh", "-c", "exit 5"], name="again")
+        stale = ShimClient.exit_status(second.state_dir)
+        await second.start()
+        status = await second.wait()
+        await second.shutdown()
+        return stale, status, ShimClient.exit_status(second.state_dir)
+
+    stale, status, recorded = run(scenario)
+    assert stale is None and status.code == 5 and recorded == status
+    assert [e["log"] for e in shim_env.log_entries("again")] == []
