@@ -218,7 +218,10 @@ class ShimClient:
 
     @staticmethod
     def exit_status(state_dir: Path) -> ExitStatus | None:
-        """The init's recorded exit status, readable without a live shim."""
+        """The init's recorded exit status, readable without a live shim.
+
+        The shim writes it (atomically) right after answering live waiters, so after `wait()`
+        read it only once `shutdown()` returned; it is there for exits no daemon saw."""
         return read_exit(Path(state_dir))
 
     # plumbing -------------------------------------------------------------

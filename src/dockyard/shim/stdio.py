@@ -208,14 +208,14 @@ class StdioProcess:
         if self.log is not None:
             self.log.close(time.time_ns())
             self.log = None
-        for callback in self.on_finished:
-            callback(self)
         for session in list(self.sessions):
             session.end(self.exit)
         self.sessions.clear()
         for waiter in self.waiters:
             waiter(self.exit)
         self.waiters.clear()
+        for callback in self.on_finished:    # after the replies: recording fsyncs
+            callback(self)
 
     def wait(self, callback) -> None:
         if self.finished:

@@ -156,8 +156,8 @@ def test_shim_survives_sigkill_of_its_launcher_and_is_readopted(shim_env):
         await session.close_stdin()
         await collect(session)
         status = await shim.wait()
-        assert ShimClient.exit_status(state_dir) == status
         await shim.shutdown()
+        assert ShimClient.exit_status(state_dir) == status      # recorded right after the replies
         gone = await ShimClient.connect(state_dir)
         await asyncio.sleep(0.5)                     # the quitter exits while no daemon runs
         quitter = await ShimClient.connect(quitter_dir)
