@@ -256,3 +256,19 @@ def test_relaunch_in_the_same_state_dir_forgets_the_last_exit(shim_env):
     stale, status, recorded = run(scenario)
     assert stale is None and status.code == 5 and recorded == status
     assert [e["log"] for e in shim_env.log_entries("again")] == []
+
+
+def test_log_rotation_caps_a_chatty_container(shim_env):
+    async def scenario(launcher):
+        shim = await shim_env.launch(launcher, ["sh", "-c", "seq 1 5000"], name="chatty",
+                                     log_opts={"max-size": "10k", "max-file": "3"})
+        await shim.start()
+        status = await shim.wait()
+        await shim.shutdown()
+        return status
+
+    assert run(scenario).code == 0
+    logs = sorted(p.name for p in (shim_env.base / "logs").iterdir())
+    assert logs == ["chatty-json.log", "chatty-json.log.1", "chatty-json.log.2"]
+    assert all((shim_env.base / "logs" / name).stat().st_size <= 10 * 1024 for name in logs)
+    assert shim_env.log_entries("chatty")[-1]["log"] == "5000\n"
