@@ -104,6 +104,28 @@ class ExecService:
         self._emit(container, "exec_start: " + " ".join(record.argv) + " ", execID=record.id)
         asyncio.ensure_future(self._reap(record, shim, container))
 
+    async def run_probe(self, container, argv: list[str], timeout: float) -> tuple[int, str]:
+        """A health probe: run `argv` like an exec, collect its output, kill it at the timeout."""
+        shim = self._watcher.shim_of(container.id)
+        if shim is None:
+            return -1, "container is not running"
+        record = ExecRecord(os.urandom(32).hex(), container.id, {"Cmd": argv, "AttachStdout": True,
+                                                                  "AttachStderr": True})
+        self._execs[record.id] = record
+        try:
+            await self._launch(record, container, shim, None)
+            session = await shim.attach_exec(record.id, stdin=False, stdout=True, stderr=True)
+            output = await asyncio.wait_for(_collect(session), timeout)
+            await record.done.wait()
+            return record.exit_code, output
+        except asyncio.TimeoutError:
+            await _quietly(shim.kill(9, exec_id=record.id))
+            return -1, f"Health check exceeded timeout ({timeout:g}s)"
+        except DockyardError as err:
+            return -1, err.message
+        finally:
+            self._execs.pop(record.id, None)
+
     async def _reap(self, record: ExecRecord, shim, container) -> None:
         try:
             record.exit_code = await shim.wait_exec(record.id)
@@ -164,3 +186,15 @@ class ExecService:
             except OSError:
                 texts.append("")
         return resolve_user(user, texts[0], texts[1])
+
+
+async def _collect(session) -> str:
+    chunks = [data async for _, data in session]
+    return b"".join(chunks).decode(errors="replace")
+
+
+async def _quietly(coroutine) -> None:
+    try:
+        await coroutine
+    except DockyardError:
+        pass

@@ -6,6 +6,7 @@ import logging
 from dockyard.containers.events import ContainerEvents
 from dockyard.containers.execs import ExecService
 from dockyard.containers.files import ContainerFiles
+from dockyard.containers.health import HealthMonitor
 from dockyard.containers.monitor import ShimWatcher
 from dockyard.containers.registry import ContainerRegistry
 from dockyard.containers.runner import ContainerRunner
@@ -48,7 +49,8 @@ def build_services(config: DaemonConfig) -> Services:
     waiters = Waiters()
     emit = ContainerEvents(events)
     execs = ExecService(registry, watcher, runner, emit)
-    containers = ContainerService(registry, runner, watcher, late, execs, layers, emit, waiters, volumes)
+    containers = ContainerService(registry, runner, watcher, late, execs, layers, emit, waiters, volumes,
+                                  HealthMonitor(execs, registry, emit))
     files = ContainerFiles(registry, runner, watcher, images, layers, Mounter(), emit)
     images.set_in_use(lambda image_id: [c.id for c in registry.all() if c.image_id == image_id])
     networks.container_lookup = lambda ref: _network_ref(registry.get(ref), runner)

@@ -280,10 +280,10 @@ class ImageService:
                 for record in self.store.all():
                     if not self._prunable(record, dangling, until, filters):
                         continue
-                    before = self._layer_bytes()
+                    before = self.layers_size()
                     deleted += [self._untag(record.id, r) for r in self.store.refs_of(record.id)]
                     deleted += self._delete(record.id, noprune=True)
-                    reclaimed += before - self._layer_bytes()
+                    reclaimed += before - self.layers_size()
                     changed = True
         self.emit("prune", "", {"reclaimed": str(reclaimed)})
         return {"ImagesDeleted": deleted or None, "SpaceReclaimed": reclaimed}
@@ -311,7 +311,7 @@ class ImageService:
         ns = parse_time_ns(values[0])
         return ns // 1_000_000_000 if ns is not None else None
 
-    def _layer_bytes(self) -> int:
+    def layers_size(self) -> int:
         return sum(layer.size for layer in self.snapshots.layers())
 
     # ---- container layers ----------------------------------------------------------------

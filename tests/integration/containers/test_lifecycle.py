@@ -102,3 +102,27 @@ def test_remove_running_needs_force(busybox, sleeper):
     assert "You cannot remove a running container" in refused.stderr
     busybox.docker("rm", "-f", sleeper)
     assert busybox.docker("inspect", sleeper, check=False).returncode != 0
+
+
+def test_health_status_reaches_healthy_then_unhealthy(busybox):
+    busybox.docker("run", "-d", "--name", "checked", "--health-cmd", "test -f /tmp/ok", "--health-interval", "200ms",
+                   "--health-retries", "2", "busybox", "sh", "-c", "touch /tmp/ok; sleep 300")
+    try:
+        def status():
+            return busybox.docker("inspect", "-f", "{{.State.Health.Status}}", "checked").stdout.strip()
+
+        deadline = time.monotonic() + 15
+        while status() != "healthy" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert status() == "healthy"
+        assert "(healthy)" in busybox.docker("ps", "--filter", "name=checked", "--format", "{{.Status}}").stdout
+        assert busybox.docker("ps", "-q", "--filter", "health=healthy").stdout.strip()
+        busybox.docker("exec", "checked", "rm", "/tmp/ok")
+        deadline = time.monotonic() + 15
+        while status() != "unhealthy" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert status() == "unhealthy"
+        log = json.loads(busybox.docker("inspect", "-f", "{{json .State.Health.Log}}", "checked").stdout)
+        assert log[-1]["ExitCode"] == 1
+    finally:
+        busybox.docker("rm", "-f", "checked")
