@@ -16,6 +16,11 @@ def rootfs():
     base = Path(tempfile.mkdtemp(prefix="dockyard-shim-rootfs-", dir="/tmp"))
     yield make_rootfs(base / "rootfs")
     shutil.rmtree(base, ignore_errors=True)
+    for parent in Path("/sys/fs/cgroup").glob("*/dockyard-shim-test"):
+        try:
+            parent.rmdir()                      # the tests' cgroup parent, once empty
+        except OSError:
+            pass
 
 
 @pytest.fixture(params=["runc", "builtin"])
