@@ -49,6 +49,10 @@ class ContainerRunner:
         cgroup = open_cgroup(self.cgroup_path(container.id))
         await asyncio.to_thread(cgroup.apply, resources)
 
+    async def kill_leftovers(self, container: Container) -> None:
+        """SIGKILL whatever still runs in the container's cgroup, and remove the cgroup."""
+        await _quietly("cgroup cleanup", asyncio.to_thread(open_cgroup(self.cgroup_path(container.id)).delete))
+
     def state_dir(self, container_id: str) -> Path:
         return self._exec_root / "containers" / container_id
 

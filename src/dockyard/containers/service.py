@@ -15,6 +15,7 @@ from dockyard.containers.restart_policy import Backoff, should_restart, starts_w
 from dockyard.containers.waiters import WaitResult
 from dockyard.errors import Conflict, InvalidArgument, NotModified
 from dockyard.shim.client import ShimClient
+from dockyard.shim.logopts import parse_log_opts
 
 log = logging.getLogger(__name__)
 _DEFAULT_STOP_TIMEOUT = 10
@@ -45,6 +46,7 @@ class ContainerService:
     # -- create -------------------------------------------------------------------------
     async def create(self, body: dict, name: str, platform: str | None) -> tuple[str, list[str]]:
         config, host_config, networking = defaults.split_create_body(body)
+        parse_log_opts(host_config["LogConfig"].get("Config") or {})  # bad --log-opt fails here, not at start
         if not config.get("Image"):
             raise InvalidArgument("config cannot be empty in order to create a container")
         image = self._images.for_container(config["Image"])
@@ -169,11 +171,13 @@ class ContainerService:
         if oom:
             self._events(container, "oom")
         self._events(container, "die", exitCode=str(code))
-        if shim is not None:
+        if shim is not None and status is not None:
             try:
                 await shim.shutdown()
             except Exception as err:
                 log.warning("shim shutdown of %s: %s", container.id[:12], err)
+        else:  # the shim died: nobody reaps what it ran, so end it through the cgroup
+            await self._runner.kill_leftovers(container)
         await self._runner.teardown(container)
         self._waiters.exited(container.id, WaitResult(code))
         if should_restart(container.host_config.get("RestartPolicy") or {}, code, container.restart_count,
