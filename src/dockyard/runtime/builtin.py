@@ -29,10 +29,11 @@ _EXEC_ORDER = ("user", "ipc", "uts", "network", "cgroup", "mount")  # mount last
 
 class BuiltinRuntime:
     def __init__(self, root: str = DEFAULT_ROOT, sys: Syscalls | None = None,
-                 cgroup_root: str = "/sys/fs/cgroup") -> None:
+                 cgroup_root: str = "/sys/fs/cgroup", cgroup_hierarchies=None) -> None:
         self.store = StateStore(root)
         self._sys = sys
         self.cgroup_root = cgroup_root
+        self._hierarchies = cgroup_hierarchies  # read once by a warm parent; None: read per call
         self._pending: dict[str, int] = {}   # id -> sync pipe, to learn how exec went at start
 
     @property
@@ -49,7 +50,7 @@ class BuiltinRuntime:
         bundle = os.path.abspath(bundle)
         spec = _load_spec(bundle)
         state_dir = self.store.reserve(container_id)
-        cgroup = open_cgroup(_cgroup_path(spec, container_id), self.cgroup_root)
+        cgroup = open_cgroup(_cgroup_path(spec, container_id), self.cgroup_root, self._hierarchies)
         try:
             cgroup.create()
             cgroup.apply((spec.get("linux") or {}).get("resources") or {})
@@ -183,7 +184,7 @@ class BuiltinRuntime:
         return "running"
 
     def _cgroup(self, record: ContainerRecord):
-        return open_cgroup(record.cgroup_path, self.cgroup_root)
+        return open_cgroup(record.cgroup_path, self.cgroup_root, self._hierarchies)
 
     def kill(self, container_id: str, sig: int = signal.SIGTERM, all: bool = False) -> None:
         record = self.store.load(container_id)

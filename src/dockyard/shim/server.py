@@ -45,7 +45,8 @@ class Shim:
         self.config = config
         self.loop = loop
         self.state_dir = Path(config["state_dir"])
-        self.runtime = backend_for(RuntimeChoice.from_json(config["runtime"]), config["container_id"], loop)
+        self.runtime = backend_for(RuntimeChoice.from_json(config["runtime"]), config["container_id"], loop,
+                                   config.get("cgroup_hierarchies"))
         self.tty = bool(config["tty"])
         self.init: StdioProcess | None = None
         self.started = False

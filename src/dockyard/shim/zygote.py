@@ -55,7 +55,7 @@ def _launch(control: socket.socket, config: dict, report: socket.socket) -> None
     report.close()
 
 
-def serve(control: socket.socket) -> None:
+def serve(control: socket.socket, warm: dict | None = None) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     gc.freeze()                       # keep forked shims' pages shared
     while True:
@@ -72,15 +72,22 @@ def serve(control: socket.socket) -> None:
             report.sendall(json.dumps({"error": f"bad launch request: {err}"}).encode() + b"\n")
             report.close()
             continue
-        _launch(control, config, report)
+        _launch(control, {**config, **(warm or {})}, report)
 
 
-def _preload_builtin_runtime() -> None:
-    """Import the built-in runtime now, so shims that use it start warm."""
+def _preload_builtin_runtime() -> dict:
+    """Import the built-in runtime and what its create needs now, and read the cgroup
+    hierarchies once (mountinfo grows with every container's netns mount), so that shims
+    forked from here start warm. Returns what the shims are handed in their config."""
     try:
         import dockyard.runtime.builtin  # noqa: F401
+        import dockyard.runtime.console  # noqa: F401
+        import dockyard.runtime.init  # noqa: F401
+        import dockyard.sys.linux  # noqa: F401
+        from dockyard.cgroups.mounts import read_hierarchies
     except ImportError:
-        pass
+        return {}
+    return {"cgroup_hierarchies": read_hierarchies()}
 
 
 def _default_signals() -> None:
@@ -93,10 +100,10 @@ def _default_signals() -> None:
 
 def main() -> None:
     _default_signals()
-    _preload_builtin_runtime()
+    warm = _preload_builtin_runtime()
     control = socket.socket(fileno=int(sys.argv[1]))
     control.set_inheritable(False)
-    serve(control)
+    serve(control, warm)
 
 
 if __name__ == "__main__":
