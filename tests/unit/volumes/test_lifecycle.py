@@ -130,3 +130,17 @@ def test_tmpfs_only_container_keeps_its_plan(service, rootfs):
     assert run(service.plan_for_create(c, {})) == []  # `--tmpfs` is not listed in Mounts
     [entry] = run(service.mounts_for_start(c, rootfs))
     assert entry["type"] == "tmpfs" and "size=1m" in entry["options"]
+
+
+def test_a_crash_that_lost_our_records_is_repaired_from_the_containers_own(service, tmp_path, journal, rootfs):
+    c = Container("c1", config={"Volumes": {"/var/lib/app": {}}}, host_config={"Binds": ["named:/n"]})
+    c.mounts = run(service.plan_for_create(c, {}))
+    anonymous = {m["Destination"]: m["Name"] for m in c.mounts}["/var/lib/app"]
+    for name in os.listdir(tmp_path / "root/volumes/.containers"):
+        os.unlink(tmp_path / "root/volumes/.containers" / name)  # never reached the disk
+    restarted = VolumeService(tmp_path / "root", journal)
+    restarted.adopt_containers([c])
+    assert restarted.get("named").references == {"c1"} and restarted.get(anonymous).references == {"c1"}
+    [_, anon_entry] = run(restarted.mounts_for_start(c, rootfs))
+    assert anon_entry["source"] == restarted.path(anonymous)  # the same anonymous volume, not a new one
+    assert sorted(v.name for v in restarted.list_volumes()) == sorted(["named", anonymous])
