@@ -177,7 +177,7 @@ def test_mounts_in_inspect_and_ps(daemon, image, tmp_path):
     daemon.docker("volume", "rm", volume)
 
 
-def test_references_survive_a_daemon_restart(fresh_daemon, tmp_path):
+def test_references_survive_a_daemon_crash(fresh_daemon, tmp_path):
     daemon = fresh_daemon.start()
     name = "holder"
     buffer = io.BytesIO()
@@ -187,10 +187,15 @@ def test_references_survive_a_daemon_restart(fresh_daemon, tmp_path):
         link.type, link.linkname = tarfile.SYMTYPE, "busybox"
         tar.addfile(link)
     daemon.docker("import", "-", "bb:1", input=buffer.getvalue())
-    daemon.docker("create", "--name", name, "-v", "held:/h", "bb:1", "true")
-    daemon.stop()
+    daemon.docker("create", "--name", name, "-v", "held:/h", "-v", "/anon", "bb:1", "true")
+    anonymous = [m["Name"] for m in json.loads(daemon.docker("inspect", "-f", "{{json .Mounts}}", name).stdout)
+                 if m["Destination"] == "/anon"][0]
+    daemon.kill()
     daemon.start()
     refused = daemon.docker("volume", "rm", "held", check=False)
     assert refused.returncode == 1 and "volume is in use" in refused.stderr
-    daemon.docker("rm", name)
+    daemon.docker("start", "-a", name)
+    assert sorted(daemon.docker("volume", "ls", "-q").stdout.split()) == sorted(["held", anonymous])
+    daemon.docker("rm", "-v", name)
+    assert daemon.docker("volume", "ls", "-q").stdout.split() == ["held"]
     daemon.docker("volume", "rm", "held")
