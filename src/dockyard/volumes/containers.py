@@ -8,10 +8,10 @@ In order (each a coroutine, on the event loop; `container` has .id, .config, .ho
                      → OCI `mounts` entries; the first start copies image content into new volumes
     stop    await after_stop(container)            (also after a failed start; repeatable)
     rm      await after_remove(container, remove_anonymous=rm_v)
-    boot    forget_containers_except(live_ids)     (once containers are loaded)
+    boot    adopt_containers(containers)           (once containers are loaded; they need .mounts)
 
 Each container's resolved mounts are kept by `container_records`; volume references are rebuilt
-from them at boot. Callers that keep plans themselves can use the steps underneath (prepare,
+from them at boot (or from the containers' own `mounts` where a crash lost ours). Callers that keep plans themselves can use the steps underneath (prepare,
 copy_up, mount, unmount, release), but then references last only until the daemon restarts.
 """
 
@@ -126,21 +126,24 @@ class ContainerMounts:
         for mount in plan:
             if mount.type == BIND and not mount.create_source:
                 _require_bind_source(mount.source)
-        created, resolved = [], []
+        created, referenced, resolved = [], [], []
         with self._volumes.lock:
             try:
                 for mount in plan:
                     if mount.type == VOLUME:
                         volume, new = self._volumes.volume_for(mount)
                         created += [volume] if new else []
-                        self._volumes.add_reference(volume, container_id)
+                        if container_id not in volume.references:
+                            referenced.append(volume)
+                            self._volumes.add_reference(volume, container_id)
                         mount = replace(mount, source=volume.name)
                     resolved.append(mount)
             except BaseException:
-                self._volumes.drop_references({container_id})
+                for volume in referenced:  # only what this call added: a restart's re-plan keeps the rest
+                    volume.references.discard(container_id)
                 for volume in created:
                     if not volume.references:
-                        purge(self._volumes.trash(volume))  # new and empty: quick
+                        purge(self._volumes.trash(volume, durable=False))  # new and empty: quick
                 raise
         return resolved
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.errors import NotFound
+from dockyard.errors import InvalidArgument, NotFound
 from dockyard.events.journal import EventJournal
 from dockyard.volumes.service import VolumeService
 
@@ -144,3 +144,14 @@ def test_a_crash_that_lost_our_records_is_repaired_from_the_containers_own(servi
     [_, anon_entry] = run(restarted.mounts_for_start(c, rootfs))
     assert anon_entry["source"] == restarted.path(anonymous)  # the same anonymous volume, not a new one
     assert sorted(v.name for v in restarted.list_volumes()) == sorted(["named", anonymous])
+
+
+def test_a_failed_replan_keeps_the_references_the_container_had(service, tmp_path, rootfs):
+    c = Container("c1", host_config={"Binds": ["keep:/k"]})
+    c.mounts = run(service.plan_for_create(c, {}))
+    for name in os.listdir(tmp_path / "root/volumes/.containers"):
+        os.unlink(tmp_path / "root/volumes/.containers" / name)
+    c.host_config["Binds"].append("bad/name:/b")  # fails after `keep` is referenced again
+    with pytest.raises(InvalidArgument, match="create bad/name"):
+        run(service.mounts_for_start(c, rootfs))
+    assert service.get("keep").references == {"c1"}
