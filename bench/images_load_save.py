@@ -25,6 +25,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "src"))
 
 from tests.support.daemon import Daemon  # noqa: E402
+from tests.support.dockerd import PrivateDockerd  # noqa: E402
 
 FILES = 3000
 TOTAL = 160 * 1000 * 1000
@@ -85,33 +86,6 @@ def measure(env: dict, archive: Path, out_dir: Path, runs: int) -> tuple[float, 
     return statistics.median(loads), statistics.median(saves)
 
 
-class PrivateDockerd:
-    """A dockerd on its own socket and roots (flags from docs/engine-api.md §14)."""
-
-    def __init__(self, base: Path):
-        self.base = base
-        self.sock = base / "dockerd.sock"
-        self.process = None
-
-    def start(self) -> dict:
-        cmd = ["dockerd", "--host", f"unix://{self.sock}", "--data-root", str(self.base / "data"),
-               "--exec-root", str(self.base / "exec"), "--pidfile", str(self.base / "pid"),
-               "--iptables=false", "--ip-masq=false", "--bridge=none"]
-        self.process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        env = {**os.environ, "DOCKER_HOST": f"unix://{self.sock}"}
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if subprocess.run(["docker", "version"], env=env, capture_output=True).returncode == 0:
-                return env
-            time.sleep(0.5)
-        raise RuntimeError("dockerd did not start")
-
-    def stop(self) -> None:
-        if self.process:
-            self.process.terminate()
-            self.process.wait(60)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
@@ -131,9 +105,8 @@ def main() -> None:
             print("dockerd    not installed: no comparison")
             return
         dockerd = PrivateDockerd(base / "dockerd")
-        (base / "dockerd").mkdir()
         try:
-            theirs = measure(dockerd.start(), archive, base, args.runs)
+            theirs = measure(dockerd.start().env, archive, base, args.runs)
         finally:
             dockerd.stop()
         print(f"dockerd    load {theirs[0]:.2f}s  save {theirs[1]:.2f}s  (median of {args.runs})")

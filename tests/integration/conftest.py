@@ -36,3 +36,11 @@ def fresh_daemon(tmp_path_factory):
     leftovers = mounts_under(base)
     shutil.rmtree(base, ignore_errors=True)
     assert not leftovers, f"left mounted: {leftovers}"
+
+
+@pytest.fixture(scope="session")
+def busybox(daemon):
+    """The shared daemon with a busybox image made offline from busybox-static."""
+    from tests.support.busybox import import_busybox
+    import_busybox(daemon)
+    return daemon

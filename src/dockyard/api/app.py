@@ -4,7 +4,7 @@ import dataclasses
 import logging
 
 from dockyard import __version__
-from dockyard.api import containers, execs, images, networks, system, volumes
+from dockyard.api import container_files, containers, disk_usage, execs, images, networks, system, volumes
 from dockyard.api.request import Request
 from dockyard.api.responses import Response, error_body, JSON
 from dockyard.api.router import Route, Router
@@ -19,7 +19,7 @@ SERVER_HEADER = f"Docker/{__version__}-dockyard (linux)"
 
 def all_routes(services) -> list[Route]:
     """Every resource's route table; a new resource adds one line here."""
-    tables = (system, images, containers, execs, networks, volumes)
+    tables = (system, disk_usage, images, containers, container_files, execs, networks, volumes)
     return [route for table in tables for route in table.routes(services)]
 
 
@@ -41,6 +41,7 @@ class Application:
             version, path = split_version(request.path)
             request = dataclasses.replace(request, api_version=version, path=path)
             handler, params = self._router.match(request.method, request.path)
+            log.debug("%s %s %s", request.method, request.path, dict(request.query))
             return await handler(request, **params)
         except DockyardError as err:
             return error_response(err)

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import queue
-from typing import AsyncIterator, Callable
+from typing import Callable
 
+from dockyard.api.blocking import BlockingBody, progress_stream, tar_stream
 from dockyard.api.request import Request
-from dockyard.api.responses import Response, StreamResponse, empty, json_lines, json_response
+from dockyard.api.responses import Response, StreamResponse, empty, json_response
 from dockyard.api.router import Route
 from dockyard.errors import DockyardError, InvalidArgument, NotFound
 from dockyard.images import archive_load, archive_save
 from dockyard.images.importer import import_rootfs
 from dockyard.oci import reference
 
-STREAM_CHUNK = 1 << 20
-STREAM_QUEUE = 8
-BODY_DEPTH = 64
 
 
 def routes(services) -> list[Route]:
@@ -52,14 +49,14 @@ def routes(services) -> list[Route]:
     async def load(req: Request) -> StreamResponse:
         quiet = req.flag("quiet")
         body = BlockingBody(req.chunks(), asyncio.get_running_loop())
-        return _progress_stream(images, lambda report: _load_lines(images, body, quiet, report))
+        return progress_stream(lambda report: _load_lines(images, body, quiet, report))
 
     async def save(req: Request, name: str | None = None) -> StreamResponse:
         names = [name] if name else req.params("names")
         if not names:
             raise InvalidArgument("no image names given")
         plan = await run(archive_save.plan, images, names)
-        return _tar_stream(images, lambda sink: archive_save.write_archive(images, plan, sink))
+        return tar_stream(lambda sink: archive_save.write_archive(images, plan, sink))
 
     async def create(req: Request) -> StreamResponse:
         source = req.param("fromSrc")
@@ -78,7 +75,7 @@ def routes(services) -> list[Route]:
             image_id = import_rootfs(images, body, **args)
             report({"status": image_id})
 
-        return _progress_stream(images, work)
+        return progress_stream(work)
 
     return [
         Route("GET", "/images/json", list_images),
@@ -104,149 +101,3 @@ def _familiar_repo(name: str) -> str:
 def _load_lines(images, body, quiet: bool, report) -> None:
     for line in archive_load.load_archive(images, body, None if quiet else report):
         report({"stream": line})
-
-
-def _progress_stream(images, work: Callable[[Callable[[dict], None]], None]) -> StreamResponse:
-    """Run `work(report)` in a thread; every reported dict becomes one JSON line.
-
-    Once the 200 is out, a failure is reported in-band with `errorDetail`, as dockerd does.
-    """
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue = asyncio.Queue()
-
-    def report(message: dict | None) -> None:
-        loop.call_soon_threadsafe(queue.put_nowait, message)
-
-    def run() -> None:
-        try:
-            work(report)
-        except DockyardError as err:
-            report({"errorDetail": {"message": err.message}, "error": err.message})
-        except Exception as err:  # a bug: still end the stream with the reason
-            report({"errorDetail": {"message": f"internal error: {err}"}, "error": f"internal error: {err}"})
-        finally:
-            report(None)
-
-    task = loop.run_in_executor(None, run)
-
-    async def messages() -> AsyncIterator[dict]:
-        while (message := await queue.get()) is not None:
-            yield message
-        await task
-
-    return json_lines(messages())
-
-
-def _tar_stream(images, write: Callable[["ChunkSink"], None]) -> StreamResponse:
-    """Run `write(sink)` in a thread and stream what it writes, with back-pressure."""
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue = asyncio.Queue(STREAM_QUEUE)
-    sink = ChunkSink(queue, loop)
-
-    def run() -> None:
-        try:
-            write(sink)
-            sink.flush()
-        finally:
-            sink.finish()
-
-    task = loop.run_in_executor(None, run)
-
-    async def chunks() -> AsyncIterator[bytes]:
-        try:
-            while (chunk := await queue.get()) is not None:
-                yield chunk
-            await task
-        finally:
-            sink.cancelled = True  # the client went away: the writer stops at its next write
-            while not queue.empty():
-                queue.get_nowait()
-
-    return StreamResponse(chunks(), content_type="application/x-tar")
-
-
-class ChunkSink:
-    """A blocking `write` for worker threads that feeds a bounded asyncio queue in 1 MB chunks."""
-
-    def __init__(self, queue: asyncio.Queue, loop: asyncio.AbstractEventLoop):
-        self.queue, self.loop = queue, loop
-        self.buffer = bytearray()
-        self.cancelled = False
-
-    def write(self, data: bytes) -> int:
-        if self.cancelled:
-            raise InvalidArgument("client went away")
-        self.buffer += data
-        if len(self.buffer) >= STREAM_CHUNK:
-            self.flush()
-        return len(data)
-
-    def flush(self) -> None:
-        if self.buffer:
-            chunk, self.buffer = bytes(self.buffer), bytearray()
-            self._put(chunk)
-
-    def finish(self) -> None:
-        if not self.cancelled:
-            self._put(None)
-
-    def _put(self, item) -> None:
-        future = asyncio.run_coroutine_threadsafe(self.queue.put(item), self.loop)
-        while not self.cancelled:
-            try:
-                future.result(timeout=1)
-                return
-            except TimeoutError:
-                continue
-        future.cancel()
-
-
-class BlockingBody:
-    """The streamed request body as a blocking file object for worker threads.
-
-    A task on the loop reads ahead up to BODY_DEPTH chunks into a thread-safe queue, so the
-    worker never waits for a loop round trip per chunk.
-    """
-
-    def __init__(self, chunks: AsyncIterator[bytes], loop: asyncio.AbstractEventLoop):
-        self.loop = loop
-        self.queue: queue.Queue = queue.Queue()
-        self.credits = asyncio.Semaphore(BODY_DEPTH)
-        self.buffer = b""
-        self.pos = 0
-        self.eof = False
-        self.pump = loop.create_task(self._pump(chunks))
-
-    async def _pump(self, chunks: AsyncIterator[bytes]) -> None:
-        try:
-            async for chunk in chunks:
-                await self.credits.acquire()
-                self.queue.put(chunk)
-        except Exception as err:  # the client went away mid-body
-            self.queue.put(err)
-        finally:
-            self.queue.put(None)
-
-    def _take(self) -> bytes | None:
-        item = self.queue.get()
-        if isinstance(item, Exception):
-            raise InvalidArgument(f"error reading the request body: {item}")
-        if item is not None:
-            self.loop.call_soon_threadsafe(self.credits.release)
-        return item
-
-    def read(self, n: int = -1) -> bytes:
-        parts = []
-        need = n if n >= 0 else float("inf")
-        while need > 0:
-            if self.pos >= len(self.buffer):
-                chunk = None if self.eof else self._take()
-                if chunk is None:
-                    self.eof = True
-                    break
-                self.buffer, self.pos = chunk, 0
-            piece = self.buffer[self.pos:self.pos + need] if need != float("inf") else self.buffer[self.pos:]
-            parts.append(piece)
-            self.pos += len(piece)
-            need -= len(piece)
-        return b"".join(parts)

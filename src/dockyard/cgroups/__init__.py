@@ -32,5 +32,7 @@ def open_cgroup(path: str, mount_root: str = "/sys/fs/cgroup",
     hierarchies = read_hierarchies() if hierarchies is None else hierarchies
     if cgroup_version(mount_root, hierarchies) == 2:
         return CgroupV2(path, os.path.normpath(mount_root))
+    # Hybrid hosts also have the unified hierarchy under the root (e.g. .../unified): joined
+    # like the others, as runc does, so /proc/<pid>/cgroup's `0::` line names the container.
     under_root = [h for h in hierarchies if h.mountpoint.startswith(os.path.normpath(mount_root) + "/")]
     return CgroupV1(path, under_root)

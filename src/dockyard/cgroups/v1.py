@@ -18,7 +18,8 @@ class CgroupV1:
         # Controller -> directory of this cgroup; co-mounted controllers share one.
         self.dirs: dict[str, str] = {}
         for h in hierarchies:
-            if h.version != 1:
+            if h.version == 2:
+                self.dirs["unified"] = os.path.join(h.mountpoint, self.path.lstrip("/"))
                 continue
             for controller in h.controllers:
                 key = controller.removeprefix("name=")

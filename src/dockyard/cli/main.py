@@ -3,11 +3,11 @@
 import argparse
 import sys
 
-from dockyard.cli.commands import system
+from dockyard.cli.commands import images, system
 from dockyard.client import Client
 from dockyard.errors import DockyardError
 
-_COMMAND_GROUPS = [system]
+_COMMAND_GROUPS = [system, images]
 
 
 def parser() -> argparse.ArgumentParser:

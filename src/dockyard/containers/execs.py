@@ -6,8 +6,9 @@ import os
 from dataclasses import dataclass, field
 
 from dockyard.containers.attach import DEFAULT_DETACH_KEYS, bridge, parse_detach_keys
-from dockyard.errors import Conflict, InvalidArgument, NotFound
+from dockyard.errors import Conflict, DockyardError, InvalidArgument, NotFound
 from dockyard.oci.user import resolve_user
+from dockyard.wire.stdcopy import frame
 
 
 @dataclass
@@ -57,7 +58,10 @@ class ExecService:
         return record.id
 
     async def start(self, exec_id: str, detach: bool, console_size: list[int] | None):
-        """Starts the process; returns the session to hijack, or None when detached."""
+        """Detached: starts the process now and returns None. Otherwise returns the session to
+        run once the connection is hijacked: the process starts only then, so that no output can
+        slip in before the client reads its raw stream (docker-py loses bytes that arrive with
+        the 101)."""
         record = self.get(exec_id)
         if record.running or record.exit_code is not None:
             raise Conflict(f"Error: Exec command {exec_id} has already run")
@@ -65,19 +69,20 @@ class ExecService:
         shim = self._watcher.shim_of(container.id)
         if shim is None or container.state.status != "running":
             raise Conflict(f"Container {container.id} is not running")
-        process = self._process(container, record, console_size)
-        stdin = bool(record.config.get("AttachStdin"))
-        record.pid = await shim.exec(record.id, process, record.tty, stdin,
-                                     tuple(console_size) if console_size and any(console_size) else None)
         record.running = True
-        session = None if detach else await shim.attach_exec(record.id, stdin=stdin, stdout=True, stderr=True)
-        self._emit(container, "exec_start: " + " ".join(record.argv) + " ", execID=record.id)
-        asyncio.ensure_future(self._reap(record, shim, container))
-        if session is None:
+        if detach:
+            await self._launch(record, container, shim, console_size)
             return None
 
         async def run(client) -> None:
             try:
+                stdin = bool(record.config.get("AttachStdin"))
+                try:
+                    await self._launch(record, container, shim, console_size)
+                except DockyardError as err:
+                    await client.write(err.message.encode() + b"\r\n" if record.tty else frame(2, err.message.encode() + b"\n"))
+                    return
+                session = await shim.attach_exec(record.id, stdin=stdin, stdout=True, stderr=True)
                 await bridge(client, session, tty=record.tty, stdin=stdin, close_stdin_on_eof=True,
                              detach_keys=record.detach_keys)
                 await record.done.wait()
@@ -85,6 +90,41 @@ class ExecService:
                 client.close()
 
         return run
+
+    async def _launch(self, record: ExecRecord, container, shim, console_size) -> None:
+        process = self._process(container, record, console_size)
+        size = tuple(console_size) if console_size and any(console_size) else None
+        try:
+            record.pid = await shim.exec(record.id, process, record.tty, bool(record.config.get("AttachStdin")), size)
+        except DockyardError as err:
+            record.running = False
+            record.exit_code = 127 if "not found" in err.message or "no such file" in err.message else 126
+            record.done.set()
+            raise
+        self._emit(container, "exec_start: " + " ".join(record.argv) + " ", execID=record.id)
+        asyncio.ensure_future(self._reap(record, shim, container))
+
+    async def run_probe(self, container, argv: list[str], timeout: float) -> tuple[int, str]:
+        """A health probe: run `argv` like an exec, collect its output, kill it at the timeout."""
+        shim = self._watcher.shim_of(container.id)
+        if shim is None:
+            return -1, "container is not running"
+        record = ExecRecord(os.urandom(32).hex(), container.id, {"Cmd": argv, "AttachStdout": True,
+                                                                  "AttachStderr": True})
+        self._execs[record.id] = record
+        try:
+            await self._launch(record, container, shim, None)
+            session = await shim.attach_exec(record.id, stdin=False, stdout=True, stderr=True)
+            output = await asyncio.wait_for(_collect(session), timeout)
+            await record.done.wait()
+            return record.exit_code, output
+        except asyncio.TimeoutError:
+            await _quietly(shim.kill(9, exec_id=record.id))
+            return -1, f"Health check exceeded timeout ({timeout:g}s)"
+        except DockyardError as err:
+            return -1, err.message
+        finally:
+            self._execs.pop(record.id, None)
 
     async def _reap(self, record: ExecRecord, shim, container) -> None:
         try:
@@ -146,3 +186,15 @@ class ExecService:
             except OSError:
                 texts.append("")
         return resolve_user(user, texts[0], texts[1])
+
+
+async def _collect(session) -> str:
+    chunks = [data async for _, data in session]
+    return b"".join(chunks).decode(errors="replace")
+
+
+async def _quietly(coroutine) -> None:
+    try:
+        await coroutine
+    except DockyardError:
+        pass

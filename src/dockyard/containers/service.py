@@ -21,10 +21,12 @@ _DEFAULT_STOP_TIMEOUT = 10
 
 
 class ContainerService:
-    def __init__(self, registry, runner, watcher, late_sessions, execs, images, events, waiters, volumes=None):
+    def __init__(self, registry, runner, watcher, late_sessions, execs, images, events, waiters, volumes=None,
+                 health=None):
         self._registry, self._runner, self._watcher, self._execs = registry, runner, watcher, execs
         self._images, self._events, self._waiters, self._volumes = images, events, waiters, volumes
         self._late = late_sessions
+        self._health = health
         self._locks: dict[str, asyncio.Lock] = {}
         self._backoffs: dict[str, Backoff] = {}
         self._restart_timers: dict[str, asyncio.TimerHandle] = {}
@@ -75,9 +77,9 @@ class ContainerService:
             if container.state.status in ("running", "restarting"):
                 raise NotModified("container already started")
             if container.state.status == "paused":
-                raise Conflict(f"cannot start a paused container, try unpause instead")
+                raise Conflict("cannot start a paused container, try unpause instead")
             if container.state.status in ("removing", "dead"):
-                raise Conflict(f"container is marked for removal and cannot be started")
+                raise Conflict("container is marked for removal and cannot be started")
             await self._start_locked(container)
 
     async def _start_locked(self, container: Container) -> None:
@@ -96,6 +98,8 @@ class ContainerService:
         self._registry.save(container)
         self._events(container, "start")
         self._watcher.watch(container, shim)
+        if self._health is not None:
+            self._health.start(container)
 
     async def _start_failed(self, container: Container, err: Exception) -> None:
         message = getattr(err, "message", str(err))
@@ -120,6 +124,8 @@ class ContainerService:
             shim = await ShimClient.connect(self._runner.state_dir(container.id))
             if shim is not None:
                 self._watcher.watch(container, shim)
+                if self._health is not None:
+                    self._health.start(container)
                 continue
             status = ShimClient.exit_status(self._runner.state_dir(container.id))
             await self.handle_exit(container, None, status)
@@ -149,6 +155,8 @@ class ContainerService:
     # -- exits ---------------------------------------------------------------------------
     async def handle_exit(self, container: Container, shim, status) -> None:
         """One run ended: record it, tidy up, then restart or auto-remove as the policy says."""
+        if self._health is not None:
+            self._health.stop(container.id)
         code = status.code if status is not None else 255
         ran_for = (time.time_ns() - container.state.started_at) / 1e9
         oom = bool(status is not None and status.oom_killed)
@@ -248,22 +256,20 @@ class ContainerService:
         self._events(container, "restart")
 
     async def pause(self, ref: str) -> None:
-        container = self.get(ref)
-        if container.state.status != "running":
-            raise Conflict(f"Container {container.id} is not running")
-        await self._watcher.shim_of(container.id).pause()
-        container.state.status = "paused"
-        self._registry.save(container)
-        self._events(container, "pause")
+        await self._set_paused(self.get(ref), True)
 
     async def unpause(self, ref: str) -> None:
-        container = self.get(ref)
-        if container.state.status != "paused":
-            raise Conflict(f"Container {container.id} is not paused")
-        await self._watcher.shim_of(container.id).resume()
-        container.state.status = "running"
+        await self._set_paused(self.get(ref), False)
+
+    async def _set_paused(self, container: Container, paused: bool) -> None:
+        current, wanted = ("running", "paused") if paused else ("paused", "running")
+        if container.state.status != current:
+            raise Conflict(f"Container {container.id} is not {'running' if paused else 'paused'}")
+        shim = self._watcher.shim_of(container.id)
+        await (shim.pause() if paused else shim.resume())
+        container.state.status = wanted
         self._registry.save(container)
-        self._events(container, "unpause")
+        self._events(container, "pause" if paused else "unpause")
 
     async def rename(self, ref: str, new_name: str) -> None:
         container = self.get(ref)

@@ -26,6 +26,14 @@ class ContentStore:
         os.makedirs(self.blob_dir, exist_ok=True)
         os.makedirs(self.ingest_dir, exist_ok=True)
 
+    def discard_partial_ingests(self) -> None:
+        """Drop temp files a crash left behind (call at start, before any ingest)."""
+        for name in os.listdir(self.ingest_dir):
+            try:
+                os.unlink(os.path.join(self.ingest_dir, name))
+            except FileNotFoundError:
+                pass
+
     def path(self, digest: str) -> str:
         return os.path.join(self.blob_dir, digests.hex_of(digest))
 

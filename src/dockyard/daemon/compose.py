@@ -5,6 +5,8 @@ import logging
 
 from dockyard.containers.events import ContainerEvents
 from dockyard.containers.execs import ExecService
+from dockyard.containers.files import ContainerFiles
+from dockyard.containers.health import HealthMonitor
 from dockyard.containers.monitor import ShimWatcher
 from dockyard.containers.registry import ContainerRegistry
 from dockyard.containers.runner import ContainerRunner
@@ -47,14 +49,16 @@ def build_services(config: DaemonConfig) -> Services:
     waiters = Waiters()
     emit = ContainerEvents(events)
     execs = ExecService(registry, watcher, runner, emit)
-    containers = ContainerService(registry, runner, watcher, late, execs, layers, emit, waiters, volumes)
+    containers = ContainerService(registry, runner, watcher, late, execs, layers, emit, waiters, volumes,
+                                  HealthMonitor(execs, registry, emit))
+    files = ContainerFiles(registry, runner, watcher, images, layers, Mounter(), emit)
     images.set_in_use(lambda image_id: [c.id for c in registry.all() if c.image_id == image_id])
     networks.container_lookup = lambda ref: _network_ref(registry.get(ref), runner)
     volumes.containers.find_mounts = lambda ref: registry.get(ref).mounts  # --volumes-from
     volumes.adopt_containers(registry.all())
     return Services(config=config, events=events, images=images, containers=containers, networks=networks,
                     volumes=volumes, execs=execs, stdio=ContainerStdio(watcher, late, emit),
-                    runtimes=runtimes, runner=runner)
+                    runtimes=runtimes, runner=runner, files=files)
 
 
 def _network_ref(container, runner) -> ContainerRef:

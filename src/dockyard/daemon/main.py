@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         level=getattr(logging, config.log_level.upper().replace("WARN", "WARNING").replace("FATAL", "CRITICAL")),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("pyroute2").setLevel(logging.WARNING)  # its debug output is per netlink message
     try:
         lock = RootLock([config.data_root, config.exec_root])
     except DockyardError as err:

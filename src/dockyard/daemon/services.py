@@ -19,3 +19,4 @@ class Services:
     stdio: Any = None
     runtimes: Any = None
     runner: Any = None
+    files: Any = None

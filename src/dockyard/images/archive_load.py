@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Callable
 
 from dockyard.errors import Conflict, InvalidArgument
+from dockyard.images.importer import ingest_uncompressed
 from dockyard.images.service import ImageService
 from dockyard.oci import digest as digests
 from dockyard.oci import image as oci_image
@@ -24,6 +25,7 @@ from dockyard.oci.reference import Reference
 from dockyard.wire import tar_paths, tar_stream
 
 SMALL_FILE = 8 << 20        # metadata files (manifests, configs) are read into memory up to this
+METADATA_MAX = 32 << 20     # no config or manifest is larger: refuse to read one into memory
 Progress = Callable[[dict], None]
 
 
@@ -49,6 +51,8 @@ class ArchiveIndex:
         if name in self.files:
             return self.files[name]
         if name in self.blobs:
+            if service.content.size(self.blobs[name]) > METADATA_MAX:
+                raise InvalidArgument(f"invalid archive: {name} is too large for a config or manifest")
             return service.content.read(self.blobs[name])
         raise InvalidArgument(f"invalid archive: {name} not found")
 
@@ -69,6 +73,7 @@ class ImageToLoad:
 def load_archive(service: ImageService, stream: BinaryIO, progress: Progress | None = None) -> list[str]:
     """Load every image in the archive; returns the `Loaded image: ...` lines."""
     index = read_archive(service, stream)
+    created_blobs: list[str] = []
     try:
         images = _docker_images(service, index) if "manifest.json" in index.files \
             else _oci_images(service, index)
@@ -78,14 +83,14 @@ def load_archive(service: ImageService, stream: BinaryIO, progress: Progress | N
         created: list[str] = []
         try:
             for item in images:
-                lines += _load_image(service, item, progress, created)
+                lines += _load_image(service, item, progress, created, created_blobs)
         except BaseException:
             _remove_orphans(service, created)
             raise
         return lines
     finally:
         keep = set(service.store.images) | {d for r in service.store.all() for d in r.diff_ids}
-        for digest in index.ingested - keep:
+        for digest in (index.ingested | set(created_blobs)) - keep:
             service.content.delete(digest)
 
 
@@ -207,7 +212,7 @@ def _remove_orphans(service: ImageService, chains: list[str]) -> None:
 
 
 def _load_image(service: ImageService, item: ImageToLoad, progress: Progress | None,
-                created: list[str]) -> list[str]:
+                created: list[str], created_blobs: list[str]) -> list[str]:
     config = _json(item.config, "image config")
     diff_ids = oci_image.diff_ids(config)
     if len(diff_ids) != len(item.layers):
@@ -219,7 +224,7 @@ def _load_image(service: ImageService, item: ImageToLoad, progress: Progress | N
         if not service.snapshots.has(chain) or not service.content.has(diff_id):
             if not service.snapshots.has(chain):
                 created.append(chain)
-            _apply(service, blob, parent, diff_id, progress)
+            _apply(service, blob, parent, diff_id, progress, created_blobs)
         parent = chain
     image_id, _ = service.create_image(item.config, item.tags)
     service.emit("load", image_id)
@@ -229,19 +234,20 @@ def _load_image(service: ImageService, item: ImageToLoad, progress: Progress | N
 
 
 def _apply(service: ImageService, blob: str, parent: str | None, diff_id: str,
-           progress: Progress | None) -> None:
+           progress: Progress | None, created_blobs: list[str]) -> None:
+    """Unpack one layer from its blob (decompressing it into the diff ID's blob first)."""
     total = service.content.size(blob)
-    with service.content.open(blob) as f:
-        compressed = blob != diff_id
-        writer = service.content.writer() if compressed else None
-        try:
-            reader = _ProgressReader(f, total, digests.short_id(diff_id), progress)
-            service.snapshots.apply_layer(reader, parent, expected_diff_id=diff_id, tee=writer)
-            if writer is not None:
-                writer.commit(expected=diff_id)
-        finally:
-            if writer is not None:
-                writer.abort()
+    row = digests.short_id(diff_id)
+    if blob != diff_id:
+        with service.content.open(blob) as f:
+            _, created = ingest_uncompressed(service, _ProgressReader(f, total, row, progress), diff_id)
+        if created:
+            created_blobs.append(diff_id)
+    elif progress:
+        progress(progress_message("Loading layer", row, 0, total))
+    service.snapshots.apply_layer_file(service.content.path(diff_id), diff_id, parent)
+    if progress:
+        progress(progress_message("Loading layer", row, total, total))
 
 
 class _ProgressReader:

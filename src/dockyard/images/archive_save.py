@@ -2,7 +2,8 @@
 
 The layout is Docker's (what 20.10 writes and every later Docker loads): `manifest.json`,
 `repositories`, `<config hex>.json`, and per layer `<id>/VERSION`, `<id>/json`,
-`<id>/layer.tar`. Layers shared by several saved images are written once. Layer tars are the
+`<id>/layer.tar`; plus, as Docker ≥ 25 writes, an OCI layout (`index.json`, `oci-layout`,
+`blobs/sha256/`) whose blobs are hardlinks to those files. Layers shared by several saved images are written once. Layer tars are the
 blobs kept at load/import time, streamed straight from the content store.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 from dockyard.errors import InvalidArgument
 from dockyard.images.service import ImageService
 from dockyard.oci import digest as digests
+from dockyard.oci import image as oci_image
 from dockyard.oci import reference
 from dockyard.oci.reference import Reference
 
@@ -82,7 +84,56 @@ def write_archive(service: ImageService, images: list[ImageToSave], out) -> None
     if repositories:
         _add_bytes(archive, "repositories", json.dumps(repositories).encode() + b"\n", now)
     _add_bytes(archive, "manifest.json", json.dumps(manifest).encode() + b"\n", now)
+    _add_oci_layout(service, archive, images, now)
     archive.close()
+
+
+def _add_oci_layout(service: ImageService, archive: tarfile.TarFile, images: list[ImageToSave],
+                    now: int) -> None:
+    """The OCI image layout Docker ≥ 25 adds: index.json and blobs/sha256, where configs and
+    layers are tar hardlinks to the legacy files (no byte is stored twice)."""
+    _add_dir(archive, "blobs", now)
+    _add_dir(archive, "blobs/sha256", now)
+    linked: set[str] = set()
+    entries = []
+    for item in images:
+        config = json.loads(service.config_bytes(item.image_id))
+        diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
+        _add_link(archive, item.image_id, digests.hex_of(item.image_id) + ".json", linked, now)
+        layers = []
+        for chain, diff_id in zip(digests.chain_ids(diff_ids), diff_ids):
+            _add_link(archive, diff_id, f"{digests.hex_of(chain)}/layer.tar", linked, now)
+            layers.append({"mediaType": oci_image.MEDIA_OCI_LAYER, "digest": diff_id,
+                           "size": service.content.size(diff_id)})
+        manifest = json.dumps({
+            "schemaVersion": 2, "mediaType": oci_image.MEDIA_OCI_MANIFEST,
+            "config": {"mediaType": oci_image.MEDIA_OCI_CONFIG, "digest": item.image_id,
+                       "size": service.content.size(item.image_id)},
+            "layers": layers}).encode()
+        manifest_digest = digests.sha256_digest(manifest)
+        if manifest_digest not in linked:
+            _add_bytes(archive, f"blobs/sha256/{digests.hex_of(manifest_digest)}", manifest, now)
+            linked.add(manifest_digest)
+        descriptor = {"mediaType": oci_image.MEDIA_OCI_MANIFEST, "digest": manifest_digest,
+                      "size": len(manifest)}
+        for tag in item.tags or [None]:
+            entry = dict(descriptor)
+            if tag is not None:
+                entry["annotations"] = {oci_image.ANNOTATION_DOCKER_NAME: str(tag),
+                                        oci_image.ANNOTATION_REF_NAME: tag.tag or "latest"}
+            entries.append(entry)
+    index = {"schemaVersion": 2, "mediaType": oci_image.MEDIA_OCI_INDEX, "manifests": entries}
+    _add_bytes(archive, "index.json", json.dumps(index).encode() + b"\n", now)
+    _add_bytes(archive, "oci-layout", b'{"imageLayoutVersion":"1.0.0"}', now)
+
+
+def _add_link(archive: tarfile.TarFile, digest: str, target: str, linked: set[str], now: int) -> None:
+    if digest in linked:
+        return
+    info = tarfile.TarInfo(f"blobs/sha256/{digests.hex_of(digest)}")
+    info.type, info.linkname, info.mode, info.mtime = tarfile.LNKTYPE, target, 0o644, now
+    archive.addfile(info)
+    linked.add(digest)
 
 
 def _add_layer(service: ImageService, archive: tarfile.TarFile, layer_id: str, parent_id: str,

@@ -11,6 +11,7 @@ from dockyard.images.service import ImageService
 from dockyard.oci import image as oci_image
 from dockyard.oci import reference
 from dockyard.snapshots.store import Layer
+from dockyard.wire import tar_stream
 
 
 def parse_platform(value: str | None) -> tuple[str, str | None, str]:
@@ -24,15 +25,30 @@ def parse_platform(value: str | None) -> tuple[str, str | None, str]:
     return "linux", arch, parts[2] if len(parts) > 2 else ""
 
 
-def store_layer(service: ImageService, stream: BinaryIO, parent: str | None) -> Layer:
-    """Unpack a layer tar and keep its uncompressed bytes as a blob named by its diff ID."""
-    writer = service.content.writer()
+def ingest_uncompressed(service: ImageService, stream: BinaryIO,
+                        expected: str | None = None) -> tuple[str, bool]:
+    """Store the uncompressed bytes of a (possibly compressed) layer tar as a blob.
+
+    Returns (diff ID, whether this call created the blob).
+    """
+    if expected is not None and service.content.has(expected):
+        return expected, False
     try:
-        layer = service.snapshots.apply_layer(stream, parent, tee=writer)
-        writer.commit(expected=layer.diff_id)
-        return layer
-    finally:
-        writer.abort()
+        digest, _ = service.content.ingest_file(tar_stream.decompressed(stream), expected=expected)
+    except tar_stream.STREAM_ERRORS as exc:
+        raise InvalidArgument(f"invalid layer archive: {exc}") from None
+    return digest, True
+
+
+def store_layer(service: ImageService, stream: BinaryIO, parent: str | None) -> Layer:
+    """Keep a layer tar as a blob named by its diff ID, then unpack it from there."""
+    diff_id, created = ingest_uncompressed(service, stream)
+    try:
+        return service.snapshots.apply_layer_file(service.content.path(diff_id), diff_id, parent)
+    except BaseException:
+        if created:
+            service.content.delete(diff_id)
+        raise
 
 
 def import_rootfs(service: ImageService, stream: BinaryIO, repo: str | None = None,
@@ -66,8 +82,7 @@ def commit_container(service: ImageService, container_id: str, image_id: str | N
         diff_id, _ = writer.commit()
     finally:
         writer.abort()
-    with service.content.open(diff_id) as blob:
-        layer = service.snapshots.apply_layer(blob, parent_chain, expected_diff_id=diff_id)
+    layer = service.snapshots.apply_layer_file(service.content.path(diff_id), diff_id, parent_chain)
     now = datetime.now(timezone.utc)
     history = [*(base.get("history") or []),
                {"created": oci_image.rfc3339(now), "created_by": created_by, "author": author,

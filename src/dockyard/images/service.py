@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any, Callable
 
 from dockyard.content.store import ContentStore
-from dockyard.errors import Conflict, InternalError, NotFound
+from dockyard.errors import Conflict, InternalError, InvalidArgument, NotFound
 from dockyard.images import filters as image_filters
 from dockyard.images import views
 from dockyard.images.store import ImageRecord, ImageStore
@@ -34,6 +34,7 @@ class ImageService:
     def __init__(self, data_root: str, events=None, driver: str | None = None):
         self.data_root = data_root
         self.content = ContentStore(os.path.join(data_root, "content"))
+        self.content.discard_partial_ingests()
         snapshot_root = os.path.join(data_root, "snapshots")
         os.makedirs(snapshot_root, exist_ok=True)
         self.snapshots = SnapshotStore(snapshot_root, make_driver(driver, snapshot_root))
@@ -178,7 +179,7 @@ class ImageService:
             return None
         try:
             ref = reference.parse(name)
-        except Exception:
+        except InvalidArgument:
             return None
         if ref.digest:
             key = f"{ref.name}@{ref.digest}"
@@ -279,10 +280,10 @@ class ImageService:
                 for record in self.store.all():
                     if not self._prunable(record, dangling, until, filters):
                         continue
-                    before = self._layer_bytes()
+                    before = self.layers_size()
                     deleted += [self._untag(record.id, r) for r in self.store.refs_of(record.id)]
                     deleted += self._delete(record.id, noprune=True)
-                    reclaimed += before - self._layer_bytes()
+                    reclaimed += before - self.layers_size()
                     changed = True
         self.emit("prune", "", {"reclaimed": str(reclaimed)})
         return {"ImagesDeleted": deleted or None, "SpaceReclaimed": reclaimed}
@@ -310,7 +311,7 @@ class ImageService:
         ns = parse_time_ns(values[0])
         return ns // 1_000_000_000 if ns is not None else None
 
-    def _layer_bytes(self) -> int:
+    def layers_size(self) -> int:
         return sum(layer.size for layer in self.snapshots.layers())
 
     # ---- container layers ----------------------------------------------------------------
@@ -345,6 +346,6 @@ def _familiar(ref: str) -> str:
     name, at, digest = ref.partition("@")
     try:
         parsed = reference.parse(name)
-    except Exception:
+    except InvalidArgument:
         return ref
     return parsed.familiar() + (f"@{digest}" if at else "")

@@ -72,10 +72,11 @@ class ImageStore:
             self.images.pop(image_id, None)
 
     def all(self) -> list[ImageRecord]:
-        return list(self.images.values())
+        with self.lock:  # callers run in several worker threads
+            return list(self.images.values())
 
     def children(self, image_id: str) -> list[ImageRecord]:
-        return [r for r in self.images.values() if r.parent == image_id]
+        return [r for r in self.all() if r.parent == image_id]
 
     # ---- tags ----------------------------------------------------------------------------
 
@@ -96,7 +97,8 @@ class ImageStore:
             return True
 
     def refs_of(self, image_id: str) -> list[str]:
-        return sorted(r for r, i in self.tags.items() if i == image_id)
+        with self.lock:
+            return sorted(r for r, i in self.tags.items() if i == image_id)
 
     def _save_tags(self) -> None:
         atomic.write_json(self.tags_path, self.tags)
@@ -128,7 +130,7 @@ class ImageStore:
     def _by_reference(self, ref: Reference) -> str | None:
         if ref.digest:
             wanted = f"{ref.name}@{ref.digest}"
-            for record in self.images.values():
+            for record in self.all():
                 if wanted in record.repo_digests:
                     return record.id
             return None
@@ -137,7 +139,7 @@ class ImageStore:
     def _by_prefix(self, prefix: str) -> str | None:
         if not _HEX_PREFIX.fullmatch(prefix):
             return None
-        matches = [i for i in self.images if i[len("sha256:"):].startswith(prefix)]
+        matches = [r.id for r in self.all() if r.id[len("sha256:"):].startswith(prefix)]
         if len(matches) > 1:
             raise InvalidArgument(f"multiple IDs found with provided prefix: {prefix}")
         return matches[0] if matches else None

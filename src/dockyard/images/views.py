@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dockyard.errors import InvalidArgument
 from dockyard.images.store import ImageRecord
 from dockyard.oci import reference
 from dockyard.oci.image import parse_created
@@ -89,7 +90,7 @@ def _familiar_digest(value: str) -> str:
     name, _, digest = value.partition("@")
     try:
         return f"{reference.parse(name).familiar_name}@{digest}"
-    except Exception:
+    except InvalidArgument:
         return value
 
 

@@ -114,10 +114,6 @@ def loopback_up(ipr: IPRoute) -> None:
     ipr.link("set", index=1, state="up")
 
 
-def link_names(ipr: IPRoute) -> list[str]:
-    return [link.get_attr("IFLA_IFNAME") for link in ipr.get_links()]
-
-
 def bridge_ports(ipr: IPRoute, bridge: str) -> list[str]:
     index = link_index(ipr, bridge)
     if index is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import logging
 import os
 import threading
 from pathlib import Path
@@ -72,6 +73,8 @@ class Namespaces:
 
     def __init__(self):
         self.libc = _Libc()
+        # pyroute2 logs every netlink message at DEBUG: far too much for a daemon's log
+        logging.getLogger("pyroute2").setLevel(logging.WARNING)
 
     def create(self, path: Path, setup: Callable[[IPRoute], T] | None = None) -> T | None:
         """Pin a new netns at `path`; run `setup(ipr)` inside it (e.g. loopback up)."""
@@ -120,30 +123,3 @@ class Namespaces:
                 return fn(ipr)
 
         return in_thread(work)
-
-    def open_socket_in(self, path: Path, make: Callable[[], T]) -> T:
-        """Create sockets (or anything bound to a netns at creation) inside `path`."""
-
-        def work():
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-            try:
-                self.libc.setns(fd, CLONE_NEWNET)
-            finally:
-                os.close(fd)
-            return make()
-
-        return in_thread(work)
-
-
-def is_pinned(path: Path) -> bool:
-    """True if `path` is a bind mount of a netns (its inode is an nsfs inode)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return False
-    try:
-        return os.readlink(f"/proc/self/fd/{fd}").startswith("net:")
-    except OSError:
-        return False
-    finally:
-        os.close(fd)

@@ -2,12 +2,50 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from dockyard.netlink import links
 from dockyard.netlink.links import IfacePlan, VethPlan
 from dockyard.netlink.netns import Namespaces
+
+log = logging.getLogger(__name__)
+
+LOCK_DIR = Path("/run/lock")
+
+
+def claim_bridge(name: str, exec_root: Path, lock_dir: Path = LOCK_DIR) -> tuple[str, int]:
+    """Take a host-wide lock on the default bridge's name, so two daemons never share one
+    bridge (and hand out the same addresses). If another live daemon holds `name`, fall back
+    to a name derived from this daemon's exec-root. Returns (bridge name, lock fd)."""
+    fallback = "dy" + hashlib.sha256(str(exec_root).encode()).hexdigest()[:10]
+    for candidate in (name, fallback):
+        fd = _try_lock(lock_dir / f"dockyard-bridge-{candidate}.lock")
+        if fd is not None:
+            if candidate != name:
+                log.warning("bridge %s belongs to another dockyard daemon; using %s", name, candidate)
+            return candidate, fd
+    raise OSError(f"bridges {name} and {fallback} are both held by other dockyard daemons")
+
+
+def _try_lock(path: Path) -> int | None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def release_bridge(fd: int | None) -> None:
+    if fd is not None:
+        os.close(fd)  # closing the only descriptor drops the flock
 
 
 @dataclass(frozen=True)

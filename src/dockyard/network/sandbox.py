@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dockyard.network.model import Endpoint
+from dockyard.network.model import Endpoint, Network
 from dockyard.network.portmap import Published
+from dockyard.network.ports import ports_view
 
 
 @dataclass
@@ -34,6 +35,31 @@ class Sandbox:
             if ep.default_route:
                 return ep
         return with_addr[0] if with_addr else None
+
+    def settings_view(self, networks: dict[str, Network]) -> dict:
+        """NetworkSettings: per-network endpoints, Ports, and the legacy top-level fields
+        (which Docker fills from the default bridge)."""
+        views = {}
+        for net_id, ep in self.endpoints.items():
+            net = networks.get(net_id)
+            if net:
+                views[net.name] = ep.settings(net.dns_enabled)
+        bridge = views.get("bridge", {})
+        return {
+            "Networks": views,
+            "Ports": ports_view(self.exposed, [p.view() for p in self.ports]),
+            "SandboxKey": self.netns_path or "",
+            "Gateway": bridge.get("Gateway", ""),
+            "IPAddress": bridge.get("IPAddress", ""),
+            "IPPrefixLen": bridge.get("IPPrefixLen", 0),
+            "MacAddress": bridge.get("MacAddress", ""),
+            "EndpointID": bridge.get("EndpointID", ""),
+        }
+
+    def ps_ports(self) -> list[dict]:
+        """`Ports` of GET /containers/json."""
+        return [{"IP": p.host_ip, "PrivatePort": p.container_port, "PublicPort": p.host_port,
+                 "Type": p.proto} for p in self.ports]
 
     def to_record(self) -> dict:
         return {

@@ -22,12 +22,14 @@ from dockyard.firewall.rules import BridgeNet, Chains
 from dockyard.netlink import links
 from dockyard.netlink.netns import Namespaces
 from dockyard.network import ipam
-from dockyard.network.bridge import BridgeDriver, plan_attach
+from dockyard.network.bridge import BridgeDriver, claim_bridge, plan_attach, release_bridge
+from dockyard.network.defaults import default_bridge
 from dockyard.network.dns.server import Answerer, DnsServer
-from dockyard.network.model import Endpoint, Network, default_bridge_options, new_id
+from dockyard.network.fwsync import FirewallSync
+from dockyard.network.model import Endpoint, Network, new_id
+from dockyard.network.names import Names
 from dockyard.network.portmap import PortMap
 from dockyard.network.ports import bindings_from_api, ports_view
-from dockyard.network.names import Names
 from dockyard.network.registry import NetworkRegistry
 from dockyard.network.sandbox import Sandbox
 from dockyard.network.store import RecordDir
@@ -52,7 +54,8 @@ class NetworkService:
         self.data_root = Path(data_root)
         self.exec_root = Path(exec_root)
         self.events = events
-        self.bridge_name = getattr(config, "bridge", None) or "dockyard0"
+        self.configured_bridge = getattr(config, "bridge", None) or "dockyard0"
+        self.bridge_name = self.configured_bridge  # may differ: see bridge.claim_bridge
         self.bip = getattr(config, "bip", None)
         self.use_iptables = getattr(config, "iptables", True)
         self.host_resolv = Path(getattr(config, "resolv_conf", None) or "/etc/resolv.conf")
@@ -69,15 +72,17 @@ class NetworkService:
         self.names = Names(self.registry, self.sandboxes, self.host_resolv, self.host_hosts)
         self.dns = DnsServer(Answerer(self.names.resolve, self.names.upstreams))
         self.lock = asyncio.Lock()
-        self._fw_lock = asyncio.Lock()
+        self.fw = FirewallSync(self.firewall, self._firewall_state)
         self.container_lookup: Callable[[str], ContainerRef] | None = None
         self.started = False
+        self._bridge_lock: int | None = None
 
     # ---- daemon start / stop -------------------------------------------------------------
 
     async def start(self) -> None:
         if self.started:
             return
+        self.bridge_name, self._bridge_lock = claim_bridge(self.configured_bridge, self.exec_root)
         self.registry.load()
         self.sandboxes.clear()
         self.sandboxes.update(
@@ -91,38 +96,14 @@ class NetworkService:
     def _setup_host(self) -> None:
         self.registry.builtin("host")
         self.registry.builtin("none")
-        default = self._default_bridge()
+        default = default_bridge(self.registry, self.driver, self.bridge_name, self.bip,
+                                 self._host_networks)
         for net in self.registry.bridges():
             self.driver.ensure_bridge(net.bridge, str(net.pool.gateway), net.pool.subnet.prefixlen)
         if self.firewall:
             self.firewall.install()
             enable_forwarding()
         log.debug("default bridge %s on %s", default.bridge, default.pool.subnet)
-
-    def _default_bridge(self) -> Network:
-        net = self.registry.by_name("bridge")
-        pool = self._default_pool(net)
-        if net is None:
-            net = self.registry.builtin("bridge", bridge=self.bridge_name, pool=pool)
-        elif net.pool is None or net.pool.subnet != pool.subnet or net.bridge != self.bridge_name:
-            net.pool, net.bridge = pool, self.bridge_name
-        net.options = default_bridge_options(self.bridge_name)
-        self.registry.save(net)
-        return net
-
-    def _default_pool(self, current: Network | None) -> ipam.Pool:
-        if self.bip:
-            iface = ipaddress.ip_interface(self.bip)
-            return ipam.Pool.configure(str(iface.network), str(iface.ip))
-        if current and current.pool and current.bridge == self.bridge_name:
-            return current.pool
-        existing = self.driver.bridge_address(self.bridge_name)
-        if existing:  # adopt a bridge the admin made (dockerd's -b)
-            iface = ipaddress.ip_interface(f"{existing[0]}/{existing[1]}")
-            return ipam.Pool.configure(str(iface.network), str(iface.ip))
-        taken = [*self._host_networks(), *self.registry.subnets()]
-        subnet = ipam.choose_subnet([ipam.DEFAULT_BRIDGE_POOL, *ipam.default_pools()], taken)
-        return ipam.Pool.configure(str(subnet))
 
     def _host_networks(self) -> list[ipaddress.IPv4Network]:
         return [ipaddress.ip_network(n, strict=False) for n in self.driver.host_networks()]
@@ -167,19 +148,25 @@ class NetworkService:
                 self.registry.save(net)
 
     async def close(self) -> None:
-        """Daemon shutdown: stop proxies and DNS; kernel state stays for running containers."""
+        """Daemon shutdown: stop proxies and DNS. Kernel state stays while containers still
+        run (they outlive the daemon); with none left, bridges and rules go too, so
+        short-lived daemons (tests) leave nothing behind. The next start recreates them."""
+        await self.settle()
         await self.ports.close()
         await self.dns.close()
+        if self.started and not self.sandboxes:
+            for net in self.registry.bridges():
+                await asyncio.to_thread(self.driver.remove_bridge, net.bridge)
+            await self.fw.teardown()
+        release_bridge(self._bridge_lock)
+        self._bridge_lock = None
+        self.started = False
 
     async def teardown(self) -> None:
         """Remove everything this daemon made in the kernel (tests, uninstall)."""
         for cid in list(self.sandboxes):
             await self.release(cid)
         await self.close()
-        for net in self.registry.bridges():
-            await asyncio.to_thread(self.driver.remove_bridge, net.bridge)
-        if self.firewall:
-            await asyncio.to_thread(self.firewall.teardown)
 
     # ---- namespaces -------------------------------------------------------------------------
 
@@ -320,7 +307,7 @@ class NetworkService:
     async def unpublish(self, container_id: str) -> None:
         async with self.lock:
             await self._unpublish_locked(container_id)
-        await self._apply_firewall()
+        self.fw.apply_soon()
 
     async def _unpublish_locked(self, container_id: str) -> None:
         await self.ports.release(container_id)
@@ -333,7 +320,7 @@ class NetworkService:
         """Container stopped: free its ports, endpoints and netns."""
         async with self.lock:
             await self._release_locked(container_id, emit=True)
-        await self._apply_firewall()
+        self.fw.apply_soon()
 
     async def _release_locked(self, container_id: str, emit: bool) -> None:
         await self._unpublish_locked(container_id)
@@ -360,36 +347,22 @@ class NetworkService:
         sb = self.sandboxes.get(container_id)
         if sb is None:
             return {"Networks": {}, "Ports": {}, "SandboxKey": ""}
-        networks = {}
-        for net_id, ep in sb.endpoints.items():
-            net = self.registry.networks.get(net_id)
-            if net:
-                networks[net.name] = ep.settings(net.dns_enabled)
-        bridge = networks.get("bridge", {})
-        return {
-            "Networks": networks,
-            "Ports": ports_view(sb.exposed, [p.view() for p in sb.ports]),
-            "SandboxKey": sb.netns_path or "",
-            "Gateway": bridge.get("Gateway", ""),
-            "IPAddress": bridge.get("IPAddress", ""),
-            "IPPrefixLen": bridge.get("IPPrefixLen", 0),
-            "MacAddress": bridge.get("MacAddress", ""),
-            "EndpointID": bridge.get("EndpointID", ""),
-        }
+        return sb.settings_view(self.registry.networks)
 
     def ps_ports(self, container_id: str) -> list[dict]:
         """`Ports` of GET /containers/json."""
         sb = self.sandboxes.get(container_id)
-        if sb is None:
-            return []
-        return [{"IP": p.host_ip, "PrivatePort": p.container_port, "PublicPort": p.host_port,
-                 "Type": p.proto} for p in sb.ports]
+        return sb.ps_ports() if sb else []
 
     # ---- /etc/hosts, /etc/resolv.conf (content for the lifecycle to write) --------------------
 
     def resolv_conf(self, container_id: str, network_mode: str | None, dns=None,
                     dns_search=None, dns_options=None) -> str:
-        return self.names.resolv_conf(container_id, network_mode, dns, dns_search, dns_options)
+        text = self.names.resolv_conf(container_id, network_mode, dns, dns_search, dns_options)
+        sb = self.sandboxes.get(container_id)
+        if sb is not None and dns:
+            self._save_sandbox(sb)  # the embedded DNS forwards to --dns after restarts too
+        return text
 
     def hosts_file(self, container_id: str, hostname: str, domainname: str = "",
                    extra_hosts=(), network_mode: str | None = None) -> str:
@@ -414,13 +387,17 @@ class NetworkService:
             attrs["container"] = container_id
         self.events.emit("network", action, net.id, attrs)
 
+    def _firewall_state(self):
+        nets = [BridgeNet(n.bridge, str(n.pool.subnet), n.internal, dns=n.dns_enabled)
+                for n in self.registry.bridges()]
+        return nets, self.ports.forwards()
+
     async def _apply_firewall(self) -> None:
-        if self.firewall is None:
-            return
-        async with self._fw_lock:  # state read inside: queued callers coalesce into one apply
-            nets = [BridgeNet(n.bridge, str(n.pool.subnet), n.internal, dns=n.dns_enabled)
-                    for n in self.registry.bridges()]
-            await asyncio.to_thread(self.firewall.apply, nets, self.ports.forwards())
+        await self.fw.apply()
+
+    async def settle(self) -> None:
+        """Wait for background firewall updates (tests, shutdown)."""
+        await self.fw.settle()
 
     def in_use(self, net: Network) -> list[str]:
         return [cid for cid, sb in self.sandboxes.items() if net.id in sb.endpoints]

@@ -72,18 +72,22 @@ class BuiltinRuntime:
             state_fd = os.open(state_dir, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
         console_fd = connect_console_socket(console_socket) if console_socket else None
         sync_r, sync_w = os.pipe2(os.O_CLOEXEC)
+        joined_r, joined_w = os.pipe2(os.O_CLOEXEC)
         plan = ChildPlan(
             spec=spec, process=spec["process"], cgroup=cgroup, sync_fd=sync_w, stdio=stdio,
             console_fd=console_fd, bundle=bundle, rootfs=os.path.join(bundle, spec["root"]["path"]),
-            state_dir_fd=state_fd,
+            state_dir_fd=state_fd, cgroup_joined_fd=joined_r,
             reaper=(spec.get("annotations") or {}).get(INIT_ANNOTATION) == "reaper")
         try:
             pid = self._fork_into_pid_namespace(_pid_namespace(spec), plan, setup_container)
         finally:
-            for fd in (sync_w, console_fd, state_fd):
+            for fd in (sync_w, console_fd, state_fd, joined_r):
                 if fd is not None:
                     os.close(fd)
+        join_error = _join_cgroup(cgroup, pid, joined_w)  # overlaps with the child's setup
         message = sync.receive(sync_r)
+        if join_error and (message is None or message["type"] != "error"):
+            message = {"type": "error", "message": str(join_error)}
         if message is None or message["type"] != "ready":
             os.close(sync_r)
             _kill_and_wait(pid, reap=True)
@@ -262,6 +266,22 @@ def _load_spec(bundle: str) -> dict:
     if not (spec.get("root") or {}).get("path") or not (spec.get("process") or {}).get("args"):
         raise InvalidArgument(f"bundle {bundle}: config.json needs root.path and process.args")
     return spec
+
+
+def _join_cgroup(cgroup, pid: int, joined_w: int) -> Exception | None:
+    """Move the child into its cgroup and tell it so (b"1"), or that it failed (b"0")."""
+    error = None
+    try:
+        cgroup.add(pid)
+    except Exception as exc:  # noqa: BLE001 - reported through the child's failure path
+        error = exc
+    try:
+        os.write(joined_w, b"0" if error else b"1")
+    except BrokenPipeError:
+        pass  # the child already died; its own message says why
+    finally:
+        os.close(joined_w)
+    return error
 
 
 def _cgroup_path(spec: dict, container_id: str) -> str:

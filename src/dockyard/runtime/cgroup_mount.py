@@ -25,7 +25,8 @@ def mount_cgroups(sys: Syscalls, target: str, options: MountOptions, cgroup: Cgr
             sys.mount(None, target, None, remount, None)
         return
     sys.mount("tmpfs", target, "tmpfs", options.flags & ~c.MS_RDONLY, "mode=755")
-    for source in cgroup.unique_dirs():
+    v1_dirs = dict.fromkeys(d for key, d in cgroup.dirs.items() if key != "unified")
+    for source in v1_dirs:
         # <mountpoint>/<cgroup path> -> <target>/<basename of mountpoint>
         hierarchy = source[: len(source) - len(cgroup.path)] if cgroup.path != "/" else source
         dest = os.path.join(target, os.path.basename(hierarchy.rstrip("/")))

@@ -24,7 +24,7 @@ def create_devices(sys: Syscalls, rootfs: str, devices: list[dict]) -> None:
             continue
         seen.add(device["path"])
         target = secure_join(rootfs, device["path"])
-        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
         _make_node(sys, target, device)
 
 

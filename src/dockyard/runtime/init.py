@@ -30,6 +30,9 @@ class ChildPlan:
     bundle: str = ""
     rootfs: str = ""
     state_dir_fd: int | None = None     # holds exec.fifo; None: start at once (`run`)
+    # The parent moves us into the cgroup while we set up (v1 migrations are slow, one per
+    # hierarchy); one byte on this pipe says it is done. None: join it ourselves.
+    cgroup_joined_fd: int | None = None
     reaper: bool = False
     # exec only: namespaces of the running container, mount last
     join_fds: tuple[tuple[int, int], ...] = ()
@@ -54,7 +57,9 @@ def run_child(sys: Syscalls, plan: ChildPlan, setup) -> None:
 def setup_container(sys: Syscalls, plan: ChildPlan) -> None:
     linux = plan.spec.get("linux") or {}
     namespaces = linux.get("namespaces") or []
-    plan.cgroup.add(0)
+    cgroupns = any(ns["type"] == "cgroup" and not ns.get("path") for ns in namespaces)
+    if cgroupns:  # the namespace's root is the cgroup we are in when it is made
+        _await_cgroup(plan)
     joins = [(os.open(ns["path"], os.O_RDONLY | os.O_CLOEXEC), c.NAMESPACE_FLAGS[ns["type"]])
              for ns in namespaces if ns.get("path") and ns["type"] not in ("pid", "user")]
     for fd, flag in joins:
@@ -79,6 +84,23 @@ def setup_container(sys: Syscalls, plan: ChildPlan) -> None:
     pivot_into(sys, plan.rootfs)
     _setup_console(sys, plan, bind_console=True)
     finalize_rootfs(sys, plan.spec)
+    _await_cgroup(plan)
+
+
+_JOINED = -1
+
+
+def _await_cgroup(plan: ChildPlan) -> None:
+    fd, plan.cgroup_joined_fd = plan.cgroup_joined_fd, _JOINED
+    if fd == _JOINED:
+        return
+    if fd is None:
+        plan.cgroup.add(0)
+        return
+    done = os.read(fd, 1)
+    os.close(fd)
+    if done != b"1":
+        raise sync.RuntimeFailure(f"joining cgroup {plan.cgroup.path} failed")
 
 
 def setup_exec(sys: Syscalls, plan: ChildPlan) -> None:
@@ -122,13 +144,15 @@ def _become_process(sys: Syscalls, plan: ChildPlan) -> str:
     args = process.get("args") or []
     if not args:
         raise sync.RuntimeFailure("args must not be empty")
-    path = ps.find_executable(args[0], process.get("env") or [])
+    env = ps.with_home(process.get("env") or [], int((process.get("user") or {}).get("uid", 0)))
+    plan.process = process = dict(process, env=env)
+    path = ps.find_executable(args[0], env)
     caps = process.get("capabilities") or {}
     if not no_new_privs:
         ps.install_seccomp(sys, seccomp)   # still privileged enough without no_new_privs
-    ps.drop_bounding_set(sys, caps.get("bounding") or [])
+    available = ps.drop_bounding_set(sys, caps.get("bounding") or [])
     ps.switch_user(sys, process.get("user") or {})
-    ps.set_capabilities(sys, caps)
+    ps.set_capabilities(sys, caps, available)
     os.umask(int(process.get("user", {}).get("umask", 0o022)))
     if no_new_privs:
         sys.prctl(c.PR_SET_NO_NEW_PRIVS, 1)

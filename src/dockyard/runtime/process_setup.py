@@ -44,6 +44,23 @@ def apply_sysctls(sysctls: dict[str, str]) -> None:
             raise RuntimeFailure(f"sysctl {key}={value}: {exc.strerror}") from None
 
 
+def with_home(env: list[str], uid: int, passwd_path: str = "/etc/passwd") -> list[str]:
+    """Add HOME from the container's passwd when the spec's env lacks it, as runc does."""
+    if any(e.startswith("HOME=") for e in env):
+        return env
+    home = "/"
+    try:
+        with open(passwd_path) as f:
+            for line in f:
+                fields = line.rstrip("\n").split(":")
+                if len(fields) >= 6 and fields[2] == str(uid):
+                    home = fields[5] or "/"
+                    break
+    except OSError:
+        pass
+    return [*env, f"HOME={home}"]
+
+
 def change_dir(cwd: str) -> None:
     try:
         os.chdir(cwd)
@@ -80,11 +97,19 @@ def _check_executable(name: str, path: str) -> str:
     return path
 
 
-def drop_bounding_set(sys: Syscalls, keep: list[str]) -> None:
+def drop_bounding_set(sys: Syscalls, keep: list[str]) -> int:
+    """Drop what is not in `keep`; returns the mask of what the bounding set still holds
+    (a host may lack some capability: asking for it later would fail, so we leave it out)."""
     wanted = set(keep)
+    remaining = 0
     for number, name in enumerate(CAPABILITY_NAMES):
-        if name not in wanted and sys.prctl(c.PR_CAPBSET_READ, number) == 1:
+        if sys.prctl(c.PR_CAPBSET_READ, number) != 1:
+            continue
+        if name in wanted:
+            remaining |= 1 << number
+        else:
             sys.prctl(c.PR_CAPBSET_DROP, number)
+    return remaining
 
 
 def switch_user(sys: Syscalls, user: dict) -> None:
@@ -100,11 +125,11 @@ def switch_user(sys: Syscalls, user: dict) -> None:
     sys.prctl(c.PR_SET_KEEPCAPS, 0)
 
 
-def set_capabilities(sys: Syscalls, caps: dict) -> None:
-    mask = lambda key: mask_from_capabilities(caps.get(key) or [])  # noqa: E731
+def set_capabilities(sys: Syscalls, caps: dict, available: int = (1 << len(CAPABILITY_NAMES)) - 1) -> None:
+    mask = lambda key: mask_from_capabilities(caps.get(key) or []) & available  # noqa: E731
     sys.capset(mask("effective"), mask("permitted"), mask("inheritable"))
     for name in caps.get("ambient") or []:
-        if name in CAPABILITY_NAMES:
+        if name in CAPABILITY_NAMES and available >> CAPABILITY_NAMES.index(name) & 1:
             sys.prctl(c.PR_CAP_AMBIENT, c.PR_CAP_AMBIENT_RAISE, CAPABILITY_NAMES.index(name))
 
 

@@ -28,7 +28,7 @@ def prepare_rootfs(sys: Syscalls, spec: dict, rootfs: str, bundle: str, cgroup: 
         _mount_entry(sys, rootfs, bundle, mount, cgroup, cgroupns)
         dev_mounted |= mount["destination"].rstrip("/") == "/dev"
     if dev_mounted:
-        old_umask = os.umask(0)
+        old_umask = os.umask(0o022)  # directories 0755; nodes get their exact mode by chmod
         try:
             create_devices(sys, rootfs, linux.get("devices") or [])
         finally:

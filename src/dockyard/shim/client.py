@@ -1,16 +1,28 @@
 """Daemon side of the shims (asyncio): the launcher (zygote owner) and per-container clients.
 
-    launcher = ShimLauncher(); await launcher.start()
-    shim = await launcher.launch(container_id=..., state_dir=..., bundle=..., runtime=RuntimeChoice.oci(
-        "/usr/sbin/runc", exec_root / "runc"), tty=False, open_stdin=False, log_path=..., log_opts={},
-        console_size=None)                                  # returns once `runtime create` finished
-    session = await shim.attach(stdin=False, stdout=True, stderr=True)
+    launcher = ShimLauncher(); await launcher.start()          # once per daemon
+    shim = await launcher.launch(container_id=cid, state_dir=exec_root / "containers" / cid,
+        bundle=bundle_dir, runtime=RuntimeChoice.builtin(exec_root / "runtime")  # or
+        # RuntimeChoice.oci("/usr/sbin/runc", exec_root / "runc"),
+        tty=False, open_stdin=False, log_path=container_dir / f"{cid}-json.log",  # None: no log
+        log_opts={"max-size": "10m"}, console_size=None)      # returns once `create` finished
+    session = await shim.attach(stdin=False, stdout=True, stderr=True)   # attach before start
     await shim.start()
-    async for stream, data in session: ...                  # ends when the init has exited
-    status = await shim.wait(); await shim.shutdown()
+    async for stream, data in session: ...     # (1|2, bytes) until the init exited and drained
+    status = await shim.wait()                 # ExitStatus(code, finished_at_ns, oom_killed)
+    await shim.shutdown()                      # runtime delete; the shim exits
 
-Each request is its own connection to `<state_dir>/shim.sock`; the shim outlives the
-daemon, and `ShimClient.connect(state_dir)` finds it again after a restart.
+After a daemon restart: `await ShimClient.connect(state_dir)` (None if the shim is gone; then
+`ShimClient.exit_status(state_dir)` still reads the recorded status, if the init had exited).
+
+Errors: create/start/exec refused by the runtime -> InvalidArgument with the runtime's text
+("OCI runtime create failed: ... executable file not found in $PATH: unknown"); start twice ->
+NotModified; kill/pause/exec when the init has exited -> Conflict; unknown exec id -> NotFound;
+the shim not running -> ShimGone (an InternalError); bad log opts -> InvalidArgument (call
+`parse_log_opts` at container create to fail early).
+
+Each request is its own connection to `<state_dir>/shim.sock` (protocol.py); the shim
+outlives the daemon.
 """
 
 import asyncio
@@ -23,7 +35,7 @@ from pathlib import Path
 import dockyard
 from dockyard import errors
 from dockyard.shim import protocol
-from dockyard.shim.logopts import parse_log_opts
+from dockyard.shim.logopts import LogConfig, parse_log_opts
 from dockyard.shim.runtime_cli import RuntimeChoice
 from dockyard.shim.status import ExitStatus, read_exit
 
@@ -34,7 +46,8 @@ _ERRORS = {
     "notmodified": errors.NotModified,
 }
 
-__all__ = ["AttachSession", "ExitStatus", "RuntimeChoice", "ShimClient", "ShimGone", "ShimLauncher"]
+__all__ = ["AttachSession", "ExitStatus", "LogConfig", "RuntimeChoice", "ShimClient", "ShimGone",
+           "ShimLauncher", "parse_log_opts"]
 
 
 class ShimGone(errors.InternalError):
@@ -103,15 +116,19 @@ class ShimLauncher:
                 ours.close()
                 return await self._send(message)
             ours.setblocking(False)
-            return await _read_to_eof(ours)
+            return await _read_line(ours)
 
 
-async def _read_to_eof(sock: socket.socket) -> bytes:
+async def _read_line(sock: socket.socket) -> bytes:
+    """The shim's one-line report; b"" if it died before writing it."""
     loop = asyncio.get_running_loop()
-    chunks = []
-    while chunk := await loop.sock_recv(sock, 65536):
-        chunks.append(chunk)
-    return b"".join(chunks)
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = await loop.sock_recv(sock, 65536)
+        if not chunk:
+            return b""
+        data += chunk
+    return data
 
 
 async def _open(state_dir: Path):

@@ -18,6 +18,8 @@ class Connection:
         self.closed = False
         self.close_when_sent = False
         self.session = None               # an AttachSession once attached
+        self.reading = True
+        self.read_eof = False
         sock.setblocking(False)
         loop.add_reader(self.fd, self._on_readable)
 
@@ -55,8 +57,20 @@ class Connection:
         elif kind == protocol.CLOSE_STDIN and self.session is not None:
             self.session.close_stdin()
 
+    def pause_reading(self) -> None:
+        """Backpressure: the process does not take stdin as fast as the client sends it."""
+        if self.reading and not self.closed:
+            self.reading = False
+            self.loop.remove_reader(self.fd)
+
+    def resume_reading(self) -> None:
+        if not self.reading and not self.closed and not self.read_eof:
+            self.reading = True
+            self.loop.add_reader(self.fd, self._on_readable)
+
     def _on_eof(self, broken: bool) -> None:
         """The client half-closed (keep streaming output) or the connection broke."""
+        self.read_eof = True
         self.loop.remove_reader(self.fd)
         if broken:
             self.close()
@@ -132,8 +146,11 @@ class AttachSession:
         self.process.session_drained()
 
     def stdin(self, data: bytes) -> None:
-        if self.wants_stdin:
-            self.process.write_stdin(data)
+        if self.wants_stdin and not self.process.write_stdin(data):
+            self.connection.pause_reading()
+
+    def stdin_drained(self) -> None:
+        self.connection.resume_reading()
 
     def close_stdin(self) -> None:
         if self.wants_stdin:

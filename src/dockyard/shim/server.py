@@ -14,18 +14,18 @@ import time
 from pathlib import Path
 
 from dockyard.shim import jsonlog
+from dockyard.shim.backends import INIT_PID, RuntimeVerbFailed, backend_for
 from dockyard.shim.connection import AttachSession, Connection
 from dockyard.shim.logopts import LogConfig
 from dockyard.shim.loop import Loop
 from dockyard.shim.oom import OomProbe
-from dockyard.shim.runtime_cli import RuntimeChoice, RuntimeCommands, failure_message, last_error
-from dockyard.shim.spawn import become_subreaper, open_devnull, resize_pty, spawn
+from dockyard.shim.runtime_cli import RuntimeChoice
+from dockyard.shim.spawn import become_subreaper, resize_pty
 from dockyard.shim.status import record_exit
 from dockyard.shim.stdio import StdioProcess
 from dockyard.shim.streams import ProcessStdio, make_stdio
 
 SOCKET = "shim.sock"
-INIT_PID = "init.pid"
 
 
 class CreateFailed(Exception):
@@ -45,7 +45,7 @@ class Shim:
         self.config = config
         self.loop = loop
         self.state_dir = Path(config["state_dir"])
-        self.runtime = RuntimeCommands(RuntimeChoice.from_json(config["runtime"]), config["container_id"])
+        self.runtime = backend_for(RuntimeChoice.from_json(config["runtime"]), config["container_id"], loop)
         self.tty = bool(config["tty"])
         self.init: StdioProcess | None = None
         self.started = False
@@ -62,12 +62,11 @@ class Shim:
         self.listener.bind(SOCKET)
         self.listener.listen(64)
         stdio = make_stdio(self.tty, bool(self.config["open_stdin"]), "console.sock")
-        argv = self.runtime.create(Path(self.config["bundle"]), INIT_PID, stdio.console_path, "create.log")
-        status = self._run_with(argv, stdio)
-        if status != 0:
+        try:
+            pid = self.runtime.create(self.config["bundle"], stdio)
+        except RuntimeVerbFailed as err:
             stdio.abandon()
-            raise CreateFailed(failure_message("create", last_error("create.log", f"exit status {status}")))
-        pid = int(Path(INIT_PID).read_text())
+            raise CreateFailed(str(err)) from None
         stdio.take_console(self.config.get("console_size"))
         log = self._open_log()
         self.init = StdioProcess(self.loop, tty=self.tty, stdin_fd=stdio.stdin, outputs=stdio.outputs, log=log)
@@ -76,11 +75,6 @@ class Shim:
         self.init.on_finished.append(lambda process: record_exit(self.state_dir, process.exit))
         self.loop.watch_child(pid, self.init.on_exit)
         return pid
-
-    def _run_with(self, argv: list[str], stdio: ProcessStdio) -> int:
-        pid = spawn(argv, *stdio.child_fds)
-        stdio.close_child_ends()
-        return self.loop.wait_child_blocking(pid)
 
     def _open_log(self):
         path = self.config.get("log_path")
@@ -142,44 +136,35 @@ class Shim:
             raise RequestFailed("conflict", "container has already exited")
         self.starting = True
 
-        def started(status: int) -> None:
+        def started(error: str | None) -> None:
             self.starting = False
-            if status == 0:
+            if error:
+                conn.reply_error(error, kind="invalid")
+            else:
                 self.started = True
                 conn.reply()
                 conn.finish()
-            else:
-                message = failure_message("start", last_error("start.log", f"exit status {status}"))
-                conn.reply_error(message, kind="invalid")
 
-        self._run_async(self.runtime.start("start.log"), started)
+        self.runtime.start(started)
 
     def op_pause(self, conn: Connection, request: dict) -> None:
-        self._runtime_verb(conn, "pause")
+        self._pause_or_resume(conn, self.runtime.pause)
 
     def op_resume(self, conn: Connection, request: dict) -> None:
-        self._runtime_verb(conn, "resume")
+        self._pause_or_resume(conn, self.runtime.resume)
 
-    def _runtime_verb(self, conn: Connection, verb: str) -> None:
+    def _pause_or_resume(self, conn: Connection, verb) -> None:
         if self.init.exit is not None:
             raise RequestFailed("conflict", f"container {self.config['container_id']} is not running")
 
-        def done(status: int) -> None:
-            if status == 0:
+        def done(error: str | None) -> None:
+            if error:
+                conn.reply_error(error)
+            else:
                 conn.reply()
                 conn.finish()
-            else:
-                conn.reply_error(last_error(f"{verb}.log", f"{verb} failed: exit status {status}"))
 
-        self._run_async(getattr(self.runtime, verb)(f"{verb}.log"), done)
-
-    def _run_async(self, argv: list[str], done) -> None:
-        devnull = open_devnull()
-        try:
-            pid = spawn(argv, devnull, devnull, devnull)
-        finally:
-            os.close(devnull)
-        self.loop.watch_child(pid, done)
+        verb(done)
 
     def op_attach(self, conn: Connection, request: dict) -> None:
         process = self._process(request)
@@ -217,24 +202,18 @@ class Shim:
         if self.init.exit is not None:
             raise RequestFailed("conflict", f"container {self.config['container_id']} is not running")
         tty = bool(request.get("tty"))
-        names = {kind: f"exec-{exec_id}.{kind}" for kind in ("json", "pid", "log", "sock")}
         process_spec = dict(request["process"], terminal=tty)
         if tty and request.get("console_size"):
             height, width = request["console_size"]
             process_spec["consoleSize"] = {"height": height, "width": width}
-        Path(names["json"]).write_text(json.dumps(process_spec))
-        stdio = make_stdio(tty, bool(request.get("open_stdin")), names["sock"])
-        argv = self.runtime.exec(names["json"], names["pid"], stdio.console_path, names["log"])
-        pid = spawn(argv, *stdio.child_fds)
-        stdio.close_child_ends()
-        self.loop.watch_child(pid, lambda status: self._exec_started(conn, exec_id, request, stdio, names, status))
+        stdio = make_stdio(tty, bool(request.get("open_stdin")), f"exec-{exec_id}.sock")
+        self.runtime.exec(exec_id, process_spec, stdio,
+                          lambda error, pid: self._exec_started(conn, exec_id, request, stdio, error, pid))
 
-    def _exec_started(self, conn, exec_id, request, stdio: ProcessStdio, names, status: int) -> None:
-        if status != 0:
+    def _exec_started(self, conn, exec_id, request, stdio: ProcessStdio, error, pid) -> None:
+        if error:
             stdio.abandon()
-            message = failure_message("exec", last_error(names["log"], f"exit status {status}"))
-            conn.reply_error(message, kind="invalid")
-            self._remove_files(names.values())
+            conn.reply_error(error, kind="invalid")
             return
         try:
             stdio.take_console(request.get("console_size"))
@@ -244,11 +223,10 @@ class Shim:
             return
         process = StdioProcess(self.loop, tty=stdio.tty, stdin_fd=stdio.stdin, outputs=stdio.outputs,
                                keep_early_output=True)
-        process.pid = int(Path(names["pid"]).read_text())
-        process.on_finished.append(lambda _: self._remove_files(names.values()))
+        process.pid = pid
         self.execs[exec_id] = process
-        self.loop.watch_child(process.pid, process.on_exit)
-        conn.reply(pid=process.pid)
+        self.loop.watch_child(pid, process.on_exit)
+        conn.reply(pid=pid)
         conn.finish()
 
     @staticmethod
@@ -261,20 +239,15 @@ class Shim:
 
     def op_shutdown(self, conn: Connection, request: dict) -> None:
         """runtime delete (kills a live init), then exit once the reply is out."""
-        devnull = open_devnull()
-        try:
-            pid = spawn(self.runtime.delete("delete.log"), devnull, devnull, devnull)
-        finally:
-            os.close(devnull)
-        status = self.loop.wait_child_blocking(pid)
+        error = self.runtime.delete()
         self.loop.reap()
         for process in [self.init, *self.execs.values()]:
             process.abandon()
         self.listener.close()
         self._remove_files([SOCKET, INIT_PID, "shim.pid"])
         conn.sock.setblocking(True)       # the reply must be out before the process exits
-        if status != 0:
-            conn.reply_error(failure_message("delete", last_error("delete.log", f"exit status {status}")))
+        if error:
+            conn.reply_error(error)
         else:
             conn.reply()
             conn.finish()
@@ -296,14 +269,15 @@ def run_shim(config: dict, report: socket.socket) -> int:
     except CreateFailed as err:
         shim.listener.close()
         Shim._remove_files([SOCKET, "shim.pid"])
-        report.sendall(json.dumps({"error": str(err)}).encode())
+        report.sendall(json.dumps({"error": str(err)}).encode() + b"\n")
         report.close()
         return 1
     except Exception as err:  # noqa: BLE001 - the daemon must hear about any failure
-        report.sendall(json.dumps({"error": f"shim: {err!r}"}).encode())
+        report.sendall(json.dumps({"error": f"shim: {err!r}"}).encode() + b"\n")
         report.close()
         raise
-    report.sendall(json.dumps({"pid": pid, "create_s": time.monotonic() - started}).encode())
+    # One line, not EOF: a child forked by an in-process runtime holds the socket until it execs.
+    report.sendall(json.dumps({"pid": pid, "create_s": time.monotonic() - started}).encode() + b"\n")
     report.close()
     shim.serve()
     return 0

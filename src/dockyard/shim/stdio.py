@@ -17,6 +17,7 @@ RESUME_BELOW = 1 * 1024 * 1024
 EARLY_OUTPUT_CAP = 1 * 1024 * 1024  # exec output kept for an attach that comes later
 DRAIN_GRACE = 1.0                    # seconds to wait for EOF after the exit
 PARTIAL_FLUSH = 0.25                 # idle partial log lines are written after this
+STDIN_BACKLOG = 1 * 1024 * 1024      # above this, attach clients stop being read
 
 
 class StdioProcess:
@@ -132,13 +133,15 @@ class StdioProcess:
         self.session_drained()
 
     # stdin ----------------------------------------------------------------
-    def write_stdin(self, data: bytes) -> None:
+    def write_stdin(self, data: bytes) -> bool:
+        """Queue data for the process; False asks the sender to wait for stdin_drained."""
         if self.stdin_fd is None or self.stdin_closing:
-            return
+            return True
         had_backlog = bool(self.stdin_buffer)
         self.stdin_buffer += data
         if not had_backlog:
             self._flush_stdin()
+        return len(self.stdin_buffer) < STDIN_BACKLOG
 
     def close_stdin(self) -> None:
         """EOF for the process (pipes only: a pty has no half-close)."""
@@ -158,19 +161,29 @@ class StdioProcess:
             return
         except OSError:                       # EPIPE: nobody reads stdin any more
             self.stdin_buffer.clear()
-            if not self.tty:
+            if self.tty:
+                self.loop.remove_writer(self.stdin_fd)
+                self._stdin_drained()
+            else:
                 self._drop_stdin()
             return
         if self.stdin_fd is not None:
             self.loop.remove_writer(self.stdin_fd)
         if self.stdin_closing:
             self._drop_stdin()
+        self._stdin_drained()
+
+    def _stdin_drained(self) -> None:
+        for session in list(self.sessions):
+            session.stdin_drained()
 
     def _drop_stdin(self) -> None:
         fd, self.stdin_fd = self.stdin_fd, None
+        self.stdin_buffer.clear()
         if fd is not None and not self.tty:
             self.loop.forget(fd)
             os.close(fd)
+        self._stdin_drained()
 
     # exit -----------------------------------------------------------------
     def on_exit(self, wait_status: int) -> None:

@@ -2,8 +2,8 @@
 
 The daemon starts it once (`python -m dockyard.shim.zygote FD`) with one end of a
 SOCK_SEQPACKET pair. Each message is a JSON launch config carrying one fd: a socket
-on which the new shim reports `{"pid": ...}` or `{"error": ...}` once the runtime's
-create has finished. Every shim is double-forked into its own session, so it is
+on which the new shim reports one line, `{"pid": ...}` or `{"error": ...}`, once the
+runtime's create has finished. Every shim is double-forked into its own session, so it is
 neither the daemon's nor the zygote's child and survives both.
 """
 
@@ -66,13 +66,22 @@ def serve(control: socket.socket) -> None:
         try:
             config = json.loads(message)
         except ValueError as err:
-            report.sendall(json.dumps({"error": f"bad launch request: {err}"}).encode())
+            report.sendall(json.dumps({"error": f"bad launch request: {err}"}).encode() + b"\n")
             report.close()
             continue
         _launch(control, config, report)
 
 
+def _preload_builtin_runtime() -> None:
+    """Import the built-in runtime now, so shims that use it start warm."""
+    try:
+        import dockyard.runtime.builtin  # noqa: F401
+    except ImportError:
+        pass
+
+
 def main() -> None:
+    _preload_builtin_runtime()
     control = socket.socket(fileno=int(sys.argv[1]))
     control.set_inheritable(False)
     serve(control)

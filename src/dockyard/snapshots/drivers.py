@@ -11,7 +11,7 @@ import os
 import shutil
 from typing import BinaryIO, Protocol
 
-from dockyard.errors import InvalidArgument
+from dockyard.errors import DockyardError, InvalidArgument
 from dockyard.snapshots import copy_tool
 from dockyard.snapshots.mounter import Mounter
 from dockyard.snapshots.mount import Mount
@@ -109,7 +109,7 @@ def overlay_supported(probe_dir: str) -> bool:
                                                     f"workdir={dirs[2]}")), dirs[3])
         mounter.unmount(dirs[3])
         return True
-    except Exception:
+    except (OSError, DockyardError):
         return False
     finally:
         shutil.rmtree(base, ignore_errors=True)

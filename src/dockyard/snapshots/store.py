@@ -80,6 +80,22 @@ class SnapshotStore:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
+    def apply_layer_file(self, path: str, diff_id: str, parent: str | None = None) -> Layer:
+        """Unpack an uncompressed layer tar already stored and verified as `diff_id`."""
+        chain = digests.chain_id(parent, diff_id)
+        if self.has(chain):
+            return self.get(chain)
+        parent_layer = self.get(parent) if parent else None
+        staging = tempfile.mkdtemp(dir=os.path.join(self.root, "staging"))
+        try:
+            fs = os.path.join(staging, "fs")
+            os.mkdir(fs, 0o755)
+            self.driver.fill_layer(fs, self._fs(parent_layer.chain_id) if parent_layer else None)
+            size = tar_extract.LayerExtractor(fs, self.driver.whiteouts).extract_file(path)
+            return self._commit_staging(staging, chain, diff_id, parent, size)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
     def _commit_staging(self, staging: str, chain: str, diff_id: str, parent: str | None,
                         size: int) -> Layer:
         layer = Layer(chain, diff_id, parent, size)

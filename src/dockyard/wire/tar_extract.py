@@ -38,11 +38,25 @@ class LayerExtractor:
         self._dirs: dict[str, str] = {}
         self._dir_meta: list[tuple[str, tarfile.TarInfo]] = []
         self._written: set[str] = set()
+        self._source_fd: int | None = None
 
     def extract(self, stream: BinaryIO) -> int:
-        """Unpack every entry; return the total size of regular file contents."""
+        """Unpack every entry of a tar stream; return the total size of regular file contents."""
+        return self._run(lambda: tarfile.open(fileobj=stream, mode="r|", errorlevel=2))
+
+    def extract_file(self, path: str) -> int:
+        """Unpack an uncompressed tar file; file contents are copied in the kernel
+        (copy_file_range from their offsets in the archive), never through Python."""
+        with open(path, "rb") as source:
+            self._source_fd = source.fileno()
+            try:
+                return self._run(lambda: tarfile.open(fileobj=source, mode="r:", errorlevel=2))
+            finally:
+                self._source_fd = None
+
+    def _run(self, open_archive) -> int:
         try:
-            with tarfile.open(fileobj=stream, mode="r|", errorlevel=2) as archive:
+            with open_archive() as archive:
                 for member in archive:
                     self._entry(archive, member)
         except (tarfile.TarError, EOFError) as exc:
@@ -93,16 +107,12 @@ class LayerExtractor:
         self._dir_meta.append((path, member))
 
     def _write_file(self, archive: tarfile.TarFile, member: tarfile.TarInfo, path: str) -> None:
-        source = archive.extractfile(member)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         with os.fdopen(fd, "wb") as out:
-            remaining = member.size
-            while remaining:
-                chunk = source.read(min(COPY_CHUNK, remaining))
-                if not chunk:
-                    raise InvalidArgument(f"invalid tar archive: unexpected end of data in {member.name!r}")
-                out.write(chunk)
-                remaining -= len(chunk)
+            if self._source_fd is not None and not member.issparse() and member.size:
+                _copy_range(self._source_fd, out.fileno(), member)
+            else:
+                _copy_stream(archive.extractfile(member), out, member)
         self.size += member.size
 
     def _link_source(self, member: tarfile.TarInfo) -> str:
@@ -199,6 +209,38 @@ class LayerExtractor:
                 raise InvalidArgument(f"archive path {rel!r}: {part!r} is not a directory")
             resolved.append(part)
         return os.path.join(self.root, *resolved)
+
+
+def _copy_stream(source, out, member: tarfile.TarInfo) -> None:
+    remaining = member.size
+    while remaining:
+        chunk = source.read(min(COPY_CHUNK, remaining))
+        if not chunk:
+            raise InvalidArgument(f"invalid tar archive: unexpected end of data in {member.name!r}")
+        out.write(chunk)
+        remaining -= len(chunk)
+
+
+def _copy_range(source_fd: int, out_fd: int, member: tarfile.TarInfo) -> None:
+    offset, remaining = member.offset_data, member.size
+    while remaining:
+        try:
+            copied = os.copy_file_range(source_fd, out_fd, remaining, offset)
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+                raise
+            copied = _copy_pread(source_fd, out_fd, remaining, offset)
+        if copied == 0:
+            raise InvalidArgument(f"invalid tar archive: unexpected end of data in {member.name!r}")
+        offset += copied
+        remaining -= copied
+
+
+def _copy_pread(source_fd: int, out_fd: int, count: int, offset: int) -> int:
+    data = os.pread(source_fd, min(count, COPY_CHUNK), offset)
+    if data:
+        os.write(out_fd, data)
+    return len(data)
 
 
 def _apply_metadata(path: str, member: tarfile.TarInfo) -> None:

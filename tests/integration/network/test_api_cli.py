@@ -99,3 +99,22 @@ def test_network_commands_through_the_docker_cli(api, loop):
     assert actions == [("create", "mynet"), ("connect", "mynet"), ("disconnect", "mynet"),
                        ("destroy", "mynet"), ("create", "spare"), ("destroy", "spare")]
     loop.run(svc.release("c" * 64))
+
+
+def test_network_calls_through_docker_py(api, roots):
+    import docker
+
+    _, svc, _, _ = api
+    client = docker.DockerClient(base_url=f"unix://{roots / 'api.sock'}")
+    net = client.networks.create("pynet", driver="bridge", internal=True, labels={"k": "v"},
+                                 ipam=docker.types.IPAMConfig(pool_configs=[
+                                     docker.types.IPAMPool(subnet="10.213.30.0/24", iprange="10.213.30.128/25")]))
+    assert net.attrs["Internal"] is True and net.attrs["Labels"] == {"k": "v"}
+    assert net.attrs["IPAM"]["Config"][0]["IPRange"] == "10.213.30.128/25"
+    assert [n.name for n in client.networks.list(names=["pynet"])] == ["pynet"]
+    assert {n.name for n in client.networks.list(filters={"type": "builtin"})} == {"bridge", "host", "none"}
+    assert client.networks.get(net.id[:10]).name == "pynet"
+    with pytest.raises(docker.errors.NotFound):
+        client.networks.get("nosuch")
+    assert client.networks.prune(filters={"label": "k=other"})["NetworksDeleted"] is None
+    assert client.networks.prune(filters={"label": "k=v"})["NetworksDeleted"] == ["pynet"]

@@ -1,6 +1,5 @@
 """Real kernel: netns "containers" on the default bridge and on user-defined networks."""
 
-import subprocess
 
 import pytest
 
@@ -101,3 +100,26 @@ def test_networks_are_isolated(make_service, loop):
     assert sa["IPAddress"] not in out
     loop.run(svc.release("il"))
     loop.run(svc.release("ir"))
+
+
+def test_default_bridge_skips_subnets_the_host_uses_and_honours_bip(make_service, loop):
+    import ipaddress
+    import subprocess
+
+    subprocess.run(["ip", "link", "add", "dyt-dummy", "type", "bridge"], check=True)
+    try:
+        subprocess.run(["ip", "addr", "add", "172.17.0.1/16", "dev", "dyt-dummy"], check=True)
+        svc = make_service(bridge="dyt1")
+        loop.run(svc.reconcile())
+        subnet = ipaddress.ip_network(svc.registry.lookup("bridge").view()["IPAM"]["Config"][0]["Subnet"])
+        assert not subnet.overlaps(ipaddress.ip_network("172.17.0.0/16"))
+        loop.run(svc.teardown())
+    finally:
+        subprocess.run(["ip", "link", "del", "dyt-dummy"], check=False)
+    svc = make_service(bridge="dyt2", bip="10.213.40.1/24")
+    loop.run(svc.reconcile())
+    path = loop.run(svc.create_netns("bip"))
+    settings = loop.run(svc.connect("bip", path, "bridge", {}, "bip", "bip"))
+    assert (settings["Gateway"], settings["IPAddress"], settings["IPPrefixLen"]) == ("10.213.40.1", "10.213.40.2", 24)
+    assert "10.213.40.1/24" in subprocess.run(["ip", "-o", "addr", "show", "dyt2"], capture_output=True, text=True).stdout
+    loop.run(svc.release("bip"))

@@ -85,6 +85,7 @@ def test_published_port_via_proxy_and_dnat(make_service, loop, procs, roots, oth
 
     loop.run(svc.release("web"))
     loop.run(svc.release("web2"))
+    loop.run(svc.settle())
     rules = subprocess.run(["iptables-save", "-t", "nat"], capture_output=True, text=True).stdout
     assert f"--dport {host_port}" not in rules
     with socket.socket() as s:  # the host port is free again (TIME_WAIT aside)
@@ -110,3 +111,38 @@ def test_publish_all_and_loopback_only(make_service, loop, procs, roots):
     assert ports["80/tcp"] == [{"HostIp": "127.0.0.1", "HostPort": str(port)}]
     assert _get(f"http://127.0.0.1:{port}/") == PAGE
     loop.run(svc.release("pa"))
+
+
+UDP_ECHO = """
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 5353))
+print("ready", flush=True)
+while True:
+    data, addr = s.recvfrom(2048)
+    s.sendto(data.upper(), addr)
+"""
+
+
+def test_udp_port_through_the_proxy(make_service, loop, procs):
+    import sys
+
+    svc = make_service()
+    loop.run(svc.reconcile())
+    path = loop.run(svc.create_netns("udp"))
+    loop.run(svc.connect("udp", path, "bridge", {}, "udp", "udp"))
+    echo = subprocess.Popen(["nsenter", f"--net={path}", sys.executable, "-c", UDP_ECHO],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert echo.stdout.readline().strip() == "ready"
+        ports = loop.run(svc.publish("udp", {"5353/udp": [{"HostIp": "127.0.0.1", "HostPort": ""}]}, None))
+        port = int(ports["5353/udp"][0]["HostPort"])
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+            client.settimeout(3)
+            for word in (b"ping", b"pong"):
+                client.sendto(word, ("127.0.0.1", port))
+                assert client.recvfrom(2048)[0] == word.upper()
+    finally:
+        echo.kill()
+        echo.wait()
+    loop.run(svc.release("udp"))

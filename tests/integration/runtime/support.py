@@ -116,3 +116,10 @@ def run_captured(runtime, container_id: str, bundle: Bundle, before_delete=None)
     finally:
         runtime.delete(container_id, force=True)
     return Result(128 - code if code < 0 else code, out, err)
+
+
+def cli_env() -> dict:
+    """Environment for `python -m dockyard.runtime` that imports this checkout's dockyard."""
+    import dockyard
+    src = str(Path(dockyard.__file__).resolve().parent.parent)
+    return dict(os.environ, PYTHONPATH=src + os.pathsep + os.environ.get("PYTHONPATH", ""))

@@ -99,3 +99,25 @@ def test_sysctl_oom_score_adj_and_masked_paths(run):
 def test_init_reaper_is_pid_1_and_passes_the_exit_code(run):
     r = run(["sh", "-c", "echo $$; exit 3"], Init=True)
     assert (r.code, r.out.strip()) == (3, "2"), r
+
+
+def test_no_new_privileges_keeps_seccomp(run):
+    r = run(["grep", "-E", "NoNewPrivs|Seccomp:", "/proc/self/status"],
+            SecurityOpt=["no-new-privileges"])
+    assert r.out.split() == ["NoNewPrivs:", "1", "Seccomp:", "2"], r
+
+
+def test_a_spec_asking_for_every_capability_still_runs(runtime, bundle_factory):
+    """Specs made elsewhere (e.g. by dockerd) may list capabilities this host's bounding set
+    lacks; runc fails on them, we leave them out."""
+    import json
+    from dockyard.oci.capabilities import CAPABILITY_NAMES
+    from tests.integration.runtime.support import run_captured
+    bundle = bundle_factory(["grep", "CapEff", "/proc/self/status"], Privileged=True)
+    spec = json.loads((bundle.path / "config.json").read_text())
+    spec["process"]["capabilities"] = {k: list(CAPABILITY_NAMES) for k in ("bounding", "effective", "permitted")}
+    (bundle.path / "config.json").write_text(json.dumps(spec))
+    r = run_captured(runtime, "allcaps", bundle)
+    with open("/proc/self/status") as f:
+        host_bnd = next(line.split()[1] for line in f if line.startswith("CapBnd:"))
+    assert r.code == 0 and r.out.split()[1] == host_bnd, r

@@ -1,12 +1,16 @@
-"""Busybox OCI bundles for shim tests: `runc spec`, then the process and rootfs edited."""
+"""Busybox OCI bundles for shim tests, with config.json from the engine's own generate_spec."""
 
 import json
 import shutil
 import subprocess
 from pathlib import Path
 
+from dockyard.oci.spec import SpecContext, generate_spec
+from dockyard.runtime.host import host_capabilities
+
 RUNC = "/usr/sbin/runc"
 BUSYBOX = "/bin/busybox"
+IMAGE_CONFIG = {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": ["sh"]}
 
 
 def make_rootfs(path: Path) -> Path:
@@ -24,18 +28,11 @@ def make_rootfs(path: Path) -> Path:
 def make_bundle(path: Path, rootfs: Path, args: list[str], *, tty: bool = False,
                 cgroup: str | None = None, memory_limit: int | None = None) -> Path:
     path.mkdir(parents=True, exist_ok=True)
-    subprocess.run([RUNC, "spec", "--bundle", str(path)], check=True)
-    config_path = path / "config.json"
-    config = json.loads(config_path.read_text())
-    config["root"] = {"path": str(rootfs), "readonly": True}
-    config["process"]["args"] = args
-    config["process"]["terminal"] = tty
-    config["process"]["env"] = ["PATH=/bin", "TERM=xterm"]
-    if cgroup:
-        config["linux"]["cgroupsPath"] = cgroup
-    if memory_limit:
-        config["linux"].setdefault("resources", {})["memory"] = {"limit": memory_limit}
-    config_path.write_text(json.dumps(config))
+    host_config = {"NetworkMode": "none", "Memory": memory_limit or 0}
+    body = {"Cmd": args, "Tty": tty, "Env": ["TERM=xterm"], "HostConfig": host_config}
+    context = SpecContext(rootfs=str(rootfs), hostname="shimtest", cgroup_path=cgroup or "",
+                          host_capabilities=host_capabilities())
+    (path / "config.json").write_text(json.dumps(generate_spec(IMAGE_CONFIG, body, context)))
     return path
 
 

@@ -3,6 +3,7 @@
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -19,10 +20,10 @@ def rootfs():
     shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.fixture
-def shim_env(rootfs):
+@pytest.fixture(params=["runc", "builtin"])
+def shim_env(request, rootfs):
     base = Path(tempfile.mkdtemp(prefix="dys-", dir="/tmp"))
-    env = ShimEnv(base, rootfs)
+    env = ShimEnv(base, rootfs, request.param)
     yield env
     leftovers = env.leftovers()
     for pid_file in (base / "state").glob("*/shim.pid"):
@@ -30,7 +31,8 @@ def shim_env(rootfs):
             os.kill(int(pid_file.read_text()), 9)
         except (ProcessLookupError, ValueError):
             pass
+    runtime = [RUNC] if env.runtime.binary == RUNC else [sys.executable, "-m", "dockyard.runtime"]
     for name in env.runtime.root.glob("*") if env.runtime.root.exists() else []:
-        subprocess.run([RUNC, "--root", str(env.runtime.root), "delete", "--force", name.name])
+        subprocess.run(runtime + ["--root", str(env.runtime.root), "delete", "--force", name.name])
     shutil.rmtree(base, ignore_errors=True)
     assert not leftovers, leftovers

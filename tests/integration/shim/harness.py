@@ -2,22 +2,25 @@
 
 import asyncio
 import json
-import subprocess
 from pathlib import Path
 
 from dockyard.shim.client import RuntimeChoice, ShimLauncher
 from tests.integration.shim.bundles import RUNC, make_bundle
+
+CGROUP_PARENT = "/dockyard-shim-test"
 from tests.support.daemon import mounts_under
 
 
 class ShimEnv:
     """A temp exec-root: bundles, state dirs and the runc root of one test."""
 
-    def __init__(self, base: Path, rootfs: Path):
+    def __init__(self, base: Path, rootfs: Path, runtime: str):
         self.base = base
         self.rootfs = rootfs
-        self.runtime = RuntimeChoice.oci(RUNC, base / "runc")
+        self.runtime = RuntimeChoice.oci(RUNC, base / "runc") if runtime == "runc" \
+            else RuntimeChoice.builtin(base / "builtin")
         self.count = 0
+        self.names: list[str] = []
 
     def bundle(self, args, tty=False, **options) -> Path:
         self.count += 1
@@ -25,8 +28,9 @@ class ShimEnv:
 
     async def launch(self, launcher: ShimLauncher, args, *, tty=False, open_stdin=False,
                      console_size=None, log_opts=None, name=None, **bundle_options):
-        bundle = self.bundle(args, tty=tty, **bundle_options)
         name = name or f"{self.base.name}-{self.count}"
+        self.names.append(name)
+        bundle = self.bundle(args, tty=tty, cgroup=f"{CGROUP_PARENT}/{self.base.name}-{name}", **bundle_options)
         return await launcher.launch(
             container_id=name, state_dir=self.base / "state" / name, bundle=bundle, runtime=self.runtime,
             tty=tty, open_stdin=open_stdin, log_path=self.base / "logs" / f"{name}-json.log",
@@ -38,9 +42,12 @@ class ShimEnv:
 
     def leftovers(self) -> list[str]:
         problems = []
-        listed = subprocess.run([RUNC, "--root", str(self.runtime.root), "list", "-q"],
-                                capture_output=True, text=True).stdout.split()
-        problems += [f"runc container {c}" for c in listed]
+        if self.runtime.root.exists():
+            problems += [f"runtime state of {c.name}" for c in self.runtime.root.iterdir()]
+        for name in self.names:
+            cgroup = Path("/sys/fs/cgroup/memory") / CGROUP_PARENT.lstrip("/") / f"{self.base.name}-{name}"
+            if cgroup.exists():
+                problems.append(f"cgroup {cgroup}")
         for pid_file in (self.base / "state").glob("*/shim.pid"):
             pid = int(pid_file.read_text())
             if Path(f"/proc/{pid}").exists():

@@ -177,3 +177,41 @@ def test_oom_kill_is_reported(shim_env):
 
     status = run(scenario)
     assert status.oom_killed           # whichever process the kernel chose to kill
+
+
+def test_parallel_launches(shim_env):
+    async def one(launcher, index):
+        shim = await shim_env.launch(launcher, ["echo", f"container {index}"], name=f"par{index}")
+        await shim.start()
+        status = await shim.wait()
+        await shim.shutdown()
+        return status.code
+
+    async def scenario(launcher):
+        return await asyncio.gather(*(one(launcher, i) for i in range(12)))
+
+    assert run(scenario, timeout=120) == [0] * 12
+    for index in range(12):
+        assert [e["log"] for e in shim_env.log_entries(f"par{index}")] == [f"container {index}\n"]
+
+
+def test_large_stdin_flows_through_with_backpressure(shim_env):
+    payload = bytes(range(256)) * 4096 * 8                 # 8 MiB, more than any buffer
+
+    async def scenario(launcher):
+        shim = await shim_env.launch(launcher, ["sh", "-c", "sleep 0.5; md5sum"], open_stdin=True,
+                                     name="bigin", log_opts={"max-size": "1m"})
+        session = await shim.attach(stdin=True, stdout=True, stderr=True)
+        await shim.start()
+        for offset in range(0, len(payload), 256 * 1024):
+            await session.write_stdin(payload[offset:offset + 256 * 1024])
+        await session.close_stdin()
+        out, _ = await collect(session)
+        status = await shim.wait()
+        await shim.shutdown()
+        return out, status
+
+    out, status = run(scenario, timeout=60)
+    import hashlib
+    assert out.split()[0].decode() == hashlib.md5(payload).hexdigest()
+    assert status.code == 0

@@ -89,13 +89,18 @@ from pathlib import Path
 from dockyard.shim.client import ShimLauncher, RuntimeChoice
 
 async def main():
-    base, rootfs_bundle, runc_root = map(Path, sys.argv[1:4])
+    base, rootfs_bundle = map(Path, sys.argv[1:3])
+    runtime = RuntimeChoice.from_json(json.loads(sys.argv[3]))
     launcher = ShimLauncher()
     await launcher.start()
     shim = await launcher.launch(container_id="survivor", state_dir=base / "state" / "survivor",
-        bundle=rootfs_bundle, runtime=RuntimeChoice.oci("/usr/sbin/runc", runc_root), tty=False,
+        bundle=rootfs_bundle, runtime=runtime, tty=False,
         open_stdin=True, log_path=base / "logs" / "survivor-json.log", log_opts={}, console_size=None)
     await shim.start()
+    quitter = await launcher.launch(container_id="quitter", state_dir=base / "state" / "quitter",
+        bundle=Path(sys.argv[4]), runtime=runtime, tty=False, open_stdin=False,
+        log_path=base / "logs" / "quitter-json.log", log_opts={}, console_size=None)
+    await quitter.start()
     print(json.dumps({"pid": shim.pid, "zygote": launcher._process.pid}), flush=True)
     await asyncio.sleep(1000)
 
@@ -118,13 +123,19 @@ def _gone_or_zombie(pid: int) -> bool:
 
 
 def test_shim_survives_sigkill_of_its_launcher_and_is_readopted(shim_env):
-    bundle = shim_env.bundle(["sh", "-c", "echo started; while read line; do echo got $line; done; exit 7"])
+    bundle = shim_env.bundle(["sh", "-c", "echo started; while read line; do echo got $line; done; exit 7"],
+                             cgroup=f"/dockyard-shim-test/{shim_env.base.name}-survivor")
+    quitter = shim_env.bundle(["sh", "-c", "sleep 0.3; echo bye; exit 9"],
+                              cgroup=f"/dockyard-shim-test/{shim_env.base.name}-quitter")
+    shim_env.names += ["survivor", "quitter"]
     env = dict(os.environ, PYTHONPATH=f"{WORKTREE / 'src'}:{WORKTREE}")
     daemon = subprocess.Popen([sys.executable, "-c", STAND_IN_DAEMON, str(shim_env.base), str(bundle),
-                               str(shim_env.runtime.root)], stdout=subprocess.PIPE, env=env, text=True)
+                               json.dumps(shim_env.runtime.to_json()), str(quitter)],
+                              stdout=subprocess.PIPE, env=env, text=True)
     try:
         launched = json.loads(daemon.stdout.readline())
         state_dir = shim_env.base / "state" / "survivor"
+        quitter_dir = shim_env.base / "state" / "quitter"
         shim_pid = int((state_dir / "shim.pid").read_text())
         assert _parent_pid(shim_pid) not in (daemon.pid, launched["zygote"])
         assert os.getsid(shim_pid) not in (os.getsid(0), os.getsid(daemon.pid))
@@ -144,8 +155,16 @@ def test_shim_survives_sigkill_of_its_launcher_and_is_readopted(shim_env):
         await session.close_stdin()
         await collect(session)
         status = await shim.wait()
+        assert ShimClient.exit_status(state_dir) == status
         await shim.shutdown()
         gone = await ShimClient.connect(state_dir)
+        await asyncio.sleep(0.5)                     # the quitter exits while no daemon runs
+        quitter = await ShimClient.connect(quitter_dir)
+        quitter_info = await quitter.info()
+        quitter_status = await quitter.wait()
+        await quitter.shutdown()
+        assert quitter_info["status"] == "exited" and quitter_status.code == 9
+        assert ShimClient.exit_status(quitter_dir) == quitter_status
         return info["status"], first, exec_out, status, gone
 
     status_word, first, exec_out, status, gone = run(readopt)

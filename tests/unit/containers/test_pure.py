@@ -8,7 +8,8 @@ from dockyard.containers.filters import select
 from dockyard.containers.inspect import port_list, summary_body
 from dockyard.containers.model import Container, State
 from dockyard.containers.restart_policy import Backoff, should_restart, starts_with_daemon
-from dockyard.containers.status_text import human_duration, status_text
+from dockyard.containers.status_text import status_text
+from dockyard.wire.humanize import human_duration
 from dockyard.errors import Conflict, InvalidArgument, NotFound
 from dockyard.wire.stdcopy import Demultiplexer, frame
 
@@ -137,3 +138,41 @@ def test_detach_keys():
     assert scanner.feed(b"\x10\x11rest") == (b"", True)
     with pytest.raises(InvalidArgument):
         parse_detach_keys("ctrl-ü")
+
+
+def test_changes_from_a_layer_diff(tmp_path):
+    import io
+    import tarfile
+
+    from dockyard.containers.changes import changes_from_diff
+    lower = tmp_path / "lower"
+    (lower / "etc").mkdir(parents=True)
+    (lower / "etc" / "passwd").write_text("x")
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, kind in [("etc", tarfile.DIRTYPE), ("etc/passwd", tarfile.REGTYPE), ("etc/.wh.group", tarfile.REGTYPE),
+                           ("etc/hosts", tarfile.REGTYPE), ("data", tarfile.DIRTYPE), ("data/a.txt", tarfile.REGTYPE),
+                           ("empty", tarfile.DIRTYPE)]:
+            info = tarfile.TarInfo(name)
+            info.type = kind
+            tar.addfile(info, io.BytesIO(b""))
+    buf.seek(0)
+    assert changes_from_diff(buf, [str(lower)]) == [
+        {"Path": "/data", "Kind": 1}, {"Path": "/data/a.txt", "Kind": 1}, {"Path": "/empty", "Kind": 1},
+        {"Path": "/etc", "Kind": 0}, {"Path": "/etc/group", "Kind": 2}, {"Path": "/etc/passwd", "Kind": 0}]
+
+
+def test_health_rules():
+    from dockyard.containers.health import probe_argv, record_result, settings
+    assert probe_argv(["CMD-SHELL", "curl -f x"]) == ["/bin/sh", "-c", "curl -f x"]
+    assert probe_argv(["CMD", "true"]) == ["true"] and probe_argv(["NONE"]) is None
+    config = settings({"Retries": 2, "StartPeriod": 10 * S})
+    health = {"Status": "starting", "FailingStreak": 0, "Log": []}
+    fail, ok = {"ExitCode": 1}, {"ExitCode": 0}
+    assert record_result(health, fail, 0, 1 * S, config) is None and health["FailingStreak"] == 0  # start period
+    assert record_result(health, ok, 0, 2 * S, config) == "healthy"
+    assert record_result(health, fail, 0, 3 * S, config) is None and health["FailingStreak"] == 1
+    assert record_result(health, fail, 0, 4 * S, config) == "unhealthy"
+    for _ in range(5):
+        record_result(health, fail, 0, 5 * S, config)
+    assert len(health["Log"]) == 5

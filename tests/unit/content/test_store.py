@@ -67,3 +67,12 @@ def test_record_store_round_trip_and_key_validation(tmp_path):
     assert records.delete("abc") and not records.delete("abc")
     with pytest.raises(ValueError):
         records.put("../evil", {})
+
+
+def test_partial_ingests_left_by_a_crash_are_discarded(tmp_path):
+    store = ContentStore(str(tmp_path))
+    writer = store.writer()
+    writer.write(b"half")
+    writer.file.flush()  # the process "dies" here: no commit, no abort
+    ContentStore(str(tmp_path)).discard_partial_ingests()
+    assert os.listdir(store.ingest_dir) == [] and list(store.digests()) == []

@@ -209,3 +209,72 @@ def test_container_adapter_resolves_and_matches_ancestors(service):
     assert layers.matches(Container, "bb:1") and not layers.matches(Container, "zz")
     layers.remove_container_layer("c" * 64)
     assert service.count() == 1
+
+
+def test_saved_archive_is_also_an_oci_layout(service, tmp_path):
+    image_id = imported(service)
+    archive = save(service, ["bb:1"])
+    source = tarfile.open(fileobj=io.BytesIO(archive))
+    index = json.loads(source.extractfile("index.json").read())
+    assert index["manifests"][0]["annotations"]["io.containerd.image.name"] == "docker.io/library/bb:1"
+    assert source.getmember(f"blobs/sha256/{image_id[7:]}").islnk()
+    # drop the legacy manifest: the OCI half alone must load
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as stripped:
+        for member in source.getmembers():
+            if member.name != "manifest.json":
+                stripped.addfile(member, source.extractfile(member) if member.isreg() else None)
+    other = ImageService(str(tmp_path / "oci-only"), Events(), driver="vfs")
+    assert archive_load.load_archive(other, io.BytesIO(out.getvalue())) == ["Loaded image: bb:1\n"]
+    assert other.resolve("bb:1").id == image_id
+
+
+def test_before_since_label_and_until_filters(service):
+    from dockyard.oci.reference import parse
+
+    def config(created, labels):
+        return json.dumps({"architecture": "amd64", "os": "linux", "created": created,
+                           "config": {"Labels": labels},
+                           "rootfs": {"type": "layers", "diff_ids": []}}).encode()
+
+    old, _ = service.create_image(config("2020-01-01T00:00:00Z", {"tier": "old"}), [parse("old:1")])
+    mid, _ = service.create_image(config("2022-01-01T00:00:00.123456789Z", {"tier": "mid"}), [parse("mid:1")])
+    new, _ = service.create_image(config("2024-01-01T00:00:00Z", {}), [parse("new:1")])
+    ids = lambda **f: [i["Id"] for i in service.list_images(filters=f)]
+    assert ids(before=["mid:1"]) == [old]
+    assert ids(since=["mid:1"]) == [new]
+    assert ids(label=["tier"]) == [mid, old]
+    assert ids(label=["tier=old"]) == [old]
+    result = service.prune({"dangling": ["false"], "until": ["2023-01-01T00:00:00Z"], "label": ["tier"]})
+    deleted = [d["Deleted"] for d in result["ImagesDeleted"] if "Deleted" in d]
+    assert sorted(deleted) == sorted([old, mid])
+    assert ids() == [new]
+
+
+def test_commit_turns_a_container_layer_into_a_child_image(service):
+    from dockyard.images.importer import commit_container
+
+    base = imported(service)
+    service.prepare_container_layer("ctr1", base)
+    fs = service.container_graph_driver("ctr1")["Data"]["Dir"]  # the copy driver's private tree
+    os.makedirs(os.path.join(fs, "srv"))
+    with open(os.path.join(fs, "srv", "new"), "wb") as f:
+        f.write(b"hello")
+    os.unlink(os.path.join(fs, "etc", "passwd"))
+    child = commit_container(service, "ctr1", base, {"Cmd": ["sh"]}, repo="committed", tag="1",
+                             author="tester", comment="added files", changes=["ENV FOO=bar"])
+    info = service.inspect("committed:1")
+    assert info["Id"] == child and info["Parent"] == base
+    assert len(info["RootFS"]["Layers"]) == 2 and info["Config"]["Env"] == ["FOO=bar"]
+    assert (info["Author"], info["Comment"]) == ("tester", "added files")
+    layer = service.content.read(info["RootFS"]["Layers"][1])
+    names = tarfile.open(fileobj=io.BytesIO(layer)).getnames()
+    assert "srv/new" in names and "etc/.wh.passwd" in names
+    history = service.history("committed:1")
+    assert [h["Id"] for h in history] == [child, base] and history[0]["Size"] == 5
+    with pytest.raises(Conflict, match="image has dependent child images"):
+        service.remove(base, force=True)
+    service.remove_container_layer("ctr1")
+    result = service.remove("committed:1")
+    assert {"Deleted": child} in result and {"Deleted": base} not in result  # base still tagged
+    assert service.resolve("bb:1").id == base

@@ -1,10 +1,11 @@
+from ipaddress import IPv4Network
+
 import pytest
 
 from dockyard.errors import Conflict, Forbidden, InvalidArgument, NotFound
-from dockyard.network.model import Network, check_filters, matches_filters, parse_network_mode
+from dockyard.network.model import check_filters, matches_filters, parse_network_mode
 from dockyard.network.registry import NetworkRegistry
 from dockyard.network.store import RecordDir
-from ipaddress import IPv4Network
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from dockyard.errors import Conflict, InvalidArgument
 from dockyard.oci.digest import chain_id, sha256_digest
 from tests.support.layers import compress, entry, layer_tar
 
-from tests.support.snapshot_contract import BASE, TOP, store, tree  # noqa: F401 (fixtures)
+from tests.support.snapshot_contract import BASE, TOP, store  # noqa: F401 (fixtures)
 
 
 @pytest.mark.parametrize("compression", ["none", "gzip", "xz", "zstd"])

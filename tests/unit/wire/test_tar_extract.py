@@ -141,3 +141,30 @@ def test_clean_name_and_whiteout_kinds():
     assert tar_paths.whiteout_kind("a/.wh..wh..opq") == ("opaque", "a")
     assert tar_paths.whiteout_kind("a/.wh..wh.plnk") == ("meta", "a/.wh..wh.plnk")
     assert tar_paths.whiteout_kind("a/b") is None
+
+
+def test_extract_file_copies_contents_in_the_kernel_and_keeps_metadata(jail, tmp_path):
+    data = os.urandom(300_000)
+    archive = tmp_path / "layer.tar"
+    archive.write_bytes(layer_tar(entry("d", "d"), entry("d/big", data=data, mode=0o600),
+                                  entry("d/empty"), entry("d/link", "h", link="d/big", mode=0o600)))
+    size = LayerExtractor(str(jail), OVERLAY).extract_file(str(archive))
+    assert size == len(data)
+    assert (jail / "d/big").read_bytes() == data and (jail / "d/empty").read_bytes() == b""
+    assert stat.S_IMODE(os.stat(jail / "d/big").st_mode) == 0o600
+    assert os.stat(jail / "d/link").st_ino == os.stat(jail / "d/big").st_ino
+
+
+def test_extract_file_of_truncated_archive_fails_cleanly(jail, tmp_path):
+    archive = tmp_path / "layer.tar"
+    archive.write_bytes(layer_tar(entry("big", data=b"z" * 100_000))[:50_000])
+    with pytest.raises(InvalidArgument, match="invalid tar archive|unexpected end"):
+        LayerExtractor(str(jail), OVERLAY).extract_file(str(archive))
+
+
+def test_extract_file_refuses_escapes_too(jail, tmp_path):
+    archive = tmp_path / "layer.tar"
+    archive.write_bytes(layer_tar(entry("../outside/evil", data=b"x")))
+    with pytest.raises(InvalidArgument, match="outside of the layer"):
+        LayerExtractor(str(jail), OVERLAY).extract_file(str(archive))
+    assert outside_untouched(tmp_path)

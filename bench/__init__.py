@@ -1,0 +1,1 @@
+"""Benchmarks: the same workloads through the real docker CLI against dockyardd and dockerd."""

@@ -1,0 +1,67 @@
+"""Footprint: the daemon's memory at idle, the memory each running container adds (daemon +
+shim + runtime processes, RSS summed from /proc), and how many containers run at once."""
+
+from __future__ import annotations
+
+import time
+
+from bench.procs import footprint_mib
+from bench.shared import BUSYBOX_IMAGE, need_busybox
+from bench.workload import Workload
+
+PER_CONTAINER_SAMPLE = 10
+CAPACITY_LIMIT = 1000
+LABEL = "dockyard.bench=1"
+
+
+def _idle_run(target, state) -> float:
+    time.sleep(0.5)
+    return footprint_mib(target.marker, target.daemon_pid)
+
+
+def _start_sleepers(target, count: int) -> list[str]:
+    return [target.out("run", "-d", "--label", LABEL, BUSYBOX_IMAGE, "sleep", "86400")
+            for _ in range(count)]
+
+
+def _per_container_run(target, state) -> float:
+    before = footprint_mib(target.marker, target.daemon_pid)
+    ids: list[str] = []
+    try:
+        ids = _start_sleepers(target, PER_CONTAINER_SAMPLE)
+        time.sleep(1)   # let lazily started helpers settle
+        after = footprint_mib(target.marker, target.daemon_pid)
+    finally:
+        target.remove_containers(ids)
+    return (after - before) / PER_CONTAINER_SAMPLE
+
+
+def _capacity_run(target, state) -> tuple[float, str]:
+    """Start sleepers until one fails or the limit is reached; the note says which."""
+    ids: list[str] = []
+    note = f"stopped at the limit of {CAPACITY_LIMIT} without a failure"
+    try:
+        while len(ids) < CAPACITY_LIMIT:
+            try:
+                ids.append(target.out("run", "-d", "--label", LABEL, BUSYBOX_IMAGE, "sleep", "86400",
+                                      timeout=120))
+            except Exception as error:   # noqa: BLE001 - the failure is the finding
+                note = f"container {len(ids) + 1} failed: {error}"
+                break
+        running = len(target.out("ps", "-q").split())
+        note += f"; footprint {footprint_mib(target.marker, target.daemon_pid):.0f} MiB with {running} running"
+        return float(running), note
+    finally:
+        target.remove_all_containers()
+
+
+def workloads() -> list[Workload]:
+    return [
+        Workload("idle-rss", "daemon RSS after start, no containers (MiB)", _idle_run, unit="MiB",
+                 rounds=3, warmup=0, stage=0),
+        Workload("rss-per-container", "RSS added per running busybox sleep (MiB)", _per_container_run,
+                 setup=need_busybox, unit="MiB", rounds=3, warmup=0, stage=80),
+        Workload("max-containers", f"busybox sleep containers running at once (limit {CAPACITY_LIMIT})",
+                 _capacity_run, setup=need_busybox, unit="count", higher_is_better=True, rounds=1,
+                 warmup=0, opt_in=True, stage=99),
+    ]

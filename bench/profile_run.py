@@ -1,0 +1,149 @@
+"""Profile dockyardd while it serves N `docker run --rm busybox true`, then print its hottest
+functions. Uses pyinstrument when installed (`pip install .[bench]`), else cProfile.
+
+    python -m bench.profile_run [-n 20] [--profiler cprofile|pyinstrument] [--keep FILE]
+
+Only the daemon's main thread (the event loop) is profiled; work pushed to threads shows as
+the await that waits for it. When containers do not run yet, the script says so and profiles
+whatever the daemon did for the failing requests."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import io
+import pstats
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import hostops
+from bench.daemons import REPO, Dockyardd
+from bench.shared import BUSYBOX_IMAGE, Shared, need_busybox
+from bench.target import Target
+from bench.workload import Unavailable
+
+# Time the loop spends waiting for I/O is not work; it is left out of the cProfile tables.
+IDLE = ("select.epoll", "selectors.py", "{method 'poll'", "{method 'control'")
+
+
+class ProfiledDockyardd(Dockyardd):
+    def __init__(self, base: Path, profiler: str):
+        super().__init__(base)
+        self.profiler = profiler
+        self.output = self.base / ("profile.txt" if profiler == "pyinstrument" else "profile.pstats")
+
+    def command(self) -> list[str]:
+        python, _, module, *daemon_args = super().command()
+        assert module == "dockyard.daemon"
+        return [python, "-m", "bench.profiled_daemon", self.profiler, str(self.output), "--", *daemon_args]
+
+    def environment(self) -> dict[str, str]:
+        env = super().environment()
+        env["PYTHONPATH"] = f"{env['PYTHONPATH']}:{REPO}"   # bench itself, for the wrapper
+        return env
+
+    def profile(self, on: bool) -> None:
+        """Start (SIGUSR1) or stop and write (SIGUSR2) the profile."""
+        self.process.send_signal(signal.SIGUSR1 if on else signal.SIGUSR2)
+        if not on:
+            deadline = time.monotonic() + 30
+            while not self.output.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+
+
+def warm_up(target: Target) -> str | None:
+    """The image, and one run so that lazy imports and caches are not profiled; or why not."""
+    try:
+        need_busybox(target)
+        target.docker("run", "--rm", BUSYBOX_IMAGE, "true")
+    except Unavailable as error:
+        return str(error)
+    return None
+
+
+def serve_runs(target: Target, count: int) -> tuple[list[float], str | None]:
+    """Run `docker run --rm busybox true` count times; returns timings, or why it stopped."""
+    timings = []
+    for _ in range(count):
+        try:
+            timings.append(target.timed("run", "--rm", BUSYBOX_IMAGE, "true"))
+        except Unavailable as error:
+            return timings, str(error)
+    return timings, None
+
+
+def cprofile_report(path: Path, top: int) -> str:
+    out = io.StringIO()
+    stats = pstats.Stats(str(path), stream=out)
+    stats.strip_dirs()
+    for key, title in (("tottime", "own time"), ("cumulative", "cumulative time")):
+        out.write(f"\n== top {top} functions by {title} (idle polling excluded) ==\n")
+        rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2 if key == "tottime" else 3], reverse=True)
+        shown = 0
+        out.write(f"{'calls':>9} {'own s':>8} {'cum s':>8}  function\n")
+        for (file, line, name), (cc, nc, tt, ct, callers) in rows:
+            label = f"{file}:{line}({name})"
+            if any(marker in label for marker in IDLE):
+                continue
+            out.write(f"{nc:>9} {tt:>8.3f} {ct:>8.3f}  {label}\n")
+            shown += 1
+            if shown == top:
+                break
+    return out.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile_run", description=__doc__.splitlines()[0])
+    parser.add_argument("-n", "--runs", type=int, default=20)
+    parser.add_argument("--profiler", choices=("cprofile", "pyinstrument"),
+                        default="pyinstrument" if importlib.util.find_spec("pyinstrument") else "cprofile")
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--keep", type=Path, help="copy the raw profile here")
+    args = parser.parse_args(argv)
+
+    base = Path(tempfile.mkdtemp(prefix="dockyard-profile-"))
+    (base / "shared").mkdir()
+    shared = Shared(base / "shared")
+    daemon = ProfiledDockyardd(base, args.profiler)
+    try:
+        daemon.start()
+        target = Target("dockyard", daemon.host, base / "work", daemon.marker, daemon.process.pid, shared)
+        warm_failure = warm_up(target)
+        daemon.profile(on=True)
+        started = time.perf_counter()
+        timings, failure = serve_runs(target, args.runs)
+        wall = time.perf_counter() - started
+        daemon.profile(on=False)
+        failure = warm_failure or failure
+        target.remove_all_containers()
+        daemon.stop()
+        print(f"profiler: {args.profiler}; {len(timings)} of {args.runs} runs in {wall:.2f}s")
+        if timings:
+            print(f"per run: median {sorted(timings)[len(timings) // 2] * 1000:.0f} ms, "
+                  f"min {min(timings) * 1000:.0f} ms")
+        if failure:
+            print(f"containers do not run yet: {failure}\n"
+                  "(the profile below covers only what the daemon did for these requests)")
+        if not daemon.output.exists():
+            print(f"no profile written; daemon log:\n{daemon.log_tail()}")
+            return 1
+        if args.keep:
+            shutil.copy(daemon.output, args.keep)
+        if args.profiler == "pyinstrument":
+            print(daemon.output.read_text())
+        else:
+            print(cprofile_report(daemon.output, args.top))
+        return 0
+    finally:
+        daemon.stop()
+        shared.close()
+        if not hostops.unmount_under(base):
+            shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""A private Debian `docker-registry` on 127.0.0.1 with a temporary storage directory, and an
+uploader speaking the distribution API so pulls can be measured without depending on push."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from bench.images import GeneratedImage, gzip_layers
+
+MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json"
+CONFIG_V1 = "application/vnd.docker.container.image.v1+json"
+LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Registry:
+    def __init__(self, base: Path):
+        self.base = base
+        self.storage = base / "storage"
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @staticmethod
+    def installed() -> bool:
+        return shutil.which("docker-registry") is not None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"   # loopback registries are insecure-by-default for docker
+
+    def start(self, timeout: float = 20) -> "Registry":
+        self.base.mkdir(parents=True, exist_ok=True)
+        config = self.base / "config.yml"
+        config.write_text(
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
+            f"    rootdirectory: {self.storage}\n  delete:\n    enabled: true\n"
+            f"http:\n  addr: {self.address}\n")
+        log = open(self.base / "registry.log", "ab")
+        self.process = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"docker-registry exited {self.process.returncode}")
+            try:
+                if self._request("GET", "/v2/")[0] == 200:
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("docker-registry did not answer")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def reset(self) -> None:
+        """An empty registry on the same port, so every push uploads every layer."""
+        self.stop()
+        shutil.rmtree(self.storage, ignore_errors=True)
+        self.start()
+
+    def _request(self, method: str, path: str, body=None, headers=None) -> tuple[int, dict, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            conn.close()
+
+    def _upload_blob(self, repo: str, digest: str, data: bytes) -> None:
+        if self._request("HEAD", f"/v2/{repo}/blobs/{digest}")[0] == 200:
+            return
+        status, headers, body = self._request("POST", f"/v2/{repo}/blobs/uploads/")
+        if status != 202:
+            raise RuntimeError(f"registry refused upload of {digest}: {status} {body[:200]!r}")
+        location = headers["Location"]
+        location = location if "://" not in location else "/" + location.split("/", 3)[3]
+        separator = "&" if "?" in location else "?"
+        status, _, body = self._request("PUT", f"{location}{separator}digest={digest}", body=data,
+                                        headers={"Content-Type": "application/octet-stream"})
+        if status != 201:
+            raise RuntimeError(f"registry refused blob {digest}: {status} {body[:200]!r}")
+
+    def upload(self, image: GeneratedImage, repo: str, tag: str = "latest") -> None:
+        layers = gzip_layers(image)
+        for path, digest in layers:
+            self._upload_blob(repo, digest, path.read_bytes())
+        self._upload_blob(repo, image.config_digest, image.config)
+        manifest = {
+            "schemaVersion": 2, "mediaType": MANIFEST_V2,
+            "config": {"mediaType": CONFIG_V1, "size": len(image.config), "digest": image.config_digest},
+            "layers": [{"mediaType": LAYER_GZIP, "size": path.stat().st_size, "digest": digest}
+                       for path, digest in layers],
+        }
+        status, _, body = self._request("PUT", f"/v2/{repo}/manifests/{tag}",
+                                        body=json.dumps(manifest).encode(),
+                                        headers={"Content-Type": MANIFEST_V2})
+        if status != 201:
+            raise RuntimeError(f"registry refused manifest: {status} {body[:200]!r}")
+
+    def has_manifest(self, repo: str, tag: str) -> bool:
+        return self._request("HEAD", f"/v2/{repo}/manifests/{tag}",
+                             headers={"Accept": MANIFEST_V2})[0] == 200

@@ -1,0 +1,31 @@
+"""docker-py drives dockyardd as it drives dockerd."""
+
+import pytest
+
+pytestmark = pytest.mark.root
+
+
+def test_containers_run_and_logs(busybox):
+    client = busybox.client()
+    assert client.containers.run("busybox", ["echo", "from docker-py"], remove=True) == b"from docker-py\n"
+
+
+def test_exec_run_logs_stream_wait_attach(busybox):
+    client = busybox.client()
+    container = client.containers.run("busybox", ["sh", "-c", "for i in 1 2 3; do echo $i; sleep 0.1; done; sleep 30"],
+                                      detach=True)
+    try:
+        code, out = container.exec_run(["sh", "-c", "echo exec; exit 4"])
+        assert (code, out) == (4, b"exec\n")
+        lines = []
+        for chunk in container.logs(stream=True, follow=True):
+            lines.append(chunk)
+            if b"".join(lines).count(b"\n") >= 3:
+                break
+        assert b"".join(lines).startswith(b"1\n2\n3\n")
+        socket = container.attach_socket(params={"stdout": 1, "stream": 1})
+        container.kill()
+        assert container.wait()["StatusCode"] == 137
+        socket.close()
+    finally:
+        container.remove(force=True)

@@ -1,0 +1,67 @@
+"""docker cp both ways (and its escape routes), diff, commit, export."""
+
+import io
+import os
+import tarfile
+
+import pytest
+
+pytestmark = pytest.mark.root
+
+
+@pytest.fixture
+def web(busybox):
+    busybox.docker("run", "-d", "--name", "web", "busybox", "sh", "-c",
+                   "mkdir /data && echo hi > /data/index.html && ln -s / /data/escape && sleep 300")
+    busybox.docker("exec", "web", "ls", "/data/escape")
+    yield busybox
+    busybox.docker("rm", "-f", "web", check=False)
+
+
+def test_cp_both_ways(web, tmp_path):
+    source = tmp_path / "a.txt"
+    source.write_text("local\n")
+    web.docker("cp", str(source), "web:/data/a.txt")
+    assert web.docker("exec", "web", "cat", "/data/a.txt").stdout == "local\n"
+    web.docker("cp", "web:/data", str(tmp_path / "out"))
+    assert (tmp_path / "out" / "index.html").read_text() == "hi\n"
+    missing = web.docker("cp", "web:/nonexistent", str(tmp_path / "x"), check=False)
+    assert "Could not find the file /nonexistent in container web" in missing.stderr
+
+
+def test_cp_cannot_escape_through_symlinks(web, tmp_path):
+    marker = f"/tmp/dockyard-escape-{os.getpid()}"
+    source = tmp_path / "evil"
+    source.write_text("escaped?\n")
+    web.docker("cp", str(source), f"web:/data/escape{marker}")
+    assert not os.path.exists(marker), "docker cp wrote outside the container"
+    assert web.docker("exec", "web", "cat", marker).stdout == "escaped?\n"
+    out = web.docker("cp", "web:/data/escape/etc/hostname", "-").stdout
+    assert "web" not in out  # the link itself is copied, never the host's file
+
+
+def test_cp_refuses_traversal_in_the_archive(web, tmp_path):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo("../../../../tmp/dockyard-traversal")
+        info.size = 3
+        tar.addfile(info, io.BytesIO(b"bad"))
+    result = web.docker("cp", "-", "web:/data", input=buf.getvalue(), check=False)
+    assert result.returncode != 0
+    assert not os.path.exists("/tmp/dockyard-traversal")
+
+
+def test_diff_commit_export(web):
+    web.docker("exec", "web", "rm", "/etc/group")
+    diff = web.docker("diff", "web").stdout.splitlines()
+    assert "A /data/index.html" in diff and "D /etc/group" in diff and "C /etc" in diff
+    assert not any("hosts" in line for line in diff)
+    web.docker("commit", "-c", "ENV FOO=bar", "web", "committed:1")
+    try:
+        out = web.docker("run", "--rm", "committed:1", "sh", "-c", "cat /data/index.html; echo $FOO").stdout
+        assert out == "hi\nbar\n"
+    finally:
+        web.docker("rmi", "committed:1")
+    exported = web.docker("export", "web", input=b"").stdout
+    names = tarfile.open(fileobj=io.BytesIO(exported)).getnames()
+    assert "data/index.html" in names and "bin/busybox" in names

@@ -1,0 +1,128 @@
+"""Stop, kill, wait, pause, rename, restart policies, exec, top, stats, events."""
+
+import json
+import time
+
+import pytest
+
+pytestmark = pytest.mark.root
+
+
+@pytest.fixture
+def sleeper(busybox):
+    name = f"sleeper{time.monotonic_ns()}"
+    busybox.docker("run", "-d", "--name", name, "busybox", "sleep", "300")
+    yield name
+    busybox.docker("rm", "-f", name, check=False)
+
+
+def test_stop_with_a_sigterm_trap_exits_cleanly(busybox):
+    busybox.docker("run", "-d", "--name", "trapper", "busybox", "sh", "-c",
+                   "trap 'exit 0' TERM; while true; do sleep 0.1; done")
+    try:
+        started = time.monotonic()
+        busybox.docker("stop", "trapper")
+        assert time.monotonic() - started < 5
+        assert busybox.docker("inspect", "-f", "{{.State.ExitCode}}", "trapper").stdout.strip() == "0"
+    finally:
+        busybox.docker("rm", "-f", "trapper")
+
+
+def test_stop_escalates_to_sigkill(busybox, sleeper):
+    busybox.docker("stop", "-t", "1", sleeper)
+    assert busybox.docker("inspect", "-f", "{{.State.ExitCode}}", sleeper).stdout.strip() == "137"
+    assert busybox.docker("stop", sleeper).returncode == 0  # already stopped: 304, still fine
+
+
+def test_kill_then_wait_is_137(busybox, sleeper):
+    busybox.docker("kill", sleeper)
+    assert busybox.docker("wait", sleeper).stdout.strip() == "137"
+
+
+def test_pause_unpause(busybox, sleeper):
+    busybox.docker("pause", sleeper)
+    assert "(Paused)" in busybox.docker("ps", "--filter", f"name={sleeper}", "--format", "{{.Status}}").stdout
+    busybox.docker("unpause", sleeper)
+    assert busybox.docker("inspect", "-f", "{{.State.Status}}", sleeper).stdout.strip() == "running"
+
+
+def test_rename(busybox, sleeper):
+    busybox.docker("rename", sleeper, sleeper + "-renamed")
+    assert busybox.docker("inspect", "-f", "{{.Name}}", sleeper + "-renamed").stdout.strip() == f"/{sleeper}-renamed"
+    busybox.docker("rename", sleeper + "-renamed", sleeper)
+
+
+def test_exec_plain_piped_and_exit_codes(busybox, sleeper):
+    assert busybox.docker("exec", sleeper, "echo", "hi").stdout == "hi\n"
+    assert busybox.docker("exec", sleeper, "sh", "-c", "exit 7", check=False).returncode == 7
+    assert busybox.docker("exec", "-i", sleeper, "cat", input="piped\n").stdout == "piped\n"
+    assert busybox.docker("exec", "-u", "1000", "-w", "/tmp", "-e", "X=1", sleeper, "sh", "-c",
+                          "id -u; pwd; echo $X").stdout.split() == ["1000", "/tmp", "1"]
+    busybox.docker("exec", "-d", sleeper, "sh", "-c", "echo bg > /tmp/bg")
+    for _ in range(50):
+        if busybox.docker("exec", sleeper, "cat", "/tmp/bg", check=False).stdout == "bg\n":
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("detached exec did not run")
+
+
+def test_top_and_stats(busybox, sleeper):
+    top = busybox.docker("top", sleeper).stdout
+    assert "sleep 300" in top and "PID" in top
+    stats = busybox.docker("stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", sleeper).stdout.split()
+    assert stats == [sleeper, "1"]
+
+
+def test_on_failure_restarts_twice(busybox):
+    busybox.docker("run", "-d", "--name", "flaky", "--restart", "on-failure:2", "busybox", "sh", "-c", "exit 1")
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            state = json.loads(busybox.docker("inspect", "flaky").stdout)[0]
+            if state["RestartCount"] == 2 and state["State"]["Status"] == "exited":
+                break
+            time.sleep(0.1)
+        assert state["RestartCount"] == 2 and state["State"]["Status"] == "exited", state["State"]
+    finally:
+        busybox.docker("rm", "-f", "flaky")
+
+
+def test_events_show_the_life_of_a_container(busybox):
+    since = str(int(time.time()) - 1)
+    busybox.docker("run", "--rm", "--name", "evented", "busybox", "true")
+    out = busybox.docker("events", "--since", since, "--until", str(int(time.time()) + 1),
+                         "--filter", "container=evented", "--format", "{{.Action}}", timeout=20).stdout.split()
+    for action in ("create", "start", "die", "destroy"):
+        assert action in out, out
+
+
+def test_remove_running_needs_force(busybox, sleeper):
+    refused = busybox.docker("rm", sleeper, check=False)
+    assert "You cannot remove a running container" in refused.stderr
+    busybox.docker("rm", "-f", sleeper)
+    assert busybox.docker("inspect", sleeper, check=False).returncode != 0
+
+
+def test_health_status_reaches_healthy_then_unhealthy(busybox):
+    busybox.docker("run", "-d", "--name", "checked", "--health-cmd", "test -f /tmp/ok", "--health-interval", "200ms",
+                   "--health-retries", "2", "busybox", "sh", "-c", "touch /tmp/ok; sleep 300")
+    try:
+        def status():
+            return busybox.docker("inspect", "-f", "{{.State.Health.Status}}", "checked").stdout.strip()
+
+        deadline = time.monotonic() + 15
+        while status() != "healthy" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert status() == "healthy"
+        assert "(healthy)" in busybox.docker("ps", "--filter", "name=checked", "--format", "{{.Status}}").stdout
+        assert busybox.docker("ps", "-q", "--filter", "health=healthy").stdout.strip()
+        busybox.docker("exec", "checked", "rm", "/tmp/ok")
+        deadline = time.monotonic() + 15
+        while status() != "unhealthy" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert status() == "unhealthy"
+        log = json.loads(busybox.docker("inspect", "-f", "{{json .State.Health.Log}}", "checked").stdout)
+        assert log[-1]["ExitCode"] == 1
+    finally:
+        busybox.docker("rm", "-f", "checked")

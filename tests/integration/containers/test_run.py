@@ -1,0 +1,89 @@
+"""`docker run` as users meet it: output, exit codes, stdin, TTY, isolation basics."""
+
+import subprocess
+
+import pytest
+
+pytestmark = pytest.mark.root
+
+
+def test_run_prints_and_removes(busybox):
+    result = busybox.docker("run", "--rm", "busybox", "echo", "hello")
+    assert result.stdout == "hello\n"
+    assert "busybox" not in busybox.docker("ps", "-a", "--format", "{{.Image}}").stdout
+
+
+@pytest.mark.parametrize("argv,code", [(["sh", "-c", "exit 3"], 3), (["nope"], 127), (["/etc/passwd"], 126)])
+def test_exit_codes(busybox, argv, code):
+    result = busybox.docker("run", "--rm", "busybox", *argv, check=False)
+    assert result.returncode == code, result.stderr
+    if code == 127:
+        assert "executable file not found" in result.stderr
+
+
+def test_pid_namespace_and_proc(busybox):
+    out = busybox.docker("run", "--rm", "busybox", "sh", "-c", "echo $$; ls /proc | grep -E '^[0-9]+$'").stdout.split()
+    assert out[0] == "1"
+    assert len(out[1:]) <= 3  # the shell, ls, grep: nothing of the host
+
+
+def test_hostname_user_workdir_env(busybox):
+    out = busybox.docker("run", "--rm", "--hostname", "box", "-u", "1000:1000", "-w", "/tmp", "-e", "FOO=bar",
+                         "busybox", "sh", "-c", "hostname; id -u; id -g; pwd; echo $FOO").stdout.split()
+    assert out == ["box", "1000", "1000", "/tmp", "bar"]
+
+
+def test_piped_stdin_reaches_the_container(busybox):
+    result = busybox.docker("run", "-i", "--rm", "busybox", "cat", input="line1\nline2\n")
+    assert result.stdout == "line1\nline2\n"
+
+
+def test_tty_run_under_script(busybox):
+    command = "stty rows 30 cols 100; docker run -it --rm busybox sh -c 'stty size; exit 3'"
+    result = subprocess.run(["script", "-eqc", command, "/dev/null"], env=busybox.env, capture_output=True,
+                            text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert result.returncode == 3
+    assert "30 100" in result.stdout
+
+
+def test_detached_run_logs_and_ps(busybox):
+    cid = busybox.docker("run", "-d", "--name", "logger", "--label", "tier=front", "busybox", "sh", "-c",
+                         "echo out; echo err >&2; sleep 30").stdout.strip()
+    try:
+        assert len(cid) == 64
+        busybox.docker("exec", "logger", "true")  # running
+        logs = busybox.docker("logs", "logger")
+        assert logs.stdout == "out\n" and logs.stderr == "err\n"
+        assert busybox.docker("logs", "--tail", "1", "logger").stderr == "err\n"
+        ps = busybox.docker("ps", "--filter", "label=tier=front", "--format", "{{.Names}} {{.Status}}").stdout
+        assert ps.startswith("logger Up")
+        assert busybox.docker("ps", "-q", "--filter", "name=logger").stdout.strip() == cid[:12]
+        assert busybox.docker("inspect", "-f", "{{.State.Running}} {{.Config.Image}}", "logger").stdout.strip() == "true busybox"
+    finally:
+        busybox.docker("rm", "-f", "logger")
+
+
+def test_logs_follow_ends_when_the_container_exits(busybox):
+    busybox.docker("run", "-d", "--name", "follower", "busybox", "sh", "-c", "for i in 1 2 3; do echo $i; sleep 0.2; done")
+    try:
+        assert busybox.docker("logs", "-f", "follower", timeout=20).stdout == "1\n2\n3\n"
+        assert "Exited (0)" in busybox.docker("ps", "-a", "--filter", "name=follower", "--format", "{{.Status}}").stdout
+    finally:
+        busybox.docker("rm", "-f", "follower")
+
+
+def test_name_conflict_and_bad_names(busybox):
+    busybox.docker("create", "--name", "twin", "busybox", "true")
+    try:
+        clash = busybox.docker("create", "--name", "twin", "busybox", "true", check=False)
+        assert clash.returncode != 0 and "is already in use by container" in clash.stderr
+        bad = busybox.docker("create", "--name", "-bad", "busybox", "true", check=False)
+        assert "Invalid container name" in bad.stderr
+    finally:
+        busybox.docker("rm", "twin")
+
+
+def test_missing_image_is_a_404(busybox):
+    result = busybox.docker("create", "nosuchimage:1", check=False)
+    assert result.returncode != 0
+    assert "Unable to find image" in result.stderr or "No such image" in result.stderr

@@ -1,0 +1,80 @@
+"""dockyard.cgroups against the kernel: v1 controllers, and v2 on the unified mount."""
+
+import os
+import signal
+import time
+import uuid
+
+import pytest
+
+from dockyard.cgroups import CgroupV1, CgroupV2, open_cgroup
+from dockyard.cgroups.mounts import read_hierarchies
+
+pytestmark = pytest.mark.root
+
+
+def _v2_root() -> str | None:
+    return next((h.mountpoint for h in read_hierarchies() if h.version == 2), None)
+
+
+def _sleeper() -> int:
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(30)
+        os._exit(0)
+    return pid
+
+
+def _reap(pid: int) -> int:
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+@pytest.fixture
+def parent():
+    name = f"/dockyard-test-{uuid.uuid4().hex[:8]}"
+    yield name
+    open_cgroup(name).delete()
+    root = _v2_root()
+    if root:
+        CgroupV2(name, root).delete()
+
+
+def test_v1_limits_stats_freeze_and_delete(parent):
+    cgroup = open_cgroup(f"{parent}/a")
+    if not isinstance(cgroup, CgroupV1):
+        pytest.skip("host has no cgroup v1 controllers")
+    cgroup.create()
+    cgroup.apply({"memory": {"limit": 64 << 20, "swap": 128 << 20}, "pids": {"limit": 5},
+                  "cpu": {"shares": 256, "quota": 50000, "period": 100000}})
+    pid = _sleeper()
+    cgroup.add(pid)
+    assert cgroup.procs() == [pid]
+    stats = cgroup.stats()
+    assert (stats.memory_limit, stats.pids_current, stats.oom_kills) == (64 << 20, 1, 0)
+    assert len(stats.cpu_percpu_ns) == os.cpu_count()
+    cgroup.freeze()
+    assert cgroup.frozen()
+    cgroup.thaw()
+    assert not cgroup.frozen()
+    cgroup.delete()   # kills the sleeper, removes every directory
+    assert _reap(pid) == -signal.SIGKILL
+    assert not any(os.path.exists(d) for d in cgroup.unique_dirs())
+
+
+def test_v2_on_the_unified_mount(parent):
+    root = _v2_root()
+    if not root:
+        pytest.skip("no cgroup2 mount")
+    cgroup = open_cgroup(f"{parent}/b", mount_root=root)
+    assert isinstance(cgroup, CgroupV2)
+    cgroup.create()
+    cgroup.apply({})   # controllers may be absent on a hybrid host; the core files still work
+    pid = _sleeper()
+    cgroup.add(pid)
+    assert cgroup.procs() == [pid]
+    cgroup.freeze()
+    assert cgroup.frozen()
+    cgroup.thaw()
+    cgroup.delete()
+    assert _reap(pid) == -signal.SIGKILL
+    assert not os.path.exists(cgroup.dir)
