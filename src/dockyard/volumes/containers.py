@@ -55,17 +55,21 @@ class ContainerMounts:
         return self.inspect_mounts(await self._resolve(container, image_config, volumes_from))
 
     async def mounts_for_start(self, container, rootfs: str) -> list[dict]:
+        """OCI mount entries, less `--tmpfs` ones: `oci.spec` renders `HostConfig.Tmpfs` itself."""
+        return [entry for entry, mount in await self._start(container, rootfs) if mount.listed]
+
+    async def _start(self, container, rootfs: str) -> list[tuple[dict, PlannedMount]]:
         mounts = self._records.mounts(container.id)
         if mounts is None:  # binds and tmpfs only, or a record lost: plan again (keeping volume names)
             mounts = await self._resolve(container, None, None)
-        if not any(m.type == VOLUME for m in mounts):
-            return self.mount(container.id, mounts)  # nothing to seed or unmount: no state to keep
+        if not any(m.type == VOLUME for m in mounts):  # nothing to seed or unmount: no state to keep
+            return list(zip(self.mount(container.id, mounts), mounts))
         state = self._records.state(container.id)
         if not state["seeded"]:
             await self.copy_up(mounts, rootfs)
         entries = self.mount(container.id, mounts)
         self._records.put_state(container.id, {"seeded": True, "mounted": True})
-        return entries
+        return list(zip(entries, mounts))
 
     async def _resolve(self, container, image_config: dict | None, volumes_from: MountsLookup | None) -> list[PlannedMount]:
         """Plan and prepare; kept when volumes or other containers are involved (binds and tmpfs

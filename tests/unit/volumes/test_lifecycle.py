@@ -57,8 +57,8 @@ def test_create_start_stop_rm(service, journal, rootfs, tmp_path):
     assert c.mounts[2]["Source"] == service.path(anonymous)
 
     oci = run(service.mounts_for_start(c, rootfs))
-    assert [(m["destination"], m["type"]) for m in oci] == [
-        ("/data", "bind"), ("/host", "bind"), ("/run", "tmpfs"), ("/var/lib/app", "bind")]
+    assert [(m["destination"], m["type"]) for m in oci] == [  # `--tmpfs /run` is oci.spec's to render
+        ("/data", "bind"), ("/host", "bind"), ("/var/lib/app", "bind")]
     assert Path(service.path(anonymous), "seed").read_text() == "from the image"
     assert os.path.isdir(f"{tmp_path}/host")  # `-v` creates a missing bind source
 
@@ -125,11 +125,13 @@ def test_containers_without_mounts_write_nothing(service, tmp_path, rootfs):
     assert os.listdir(tmp_path / "root/volumes/.containers") == []
 
 
-def test_tmpfs_only_container_keeps_its_plan(service, rootfs):
-    c = Container("t1", host_config={"Tmpfs": {"/run": "size=1m"}})
-    assert run(service.plan_for_create(c, {})) == []  # `--tmpfs` is not listed in Mounts
-    [entry] = run(service.mounts_for_start(c, rootfs))
-    assert entry["type"] == "tmpfs" and "size=1m" in entry["options"]
+def test_tmpfs_flags_and_mounts(service, rootfs):
+    c = Container("t1", host_config={"Tmpfs": {"/run": "size=1m"},
+                                     "Mounts": [{"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"SizeBytes": 2 << 20}}]})
+    [listed] = run(service.plan_for_create(c, {}))  # `--tmpfs` is not listed in Mounts, `--mount` is
+    assert listed["Destination"] == "/t"
+    [entry] = run(service.mounts_for_start(c, rootfs))  # and oci.spec renders `HostConfig.Tmpfs` itself
+    assert entry["type"] == "tmpfs" and entry["destination"] == "/t" and "size=2m" in entry["options"]
 
 
 def test_a_crash_that_lost_our_records_is_repaired_from_the_containers_own(service, tmp_path, journal, rootfs):
