@@ -25,6 +25,7 @@ from dockyard.volumes.size import tree_size
 
 log = logging.getLogger(__name__)
 
+
 class VolumeService:
     def __init__(self, data_root: Path, events, mounter=None):
         self._store = VolumeDirectory(Path(data_root) / "volumes")
