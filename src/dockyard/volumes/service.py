@@ -3,7 +3,7 @@
 Call its methods on the event loop; the ones that may take long (deleting content, sizes) are
 coroutines that do their file work in a thread. Events: volume create, destroy, prune (here) and
 mount/unmount (in `containers`). What the container lifecycle calls is `self.containers`
-(`ContainerMounts`), reachable through the same four methods the lifecycle uses.
+(`ContainerMounts`); its lifecycle methods are also reachable here, by the same names.
 """
 
 import asyncio
