@@ -22,11 +22,12 @@ _DEFAULT_STOP_TIMEOUT = 10
 
 class ContainerService:
     def __init__(self, registry, runner, watcher, late_sessions, execs, images, events, waiters, volumes=None,
-                 health=None):
+                 health=None, live_network_settings=None):
         self._registry, self._runner, self._watcher, self._execs = registry, runner, watcher, execs
         self._images, self._events, self._waiters, self._volumes = images, events, waiters, volumes
         self._late = late_sessions
         self._health = health
+        self._live_network = live_network_settings  # connect/disconnect change a running container's
         self._locks: dict[str, asyncio.Lock] = {}
         self._backoffs: dict[str, Backoff] = {}
         self._restart_timers: dict[str, asyncio.TimerHandle] = {}
@@ -218,7 +219,7 @@ class ContainerService:
         if not container.state.running:
             raise NotModified("container already stopped")
         container.state.stopped_by_user = True
-        self._registry.save(container)
+        self._registry.save(container, durable=True)  # the user's intent must survive a crash
         await self._stop_running(container, timeout, signal)
         self._events(container, "stop")
 
@@ -293,7 +294,7 @@ class ContainerService:
         container.host_config.update(resources)
         if container.state.running and resources:
             await self._runner.update(container, resources)
-        self._registry.save(container)
+        self._registry.save(container, durable=True)
         self._events(container, "update")
         return []
 
@@ -334,8 +335,8 @@ class ContainerService:
         if self._volumes is not None:
             await self._volumes.after_remove(container, remove_anonymous=volumes)
         self._registry.remove(container)
-        _remove_tree(self._registry.directory(container.id))
-        _remove_tree(self._runner.state_dir(container.id))
+        for directory in (self._registry.directory(container.id), self._runner.state_dir(container.id)):
+            asyncio.get_running_loop().run_in_executor(None, _remove_tree, directory)  # nobody waits on it
         self._events(container, "destroy")
         self._waiters.removed(container.id, WaitResult(container.state.exit_code))
 
@@ -351,13 +352,19 @@ class ContainerService:
         return deleted, 0
 
     # -- views --------------------------------------------------------------------------
+    def _refresh_network(self, container: Container) -> Container:
+        if self._live_network is not None and container.state.running:
+            container.network_settings = self._live_network(container.id)
+        return container
+
     def list(self, all_: bool, limit: int | None, size: bool, filters: dict[str, list[str]]) -> list[dict]:
-        chosen = select(self._registry.all(), filters, all_, limit, self.get, self._images.matches)
+        containers = [self._refresh_network(c) for c in self._registry.all()]
+        chosen = select(containers, filters, all_, limit, self.get, self._images.matches)
         now = time.time_ns()
         return [summary_body(c, now, self._images.container_sizes(c.id) if size else None) for c in chosen]
 
     def inspect(self, ref: str, size: bool = False) -> dict:
-        container = self.get(ref)
+        container = self._refresh_network(self.get(ref))
         body = inspect_body(container, self._execs.ids_for(container.id),
                             self._images.graph_driver(container.id, container.image_id))
         if size:
