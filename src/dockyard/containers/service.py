@@ -64,11 +64,13 @@ class ContainerService:
         container.log_path = str(files_dir / f"{container_id}-json.log")
         if self._volumes is not None:
             container.mounts = await self._volumes.plan_for_create(container, image.config)
-        self._images.prepare_container_layer(container_id, image.id)
         try:
+            self._images.prepare_container_layer(container_id, image.id)
             self._registry.add(container)
         except Exception:
             self._images.remove_container_layer(container_id)
+            if self._volumes is not None:
+                await self._volumes.after_remove(container, remove_anonymous=True)
             raise
         self._events(container, "create")
         return container_id, []

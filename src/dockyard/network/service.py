@@ -400,7 +400,9 @@ class NetworkService:
     # ---- helpers ---------------------------------------------------------------------------
 
     def _save_sandbox(self, sb: Sandbox) -> None:
-        self.sandbox_store.put(sb.container_id, sb.to_record())
+        # Not fsynced: a killed daemon loses nothing (the page cache survives it), and this runs
+        # on every container start; only a power loss could drop it.
+        self.sandbox_store.put(sb.container_id, sb.to_record(), durable=False)
 
     def _emit(self, net: Network, action: str, container_id: str | None = None) -> None:
         if self.events is None:

@@ -12,6 +12,7 @@ import os
 import secrets
 from pathlib import Path
 
+from dockyard.metadata import atomic
 from dockyard.volumes.model import Volume, now_rfc3339
 from dockyard.volumes.removal import remove_tree
 
@@ -105,16 +106,8 @@ def purge(trash: Path) -> int:
 
 
 def write_atomic(path: Path, record: dict, durable: bool = True) -> None:
-    """Replace `path` by rename. `durable=False` skips the fsyncs, for what a crash may lose."""
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    with open(temp, "w", encoding="utf-8") as out:
-        json.dump(record, out, separators=(",", ":"))
-        if durable:
-            out.flush()
-            os.fsync(out.fileno())
-    os.replace(temp, path)
-    if durable:
-        fsync_dir(path.parent)
+    """Replace `path` by rename; `durable=False` skips the fsyncs, for what a crash may lose."""
+    atomic.write_json(str(path), record, durable)
 
 
 def fsync_dir(path: Path) -> None:
