@@ -173,6 +173,16 @@ class ContainerService:
         if oom:
             self._events(container, "oom")
         self._events(container, "die", exitCode=str(code))
+        # The runtime's delete and the network/volume/rootfs teardown are independent.
+        await asyncio.gather(self._end_shim(container, shim, status), self._runner.teardown(container))
+        self._waiters.exited(container.id, WaitResult(code))
+        if should_restart(container.host_config.get("RestartPolicy") or {}, code, container.restart_count,
+                          container.state.stopped_by_user):
+            self._schedule_restart(container, ran_for)
+        elif container.host_config.get("AutoRemove"):
+            await self._remove_now(container, volumes=True)
+
+    async def _end_shim(self, container: Container, shim, status) -> None:
         if shim is not None and status is not None:
             try:
                 await shim.shutdown()
@@ -180,13 +190,6 @@ class ContainerService:
                 log.warning("shim shutdown of %s: %s", container.id[:12], err)
         else:  # the shim died: nobody reaps what it ran, so end it through the cgroup
             await self._runner.kill_leftovers(container)
-        await self._runner.teardown(container)
-        self._waiters.exited(container.id, WaitResult(code))
-        if should_restart(container.host_config.get("RestartPolicy") or {}, code, container.restart_count,
-                          container.state.stopped_by_user):
-            self._schedule_restart(container, ran_for)
-        elif container.host_config.get("AutoRemove"):
-            await self._remove_now(container, volumes=True)
 
     def _schedule_restart(self, container: Container, ran_for: float) -> None:
         delay = self._backoffs.setdefault(container.id, Backoff()).next(ran_for)
