@@ -4,7 +4,7 @@ import asyncio
 
 from dockyard.api.blocking import BlockingBody, tar_stream
 from dockyard.api.request import Request
-from dockyard.api.responses import Response, StreamResponse, encode_json, json_response
+from dockyard.api.responses import Response, StreamResponse, json_lines, json_response
 from dockyard.api.router import Route
 from dockyard.containers.archive import stat_header
 from dockyard.errors import InvalidArgument
@@ -56,13 +56,7 @@ def routes(services) -> list[Route]:
         return json_response(await files.top(id, req.param("ps_args") or ""))
 
     async def stats(req: Request, id: str) -> StreamResponse:
-        samples = files.stats(id, req.flag("stream", True) and not req.flag("one-shot"))
-
-        async def body():
-            async for sample in samples:
-                yield encode_json(sample) + b"\n"
-
-        return StreamResponse(body())
+        return json_lines(files.stats(id, req.flag("stream", True) and not req.flag("one-shot")))
 
     return [
         Route("HEAD", "/containers/{id}/archive", archive_head),

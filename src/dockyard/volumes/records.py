@@ -66,7 +66,7 @@ class VolumeDirectory:
         write_atomic(staging / RECORD, volume.to_record(), durable)
         os.rename(staging, self.root / volume.name)
         if durable:
-            fsync_dir(self.root)
+            atomic.fsync_dir(self.root)
 
     def save(self, volume: Volume) -> None:
         write_atomic(self.root / volume.name / RECORD, volume.to_record())
@@ -76,7 +76,7 @@ class VolumeDirectory:
         trash = self.root / f"{_TRASH}{name}-{secrets.token_hex(4)}"
         os.rename(self.root / name, trash)
         if durable:
-            fsync_dir(self.root)
+            atomic.fsync_dir(self.root)
         return trash
 
 
@@ -109,10 +109,3 @@ def write_atomic(path: Path, record: dict, durable: bool = True) -> None:
     """Replace `path` by rename; `durable=False` skips the fsyncs, for what a crash may lose."""
     atomic.write_json(str(path), record, durable)
 
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
