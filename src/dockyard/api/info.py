@@ -12,7 +12,6 @@ def info_body(services) -> dict:
     config = services.config
     counts = services.containers.counts() if services.containers else {}
     images = services.images.count() if services.images else 0
-    runtimes = {"dockyard": {"path": "dockyard-runtime"}, **{n: {"path": p} for n, p in config.runtimes.items()}}
     return {
         "ID": _daemon_id(config.data_root),
         "Containers": sum(counts.values()),
@@ -47,7 +46,7 @@ def info_body(services) -> dict:
         "Labels": [],
         "ExperimentalBuild": False,
         "ServerVersion": __version__,
-        "Runtimes": runtimes,
+        "Runtimes": services.runtimes.describe() if services.runtimes else {},
         "DefaultRuntime": config.default_runtime,
         "Swarm": {"LocalNodeState": "inactive", "NodeID": "", "NodeAddr": "", "ControlAvailable": False,
                   "Error": "", "RemoteManagers": None},
