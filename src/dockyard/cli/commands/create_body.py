@@ -40,13 +40,13 @@ def nano_cpus(text: str) -> int:
 
 # ---- ports ------------------------------------------------------------------------------------
 
-def _port_range(text: str) -> tuple[int, int]:
+def _port_range(text: str, lowest: int = 1) -> tuple[int, int]:
     start, _, end = text.partition("-")
     try:
         first, last = int(start), int(end or start)
     except ValueError:
         raise InvalidArgument(f"invalid port range: {text}") from None
-    if not (0 < first <= last <= 65535):
+    if not (lowest <= first <= last <= 65535):
         raise InvalidArgument(f"invalid port range: {text}")
     return first, last
 
@@ -71,7 +71,7 @@ def parse_publish(spec: str) -> list[tuple[str, dict]]:
     if proto not in ("tcp", "udp", "sctp"):
         raise InvalidArgument(f"invalid proto: {proto}")
     first, last = _port_range(container)
-    host_first, host_last = _port_range(host) if host else (0, 0)
+    host_first, host_last = _port_range(host, lowest=0) if host else (0, 0)
     if host and last - first != host_last - host_first and last != first:
         raise InvalidArgument(f"invalid ranges specified for container and host Ports: {container} and {host}")
     mappings = []
@@ -260,8 +260,6 @@ def build_create_body(args, detach: bool, environ: Mapping[str, str], cwd: str,
         body["StopSignal"] = args.stop_signal
     if args.stop_timeout is not None:
         body["StopTimeout"] = args.stop_timeout
-    if args.mac_address:
-        body["MacAddress"] = args.mac_address
     return body
 
 

@@ -31,8 +31,18 @@ def run_df(client, args) -> int:
     return 0
 
 
+def human_size4(size: float) -> str:
+    """Docker's units.HumanSize (4 significant digits), which `system df` uses for totals."""
+    units = ["B", "kB", "MB", "GB", "TB", "PB"]
+    i = 0
+    while size >= 1000 and i < len(units) - 1:
+        size /= 1000
+        i += 1
+    return f"{size:.4g}{units[i]}"
+
+
 def _reclaimable(reclaimable: int, total: int) -> str:
-    text = human_size(reclaimable)
+    text = human_size4(reclaimable)
     return f"{text} ({reclaimable * 100 // total}%)" if total > 0 else text
 
 
@@ -55,15 +65,15 @@ def summary_rows(usage: dict) -> list[dict]:
     return [
         {"Type": "Images", "TotalCount": str(len(images)),
          "Active": str(sum(1 for i in images if i.get("Containers", 0) > 0)),
-         "Size": human_size(layers), "Reclaimable": _reclaimable(layers - used, layers)},
+         "Size": human_size4(layers), "Reclaimable": _reclaimable(layers - used, layers)},
         {"Type": "Containers", "TotalCount": str(len(containers)), "Active": str(len(active)),
-         "Size": human_size(container_size), "Reclaimable": _reclaimable(idle_size, container_size)},
+         "Size": human_size4(container_size), "Reclaimable": _reclaimable(idle_size, container_size)},
         {"Type": "Local Volumes", "TotalCount": str(len(volumes)),
          "Active": str(sum(1 for u in volume_sizes if u.get("RefCount", 0) > 0)),
-         "Size": human_size(volume_size), "Reclaimable": _reclaimable(unused, volume_size)},
+         "Size": human_size4(volume_size), "Reclaimable": _reclaimable(unused, volume_size)},
         {"Type": "Build Cache", "TotalCount": str(len(cache)),
-         "Active": str(sum(1 for c in cache if c.get("InUse"))), "Size": human_size(cache_size),
-         "Reclaimable": human_size(sum(c.get("Size", 0) for c in cache if not c.get("InUse")))},
+         "Active": str(sum(1 for c in cache if c.get("InUse"))), "Size": human_size4(cache_size),
+         "Reclaimable": human_size4(sum(c.get("Size", 0) for c in cache if not c.get("InUse")))},
     ]
 
 
@@ -71,11 +81,13 @@ def verbose_text(usage: dict, now: float) -> str:
     """`docker system df -v`: one table per kind (pure)."""
     images = [["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE", "SHARED SIZE", "UNIQUE SIZE", "CONTAINERS"]]
     for image in usage.get("Images") or []:
-        shared = max(image.get("SharedSize", 0), 0)
+        shared = image.get("SharedSize", -1)
+        shared_text = "N/A" if shared < 0 else human_size(shared)
+        unique_text = "N/A" if shared < 0 else human_size(image["Size"] - shared)
         for tag in image.get("RepoTags") or ["<none>:<none>"]:
             repo, _, name = tag.rpartition(":")
             images.append([repo, name, image["Id"].split(":")[-1][:12], human_since(image["Created"], now),
-                           human_size(image["Size"]), human_size(shared), human_size(image["Size"] - shared),
+                           human_size(image["Size"]), shared_text, unique_text,
                            str(image.get("Containers", 0))])
     containers = [["CONTAINER ID", "IMAGE", "COMMAND", "LOCAL VOLUMES", "SIZE", "CREATED", "STATUS", "NAMES"]]
     for c in usage.get("Containers") or []:

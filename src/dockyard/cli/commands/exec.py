@@ -41,8 +41,8 @@ def exec_body(args, environ, console_size: tuple[int, int] | None) -> dict:
             "AttachStdout": not args.detach, "Detach": args.detach, "DetachKeys": args.detach_keys,
             "Env": env_entries(args.env, args.env_file, environ) or None, "WorkingDir": args.workdir,
             "Cmd": args.command}
-    if args.tty and console_size:
-        body["ConsoleSize"] = list(console_size)
+    if args.tty:
+        body["ConsoleSize"] = list(console_size or (0, 0))
     return body
 
 
