@@ -21,6 +21,11 @@ def create(client: Client, body: dict, name: str | None = None) -> dict:
     return client.call("POST", "/containers/create", {"name": name or None}, body=body).json()
 
 
+def pull(client: Client, repo: str, tag: str | None) -> Iterator[dict]:
+    """`POST /images/create?fromImage=`: the pull `run` does when the image is missing (progress objects)."""
+    return client.call("POST", "/images/create", {"fromImage": repo, "tag": tag}).json_lines()
+
+
 def list_containers(client: Client, all_: bool = False, limit: int | None = None, size: bool = False,
                     filters: dict[str, list[str]] | None = None) -> list[dict]:
     query = {"all": _flag(all_), "limit": limit if limit and limit > 0 else None, "size": _flag(size),

@@ -14,7 +14,8 @@ from dockyard.cli.commands.create_body import build_create_body
 from dockyard.cli.commands.create_flags import add_create_flags
 from dockyard.client import Client
 from dockyard.client import containers as api
-from dockyard.errors import DockyardError, InvalidArgument
+from dockyard.cli.commands.images import split_tag
+from dockyard.errors import DockyardError, InternalError, InvalidArgument, NotFound
 
 DAEMON_ERROR = 125
 # Signals a non-TTY `run`/`attach` passes on to the container (--sig-proxy).
@@ -76,13 +77,36 @@ def _create(client: Client, args) -> str | None:
         print(f"dockyard: {err}", file=sys.stderr)
         return None
     try:
-        created = api.create(client, body, args.name)
+        try:
+            created = api.create(client, body, args.name)
+        except NotFound as err:
+            if "No such image" not in str(err):
+                raise
+            _pull(client, args.image)
+            created = api.create(client, body, args.name)
     except DockyardError as err:
         _fail(err)
         return None
     for warning in created.get("Warnings") or []:
         print(f"WARNING: {warning}", file=sys.stderr)
     return created["Id"]
+
+
+def _pull(client: Client, image: str) -> None:
+    """Docker's pull-then-retry when `run`/`create` names an image the daemon does not have."""
+    if "@" in image:
+        repo, _, tag = image.partition("@")
+        shown = image
+    else:
+        repo, tag = split_tag(image)
+        tag = tag or "latest"
+        shown = f"{repo}:{tag}"
+    print(f"Unable to find image '{shown}' locally", file=sys.stderr)
+    for message in api.pull(client, repo, tag):
+        if "errorDetail" in message or "error" in message:
+            raise InternalError((message.get("errorDetail") or {}).get("message") or message.get("error"))
+        if "status" in message and not message.get("progressDetail"):
+            print(message["status"] + (f": {message['id']}" if message.get("id") else ""), file=sys.stderr)
 
 
 def run_create(client: Client, args) -> int:
