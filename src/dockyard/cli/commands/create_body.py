@@ -186,7 +186,7 @@ def restart_policy(text: str | None) -> dict:
         return {"Name": "no", "MaximumRetryCount": 0}
     name, _, count = text.partition(":")
     if count and name != "on-failure":
-        raise InvalidArgument(f"invalid restart policy format: maximum retry count can only be used with 'on-failure'")
+        raise InvalidArgument("invalid restart policy format: maximum retry count can only be used with 'on-failure'")
     return {"Name": name, "MaximumRetryCount": int(count or 0)}
 
 
