@@ -49,7 +49,7 @@ class CgroupV1:
             for name in ("cpuset.cpus", "cpuset.mems"):
                 files.write(os.path.join(child, name), files.read(os.path.join(parent, name)).strip())
 
-    def apply(self, resources: dict) -> None:
+    def apply(self, resources: dict, sys=None) -> None:  # sys: for v2 parity (BPF devices)
         writes = plan_v1(resources)
         memory = [w for w in writes if w[0] == "memory" and w[1] in
                   ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes")]

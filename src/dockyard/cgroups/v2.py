@@ -6,7 +6,9 @@ import time
 from dockyard.cgroups import files
 from dockyard.cgroups.resources import plan_v2
 from dockyard.cgroups.stats import CgroupStats, parse_flat_keyed, parse_io_stat_v2
+from dockyard.cgroups.devices_bpf import compile_device_rules
 from dockyard.errors import InternalError
+from dockyard.sys.protocol import Syscalls
 
 _WANTED = ("cpuset", "cpu", "io", "memory", "pids")
 
@@ -34,7 +36,7 @@ class CgroupV2:
             current = os.path.join(current, part)
             os.makedirs(current, exist_ok=True)
 
-    def apply(self, resources: dict) -> None:
+    def apply(self, resources: dict, sys: Syscalls | None = None) -> None:
         for _, name, value in plan_v2(resources):
             target = os.path.join(self.dir, name)
             if not os.path.exists(target):
@@ -42,7 +44,20 @@ class CgroupV2:
                     continue  # optional knobs (no io scheduler weight, no swap)
                 raise InternalError(f"cgroup: controller file {name} is not available")
             files.write(target, value)
-        # Device rules need an eBPF program on v2; not applied here (see the report).
+        if resources.get("devices"):
+            if sys is None:
+                from dockyard.sys.linux import LinuxSyscalls  # ctypes only when needed
+                sys = LinuxSyscalls()
+            self._apply_devices(resources["devices"], sys)
+
+    def _apply_devices(self, rules: list[dict], sys: Syscalls) -> None:
+        fd = os.open(self.dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            sys.bpf_attach_cgroup_device(compile_device_rules(rules), fd)
+        except OSError as exc:
+            raise InternalError(f"cgroup: attaching the device filter to {self.path}: {exc.strerror}") from None
+        finally:
+            os.close(fd)
 
     def add(self, pid: int) -> None:
         files.write(os.path.join(self.dir, "cgroup.procs"), str(pid))

@@ -1,11 +1,13 @@
-"""Reading json-file logs: tail, since/until, stream selection, and follow (pure parsing + file I/O)."""
+"""`docker logs`: entries of the json-file log (read by `shim.logread`) as (stream, bytes) pairs."""
 
 import asyncio
-import json
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
-from typing import AsyncIterator, Callable, Iterator
+from typing import AsyncIterator, Callable
+
+from dockyard.shim.logread import LogEntry, LogFollower, read_entries
+from dockyard.wire.times import format_rfc3339_nano
+
+_FOLLOW_INTERVAL = 0.05
 
 
 @dataclass
@@ -18,93 +20,35 @@ class LogQuery:
     timestamps: bool = False
     follow: bool = False
 
-
-@dataclass
-class LogEntry:
-    stream: str
-    data: bytes
-    time_ns: int
-    time_text: str
+    @property
+    def streams(self) -> tuple[str, ...]:
+        return tuple(name for name, wanted in (("stdout", self.stdout), ("stderr", self.stderr)) if wanted)
 
 
-def log_files(log_path: Path) -> list[Path]:
-    """Rotated files oldest first (`x.log.2`, `x.log.1`), then the live `x.log`."""
-    rotated = sorted(log_path.parent.glob(log_path.name + ".*"), key=lambda p: -int(p.suffix[1:] or 0))
-    return [p for p in rotated if p.suffix[1:].isdigit()] + ([log_path] if log_path.exists() else [])
+def _framed(entry: LogEntry, query: LogQuery) -> tuple[int, bytes]:
+    prefix = (format_rfc3339_nano(entry.time_ns) + " ").encode() if query.timestamps else b""
+    return (1 if entry.stream == "stdout" else 2), prefix + entry.data
 
 
-def parse_line(line: bytes) -> LogEntry | None:
-    try:
-        record = json.loads(line)
-        text = record["time"]
-        return LogEntry(record.get("stream", "stdout"), record["log"].encode("utf-8", "surrogateescape"),
-                        parse_rfc3339_ns(text), text)
-    except (ValueError, KeyError, TypeError):
-        return None  # a torn line at the end of a file being written
-
-
-def parse_rfc3339_ns(text: str) -> int:
-    base, _, fraction = text.rstrip("Z").partition(".")
-    seconds = int(datetime.fromisoformat(base + "+00:00").timestamp())
-    return seconds * 1_000_000_000 + int((fraction + "000000000")[:9])
-
-
-def _wanted(entry: LogEntry, query: LogQuery) -> bool:
-    if entry.stream == "stdout" and not query.stdout or entry.stream == "stderr" and not query.stderr:
-        return False
-    if query.since_ns is not None and entry.time_ns < query.since_ns:
-        return False
-    return query.until_ns is None or entry.time_ns <= query.until_ns
-
-
-def read_existing(log_path: Path, query: LogQuery) -> tuple[list[LogEntry], int]:
-    """Entries already written, and the byte offset in the live file where following resumes."""
-    entries: list[LogEntry] = []
-    offset = 0
-    for path in log_files(log_path):
-        with open(path, "rb") as f:
-            data = f.read()
-        complete = data[: data.rfind(b"\n") + 1]
-        if path == log_path:
-            offset = len(complete)
-        entries.extend(e for e in map(parse_line, complete.splitlines()) if e and _wanted(e, query))
-    if query.tail is not None:
-        entries = entries[-query.tail:] if query.tail > 0 else []
-    return entries, offset
-
-
-async def follow(log_path: Path, offset: int, query: LogQuery, running: Callable[[], bool],
-                 interval: float = 0.05) -> AsyncIterator[LogEntry]:
-    """New entries as they are written, until the container stops and the file is drained."""
-    pending = b""
-    while True:
-        alive = running()
-        chunk, offset, rotated = _read_from(log_path, offset)
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        for entry in map(parse_line, lines):
-            if entry and _wanted(entry, query):
-                yield entry
-        if not alive and not chunk and not rotated:
-            return
-        if not chunk:
-            await asyncio.sleep(interval)
-
-
-def _read_from(path: Path, offset: int) -> tuple[bytes, int, bool]:
-    try:
-        with open(path, "rb") as f:
-            size = f.seek(0, 2)
-            if size < offset:  # rotated under us: start the new file from its beginning
-                return b"", 0, True
-            f.seek(offset)
-            data = f.read(1 << 20)
-            return data, offset + len(data), False
-    except FileNotFoundError:
-        return b"", 0, False
-
-
-def render(entries: Iterator[LogEntry], query: LogQuery) -> Iterator[tuple[int, bytes]]:
+async def stream_logs(path: str, query: LogQuery, running: Callable[[], bool]) -> AsyncIterator[tuple[int, bytes]]:
+    """What is logged so far; with `follow`, then what comes, until the container stops."""
+    follower = LogFollower(path) if query.follow else None  # opened first: nothing slips between
+    entries = await asyncio.to_thread(read_entries, path, tail=query.tail, since_ns=query.since_ns,
+                                      until_ns=query.until_ns, streams=query.streams)
+    last = entries[-1].time_ns if entries else 0
     for entry in entries:
-        prefix = (entry.time_text + " ").encode() if query.timestamps else b""
-        yield (1 if entry.stream == "stdout" else 2), prefix + entry.data
+        yield _framed(entry, query)
+    if follower is None:
+        return
+    try:
+        while True:
+            alive = running()
+            for entry in await asyncio.to_thread(follower.read_new):
+                if entry.time_ns > last and entry.stream in query.streams and \
+                        (query.until_ns is None or entry.time_ns <= query.until_ns):
+                    yield _framed(entry, query)
+            if not alive:
+                return
+            await asyncio.sleep(_FOLLOW_INTERVAL)
+    finally:
+        follower.close()

@@ -38,18 +38,20 @@ class ContainerRegistry:
     def add(self, container: Container) -> None:
         self.check_name(container.name)
         self.directory(container.id).mkdir(parents=True, exist_ok=True)
-        self.save(container)
+        self.save(container, durable=True)
         self._index(container)
 
-    def save(self, container: Container) -> None:
-        self._records.put(container.id, container.to_dict())
+    def save(self, container: Container, durable: bool = False) -> None:
+        """Run-state changes need not be durable: at start the daemon checks them against the
+        shims (and the exit statuses the shims recorded durably)."""
+        self._records.put(container.id, container.to_dict(), durable)
 
     def rename(self, container: Container, new_name: str) -> None:
         self.check_name(new_name)
         del self._id_by_name[container.name]
         container.name = new_name
         self._id_by_name[new_name] = container.id
-        self.save(container)
+        self.save(container, durable=True)
 
     def remove(self, container: Container) -> None:
         self._records.delete(container.id)

@@ -16,7 +16,7 @@ from dockyard.containers.model import Container
 from dockyard.oci.resources import linux_resources
 from dockyard.oci.spec import SpecContext, generate_spec
 from dockyard.oci.user import resolve_user
-from dockyard.runtime.host import host_devices
+from dockyard.runtime.host import device_for, host_devices
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,10 @@ class ContainerRunner:
         cgroup = open_cgroup(self.cgroup_path(container.id))
         await asyncio.to_thread(cgroup.apply, resources)
 
+    async def kill_leftovers(self, container: Container) -> None:
+        """SIGKILL whatever still runs in the container's cgroup, and remove the cgroup."""
+        await _quietly("cgroup cleanup", asyncio.to_thread(open_cgroup(self.cgroup_path(container.id)).delete))
+
     def state_dir(self, container_id: str) -> Path:
         return self._exec_root / "containers" / container_id
 
@@ -73,6 +77,9 @@ class ContainerRunner:
             context.host_capabilities = self._host_capabilities
         if container.host_config.get("Privileged"):
             context.host_devices = host_devices()
+        context.devices = [device_for(d.get("PathOnHost", ""), d.get("PathInContainer", ""),
+                                      d.get("CgroupPermissions") or "rwm")
+                           for d in container.host_config.get("Devices") or []]
         await self._attach_network(container, context, files_dir)
         if self._volumes is not None:
             context.mounts = await self._volumes.mounts_for_start(container, str(rootfs))

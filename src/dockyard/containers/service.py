@@ -15,6 +15,7 @@ from dockyard.containers.restart_policy import Backoff, should_restart, starts_w
 from dockyard.containers.waiters import WaitResult
 from dockyard.errors import Conflict, InvalidArgument, NotModified
 from dockyard.shim.client import ShimClient
+from dockyard.shim.logopts import parse_log_opts
 
 log = logging.getLogger(__name__)
 _DEFAULT_STOP_TIMEOUT = 10
@@ -22,11 +23,12 @@ _DEFAULT_STOP_TIMEOUT = 10
 
 class ContainerService:
     def __init__(self, registry, runner, watcher, late_sessions, execs, images, events, waiters, volumes=None,
-                 health=None):
+                 health=None, live_network_settings=None):
         self._registry, self._runner, self._watcher, self._execs = registry, runner, watcher, execs
         self._images, self._events, self._waiters, self._volumes = images, events, waiters, volumes
         self._late = late_sessions
         self._health = health
+        self._live_network = live_network_settings  # connect/disconnect change a running container's
         self._locks: dict[str, asyncio.Lock] = {}
         self._backoffs: dict[str, Backoff] = {}
         self._restart_timers: dict[str, asyncio.TimerHandle] = {}
@@ -44,6 +46,7 @@ class ContainerService:
     # -- create -------------------------------------------------------------------------
     async def create(self, body: dict, name: str, platform: str | None) -> tuple[str, list[str]]:
         config, host_config, networking = defaults.split_create_body(body)
+        parse_log_opts(host_config["LogConfig"].get("Config") or {})  # bad --log-opt fails here, not at start
         if not config.get("Image"):
             raise InvalidArgument("config cannot be empty in order to create a container")
         image = self._images.for_container(config["Image"])
@@ -61,11 +64,13 @@ class ContainerService:
         container.log_path = str(files_dir / f"{container_id}-json.log")
         if self._volumes is not None:
             container.mounts = await self._volumes.plan_for_create(container, image.config)
-        self._images.prepare_container_layer(container_id, image.id)
         try:
+            self._images.prepare_container_layer(container_id, image.id)
             self._registry.add(container)
         except Exception:
             self._images.remove_container_layer(container_id)
+            if self._volumes is not None:
+                await self._volumes.after_remove(container, remove_anonymous=True)
             raise
         self._events(container, "create")
         return container_id, []
@@ -168,18 +173,23 @@ class ContainerService:
         if oom:
             self._events(container, "oom")
         self._events(container, "die", exitCode=str(code))
-        if shim is not None:
-            try:
-                await shim.shutdown()
-            except Exception as err:
-                log.warning("shim shutdown of %s: %s", container.id[:12], err)
-        await self._runner.teardown(container)
+        # The runtime's delete and the network/volume/rootfs teardown are independent.
+        await asyncio.gather(self._end_shim(container, shim, status), self._runner.teardown(container))
         self._waiters.exited(container.id, WaitResult(code))
         if should_restart(container.host_config.get("RestartPolicy") or {}, code, container.restart_count,
                           container.state.stopped_by_user):
             self._schedule_restart(container, ran_for)
         elif container.host_config.get("AutoRemove"):
             await self._remove_now(container, volumes=True)
+
+    async def _end_shim(self, container: Container, shim, status) -> None:
+        if shim is not None and status is not None:
+            try:
+                await shim.shutdown()
+            except Exception as err:
+                log.warning("shim shutdown of %s: %s", container.id[:12], err)
+        else:  # the shim died: nobody reaps what it ran, so end it through the cgroup
+            await self._runner.kill_leftovers(container)
 
     def _schedule_restart(self, container: Container, ran_for: float) -> None:
         delay = self._backoffs.setdefault(container.id, Backoff()).next(ran_for)
@@ -218,7 +228,7 @@ class ContainerService:
         if not container.state.running:
             raise NotModified("container already stopped")
         container.state.stopped_by_user = True
-        self._registry.save(container)
+        self._registry.save(container, durable=True)  # the user's intent must survive a crash
         await self._stop_running(container, timeout, signal)
         self._events(container, "stop")
 
@@ -256,22 +266,20 @@ class ContainerService:
         self._events(container, "restart")
 
     async def pause(self, ref: str) -> None:
-        container = self.get(ref)
-        if container.state.status != "running":
-            raise Conflict(f"Container {container.id} is not running")
-        await self._watcher.shim_of(container.id).pause()
-        container.state.status = "paused"
-        self._registry.save(container)
-        self._events(container, "pause")
+        await self._set_paused(self.get(ref), True)
 
     async def unpause(self, ref: str) -> None:
-        container = self.get(ref)
-        if container.state.status != "paused":
-            raise Conflict(f"Container {container.id} is not paused")
-        await self._watcher.shim_of(container.id).resume()
-        container.state.status = "running"
+        await self._set_paused(self.get(ref), False)
+
+    async def _set_paused(self, container: Container, paused: bool) -> None:
+        current, wanted = ("running", "paused") if paused else ("paused", "running")
+        if container.state.status != current:
+            raise Conflict(f"Container {container.id} is not {'running' if paused else 'paused'}")
+        shim = self._watcher.shim_of(container.id)
+        await (shim.pause() if paused else shim.resume())
+        container.state.status = wanted
         self._registry.save(container)
-        self._events(container, "unpause")
+        self._events(container, "pause" if paused else "unpause")
 
     async def rename(self, ref: str, new_name: str) -> None:
         container = self.get(ref)
@@ -295,7 +303,7 @@ class ContainerService:
         container.host_config.update(resources)
         if container.state.running and resources:
             await self._runner.update(container, resources)
-        self._registry.save(container)
+        self._registry.save(container, durable=True)
         self._events(container, "update")
         return []
 
@@ -336,8 +344,8 @@ class ContainerService:
         if self._volumes is not None:
             await self._volumes.after_remove(container, remove_anonymous=volumes)
         self._registry.remove(container)
-        _remove_tree(self._registry.directory(container.id))
-        _remove_tree(self._runner.state_dir(container.id))
+        for directory in (self._registry.directory(container.id), self._runner.state_dir(container.id)):
+            asyncio.get_running_loop().run_in_executor(None, _remove_tree, directory)  # nobody waits on it
         self._events(container, "destroy")
         self._waiters.removed(container.id, WaitResult(container.state.exit_code))
 
@@ -353,13 +361,19 @@ class ContainerService:
         return deleted, 0
 
     # -- views --------------------------------------------------------------------------
+    def _refresh_network(self, container: Container) -> Container:
+        if self._live_network is not None and container.state.running:
+            container.network_settings = self._live_network(container.id)
+        return container
+
     def list(self, all_: bool, limit: int | None, size: bool, filters: dict[str, list[str]]) -> list[dict]:
-        chosen = select(self._registry.all(), filters, all_, limit, self.get, self._images.matches)
+        containers = [self._refresh_network(c) for c in self._registry.all()]
+        chosen = select(containers, filters, all_, limit, self.get, self._images.matches)
         now = time.time_ns()
         return [summary_body(c, now, self._images.container_sizes(c.id) if size else None) for c in chosen]
 
     def inspect(self, ref: str, size: bool = False) -> dict:
-        container = self.get(ref)
+        container = self._refresh_network(self.get(ref))
         body = inspect_body(container, self._execs.ids_for(container.id),
                             self._images.graph_driver(container.id, container.image_id))
         if size:

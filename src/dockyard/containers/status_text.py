@@ -1,34 +1,7 @@
 """The human text of `docker ps` STATUS, as Docker words it (pure)."""
 
 from dockyard.containers.model import State
-
-
-def human_duration(seconds: float) -> str:
-    """Docker's go-units HumanDuration."""
-    whole = int(seconds)
-    if whole < 1:
-        return "Less than a second"
-    if whole == 1:
-        return "1 second"
-    if whole < 60:
-        return f"{whole} seconds"
-    minutes = whole // 60
-    if minutes == 1:
-        return "About a minute"
-    if minutes < 60:
-        return f"{minutes} minutes"
-    hours = round(seconds / 3600)
-    if hours == 1:
-        return "About an hour"
-    if hours < 48:
-        return f"{hours} hours"
-    if hours < 24 * 7 * 2:
-        return f"{hours // 24} days"
-    if hours < 24 * 30 * 2:
-        return f"{hours // 24 // 7} weeks"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24 // 30} months"
-    return f"{int(seconds // 3600) // 24 // 365} years"
+from dockyard.wire.humanize import human_duration
 
 
 def status_text(state: State, now_ns: int) -> str:

@@ -1,10 +1,7 @@
 """A container's stdio as clients reach it: attach sessions, resize, and logs."""
 
-import asyncio
-from pathlib import Path
-
 from dockyard.containers.attach import bridge
-from dockyard.containers.logs import LogQuery, follow, read_existing, render
+from dockyard.containers.logs import LogQuery, stream_logs
 from dockyard.containers.model import Container
 from dockyard.containers.sessions import LateSession
 from dockyard.errors import Conflict
@@ -62,17 +59,10 @@ class ContainerStdio:
             raise Conflict(f"Container {container.id} is not running")
         await shim.resize(height, width)
 
-    async def logs(self, container: Container, query: LogQuery):
+    def logs(self, container: Container, query: LogQuery):
         """(stream, bytes) pairs from the json-file log, following while the container runs."""
-        path = Path(container.log_path)
-        entries, offset = await asyncio.to_thread(read_existing, path, query)
-        for item in render(iter(entries), query):
-            yield item
-        if query.follow and container.state.running:
-            running = lambda: self._watcher.shim_of(container.id) is not None  # noqa: E731
-            async for entry in follow(path, offset, query, running):
-                for item in render(iter([entry]), query):
-                    yield item
+        running = lambda: self._watcher.shim_of(container.id) is not None  # noqa: E731
+        return stream_logs(container.log_path, query, running)
 
 
 class _Selected:

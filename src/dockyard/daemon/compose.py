@@ -50,12 +50,12 @@ def build_services(config: DaemonConfig) -> Services:
     emit = ContainerEvents(events)
     execs = ExecService(registry, watcher, runner, emit)
     containers = ContainerService(registry, runner, watcher, late, execs, layers, emit, waiters, volumes,
-                                  HealthMonitor(execs, registry, emit))
+                                  HealthMonitor(execs, registry, emit), networks.settings)
     files = ContainerFiles(registry, runner, watcher, images, layers, Mounter(), emit)
     images.set_in_use(lambda image_id: [c.id for c in registry.all() if c.image_id == image_id])
     networks.container_lookup = lambda ref: _network_ref(registry.get(ref), runner)
     volumes.containers.find_mounts = lambda ref: registry.get(ref).mounts  # --volumes-from
-    volumes.forget_containers_except({c.id for c in registry.all()})
+    volumes.adopt_containers(registry.all())
     return Services(config=config, events=events, images=images, containers=containers, networks=networks,
                     volumes=volumes, execs=execs, stdio=ContainerStdio(watcher, late, emit),
                     runtimes=runtimes, runner=runner, files=files)

@@ -19,7 +19,7 @@ class Iptables:
         self.chains = chains
         self._save = save
         self._restore = restore
-        self.last_input: str | None = None
+        self.applied: dict[str, list[str]] | None = None  # the plan now in the kernel
 
     def saved(self) -> str:
         return self._run([self._save], None)
@@ -46,16 +46,20 @@ class Iptables:
         self._restore_noflush(rules.jump_input(missing))
 
     def apply(self, nets: list[BridgeNet], ports: list[PortForward]) -> None:
-        """Rewrite our chains to exactly the plan for these networks and ports."""
-        text = rules.restore_input(self.chains, rules.plan(self.chains, nets, ports))
-        if text != self.last_input:
-            self._restore_noflush(text)
-            self.last_input = text
+        """Make our chains exactly the plan for these networks and ports."""
+        plan = rules.plan(self.chains, nets, ports)
+        if plan == self.applied:
+            return
+        text = rules.append_input(self.applied, plan) if self.applied is not None else None
+        if text is None:
+            text = rules.restore_input(self.chains, plan)
+        self._restore_noflush(text)
+        self.applied = plan
 
     def teardown(self) -> None:
         """Remove every trace of this daemon's rules."""
         self._restore_noflush(rules.teardown_input(self.chains, self.saved()))
-        self.last_input = None
+        self.applied = None
 
 
 def enable_forwarding() -> bool:

@@ -2,9 +2,11 @@
 
 Every daemon owns chains named `DOCKYARD-<tag>-*` (tag derived from its exec-root), so two
 dockyard daemons and a real dockerd never touch each other's rules. Built-in chains only get
-one jump each into ours. Each change rewrites our chains completely from the desired state
+one jump each into ours. A change rewrites our chains completely from the desired state
 (one atomic `iptables-restore --noflush`), so rules of containers that no longer exist
-cannot survive an apply: reconciling is just applying.
+cannot survive an apply: reconciling is just applying. When the new plan only appends to
+the old one (a port published), just the new rules are appended: replacing rules costs the
+kernel an RCU grace period (~20-30 ms), appending does not.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ class Chains:
     postrouting: str
     forward: str
     input: str
+    ports: str  # published-port accepts, jumped to from `forward` after the isolation drops
 
     @classmethod
     def for_root(cls, exec_root: str) -> "Chains":
@@ -28,11 +31,13 @@ class Chains:
             postrouting=f"DOCKYARD-{tag}-POST",
             forward=f"DOCKYARD-{tag}-FWD",
             input=f"DOCKYARD-{tag}-IN",
+            ports=f"DOCKYARD-{tag}-PORTS",
         )
 
     def own(self) -> dict[str, list[str]]:
         """Our chains per table."""
-        return {"nat": [self.dnat, self.postrouting], "filter": [self.forward, self.input]}
+        return {"nat": [self.dnat, self.postrouting],
+                "filter": [self.forward, self.ports, self.input]}
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,7 @@ def _input_rules(chains: Chains, nets: list[BridgeNet]) -> list[str]:
 
 def _dnat_rules(chains: Chains, ports: list[PortForward]) -> list[str]:
     out = []
-    for p in sorted(ports, key=_port_key):
+    for p in ports:  # in publishing order, so a new port is an append
         dest = "" if p.host_ip in ("", "0.0.0.0") else f" -d {p.host_ip}/32"
         out.append(
             f"-A {chains.dnat}{dest} ! -i {p.bridge} -p {p.proto} -m {p.proto}"
@@ -129,9 +134,10 @@ def _forward_rules(chains: Chains, nets: list[BridgeNet], ports: list[PortForwar
         if n.internal:
             out.append(f"-A {fwd} -i {n.bridge} ! -o {n.bridge} -j DROP")
             out.append(f"-A {fwd} ! -i {n.bridge} -o {n.bridge} -j DROP")
-    for p in sorted(ports, key=_port_key):
+    out.append(f"-A {fwd} -j {chains.ports}")
+    for p in ports:
         out.append(
-            f"-A {fwd} -d {p.container_ip}/32 ! -i {p.bridge} -o {p.bridge} -p {p.proto}"
+            f"-A {chains.ports} -d {p.container_ip}/32 ! -i {p.bridge} -o {p.bridge} -p {p.proto}"
             f" -m {p.proto} --dport {p.container_port} -j ACCEPT"
         )
     for n in nets:
@@ -145,8 +151,30 @@ def _forward_rules(chains: Chains, nets: list[BridgeNet], ports: list[PortForwar
     return out
 
 
-def _port_key(p: PortForward):
-    return (p.bridge, p.proto, p.host_port, p.host_ip)
+def append_input(old: dict[str, list[str]], new: dict[str, list[str]]) -> str | None:
+    """iptables-restore --noflush input adding only what `new` appends to `old`, chain by
+    chain; None when `new` changes or drops any existing rule (then rewrite everything)."""
+    lines = []
+    for table in ("nat", "filter"):
+        before, after = _by_chain(old.get(table, [])), _by_chain(new.get(table, []))
+        added = []
+        for chain, rules in after.items():
+            have = before.get(chain, [])
+            if rules[: len(have)] != have:
+                return None
+            added += rules[len(have):]
+        if any(chain not in after for chain in before):
+            return None
+        if added:
+            lines += [f"*{table}", *added, "COMMIT"]
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def _by_chain(rules: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for rule in rules:
+        out.setdefault(rule.split()[1], []).append(rule)
+    return out
 
 
 def restore_input(chains: Chains, rules: dict[str, list[str]]) -> str:

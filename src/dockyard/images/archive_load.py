@@ -217,16 +217,18 @@ def _load_image(service: ImageService, item: ImageToLoad, progress: Progress | N
     diff_ids = oci_image.diff_ids(config)
     if len(diff_ids) != len(item.layers):
         raise InvalidArgument("invalid archive: layer count does not match the image config")
-    parent = None
-    for diff_id, blob in zip(diff_ids, item.layers):
+    for diff_id in diff_ids:
         digests.validate(diff_id)
-        chain = digests.chain_id(parent, diff_id)
-        if not service.snapshots.has(chain) or not service.content.has(diff_id):
-            if not service.snapshots.has(chain):
-                created.append(chain)
-            _apply(service, blob, parent, diff_id, progress, created_blobs)
-        parent = chain
-    image_id, _ = service.create_image(item.config, item.tags)
+    chains = digests.chain_ids(diff_ids)
+    with service.pinned(chains + diff_ids):
+        parent = None
+        for chain, diff_id, blob in zip(chains, diff_ids, item.layers):
+            if not service.snapshots.has(chain) or not service.content.has(diff_id):
+                if not service.snapshots.has(chain):
+                    created.append(chain)
+                _apply(service, blob, parent, diff_id, progress, created_blobs)
+            parent = chain
+        image_id, _ = service.create_image(item.config, item.tags)
     service.emit("load", image_id)
     if item.tags:
         return [f"Loaded image: {t.familiar()}\n" for t in item.tags]

@@ -10,7 +10,6 @@ from dockyard.images.changes import apply_changes
 from dockyard.images.service import ImageService
 from dockyard.oci import image as oci_image
 from dockyard.oci import reference
-from dockyard.snapshots.store import Layer
 from dockyard.wire import tar_stream
 
 
@@ -40,17 +39,6 @@ def ingest_uncompressed(service: ImageService, stream: BinaryIO,
     return digest, True
 
 
-def store_layer(service: ImageService, stream: BinaryIO, parent: str | None) -> Layer:
-    """Keep a layer tar as a blob named by its diff ID, then unpack it from there."""
-    diff_id, created = ingest_uncompressed(service, stream)
-    try:
-        return service.snapshots.apply_layer_file(service.content.path(diff_id), diff_id, parent)
-    except BaseException:
-        if created:
-            service.content.delete(diff_id)
-        raise
-
-
 def import_rootfs(service: ImageService, stream: BinaryIO, repo: str | None = None,
                   tag: str | None = None, changes: list[str] = (), message: str = "",
                   platform: str | None = None, source: str = "-") -> str:
@@ -58,12 +46,19 @@ def import_rootfs(service: ImageService, stream: BinaryIO, repo: str | None = No
     ref = reference.parse_repository_tag(repo, tag) if repo else None
     os_, arch, variant = parse_platform(platform)
     container_config = apply_changes({}, list(changes))
-    layer = store_layer(service, stream, None)
-    now = datetime.now(timezone.utc)
-    history = [{"created": oci_image.rfc3339(now), "comment": message or f"Imported from {source}"}]
-    config = oci_image.new_config([layer.diff_id], container_config, now, history, comment=message,
-                                  architecture=arch, os_=os_, variant=variant)
-    image_id, _ = service.create_image(oci_image.encode(config), [ref] if ref else [])
+    diff_id, created = ingest_uncompressed(service, stream)
+    with service.pinned([diff_id]):  # a base layer's chain ID is its diff ID
+        try:
+            service.snapshots.apply_layer_file(service.content.path(diff_id), diff_id, None)
+        except BaseException:
+            if created:
+                service.content.delete(diff_id)
+            raise
+        now = datetime.now(timezone.utc)
+        history = [{"created": oci_image.rfc3339(now), "comment": message or f"Imported from {source}"}]
+        config = oci_image.new_config([diff_id], container_config, now, history, comment=message,
+                                      architecture=arch, os_=os_, variant=variant)
+        image_id, _ = service.create_image(oci_image.encode(config), [ref] if ref else [])
     service.emit("import", image_id)
     return image_id
 

@@ -11,6 +11,8 @@ import json
 import os
 import threading
 import time
+from collections import Counter
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Callable
 
@@ -39,12 +41,23 @@ class ImageService:
         os.makedirs(snapshot_root, exist_ok=True)
         self.snapshots = SnapshotStore(snapshot_root, make_driver(driver, snapshot_root))
         self.store = ImageStore(os.path.join(data_root, "images"))
-        self.spool_dir = os.path.join(data_root, "tmp")
-        os.makedirs(self.spool_dir, exist_ok=True)
         self.events = events
         self.in_use: Callable[[str], list[str]] = lambda image_id: []
         self._lock = threading.RLock()
         self._configs: dict[str, dict[str, Any]] = {}
+        self._pinned: Counter[str] = Counter()
+
+    @contextmanager
+    def pinned(self, chains: list[str]):
+        """Keep layers an in-flight load or import relies on from being collected meanwhile."""
+        with self._lock:
+            self._pinned.update(chains)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._pinned.subtract(chains)
+                self._pinned += Counter()  # drop zero counts
 
     def set_in_use(self, in_use: Callable[[str], list[str]]) -> None:
         """Handed in by the container service: container IDs that use an image."""
@@ -253,7 +266,7 @@ class ImageService:
             used_diffs.update(other.diff_ids)
         results = []
         for chain in reversed(digests.chain_ids(record.diff_ids)):
-            if chain in used_chains or not self.snapshots.has(chain):
+            if chain in used_chains or chain in self._pinned or not self.snapshots.has(chain):
                 continue
             try:
                 self.snapshots.remove_layer(chain)
@@ -261,7 +274,7 @@ class ImageService:
                 break  # a container's layer sits on it: keep it and everything below
             results.append({"Deleted": chain})
         for diff_id in record.diff_ids:
-            if diff_id not in used_diffs:
+            if diff_id not in used_diffs and diff_id not in self._pinned:
                 self.content.delete(diff_id)
         return results
 

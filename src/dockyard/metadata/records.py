@@ -23,8 +23,8 @@ class RecordStore:
             raise ValueError(f"invalid record key: {key!r}")
         return os.path.join(self.directory, key + ".json")
 
-    def put(self, key: str, record: Any) -> None:
-        atomic.write_json(self._path(key), record)
+    def put(self, key: str, record: Any, durable: bool = True) -> None:
+        atomic.write_json(self._path(key), record, durable)
 
     def get(self, key: str, default: Any = None) -> Any:
         return atomic.read_json(self._path(key), default)

@@ -58,52 +58,46 @@ def delete_link(ipr: IPRoute, name: str) -> bool:
 
 @dataclass(frozen=True)
 class VethPlan:
-    """A veth pair: `host` enslaved to `bridge`, `peer` created directly in the netns."""
+    """A veth pair: `host` enslaved to `bridge` and up; `peer` born inside the container
+    netns under its final name and MAC (no rename, no move)."""
 
     host: str
     peer: str
+    mac: str
     bridge: str
     netns_path: str
     mtu: int = 1500
 
 
 def create_veth(ipr: IPRoute, plan: VethPlan) -> None:
-    """Host side on the bridge and up; peer born inside the container netns."""
+    """One RTM_NEWLINK: both ends, the master, the up flag, the peer's netns, name and MAC."""
     bridge = link_index(ipr, plan.bridge)
     if bridge is None:
         raise OSError(errno.ENODEV, f"bridge {plan.bridge} does not exist")
     fd = os.open(plan.netns_path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         ipr.link(
-            "add",
-            ifname=plan.host,
-            kind="veth",
-            mtu=plan.mtu,
-            peer={"ifname": plan.peer, "net_ns_fd": fd, "mtu": plan.mtu},
+            "add", ifname=plan.host, kind="veth", mtu=plan.mtu, master=bridge, state="up",
+            peer={"ifname": plan.peer, "net_ns_fd": fd, "mtu": plan.mtu, "address": plan.mac},
         )
     finally:
         os.close(fd)
-    host = link_index(ipr, plan.host)
-    ipr.link("set", index=host, master=bridge, state="up")
 
 
 @dataclass(frozen=True)
 class IfacePlan:
     """How the container-side interface is configured inside its netns."""
 
-    peer: str  # name the veth peer was created with
-    name: str  # final name (eth0, eth1...)
-    mac: str
+    name: str  # eth0, eth1...
     address: str
     prefixlen: int
     gateway: str | None  # None: no default route (internal networks, extra networks)
 
 
 def configure_iface(ipr: IPRoute, plan: IfacePlan) -> None:
-    index = link_index(ipr, plan.peer)
+    index = link_index(ipr, plan.name)
     if index is None:
-        raise OSError(errno.ENODEV, f"interface {plan.peer} missing in container netns")
-    ipr.link("set", index=index, ifname=plan.name, address=plan.mac)
+        raise OSError(errno.ENODEV, f"interface {plan.name} missing in container netns")
     ipr.addr("add", index=index, address=plan.address, prefixlen=plan.prefixlen)
     ipr.link("set", index=index, state="up")
     if plan.gateway:

@@ -60,12 +60,9 @@ class ContainerNetworking:
 
     def _write_files(self, container, files_dir: Path, mode: str, hostname: str) -> None:
         hc, cfg = container.host_config or {}, container.config or {}
-        hosts = self.svc.hosts_file(container.id, hostname, cfg.get("Domainname") or "",
-                                    hc.get("ExtraHosts") or [], mode)
-        resolv = self.svc.resolv_conf(container.id, mode, hc.get("Dns"), hc.get("DnsSearch"),
-                                      hc.get("DnsOptions"))
-        (files_dir / "hosts").write_text(hosts)
-        (files_dir / "resolv.conf").write_text(resolv)
+        self.svc.write_files(container.id, str(files_dir / "hosts"), str(files_dir / "resolv.conf"),
+                             mode, hostname, cfg.get("Domainname") or "", hc.get("ExtraHosts") or [],
+                             hc.get("Dns"), hc.get("DnsSearch"), hc.get("DnsOptions"))
 
     def _join_other(self, container, ref: str, files_dir: Path) -> dict:
         """container:<id> shares the other container's netns and its name files."""

@@ -18,34 +18,50 @@ log = logging.getLogger(__name__)
 LOCK_DIR = Path("/run/lock")
 
 
-def claim_bridge(name: str, exec_root: Path, lock_dir: Path = LOCK_DIR) -> tuple[str, int]:
+def claim_bridge(name: str, exec_root: Path, lock_dir: Path = LOCK_DIR) -> tuple[str, "BridgeClaim"]:
     """Take a host-wide lock on the default bridge's name, so two daemons never share one
     bridge (and hand out the same addresses). If another live daemon holds `name`, fall back
-    to a name derived from this daemon's exec-root. Returns (bridge name, lock fd)."""
+    to a name derived from this daemon's exec-root."""
     fallback = "dy" + hashlib.sha256(str(exec_root).encode()).hexdigest()[:10]
     for candidate in (name, fallback):
-        fd = _try_lock(lock_dir / f"dockyard-bridge-{candidate}.lock")
-        if fd is not None:
+        claim = BridgeClaim.take(lock_dir / f"dockyard-bridge-{candidate}.lock")
+        if claim is not None:
             if candidate != name:
                 log.warning("bridge %s belongs to another dockyard daemon; using %s", name, candidate)
-            return candidate, fd
+            return candidate, claim
     raise OSError(f"bridges {name} and {fallback} are both held by other dockyard daemons")
 
 
-def _try_lock(path: Path) -> int | None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        return None
-    return fd
+@dataclass
+class BridgeClaim:
+    """An flock on a lock file; the file is removed on release so none accumulate."""
 
+    path: Path
+    fd: int
 
-def release_bridge(fd: int | None) -> None:
-    if fd is not None:
-        os.close(fd)  # closing the only descriptor drops the flock
+    @classmethod
+    def take(cls, path: Path) -> "BridgeClaim | None":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                return None
+            try:
+                if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                    return cls(path, fd)
+            except FileNotFoundError:
+                pass
+            os.close(fd)  # locked a file its holder just unlinked: try the new one
+
+    def release(self) -> None:
+        try:
+            os.unlink(self.path)  # while still locked: nobody can hold the unlinked inode
+        except FileNotFoundError:
+            pass
+        os.close(self.fd)
 
 
 @dataclass(frozen=True)
@@ -60,12 +76,10 @@ def plan_attach(
     endpoint_id: str, bridge: str, netns_path: str, ifname: str,
     mac: str, address: str, prefixlen: int, default_gateway: str | None,
 ) -> AttachPlan:
-    host = "dy" + endpoint_id[:11]
-    peer = "dyp" + endpoint_id[:10]
     return AttachPlan(
-        veth=VethPlan(host=host, peer=peer, bridge=bridge, netns_path=netns_path),
-        iface=IfacePlan(peer=peer, name=ifname, mac=mac, address=address,
-                        prefixlen=prefixlen, gateway=default_gateway),
+        veth=VethPlan(host="dy" + endpoint_id[:11], peer=ifname, mac=mac, bridge=bridge,
+                      netns_path=netns_path),
+        iface=IfacePlan(name=ifname, address=address, prefixlen=prefixlen, gateway=default_gateway),
     )
 
 

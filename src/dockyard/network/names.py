@@ -28,19 +28,23 @@ class Names:
 
     def resolv_conf(self, container_id: str, network_mode: str | None, dns=None,
                     dns_search=None, dns_options=None) -> str:
-        kind, arg = parse_network_mode(network_mode)
+        kind, _ = parse_network_mode(network_mode)
         host_text = _read(self.host_resolv)
         if kind == "host" and not (dns or dns_search or dns_options):
             return host_text
-        embedded = None
-        if kind == "network":
-            net = self.registry.lookup(arg)
-            if net.dns_enabled:
-                embedded = str(net.pool.gateway)
-                sb = self.sandboxes.get(container_id)
-                if sb is not None:
-                    sb.dns = list(dns or [])
+        sb = self.sandboxes.get(container_id)
+        embedded = self.embedded_dns(sb) if sb else None
+        if sb is not None and embedded:
+            sb.dns = list(dns or [])  # where the embedded DNS forwards this container's names
         return hostfiles.resolv_conf(host_text, dns, dns_search, dns_options, embedded)
+
+    def embedded_dns(self, sb: Sandbox) -> str | None:
+        """The embedded DNS a container asks: on its first DNS-enabled network's gateway."""
+        for net_id, ep in sb.endpoints.items():
+            net = self.registry.networks.get(net_id)
+            if net is not None and net.dns_enabled and ep.address:
+                return str(net.pool.gateway)
+        return None
 
     def hosts_file(self, container_id: str, hostname: str, domainname: str = "",
                    extra_hosts=(), network_mode: str | None = None) -> str:
@@ -52,6 +56,14 @@ class Names:
         sb = self.sandboxes.get(container_id)
         addresses = [ep.address for ep in sb.endpoints.values() if ep.address] if sb else []
         return hostfiles.hosts_file(hostname, domainname, addresses, extra_hosts, gateway)
+
+    def write(self, container_id: str, f: dict) -> None:
+        """Write both files from the inputs `NetworkService.write_files` recorded."""
+        hosts = self.hosts_file(container_id, f["hostname"], f["domainname"], f["extra_hosts"], f["mode"])
+        resolv = self.resolv_conf(container_id, f["mode"], f["dns"], f["dns_search"], f["dns_options"])
+        # rewrite in place: the files are bind-mounted into the container by inode
+        Path(f["hosts"]).write_text(hosts)
+        Path(f["resolv"]).write_text(resolv)
 
     def host_gateway(self) -> str | None:
         """`host-gateway` in --add-host: the default bridge's address on the host."""

@@ -17,6 +17,7 @@ class Sandbox:
     ports: list[Published] = field(default_factory=list)
     exposed: list[str] = field(default_factory=list)
     dns: list[str] = field(default_factory=list)  # --dns: where the embedded DNS forwards
+    files: dict | None = None  # hosts/resolv.conf paths + inputs, rewritten on (dis)connect
 
     def next_ifname(self) -> str:
         used = {ep.ifname for ep in self.endpoints.values()}
@@ -69,6 +70,7 @@ class Sandbox:
             "Ports": [p.to_record() for p in self.ports],
             "Exposed": self.exposed,
             "Dns": self.dns,
+            "Files": self.files,
         }
 
     @classmethod
@@ -80,4 +82,5 @@ class Sandbox:
             ports=[Published(**p) for p in rec.get("Ports") or []],
             exposed=list(rec.get("Exposed") or []),
             dns=list(rec.get("Dns") or []),
+            files=rec.get("Files"),
         )

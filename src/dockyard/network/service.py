@@ -1,9 +1,10 @@
 """NetworkService: what the container lifecycle and the API call for networking.
 
-Lifecycle order (see ARCHITECTURE.md):
+Lifecycle order (the runner uses `attach.ContainerNetworking`, which does exactly this):
   start:  path = create_netns(id) -> connect(id, path, net, ...) per network ->
-          publish(id, ...) -> hosts_file()/resolv_conf() -> runtime joins `path`
-  stop:   release(id)   (= unpublish + disconnect every network + remove_netns)
+          publish(id, ...) -> write_files(id, hosts, resolv.conf, ...) -> runtime joins `path`
+  stop:   release(id)   (= unpublish + disconnect every network + remove the netns)
+  daemon: start() -> reconcile(running ids) ... close()
 Blocking kernel work runs in worker threads; state changes are serialised by one lock.
 """
 
@@ -22,7 +23,7 @@ from dockyard.firewall.rules import BridgeNet, Chains
 from dockyard.netlink import links
 from dockyard.netlink.netns import Namespaces
 from dockyard.network import ipam
-from dockyard.network.bridge import BridgeDriver, claim_bridge, plan_attach, release_bridge
+from dockyard.network.bridge import BridgeClaim, BridgeDriver, claim_bridge, plan_attach
 from dockyard.network.defaults import default_bridge
 from dockyard.network.dns.server import Answerer, DnsServer
 from dockyard.network.fwsync import FirewallSync
@@ -75,7 +76,7 @@ class NetworkService:
         self.fw = FirewallSync(self.firewall, self._firewall_state)
         self.container_lookup: Callable[[str], ContainerRef] | None = None
         self.started = False
-        self._bridge_lock: int | None = None
+        self._bridge_lock: BridgeClaim | None = None
 
     # ---- daemon start / stop -------------------------------------------------------------
 
@@ -158,8 +159,9 @@ class NetworkService:
             for net in self.registry.bridges():
                 await asyncio.to_thread(self.driver.remove_bridge, net.bridge)
             await self.fw.teardown()
-        release_bridge(self._bridge_lock)
-        self._bridge_lock = None
+        if self._bridge_lock is not None:
+            self._bridge_lock.release()
+            self._bridge_lock = None
         self.started = False
 
     async def teardown(self) -> None:
@@ -206,6 +208,7 @@ class NetworkService:
                 raise InternalError(f"failed to attach container {container_id} to network"
                                     f" {net.name}: {exc}") from exc
         async with self.lock:
+            self._refresh_files(sb)
             self._save_sandbox(sb)
         self._emit(net, "connect", container_id)
         return ep.settings(net.dns_enabled)
@@ -262,6 +265,7 @@ class NetworkService:
                     return
                 raise Forbidden(f"container {container_id} is not connected to network {net.name}")
             await self._detach_locked(sb, net)
+            self._refresh_files(sb)
         await self._apply_firewall()
         self._emit(net, "disconnect", container_id)
 
@@ -358,15 +362,34 @@ class NetworkService:
 
     def resolv_conf(self, container_id: str, network_mode: str | None, dns=None,
                     dns_search=None, dns_options=None) -> str:
-        text = self.names.resolv_conf(container_id, network_mode, dns, dns_search, dns_options)
-        sb = self.sandboxes.get(container_id)
-        if sb is not None and dns:
-            self._save_sandbox(sb)  # the embedded DNS forwards to --dns after restarts too
-        return text
+        return self.names.resolv_conf(container_id, network_mode, dns, dns_search, dns_options)
 
     def hosts_file(self, container_id: str, hostname: str, domainname: str = "",
                    extra_hosts=(), network_mode: str | None = None) -> str:
         return self.names.hosts_file(container_id, hostname, domainname, extra_hosts, network_mode)
+
+    def write_files(self, container_id: str, hosts_path: str, resolv_path: str, network_mode: str,
+                    hostname: str, domainname: str = "", extra_hosts=(), dns=None,
+                    dns_search=None, dns_options=None) -> None:
+        """Write the container's /etc/hosts and /etc/resolv.conf and remember how, so a
+        later connect/disconnect rewrites them (new addresses, the embedded DNS)."""
+        files = {"hosts": hosts_path, "resolv": resolv_path, "mode": network_mode,
+                 "hostname": hostname, "domainname": domainname,
+                 "extra_hosts": list(extra_hosts or []), "dns": list(dns or []),
+                 "dns_search": list(dns_search or []), "dns_options": list(dns_options or [])}
+        sb = self.sandboxes.get(container_id)
+        if sb is not None:
+            sb.files = files
+        self.names.write(container_id, files)
+        if sb is not None:
+            self._save_sandbox(sb)
+
+    def _refresh_files(self, sb: Sandbox) -> None:
+        if sb.files:
+            try:
+                self.names.write(sb.container_id, sb.files)
+            except OSError as exc:
+                log.warning("cannot update name files of %s: %s", sb.container_id, exc)
 
     async def _listen_dns(self, net: Network) -> None:
         try:
@@ -377,7 +400,9 @@ class NetworkService:
     # ---- helpers ---------------------------------------------------------------------------
 
     def _save_sandbox(self, sb: Sandbox) -> None:
-        self.sandbox_store.put(sb.container_id, sb.to_record())
+        # Not fsynced: a killed daemon loses nothing (the page cache survives it), and this runs
+        # on every container start; only a power loss could drop it.
+        self.sandbox_store.put(sb.container_id, sb.to_record(), durable=False)
 
     def _emit(self, net: Network, action: str, container_id: str | None = None) -> None:
         if self.events is None:

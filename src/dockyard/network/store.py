@@ -1,7 +1,7 @@
 """Crash-safe JSON records of networks and container endpoints.
 
-Each record is one file written as temp file + fsync + rename (+ fsync of the directory),
-so after a crash a record is either the old or the new version, never a torn one.
+Each record is one file written by `metadata.atomic` (temp file + rename, fsynced unless the
+caller says the record can be rebuilt), so after a crash it is the old or the new version.
 """
 
 from __future__ import annotations
@@ -10,23 +10,7 @@ import json
 import os
 from pathlib import Path
 
-
-def write_json(path: Path, obj) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    data = json.dumps(obj, sort_keys=True).encode()
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.rename(tmp, path)
-    dirfd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dirfd)
-    finally:
-        os.close(dirfd)
+from dockyard.metadata import atomic
 
 
 class RecordDir:
@@ -39,8 +23,8 @@ class RecordDir:
     def _path(self, key: str) -> Path:
         return self.root / f"{key}.json"
 
-    def put(self, key: str, obj) -> None:
-        write_json(self._path(key), obj)
+    def put(self, key: str, obj, durable: bool = True) -> None:
+        atomic.write_json(str(self._path(key)), obj, durable)
 
     def delete(self, key: str) -> None:
         try:

@@ -1,5 +1,8 @@
 """Engine API HostConfig resource fields -> OCI `linux.resources` (pure)."""
 
+import re
+
+from dockyard.errors import InvalidArgument
 from dockyard.oci.defaults import default_device_rules, privileged_device_rules
 
 _CPU_PERIOD = 100_000
@@ -61,3 +64,27 @@ def _cpu(host: dict) -> dict:
     if host.get("CpusetMems"):
         cpu["mems"] = host["CpusetMems"]
     return cpu
+
+
+def device_rule(device: dict) -> dict:
+    """The device cgroup rule letting a container use one --device."""
+    return {"allow": True, "type": device["type"], "major": device["major"],
+            "minor": device["minor"], "access": device.get("access") or "rwm"}
+
+
+_CGROUP_RULE = re.compile(r"^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$")
+
+
+def parse_device_cgroup_rule(rule: str) -> dict:
+    """`--device-cgroup-rule 'c 1:3 mr'` -> an OCI allow rule."""
+    match = _CGROUP_RULE.match(rule.strip())
+    if not match:
+        raise InvalidArgument(f"invalid device cgroup rule format: '{rule}'")
+    kind, major, minor, access = match.groups()
+    parsed: dict = {"allow": True, "type": kind}
+    if major != "*":
+        parsed["major"] = int(major)
+    if minor != "*":
+        parsed["minor"] = int(minor)
+    parsed["access"] = access
+    return parsed

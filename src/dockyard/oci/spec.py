@@ -9,16 +9,15 @@ from dataclasses import dataclass, field
 
 from dockyard.errors import InvalidArgument
 from dockyard.oci import defaults
+from dockyard.oci.annotations import INIT_ANNOTATION
 from dockyard.oci.capabilities import CAPABILITY_NAMES, tweak_capabilities
 from dockyard.oci.process_args import resolve_args, resolve_env
-from dockyard.oci.resources import linux_resources
+from dockyard.oci.resources import device_rule, linux_resources, parse_device_cgroup_rule
 from dockyard.oci.seccomp_profile import default_seccomp_profile
 from dockyard.oci.user import ResolvedUser
 
 OCI_VERSION = "1.0.2"
 INIT_MOUNT_POINT = "/sbin/docker-init"
-# Annotation asking the built-in runtime to keep a reaping PID 1 when no init binary exists.
-INIT_ANNOTATION = "org.dockyard.init"
 
 
 @dataclass
@@ -36,6 +35,9 @@ class SpecContext:
     mounts: list[dict] = field(default_factory=list)   # from the volume layer
     host_capabilities: list[str] = field(default_factory=lambda: list(CAPABILITY_NAMES))
     host_devices: list[dict] = field(default_factory=list)  # OCI devices, for --privileged
+    # --device: OCI device entries (path = the path in the container) plus "access" ("rwm"),
+    # resolved from HostConfig.Devices by the engine (runtime.host.device_for).
+    devices: list[dict] = field(default_factory=list)
     init_path: str | None = None                 # host path of an init binary (tini-like)
     annotations: dict[str, str] = field(default_factory=dict)
 
@@ -162,6 +164,12 @@ def _linux(host: dict, ctx: SpecContext, privileged: bool, caps: list[str]) -> d
     }
     if privileged:
         linux["devices"] = list(ctx.host_devices)
+    elif ctx.devices:
+        linux["devices"] = [{k: v for k, v in d.items() if k != "access"} for d in ctx.devices]
+        linux["resources"]["devices"] += [device_rule(d) for d in ctx.devices]
+    if not privileged:
+        linux["resources"]["devices"] += [parse_device_cgroup_rule(rule)
+                                          for rule in host.get("DeviceCgroupRules") or []]
     if host.get("Sysctls"):
         linux["sysctl"] = dict(host["Sysctls"])
     seccomp = _seccomp(host, privileged, caps)

@@ -5,23 +5,22 @@ pid namespace for its next child only, then steps back), so the caller is its pa
 reap it, which the per-container shim relies on.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import select
 import signal
 import time
-from datetime import datetime, timezone
 
 from dockyard.cgroups import open_cgroup
 from dockyard.errors import Conflict, InvalidArgument
-from dockyard.oci.spec import INIT_ANNOTATION
+from dockyard.oci.annotations import INIT_ANNOTATION
 from dockyard.runtime import sync
-from dockyard.runtime.console import connect_console_socket
-from dockyard.runtime.init import ChildPlan, run_child, setup_container, setup_exec
 from dockyard.runtime.state import (ContainerRecord, ContainerState, StateStore,
                                     process_start_time)
 from dockyard.runtime.sync import RuntimeFailure
-from dockyard.sys import LinuxSyscalls, Syscalls
+from dockyard.sys.protocol import Syscalls
 from dockyard.sys import constants as c
 
 DEFAULT_ROOT = "/run/dockyard/runtime"
@@ -30,11 +29,20 @@ _EXEC_ORDER = ("user", "ipc", "uts", "network", "cgroup", "mount")  # mount last
 
 class BuiltinRuntime:
     def __init__(self, root: str = DEFAULT_ROOT, sys: Syscalls | None = None,
-                 cgroup_root: str = "/sys/fs/cgroup") -> None:
+                 cgroup_root: str = "/sys/fs/cgroup", cgroup_hierarchies=None) -> None:
         self.store = StateStore(root)
-        self.sys = sys or LinuxSyscalls()
+        self._sys = sys
         self.cgroup_root = cgroup_root
+        self._hierarchies = cgroup_hierarchies  # read once by a warm parent; None: read per call
         self._pending: dict[str, int] = {}   # id -> sync pipe, to learn how exec went at start
+
+    @property
+    def sys(self) -> Syscalls:
+        # Made on first use: `start`, `state`, `delete` from the CLI never need ctypes.
+        if self._sys is None:
+            from dockyard.sys import LinuxSyscalls
+            self._sys = LinuxSyscalls()
+        return self._sys
 
     # -- create / start -------------------------------------------------------------------
     def create(self, container_id: str, bundle: str, *, stdio=None, console_socket=None,
@@ -42,7 +50,7 @@ class BuiltinRuntime:
         bundle = os.path.abspath(bundle)
         spec = _load_spec(bundle)
         state_dir = self.store.reserve(container_id)
-        cgroup = open_cgroup(_cgroup_path(spec, container_id), self.cgroup_root)
+        cgroup = open_cgroup(_cgroup_path(spec, container_id), self.cgroup_root, self._hierarchies)
         try:
             cgroup.create()
             cgroup.apply((spec.get("linux") or {}).get("resources") or {})
@@ -59,11 +67,19 @@ class BuiltinRuntime:
             _write_atomic(pid_file, str(pid))
         self._pending[container_id] = sync_r
         if start_now:
-            self._await_exec(container_id)
+            try:
+                self._await_exec(container_id)
+            except RuntimeFailure:
+                _kill_and_wait(pid, reap=True)   # the exec failed: nobody else will want it
+                self.delete(container_id, force=True)
+                raise
         return pid
 
     def _spawn_init(self, container_id, bundle, spec, state_dir, cgroup, stdio, console_socket,
                     start_now) -> tuple[int, int]:
+        # Imported here, not at the top: the CLI's other verbs load faster without them.
+        from dockyard.runtime.console import connect_console_socket
+        from dockyard.runtime.init import ChildPlan, setup_container
         state_fd = None
         if not start_now:
             fifo = self.store.fifo(container_id)
@@ -94,8 +110,9 @@ class BuiltinRuntime:
             raise RuntimeFailure(message["message"] if message else "container init exited early")
         return pid, sync_r
 
-    def _fork_into_pid_namespace(self, pid_ns: dict | None, plan: ChildPlan, setup) -> int:
+    def _fork_into_pid_namespace(self, pid_ns: dict | None, plan, setup) -> int:
         """Fork the child inside `pid_ns` (new, or joined by path) without leaving it ourselves."""
+        from dockyard.runtime.init import run_child
         own = None
         if pid_ns is not None:
             own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
@@ -167,7 +184,7 @@ class BuiltinRuntime:
         return "running"
 
     def _cgroup(self, record: ContainerRecord):
-        return open_cgroup(record.cgroup_path, self.cgroup_root)
+        return open_cgroup(record.cgroup_path, self.cgroup_root, self._hierarchies)
 
     def kill(self, container_id: str, sig: int = signal.SIGTERM, all: bool = False) -> None:
         record = self.store.load(container_id)
@@ -179,6 +196,22 @@ class BuiltinRuntime:
                 os.kill(pid, sig)
             except ProcessLookupError:
                 pass
+
+    def update(self, container_id: str, resources: dict) -> None:
+        """Apply new OCI `linux.resources` (docker update) to a live container's cgroup."""
+        record = self.store.load(container_id)
+        if self._status(record) == "stopped":
+            raise Conflict(f"container not running: {container_id}")
+        self._cgroup(record).apply(resources)
+        linux = record.spec.setdefault("linux", {})
+        merged = dict(linux.get("resources") or {})
+        merged.update({k: v for k, v in resources.items() if k != "devices"})
+        linux["resources"] = merged
+        self.store.save(record)
+
+    def pids(self, container_id: str) -> list[int]:
+        """Host pids of every process in the container (runc ps)."""
+        return self._cgroup(self.store.load(container_id)).procs()
 
     def pause(self, container_id: str) -> None:
         record = self.store.load(container_id)
@@ -211,6 +244,8 @@ class BuiltinRuntime:
     # -- exec -------------------------------------------------------------------------------
     def exec(self, container_id: str, process: dict, *, stdio=None, console_socket=None,
              pid_file=None) -> int:
+        from dockyard.runtime.console import connect_console_socket
+        from dockyard.runtime.init import ChildPlan, setup_exec
         record = self.store.load(container_id)
         if self._status(record) != "running":
             raise Conflict(f"cannot exec in a container that is not running: {container_id}")
@@ -321,7 +356,9 @@ def _quietly(action) -> None:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    """RFC 3339 with nanoseconds, as runc's state shows `created` (time, not datetime: faster import)."""
+    ns = time.time_ns()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 1_000_000_000)) + f".{ns % 1_000_000_000:09d}Z"
 
 
 def _write_atomic(path: str, text: str) -> None:

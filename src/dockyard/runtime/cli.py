@@ -4,7 +4,7 @@ python -m dockyard.runtime [--root DIR] [--log FILE --log-format json]
     create --bundle B [--pid-file P] [--console-socket S] ID | start ID | state ID
     kill [--all] ID [SIGNAL] | delete [--force] ID | run --bundle B [--detach] ID
     exec --process process.json [--pid-file P] [--console-socket S] [--detach] ID
-    pause ID | resume ID | list
+    pause ID | resume ID | list | update --resources R.json ID | ps [--format json] ID
 Errors go to stderr and, with --log, as JSON lines ({"level":"error","msg":...}) like runc's.
 """
 
@@ -13,7 +13,7 @@ import json
 import os
 import signal
 import sys
-from datetime import datetime, timezone
+import time
 
 from dockyard.errors import DockyardError
 from dockyard.runtime.builtin import DEFAULT_ROOT, BuiltinRuntime
@@ -61,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("id")
     ex.add_argument("args", nargs=argparse.REMAINDER)
     sub.add_parser("list")
+    update = sub.add_parser("update")
+    update.add_argument("--resources", "-r", required=True)
+    update.add_argument("id")
+    ps = sub.add_parser("ps")
+    ps.add_argument("--format", "-f", default="table")
+    ps.add_argument("id")
     return p
 
 
@@ -107,6 +113,12 @@ def run_command(runtime: BuiltinRuntime, args) -> int:
     elif cmd == "list":
         for state in runtime.list():
             print(f"{state.id}\t{state.pid}\t{state.status}\t{state.bundle}\t{state.created}")
+    elif cmd == "update":
+        with open(args.resources) as f:
+            runtime.update(args.id, json.load(f))
+    elif cmd == "ps":
+        pids = runtime.pids(args.id)
+        print(json.dumps(pids) if args.format == "json" else "\n".join(["PID", *map(str, pids)]))
     elif cmd == "exec":
         pid = runtime.exec(args.id, _exec_process(runtime, args), pid_file=args.pid_file,
                            console_socket=args.console_socket)
@@ -118,7 +130,7 @@ def _log_error(path: str | None, fmt: str, message: str) -> None:
     sys.stderr.write(f"dockyard-runtime: {message}\n")
     if not path:
         return
-    when = datetime.now(timezone.utc).isoformat()
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     line = json.dumps({"level": "error", "msg": message, "time": when}) if fmt == "json" \
         else f"time=\"{when}\" level=error msg={json.dumps(message)}"
     with open(path, "a") as f:

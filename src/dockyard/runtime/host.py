@@ -3,6 +3,8 @@
 import os
 import stat
 
+from dockyard.errors import InvalidArgument
+
 from dockyard.oci.capabilities import capabilities_from_mask
 
 _SKIP_DIRS = {"pts", "shm", "fd", "mqueue", ".lxc", ".lxd-mounts", ".udev"}
@@ -15,6 +17,23 @@ def host_capabilities(status_path: str = "/proc/self/status") -> list[str]:
             if line.startswith("CapBnd:"):
                 return capabilities_from_mask(int(line.split()[1], 16))
     return []
+
+
+def device_for(path_on_host: str, path_in_container: str = "", access: str = "rwm") -> dict:
+    """One `--device` (HostConfig.Devices entry) as a SpecContext.devices item."""
+    try:
+        st = os.stat(path_on_host)
+    except FileNotFoundError:
+        raise InvalidArgument(f"error gathering device information while adding custom device "
+                              f"\"{path_on_host}\": no such file or directory") from None
+    if not (stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)):
+        raise InvalidArgument(f"error gathering device information while adding custom device "
+                              f"\"{path_on_host}\": not a device node")
+    return {"path": path_in_container or path_on_host,
+            "type": "c" if stat.S_ISCHR(st.st_mode) else "b",
+            "major": os.major(st.st_rdev), "minor": os.minor(st.st_rdev),
+            "fileMode": stat.S_IMODE(st.st_mode), "uid": st.st_uid, "gid": st.st_gid,
+            "access": access}
 
 
 def host_devices(root: str = "/dev") -> list[dict]:

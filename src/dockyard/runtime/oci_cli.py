@@ -68,6 +68,15 @@ class OciCliRuntime:
             self._run([*args, container_id], stdio=stdio)
         return _read_pid(pid_path, remove=pid_file is None)
 
+    def update(self, container_id: str, resources: dict) -> None:
+        with tempfile.NamedTemporaryFile("w", suffix=".json", dir=self.root) as spec:
+            json.dump(resources, spec)
+            spec.flush()
+            self._run(["update", "--resources", spec.name, container_id])
+
+    def pids(self, container_id: str) -> list[int]:
+        return json.loads(self._run(["ps", "--format", "json", container_id], capture=True) or "[]")
+
     def pause(self, container_id: str) -> None:
         self._run(["pause", container_id])
 
@@ -92,7 +101,7 @@ def _error_from_log(text: str, cmd: list[str]):
             continue
         if entry.get("level") in ("error", "fatal"):
             messages.append(entry.get("msg", ""))
-    message = messages[-1] if messages else f"{os.path.basename(cmd[0])} {cmd[cmd.index('--log-format') + 2]} failed"
+    message = messages[-1] if messages else f"{os.path.basename(cmd[0])} {' '.join(cmd[-2:])} failed"
     lowered = message.lower()
     if "does not exist" in lowered or "not found" in lowered and "executable" not in lowered:
         return NotFound(message)

@@ -25,6 +25,11 @@ class Runtime(Protocol):
              console_socket: str | None = None, pid_file: str | None = None) -> int:
         """Start `process` (an OCI process object) inside the running container; its pid."""
 
+    def update(self, container_id: str, resources: dict) -> None:
+        """New OCI `linux.resources` for a live container (docker update)."""
+
+    def pids(self, container_id: str) -> list[int]: ...
+
     def pause(self, container_id: str) -> None: ...
 
     def resume(self, container_id: str) -> None: ...

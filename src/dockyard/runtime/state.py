@@ -4,7 +4,7 @@ import json
 import os
 import re
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from dockyard.errors import Conflict, InvalidArgument, NotFound
 
@@ -66,8 +66,9 @@ class StateStore:
     def save(self, record: ContainerRecord) -> None:
         path = os.path.join(self.dir(record.id), "state.json")
         tmp = path + ".tmp"
+        # vars(), not asdict(): asdict deep-copies the whole spec, json.dumps encodes in C.
         with open(tmp, "w") as f:
-            json.dump(asdict(record), f)
+            f.write(json.dumps(vars(record)))
         os.rename(tmp, path)
 
     def load(self, container_id: str) -> ContainerRecord:

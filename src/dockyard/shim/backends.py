@@ -90,9 +90,9 @@ class CliBackend:
 class LibraryBackend:
     """The built-in runtime called in-process: its init and execs are the shim's own children."""
 
-    def __init__(self, choice: RuntimeChoice, container_id: str, loop):
+    def __init__(self, choice: RuntimeChoice, container_id: str, loop, cgroup_hierarchies=None):
         from dockyard.runtime.builtin import BuiltinRuntime    # imported by the zygote when present
-        self.runtime = BuiltinRuntime(root=str(choice.root))
+        self.runtime = BuiltinRuntime(root=str(choice.root), cgroup_hierarchies=cgroup_hierarchies)
         self.container_id = container_id
         self.loop = loop
 
@@ -133,9 +133,9 @@ class LibraryBackend:
         self.loop.call_later(0, lambda: done(error))
 
 
-def backend_for(choice: RuntimeChoice, container_id: str, loop):
+def backend_for(choice: RuntimeChoice, container_id: str, loop, cgroup_hierarchies=None):
     if choice.binary == BUILTIN:
-        return LibraryBackend(choice, container_id, loop)
+        return LibraryBackend(choice, container_id, loop, cgroup_hierarchies)
     return CliBackend(choice, container_id, loop)
 
 

@@ -69,7 +69,8 @@ class ShimLauncher:
         try:
             self._process = await asyncio.create_subprocess_exec(
                 self.python, "-m", "dockyard.shim.zygote", str(theirs.fileno()),
-                pass_fds=[theirs.fileno()], stdin=asyncio.subprocess.DEVNULL, env=env)
+                pass_fds=[theirs.fileno()], stdin=asyncio.subprocess.DEVNULL, env=env,
+                start_new_session=True)           # no terminal signals meant for the daemon
         finally:
             theirs.close()
         self._control = ours
@@ -101,7 +102,9 @@ class ShimLauncher:
         result = json.loads(report) if report else {"error": "shim exited before creating the container"}
         if "error" in result:
             raise errors.InvalidArgument(result["error"])
-        return ShimClient(state_dir, int(result["pid"]))
+        client = ShimClient(state_dir, int(result["pid"]))
+        client.runtime_create_seconds = result.get("create_s")
+        return client
 
     async def _send(self, message: bytes) -> bytes:
         if self._control is None or self._process is None or self._process.returncode is not None:
@@ -200,6 +203,7 @@ class ShimClient:
     def __init__(self, state_dir: Path, pid: int):
         self.state_dir = Path(state_dir)
         self.pid = pid                      # the container init's host pid
+        self.runtime_create_seconds: float | None = None   # time the runtime's create took (launch only)
 
     @classmethod
     async def connect(cls, state_dir: Path) -> "ShimClient | None":
@@ -214,7 +218,10 @@ class ShimClient:
 
     @staticmethod
     def exit_status(state_dir: Path) -> ExitStatus | None:
-        """The init's recorded exit status, readable without a live shim."""
+        """The init's recorded exit status, readable without a live shim.
+
+        The shim writes it (atomically) right after answering live waiters, so after `wait()`
+        read it only once `shutdown()` returned; it is there for exits no daemon saw."""
         return read_exit(Path(state_dir))
 
     # plumbing -------------------------------------------------------------
@@ -226,9 +233,16 @@ class ShimClient:
 
     async def _request(self, request: dict):
         reader, writer = await self._connect()
-        frames = _Frames(reader)
-        writer.write(protocol.encode_json(protocol.REQUEST, request))
-        frame = await frames.next()
+        try:
+            frames = _Frames(reader)
+            writer.write(protocol.encode_json(protocol.REQUEST, request))
+            frame = await frames.next()
+        except OSError as err:            # the shim died mid-request
+            writer.close()
+            raise ShimGone(f"shim of {self.state_dir.name} went away: {err}") from None
+        except BaseException:             # cancelled: a client went away
+            writer.close()
+            raise
         if frame is None or frame[0] != protocol.REPLY:
             writer.close()
             raise ShimGone(f"shim of {self.state_dir.name} closed the connection")
@@ -293,4 +307,5 @@ class ShimClient:
         await self._call("resize", exec_id=exec_id, height=height, width=width)
 
     async def wait_exec(self, exec_id: str) -> int:
+        """The exec's exit code; available until a minute after it finished (then NotFound)."""
         return ExitStatus.from_json(await self._call("wait", exec_id=exec_id)).code

@@ -19,7 +19,6 @@ class Connection:
         self.close_when_sent = False
         self.session = None               # an AttachSession once attached
         self.reading = True
-        self.read_eof = False
         sock.setblocking(False)
         loop.add_reader(self.fd, self._on_readable)
 
@@ -31,8 +30,8 @@ class Connection:
             return
         except OSError:
             data = None
-        if not data:
-            self._on_eof(data is None)
+        if not data:                      # clients never half-close: EOF means gone (detach)
+            self.close()
             return
         try:
             frames = self.decoder.feed(data)
@@ -64,16 +63,9 @@ class Connection:
             self.loop.remove_reader(self.fd)
 
     def resume_reading(self) -> None:
-        if not self.reading and not self.closed and not self.read_eof:
+        if not self.reading and not self.closed:
             self.reading = True
             self.loop.add_reader(self.fd, self._on_readable)
-
-    def _on_eof(self, broken: bool) -> None:
-        """The client half-closed (keep streaming output) or the connection broke."""
-        self.read_eof = True
-        self.loop.remove_reader(self.fd)
-        if broken:
-            self.close()
 
     # sending --------------------------------------------------------------
     def reply(self, **fields) -> None:

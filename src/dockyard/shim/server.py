@@ -8,7 +8,6 @@ Files in the state dir (the shim's working directory, so socket paths stay short
 
 import json
 import os
-import signal
 import socket
 import time
 from pathlib import Path
@@ -21,11 +20,12 @@ from dockyard.shim.loop import Loop
 from dockyard.shim.oom import OomProbe
 from dockyard.shim.runtime_cli import RuntimeChoice
 from dockyard.shim.spawn import become_subreaper, resize_pty
-from dockyard.shim.status import record_exit
+from dockyard.shim.status import EXIT_FILE, record_exit
 from dockyard.shim.stdio import StdioProcess
 from dockyard.shim.streams import ProcessStdio, make_stdio
 
 SOCKET = "shim.sock"
+EXEC_RECORD_TTL = 60.0                # seconds a finished exec stays for wait_exec / a late attach
 
 
 class CreateFailed(Exception):
@@ -45,7 +45,8 @@ class Shim:
         self.config = config
         self.loop = loop
         self.state_dir = Path(config["state_dir"])
-        self.runtime = backend_for(RuntimeChoice.from_json(config["runtime"]), config["container_id"], loop)
+        self.runtime = backend_for(RuntimeChoice.from_json(config["runtime"]), config["container_id"], loop,
+                                   config.get("cgroup_hierarchies"))
         self.tty = bool(config["tty"])
         self.init: StdioProcess | None = None
         self.started = False
@@ -61,14 +62,20 @@ class Shim:
             os.unlink(SOCKET)
         self.listener.bind(SOCKET)
         self.listener.listen(64)
+        self._remove_files([EXIT_FILE])   # a restarted container's state dir has its last exit
+        log = self._open_log()            # a bad log path fails before anything exists
         stdio = make_stdio(self.tty, bool(self.config["open_stdin"]), "console.sock")
         try:
             pid = self.runtime.create(self.config["bundle"], stdio)
         except RuntimeVerbFailed as err:
             stdio.abandon()
             raise CreateFailed(str(err)) from None
-        stdio.take_console(self.config.get("console_size"))
-        log = self._open_log()
+        try:
+            stdio.take_console(self.config.get("console_size"))
+        except OSError as err:
+            stdio.abandon()
+            self.runtime.delete()
+            raise CreateFailed(f"no console from the runtime: {err}") from None
         self.init = StdioProcess(self.loop, tty=self.tty, stdin_fd=stdio.stdin, outputs=stdio.outputs, log=log)
         self.init.pid = pid
         self.init.oom_probe = OomProbe.for_pid(pid)
@@ -224,10 +231,17 @@ class Shim:
         process = StdioProcess(self.loop, tty=stdio.tty, stdin_fd=stdio.stdin, outputs=stdio.outputs,
                                keep_early_output=True)
         process.pid = pid
+        process.on_finished.append(lambda _: self.loop.call_later(EXEC_RECORD_TTL, lambda: self._forget_exec(exec_id)))
         self.execs[exec_id] = process
         self.loop.watch_child(pid, process.on_exit)
         conn.reply(pid=pid)
         conn.finish()
+
+    def _forget_exec(self, exec_id: str) -> None:
+        """Finished execs (health checks run every few seconds) must not pile up."""
+        process = self.execs.get(exec_id)
+        if process is not None and process.finished and not process.sessions:
+            del self.execs[exec_id]
 
     @staticmethod
     def _remove_files(names) -> None:
@@ -238,27 +252,27 @@ class Shim:
                 pass
 
     def op_shutdown(self, conn: Connection, request: dict) -> None:
-        """runtime delete (kills a live init), then exit once the reply is out."""
+        """runtime delete (kills a live init), then exit once the reply is out.
+
+        If delete fails the shim stays, so that the daemon can retry."""
         error = self.runtime.delete()
         self.loop.reap()
+        if error:
+            conn.reply_error(error)
+            return
         for process in [self.init, *self.execs.values()]:
             process.abandon()
         self.listener.close()
         self._remove_files([SOCKET, INIT_PID, "shim.pid"])
         conn.sock.setblocking(True)       # the reply must be out before the process exits
-        if error:
-            conn.reply_error(error)
-        else:
-            conn.reply()
-            conn.finish()
+        conn.reply()
+        conn.finish()
         self.loop.stop()
 
 
 def run_shim(config: dict, report: socket.socket) -> int:
     """The body of a shim process (already detached): create, report, serve."""
     os.chdir(config["state_dir"])
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     become_subreaper()
     Path("shim.pid").write_text(str(os.getpid()))
     loop = Loop()

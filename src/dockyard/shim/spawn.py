@@ -9,8 +9,10 @@ import struct
 import termios
 
 PR_SET_CHILD_SUBREAPER = 36
-# Python ignores SIGPIPE (and we rely on SIGCHLD); a container must get default dispositions.
-_DEFAULT_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGCHLD)
+# Python ignores SIGPIPE and SIGXFSZ, we handle SIGCHLD; ignored signals survive execve and a
+# container must start with default dispositions.
+DEFAULT_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGCHLD, signal.SIGHUP, signal.SIGINT,
+                   signal.SIGTERM, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM)
 
 
 def become_subreaper() -> None:
@@ -20,10 +22,25 @@ def become_subreaper() -> None:
 
 
 def spawn(argv: list[str], stdin: int, stdout: int, stderr: int) -> int:
-    """Start argv with the given fds as 0/1/2 (all other fds are close-on-exec)."""
-    actions = [(os.POSIX_SPAWN_DUP2, fd, target) for target, fd in enumerate((stdin, stdout, stderr))]
-    return os.posix_spawn(argv[0], argv, os.environ, file_actions=actions,
-                          setsigdef=_DEFAULT_SIGNALS, setsigmask=())
+    """Start argv with the given fds as 0/1/2 (all other fds are close-on-exec).
+
+    fork + execve, not posix_spawn: glibc's posix_spawn leaves its internal signals 32/33
+    ignored in the child, and runc would hand that on to the container."""
+    pid = os.fork()
+    if pid:
+        return pid
+    try:
+        for target, fd in enumerate((stdin, stdout, stderr)):
+            if fd == target:
+                os.set_inheritable(fd, True)
+            else:
+                os.dup2(fd, target)
+        for number in DEFAULT_SIGNALS:
+            signal.signal(number, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+        os.execve(argv[0], argv, os.environ)
+    finally:
+        os._exit(127)
 
 
 def open_devnull() -> int:

@@ -11,7 +11,7 @@ import time
 
 from dockyard.shim.status import ExitStatus, exit_code_of
 
-READ_SIZE = 128 * 1024
+READ_SIZE = 512 * 1024
 PAUSE_ABOVE = 4 * 1024 * 1024       # a slow attach client stalls output reading
 RESUME_BELOW = 1 * 1024 * 1024
 EARLY_OUTPUT_CAP = 1 * 1024 * 1024  # exec output kept for an attach that comes later
@@ -208,14 +208,14 @@ class StdioProcess:
         if self.log is not None:
             self.log.close(time.time_ns())
             self.log = None
-        for callback in self.on_finished:
-            callback(self)
         for session in list(self.sessions):
             session.end(self.exit)
         self.sessions.clear()
         for waiter in self.waiters:
             waiter(self.exit)
         self.waiters.clear()
+        for callback in self.on_finished:    # after the replies: recording fsyncs
+            callback(self)
 
     def wait(self, callback) -> None:
         if self.finished:

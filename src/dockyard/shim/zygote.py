@@ -3,26 +3,29 @@
 The daemon starts it once (`python -m dockyard.shim.zygote FD`) with one end of a
 SOCK_SEQPACKET pair. Each message is a JSON launch config carrying one fd: a socket
 on which the new shim reports one line, `{"pid": ...}` or `{"error": ...}`, once the
-runtime's create has finished. Every shim is double-forked into its own session, so it is
-neither the daemon's nor the zygote's child and survives both.
+runtime's create has finished. Every shim is forked once into its own session: it is not
+the daemon's child, and when the zygote goes (it exits with its daemon) the shims are
+reparented, so they survive both. (One fork, not two: a second costs ~1-10 ms per launch;
+the zygote ignores SIGCHLD so the kernel reaps the shims that exit while it lives.)
 """
 
 import gc
 import json
 import os
+import signal
 import socket
 import sys
 import traceback
 
 from dockyard.shim.server import run_shim
+from dockyard.shim.spawn import DEFAULT_SIGNALS
 
 MAX_MESSAGE = 256 * 1024
 
 
 def _become_shim(config: dict, report: socket.socket) -> int:
     os.setsid()
-    if os.fork():
-        return 0                      # the intermediate exits; the shim is orphaned
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     stdin = os.open(os.devnull, os.O_RDONLY)
     diagnostics = os.open(os.path.join(config["state_dir"], "shim.log"),
                           os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -50,10 +53,10 @@ def _launch(control: socket.socket, config: dict, report: socket.socket) -> None
         finally:
             os._exit(code)
     report.close()
-    os.waitpid(pid, 0)
 
 
-def serve(control: socket.socket) -> None:
+def serve(control: socket.socket, warm: dict | None = None) -> None:
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     gc.freeze()                       # keep forked shims' pages shared
     while True:
         message, fds, _, _ = socket.recv_fds(control, MAX_MESSAGE, 1)
@@ -69,22 +72,38 @@ def serve(control: socket.socket) -> None:
             report.sendall(json.dumps({"error": f"bad launch request: {err}"}).encode() + b"\n")
             report.close()
             continue
-        _launch(control, config, report)
+        _launch(control, {**config, **(warm or {})}, report)
 
 
-def _preload_builtin_runtime() -> None:
-    """Import the built-in runtime now, so shims that use it start warm."""
+def _preload_builtin_runtime() -> dict:
+    """Import the built-in runtime and what its create needs now, and read the cgroup
+    hierarchies once (mountinfo grows with every container's netns mount), so that shims
+    forked from here start warm. Returns what the shims are handed in their config."""
     try:
         import dockyard.runtime.builtin  # noqa: F401
+        import dockyard.runtime.console  # noqa: F401
+        import dockyard.runtime.init  # noqa: F401
+        import dockyard.sys.linux  # noqa: F401
+        from dockyard.cgroups.mounts import read_hierarchies
     except ImportError:
-        pass
+        return {}
+    return {"cgroup_hierarchies": read_hierarchies()}
+
+
+def _default_signals() -> None:
+    """A daemon started under nohup (or Python's own SIGINT handler) must not hand ignored or
+    caught signals down to shims and, through an in-process runtime, to containers."""
+    for number in DEFAULT_SIGNALS:
+        if number not in (signal.SIGPIPE, signal.SIGXFSZ):   # Python's I/O errors need these
+            signal.signal(number, signal.SIG_DFL)
 
 
 def main() -> None:
-    _preload_builtin_runtime()
+    _default_signals()
+    warm = _preload_builtin_runtime()
     control = socket.socket(fileno=int(sys.argv[1]))
     control.set_inheritable(False)
-    serve(control)
+    serve(control, warm)
 
 
 if __name__ == "__main__":

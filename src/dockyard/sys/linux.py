@@ -2,6 +2,7 @@
 
 import ctypes
 import os
+import struct
 
 from dockyard.sys import constants as c
 from dockyard.oci.syscall_table import X86_64
@@ -95,6 +96,26 @@ class LinuxSyscalls:
         result = self._libc.syscall(X86_64["seccomp"], c.SECCOMP_SET_MODE_FILTER, flags,
                                     ctypes.byref(fprog))
         self._check(result, "seccomp")
+
+    def bpf_attach_cgroup_device(self, program: bytes, cgroup_dir_fd: int) -> None:
+        """Load a BPF_PROG_TYPE_CGROUP_DEVICE program and attach it to a v2 cgroup
+        (BPF_F_ALLOW_MULTI). The attachment keeps the program alive; our fd is closed."""
+        insns = ctypes.create_string_buffer(program, len(program))
+        license_ = ctypes.create_string_buffer(b"Apache")
+        load = struct.pack("<IIQQIIQII16sII", c.BPF_PROG_TYPE_CGROUP_DEVICE, len(program) // 8,
+                           ctypes.addressof(insns), ctypes.addressof(license_), 0, 0, 0, 0, 0,
+                           b"dockyard_dev", 0, c.BPF_CGROUP_DEVICE)
+        prog_fd = self._bpf(c.BPF_PROG_LOAD, load)
+        try:
+            attach = struct.pack("<IIIII", cgroup_dir_fd, prog_fd, c.BPF_CGROUP_DEVICE,
+                                 c.BPF_F_ALLOW_MULTI, 0)
+            self._bpf(c.BPF_PROG_ATTACH, attach)
+        finally:
+            os.close(prog_fd)
+
+    def _bpf(self, cmd: int, attr: bytes) -> int:
+        buffer = ctypes.create_string_buffer(attr, len(attr))
+        return self._check(self._libc.syscall(X86_64["bpf"], cmd, buffer, len(attr)), f"bpf {cmd}")
 
     def close_range_cloexec(self, first: int) -> None:
         result = self._libc.syscall(X86_64["close_range"], ctypes.c_uint(first),

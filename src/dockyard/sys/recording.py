@@ -46,3 +46,6 @@ class RecordingSyscalls:
 
     def close_range_cloexec(self, first):
         self._record("close_range_cloexec", first)
+
+    def bpf_attach_cgroup_device(self, program, cgroup_dir_fd):
+        self._record("bpf_attach_cgroup_device", len(program), cgroup_dir_fd)

@@ -8,85 +8,111 @@ In order (each a coroutine, on the event loop; `container` has .id, .config, .ho
                      → OCI `mounts` entries; the first start copies image content into new volumes
     stop    await after_stop(container)            (also after a failed start; repeatable)
     rm      await after_remove(container, remove_anonymous=rm_v)
-    boot    forget_containers_except(live_ids)     (once containers are loaded)
+    boot    adopt_containers(containers)           (once containers are loaded; they need .mounts)
 
-The resolved plan of each container is kept in `<data-root>/volumes/.containers/<id>.json`.
-Callers that keep plans themselves can use the steps underneath: prepare, copy_up, mount,
-unmount, release.
+Each container's resolved mounts are kept by `container_records`; volume references are rebuilt
+from them at boot (or from the containers' own `mounts` where a crash lost ours). Callers that keep plans themselves can use the steps underneath (prepare,
+copy_up, mount, unmount, release), but then references last only until the daemon restarts.
 """
 
 import asyncio
-import json
 import os
 import secrets
 from dataclasses import replace
 from pathlib import Path
 
 from dockyard.errors import InvalidArgument
-from dockyard.mounts.model import BIND, VOLUME, PlannedMount, mounts_from_json, mounts_to_json
+from dockyard.mounts.model import BIND, VOLUME, PlannedMount
 from dockyard.mounts.oci import inspect_mounts, oci_mounts
 from dockyard.mounts.plan import MountsLookup, plan_mounts
 from dockyard.volumes import kernel
-from dockyard.volumes.copy_up import copy_up
+from dockyard.volumes.container_records import ContainerRecords
+from dockyard.volumes.copy_up import copy_up, image_directory
 from dockyard.volumes.model import TRANSIENT_USER
-from dockyard.volumes.records import purge, write_atomic
+from dockyard.volumes.records import purge, purge_all
 
 
 class ContainerMounts:
     def __init__(self, volumes, records_dir: Path):
         self._volumes = volumes  # VolumeService
-        self._records = records_dir
-        records_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._records = ContainerRecords(records_dir)
         # container reference → its inspect `Mounts`, for `--volumes-from` (set by the composer)
         self.find_mounts: MountsLookup | None = None
+        self._restore_references()
+
+    def _restore_references(self) -> None:
+        """Volume references live in memory; the containers' mount records are their truth."""
+        for container_id in self._records.ids():
+            for mount in self._records.mounts(container_id) or []:
+                volume = self._volumes.find(mount.source) if mount.type == VOLUME else None
+                if volume is not None:
+                    self._volumes.add_reference(volume, container_id)
 
     # ---- the lifecycle's calls ------------------------------------------------------------
 
     async def plan_for_create(self, container, image_config: dict | None,
                               volumes_from: MountsLookup | None = None) -> list[dict]:
-        body = {**container.config, "HostConfig": container.host_config}
-        resolved = self.prepare(container.id, plan_mounts(body, image_config, volumes_from or self.find_mounts))
-        if not resolved:
-            return []  # nothing to keep: the common case costs no write
-        try:
-            self._save(container.id, {"mounts": mounts_to_json(resolved), "seeded": False, "mounted": False})
-        except BaseException:
-            await self.release(container.id, remove_anonymous=True)
-            raise
-        return self.inspect_mounts(resolved)
+        return self.inspect_mounts(await self._resolve(container, image_config, volumes_from))
 
     async def mounts_for_start(self, container, rootfs: str) -> list[dict]:
-        record = self._load(container.id)
-        if record is None:  # no mounts, or created before volumes were wired in: plan again
-            await self.plan_for_create(container, None)
-            record = self._load(container.id)
-            if record is None:
-                return []
-        mounts = mounts_from_json(record["mounts"])
-        if not record["seeded"]:
+        """OCI mount entries, less `--tmpfs` ones: `oci.spec` renders `HostConfig.Tmpfs` itself."""
+        return [entry for entry, mount in await self._start(container, rootfs) if mount.listed]
+
+    async def _start(self, container, rootfs: str) -> list[tuple[dict, PlannedMount]]:
+        mounts = self._records.mounts(container.id)
+        if mounts is None:  # binds and tmpfs only, or a record lost: plan again (keeping volume names)
+            mounts = await self._resolve(container, None, None)
+        if not any(m.type == VOLUME for m in mounts):  # nothing to seed or unmount: no state to keep
+            return list(zip(self.mount(container.id, mounts), mounts))
+        state = self._records.state(container.id)
+        if not state["seeded"]:
             await self.copy_up(mounts, rootfs)
-            record["seeded"] = True
         entries = self.mount(container.id, mounts)
-        record["mounted"] = True
-        self._save(container.id, record)
-        return entries
+        self._records.put_state(container.id, {"seeded": True, "mounted": True})
+        return list(zip(entries, mounts))
+
+    async def _resolve(self, container, image_config: dict | None, volumes_from: MountsLookup | None) -> list[PlannedMount]:
+        """Plan and prepare; kept when volumes or other containers are involved (binds and tmpfs
+        are planned again at start, from the container's config alone)."""
+        body = {**container.config, "HostConfig": container.host_config}
+        plan = plan_mounts(body, image_config, volumes_from or self.find_mounts)
+        resolved = self.prepare(container.id, _pin_names(plan, getattr(container, "mounts", None) or []))
+        if any(m.type == VOLUME for m in resolved) or container.host_config.get("VolumesFrom"):
+            try:
+                self._records.put_mounts(container.id, resolved)
+            except BaseException:
+                await self.release(container.id, remove_anonymous=True)
+                raise
+        return resolved
 
     async def after_stop(self, container) -> None:
-        record = self._load(container.id)
-        if record is not None and record["mounted"]:
-            self.unmount(container.id, mounts_from_json(record["mounts"]))
-            record["mounted"] = False
-            self._save(container.id, record)
+        state = self._records.state(container.id)
+        if state["mounted"]:
+            self.unmount(container.id, self._records.mounts(container.id) or [])
+            self._records.put_state(container.id, {**state, "mounted": False})
 
     async def after_remove(self, container, remove_anonymous: bool = False) -> list[str]:
         await self.after_stop(container)
         removed = await self.release(container.id, remove_anonymous)
-        self._delete(container.id)
+        self._records.delete(container.id)
         return removed
+
+    def adopt_containers(self, containers) -> None:
+        """At boot, with every container loaded: their volumes are in use again (from their own
+        inspect `Mounts` should a crash have lost our record), nobody else's are."""
+        recorded = self._records.ids()
+        for container in containers:
+            if container.id in recorded:
+                continue
+            for mount in container.mounts or []:
+                volume = self._volumes.find(mount.get("Name") or "") if mount.get("Type") == VOLUME else None
+                if volume is not None:
+                    self._volumes.add_reference(volume, container.id)
+        self.forget_containers_except({c.id for c in containers})
 
     def forget_containers_except(self, live_ids: set[str]) -> None:
         """At boot: containers that are gone stop holding volumes (and their mounts)."""
-        recorded = {name.removesuffix(".json") for name in os.listdir(self._records) if name.endswith(".json")}
+        recorded = self._records.ids()
         users = set()
         for volume in self._volumes.list_volumes():
             users |= volume.references | {u for u in volume.mounted_by if not u.startswith(TRANSIENT_USER)}
@@ -94,7 +120,7 @@ class ContainerMounts:
         if stale:
             self._volumes.drop_references(stale)
         for container_id in stale & recorded:
-            self._delete(container_id)
+            self._records.delete(container_id)
 
     # ---- the steps underneath -------------------------------------------------------------
 
@@ -104,21 +130,24 @@ class ContainerMounts:
         for mount in plan:
             if mount.type == BIND and not mount.create_source:
                 _require_bind_source(mount.source)
-        created, resolved = [], []
+        created, referenced, resolved = [], [], []
         with self._volumes.lock:
             try:
                 for mount in plan:
                     if mount.type == VOLUME:
                         volume, new = self._volumes.volume_for(mount)
                         created += [volume] if new else []
-                        self._volumes.add_reference(volume, container_id)
+                        if container_id not in volume.references:
+                            referenced.append(volume)
+                            self._volumes.add_reference(volume, container_id)
                         mount = replace(mount, source=volume.name)
                     resolved.append(mount)
             except BaseException:
-                self._volumes.drop_references({container_id})
+                for volume in referenced:  # only what this call added: a restart's re-plan keeps the rest
+                    volume.references.discard(container_id)
                 for volume in created:
                     if not volume.references:
-                        purge(self._volumes.trash(volume))  # new and empty: quick
+                        purge(self._volumes.trash(volume, durable=False))  # new and empty: quick
                 raise
         return resolved
 
@@ -129,7 +158,8 @@ class ContainerMounts:
         """Seed new, empty volumes from the image (the rootfs's merged view), unless `nocopy`."""
         for mount in mounts:
             if mount.type == VOLUME and mount.copy_data and not mount.subpath:
-                await asyncio.to_thread(self._copy_up_one, mount, rootfs)
+                if image_directory(rootfs, mount.destination) is not None:  # else spare the thread
+                    await asyncio.to_thread(self._copy_up_one, mount, rootfs)
 
     def _copy_up_one(self, mount: PlannedMount, rootfs: str) -> None:
         volume = self._volumes.get(mount.source)
@@ -178,9 +208,9 @@ class ContainerMounts:
         with self._volumes.lock:
             used = self._volumes.drop_references({container_id})
             doomed = [v for v in used if remove_anonymous and v.anonymous and not v.references]
-            trashes = [self._volumes.trash(v) for v in doomed]
+            trashes = [self._volumes.trash(v, durable=False) for v in doomed]
         if trashes:
-            await asyncio.to_thread(lambda: [purge(path) for path in trashes])
+            await purge_all(trashes)
         return [v.name for v in doomed]
 
     def _unmount_devices(self, container_id: str, mounts: list[PlannedMount]) -> None:
@@ -189,27 +219,12 @@ class ContainerMounts:
             if volume is not None and volume.device_backed:
                 self._volumes.unmount_device(volume, {container_id})
 
-    # ---- per-container records ------------------------------------------------------------
 
-    def _path(self, container_id: str) -> Path:
-        if not container_id or "/" in container_id or container_id.startswith("."):
-            raise InvalidArgument(f"invalid container id {container_id!r}")
-        return self._records / f"{container_id}.json"
-
-    def _load(self, container_id: str) -> dict | None:
-        try:
-            return json.loads(self._path(container_id).read_bytes())
-        except FileNotFoundError:
-            return None
-
-    def _save(self, container_id: str, record: dict) -> None:
-        write_atomic(self._path(container_id), record)
-
-    def _delete(self, container_id: str) -> None:
-        try:
-            os.unlink(self._path(container_id))
-        except FileNotFoundError:
-            pass
+def _pin_names(plan: list[PlannedMount], known: list[dict]) -> list[PlannedMount]:
+    """Planning again for a container that has inspect `Mounts`: its anonymous volumes keep their names."""
+    names = {m["Destination"]: m.get("Name") for m in known if m.get("Type") == VOLUME}
+    return [replace(m, source=names[m.destination]) if m.anonymous and names.get(m.destination) else m
+            for m in plan]
 
 
 def _bind_missing(source: str) -> InvalidArgument:

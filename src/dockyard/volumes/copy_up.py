@@ -42,15 +42,19 @@ def resolve_in_root(root: str, path: str) -> str:
     return os.path.join(root, *parts)
 
 
-def copy_up(rootfs: str, destination: str, volume_data: str) -> bool:
-    """Copy the image's directory at `destination` into `volume_data` if that is empty."""
+def image_directory(rootfs: str, destination: str) -> str | None:
+    """The image's directory at `destination`, if there is one (cheap: no copying)."""
     source = resolve_in_root(rootfs, destination)
     try:
-        if not stat.S_ISDIR(os.lstat(source).st_mode):
-            return False
+        return source if stat.S_ISDIR(os.lstat(source).st_mode) else None
     except FileNotFoundError:
-        return False
-    if os.listdir(volume_data):
+        return None
+
+
+def copy_up(rootfs: str, destination: str, volume_data: str) -> bool:
+    """Copy the image's directory at `destination` into `volume_data` if that is empty."""
+    source = image_directory(rootfs, destination)
+    if source is None or os.listdir(volume_data):
         return False
     _copy_children(source, volume_data, {})
     _copy_metadata(source, volume_data, os.lstat(source))

@@ -13,7 +13,8 @@ class Volume:
     created_at: str                          # RFC3339, seconds, UTC
     labels: dict[str, str] | None = None     # None when created without any (shown as null)
     options: dict[str, str] | None = None
-    references: set[str] = field(default_factory=set)   # ids of containers using it
+    # ids of containers using it: kept in memory, rebuilt at boot from the containers' mount records
+    references: set[str] = field(default_factory=set)
     mounted_by: set[str] = field(default_factory=set)   # users of a device-backed volume's mount
 
     @property
@@ -27,13 +28,12 @@ class Volume:
 
     def to_record(self) -> dict:
         return {"Name": self.name, "CreatedAt": self.created_at, "Labels": self.labels,
-                "Options": self.options, "References": sorted(self.references),
-                "MountedBy": sorted(self.mounted_by)}
+                "Options": self.options, "MountedBy": sorted(self.mounted_by)}
 
     @classmethod
     def from_record(cls, record: dict) -> "Volume":
         return cls(record["Name"], record["CreatedAt"], record.get("Labels"), record.get("Options"),
-                   set(record.get("References") or ()), set(record.get("MountedBy") or ()))
+                   mounted_by=set(record.get("MountedBy") or ()))
 
 
 def now_rfc3339() -> str:

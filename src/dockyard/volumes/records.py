@@ -5,12 +5,14 @@ by temp file + fsync + rename, and it disappears by renaming it to `.trash-*` be
 so a crash at any point leaves either the old state or the new one (plus litter swept at load).
 """
 
+import asyncio
 import json
 import logging
 import os
 import secrets
 from pathlib import Path
 
+from dockyard.metadata import atomic
 from dockyard.volumes.model import Volume, now_rfc3339
 from dockyard.volumes.removal import remove_tree
 
@@ -55,23 +57,45 @@ class VolumeDirectory:
             log.error("unreadable volume record %s: %s", path / RECORD, err)
             return None
 
-    def create(self, volume: Volume) -> None:
+    def create(self, volume: Volume, durable: bool = True) -> None:
+        """`durable=False` for volumes a container's create makes: empty, and made again at its
+        start should a crash lose them."""
         staging = self.root / f"{_STAGING}{secrets.token_hex(8)}"
         staging.mkdir(mode=0o701)
         (staging / DATA).mkdir(mode=0o755)
-        write_atomic(staging / RECORD, volume.to_record())
+        write_atomic(staging / RECORD, volume.to_record(), durable)
         os.rename(staging, self.root / volume.name)
-        fsync_dir(self.root)
+        if durable:
+            fsync_dir(self.root)
 
     def save(self, volume: Volume) -> None:
         write_atomic(self.root / volume.name / RECORD, volume.to_record())
 
-    def trash(self, name: str) -> Path:
+    def trash(self, name: str, durable: bool = True) -> Path:
         """Take the volume out of sight at once; deleting its content is `removal.remove_tree`."""
         trash = self.root / f"{_TRASH}{name}-{secrets.token_hex(4)}"
         os.rename(self.root / name, trash)
-        fsync_dir(self.root)
+        if durable:
+            fsync_dir(self.root)
         return trash
+
+
+async def purge_all(trashes: list[Path]) -> int:
+    """Purge trashed volumes: empty ones at once, the others in a thread. Bytes reclaimed."""
+    full = []
+    for trash in trashes:
+        if _empty_volume(trash):
+            purge(trash)
+        else:
+            full.append(trash)
+    return await asyncio.to_thread(lambda: sum(purge(t) for t in full)) if full else 0
+
+
+def _empty_volume(trash: Path) -> bool:
+    try:
+        return not os.listdir(trash / DATA)
+    except FileNotFoundError:
+        return True
 
 
 def purge(trash: Path) -> int:
@@ -81,14 +105,9 @@ def purge(trash: Path) -> int:
     return freed
 
 
-def write_atomic(path: Path, record: dict) -> None:
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    with open(temp, "w", encoding="utf-8") as out:
-        json.dump(record, out, separators=(",", ":"))
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temp, path)
-    fsync_dir(path.parent)
+def write_atomic(path: Path, record: dict, durable: bool = True) -> None:
+    """Replace `path` by rename; `durable=False` skips the fsyncs, for what a crash may lose."""
+    atomic.write_json(str(path), record, durable)
 
 
 def fsync_dir(path: Path) -> None:

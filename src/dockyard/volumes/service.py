@@ -3,7 +3,7 @@
 Call its methods on the event loop; the ones that may take long (deleting content, sizes) are
 coroutines that do their file work in a thread. Events: volume create, destroy, prune (here) and
 mount/unmount (in `containers`). What the container lifecycle calls is `self.containers`
-(`ContainerMounts`), reachable through the same four methods the lifecycle uses.
+(`ContainerMounts`); its lifecycle methods are also reachable here, by the same names.
 """
 
 import asyncio
@@ -20,10 +20,11 @@ from dockyard.volumes.filters import list_predicate, prune_predicate
 from dockyard.volumes.model import ANONYMOUS_LABEL, TRANSIENT_USER, Volume, now_rfc3339, volume_json
 from dockyard.volumes.names import anonymous_name, check_name
 from dockyard.volumes.options import check_options
-from dockyard.volumes.records import VolumeDirectory, purge
+from dockyard.volumes.records import VolumeDirectory, purge_all
 from dockyard.volumes.size import tree_size
 
 log = logging.getLogger(__name__)
+
 
 class VolumeService:
     def __init__(self, data_root: Path, events, mounter=None):
@@ -53,8 +54,8 @@ class VolumeService:
     def to_json(self, volume: Volume) -> dict:
         return volume_json(volume, self.path(volume.name))
 
-    def create(self, name: str | None = None, driver: str | None = "local",
-               options: dict[str, str] | None = None, labels: dict[str, str] | None = None) -> Volume:
+    def create(self, name: str | None = None, driver: str | None = "local", options: dict[str, str] | None = None,
+               labels: dict[str, str] | None = None, durable: bool = True) -> Volume:
         """A new volume, or the existing one of that name (create is idempotent)."""
         if driver not in (None, "", "local"):
             raise NotFound(f'error looking up volume plugin {driver}: plugin "{driver}" not found')
@@ -71,7 +72,7 @@ class VolumeService:
                 raise InvalidArgument(f"create {name}: {err}") from None
             volume = Volume(name, now_rfc3339(), None if labels is None else dict(labels),
                             None if options is None else dict(options))
-            self._store.create(volume)
+            self._store.create(volume, durable)
             self._volumes[name] = volume
             self.events.emit("volume", "create", name, {"driver": "local"})
         return volume
@@ -86,14 +87,14 @@ class VolumeService:
             if name not in self._volumes and force:
                 return
             trash = self.trash(self.get(name))
-        await asyncio.to_thread(purge, trash)
+        await purge_all([trash])
 
     async def prune(self, filters: dict[str, list[str]], api_version: tuple[int, int]) -> tuple[list[str], int]:
         """Remove unused volumes (anonymous ones unless `all`): names removed, bytes reclaimed."""
         doomed = prune_predicate(filters, api_version)
         with self.lock:
             trashes = [(v.name, self.trash(v)) for v in self.list_volumes() if doomed(v)]
-        reclaimed = await asyncio.to_thread(lambda: sum(purge(path) for _, path in trashes))
+        reclaimed = await purge_all([path for _, path in trashes])
         self.events.emit("volume", "prune", "", {"reclaimed": str(reclaimed)})
         return [name for name, _ in trashes], reclaimed
 
@@ -105,14 +106,14 @@ class VolumeService:
         return [{**self.to_json(v), "UsageData": {"Size": size, "RefCount": len(v.references)}}
                 for v, size in zip(volumes, sizes)]
 
-    def trash(self, volume: Volume) -> Path:
+    def trash(self, volume: Volume, durable: bool = True) -> Path:
         """Take an unused volume out of sight (its content is deleted by `purge`)."""
         if volume.references:
             users = ", ".join(sorted(volume.references))
             raise Conflict(f"remove {volume.name}: volume is in use - [{users}]")
         if volume.device_backed and kernel.is_mounted(self.path(volume.name)):
             self._unmount_quietly(self.path(volume.name))
-        trash = self._store.trash(volume.name)
+        trash = self._store.trash(volume.name, durable)
         del self._volumes[volume.name]
         self.events.emit("volume", "destroy", volume.name, {"driver": "local"})
         return trash
@@ -124,13 +125,14 @@ class VolumeService:
         if mount.inherited or (mount.source and mount.source in self._volumes):
             return self.get(mount.source), False
         labels = dict(mount.volume_labels) or None
-        return self.create(mount.source or None, mount.driver, mount.volume_options or None, labels), True
+        if mount.anonymous:  # also when its name is pinned by an earlier create (see `containers`)
+            labels = {**(labels or {}), ANONYMOUS_LABEL: ""}
+        return self.create(mount.source or None, mount.driver, mount.volume_options or None, labels,
+                           durable=False), True
 
     def add_reference(self, volume: Volume, container_id: str) -> None:
-        with self.lock:
-            if container_id not in volume.references:
-                volume.references.add(container_id)
-                self._store.save(volume)
+        """In memory: the container's mount record (see `containers`) is what makes it durable."""
+        volume.references.add(container_id)
 
     def drop_references(self, container_ids: set[str]) -> list[Volume]:
         """Forget these containers as users of every volume; the volumes they used."""
@@ -140,7 +142,6 @@ class VolumeService:
                 if volume.references & container_ids or volume.mounted_by & container_ids:
                     self.unmount_device(volume, container_ids)
                     volume.references -= container_ids
-                    self._store.save(volume)
                     touched.append(volume)
         return touched
 
@@ -209,3 +210,6 @@ class VolumeService:
 
     def forget_containers_except(self, live_ids: set[str]) -> None:
         self.containers.forget_containers_except(live_ids)
+
+    def adopt_containers(self, containers) -> None:
+        self.containers.adopt_containers(containers)

@@ -58,7 +58,8 @@ class Bundle:
     spec: dict
 
 
-def write_bundle(base: Path, cgroup_parent: str, body: dict, name: str | None = None) -> Bundle:
+def write_bundle(base: Path, cgroup_parent: str, body: dict, name: str | None = None,
+                 devices: list[dict] | None = None) -> Bundle:
     name = name or uuid.uuid4().hex[:12]
     bundle = base / name
     rootfs = make_rootfs(bundle / "rootfs")
@@ -74,7 +75,8 @@ def write_bundle(base: Path, cgroup_parent: str, body: dict, name: str | None = 
         hostname_path=str(etc / "hostname"), hosts_path=str(etc / "hosts"),
         resolv_conf_path=str(etc / "resolv.conf"), cgroup_path=f"{cgroup_parent}/{name}",
         host_capabilities=host_capabilities(),
-        host_devices=host_devices() if body["HostConfig"].get("Privileged") else [])
+        host_devices=host_devices() if body["HostConfig"].get("Privileged") else [],
+        devices=devices or [])
     spec = generate_spec(IMAGE_CONFIG, body, ctx)
     (bundle / "config.json").write_text(json.dumps(spec, indent=2))
     assert rootfs.is_dir()

@@ -78,3 +78,35 @@ def test_v2_on_the_unified_mount(parent):
     cgroup.delete()
     assert _reap(pid) == -signal.SIGKILL
     assert not os.path.exists(cgroup.dir)
+
+
+def test_v2_device_filter_is_enforced(parent):
+    """The BPF device program on a v2 cgroup (here the hybrid host's unified hierarchy)."""
+    from dockyard.oci.defaults import default_device_rules
+    root = _v2_root()
+    if not root:
+        pytest.skip("no cgroup2 mount")
+    cgroup = open_cgroup(f"{parent}/dev", mount_root=root)
+    cgroup.create()
+    cgroup.apply({"devices": default_device_rules()})
+    ready_r, ready_w = os.pipe()
+    result_r, result_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.read(ready_r, 1)
+        outcome = []
+        for path in ("/dev/null", "/dev/loop-control"):
+            try:
+                os.close(os.open(path, os.O_RDONLY))
+                outcome.append("ok")
+            except PermissionError:
+                outcome.append("denied")
+        os.write(result_w, " ".join(outcome).encode())
+        os._exit(0)
+    cgroup.add(pid)
+    os.write(ready_w, b"1")
+    assert _reap(pid) == 0
+    assert os.read(result_r, 100) == b"ok denied"
+    for fd in (ready_r, ready_w, result_r, result_w):
+        os.close(fd)
+    cgroup.delete()

@@ -91,3 +91,40 @@ def test_builtin_and_runc_agree(case, runtime, bundle_factory, workdir):
     diff = "\n".join(difflib.unified_diff(theirs.split("\n"), ours.split("\n"), "runc", "builtin",
                                           lineterm=""))
     assert ours == theirs, diff
+
+
+EXEC_PROBE = r"""
+grep -E '^(Cap|Seccomp|NoNewPrivs)' /proc/self/status
+echo '--- cgroup'; cat /proc/self/cgroup
+echo '--- ns'; hostname; test $(ls /proc | grep -c '^[0-9]') -le 5 && echo few
+echo '--- ids'; id; pwd; ulimit -n
+echo '--- env'; env | sort
+"""
+
+
+def _exec_probe(runtime, bundle, cid, reap: bool) -> str:
+    pid = runtime.create(cid, str(bundle.path), stdio=(0, 1, 2))
+    runtime.start(cid)
+    out_r, out_w = os.pipe()
+    process = dict(bundle.spec["process"], args=["sh", "-c", EXEC_PROBE], cwd="/tmp",
+                   user={"uid": 65534, "gid": 65534})
+    exec_pid = runtime.exec(cid, process, stdio=(0, out_w, out_w))
+    os.close(out_w)
+    output = read_all(out_r)
+    if reap:
+        os.waitpid(exec_pid, 0)
+    runtime.delete(cid, force=True)
+    if reap:
+        os.waitpid(pid, 0)
+    return output
+
+
+def test_exec_agrees_with_runc(runtime, bundle_factory, workdir):
+    base, _ = workdir
+    bundle = bundle_factory(["sleep", "30"], config_Hostname="exec-box", Memory=64 << 20)
+    runc = OciCliRuntime(RUNC, str(base / "runc-state"))
+    ours = _normalise(_exec_probe(runtime, bundle, "e1", reap=True), str(bundle.path))
+    theirs = _normalise(_exec_probe(runc, bundle, "e1", reap=False), str(bundle.path))
+    diff = "\n".join(difflib.unified_diff(theirs.split("\n"), ours.split("\n"), "runc", "builtin",
+                                          lineterm=""))
+    assert ours == theirs, diff

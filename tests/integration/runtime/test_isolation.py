@@ -121,3 +121,15 @@ def test_a_spec_asking_for_every_capability_still_runs(runtime, bundle_factory):
     with open("/proc/self/status") as f:
         host_bnd = next(line.split()[1] for line in f if line.startswith("CapBnd:"))
     assert r.code == 0 and r.out.split()[1] == host_bnd, r
+
+
+def test_device_flag_adds_a_usable_node_and_the_cgroup_denies_others(runtime, workdir):
+    from dockyard.runtime.host import device_for
+    from tests.integration.runtime.support import docker_body, run_captured, write_bundle
+    base, cgroup_parent = workdir
+    body = docker_body(["sh", "-c", "exec 3</dev/loop-control && echo opened; "
+                                    "mknod /dev/mem2 c 1 1 && cat /dev/mem2"])
+    bundle = write_bundle(base, cgroup_parent, body,
+                          devices=[device_for("/dev/loop-control", "", "rw")])
+    r = run_captured(runtime, "dev", bundle)
+    assert r.out == "opened\n" and "Operation not permitted" in r.err, r

@@ -229,3 +229,68 @@ def test_joining_another_containers_namespaces_by_path(runtime, bundle_factory):
     runtime.delete("ns2")
     runtime.delete("ns1", force=True)
     os.waitpid(pid, 0)
+
+
+def test_runtime_on_a_v2_hierarchy_with_a_cgroup_namespace(workdir):
+    """On this hybrid host the unified mount stands in for a v2 host: the container joins a
+    v2 cgroup, sees it as its root through a cgroup namespace, and the BPF device filter holds."""
+    from dockyard.cgroups.mounts import read_hierarchies
+    from dockyard.runtime import BuiltinRuntime
+    from tests.integration.runtime.support import docker_body, run_captured, write_bundle
+    v2 = next((h.mountpoint for h in read_hierarchies() if h.version == 2), None)
+    if not v2:
+        pytest.skip("no cgroup2 mount")
+    base, cgroup_parent = workdir
+    body = docker_body(["sh", "-c", "cat /proc/self/cgroup | grep '^0::'; grep ' /sys/fs/cgroup ' /proc/mounts | cut -d' ' -f3; "
+                                    "mknod /dev/mem2 c 1 1 && cat /dev/mem2"])
+    bundle = write_bundle(base, cgroup_parent, body)
+    spec = json.loads((bundle.path / "config.json").read_text())
+    spec["linux"]["namespaces"].append({"type": "cgroup"})
+    (bundle.path / "config.json").write_text(json.dumps(spec))
+    runtime = BuiltinRuntime(root=str(base / "v2-state"), cgroup_root=v2)
+    try:
+        r = run_captured(runtime, "v2", bundle)
+    finally:
+        from dockyard.cgroups import open_cgroup
+        open_cgroup(cgroup_parent, mount_root=v2).delete()
+    assert r.out.split() == ["0::/", "cgroup2"] and "Operation not permitted" in r.err, r
+
+
+@pytest.mark.parametrize("which", ["builtin", "runc"])
+def test_update_and_ps_through_both_runtimes(which, runtime, bundle_factory, workdir):
+    from dockyard.cgroups import open_cgroup
+    from dockyard.runtime import OciCliRuntime
+    base, _ = workdir
+    if which == "runc":
+        if not os.path.exists("/usr/sbin/runc"):
+            pytest.skip("needs runc")
+        runtime = OciCliRuntime("/usr/sbin/runc", str(base / "runc-state"))
+    bundle = bundle_factory(["sleep", "30"], Memory=64 << 20)
+    pid = runtime.create("u1", str(bundle.path), stdio=(0, 1, 2))
+    runtime.start("u1")
+    assert runtime.pids("u1") == [pid]
+    runtime.update("u1", {"memory": {"limit": 96 << 20, "swap": 192 << 20}, "pids": {"limit": 50}})
+    cgroup = open_cgroup(bundle.cgroup_path)
+    assert cgroup.stats().memory_limit == 96 << 20
+    runtime.delete("u1", force=True)
+    if which == "builtin":
+        os.waitpid(pid, 0)
+
+
+def test_exec_failure_after_start_reaches_start_and_run_cleans_up(runtime, bundle_factory):
+    """execve itself failing (here: a script whose interpreter is missing) is only seen after
+    `start`: the library caller gets the message from start(); `create(start_now=True)` removes
+    the container again."""
+    bundle = bundle_factory(["/script"])
+    script = bundle.path / "rootfs" / "script"
+    script.write_text("#!/no/such/interpreter\n")
+    script.chmod(0o755)
+    pid = runtime.create("late", str(bundle.path), stdio=(0, 1, os.open("/dev/null", os.O_WRONLY)))
+    with pytest.raises(RuntimeFailure, match="no such file or directory"):
+        runtime.start("late")
+    os.waitpid(pid, 0)
+    runtime.delete("late")
+    with pytest.raises(RuntimeFailure, match="no such file or directory"):
+        runtime.create("late2", str(bundle.path), stdio=(0, 1, os.open("/dev/null", os.O_WRONLY)),
+                       start_now=True)
+    assert runtime.list() == []

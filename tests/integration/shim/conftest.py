@@ -2,14 +2,12 @@
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from tests.integration.shim.bundles import RUNC, make_rootfs
+from tests.integration.shim.bundles import make_rootfs
 from tests.integration.shim.harness import ShimEnv
 
 
@@ -18,6 +16,11 @@ def rootfs():
     base = Path(tempfile.mkdtemp(prefix="dockyard-shim-rootfs-", dir="/tmp"))
     yield make_rootfs(base / "rootfs")
     shutil.rmtree(base, ignore_errors=True)
+    for parent in Path("/sys/fs/cgroup").glob("*/dockyard-shim-test"):
+        try:
+            parent.rmdir()                      # the tests' cgroup parent, once empty
+        except OSError:
+            pass
 
 
 @pytest.fixture(params=["runc", "builtin"])
@@ -31,8 +34,7 @@ def shim_env(request, rootfs):
             os.kill(int(pid_file.read_text()), 9)
         except (ProcessLookupError, ValueError):
             pass
-    runtime = [RUNC] if env.runtime.binary == RUNC else [sys.executable, "-m", "dockyard.runtime"]
     for name in env.runtime.root.glob("*") if env.runtime.root.exists() else []:
-        subprocess.run(runtime + ["--root", str(env.runtime.root), "delete", "--force", name.name])
+        env.force_delete(name.name)
     shutil.rmtree(base, ignore_errors=True)
     assert not leftovers, leftovers

@@ -2,6 +2,8 @@
 
 import asyncio
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from dockyard.shim.client import RuntimeChoice, ShimLauncher
@@ -35,6 +37,12 @@ class ShimEnv:
             container_id=name, state_dir=self.base / "state" / name, bundle=bundle, runtime=self.runtime,
             tty=tty, open_stdin=open_stdin, log_path=self.base / "logs" / f"{name}-json.log",
             log_opts=log_opts or {}, console_size=console_size)
+
+    def force_delete(self, name: str) -> None:
+        """What a daemon does for a container whose shim died: runtime delete --force."""
+        runtime = [RUNC] if self.runtime.binary == RUNC else [sys.executable, "-m", "dockyard.runtime"]
+        subprocess.run(runtime + ["--root", str(self.runtime.root), "delete", "--force", name],
+                       capture_output=True)
 
     def log_entries(self, name) -> list[dict]:
         path = self.base / "logs" / f"{name}-json.log"

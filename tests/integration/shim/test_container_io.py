@@ -1,6 +1,7 @@
 """The shim runs busybox containers through runc: output, stdin, TTY, exit codes, logs."""
 
 import asyncio
+import os
 import signal
 from pathlib import Path
 
@@ -215,3 +216,59 @@ def test_large_stdin_flows_through_with_backpressure(shim_env):
     import hashlib
     assert out.split()[0].decode() == hashlib.md5(payload).hexdigest()
     assert status.code == 0
+
+
+def test_closed_sessions_are_dropped_by_the_shim(shim_env):
+    async def scenario(launcher):
+        shim = await shim_env.launch(launcher, ["sleep", "1000"], name="detach")
+        await shim.start()
+        shim_pid = int((shim.state_dir / "shim.pid").read_text())
+        before = len(os.listdir(f"/proc/{shim_pid}/fd"))
+        for _ in range(20):
+            session = await shim.attach(stdin=True, stdout=True, stderr=True)
+            session.close()
+        await asyncio.sleep(0.2)
+        after = len(os.listdir(f"/proc/{shim_pid}/fd"))
+        await shim.kill(signal.SIGKILL)
+        await shim.wait()
+        await shim.shutdown()
+        return before, after
+
+    before, after = run(scenario)
+    assert after <= before
+
+
+def test_relaunch_in_the_same_state_dir_forgets_the_last_exit(shim_env):
+    from dockyard.shim.client import ShimClient
+
+    async def scenario(launcher):
+        first = await shim_env.launch(launcher, ["sh", "-c", "exit 4"], name="again")
+        await first.start()
+        assert (await first.wait()).code == 4
+        await first.shutdown()
+        second = await shim_env.launch(launcher, ["sh", "-c", "exit 5"], name="again")
+        stale = ShimClient.exit_status(second.state_dir)
+        await second.start()
+        status = await second.wait()
+        await second.shutdown()
+        return stale, status, ShimClient.exit_status(second.state_dir)
+
+    stale, status, recorded = run(scenario)
+    assert stale is None and status.code == 5 and recorded == status
+    assert [e["log"] for e in shim_env.log_entries("again")] == []
+
+
+def test_log_rotation_caps_a_chatty_container(shim_env):
+    async def scenario(launcher):
+        shim = await shim_env.launch(launcher, ["sh", "-c", "seq 1 5000"], name="chatty",
+                                     log_opts={"max-size": "10k", "max-file": "3"})
+        await shim.start()
+        status = await shim.wait()
+        await shim.shutdown()
+        return status
+
+    assert run(scenario).code == 0
+    logs = sorted(p.name for p in (shim_env.base / "logs").iterdir())
+    assert logs == ["chatty-json.log", "chatty-json.log.1", "chatty-json.log.2"]
+    assert all((shim_env.base / "logs" / name).stat().st_size <= 10 * 1024 for name in logs)
+    assert shim_env.log_entries("chatty")[-1]["log"] == "5000\n"

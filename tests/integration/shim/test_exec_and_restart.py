@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -137,7 +138,7 @@ def test_shim_survives_sigkill_of_its_launcher_and_is_readopted(shim_env):
         state_dir = shim_env.base / "state" / "survivor"
         quitter_dir = shim_env.base / "state" / "quitter"
         shim_pid = int((state_dir / "shim.pid").read_text())
-        assert _parent_pid(shim_pid) not in (daemon.pid, launched["zygote"])
+        assert _parent_pid(shim_pid) != daemon.pid
         assert os.getsid(shim_pid) not in (os.getsid(0), os.getsid(daemon.pid))
     finally:
         daemon.kill()                                # SIGKILL, as an OOM killer or `kill -9` would
@@ -155,8 +156,8 @@ def test_shim_survives_sigkill_of_its_launcher_and_is_readopted(shim_env):
         await session.close_stdin()
         await collect(session)
         status = await shim.wait()
-        assert ShimClient.exit_status(state_dir) == status
         await shim.shutdown()
+        assert ShimClient.exit_status(state_dir) == status      # recorded right after the replies
         gone = await ShimClient.connect(state_dir)
         await asyncio.sleep(0.5)                     # the quitter exits while no daemon runs
         quitter = await ShimClient.connect(quitter_dir)
@@ -167,6 +168,11 @@ def test_shim_survives_sigkill_of_its_launcher_and_is_readopted(shim_env):
         assert ShimClient.exit_status(quitter_dir) == quitter_status
         return info["status"], first, exec_out, status, gone
 
+    for _ in range(100):                             # the zygote exits with its daemon
+        if _gone_or_zombie(launched["zygote"]):
+            break
+        time.sleep(0.02)
+    assert _parent_pid(shim_pid) not in (daemon.pid, launched["zygote"])
     status_word, first, exec_out, status, gone = run(readopt)
     assert _gone_or_zombie(launched["zygote"]), "the zygote outlived its daemon"
     assert status_word == "running"
@@ -176,3 +182,49 @@ def test_shim_survives_sigkill_of_its_launcher_and_is_readopted(shim_env):
     assert gone is None
     logged = [e["log"] for e in shim_env.log_entries("survivor")]
     assert logged == ["started\n", "got ping\n"]
+
+
+def test_container_processes_start_with_no_ignored_or_blocked_signals(shim_env):
+    probe = ["grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"]   # no sh: busybox sh ignores SIGQUIT
+
+    async def scenario(launcher):
+        shim = await shim_env.launch(launcher, ["sh", "-c", "grep -E '^Sig(Ign|Blk)' /proc/self/status; "
+                                                "exec sleep 1000"], name="signals")
+        session = await shim.attach(stdin=False, stdout=True, stderr=True)
+        await shim.start()
+        seen = bytearray()
+        await read_until(session, b"SigIgn", seen)
+        await read_until(session, b"\n", seen)
+        await shim.exec("p", exec_process(probe), tty=False, open_stdin=False)
+        exec_out = await collect(await shim.attach_exec("p", stdin=False, stdout=True, stderr=True))
+        await shim.kill(signal.SIGKILL)
+        await collect(session)
+        await shim.wait()
+        await shim.shutdown()
+        return bytes(seen), exec_out[0]
+
+    init_out, exec_out = run(scenario)
+    for output in (init_out, exec_out):
+        assert b"SigBlk:\t0000000000000000" in output, output
+        assert b"SigIgn:\t0000000000000000" in output, output
+
+
+def test_a_dead_shim_is_reported_as_gone(shim_env):
+    from dockyard.shim.client import ShimGone
+
+    async def scenario(launcher):
+        shim = await shim_env.launch(launcher, ["sleep", "1000"], name="doomed")
+        await shim.start()
+        waiting = asyncio.ensure_future(shim.wait())
+        await asyncio.sleep(0.1)
+        shim_pid = int((shim.state_dir / "shim.pid").read_text())
+        os.kill(shim_pid, signal.SIGKILL)
+        with pytest.raises(ShimGone):
+            await waiting
+        with pytest.raises(ShimGone):
+            await shim.kill(signal.SIGTERM)
+        return await ShimClient.connect(shim.state_dir), shim
+
+    gone, shim = run(scenario)
+    assert gone is None
+    shim_env.force_delete("doomed")                # kills the orphaned init, removes its cgroup

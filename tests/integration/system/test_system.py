@@ -89,3 +89,66 @@ def test_two_daemons_side_by_side_and_sigterm(fresh_daemon, tmp_path):
         assert other.stop(signal.SIGINT) == 0
     assert not other.socket.exists()
     assert fresh_daemon.stop(signal.SIGTERM) == 0
+
+
+def test_events_since_survive_a_restart(fresh_daemon):
+    import time
+    from tests.support.busybox import import_busybox
+
+    fresh_daemon.start()
+    since = str(int(time.time()) - 1)
+    import_busybox(fresh_daemon)
+    fresh_daemon.docker("tag", "busybox", "busybox:again")
+    fresh_daemon.stop()
+    fresh_daemon.start()
+    out = fresh_daemon.docker("events", "--since", since, "--until", str(int(time.time()) + 1),
+                              "--filter", "type=image", "--format", "{{.Action}} {{.Actor.Attributes.name}}").stdout
+    assert "tag busybox:again" in out
+
+
+def test_broken_json_is_400(daemon):
+    body = b"{broken"
+    reply = raw(daemon, b"POST /v1.44/containers/create HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+    assert reply.startswith(b"HTTP/1.1 400") and b'"message"' in reply
+
+
+def test_tls_listener_with_mutual_tls(fresh_daemon, tmp_path):
+    """`-H tcp://127.0.0.1:PORT --tlsverify`: the docker CLI with a client certificate gets in,
+    one without does not."""
+    import socket as sockets
+    import subprocess as sp
+
+    certs = tmp_path / "certs"
+    certs.mkdir()
+
+    def openssl(*args):
+        sp.run(["openssl", *args], cwd=certs, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca.pem",
+            "-days", "1", "-subj", "/CN=dockyard-test-ca")
+    for name, cn, ext in (("server", "127.0.0.1", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth"),
+                          ("client", "client", "extendedKeyUsage=clientAuth")):
+        (certs / f"{name}.ext").write_text(ext + "\n")
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}-key.pem", "-out", f"{name}.csr",
+                "-subj", f"/CN={cn}")
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem",
+                "-CAcreateserial", "-out", f"{name}.pem", "-days", "1", "-extfile", f"{name}.ext")
+    with sockets.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    fresh_daemon.extra_args = ("-H", f"tcp://127.0.0.1:{port}", "--tlsverify", "--tlscacert", str(certs / "ca.pem"),
+                               "--tlscert", str(certs / "server.pem"), "--tlskey", str(certs / "server-key.pem"))
+    fresh_daemon.start()
+    (tmp_path / "client").mkdir()
+    for src, dst in (("ca.pem", "ca.pem"), ("client.pem", "cert.pem"), ("client-key.pem", "key.pem")):
+        (tmp_path / "client" / dst).write_bytes((certs / src).read_bytes())
+    env = {**fresh_daemon.env, "DOCKER_HOST": f"tcp://127.0.0.1:{port}", "DOCKER_TLS_VERIFY": "1",
+           "DOCKER_CERT_PATH": str(tmp_path / "client")}
+    ok = sp.run(["docker", "version", "--format", "{{.Server.Version}}"], env=env, capture_output=True, text=True)
+    assert ok.returncode == 0 and ok.stdout.strip() == "0.1.0", ok.stderr
+    (tmp_path / "client" / "cert.pem").unlink()
+    (tmp_path / "client" / "key.pem").unlink()
+    refused = sp.run(["docker", "--tlsverify", "--tlscacert", str(tmp_path / "client" / "ca.pem"), "version"],
+                     env={**env, "DOCKER_CERT_PATH": ""}, capture_output=True, text=True)
+    assert refused.returncode != 0

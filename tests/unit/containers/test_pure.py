@@ -8,7 +8,8 @@ from dockyard.containers.filters import select
 from dockyard.containers.inspect import port_list, summary_body
 from dockyard.containers.model import Container, State
 from dockyard.containers.restart_policy import Backoff, should_restart, starts_with_daemon
-from dockyard.containers.status_text import human_duration, status_text
+from dockyard.containers.status_text import status_text
+from dockyard.wire.humanize import human_duration
 from dockyard.errors import Conflict, InvalidArgument, NotFound
 from dockyard.wire.stdcopy import Demultiplexer, frame
 

@@ -1,4 +1,5 @@
-from dockyard.cli.commands.images import human_duration, human_size, split_tag
+from dockyard.cli.commands.images import split_tag
+from dockyard.wire.humanize import human_duration, human_size
 
 
 def test_human_size_matches_docker_units():

@@ -278,3 +278,14 @@ def test_commit_turns_a_container_layer_into_a_child_image(service):
     result = service.remove("committed:1")
     assert {"Deleted": child} in result and {"Deleted": base} not in result  # base still tagged
     assert service.resolve("bb:1").id == base
+
+
+def test_pinned_layers_survive_removal_of_the_last_image_using_them(service):
+    image_id = imported(service)
+    record = service.resolve(image_id)
+    with service.pinned([record.top_chain, *record.diff_ids]):
+        service.remove("bb:1")
+        assert service.snapshots.has(record.top_chain)
+        assert service.content.has(record.diff_ids[0])
+    # a later image with the same layer reuses it as is
+    assert imported(service, changes=[]) and service.snapshots.has(record.top_chain)

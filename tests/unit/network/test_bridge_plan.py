@@ -5,11 +5,10 @@ from dockyard.network.bridge import plan_attach
 def test_attach_plan_names_fit_ifnamsiz_and_carry_the_endpoint():
     plan = plan_attach("0123456789abcdef" * 4, "dockyard0", "/run/dockyard/netns/c1", "eth1",
                        "02:42:ac:11:00:05", "172.17.0.5", 16, None)
-    assert plan.veth == VethPlan(host="dy0123456789a", peer="dyp0123456789",
+    assert plan.veth == VethPlan(host="dy0123456789a", peer="eth1", mac="02:42:ac:11:00:05",
                                  bridge="dockyard0", netns_path="/run/dockyard/netns/c1")
-    assert plan.iface == IfacePlan(peer="dyp0123456789", name="eth1", mac="02:42:ac:11:00:05",
-                                   address="172.17.0.5", prefixlen=16, gateway=None)
-    assert len(plan.veth.host) <= 15 and len(plan.veth.peer) <= 15
+    assert plan.iface == IfacePlan(name="eth1", address="172.17.0.5", prefixlen=16, gateway=None)
+    assert len(plan.veth.host) <= 15
 
 
 def test_first_network_gets_the_default_route():

@@ -1,13 +1,14 @@
 from dockyard.firewall import rules
 from dockyard.firewall.rules import BridgeNet, Chains, PortForward
 
-CH = Chains("DOCKYARD-t-DNAT", "DOCKYARD-t-POST", "DOCKYARD-t-FWD", "DOCKYARD-t-IN")
+CH = Chains("DOCKYARD-t-DNAT", "DOCKYARD-t-POST", "DOCKYARD-t-FWD", "DOCKYARD-t-IN",
+            "DOCKYARD-t-PORTS")
 
 
 def test_chain_names_differ_per_exec_root_and_fit_iptables():
     a, b = Chains.for_root("/run/a"), Chains.for_root("/run/b")
     assert a != b
-    for name in (a.dnat, a.postrouting, a.forward, a.input):
+    for name in (a.dnat, a.postrouting, a.forward, a.input, a.ports):
         assert name.startswith("DOCKYARD-") and len(name) <= 28
 
 
@@ -19,7 +20,8 @@ def test_plan_for_a_bridge_with_a_published_port():
         "-A DOCKYARD-t-POST -s 172.17.0.0/16 ! -o dy0 -j MASQUERADE",
     ]
     assert plan["filter"] == [
-        "-A DOCKYARD-t-FWD -d 172.17.0.2/32 ! -i dy0 -o dy0 -p tcp -m tcp --dport 80 -j ACCEPT",
+        "-A DOCKYARD-t-FWD -j DOCKYARD-t-PORTS",
+        "-A DOCKYARD-t-PORTS -d 172.17.0.2/32 ! -i dy0 -o dy0 -p tcp -m tcp --dport 80 -j ACCEPT",
         "-A DOCKYARD-t-FWD -i dy0 -o dy0 -j ACCEPT",
         "-A DOCKYARD-t-FWD -o dy0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
         "-A DOCKYARD-t-FWD -i dy0 ! -o dy0 -j ACCEPT",
@@ -49,7 +51,8 @@ def test_restore_input_redeclares_only_our_chains():
     text = rules.restore_input(CH, {"nat": ["-A DOCKYARD-t-POST -j MASQUERADE"], "filter": []})
     assert text == ("*nat\n:DOCKYARD-t-DNAT - [0:0]\n:DOCKYARD-t-POST - [0:0]\n"
                     "-A DOCKYARD-t-POST -j MASQUERADE\nCOMMIT\n"
-                    "*filter\n:DOCKYARD-t-FWD - [0:0]\n:DOCKYARD-t-IN - [0:0]\nCOMMIT\n")
+                    "*filter\n:DOCKYARD-t-FWD - [0:0]\n:DOCKYARD-t-PORTS - [0:0]\n"
+                    ":DOCKYARD-t-IN - [0:0]\nCOMMIT\n")
 
 
 SAVED = """*nat
@@ -84,3 +87,19 @@ def test_user_networks_accept_dns_queries_to_their_gateway():
         "-A DOCKYARD-t-IN -i u1 -p udp -m udp --dport 53 -j ACCEPT",
         "-A DOCKYARD-t-IN -i u1 -p tcp -m tcp --dport 53 -j ACCEPT",
     ]
+
+
+def test_publishing_a_port_only_appends_and_removal_rewrites():
+    nets = [BridgeNet("dy0", "172.17.0.0/16")]
+    one = PortForward("tcp", "0.0.0.0", 8080, "172.17.0.2", 80, "dy0")
+    two = PortForward("udp", "0.0.0.0", 5353, "172.17.0.3", 53, "dy0")
+    before = rules.plan(CH, nets, [one])
+    after = rules.plan(CH, nets, [one, two])
+    assert rules.append_input(before, after) == (
+        "*nat\n-A DOCKYARD-t-DNAT ! -i dy0 -p udp -m udp --dport 5353"
+        " -j DNAT --to-destination 172.17.0.3:53\nCOMMIT\n"
+        "*filter\n-A DOCKYARD-t-PORTS -d 172.17.0.3/32 ! -i dy0 -o dy0 -p udp -m udp"
+        " --dport 53 -j ACCEPT\nCOMMIT\n")
+    assert rules.append_input(after, before) is None  # a port went away: rewrite
+    assert rules.append_input(before, rules.plan(CH, [], [])) is None
+    assert rules.append_input(before, before) == ""

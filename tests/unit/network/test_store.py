@@ -1,6 +1,6 @@
 import json
 
-from dockyard.network.store import RecordDir, write_json
+from dockyard.network.store import RecordDir
 
 
 def test_records_are_written_atomically_and_listed(tmp_path):
@@ -14,9 +14,9 @@ def test_records_are_written_atomically_and_listed(tmp_path):
     assert list(store.load_all()) == ["b"]
 
 
-def test_write_json_replaces(tmp_path):
-    path = tmp_path / "f.json"
-    write_json(path, [1])
-    write_json(path, [2])
-    assert json.loads(path.read_text()) == [2]
+def test_put_replaces_whole_records(tmp_path):
+    store = RecordDir(tmp_path)
+    store.put("f", [1])
+    store.put("f", [2], durable=False)
+    assert json.loads((tmp_path / "f.json").read_text()) == [2]
     assert [p.name for p in tmp_path.iterdir()] == ["f.json"]

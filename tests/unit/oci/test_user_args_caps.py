@@ -90,3 +90,19 @@ def test_seccomp_profile_is_an_allowlist_that_follows_capabilities():
     assert clone_rule["args"][0]["op"] == "SCMP_CMP_MASKED_EQ"
     admin = default_seccomp_profile(["CAP_SYS_ADMIN"])["syscalls"][0]["names"]
     assert {"mount", "umount2", "unshare", "clone"} <= set(admin)
+
+
+def test_devices_and_device_cgroup_rules():
+    from dockyard.oci.resources import parse_device_cgroup_rule
+    from dockyard.oci.spec import SpecContext, generate_spec
+    fuse = {"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 0o666,
+            "uid": 0, "gid": 0, "access": "rw"}
+    spec = generate_spec({"Cmd": ["sh"]}, {"HostConfig": {"DeviceCgroupRules": ["c 42:* rmw"]}},
+                         SpecContext(rootfs="r", hostname="h", devices=[fuse]))
+    assert spec["linux"]["devices"] == [{k: v for k, v in fuse.items() if k != "access"}]
+    rules = spec["linux"]["resources"]["devices"]
+    assert rules[-2:] == [{"allow": True, "type": "c", "major": 10, "minor": 229, "access": "rw"},
+                          {"allow": True, "type": "c", "major": 42, "access": "rmw"}]
+    assert parse_device_cgroup_rule("a *:* rwm") == {"allow": True, "type": "a", "access": "rwm"}
+    with pytest.raises(InvalidArgument, match="invalid device cgroup rule"):
+        parse_device_cgroup_rule("x 1:2 q")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.errors import NotFound
+from dockyard.errors import InvalidArgument, NotFound
 from dockyard.events.journal import EventJournal
 from dockyard.volumes.service import VolumeService
 
@@ -57,8 +57,8 @@ def test_create_start_stop_rm(service, journal, rootfs, tmp_path):
     assert c.mounts[2]["Source"] == service.path(anonymous)
 
     oci = run(service.mounts_for_start(c, rootfs))
-    assert [(m["destination"], m["type"]) for m in oci] == [
-        ("/data", "bind"), ("/host", "bind"), ("/run", "tmpfs"), ("/var/lib/app", "bind")]
+    assert [(m["destination"], m["type"]) for m in oci] == [  # `--tmpfs /run` is oci.spec's to render
+        ("/data", "bind"), ("/host", "bind"), ("/var/lib/app", "bind")]
     assert Path(service.path(anonymous), "seed").read_text() == "from the image"
     assert os.path.isdir(f"{tmp_path}/host")  # `-v` creates a missing bind source
 
@@ -125,8 +125,35 @@ def test_containers_without_mounts_write_nothing(service, tmp_path, rootfs):
     assert os.listdir(tmp_path / "root/volumes/.containers") == []
 
 
-def test_tmpfs_only_container_keeps_its_plan(service, rootfs):
-    c = Container("t1", host_config={"Tmpfs": {"/run": "size=1m"}})
-    assert run(service.plan_for_create(c, {})) == []  # `--tmpfs` is not listed in Mounts
-    [entry] = run(service.mounts_for_start(c, rootfs))
-    assert entry["type"] == "tmpfs" and "size=1m" in entry["options"]
+def test_tmpfs_flags_and_mounts(service, rootfs):
+    c = Container("t1", host_config={"Tmpfs": {"/run": "size=1m"},
+                                     "Mounts": [{"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"SizeBytes": 2 << 20}}]})
+    [listed] = run(service.plan_for_create(c, {}))  # `--tmpfs` is not listed in Mounts, `--mount` is
+    assert listed["Destination"] == "/t"
+    [entry] = run(service.mounts_for_start(c, rootfs))  # and oci.spec renders `HostConfig.Tmpfs` itself
+    assert entry["type"] == "tmpfs" and entry["destination"] == "/t" and "size=2m" in entry["options"]
+
+
+def test_a_crash_that_lost_our_records_is_repaired_from_the_containers_own(service, tmp_path, journal, rootfs):
+    c = Container("c1", config={"Volumes": {"/var/lib/app": {}}}, host_config={"Binds": ["named:/n"]})
+    c.mounts = run(service.plan_for_create(c, {}))
+    anonymous = {m["Destination"]: m["Name"] for m in c.mounts}["/var/lib/app"]
+    for name in os.listdir(tmp_path / "root/volumes/.containers"):
+        os.unlink(tmp_path / "root/volumes/.containers" / name)  # never reached the disk
+    restarted = VolumeService(tmp_path / "root", journal)
+    restarted.adopt_containers([c])
+    assert restarted.get("named").references == {"c1"} and restarted.get(anonymous).references == {"c1"}
+    [_, anon_entry] = run(restarted.mounts_for_start(c, rootfs))
+    assert anon_entry["source"] == restarted.path(anonymous)  # the same anonymous volume, not a new one
+    assert sorted(v.name for v in restarted.list_volumes()) == sorted(["named", anonymous])
+
+
+def test_a_failed_replan_keeps_the_references_the_container_had(service, tmp_path, rootfs):
+    c = Container("c1", host_config={"Binds": ["keep:/k"]})
+    c.mounts = run(service.plan_for_create(c, {}))
+    for name in os.listdir(tmp_path / "root/volumes/.containers"):
+        os.unlink(tmp_path / "root/volumes/.containers" / name)
+    c.host_config["Binds"].append("bad/name:/b")  # fails after `keep` is referenced again
+    with pytest.raises(InvalidArgument, match="create bad/name"):
+        run(service.mounts_for_start(c, rootfs))
+    assert service.get("keep").references == {"c1"}

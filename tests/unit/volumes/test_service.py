@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,13 @@ def actions(journal):
 
 def run(coro):
     return asyncio.run(coro)
+
+
+@dataclass
+class Container:  # the fields of containers.model.Container the volume side reads
+    id: str
+    config: dict
+    host_config: dict
 
 
 def test_create_inspect_and_idempotent_create(service, tmp_path, journal):
@@ -180,7 +188,8 @@ def test_usage_for_system_df(service):
 def test_state_survives_a_restart(tmp_path, journal):
     first = VolumeService(tmp_path / "root", journal)
     first.create("v1", labels={"k": "v"}, options={"type": "none", "device": "/x", "o": "bind"})
-    first.containers.prepare("c1", plan_mounts({"HostConfig": {"Binds": ["v1:/d"]}}, {}))
+    run(first.plan_for_create(Container("c1", {}, {"Binds": ["v1:/d"]}), {}))  # references are durable
+    first.containers.prepare("c2", plan_mounts({"HostConfig": {"Binds": ["v1:/d"]}}, {}))  # these are not
     with open(os.path.join(first.path("v1"), "data"), "w") as out:
         out.write("kept")
     second = VolumeService(tmp_path / "root", journal)

@@ -12,6 +12,7 @@ from dockyard.cli.table import format_items
 from dockyard.client import Client
 from dockyard.client import images as api
 from dockyard.errors import DockyardError, InternalError, InvalidArgument
+from dockyard.wire.humanize import human_since, human_size
 
 CHUNK = 1 << 20
 LIST_TABLE = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
@@ -283,44 +284,3 @@ def split_tag(target: str) -> tuple[str, str | None]:
     if colon > slash:
         return target[:colon], target[colon + 1:]
     return target, None
-
-
-def human_size(size: float) -> str:
-    """Docker's units.HumanSize: decimal units, 3 significant digits (`1.98MB`)."""
-    units = ["B", "kB", "MB", "GB", "TB", "PB"]
-    i = 0
-    while size >= 1000 and i < len(units) - 1:
-        size /= 1000
-        i += 1
-    return f"{size:.3g}{units[i]}"
-
-
-def human_since(created: int, now: float | None = None) -> str:
-    seconds = max(0, (now if now is not None else time.time()) - created)
-    return human_duration(seconds) + " ago"
-
-
-def human_duration(seconds: float) -> str:
-    """Docker's units.HumanDuration."""
-    if seconds < 1:
-        return "Less than a second"
-    if seconds < 2:
-        return "1 second"
-    minutes, hours = seconds / 60, seconds / 3600
-    if minutes < 1:
-        return f"{int(seconds)} seconds"
-    if minutes < 2:
-        return "About a minute"
-    if minutes < 60:
-        return f"{int(minutes)} minutes"
-    if hours < 2:
-        return "About an hour"
-    if hours < 48:
-        return f"{int(hours)} hours"
-    if hours < 24 * 7 * 2:
-        return f"{int(hours / 24)} days"
-    if hours < 24 * 30 * 2:
-        return f"{int(hours / 24 / 7)} weeks"
-    if hours < 24 * 365 * 2:
-        return f"{int(hours / 24 / 30)} months"
-    return f"{int(hours / 24 / 365)} years"

@@ -1,0 +1,14 @@
+"""The per-container shim: a small single-threaded process that outlives the daemon.
+
+Daemon side (asyncio):  client     ShimLauncher (owns the zygote), ShimClient, AttachSession
+Launcher:               zygote     warm process that forks one shim per container
+Shim process:           server     create via the runtime, serve requests until shutdown
+                        backends   runc/crun binaries, or the built-in runtime in-process
+                        loop       selectors loop, timers, SIGCHLD reaping (child subreaper)
+                        connection one client connection; attach sessions
+                        stdio      a process's output fan-out, stdin, exit; streams: its fds
+                        jsonlog    Docker json-file log writer with rotation (logopts: options)
+                        status     ExitStatus, recorded atomically; oom: cgroup oom_kill counter
+Shared:                 protocol   the frame codec between daemon and shim
+Daemon side (blocking): logread    reading json-file logs back: tail, since/until, follow
+"""
