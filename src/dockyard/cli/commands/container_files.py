@@ -9,10 +9,11 @@ import tarfile
 import threading
 from typing import Iterable, Iterator
 
-from dockyard.cli.commands.images import human_size, split_tag
+from dockyard.cli.commands.images import split_tag
 from dockyard.client import Client
 from dockyard.client import containers as api
 from dockyard.errors import InvalidArgument
+from dockyard.wire.humanize import human_size
 
 CHUNK = 1 << 20
 GO_MODE_DIR = 1 << 31

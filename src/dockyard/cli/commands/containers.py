@@ -9,7 +9,6 @@ from typing import Callable
 
 from dockyard.cli.commands import container_files, exec as exec_, observe, ps, run
 from dockyard.cli.commands.create_body import nano_cpus, ram_in_bytes, restart_policy
-from dockyard.cli.commands.images import human_size
 from dockyard.cli.gotemplate import render
 from dockyard.client import Client
 from dockyard.client import containers as api
@@ -17,6 +16,7 @@ from dockyard.client import images as images_api
 from dockyard.client import networks as networks_api
 from dockyard.client import volumes as volumes_api
 from dockyard.errors import DockyardError, InvalidArgument, NotFound, NotModified
+from dockyard.wire.humanize import human_size
 
 
 def register(sub) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 import time
 
-from dockyard.cli.commands.images import human_since, human_size
 from dockyard.cli.commands.ps import go_quote, image_name
 from dockyard.cli.table import align, format_items
+from dockyard.wire.humanize import human_since, human_size
 
 SUMMARY = "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}"
 SUMMARY_HEADERS = {"Type": "TYPE", "TotalCount": "TOTAL", "Active": "ACTIVE", "Size": "SIZE",

@@ -7,11 +7,11 @@ import time
 
 from dockyard.cli import streams
 from dockyard.cli.commands.create_body import duration_ns
-from dockyard.cli.commands.images import human_size
 from dockyard.cli.table import align, format_items
 from dockyard.client import Client
 from dockyard.client import containers as api
 from dockyard.errors import DockyardError, InvalidArgument
+from dockyard.wire.humanize import human_size
 
 STATS_TABLE = ("table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}"
                "\t{{.PIDs}}")

@@ -6,11 +6,11 @@ import ipaddress
 import sys
 import time
 
-from dockyard.cli.commands.images import human_size, human_since
 from dockyard.cli.table import format_items
 from dockyard.client import Client
 from dockyard.client import containers as api
 from dockyard.errors import InvalidArgument
+from dockyard.wire.humanize import human_size, human_since
 
 TABLE = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
 HEADERS = {"ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND", "RunningFor": "CREATED",

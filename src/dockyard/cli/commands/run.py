@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from dockyard.cli import streams
 from dockyard.cli.commands.create_body import build_create_body
 from dockyard.cli.commands.create_flags import add_create_flags
+from dockyard.cli.commands.images import split_tag
 from dockyard.client import Client
 from dockyard.client import containers as api
-from dockyard.cli.commands.images import split_tag
 from dockyard.errors import DockyardError, InternalError, InvalidArgument, NotFound
 
 DAEMON_ERROR = 125

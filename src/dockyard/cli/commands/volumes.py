@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import sys
 
-from dockyard.cli.commands.images import human_size
 from dockyard.cli.commands.ps import parse_filters
 from dockyard.cli.gotemplate import render
 from dockyard.cli.table import format_items
 from dockyard.client import Client
 from dockyard.client import volumes as api
 from dockyard.errors import DockyardError, NotFound
+from dockyard.wire.humanize import human_size
 
 TABLE = "table {{.Driver}}\t{{.Name}}"
 HEADERS = {"Driver": "DRIVER", "Name": "VOLUME NAME", "Mountpoint": "MOUNTPOINT", "Scope": "SCOPE",
