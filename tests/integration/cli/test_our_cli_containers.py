@@ -148,6 +148,10 @@ def test_start_attach_and_attach(busybox):
         assert (attached.returncode, attached.stdout) == (5, "later\n")
         refused = dockyard(busybox, "attach", name, check=False)
         assert refused.returncode == 1 and "You cannot attach to a stopped container" in refused.stderr
+        busybox.docker("rm", name)
+        busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c", "sleep 1; echo again; exit 2")
+        rejoined = dockyard(busybox, "start", "-a", name, check=False)  # already running: just attaches
+        assert (rejoined.returncode, rejoined.stdout) == (2, "again\n")
     finally:
         busybox.docker("rm", "-f", name)
 

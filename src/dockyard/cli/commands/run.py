@@ -15,7 +15,7 @@ from dockyard.cli.commands.create_flags import add_create_flags
 from dockyard.cli.commands.images import split_tag
 from dockyard.client import Client
 from dockyard.client import containers as api
-from dockyard.errors import DockyardError, InternalError, InvalidArgument, NotFound
+from dockyard.errors import DockyardError, InternalError, InvalidArgument, NotFound, NotModified
 
 DAEMON_ERROR = 125
 # Signals a non-TTY `run`/`attach` passes on to the container (--sig-proxy).
@@ -181,12 +181,18 @@ class Session:
     def run(self, client: Client, condition: str, streams_: set[str]) -> int:
         """Attach, wait, start, stream; the container's exit code (or Docker's 125/126/127)."""
         hijacked = None
-        if streams_:
-            hijacked = api.attach(client, self.container_id, self.stdin, "stdout" in streams_,
-                                  "stderr" in streams_, detach_keys=self.detach_keys)
-        waiter = api.wait(client, self.container_id, condition)
+        try:
+            if streams_:
+                hijacked = api.attach(client, self.container_id, self.stdin, "stdout" in streams_,
+                                      "stderr" in streams_, detach_keys=self.detach_keys)
+            waiter = api.wait(client, self.container_id, condition)
+        except DockyardError as err:
+            _fail(err)
+            return DAEMON_ERROR
         try:
             api.start(client, self.container_id)
+        except NotModified:
+            pass  # `start -a` of a running container just attaches
         except DockyardError as err:
             _fail(err)
             if condition == "removed":
