@@ -56,12 +56,13 @@ def test_run_tty_under_script(busybox):
     assert "/dev/pts/0" in result.stdout
 
 
-def test_detached_run_logs_ps_and_inspect(busybox):
+def test_detached_run_logs_ps_and_inspect(busybox, tmp_path):
     name = unique("web")
     cid = dockyard(busybox, "run", "-d", "--name", name, "-p", "127.0.0.1::80", "--label", "tier=front",
+                   "--cidfile", str(tmp_path / "cid"),
                    "busybox", "sh", "-c", "echo out; echo err >&2; exec sleep 60").stdout.strip()
     try:
-        assert len(cid) == 64
+        assert len(cid) == 64 and (tmp_path / "cid").read_text() == cid
         busybox.docker("exec", name, "true")
         logs = dockyard(busybox, "logs", name)
         assert (logs.stdout, logs.stderr) == ("out\n", "err\n")

@@ -76,23 +76,32 @@ def _create(client: Client, args) -> str | None:
     except (DockyardError, OSError) as err:
         print(f"dockyard: {err}", file=sys.stderr)
         return None
+    if args.cidfile and os.path.exists(args.cidfile):
+        print(f"dockyard: Container ID file found, make sure the other container isn't running or delete "
+              f"{args.cidfile}", file=sys.stderr)
+        return None
     try:
+        if args.pull == "always":
+            _pull(client, args.image, args.quiet, announce=False)
         try:
             created = api.create(client, body, args.name)
         except NotFound as err:
-            if "No such image" not in str(err):
+            if "No such image" not in str(err) or args.pull != "missing":
                 raise
-            _pull(client, args.image)
+            _pull(client, args.image, args.quiet)
             created = api.create(client, body, args.name)
     except DockyardError as err:
         _fail(err)
         return None
     for warning in created.get("Warnings") or []:
         print(f"WARNING: {warning}", file=sys.stderr)
+    if args.cidfile:
+        with open(args.cidfile, "w") as f:
+            f.write(created["Id"])
     return created["Id"]
 
 
-def _pull(client: Client, image: str) -> None:
+def _pull(client: Client, image: str, quiet: bool, announce: bool = True) -> None:
     """Docker's pull-then-retry when `run`/`create` names an image the daemon does not have."""
     if "@" in image:
         repo, _, tag = image.partition("@")
@@ -101,11 +110,12 @@ def _pull(client: Client, image: str) -> None:
         repo, tag = split_tag(image)
         tag = tag or "latest"
         shown = f"{repo}:{tag}"
-    print(f"Unable to find image '{shown}' locally", file=sys.stderr)
+    if announce:
+        print(f"Unable to find image '{shown}' locally", file=sys.stderr)
     for message in api.pull(client, repo, tag):
         if "errorDetail" in message or "error" in message:
             raise InternalError((message.get("errorDetail") or {}).get("message") or message.get("error"))
-        if "status" in message and not message.get("progressDetail"):
+        if "status" in message and not message.get("progressDetail") and not quiet:
             print(message["status"] + (f": {message['id']}" if message.get("id") else ""), file=sys.stderr)
 
 
