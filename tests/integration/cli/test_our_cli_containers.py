@@ -44,6 +44,10 @@ def test_run_pipes_stdin_and_removes_the_container(busybox):
                     input="line1\nline2\n")
     assert ours.stdout == "line1\nline2\ndone\n"
     assert name not in busybox.docker("ps", "-a", "--format", "{{.Names}}").stdout
+    not_a_tty = dockyard(busybox, "run", "-it", "--rm", "busybox", "true", input="", check=False)
+    theirs = busybox.docker("run", "-it", "--rm", "busybox", "true", input="", check=False)
+    assert (not_a_tty.returncode, not_a_tty.stderr) == (theirs.returncode, theirs.stderr) == (
+        1, "the input device is not a TTY\n")
 
 
 def test_run_tty_under_script(busybox):

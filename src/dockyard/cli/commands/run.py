@@ -32,7 +32,7 @@ def register(sub, container) -> None:
         run.set_defaults(run=run_run)
         create = parent.add_parser("create", help="Create a new container", add_help=False)
         add_create_flags(create)
-        create.set_defaults(run=run_create, detach=False, creating=True)
+        create.set_defaults(run=run_create, detach=False)
         start = parent.add_parser("start", help="Start one or more stopped containers")
         start.add_argument("-a", "--attach", action="store_true")
         start.add_argument("-i", "--interactive", action="store_true")
@@ -66,10 +66,6 @@ def _fail(err: DockyardError | str) -> None:
 
 def _create(client: Client, args) -> str | None:
     """Create the container; its ID, or None after printing why not."""
-    interactive_tty = args.tty and args.interactive and not args.detach
-    if interactive_tty and not getattr(args, "creating", False) and not os.isatty(0):
-        print("the input device is not a TTY", file=sys.stderr)
-        return None
     try:
         size = streams.terminal_size() if args.tty else None
         body = build_create_body(args, args.detach, os.environ, os.getcwd(), size)
@@ -128,6 +124,9 @@ def run_create(client: Client, args) -> int:
 
 
 def run_run(client: Client, args) -> int:
+    if args.tty and args.interactive and not args.detach and not os.isatty(0):
+        print("the input device is not a TTY", file=sys.stderr)
+        return 1
     container_id = _create(client, args)
     if container_id is None:
         return DAEMON_ERROR
