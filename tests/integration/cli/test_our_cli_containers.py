@@ -157,6 +157,10 @@ def test_start_attach_and_attach(busybox):
         busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c", "sleep 1; echo again; exit 2")
         rejoined = dockyard(busybox, "start", "-a", name, check=False)  # already running: just attaches
         assert (rejoined.returncode, rejoined.stdout) == (2, "again\n")
+        busybox.docker("rm", name)
+        busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c", "echo first; sleep 1; echo last >&2")
+        followed = dockyard(busybox, "logs", "-f", name)  # returns when the container exits
+        assert (followed.stdout, followed.stderr) == ("first\n", "last\n")
     finally:
         busybox.docker("rm", "-f", name)
 
