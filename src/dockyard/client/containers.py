@@ -17,8 +17,9 @@ def _flag(value: bool) -> str | None:
     return "1" if value else None
 
 
-def create(client: Client, body: dict, name: str | None = None) -> dict:
-    return client.call("POST", "/containers/create", {"name": name or None}, body=body).json()
+def create(client: Client, body: dict, name: str | None = None, platform: str | None = None) -> dict:
+    return client.call("POST", "/containers/create", {"name": name or None, "platform": platform},
+                       body=body).json()
 
 
 def pull(client: Client, repo: str, tag: str | None) -> Iterator[dict]:

@@ -80,12 +80,12 @@ def _create(client: Client, args) -> str | None:
         if args.pull == "always":
             _pull(client, args.image, args.quiet, announce=False)
         try:
-            created = api.create(client, body, args.name)
+            created = api.create(client, body, args.name, args.platform)
         except NotFound as err:
             if "No such image" not in str(err) or args.pull != "missing":
                 raise
             _pull(client, args.image, args.quiet)
-            created = api.create(client, body, args.name)
+            created = api.create(client, body, args.name, args.platform)
     except DockyardError as err:
         _fail(err)
         return None
