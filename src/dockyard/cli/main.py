@@ -3,11 +3,11 @@
 import argparse
 import sys
 
-from dockyard.cli.commands import images, system
+from dockyard.cli.commands import containers, disk_usage, images, networks, system, volumes
 from dockyard.client import Client
 from dockyard.errors import DockyardError
 
-_COMMAND_GROUPS = [system, images]
+_COMMAND_GROUPS = [system, images, containers, volumes, networks, disk_usage]
 
 
 def parser() -> argparse.ArgumentParser:

@@ -5,16 +5,17 @@ from typing import Any, Callable
 from dockyard.cli.gotemplate import render
 
 _PAD = 3
+_MIN_WIDTH = 10  # the docker CLI's tabwriter: minwidth 10, padding 3
 
 
 def align(rows: list[list[str]]) -> str:
-    """Columns padded like Go's tabwriter with Docker's settings (padding 3)."""
+    """Columns padded like Go's tabwriter with Docker's settings (minwidth 10, padding 3)."""
     if not rows:
         return ""
     widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(max(map(len, rows)))]
     lines = []
     for row in rows:
-        cells = [cell.ljust(widths[i] + _PAD) if i < len(row) - 1 else cell for i, cell in enumerate(row)]
+        cells = [cell.ljust(max(widths[i] + _PAD, _MIN_WIDTH)) if i < len(row) - 1 else cell for i, cell in enumerate(row)]
         lines.append("".join(cells).rstrip())
     return "\n".join(lines) + "\n"
 

@@ -35,6 +35,9 @@ class Client:
     def info(self) -> dict:
         return self.call("GET", "/info").json()
 
+    def disk_usage(self) -> dict:
+        return self.call("GET", "/system/df").json()
+
     def events(self, since: str | None = None, until: str | None = None,
                filters: dict[str, list[str]] | None = None) -> Iterator[dict]:
         query = {"since": since, "until": until, "filters": _filters(filters)}

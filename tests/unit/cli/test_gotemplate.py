@@ -34,10 +34,11 @@ def test_bad_templates_are_invalid_arguments(template):
 
 
 def test_align_pads_like_tabwriter():
-    assert align([["ID", "NAME"], ["abc", "x"]]) == "ID    NAME\nabc   x\n"
+    assert align([["ID", "NAME"], ["abc", "x"]]) == "ID        NAME\nabc       x\n"
+    assert align([["REPOSITORY", "TAG"], ["busybox", "1"]]) == "REPOSITORY   TAG\nbusybox      1\n"
 
 
 def test_table_format_renders_headers():
     out = format_items([{"ID": "1", "Name": "a"}], "table {{.ID}}\t{{.Name}}", "", {"ID": "ID", "Name": "NAME"})
-    assert out == "ID   NAME\n1    a\n"
+    assert out == "ID        NAME\n1         a\n"
     assert format_items([{"ID": "1"}], "{{.ID}}", "", {}) == "1\n"
