@@ -70,3 +70,10 @@ def port_list(ports: dict) -> list[dict]:
             entries.append({"IP": binding.get("HostIp") or "0.0.0.0", "PrivatePort": int(port),
                             "PublicPort": int(binding.get("HostPort") or 0), "Type": proto or "tcp"})
     return entries
+
+
+def stopped_network_settings(settings: dict) -> dict:
+    """What a stopped container keeps: its networks by name, without addresses or ports."""
+    blank = {"IPAddress": "", "IPPrefixLen": 0, "Gateway": "", "MacAddress": "", "EndpointID": ""}
+    networks = {name: {**endpoint, **blank} for name, endpoint in (settings.get("Networks") or {}).items()}
+    return {"Networks": networks, "Ports": {}, "SandboxKey": ""}

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from dockyard.cgroups import open_cgroup
+from dockyard.containers.inspect import stopped_network_settings
 from dockyard.containers.model import Container
 from dockyard.oci.resources import linux_resources
 from dockyard.oci.spec import SpecContext, generate_spec
@@ -122,6 +123,7 @@ class ContainerRunner:
         """Undo launch; each step tolerates having been done already."""
         if self._networks is not None:
             await _quietly("network teardown", self._networks.teardown(container))
+            container.network_settings = stopped_network_settings(container.network_settings or {})
         if self._volumes is not None:
             await _quietly("volume release", self._volumes.after_stop(container))
         rootfs = self.rootfs(container.id)

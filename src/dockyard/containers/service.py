@@ -175,6 +175,7 @@ class ContainerService:
         self._events(container, "die", exitCode=str(code))
         # The runtime's delete and the network/volume/rootfs teardown are independent.
         await asyncio.gather(self._end_shim(container, shim, status), self._runner.teardown(container))
+        self._registry.save(container)
         self._waiters.exited(container.id, WaitResult(code))
         if should_restart(container.host_config.get("RestartPolicy") or {}, code, container.restart_count,
                           container.state.stopped_by_user):

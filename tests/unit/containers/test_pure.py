@@ -176,3 +176,12 @@ def test_health_rules():
     for _ in range(5):
         record_result(health, fail, 0, 5 * S, config)
     assert len(health["Log"]) == 5
+
+
+def test_stopped_containers_keep_network_names_only():
+    from dockyard.containers.inspect import stopped_network_settings
+    live = {"Networks": {"bridge": {"IPAddress": "172.17.0.2", "NetworkID": "n1", "Gateway": "172.17.0.1"}},
+            "Ports": {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}]}, "SandboxKey": "/run/x"}
+    stopped = stopped_network_settings(live)
+    assert stopped["Ports"] == {} and stopped["SandboxKey"] == ""
+    assert stopped["Networks"]["bridge"]["NetworkID"] == "n1" and stopped["Networks"]["bridge"]["IPAddress"] == ""
