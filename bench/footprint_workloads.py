@@ -11,6 +11,7 @@ from bench.workload import Workload
 
 PER_CONTAINER_SAMPLE = 10
 CAPACITY_LIMIT = 1000
+MEMORY_FLOOR_MIB = 4096   # the machine is shared: stop before it runs short of memory
 LABEL = "dockyard.bench=1"
 
 
@@ -42,6 +43,9 @@ def _capacity_run(target, state) -> tuple[float, str]:
     note = f"stopped at the limit of {CAPACITY_LIMIT} without a failure"
     try:
         while len(ids) < CAPACITY_LIMIT:
+            if _available_mib() < MEMORY_FLOOR_MIB:
+                note = f"stopped with less than {MEMORY_FLOOR_MIB} MiB of memory available"
+                break
             try:
                 ids.append(target.out("run", "-d", "--label", LABEL, BUSYBOX_IMAGE, "sleep", "86400",
                                       timeout=120))
@@ -53,6 +57,13 @@ def _capacity_run(target, state) -> tuple[float, str]:
         return float(running), note
     finally:
         target.remove_all_containers()
+
+
+def _available_mib() -> float:
+    for line in open("/proc/meminfo"):
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 1024
+    return float("inf")
 
 
 def workloads() -> list[Workload]:
