@@ -47,6 +47,15 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def pss_kib(pid: int) -> int:
+    """Proportional set size: shared pages split among the processes sharing them."""
+    rollup = _read(PROC / str(pid) / "smaps_rollup") or b""
+    for line in rollup.splitlines():
+        if line.startswith(b"Pss:"):
+            return int(line.split()[1])
+    return 0
+
+
 def daemon_processes(marker: str, daemon_pid: int) -> list[int]:
     """PIDs that belong to the daemon: marked ones and its descendants, in our PID namespace."""
     needle = f"{MARKER_VAR}={marker}".encode()
@@ -66,6 +75,7 @@ def daemon_processes(marker: str, daemon_pid: int) -> list[int]:
     return sorted(pid for pid in chosen if _pid_namespace(pid) == own_ns)
 
 
-def footprint_mib(marker: str, daemon_pid: int) -> float:
-    """Summed RSS of the daemon's processes, MiB."""
-    return sum(rss_kib(pid) for pid in daemon_processes(marker, daemon_pid)) / 1024
+def footprint_mib(marker: str, daemon_pid: int, proportional: bool = False) -> float:
+    """Summed RSS (or PSS) of the daemon's processes, MiB."""
+    measure = pss_kib if proportional else rss_kib
+    return sum(measure(pid) for pid in daemon_processes(marker, daemon_pid)) / 1024

@@ -24,6 +24,8 @@ from bench import hostops
 from bench.daemons import REPO, Dockyardd
 from bench.shared import BUSYBOX_IMAGE, Shared, need_busybox
 from bench.target import Target
+from bench.report import text_table
+from bench.timing_proxy import Exchange, TimingProxy, endpoint_table, timeline
 from bench.workload import Unavailable
 
 # Time the loop spends waiting for I/O is not work; it is left out of the cProfile tables.
@@ -76,6 +78,15 @@ def serve_runs(target: Target, count: int) -> tuple[list[float], str | None]:
     return timings, None
 
 
+def _last_run(exchanges: list[Exchange]) -> list[Exchange]:
+    """The requests of the last CLI command: from its last `_ping` (the CLI's first request) on."""
+    pings = [e for e in exchanges if e.endpoint.endswith("/_ping")]
+    if not pings:
+        return exchanges[-8:]
+    start = max(p.sent for p in pings)
+    return [e for e in exchanges if e.sent >= start]
+
+
 def cprofile_report(path: Path, top: int) -> str:
     out = io.StringIO()
     stats = pstats.Stats(str(path), stream=out)
@@ -111,13 +122,19 @@ def main(argv: list[str] | None = None) -> int:
     daemon = ProfiledDockyardd(base, args.profiler)
     try:
         daemon.start()
-        target = Target("dockyard", daemon.host, base / "work", daemon.marker, daemon.process.pid, shared)
+        proxy = TimingProxy(base / "proxy.sock", daemon.socket).start()
+        target = Target("dockyard", f"unix://{proxy.listen}", base / "work", daemon.marker,
+                        daemon.process.pid, shared)
         warm_failure = warm_up(target)
         daemon.profile(on=True)
+        proxy.exchanges.clear()
         started = time.perf_counter()
         timings, failure = serve_runs(target, args.runs)
         wall = time.perf_counter() - started
         daemon.profile(on=False)
+        time.sleep(0.2)   # let the last connections close, which ends their exchanges
+        exchanges = list(proxy.exchanges)
+        proxy.stop()
         failure = warm_failure or failure
         target.remove_all_containers()
         daemon.stop()
@@ -128,6 +145,13 @@ def main(argv: list[str] | None = None) -> int:
         if failure:
             print(f"containers do not run yet: {failure}\n"
                   "(the profile below covers only what the daemon did for these requests)")
+        print("\nAPI requests as the CLI saw them (median over the runs):")
+        print(text_table(endpoint_table(exchanges)))
+        last_run = _last_run(exchanges)
+        if last_run:
+            print("\nthe last run, ms from its first request:")
+            print(text_table(timeline(last_run)))
+        print()
         if not daemon.output.exists():
             print(f"no profile written; daemon log:\n{daemon.log_tail()}")
             return 1
