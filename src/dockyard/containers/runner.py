@@ -61,12 +61,30 @@ class ContainerRunner:
         return self.state_dir(container_id) / "rootfs"
 
     async def launch(self, container: Container, image_config: dict, files_dir: Path) -> object:
-        """Everything up to a created (not yet started) process; returns its shim."""
-        state_dir = self.state_dir(container.id)
+        """Everything up to a created (not yet started) process; returns its shim.
+
+        The network's endpoints are configured while the runtime creates the container in
+        its (already made) network namespace: both take tens of milliseconds."""
         rootfs = self.rootfs(container.id)
         rootfs.mkdir(parents=True, exist_ok=True)
         if not os.path.ismount(rootfs):
             self._mounter.mount_all(self._layers.mounts(container.id), str(rootfs))
+        context = self._context(container, rootfs, files_dir)
+        prepared = await self._network_namespace(container, context, files_dir)
+        if self._volumes is not None:
+            context.mounts = await self._volumes.mounts_for_start(container, str(rootfs))
+        bundle = self._write_bundle(container, image_config, context)
+        launching = asyncio.ensure_future(self._launch_shim(container, bundle))
+        if prepared is not None:
+            return await launching
+        try:
+            container.network_settings = await self._networks.configure(container, files_dir)
+        except BaseException:
+            await _shut_down_quietly(launching)
+            raise
+        return await launching
+
+    def _context(self, container: Container, rootfs: Path, files_dir: Path) -> SpecContext:
         context = SpecContext(
             rootfs=str(rootfs),
             hostname=container.config.get("Hostname") or container.id[:12],
@@ -74,6 +92,8 @@ class ContainerRunner:
             cgroup_path=self.cgroup_path(container.id),
             **self._file_paths(container, files_dir),
         )
+        container.hostname_path = context.hostname_path
+        container.hosts_path, container.resolv_conf_path = context.hosts_path, context.resolv_conf_path
         if self._host_capabilities is not None:
             context.host_capabilities = self._host_capabilities
         if container.host_config.get("Privileged"):
@@ -81,17 +101,33 @@ class ContainerRunner:
         context.devices = [device_for(d.get("PathOnHost", ""), d.get("PathInContainer", ""),
                                       d.get("CgroupPermissions") or "rwm")
                            for d in container.host_config.get("Devices") or []]
-        await self._attach_network(container, context, files_dir)
-        if self._volumes is not None:
-            context.mounts = await self._volumes.mounts_for_start(container, str(rootfs))
-        create = {**container.config, "HostConfig": container.host_config}
-        spec = generate_spec(image_config, create, context)
-        bundle = state_dir / "bundle"
+        return context
+
+    async def _network_namespace(self, container: Container, context: SpecContext, files_dir: Path) -> dict | None:
+        """Phase one of networking. Returns the final settings when there is no phase two."""
+        if self._networks is None:
+            return {}
+        settings = await self._networks.prepare(container, files_dir)
+        if settings is None:
+            context.netns_path = self._networks.sandbox_path(container)
+            return None
+        context.netns_path = settings.get("SandboxKey") or None
+        if settings.get("host_mode"):
+            context.namespace_paths["network"] = "host"
+        container.network_settings = {k: v for k, v in settings.items() if k != "host_mode"}
+        return settings
+
+    def _write_bundle(self, container: Container, image_config: dict, context: SpecContext) -> Path:
+        spec = generate_spec(image_config, {**container.config, "HostConfig": container.host_config}, context)
+        bundle = self.state_dir(container.id) / "bundle"
         bundle.mkdir(parents=True, exist_ok=True)
         (bundle / "config.json").write_text(json.dumps(spec))
+        return bundle
+
+    async def _launch_shim(self, container: Container, bundle: Path):
         console = container.host_config.get("ConsoleSize") or [0, 0]
         return await self._shims.launch(
-            container_id=container.id, state_dir=state_dir, bundle=bundle,
+            container_id=container.id, state_dir=self.state_dir(container.id), bundle=bundle,
             runtime=self.runtimes.choice(container.runtime), tty=container.tty,
             open_stdin=bool(container.config.get("OpenStdin")), log_path=Path(container.log_path),
             log_opts=(container.host_config.get("LogConfig") or {}).get("Config") or {},
@@ -110,15 +146,6 @@ class ContainerRunner:
         paths["resolv_conf_path"] = str(files_dir / "resolv.conf")
         return paths
 
-    async def _attach_network(self, container: Container, context: SpecContext, files_dir: Path) -> None:
-        if self._networks is None:
-            return
-        settings = await self._networks.setup(container, files_dir)
-        context.netns_path = settings.get("SandboxKey") or None
-        if settings.get("host_mode"):
-            context.namespace_paths["network"] = "host"
-        container.network_settings = {k: v for k, v in settings.items() if k != "host_mode"}
-
     async def teardown(self, container: Container) -> None:
         """Undo launch; each step tolerates having been done already."""
         if self._networks is not None:
@@ -129,7 +156,7 @@ class ContainerRunner:
         rootfs = self.rootfs(container.id)
         if os.path.ismount(rootfs):
             try:
-                self._mounter.unmount(str(rootfs))
+                self._mounter.unmount(str(rootfs), lazy=True)
             except OSError as err:
                 log.warning("unmount %s: %s", rootfs, err)
 
@@ -162,3 +189,12 @@ async def _quietly(what: str, coroutine) -> None:
         await coroutine
     except Exception as err:  # teardown must finish every step even when one fails
         log.warning("%s failed: %s", what, err)
+
+
+async def _shut_down_quietly(launching: asyncio.Future) -> None:
+    """A launch whose network setup failed: end the created container, if it was created."""
+    try:
+        shim = await launching
+    except Exception:
+        return
+    await _quietly("shim shutdown", shim.shutdown())

@@ -169,7 +169,6 @@ class ContainerService:
                                 started_at=container.state.started_at,
                                 finished_at=status.finished_at_ns if status is not None else time.time_ns(),
                                 stopped_by_user=container.state.stopped_by_user)
-        self._registry.save(container)
         if oom:
             self._events(container, "oom")
         self._events(container, "die", exitCode=str(code))

@@ -22,20 +22,43 @@ class ContainerNetworking:
         self.find_container = find_container  # ref -> Container (for container:<id> mode)
 
     async def setup(self, container, files_dir: Path) -> dict:
-        hc, cfg = container.host_config or {}, container.config or {}
-        mode = hc.get("NetworkMode") or "default"
+        """Both phases in a row (for callers with nothing to do in between)."""
+        prepared = await self.prepare(container, files_dir)
+        if prepared is not None:
+            return prepared
+        return await self.configure(container, files_dir)
+
+    async def prepare(self, container, files_dir: Path) -> dict | None:
+        """Phase one, before the runtime creates the container: the namespace it joins.
+
+        Returns the final settings for modes with nothing more to do (host, container:<id>);
+        otherwise None, and `sandbox_path(container)` is the new netns to hand the runtime."""
+        mode = (container.host_config or {}).get("NetworkMode") or "default"
         kind, arg = parse_network_mode(mode)
         if kind == "container":
             return self._join_other(container, arg, Path(files_dir))
-        name = container.name.lstrip("/")
-        hostname = cfg.get("Hostname") or container.id[:12]
+        hostname = (container.config or {}).get("Hostname") or container.id[:12]
         if kind == "host":
-            settings = await self.svc.connect(container.id, None, "host", {}, name, hostname)
+            settings = await self.svc.connect(container.id, None, "host", {}, container.name.lstrip("/"), hostname)
             self._write_files(container, Path(files_dir), mode, hostname)
             return {"Networks": {"host": settings}, "Ports": {}, "SandboxKey": "", "host_mode": True}
-        path = await self.svc.create_netns(container.id)
+        await self.svc.create_netns(container.id)
+        return None
+
+    def sandbox_path(self, container) -> str:
+        return str(self.svc.netns_path(container.id))
+
+    async def configure(self, container, files_dir: Path) -> dict:
+        """Phase two, which may run while the runtime creates the container in the netns:
+        endpoints, published ports, /etc/hosts and /etc/resolv.conf (rewritten in place, so
+        the runtime's bind mounts see them)."""
+        hc, cfg = container.host_config or {}, container.config or {}
+        mode = hc.get("NetworkMode") or "default"
+        kind, arg = parse_network_mode(mode)
+        name = container.name.lstrip("/")
+        hostname = cfg.get("Hostname") or container.id[:12]
         try:
-            await self._connect_all(container, path, kind, arg, mode, name, hostname)
+            await self._connect_all(container, self.sandbox_path(container), kind, arg, mode, name, hostname)
             await self.svc.publish(container.id, hc.get("PortBindings"), cfg.get("ExposedPorts"),
                                    bool(hc.get("PublishAllPorts")))
             self._write_files(container, Path(files_dir), mode, hostname)

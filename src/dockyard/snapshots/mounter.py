@@ -53,8 +53,10 @@ class Mounter:
             self._check(self.libc.mount(None, target.encode(), None,
                                         ctypes.c_ulong(flags | 32), None), f"remount {target} ro")
 
-    def unmount(self, target: str) -> None:
-        if self.libc.umount2(target.encode(), 0) != 0:
+    def unmount(self, target: str, lazy: bool = False) -> None:
+        """`lazy` detaches at once instead of waiting for the filesystem to settle; for mounts
+        nothing uses any more (a stopped container's root)."""
+        if lazy or self.libc.umount2(target.encode(), 0) != 0:
             self._check(self.libc.umount2(target.encode(), MNT_DETACH), f"unmount {target}")
 
     def _mount_overlay_fsconfig(self, m: Mount, target: str) -> None:
