@@ -55,10 +55,12 @@ def _capacity_run(target, state) -> tuple[float, str]:
                 note = f"container {len(ids) + 1} failed: {error}"
                 break
         running = len(target.out("ps", "-q").split())
-        note += f"; footprint {footprint_mib(target.marker, target.daemon_pid):.0f} MiB with {running} running"
-        return float(running), note
+        note += f"; footprint {footprint_mib(target.marker, target.daemon_pid):.0f} MiB RSS with {running} running"
     finally:
-        target.remove_all_containers()
+        stuck = target.remove_all_containers()
+    if stuck:
+        note += f"; afterwards docker rm -f did not finish within 180 s for {len(stuck)} containers"
+    return float(running), note
 
 
 def _available_mib() -> float:

@@ -5,7 +5,11 @@ whatever a daemon left mounted under the bench's temporary directory."""
 
 from __future__ import annotations
 
+import glob
+import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 
@@ -63,3 +67,36 @@ def unmount_under(path: Path) -> list[str]:
     for point in sorted(mounts_under(path), key=len, reverse=True):
         _run("umount", "-l", point)
     return mounts_under(path)
+
+
+def _cgroup_paths(pid: str) -> list[str]:
+    try:
+        with open(f"/proc/{pid}/cgroup") as cgroup:
+            return [line.rstrip("\n").split(":", 2)[2] for line in cgroup]
+    except OSError:
+        return []
+
+
+def kill_container_leftovers(container_ids: list[str]) -> int:
+    """After a daemon was stopped by force, its containers' processes may survive their killed
+    shims. Kill those whose cgroup names one of the daemon's containers, then remove the
+    containers' empty cgroup directories. Returns how many processes were killed."""
+    wanted = set(container_ids)
+    if not wanted:
+        return 0
+    killed = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        if any(part in wanted for path in _cgroup_paths(pid) for part in path.split("/")):
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+                killed += 1
+            except ProcessLookupError:
+                pass
+    time.sleep(0.5 if killed else 0)   # let the kernel reap them before the cgroups go
+    for cid in wanted:
+        for directory in glob.glob(f"/sys/fs/cgroup/*/*/{cid}") + glob.glob(f"/sys/fs/cgroup/*/{cid}"):
+            try:
+                os.rmdir(directory)
+            except OSError:
+                pass
+    return killed

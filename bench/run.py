@@ -72,14 +72,20 @@ def measure(workloads: list[Workload], kinds: list[type[Daemon]], rounds: int | 
 
 
 def cleanup(targets: list[Target], daemons: list[Daemon], shared: Shared, base: Path) -> None:
+    containers: list[str] = []
     for target in targets:
         try:
-            target.remove_all_containers()
+            ids = target.container_ids()
+            containers += ids
+            target.remove_containers(ids)
         except Exception:   # noqa: BLE001 - stopping the daemon is what matters now
             pass
     shared.close()
     for daemon in daemons:
         daemon.stop()
+    killed = hostops.kill_container_leftovers(containers)
+    if killed:
+        print(f"warning: killed {killed} container processes that outlived their daemon", file=sys.stderr)
     left = hostops.unmount_under(base)
     if left:
         print(f"warning: still mounted under {base}: {left}", file=sys.stderr)

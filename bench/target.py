@@ -84,11 +84,25 @@ class Target:
     def out(self, *args: str, **kwargs) -> str:
         return self.docker(*args, **kwargs).stdout.decode().strip()
 
-    def remove_containers(self, ids: list[str], chunk: int = 100) -> None:
+    def remove_containers(self, ids: list[str], chunk: int = 50, timeout: float = 180) -> list[str]:
+        """Best effort, never raising: a daemon that hangs on removal must not lose a result.
+        Returns what could not be removed in time."""
+        stuck = []
         for start in range(0, len(ids), chunk):
-            self.docker("rm", "-f", *ids[start:start + chunk], check=False)
+            batch = ids[start:start + chunk]
+            try:
+                self.docker("rm", "-f", *batch, check=False, timeout=timeout)
+            except subprocess.TimeoutExpired:
+                stuck.extend(batch)
+        return stuck
 
-    def remove_all_containers(self) -> None:
-        result = self.docker("ps", "-aq", check=False)
-        if result.returncode == 0:
-            self.remove_containers(result.stdout.decode().split())
+    def container_ids(self) -> list[str]:
+        """Every container's full ID (empty if the daemon does not answer)."""
+        try:
+            result = self.docker("ps", "-aq", "--no-trunc", check=False, timeout=60)
+        except subprocess.TimeoutExpired:
+            return []
+        return result.stdout.decode().split() if result.returncode == 0 else []
+
+    def remove_all_containers(self) -> list[str]:
+        return self.remove_containers(self.container_ids())
