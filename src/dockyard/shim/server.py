@@ -17,6 +17,8 @@ from dockyard.shim.backends import INIT_PID, RuntimeVerbFailed, backend_for
 from dockyard.shim.connection import AttachSession, Connection
 from dockyard.shim.logopts import LogConfig
 from dockyard.shim.loop import Loop
+
+SHUTDOWN_FLUSH = 30.0  # seconds a shutting-down shim keeps sending to slow attach clients
 from dockyard.shim.oom import OomProbe
 from dockyard.shim.runtime_cli import RuntimeChoice
 from dockyard.shim.spawn import become_subreaper, resize_pty
@@ -48,6 +50,7 @@ class Shim:
         self.runtime = backend_for(RuntimeChoice.from_json(config["runtime"]), config["container_id"], loop,
                                    config.get("cgroup_hierarchies"))
         self.tty = bool(config["tty"])
+        self.connections: set[Connection] = set()
         self.init: StdioProcess | None = None
         self.started = False
         self.starting = False
@@ -102,7 +105,7 @@ class Shim:
             sock, _ = self.listener.accept()
         except BlockingIOError:
             return
-        Connection(self.loop, sock, self._dispatch)
+        self.connections.add(Connection(self.loop, sock, self._dispatch))
 
     def _dispatch(self, conn: Connection, request: dict) -> None:
         handler = getattr(self, f"op_{request.get('op', '')}", None)
@@ -267,7 +270,16 @@ class Shim:
         conn.sock.setblocking(True)       # the reply must be out before the process exits
         conn.reply()
         conn.finish()
-        self.loop.stop()
+        self._stop_when_sent(time.monotonic() + SHUTDOWN_FLUSH)
+
+    def _stop_when_sent(self, deadline: float) -> None:
+        """Exit once attach clients have been sent what they are owed (a `run --rm` client
+        may still be megabytes behind when the daemon asks for shutdown), or at the deadline."""
+        self.connections = {c for c in self.connections if not c.closed}
+        if not any(c.outgoing for c in self.connections) or time.monotonic() > deadline:
+            self.loop.stop()
+            return
+        self.loop.call_later(0.01, lambda: self._stop_when_sent(deadline))
 
 
 def run_shim(config: dict, report: socket.socket) -> int:

@@ -15,7 +15,7 @@ READ_SIZE = 512 * 1024
 PAUSE_ABOVE = 4 * 1024 * 1024       # a slow attach client stalls output reading
 RESUME_BELOW = 1 * 1024 * 1024
 EARLY_OUTPUT_CAP = 1 * 1024 * 1024  # exec output kept for an attach that comes later
-DRAIN_GRACE = 1.0                    # seconds to wait for EOF after the exit
+DRAIN_GRACE = 1.0                    # seconds without output, after the exit, before giving up on EOF
 PARTIAL_FLUSH = 0.25                 # idle partial log lines are written after this
 STDIN_BACKLOG = 1 * 1024 * 1024      # above this, attach clients stop being read
 
@@ -34,6 +34,7 @@ class StdioProcess:
         self.sessions: set = set()
         self.early: list | None = [] if keep_early_output else None
         self.early_size = 0
+        self.last_output = 0.0
         self.paused = False
         self.exit: ExitStatus | None = None
         self.finished = False
@@ -64,6 +65,7 @@ class StdioProcess:
             chunks.append(data)
             size += len(data)
         if chunks:
+            self.last_output = time.monotonic()
             self._deliver(stream, chunks[0] if len(chunks) == 1 else b"".join(chunks))
         if ended and stream in self.outputs:
             self._close_output(stream)
@@ -195,6 +197,13 @@ class StdioProcess:
         self._maybe_finish()
 
     def _force_finish(self) -> None:
+        """EOF may never come (a daemonized grandchild holds the pipe): stop reading once the
+        output has been idle for DRAIN_GRACE, but never while it still flows or is paused for a
+        slow reader (the exited process's last megabytes are still in the pipe then)."""
+        idle = time.monotonic() - self.last_output
+        if self.outputs and (self.paused or idle < DRAIN_GRACE):
+            self.loop.call_later(DRAIN_GRACE - idle if not self.paused else DRAIN_GRACE, self._force_finish)
+            return
         for stream in list(self.outputs):
             self._close_output(stream)
         self._maybe_finish()

@@ -87,3 +87,10 @@ def test_missing_image_is_a_404(busybox):
     result = busybox.docker("create", "nosuchimage:1", check=False)
     assert result.returncode != 0
     assert "Unable to find image" in result.stderr or "No such image" in result.stderr
+
+
+def test_large_output_arrives_whole(busybox):
+    """Megabytes still queued for a slow attach client when the container exits must all arrive."""
+    result = subprocess.run(["docker", "run", "--rm", "busybox", "sh", "-c", "head -c 20971520 /dev/zero"],
+                            env=busybox.env, capture_output=True, timeout=120)
+    assert result.returncode == 0 and len(result.stdout) == 20971520
