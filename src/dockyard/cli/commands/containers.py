@@ -3,13 +3,12 @@ rm, rename, wait, update, inspect, prune (run/exec/ps/logs/cp live in their own 
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Callable
 
 from dockyard.cli.commands import container_files, exec as exec_, observe, ps, run
 from dockyard.cli.commands.create_body import nano_cpus, ram_in_bytes, restart_policy
-from dockyard.cli.gotemplate import render
+from dockyard.cli.inspecting import print_objects
 from dockyard.client import Client
 from dockyard.client import containers as api
 from dockyard.client import images as images_api
@@ -190,10 +189,7 @@ def run_inspect(client: Client, args) -> int:
             noun = f"{args.type}" if args.type else "object"
             print(f"Error: No such {noun}: {name}", file=sys.stderr)
             status = 1
-    if args.format:
-        sys.stdout.write("".join(render(args.format, item) + "\n" for item in found))
-    else:
-        print(json.dumps(found, indent=4))
+    print_objects(found, args.format)
     return status
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from typing import Iterator
 
-from dockyard.cli.gotemplate import render
+from dockyard.cli.inspecting import print_objects
 from dockyard.cli.table import format_items
 from dockyard.client import Client
 from dockyard.client import images as api
@@ -149,10 +148,7 @@ def run_inspect(client: Client, args) -> int:
             found.append(api.inspect_image(client, name))
         except DockyardError:
             missing.append(name)
-    if args.format:
-        sys.stdout.write("".join(render(args.format, item) + "\n" for item in found))
-    else:
-        print(json.dumps(found, indent=4))
+    print_objects(found, args.format)
     for name in missing:
         print(f"Error: No such image: {name}", file=sys.stderr)
     return 1 if missing else 0

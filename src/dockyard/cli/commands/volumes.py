@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 from dockyard.cli.commands.ps import parse_filters
-from dockyard.cli.gotemplate import render
+from dockyard.cli.inspecting import inspect_each
 from dockyard.cli.table import format_items
 from dockyard.client import Client
 from dockyard.client import volumes as api
-from dockyard.errors import DockyardError, NotFound
+from dockyard.errors import DockyardError
 from dockyard.wire.humanize import human_size
 
 TABLE = "table {{.Driver}}\t{{.Name}}"
@@ -78,18 +77,7 @@ def run_ls(client: Client, args) -> int:
 
 
 def run_inspect(client: Client, args) -> int:
-    found, status = [], 0
-    for name in args.names:
-        try:
-            found.append(api.inspect(client, name))
-        except NotFound as err:
-            print(f"Error response from daemon: {err}", file=sys.stderr)
-            status = 1
-    if args.format:
-        sys.stdout.write("".join(render(args.format, item) + "\n" for item in found))
-    else:
-        print(json.dumps(found, indent=4))
-    return status
+    return inspect_each(args.names, lambda name: api.inspect(client, name), args.format)
 
 
 def run_rm(client: Client, args) -> int:
