@@ -57,11 +57,6 @@ class Sandbox:
             "EndpointID": bridge.get("EndpointID", ""),
         }
 
-    def ps_ports(self) -> list[dict]:
-        """`Ports` of GET /containers/json."""
-        return [{"IP": p.host_ip, "PrivatePort": p.container_port, "PublicPort": p.host_port,
-                 "Type": p.proto} for p in self.ports]
-
     def to_record(self) -> dict:
         return {
             "ContainerId": self.container_id,

@@ -180,9 +180,6 @@ class NetworkService:
         await asyncio.to_thread(self.ns.create, path, links.loopback_up)
         return str(path)
 
-    async def remove_netns(self, container_id: str) -> None:
-        await asyncio.to_thread(self.ns.remove, self.netns_path(container_id))
-
     # ---- endpoints -------------------------------------------------------------------------
 
     async def connect(self, container_id: str, netns_path: str | None, network: str,
@@ -353,20 +350,7 @@ class NetworkService:
             return {"Networks": {}, "Ports": {}, "SandboxKey": ""}
         return sb.settings_view(self.registry.networks)
 
-    def ps_ports(self, container_id: str) -> list[dict]:
-        """`Ports` of GET /containers/json."""
-        sb = self.sandboxes.get(container_id)
-        return sb.ps_ports() if sb else []
-
-    # ---- /etc/hosts, /etc/resolv.conf (content for the lifecycle to write) --------------------
-
-    def resolv_conf(self, container_id: str, network_mode: str | None, dns=None,
-                    dns_search=None, dns_options=None) -> str:
-        return self.names.resolv_conf(container_id, network_mode, dns, dns_search, dns_options)
-
-    def hosts_file(self, container_id: str, hostname: str, domainname: str = "",
-                   extra_hosts=(), network_mode: str | None = None) -> str:
-        return self.names.hosts_file(container_id, hostname, domainname, extra_hosts, network_mode)
+    # ---- /etc/hosts, /etc/resolv.conf --------------------------------------------------------
 
     def write_files(self, container_id: str, hosts_path: str, resolv_path: str, network_mode: str,
                     hostname: str, domainname: str = "", extra_hosts=(), dns=None,

@@ -49,7 +49,8 @@ def test_reconcile_after_a_crash_keeps_running_and_drops_the_rest(make_service, 
     assert "--dport 18931" not in rules and "--dport 18932" in rules
     assert _ping(kept_ns, kept["Gateway"])
     # the kept container's proxy is back on its host port
-    assert 18932 in [p["PublicPort"] for p in second.ps_ports("kept")]
+    ports = second.settings("kept")["Ports"]
+    assert "18932" in [b["HostPort"] for bindings in ports.values() for b in bindings or []]
     # addresses persisted: a new container does not get the kept one's address
     again_ns = loop.run(second.create_netns("again"))
     again = loop.run(second.connect("again", again_ns, "keep", {}, "again", "again"))
