@@ -9,6 +9,7 @@ import tarfile
 import threading
 from typing import Iterable, Iterator
 
+from dockyard.cli.each import write_output
 from dockyard.cli.commands.images import split_tag
 from dockyard.client import Client
 from dockyard.client import containers as api
@@ -202,15 +203,7 @@ def tar_chunks(source: str, name: str, keep_owner: bool, sizes: list[int]) -> It
 # ---- export, commit -------------------------------------------------------------------------
 
 def run_export(client: Client, args) -> int:
-    if not args.output and sys.stdout.isatty():
-        raise InvalidArgument("cowardly refusing to save to a terminal. Use the -o flag or redirect")
-    out = open(args.output, "wb") if args.output else sys.stdout.buffer
-    try:
-        for chunk in api.export(client, args.container):
-            out.write(chunk)
-    finally:
-        if args.output:
-            out.close()
+    write_output(api.export(client, args.container), args.output)
     return 0
 
 

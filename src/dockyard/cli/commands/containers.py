@@ -8,13 +8,13 @@ from typing import Callable
 
 from dockyard.cli.commands import container_files, exec as exec_, observe, ps, run
 from dockyard.cli.commands.create_body import nano_cpus, ram_in_bytes, restart_policy
-from dockyard.cli.inspecting import print_objects
+from dockyard.cli.each import for_each, print_objects
 from dockyard.client import Client
 from dockyard.client import containers as api
 from dockyard.client import images as images_api
 from dockyard.client import networks as networks_api
 from dockyard.client import volumes as volumes_api
-from dockyard.errors import DockyardError, InvalidArgument, NotFound, NotModified
+from dockyard.errors import InvalidArgument, NotFound
 from dockyard.wire.humanize import human_size
 
 
@@ -76,23 +76,6 @@ def _simple(parent, name: str, help_: str, action: Callable, timeout: bool = Fal
     p.add_argument("containers", nargs="+")
     p.set_defaults(run=lambda client, args: for_each(args.containers, lambda c: action(client, c, args)))
     return p
-
-
-def for_each(names: list[str], action: Callable[[str], None], echo: bool = True) -> int:
-    """Apply `action` to every name as Docker does: print each name done, report each failure."""
-    status = 0
-    for name in names:
-        try:
-            action(name)
-        except NotModified:
-            pass
-        except DockyardError as err:
-            print(f"Error response from daemon: {err}", file=sys.stderr)
-            status = 1
-            continue
-        if echo:
-            print(name)
-    return status
 
 
 def _stop(client: Client, name: str, args) -> None:

@@ -6,7 +6,7 @@ import sys
 import time
 from typing import Iterator
 
-from dockyard.cli.inspecting import print_objects
+from dockyard.cli.each import for_each, print_objects, write_output
 from dockyard.cli.table import format_items
 from dockyard.client import Client
 from dockyard.client import images as api
@@ -181,16 +181,12 @@ def run_tag(client: Client, args) -> int:
 
 
 def run_rmi(client: Client, args) -> int:
-    status = 0
-    for name in args.names:
-        try:
-            for item in api.remove(client, name, args.force, args.no_prune):
-                for key, value in item.items():
-                    print(f"{key}: {value}")
-        except DockyardError as err:
-            print(f"Error response from daemon: {err}", file=sys.stderr)
-            status = 1
-    return status
+    def remove(name: str) -> None:
+        for item in api.remove(client, name, args.force, args.no_prune):
+            for key, value in item.items():
+                print(f"{key}: {value}")
+
+    return for_each(args.names, remove, echo=False)
 
 
 def run_prune(client: Client, args) -> int:
@@ -214,15 +210,7 @@ def run_prune(client: Client, args) -> int:
 
 
 def run_save(client: Client, args) -> int:
-    if not args.output and sys.stdout.isatty():
-        raise InvalidArgument("cowardly refusing to save to a terminal. Use the -o flag or redirect")
-    out = open(args.output, "wb") if args.output else sys.stdout.buffer
-    try:
-        for chunk in api.save(client, args.names):
-            out.write(chunk)
-    finally:
-        if args.output:
-            out.close()
+    write_output(api.save(client, args.names), args.output)
     return 0
 
 

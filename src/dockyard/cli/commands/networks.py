@@ -6,11 +6,11 @@ import sys
 
 from dockyard.cli.commands.ps import parse_filters
 from dockyard.cli.commands.volumes import key_values
-from dockyard.cli.inspecting import inspect_each
+from dockyard.cli.each import for_each, inspect_each
 from dockyard.cli.table import format_items
 from dockyard.client import Client
 from dockyard.client import networks as api
-from dockyard.errors import DockyardError, InvalidArgument, NotFound
+from dockyard.errors import InvalidArgument, NotFound
 
 TABLE = "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}"
 HEADERS = {"ID": "NETWORK ID", "Name": "NAME", "Driver": "DRIVER", "Scope": "SCOPE", "IPv6": "IPV6",
@@ -122,19 +122,14 @@ def run_inspect(client: Client, args) -> int:
 
 
 def run_rm(client: Client, args) -> int:
-    status = 0
-    for name in args.names:
+    def remove(name: str) -> None:
         try:
             api.remove(client, name)
-            print(name)
-        except NotFound as err:
-            if not args.force:
-                print(f"Error response from daemon: {err}", file=sys.stderr)
-                status = 1
-        except DockyardError as err:
-            print(f"Error response from daemon: {err}", file=sys.stderr)
-            status = 1
-    return status
+        except NotFound:
+            if not args.force:  # -f forgives a network that is already gone
+                raise
+
+    return for_each(args.names, remove)
 
 
 def run_prune(client: Client, args) -> int:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 
 from dockyard.cli.commands.ps import parse_filters
-from dockyard.cli.inspecting import inspect_each
+from dockyard.cli.each import for_each, inspect_each
 from dockyard.cli.table import format_items
 from dockyard.client import Client
 from dockyard.client import volumes as api
-from dockyard.errors import DockyardError
+
 from dockyard.wire.humanize import human_size
 
 TABLE = "table {{.Driver}}\t{{.Name}}"
@@ -81,15 +81,7 @@ def run_inspect(client: Client, args) -> int:
 
 
 def run_rm(client: Client, args) -> int:
-    status = 0
-    for name in args.names:
-        try:
-            api.remove(client, name, args.force)
-            print(name)
-        except DockyardError as err:
-            print(f"Error response from daemon: {err}", file=sys.stderr)
-            status = 1
-    return status
+    return for_each(args.names, lambda name: api.remove(client, name, args.force))
 
 
 def run_prune(client: Client, args) -> int:
