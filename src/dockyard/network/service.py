@@ -34,6 +34,7 @@ from dockyard.network.ports import bindings_from_api, ports_view
 from dockyard.network.registry import NetworkRegistry
 from dockyard.network.sandbox import Sandbox
 from dockyard.network.store import RecordDir
+from dockyard.network.sweep import sweep_allocations, sweep_kernel
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +118,9 @@ class NetworkService:
         async with self.lock:
             for cid in [c for c in self.sandboxes if c not in keep]:
                 await self._release_locked(cid, emit=False)
-            await asyncio.to_thread(self._sweep_kernel, keep)
-            self._sweep_allocations()
+            await asyncio.to_thread(sweep_kernel, self.ns, self.driver, self.registry, self.sandboxes,
+                                    self.exec_root / "netns", keep)
+            sweep_allocations(self.registry, self.sandboxes)
             for cid in keep & set(self.sandboxes):
                 sb = self.sandboxes[cid]
                 try:
@@ -126,27 +128,6 @@ class NetworkService:
                 except Exception as exc:  # a port taken meanwhile must not stop the daemon
                     log.warning("cannot restore published ports of %s: %s", cid, exc)
         await self._apply_firewall()
-
-    def _sweep_kernel(self, keep: set[str]) -> None:
-        netns_dir = self.exec_root / "netns"
-        for entry in links.netns_dir_entries(netns_dir):
-            if entry not in keep:
-                self.ns.remove(netns_dir / entry)
-        wanted = {ep.host_veth for sb in self.sandboxes.values() for ep in sb.endpoints.values()}
-        bridges = [n.bridge for n in self.registry.bridges()]
-        for ports in self.driver.bridge_ports(bridges).values():
-            for port in ports:
-                if port.startswith("dy") and port not in wanted:
-                    self.driver.detach(port)
-
-    def _sweep_allocations(self) -> None:
-        owners = {ep.id for sb in self.sandboxes.values() for ep in sb.endpoints.values()}
-        for net in self.registry.bridges():
-            stale = [a for a, o in net.pool.allocated.items() if o not in owners]
-            for addr in stale:
-                net.pool.release(addr)
-            if stale:
-                self.registry.save(net)
 
     async def close(self) -> None:
         """Daemon shutdown: stop proxies and DNS. Kernel state stays while containers still
