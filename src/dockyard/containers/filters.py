@@ -48,6 +48,8 @@ def _check(key: str, values: list[str], resolve, image_matches) -> Callable[[Con
     if key not in simple:
         raise InvalidArgument(f"invalid filter '{key}'")
     match = simple[key]
+    if key == "label":  # labels: every one given must match (dockerd's MatchKVList)
+        return lambda c: all(match(c, v) for v in values)
     return lambda c: any(match(c, v) for v in values)
 
 

@@ -29,7 +29,7 @@ def inspect_body(c: Container, exec_ids: list[str], graph_driver: dict) -> dict:
 
 def network_settings(c: Container) -> dict:
     settings = c.network_settings or {}
-    networks = settings.get("Networks") or {}
+    networks = settings.get("Networks") or configured_networks(c)
     primary = next(iter(networks.values()), {})
     return {
         "Bridge": "", "SandboxID": settings.get("SandboxID", ""), "SandboxKey": settings.get("SandboxKey", ""),
@@ -40,6 +40,24 @@ def network_settings(c: Container) -> dict:
         "IPPrefixLen": primary.get("IPPrefixLen", 0), "IPv6Gateway": "", "MacAddress": primary.get("MacAddress", ""),
         "Networks": networks,
     }
+
+
+def configured_networks(c: Container) -> dict:
+    """A container never started shows the endpoints it was created with (as dockerd does)."""
+    if c.state.running or c.state.started_at:
+        return {}
+    mode = (c.host_config or {}).get("NetworkMode") or "default"
+    if mode in ("none", "host") or mode.startswith("container:"):
+        return {}
+    endpoints = dict((c.networking_config or {}).get("EndpointsConfig") or {})
+    endpoints.setdefault("bridge" if mode == "default" else mode, {})
+    return {name: {**_BLANK_ENDPOINT, "IPAMConfig": (cfg or {}).get("IPAMConfig"), "Links": (cfg or {}).get("Links"),
+                   "Aliases": (cfg or {}).get("Aliases")} for name, cfg in endpoints.items()}
+
+
+_BLANK_ENDPOINT = {"IPAMConfig": None, "Links": None, "Aliases": None, "MacAddress": "", "DriverOpts": None,
+                   "NetworkID": "", "EndpointID": "", "Gateway": "", "IPAddress": "", "IPPrefixLen": 0,
+                   "IPv6Gateway": "", "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0, "DNSNames": None}
 
 
 def summary_body(c: Container, now_ns: int, sizes: tuple[int, int] | None = None) -> dict:

@@ -36,7 +36,7 @@ class Event:
 
 
 def matches(event: Event, filters: dict[str, list[str]]) -> bool:
-    """Docker's event filters: every given key must match one of its values."""
+    """Docker's event filters: every given key must match one of its values (labels: all of them)."""
     checks = {
         "type": lambda v: event.type == v,
         "event": lambda v: event.action == v or event.action.split(":")[0] == v,
@@ -49,7 +49,9 @@ def matches(event: Event, filters: dict[str, list[str]]) -> bool:
     }
     for key, values in filters.items():
         check = checks.get(key)
-        if check is not None and not any(check(v) for v in values):
+        if check is None:
+            continue
+        if not (all if key == "label" else any)(check(v) for v in values):
             return False
     return True
 

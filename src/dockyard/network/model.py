@@ -122,10 +122,8 @@ class Endpoint:
     default_route: bool = False
 
     def dns_names(self) -> list[str]:
-        names = [self.container_name, *self.aliases, self.container_id[:12]]
-        if self.hostname and self.hostname not in names:
-            names.append(self.hostname)
-        return names
+        names = [self.container_name, *self.aliases, self.container_id[:12], self.hostname]
+        return list(dict.fromkeys(n for n in names if n))  # compose already lists the short ID
 
     def settings(self, dns: bool) -> dict:
         """Shape of NetworkSettings.Networks[<name>] in container inspect."""

@@ -87,6 +87,7 @@ def test_ps_filters_and_order():
     assert pick({}) == ["cache", "db", "web"]
     assert pick({"status": ["exited"]}, all_=False) == ["db"]
     assert pick({"label": ["tier=front"]}) == ["web"]
+    assert pick({"label": ["tier=front", "tier=back"]}) == []  # every label must match, as compose relies on
     assert pick({"name": ["^c"]}) == ["cache"]
     assert pick({"exited": ["3"]}) == ["db"]
     assert pick({"before": ["c3"]}) == ["db", "web"]

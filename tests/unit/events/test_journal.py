@@ -57,5 +57,7 @@ def test_legacy_fields_and_filters():
     assert (body["status"], body["id"], body["from"], body["time"]) == ("die", "c1", "busybox", 5)
     assert matches(event, {"container": ["web"], "event": ["die"]})
     assert not matches(event, {"type": ["network"]})
+    assert matches(event, {"label": ["name=web", "image=busybox"]})
+    assert not matches(event, {"label": ["name=web", "image=alpine"]})  # every label must match
     assert Event("container", "exec_start: sh ", "c1").to_json()["Action"] == "exec_start: sh "
     assert matches(Event("container", "exec_start: sh ", "c1"), {"event": ["exec_start"]})
