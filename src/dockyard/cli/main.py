@@ -5,9 +5,10 @@ import sys
 
 from dockyard.cli.commands import containers, disk_usage, images, networks, system, volumes
 from dockyard.client import Client
+from dockyard.compose import commands as compose
 from dockyard.errors import DockyardError
 
-_COMMAND_GROUPS = [system, images, containers, volumes, networks, disk_usage]
+_COMMAND_GROUPS = [system, images, containers, volumes, networks, disk_usage, compose]
 
 
 def parser() -> argparse.ArgumentParser:

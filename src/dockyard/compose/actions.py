@@ -1,0 +1,169 @@
+"""The project-wide commands: up, down, start/stop/restart, ps, logs, config, pull."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from dataclasses import asdict
+
+import yaml
+
+from dockyard.cli.commands.images import split_tag
+from dockyard.cli.commands.ps import row
+from dockyard.cli.table import align
+from dockyard.client import Client
+from dockyard.client import containers as api
+from dockyard.compose import labels as L
+from dockyard.compose.execute import Executor
+from dockyard.compose.logs import LogPrinter, Source
+from dockyard.compose.model import Project
+from dockyard.compose.observe import observe
+from dockyard.compose.plan import UpOptions, dependency_order, plan_down, plan_lifecycle, plan_up
+from dockyard.errors import InternalError, InvalidArgument
+
+
+def up(client: Client, args, project: Project) -> int:
+    options = UpOptions(tuple(args.services), parse_scale(args.scale), args.force_recreate, args.no_recreate,
+                        args.no_start, args.no_deps, args.remove_orphans, args.timeout)
+    steps = plan_up(project, observe(client, project.name), options)
+    Executor(client, pull=lambda image: pull_image(client, image)).run(steps)
+    if args.detach or args.no_start:
+        return 0
+    return _attach(client, project, args)
+
+
+def _attach(client: Client, project: Project, args) -> int:
+    """Foreground `up`: stream every container's output until all have exited; Ctrl-C stops them."""
+    names = set(dependency_order(project, list(args.services) or None, not args.no_deps))
+    seen = [c for c in observe(client, project.name).containers if c.service in names and not c.oneoff]
+    sources = [Source(c.name, project.services[c.service].tty) for c in sorted(seen, key=lambda c: c.name)]
+    printer = LogPrinter(client)
+    done = threading.Event()
+    remaining = {s.name for s in sources}
+
+    def exited(name: str) -> None:
+        code = api.inspect(client, name)["State"].get("ExitCode", 0)
+        printer.write(f"{name} exited with code {code}\n")
+        remaining.discard(name)
+        if not remaining:
+            done.set()
+
+    printer.stream(sources, follow=True, on_exit=exited)
+    try:
+        while not done.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        print("Gracefully stopping... (press Ctrl+C again to force)", file=sys.stderr)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        steps = plan_lifecycle("stop", project, observe(client, project.name), tuple(names), args.timeout)
+        Executor(client).run(steps)
+        done.wait(2)  # the last lines the containers wrote while stopping
+        return 130
+    return 0
+
+
+def down(client: Client, args, project: Project) -> int:
+    steps = plan_down(project, observe(client, project.name), args.volumes, args.remove_orphans, args.timeout)
+    Executor(client).run(steps)
+    return 0
+
+
+def lifecycle(client: Client, args, project: Project) -> int:
+    action = args.compose_command
+    steps = plan_lifecycle(action, project, observe(client, project.name), tuple(args.services),
+                           getattr(args, "timeout", None))
+    Executor(client).run(steps)
+    return 0
+
+
+def ps(client: Client, args, project: Project) -> int:
+    if args.services:
+        print("\n".join(project.services))
+        return 0
+    wanted = set(args.services) or set(project.services) | set(project.disabled)
+    listed = api.list_containers(client, all_=args.all, filters=L.project_filter(project.name, f"{L.ONEOFF}=False"))
+    found = sorted((c for c in listed if (c.get("Labels") or {}).get(L.SERVICE) in wanted),
+                   key=lambda c: c["Names"][0])
+    if args.quiet:
+        print("".join(c["Id"] + "\n" for c in found), end="")
+        return 0
+    now = time.time()
+    rows = [["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"]]
+    for container in found:
+        fields = row(container, True, now)
+        rows.append([fields["Names"], fields["Image"], fields["Command"], container["Labels"][L.SERVICE],
+                     fields["RunningFor"], fields["Status"], fields["Ports"]])
+    sys.stdout.write(align(rows))
+    return 0
+
+
+def logs(client: Client, args, project: Project) -> int:
+    wanted = set(args.services) or set(project.services)
+    seen = [c for c in observe(client, project.name).containers if c.service in wanted]
+    tty = {name: s.tty for name, s in project.services.items()}
+    sources = [Source(c.name, tty.get(c.service, False), args.tail) for c in sorted(seen, key=lambda c: c.name)]
+    printer = LogPrinter(client, timestamps=args.timestamps, prefix=not args.no_log_prefix)
+    threads = printer.stream(sources, follow=args.follow)
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.5)
+    return 0
+
+
+def config(client: Client, args, project: Project) -> int:
+    if args.services:
+        print("\n".join(project.services))
+    elif args.volumes:
+        print("\n".join(project.volumes))
+    elif not args.quiet:
+        sys.stdout.write(yaml.safe_dump(_as_document(project), sort_keys=False))
+    return 0
+
+
+def _as_document(project: Project) -> dict:
+    """The normalised model as YAML-able data (empty fields left out)."""
+    def clean(value):
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items() if v not in (None, "", [], {}, (), False)}
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        return value
+    services = {}
+    for name, service in project.services.items():
+        body = asdict(service)
+        body.pop("name")
+        services[name] = clean(body)
+    return {"name": project.name, "services": services,
+            "networks": {k: clean(asdict(n)) for k, n in project.networks.items()},
+            "volumes": {k: clean(asdict(v)) for k, v in project.volumes.items()}}
+
+
+def pull(client: Client, args, project: Project) -> int:
+    for name in args.services or list(project.services):
+        image = project.service(name).image
+        print(f" {name} Pulling", file=sys.stderr)
+        pull_image(client, image)
+        print(f" \u2714 {name} Pulled", file=sys.stderr)
+    return 0
+
+
+def pull_image(client: Client, image: str) -> None:
+    repo, _, digest = image.partition("@")
+    repo, tag = (repo, digest) if digest else split_tag(image)
+    tag = tag or "latest"
+    for message in api.pull(client, repo, tag):
+        if "errorDetail" in message or "error" in message:
+            raise InternalError((message.get("errorDetail") or {}).get("message") or message.get("error"))
+
+
+
+def parse_scale(items: list[str]) -> dict[str, int]:
+    scale = {}
+    for item in items:
+        service, sep, number = item.partition("=")
+        if not sep or not number.isdigit():
+            raise InvalidArgument(f"invalid scale specifier: {item!r} (expected SERVICE=NUM)")
+        scale[service] = int(number)
+    return scale

@@ -1,0 +1,150 @@
+"""One service's raw mapping → Service, every short syntax expanded (pure)."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from dockyard.compose.model import syntax
+from dockyard.compose.model.durations import duration_ns
+from dockyard.compose.model.interpolate import parse_env_file
+from dockyard.compose.model.types import Attachment, Healthcheck, Service
+from dockyard.errors import InvalidArgument
+
+# Keys the Compose Specification defines that dockyard compose does not act on (yet): warned about.
+IGNORED = {"deploy", "logging", "ulimits", "security_opt", "devices", "dns_search", "dns_opt", "links",
+           "external_links", "shm_size", "mem_limit", "cpus", "cpu_shares", "pid", "ipc", "platform",
+           "domainname", "mac_address", "oom_score_adj", "userns_mode", "isolation",
+           "volumes_from", "group_add", "cgroup_parent", "configs", "secrets", "develop", "attach"}
+
+_SIMPLE = ("container_name", "hostname", "user", "working_dir", "stop_signal", "network_mode", "pull_policy",
+           "restart")
+_FLAGS = ("tty", "stdin_open", "privileged", "init", "read_only")
+_LISTS = ("cap_add", "cap_drop", "dns", "expose", "profiles")
+_KNOWN = {"image", "build", "command", "entrypoint", "environment", "env_file", "labels", "ports", "volumes",
+          "depends_on", "healthcheck", "networks", "extra_hosts", "tmpfs", "sysctls", "stop_grace_period",
+          "scale", *_SIMPLE, *_FLAGS, *_LISTS, *IGNORED}
+
+
+def load_service(name: str, raw: dict, ctx: "Context") -> Service:
+    where = f"services.{name}"
+    if not isinstance(raw, dict):
+        raise InvalidArgument(f"{where} must be a mapping")
+    unknown = sorted(k for k in raw if k not in _KNOWN and not k.startswith("x-"))
+    if unknown:
+        raise InvalidArgument(f"{where}: additional property {unknown[0]} is not allowed")
+    ctx.warnings += [f"{where}.{k} is not supported by dockyard compose yet; ignored"
+                     for k in sorted(raw) if k in IGNORED]
+    service = Service(name=name, image=_image(name, raw, ctx))
+    for key in _SIMPLE:
+        setattr(service, key, str(raw.get(key) or ""))
+    for key in _FLAGS:
+        setattr(service, key, bool(raw.get(key)))
+    for key in _LISTS:
+        setattr(service, key, [str(v) for v in _listify(raw.get(key))])
+    service.command = syntax.command(raw.get("command"), f"{where}.command")
+    service.entrypoint = syntax.command(raw.get("entrypoint"), f"{where}.entrypoint")
+    service.environment = _environment(raw, where, ctx)
+    service.labels = syntax.mapping(raw.get("labels"), f"{where}.labels")
+    service.sysctls = syntax.mapping(raw.get("sysctls"), f"{where}.sysctls")
+    service.extra_hosts = _extra_hosts(raw.get("extra_hosts"))
+    service.tmpfs = [str(v) for v in _listify(raw.get("tmpfs"))]
+    service.ports = syntax.ports(raw.get("ports"), f"{where}.ports")
+    service.volumes = syntax.volumes(raw.get("volumes"), where, ctx.working_dir, ctx.volume_keys)
+    service.depends_on = syntax.depends_on(raw.get("depends_on"), f"{where}.depends_on")
+    _healthcheck(service, raw.get("healthcheck"), where)
+    service.networks = _networks(raw.get("networks"), where, ctx.network_keys, service.network_mode)
+    if raw.get("stop_grace_period") is not None:
+        service.stop_grace_period = duration_ns(raw["stop_grace_period"], where) // 1_000_000_000
+    service.scale = int(raw.get("scale", (raw.get("deploy") or {}).get("replicas", 1)))
+    return service
+
+
+class Context:
+    """What normalising a service needs from the rest of the project."""
+
+    def __init__(self, working_dir: str, env: Mapping[str, str], volume_keys: set[str], network_keys: set[str],
+                 read_file):
+        self.working_dir, self.env = working_dir, env
+        self.volume_keys, self.network_keys = volume_keys, network_keys
+        self.read_file = read_file  # path → text (env_file)
+        self.warnings: list[str] = []
+
+
+def _image(name: str, raw: dict, ctx: Context) -> str:
+    image = raw.get("image")
+    if "build" in raw:
+        if not image:
+            raise InvalidArgument(f"service {name}: build is not supported by dockyard compose yet; "
+                                  f"build the image first and set image:")
+        ctx.warnings.append(f"services.{name}.build is not supported yet; using image {image}")
+    if not image:
+        raise InvalidArgument(f"service {name} has neither an image nor a build context specified: "
+                              f"invalid compose project")
+    return str(image)
+
+
+def _listify(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _environment(raw: dict, where: str, ctx: Context) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for entry in _listify(raw.get("env_file")):
+        path = entry.get("path") if isinstance(entry, dict) else entry
+        required = entry.get("required", True) if isinstance(entry, dict) else True
+        full = syntax.host_path(str(path), ctx.working_dir)
+        try:
+            env.update(parse_env_file(ctx.read_file(full), full))
+        except FileNotFoundError:
+            if required:
+                raise InvalidArgument(f"{where}.env_file: {full} not found") from None
+    env.update(syntax.mapping(raw.get("environment"), f"{where}.environment", null_from=ctx.env))
+    return env
+
+
+def _extra_hosts(value) -> list[str]:
+    if isinstance(value, dict):
+        return [f"{host}:{ip}" for host, ip in value.items()]
+    return [str(v).replace("=", ":", 1) if "=" in str(v) else str(v) for v in _listify(value)]
+
+
+def _healthcheck(service: Service, raw, where: str) -> None:
+    if not raw:
+        return
+    if raw.get("disable"):
+        service.healthcheck_disabled = True
+        return
+    test = raw.get("test")
+    if isinstance(test, str):
+        test = ["CMD-SHELL", test]
+    if test is not None and not isinstance(test, list):
+        raise InvalidArgument(f"{where}.healthcheck.test must be a string or a list")
+    if test == ["NONE"]:
+        service.healthcheck_disabled = True
+        return
+    service.healthcheck = Healthcheck(
+        test=[str(t) for t in test or []],
+        interval=duration_ns(raw.get("interval", 0), f"{where}.healthcheck.interval"),
+        timeout=duration_ns(raw.get("timeout", 0), f"{where}.healthcheck.timeout"),
+        start_period=duration_ns(raw.get("start_period", 0), f"{where}.healthcheck.start_period"),
+        retries=int(raw.get("retries", 0)))
+
+
+def _networks(raw, where: str, declared: set[str], network_mode: str) -> dict[str, Attachment]:
+    if network_mode:
+        if raw:
+            raise InvalidArgument(f"{where}: network_mode and networks cannot be combined")
+        return {}
+    if raw is None:
+        return {"default": Attachment()}
+    items = {name: None for name in raw} if isinstance(raw, list) else raw
+    out = {}
+    for key, spec in items.items():
+        if key not in declared:
+            raise InvalidArgument(f"service {where.split('.')[1]} refers to undefined network {key}: "
+                                  f"invalid compose project")
+        spec = spec or {}
+        out[key] = Attachment(tuple(str(a) for a in spec.get("aliases") or ()), str(spec.get("ipv4_address") or ""))
+    return out

@@ -1,0 +1,122 @@
+"""A compose project after loading: services, networks and volumes as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dockyard.errors import NotFound
+
+
+@dataclass(frozen=True)
+class Port:
+    target: int
+    published: str = ""  # host port ("" = any free port)
+    host_ip: str = ""
+    protocol: str = "tcp"
+
+
+@dataclass(frozen=True)
+class Mount:
+    type: str  # volume, bind, tmpfs
+    target: str
+    source: str = ""  # volume key in the project (or "" = anonymous), or an absolute host path
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class Dependency:
+    service: str
+    condition: str = "service_started"  # service_healthy, service_completed_successfully
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Healthcheck:
+    test: list[str]
+    interval: int = 0  # ns; 0 = the daemon's default
+    timeout: int = 0
+    start_period: int = 0
+    retries: int = 0
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A service's membership of one project network."""
+    aliases: tuple[str, ...] = ()
+    ipv4_address: str = ""
+
+
+@dataclass
+class Service:
+    name: str
+    image: str
+    command: list[str] | None = None
+    entrypoint: list[str] | None = None
+    environment: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    ports: list[Port] = field(default_factory=list)
+    expose: list[str] = field(default_factory=list)
+    volumes: list[Mount] = field(default_factory=list)
+    depends_on: list[Dependency] = field(default_factory=list)
+    healthcheck: Healthcheck | None = None
+    healthcheck_disabled: bool = False
+    restart: str = ""
+    networks: dict[str, Attachment] = field(default_factory=dict)  # project network key → attachment
+    network_mode: str = ""
+    container_name: str = ""
+    hostname: str = ""
+    user: str = ""
+    working_dir: str = ""
+    tty: bool = False
+    stdin_open: bool = False
+    privileged: bool = False
+    init: bool = False
+    read_only: bool = False
+    cap_add: list[str] = field(default_factory=list)
+    cap_drop: list[str] = field(default_factory=list)
+    extra_hosts: list[str] = field(default_factory=list)
+    dns: list[str] = field(default_factory=list)
+    tmpfs: list[str] = field(default_factory=list)
+    sysctls: dict[str, str] = field(default_factory=dict)
+    stop_signal: str = ""
+    stop_grace_period: int | None = None  # seconds
+    scale: int = 1
+    profiles: list[str] = field(default_factory=list)
+    pull_policy: str = ""
+
+
+@dataclass
+class NetworkDef:
+    name: str  # the daemon's name: <project>_<key> unless `name:` or external
+    external: bool = False
+    driver: str = ""
+    driver_opts: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    internal: bool = False
+    subnets: list[str] = field(default_factory=list)
+
+
+@dataclass
+class VolumeDef:
+    name: str
+    external: bool = False
+    driver: str = ""
+    driver_opts: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Project:
+    name: str
+    working_dir: str
+    config_files: list[str]
+    services: dict[str, Service]
+    networks: dict[str, NetworkDef]
+    volumes: dict[str, VolumeDef]
+    disabled: dict[str, Service] = field(default_factory=dict)  # services left out by profiles
+    warnings: list[str] = field(default_factory=list)
+
+    def service(self, name: str) -> Service:
+        if name not in self.services:
+            raise NotFound(f"no such service: {name}")
+        return self.services[name]

@@ -1,0 +1,227 @@
+"""(project, observed) → the API calls that converge them, as data (pure).
+
+Each Step is one call through the client (or one wait on a dependency's condition); the
+executor performs them in order. `up` creates missing networks and volumes, then walks the
+services in dependency order: wait for the conditions its dependencies promise, remove
+containers beyond the scale, recreate those whose config hash changed, create missing ones,
+start what is not running."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dockyard.compose import labels as L
+from dockyard.compose.container_spec import container_body, container_name
+from dockyard.compose.model.types import Project, Service
+from dockyard.compose.observe import Observed, Seen
+from dockyard.errors import InvalidArgument, NotFound
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str  # create_network, create_volume, create_container, start_container, stop_container,
+    #              restart_container, remove_container, remove_network, remove_volume, wait_healthy,
+    #              wait_completed
+    target: str  # the object's name
+    body: dict | None = field(default=None, compare=True)
+    service: str = ""
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    services: tuple[str, ...] = ()  # () = all
+    scale: dict = field(default_factory=dict)
+    force_recreate: bool = False
+    no_recreate: bool = False
+    no_start: bool = False
+    no_deps: bool = False
+    remove_orphans: bool = False
+    timeout: int | None = None  # stop grace in seconds (default: the service's stop_grace_period)
+
+
+def dependency_order(project: Project, names: list[str] | None = None, with_deps: bool = True) -> list[str]:
+    """Services with every dependency before its dependents; a cycle is an error."""
+    order: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in order:
+            return
+        if name in visiting:
+            raise InvalidArgument(f"dependency cycle detected: {' -> '.join((*path, name))}")
+        visiting.add(name)
+        if with_deps or name not in wanted:
+            for dep in project.service(name).depends_on:
+                if dep.service in project.services:
+                    visit(dep.service, (*path, name))
+        visiting.discard(name)
+        order.append(name)
+
+    wanted = set(names or project.services)
+    for name in names or list(project.services):
+        project.service(name)  # unknown names fail here
+        visit(name, ())
+    return order if with_deps else [n for n in order if n in wanted]
+
+
+def plan_up(project: Project, observed: Observed, options: UpOptions = UpOptions()) -> list[Step]:
+    order = dependency_order(project, list(options.services) or None, not options.no_deps)
+    services = [project.services[n] for n in order]
+    steps = _resources(project, observed, services)
+    if options.remove_orphans:
+        steps += _remove(project, _orphans(project, observed), False, options.timeout)
+    waited: set[str] = set()
+    for service in services:
+        if not options.no_start:
+            steps += _waits(project, service, observed, waited, order)
+        steps += _converge(project, service, observed, options)
+    return steps
+
+
+def plan_run(project: Project, observed: Observed, name: str, no_deps: bool = False) -> list[Step]:
+    """What a one-off container of `name` needs first: its networks and volumes, its dependencies up."""
+    service = project.service(name)
+    deps = [] if no_deps else [n for n in dependency_order(project, [name]) if n != name]
+    up = plan_up(project, observed, UpOptions(tuple(deps), no_recreate=True)) if deps else []
+    planned = {s.target for s in up}
+    own = [s for s in _resources(project, observed, [service]) if s.target not in planned]
+    return own + up + _waits(project, service, observed, set(), deps)
+
+
+def _resources(project: Project, observed: Observed, services: list[Service]) -> list[Step]:
+    steps = []
+    for key in dict.fromkeys(k for s in services for k in s.networks):
+        net = project.networks[key]
+        if net.name in observed.networks:
+            continue
+        if net.external:
+            raise NotFound(f"network {net.name} declared as external, but could not be found")
+        steps.append(Step("create_network", net.name, _network_body(project, key)))
+    for key in dict.fromkeys(m.source for s in services for m in s.volumes if m.type == "volume" and m.source):
+        vol = project.volumes[key]
+        if vol.name in observed.volumes:
+            continue
+        if vol.external:
+            raise NotFound(f"external volume \"{vol.name}\" not found")
+        steps.append(Step("create_volume", vol.name, _volume_body(project, key)))
+    return steps
+
+
+def _network_body(project: Project, key: str) -> dict:
+    net = project.networks[key]
+    body = {"Name": net.name, "Driver": net.driver or "bridge", "Internal": net.internal,
+            "Options": net.driver_opts, "Attachable": False, "CheckDuplicate": True,
+            "Labels": {**net.labels, L.PROJECT: project.name, L.NETWORK: key, L.VERSION: L.COMPOSE_VERSION}}
+    if net.subnets:
+        body["IPAM"] = {"Driver": "default", "Config": [{"Subnet": s} for s in net.subnets]}
+    return body
+
+
+def _volume_body(project: Project, key: str) -> dict:
+    vol = project.volumes[key]
+    return {"Name": vol.name, "Driver": vol.driver or "local", "DriverOpts": vol.driver_opts,
+            "Labels": {**vol.labels, L.PROJECT: project.name, L.VOLUME: key, L.VERSION: L.COMPOSE_VERSION}}
+
+
+def _waits(project: Project, service: Service, observed: Observed, waited: set[str], order: list[str]) -> list[Step]:
+    steps = []
+    for dep in service.depends_on:
+        if dep.condition == "service_started" or dep.service not in order or dep.service in waited:
+            continue
+        waited.add(dep.service)
+        action = "wait_healthy" if dep.condition == "service_healthy" else "wait_completed"
+        dependency = project.services[dep.service]
+        scale = max(dependency.scale, 1)
+        steps += [Step(action, container_name(project, dependency, n), service=dep.service)
+                  for n in range(1, scale + 1)]
+    return steps
+
+
+def _converge(project: Project, service: Service, observed: Observed, options: UpOptions) -> list[Step]:
+    scale = int(options.scale.get(service.name, service.scale))
+    existing = observed.of_service(service.name)
+    keep, extra = existing[:scale], existing[scale:]
+    steps = _remove(project, list(reversed(extra)), False, options.timeout)
+    wanted_hash = config_hash_of(project, service)
+    used = {c.number for c in keep}
+    for seen in keep:
+        stale = seen.config_hash != wanted_hash or options.force_recreate
+        if stale and not options.no_recreate:
+            steps += _remove(project, [seen], False, options.timeout)
+            steps.append(_create(project, service, seen.number))
+            if not options.no_start:
+                steps.append(Step("start_container", seen.name, service=service.name))
+        elif not seen.running and not options.no_start:
+            steps.append(Step("start_container", seen.name, service=service.name))
+    free = (n for n in range(1, scale + len(used) + 1) if n not in used)
+    for _ in range(scale - len(keep)):
+        number = next(free)
+        steps.append(_create(project, service, number))
+        if not options.no_start:
+            steps.append(Step("start_container", container_name(project, service, number), service=service.name))
+    return steps
+
+
+def config_hash_of(project: Project, service: Service) -> str:
+    return container_body(project, service, 0)["Labels"][L.CONFIG_HASH]
+
+
+def _create(project: Project, service: Service, number: int) -> Step:
+    name = container_name(project, service, number)
+    return Step("create_container", name, container_body(project, service, number), service.name)
+
+
+def _stop(project: Project, seen: Seen, timeout: int | None) -> Step:
+    service = project.services.get(seen.service)
+    grace = timeout if timeout is not None else (service.stop_grace_period if service else None)
+    return Step("stop_container", seen.name, {"timeout": grace}, seen.service)
+
+
+def _remove(project: Project, containers: list[Seen], volumes: bool, timeout: int | None = None) -> list[Step]:
+    steps = []
+    for seen in containers:
+        if seen.running:
+            steps.append(_stop(project, seen, timeout))
+        steps.append(Step("remove_container", seen.name, {"volumes": volumes}, seen.service))
+    return steps
+
+
+def _orphans(project: Project, observed: Observed) -> list[Seen]:
+    known = set(project.services) | set(project.disabled)
+    return [c for c in observed.containers if c.service not in known]
+
+
+def plan_down(project: Project, observed: Observed, volumes: bool = False, remove_orphans: bool = False,
+              timeout: int | None = None) -> list[Step]:
+    """Containers in reverse dependency order (one-off ones too), then networks, then (-v) volumes."""
+    order = dependency_order(project)
+    rank = {name: i for i, name in enumerate(order)}
+    ours = [c for c in observed.containers if c.service in rank or c.service in project.disabled]
+    ours.sort(key=lambda c: (-rank.get(c.service, -1), c.oneoff, -c.number))
+    orphans = _orphans(project, observed) if remove_orphans else []
+    steps = _remove(project, ours + orphans, volumes, timeout)
+    steps += [Step("remove_network", n.name) for n in project.networks.values()
+              if not n.external and n.name in observed.networks]
+    if volumes:
+        steps += [Step("remove_volume", v.name) for v in project.volumes.values()
+                  if not v.external and v.name in observed.volumes]
+    return steps
+
+
+def plan_lifecycle(action: str, project: Project, observed: Observed, services: tuple[str, ...] = (),
+                   timeout: int | None = None) -> list[Step]:
+    """start, stop and restart of the containers a project already has."""
+    order = dependency_order(project, list(services) or None, with_deps=False)
+    if action != "start":
+        order.reverse()
+    steps = []
+    for name in order:
+        for seen in observed.of_service(name):
+            if action == "start" and not seen.running:
+                steps.append(Step("start_container", seen.name, service=name))
+            elif action == "stop" and seen.running:
+                steps.append(_stop(project, seen, timeout))
+            elif action == "restart":
+                steps.append(Step("restart_container", seen.name, {"timeout": _stop(project, seen, timeout).body["timeout"]}, name))
+    return steps
+
