@@ -79,7 +79,7 @@ def lifecycle(client: Client, args, project: Project) -> int:
 
 
 def ps(client: Client, args, project: Project) -> int:
-    if args.services:
+    if args.list_services:
         print("\n".join(project.services))
         return 0
     wanted = set(args.services) or set(project.services) | set(project.disabled)

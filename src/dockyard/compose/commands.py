@@ -35,7 +35,7 @@ def register(sub) -> None:
     ps = _verb(verbs, "ps", actions.ps, "List containers", services=True)
     ps.add_argument("-a", "--all", action="store_true")
     ps.add_argument("-q", "--quiet", action="store_true")
-    ps.add_argument("--services", action="store_true")
+    ps.add_argument("--services", dest="list_services", action="store_true")
     logs = _verb(verbs, "logs", actions.logs, "View output from containers", services=True)
     logs.add_argument("-f", "--follow", action="store_true")
     logs.add_argument("-t", "--timestamps", action="store_true")
