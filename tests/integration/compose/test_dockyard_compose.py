@@ -47,14 +47,14 @@ def test_up_reaches_services_by_name_keeps_volumes_recreates_on_change_and_down_
         assert (sorted(containers), networks, volumes) == (["shop-client-1", "shop-web-1"], ["shop_default"],
                                                            ["shop_data"])
         ids = {name: busybox.docker("inspect", "-f", "{{.Id}}", name).stdout for name in containers}
-        compose("exec", "-T", "client", "sh", "-c", "echo kept > /data/f")
+        compose("run", "--rm", "--no-deps", "client", "sh", "-c", "echo kept > /data/f")
 
         assert "Recreated" not in compose("up", "-d").stderr  # nothing changed, nothing done
         assert ids["shop-web-1"] == busybox.docker("inspect", "-f", "{{.Id}}", "shop-web-1").stdout
         compose("up", "-d", env={"GREETING": "there"})
         assert ids["shop-web-1"] != busybox.docker("inspect", "-f", "{{.Id}}", "shop-web-1").stdout
         assert ids["shop-client-1"] == busybox.docker("inspect", "-f", "{{.Id}}", "shop-client-1").stdout
-        assert compose("exec", "-T", "client", "wget", "-q", "-O-", "http://web/").stdout == "hello-there\n"
+        assert compose("run", "--rm", "client", "wget", "-q", "-O-", "http://web/").stdout == "hello-there\n"
 
         compose("down")
         assert compose.project_objects("shop") == ([], [], ["shop_data"])
