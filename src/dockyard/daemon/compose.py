@@ -3,6 +3,7 @@
 import asyncio
 import logging
 
+from dockyard.build.service import BuildService
 from dockyard.containers.events import ContainerEvents
 from dockyard.containers.execs import ExecService
 from dockyard.containers.files import ContainerFiles
@@ -58,7 +59,9 @@ def build_services(config: DaemonConfig) -> Services:
     volumes.adopt_containers(registry.all())
     return Services(config=config, events=events, images=images, containers=containers, networks=networks,
                     volumes=volumes, execs=execs, stdio=ContainerStdio(watcher, late, emit),
-                    runtimes=runtimes, runner=runner, files=files)
+                    runtimes=runtimes, runner=runner, files=files,
+                    build=BuildService(images, containers, ContainerStdio(watcher, late, emit), Mounter(),
+                                       str(config.data_root)))
 
 
 def _network_ref(container, runner) -> ContainerRef:
