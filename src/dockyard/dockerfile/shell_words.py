@@ -114,6 +114,8 @@ class ShellLex:
         ch = scanner.next()
         if ch == "}":
             return env.get(name, "")
+        if ch == _EOF:
+            raise InvalidArgument("syntax error: missing '}'")
         colon = ch == ":"
         modifier = scanner.next() if colon else ch
         if modifier not in ("-", "+", "?"):
@@ -140,7 +142,12 @@ class ShellLex:
 
 
 def _name(scanner: _Scanner) -> str:
+    """A variable name: letters, digits and `_`; a leading digit makes a positional (`$1`)."""
     out = []
+    if scanner.peek().isdigit() and scanner.peek().isascii():
+        while scanner.peek().isdigit() and scanner.peek().isascii():
+            out.append(scanner.next())
+        return "".join(out)
     while (ch := scanner.peek()) and (ch.isalnum() or ch == "_") and ch.isascii():
         out.append(scanner.next())
     return "".join(out)
