@@ -110,8 +110,8 @@ class _Run:
     async def _stage(self, stage: Stage) -> StageState:
         self._announce(stage.source)
         state = await asyncio.to_thread(self._base, stage)
-        self.progress.image(state.image_id)
         await self._triggers(state)
+        self.progress.image(state.image_id)
         for instruction in stage.instructions:
             self._announce(instruction)
             await self._dispatch(state, instruction)
