@@ -134,3 +134,36 @@ def test_docker_py_builds_with_buildargs_and_streams_logs(busybox, context):
         client.images.build(path=str(context))
     assert "returned a non-zero code: 3" in str(failed.value)
     client.close()
+
+
+def _context_tar(files: dict[str, bytes], mode: str) -> io.BytesIO:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode=mode) as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    out.seek(0)
+    return out
+
+
+def test_api_stream_shape_compressed_contexts_quiet_and_prune(busybox):
+    api = busybox.client().api
+    dockerfile = b"FROM busybox AS one\nRUN echo one > /one\nFROM one\nCOPY f /f\n"
+    for mode, encoding in (("w:gz", "gzip"), ("w:bz2", "bzip2"), ("w:xz", "xz")):
+        lines = list(api.build(fileobj=_context_tar({"Dockerfile": dockerfile, "f": b"f"}, mode),
+                               custom_context=True, encoding=encoding, decode=True, rm=True))
+        aux = [line["aux"]["ID"] for line in lines if "aux" in line]
+        assert len(aux) == 2 and all(a.startswith("sha256:") for a in aux)   # one per stage
+        assert lines[-1]["stream"] == f"Successfully built {aux[-1][7:19]}\n"
+    quiet = list(api.build(fileobj=_context_tar({"Dockerfile": dockerfile, "f": b"f"}, "w"),
+                           custom_context=True, decode=True, quiet=True))
+    assert quiet == [{"stream": aux[-1] + "\n"}]
+    failing = list(api.build(fileobj=_context_tar({"Dockerfile": b"FROM busybox\nRUN exit 5\n"}, "w"),
+                             custom_context=True, decode=True))
+    assert failing[-1]["errorDetail"] == {"code": 5, "message": "The command '/bin/sh -c exit 5' returned a non-zero code: 5"}
+    hostile = list(api.build(fileobj=_context_tar({"Dockerfile": b"FROM busybox\n", "../x": b"x"}, "w"),
+                             custom_context=True, decode=True))
+    assert "outside" in hostile[-1]["errorDetail"]["message"]
+    assert api.prune_builds() == {"CachesDeleted": None, "SpaceReclaimed": 0}
+    api.close()
