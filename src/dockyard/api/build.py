@@ -64,8 +64,8 @@ def _host_config(req: Request) -> dict[str, Any]:
                 continue
         elif param == "ulimits":
             value = _json_param(req, "ulimits", list) or None
-        elif param == "extrahosts":
-            value = [h for h in raw.replace(",", " ").split() if h]
+        elif param == "extrahosts":  # repeated, or comma-separated
+            value = [h for each in req.params(param) for h in each.replace(",", " ").split()]
         else:
             value = raw
         if param == "networkmode" and value == "default":

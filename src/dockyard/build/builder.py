@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import logging
 import os
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Callable
@@ -27,10 +28,12 @@ from dockyard.dockerfile.parser import Instruction, parse, parse_line
 from dockyard.dockerfile.lexer import lex
 from dockyard.dockerfile.plan import BuildPlan, Stage, plan_build
 from dockyard.dockerfile.shell_words import ShellLex
-from dockyard.errors import InvalidArgument, NotFound
+from dockyard.errors import DockyardError, InvalidArgument, NotFound
 from dockyard.oci import reference
 from dockyard.oci.digest import short_id
 from dockyard.runtime.paths import secure_join
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -292,7 +295,14 @@ class _Run:
             if made and (self.options.rm or self.options.forcerm):
                 if succeeded:
                     self.progress.text(f"Removing intermediate container {short_id(made[0])}\n")
-                await self.b.containers.remove(made[0], True, True)
+                await self._remove_container(made[0])
+
+    async def _remove_container(self, container_id: str) -> None:
+        """Remove a RUN step's container; a failure here must not hide the step's own error."""
+        try:
+            await self.b.containers.remove(container_id, True, True)
+        except DockyardError as err:
+            log.warning("removing intermediate container %s: %s", short_id(container_id), err)
 
     def _started(self, made: list[str], container_id: str) -> None:
         made.append(container_id)
