@@ -57,11 +57,11 @@ def build_services(config: DaemonConfig) -> Services:
     networks.container_lookup = lambda ref: _network_ref(registry.get(ref), runner)
     volumes.containers.find_mounts = lambda ref: registry.get(ref).mounts  # --volumes-from
     volumes.adopt_containers(registry.all())
+    stdio = ContainerStdio(watcher, late, emit)
     return Services(config=config, events=events, images=images, containers=containers, networks=networks,
-                    volumes=volumes, execs=execs, stdio=ContainerStdio(watcher, late, emit),
+                    volumes=volumes, execs=execs, stdio=stdio,
                     runtimes=runtimes, runner=runner, files=files,
-                    build=BuildService(images, containers, ContainerStdio(watcher, late, emit), Mounter(),
-                                       str(config.data_root)))
+                    build=BuildService(images, containers, stdio, Mounter(), str(config.data_root)))
 
 
 def _network_ref(container, runner) -> ContainerRef:
