@@ -39,6 +39,3 @@ class BuildCache:
                 except FileNotFoundError:
                     pass
         return removed
-
-    def count(self) -> int:
-        return sum(1 for name in os.listdir(self.root) if not name.startswith("."))

@@ -33,7 +33,6 @@ def read_patterns(text: str) -> list[str]:
 class IgnoreMatcher:
     def __init__(self, patterns: list[str]):
         self.patterns = [p for p in (_compile(text) for text in patterns) if p is not None]
-        self.has_exclusions = any(p.exclusion for p in self.patterns)
 
     def ignored(self, path: str) -> bool:
         """Whether `path` (relative to the context, `/`-separated) is left out."""

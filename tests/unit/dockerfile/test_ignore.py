@@ -35,3 +35,18 @@ def test_reinclusion_under_an_ignored_directory_is_detected():
     matcher = IgnoreMatcher(["docs", "!docs/keep.md"])
     assert matcher.may_reinclude_under("docs")
     assert not IgnoreMatcher(["docs"]).may_reinclude_under("docs")
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+_SEGMENT = st.text(alphabet="abcxyz._-", min_size=1, max_size=6).filter(lambda s: s not in (".", ".."))
+
+
+@given(st.lists(_SEGMENT, min_size=1, max_size=5), st.integers(min_value=1, max_value=5))
+def test_a_literal_prefix_ignores_everything_under_it_and_negation_undoes_it(segments, depth):
+    path = "/".join(segments)
+    prefix = "/".join(segments[:depth])
+    assert IgnoreMatcher([prefix]).ignored(path)
+    assert IgnoreMatcher(["/" + prefix + "/"]).ignored(path)
+    assert not IgnoreMatcher([prefix, "!" + path]).ignored(path)
+    assert IgnoreMatcher(["**"]).ignored(path)
