@@ -167,3 +167,24 @@ def test_api_stream_shape_compressed_contexts_quiet_and_prune(busybox):
     assert "outside" in hostile[-1]["errorDetail"]["message"]
     assert api.prune_builds() == {"CachesDeleted": None, "SpaceReclaimed": 0}
     api.close()
+
+
+def test_a_client_that_goes_away_cancels_the_build_and_its_container(busybox, tmp_path):
+    import subprocess
+    import time
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo started; sleep 60\n")
+    before = _containers(busybox)
+    cli = subprocess.Popen(["docker", "build", "--no-cache", str(tmp_path)], env=busybox.env,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        for line in cli.stdout:
+            if line.startswith("started"):
+                break
+        assert _containers(busybox) != before
+    finally:
+        cli.kill()
+        cli.wait()
+    deadline = time.monotonic() + 10
+    while _containers(busybox) != before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _containers(busybox) == before
