@@ -25,6 +25,19 @@ class BuildLayers:
         self.work_dir = work_dir
         os.makedirs(work_dir, exist_ok=True)
 
+    def sweep(self) -> None:
+        """What a daemon that died mid-build left: mounted roots and build snapshots."""
+        for name in os.listdir(self.work_dir):
+            path = os.path.join(self.work_dir, name)
+            if not name.startswith(("root-", "view-")):
+                continue
+            if os.path.ismount(path):
+                self.mounter.unmount(path, lazy=True)
+            os.rmdir(path)
+        for key in self.images.snapshots.active_keys():
+            if key.startswith("build-"):
+                self.images.remove_container_layer(key)
+
     def top_chain(self, image_id: str | None) -> str | None:
         return self.images.store.get(image_id).top_chain if image_id else None
 

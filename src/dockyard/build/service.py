@@ -23,6 +23,7 @@ class BuildService:
         self.cache = BuildCache(os.path.join(data_root, "build", "cache"),
                                 lambda image_id: image_id in images.store.images)
         layers = BuildLayers(images, mounter, work_dir)
+        layers.sweep()
         self._builder = Builder(images, containers, stdio, layers, self.cache, work_dir)
 
     async def build(self, options: BuildOptions, context: BinaryIO, send: Callable[[dict], None]) -> str:
