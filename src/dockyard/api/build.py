@@ -36,6 +36,8 @@ def routes(services) -> list[Route]:
 
 
 def build_options(req: Request) -> BuildOptions:
+    if req.param("version") == "2":
+        raise InvalidArgument("BuildKit is not supported by this daemon: use the classic builder (DOCKER_BUILDKIT=0)")
     if req.param("remote"):
         raise InvalidArgument("remote build contexts (git, URL) are not supported: send the context as a tar")
     tags = req.params("t")
