@@ -20,25 +20,28 @@ from dockyard.compose.execute import Executor
 from dockyard.compose.logs import LogPrinter, Source
 from dockyard.compose.model import Project
 from dockyard.compose.observe import observe
-from dockyard.compose.plan import UpOptions, dependency_order, plan_down, plan_lifecycle, plan_up
+from dockyard.compose.plan import UpOptions, build_step, dependency_order, plan_down, plan_lifecycle, plan_up
 from dockyard.errors import InternalError, InvalidArgument
 
 
 def up(client: Client, args, project: Project) -> int:
     options = UpOptions(tuple(args.services), parse_scale(args.scale), args.force_recreate, args.no_recreate,
-                        args.no_start, args.no_deps, args.remove_orphans, args.timeout)
-    steps = plan_up(project, observe(client, project.name), options)
+                        args.no_start, args.no_deps, args.remove_orphans, args.timeout, args.build)
+    steps = plan_up(project, observe(client, project.name, with_images=builds(project)), options)
+    started = f"{time.time():.9f}"
     Executor(client, pull=lambda image: pull_image(client, image)).run(steps)
     if args.detach or args.no_start:
         return 0
-    return _attach(client, project, args)
+    return _attach(client, project, args, started)
 
 
-def _attach(client: Client, project: Project, args) -> int:
-    """Foreground `up`: stream every container's output until all have exited; Ctrl-C stops them."""
+def _attach(client: Client, project: Project, args, since: str) -> int:
+    """Foreground `up`: stream the containers' output from `since` until all have exited; Ctrl-C
+    stops them."""
     names = set(dependency_order(project, list(args.services) or None, not args.no_deps))
     seen = [c for c in observe(client, project.name).containers if c.service in names and not c.oneoff]
-    sources = [Source(c.name, project.services[c.service].tty) for c in sorted(seen, key=lambda c: c.name)]
+    sources = [Source(c.name, project.services[c.service].tty, since=since)
+               for c in sorted(seen, key=lambda c: c.name)]
     printer = LogPrinter(client)
     done = threading.Event()
     remaining = {s.name for s in sources}
@@ -140,8 +143,19 @@ def _as_document(project: Project) -> dict:
             "volumes": {k: clean(asdict(v)) for k, v in project.volumes.items()}}
 
 
+def builds(project: Project) -> bool:
+    return any(s.build is not None for s in project.services.values())
+
+
+def build(client: Client, args, project: Project) -> int:
+    names = args.services or [n for n, s in project.services.items() if s.build is not None]
+    Executor(client).run([build_step(project.service(n), args.no_cache) for n in names
+                          if project.service(n).build is not None])
+    return 0
+
+
 def pull(client: Client, args, project: Project) -> int:
-    for name in args.services or list(project.services):
+    for name in args.services or [n for n, s in project.services.items() if s.build is None]:
         image = project.service(name).image
         print(f" {name} Pulling", file=sys.stderr)
         pull_image(client, image)

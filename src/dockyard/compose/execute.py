@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import Callable, TextIO
 
 from dockyard.client import Client
-from dockyard.client import containers, networks, volumes
+from dockyard.cli.build_context import chunks_of, context_tar
+from dockyard.client import build, containers, networks, volumes
 from dockyard.compose.plan import Step
 from dockyard.errors import InternalError, NotFound, NotModified
 
 _POLL = 0.1
 # action → (what is shown, word shown once done)
-_SHOWN = {"create_network": ("Network", "Created"), "create_volume": ("Volume", "Created"),
+_SHOWN = {"build_image": ("Image", "Built"), "create_network": ("Network", "Created"), "create_volume": ("Volume", "Created"),
           "create_container": ("Container", "Created"), "start_container": ("Container", "Started"),
           "stop_container": ("Container", "Stopped"), "restart_container": ("Container", "Restarted"),
           "remove_container": ("Container", "Removed"), "remove_network": ("Network", "Removed"),
@@ -33,6 +35,23 @@ class Executor:
             getattr(self, step.action)(step)
             kind, word = _SHOWN[step.action]
             print(f" \u2714 {kind} {step.target}  {word}", file=self.out, flush=True)
+
+    def build_image(self, step: Step) -> None:
+        spec = step.body
+        dockerfile_path = os.path.join(spec["context"], spec["dockerfile"])  # compose: relative to the context
+        if not os.path.isfile(dockerfile_path):
+            raise NotFound(f"failed to build service {step.service}: no Dockerfile at {dockerfile_path}")
+        tar, dockerfile = context_tar(spec["context"], dockerfile_path)
+        with tar:
+            messages = build.build(self.client, chunks_of(tar), tags=[step.target], dockerfile=dockerfile,
+                                   nocache=spec["no_cache"], target=spec["target"], build_args=spec["args"],
+                                   labels=spec["labels"])
+            for message in messages:
+                if "errorDetail" in message:
+                    raise InternalError(f"failed to build service {step.service}: "
+                                        f"{message['errorDetail'].get('message', 'build failed')}")
+                if "stream" in message:
+                    self.out.write(message["stream"])
 
     def create_network(self, step: Step) -> None:
         networks.create(self.client, step.body)

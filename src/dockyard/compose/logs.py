@@ -18,6 +18,7 @@ class Source:
     name: str
     tty: bool
     tail: str = "all"
+    since: str | None = None  # unix seconds: only what was written from then on
 
 
 class LinePrefixer:
@@ -64,7 +65,7 @@ class LogPrinter:
         demux = None if source.tty else Demultiplexer()
         try:
             for chunk in api.logs(self.client, source.name, follow=follow, tail=source.tail,
-                                  timestamps=self.timestamps):
+                                  timestamps=self.timestamps, since=source.since):
                 for data in ([chunk] if demux is None else [p for _, p in demux.feed(chunk)]):
                     lines.feed(data)
         except (DockyardError, OSError):

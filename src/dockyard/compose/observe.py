@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dockyard.client import Client
-from dockyard.client import containers, networks, volumes
+from dockyard.client import containers, images, networks, volumes
 from dockyard.compose import labels as L
 
 
@@ -35,6 +35,11 @@ class Observed:
     containers: list[Seen] = field(default_factory=list)
     networks: set[str] = field(default_factory=set)
     volumes: set[str] = field(default_factory=set)
+    images: set[str] = field(default_factory=set)  # repo:tag of local images (looked at only for builds)
+
+    def has_image(self, image: str) -> bool:
+        tagged = image if ":" in image.rsplit("/", 1)[-1] or "@" in image else f"{image}:latest"
+        return tagged in self.images
 
     def of_service(self, service: str, oneoff: bool = False) -> list[Seen]:
         found = [c for c in self.containers if c.service == service and c.oneoff == oneoff]
@@ -52,8 +57,9 @@ def seen(summary: dict) -> Seen:
                 ports=tuple(tuple(sorted(p.items())) for p in summary.get("Ports") or []))
 
 
-def observe(client: Client, project: str) -> Observed:
+def observe(client: Client, project: str, with_images: bool = False) -> Observed:
     listed = containers.list_containers(client, all_=True, filters=L.project_filter(project))
+    tags = {t for i in images.list_images(client) for t in i.get("RepoTags") or []} if with_images else set()
     return Observed(containers=[seen(c) for c in listed],
                     networks={n["Name"] for n in networks.list_networks(client)},
-                    volumes={v["Name"] for v in volumes.list_volumes(client)})
+                    volumes={v["Name"] for v in volumes.list_volumes(client)}, images=tags)

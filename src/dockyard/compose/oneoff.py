@@ -14,7 +14,7 @@ from dockyard.cli.commands.run import Session
 from dockyard.client import Client
 from dockyard.client import containers as api
 from dockyard.compose import labels as L
-from dockyard.compose.actions import pull_image
+from dockyard.compose.actions import builds, pull_image
 from dockyard.compose.container_spec import container_body
 from dockyard.compose.execute import Executor
 from dockyard.compose.model import Project
@@ -39,7 +39,8 @@ def exec_(client: Client, args, project: Project) -> int:
 def run(client: Client, args, project: Project) -> int:
     service = project.service(args.service)
     executor = Executor(client, pull=lambda image: pull_image(client, image))
-    executor.run(plan_run(project, observe(client, project.name), args.service, args.no_deps))
+    observed = observe(client, project.name, with_images=builds(project))
+    executor.run(plan_run(project, observed, args.service, args.no_deps))
     name = args.name or f"{project.name}-{service.name}-run-{secrets.token_hex(6)}"
     body = one_off_body(project, args, os.isatty(0))
     executor.out = io.StringIO()  # docker compose run shows only the command's output

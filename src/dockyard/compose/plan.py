@@ -19,7 +19,7 @@ from dockyard.errors import InvalidArgument, NotFound
 
 @dataclass(frozen=True)
 class Step:
-    action: str  # create_network, create_volume, create_container, start_container, stop_container,
+    action: str  # build_image, create_network, create_volume, create_container, start_container, stop_container,
     #              restart_container, remove_container, remove_network, remove_volume, wait_healthy,
     #              wait_completed
     target: str  # the object's name
@@ -37,6 +37,7 @@ class UpOptions:
     no_deps: bool = False
     remove_orphans: bool = False
     timeout: int | None = None  # stop grace in seconds (default: the service's stop_grace_period)
+    build: bool = False  # build images even when they exist (`up --build`)
 
 
 def dependency_order(project: Project, names: list[str] | None = None, with_deps: bool = True) -> list[str]:
@@ -72,10 +73,20 @@ def plan_up(project: Project, observed: Observed, options: UpOptions = UpOptions
         steps += _remove(project, _orphans(project, observed), False, options.timeout)
     waited: set[str] = set()
     for service in services:
+        built = service.build is not None and (options.build or not observed.has_image(service.image))
+        if built:
+            steps.append(build_step(service))
         if not options.no_start:
             steps += _waits(project, service, observed, waited, order)
-        steps += _converge(project, service, observed, options)
+        steps += _converge(project, service, observed, options, rebuilt=built)
     return steps
+
+
+def build_step(service: Service, no_cache: bool = False) -> Step:
+    spec = service.build
+    return Step("build_image", service.image, {"context": spec.context, "dockerfile": spec.dockerfile,
+                                               "args": dict(spec.args), "target": spec.target,
+                                               "labels": dict(spec.labels), "no_cache": no_cache}, service.name)
 
 
 def plan_run(project: Project, observed: Observed, name: str, no_deps: bool = False) -> list[Step]:
@@ -85,6 +96,8 @@ def plan_run(project: Project, observed: Observed, name: str, no_deps: bool = Fa
     up = plan_up(project, observed, UpOptions(tuple(deps), no_recreate=True)) if deps else []
     planned = {s.target for s in up}
     own = [s for s in _resources(project, observed, [service]) if s.target not in planned]
+    if service.build is not None and not observed.has_image(service.image):
+        own.append(build_step(service))
     return own + up + _waits(project, service, observed, set(), deps)
 
 
@@ -137,7 +150,8 @@ def _waits(project: Project, service: Service, observed: Observed, waited: set[s
     return steps
 
 
-def _converge(project: Project, service: Service, observed: Observed, options: UpOptions) -> list[Step]:
+def _converge(project: Project, service: Service, observed: Observed, options: UpOptions,
+              rebuilt: bool = False) -> list[Step]:
     scale = int(options.scale.get(service.name, service.scale))
     existing = observed.of_service(service.name)
     keep, extra = existing[:scale], existing[scale:]
@@ -145,7 +159,7 @@ def _converge(project: Project, service: Service, observed: Observed, options: U
     wanted_hash = config_hash_of(project, service)
     used = {c.number for c in keep}
     for seen in keep:
-        stale = seen.config_hash != wanted_hash or options.force_recreate
+        stale = seen.config_hash != wanted_hash or options.force_recreate or rebuilt
         if stale and not options.no_recreate:
             steps += _remove(project, [seen], False, options.timeout)
             steps.append(_create(project, service, seen.number))

@@ -140,3 +140,31 @@ services:
         if up.poll() is None:
             up.kill()
         compose("-p", "ctrlc", "down", check=False)
+
+
+def test_build_then_up_and_rebuild_on_request(busybox, tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "Dockerfile.dev").write_text(
+        'FROM busybox\nARG GREETING=hello\nRUN echo "$GREETING built" > /built\nCMD ["cat", "/built"]\n')
+    (tmp_path / "compose.yaml").write_text("""
+services:
+  app:
+    build: {context: ./app, dockerfile: Dockerfile.dev, args: {GREETING: "${GREETING:-first}"}}
+""")
+    compose = Compose(busybox, tmp_path)
+    try:
+        first = compose("-p", "built", "up")
+        assert first.stdout.splitlines()[0] == "built-app-1  | first built"
+        assert "Image built-app  Built" in first.stderr
+        again = compose("-p", "built", "up", env={"GREETING": "second"})
+        assert "Built" not in again.stderr  # the image exists: no build without --build
+        assert again.stdout.splitlines()[0] == "built-app-1  | first built"  # only this run's output
+        rebuilt = compose("-p", "built", "up", "--build", env={"GREETING": "second"})
+        assert rebuilt.stdout.splitlines()[0] == "built-app-1  | second built"
+        assert compose("-p", "built", "run", "--rm", "app").stdout == "second built\n"
+        legacy = Compose(busybox, tmp_path, ours=False)  # v1 builds through the same API, as built_app
+        legacy("-p", "built", "build", env={"GREETING": "legacy"})
+        assert legacy("-p", "built", "run", "--rm", "-T", "app").stdout == "legacy built\n"
+    finally:
+        compose("-p", "built", "down", check=False)
+        busybox.docker("rmi", "built-app", "built_app", check=False)

@@ -129,7 +129,6 @@ def test_profiles_and_errors():
                          ("services: {web: {image: a, volumes: ['nope:/x']}}", "undefined volume nope"),
                          ("services: {web: {image: a, depends_on: [db]}}", "undefined service db"),
                          ("services: {web: {image: a, colour: red}}", "colour is not allowed"),
-                         ("services: {web: {build: .}}", "build is not supported"),
                          ("services: {web: {image: a, networks: [back]}}", "undefined network back")):
         with pytest.raises(InvalidArgument, match=message):
             load({"/p/compose.yaml": bad})
@@ -140,3 +139,19 @@ def test_find_files_walks_up_and_picks_the_override():
     assert find_files("/a/b/c", present.__contains__) == ["/a/docker-compose.yml", "/a/docker-compose.override.yml"]
     with pytest.raises(NotFound):
         find_files("/x", present.__contains__)
+
+
+def test_build_short_and_long_syntax():
+    files = {"/p/compose.yaml": """
+services:
+  app: {build: ./app}
+  tool:
+    image: registry.local/tool:2
+    build: {context: tools, dockerfile: Dockerfile.dev, args: [VERSION=1, FROM_ENV], target: final}
+"""}
+    project = load(files, {"FROM_ENV": "x"})
+    app, tool = project.services["app"], project.services["tool"]
+    assert (app.image, app.build.context, app.build.dockerfile) == ("p-app", "/p/app", "Dockerfile")
+    assert tool.image == "registry.local/tool:2"
+    assert (tool.build.context, tool.build.dockerfile, tool.build.target) == ("/p/tools", "Dockerfile.dev", "final")
+    assert dict(tool.build.args) == {"VERSION": "1", "FROM_ENV": "x"}

@@ -141,3 +141,19 @@ def test_external_resources_must_exist_and_cycles_fail():
     cyclic = "services: {a: {image: x, depends_on: [b]}, b: {image: x, depends_on: [a]}}"
     with pytest.raises(InvalidArgument, match="dependency cycle"):
         dependency_order(project(text=cyclic))
+
+
+def test_build_when_the_image_is_missing_or_asked_and_recreate_what_was_built():
+    text = "services: {app: {build: ./app}, db: {image: busybox}}"
+    proj = project(text=text)
+    first = plan_up(proj, Observed(networks={"shop_default"}))
+    assert actions(first)[0] == ("build_image", "shop-app")
+    assert first[0].body == {"context": "/srv/shop/app", "dockerfile": "Dockerfile", "args": {}, "target": "",
+                             "labels": {}, "no_cache": False}
+    observed = Observed([running(proj, "app", 1), running(proj, "db", 1)], {"shop_default"},
+                        images={"shop-app:latest", "busybox:latest"})
+    assert plan_up(proj, observed) == []
+    rebuilt = plan_up(proj, observed, UpOptions(build=True))
+    assert actions(rebuilt) == [("build_image", "shop-app"), ("stop_container", "shop-app-1"),
+                                ("remove_container", "shop-app-1"), ("create_container", "shop-app-1"),
+                                ("start_container", "shop-app-1")]

@@ -50,7 +50,7 @@ def load_project(files: list[str], read_file: Callable[[str], str], environ: Map
     volumes = {key: _volume(name, key, spec or {}) for key, spec in (merged.get("volumes") or {}).items()}
     networks = {key: _network(name, key, spec or {}) for key, spec in (merged.get("networks") or {}).items()}
     networks.setdefault("default", NetworkDef(f"{name}_default"))
-    ctx = Context(working_dir, env, set(volumes), set(networks), read_file)
+    ctx = Context(name, working_dir, env, set(volumes), set(networks), read_file)
     services = {key: load_service(key, raw or {}, ctx) for key, raw in (merged.get("services") or {}).items()}
     active = set(profiles) | set(filter(None, env.get("COMPOSE_PROFILES", "").split(",")))
     enabled = {k: s for k, s in services.items() if not s.profiles or "*" in active or active & set(s.profiles)}

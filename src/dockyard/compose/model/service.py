@@ -7,7 +7,7 @@ from typing import Mapping
 from dockyard.compose.model import syntax
 from dockyard.compose.model.durations import duration_ns
 from dockyard.compose.model.interpolate import parse_env_file
-from dockyard.compose.model.types import Attachment, Healthcheck, Service
+from dockyard.compose.model.types import Attachment, Build, Healthcheck, Service
 from dockyard.errors import InvalidArgument
 
 # Keys the Compose Specification defines that dockyard compose does not act on (yet): warned about.
@@ -34,7 +34,7 @@ def load_service(name: str, raw: dict, ctx: "Context") -> Service:
         raise InvalidArgument(f"{where}: additional property {unknown[0]} is not allowed")
     ctx.warnings += [f"{where}.{k} is not supported by dockyard compose yet; ignored"
                      for k in sorted(raw) if k in IGNORED]
-    service = Service(name=name, image=_image(name, raw, ctx))
+    service = Service(name=name, image=_image(name, raw, ctx), build=_build(raw.get("build"), where, ctx))
     for key in _SIMPLE:
         setattr(service, key, str(raw.get(key) or ""))
     for key in _FLAGS:
@@ -62,8 +62,9 @@ def load_service(name: str, raw: dict, ctx: "Context") -> Service:
 class Context:
     """What normalising a service needs from the rest of the project."""
 
-    def __init__(self, working_dir: str, env: Mapping[str, str], volume_keys: set[str], network_keys: set[str],
-                 read_file):
+    def __init__(self, project: str, working_dir: str, env: Mapping[str, str], volume_keys: set[str],
+                 network_keys: set[str], read_file):
+        self.project = project
         self.working_dir, self.env = working_dir, env
         self.volume_keys, self.network_keys = volume_keys, network_keys
         self.read_file = read_file  # path → text (env_file)
@@ -71,16 +72,24 @@ class Context:
 
 
 def _image(name: str, raw: dict, ctx: Context) -> str:
+    """The image as written, or for a service that is only built compose's `<project>-<service>`."""
     image = raw.get("image")
-    if "build" in raw:
-        if not image:
-            raise InvalidArgument(f"service {name}: build is not supported by dockyard compose yet; "
-                                  f"build the image first and set image:")
-        ctx.warnings.append(f"services.{name}.build is not supported yet; using image {image}")
-    if not image:
+    if not image and "build" not in raw:
         raise InvalidArgument(f"service {name} has neither an image nor a build context specified: "
                               f"invalid compose project")
-    return str(image)
+    return str(image or f"{ctx.project}-{name}")
+
+
+def _build(raw, where: str, ctx: Context) -> Build | None:
+    """`build: ./dir` or `build: {context, dockerfile, args, target, labels}`."""
+    if raw is None:
+        return None
+    spec = {"context": raw} if isinstance(raw, str) else dict(raw)
+    args = syntax.mapping(spec.get("args"), f"{where}.build.args", null_from=ctx.env)
+    labels = syntax.mapping(spec.get("labels"), f"{where}.build.labels")
+    return Build(syntax.host_path(str(spec.get("context") or "."), ctx.working_dir),
+                 str(spec.get("dockerfile") or "Dockerfile"), tuple(args.items()), str(spec.get("target") or ""),
+                 tuple(labels.items()))
 
 
 def _listify(value) -> list:

@@ -46,6 +46,15 @@ class Attachment:
     ipv4_address: str = ""
 
 
+@dataclass(frozen=True)
+class Build:
+    context: str  # absolute directory
+    dockerfile: str = "Dockerfile"
+    args: tuple[tuple[str, str], ...] = ()
+    target: str = ""
+    labels: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass
 class Service:
     name: str
@@ -83,6 +92,7 @@ class Service:
     scale: int = 1
     profiles: list[str] = field(default_factory=list)
     pull_policy: str = ""
+    build: Build | None = None
 
 
 @dataclass
