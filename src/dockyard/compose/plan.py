@@ -102,21 +102,26 @@ def plan_run(project: Project, observed: Observed, name: str, no_deps: bool = Fa
 
 
 def _resources(project: Project, observed: Observed, services: list[Service]) -> list[Step]:
+    networks = dict.fromkeys(k for s in services for k in s.networks)
+    volumes = dict.fromkeys(m.source for s in services for m in s.volumes if m.type == "volume" and m.source)
+    return (_create_missing(project, "network", networks, project.networks, observed.networks, _network_body)
+            + _create_missing(project, "volume", volumes, project.volumes, observed.volumes, _volume_body))
+
+
+_EXTERNAL_MISSING = {"network": "network {} declared as external, but could not be found",
+                     "volume": "external volume \"{}\" not found"}
+
+
+def _create_missing(project: Project, kind: str, keys, defined: dict, existing: set[str], body) -> list[Step]:
+    """Create steps for the networks or volumes the daemon lacks; a missing external one is an error."""
     steps = []
-    for key in dict.fromkeys(k for s in services for k in s.networks):
-        net = project.networks[key]
-        if net.name in observed.networks:
+    for key in keys:
+        wanted = defined[key]
+        if wanted.name in existing:
             continue
-        if net.external:
-            raise NotFound(f"network {net.name} declared as external, but could not be found")
-        steps.append(Step("create_network", net.name, _network_body(project, key)))
-    for key in dict.fromkeys(m.source for s in services for m in s.volumes if m.type == "volume" and m.source):
-        vol = project.volumes[key]
-        if vol.name in observed.volumes:
-            continue
-        if vol.external:
-            raise NotFound(f"external volume \"{vol.name}\" not found")
-        steps.append(Step("create_volume", vol.name, _volume_body(project, key)))
+        if wanted.external:
+            raise NotFound(_EXTERNAL_MISSING[kind].format(wanted.name))
+        steps.append(Step(f"create_{kind}", wanted.name, body(project, key)))
     return steps
 
 

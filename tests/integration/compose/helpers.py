@@ -20,6 +20,16 @@ def http_get(port: int) -> str:
         return response.read().decode()
 
 
+def project_dir(parent: Path, name: str, compose_file: str, text: str) -> tuple[Path, int]:
+    """A project directory holding `text` as its compose file and a `.env` with a free PORT."""
+    directory = parent / name
+    directory.mkdir()
+    (directory / compose_file).write_text(text)
+    port = free_port()
+    (directory / ".env").write_text(f"PORT={port}\n")
+    return directory, port
+
+
 class Compose:
     """`dockyard compose` (ours) or `docker-compose` (v1) in `directory`, stdin closed."""
 

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from tests.integration.compose.helpers import Compose, free_port, http_get
+from tests.integration.compose.helpers import Compose, http_get, project_dir
 
 pytestmark = [pytest.mark.root,
               pytest.mark.skipif(shutil.which("docker-compose") is None,
@@ -38,11 +38,7 @@ volumes:
 
 
 def test_docker_compose_v1_full_cycle(busybox, tmp_path):
-    project = tmp_path / "legacy"
-    project.mkdir()
-    (project / "docker-compose.yml").write_text(PROJECT)
-    port = free_port()
-    (project / ".env").write_text(f"PORT={port}\n")
+    project, port = project_dir(tmp_path, "legacy", "docker-compose.yml", PROJECT)
     compose = Compose(busybox, project, ours=False)
     try:
         compose("up", "-d")

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.integration.compose.helpers import Compose, free_port, http_get
+from tests.integration.compose.helpers import Compose, http_get, project_dir
 from tests.support.daemon import REPO
 
 pytestmark = pytest.mark.root
@@ -32,11 +32,7 @@ volumes:
 
 
 def test_up_reaches_services_by_name_keeps_volumes_recreates_on_change_and_down_removes_all(busybox, tmp_path):
-    project = tmp_path / "shop"
-    project.mkdir()
-    (project / "compose.yaml").write_text(WEB_AND_CLIENT)
-    port = free_port()
-    (project / ".env").write_text(f"PORT={port}\n")
+    project, port = project_dir(tmp_path, "shop", "compose.yaml", WEB_AND_CLIENT)
     compose = Compose(busybox, project)
     try:
         compose("up", "-d")
