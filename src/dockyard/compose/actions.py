@@ -20,14 +20,21 @@ from dockyard.compose.execute import Executor
 from dockyard.compose.logs import LogPrinter, Source
 from dockyard.compose.model import Project
 from dockyard.compose.observe import observe
-from dockyard.compose.plan import UpOptions, build_step, dependency_order, plan_down, plan_lifecycle, plan_up
+from dockyard.compose.plan import (UpOptions, build_step, dependency_order, orphans, plan_down, plan_lifecycle,
+                                   plan_up)
 from dockyard.errors import InternalError, InvalidArgument
 
 
 def up(client: Client, args, project: Project) -> int:
     options = UpOptions(tuple(args.services), parse_scale(args.scale), args.force_recreate, args.no_recreate,
                         args.no_start, args.no_deps, args.remove_orphans, args.timeout, args.build)
-    steps = plan_up(project, observe(client, project.name, with_images=builds(project)), options)
+    observed = observe(client, project.name, with_images=builds(project))
+    steps = plan_up(project, observed, options)
+    left = [c.name for c in orphans(project, observed)]
+    if left and not args.remove_orphans:
+        print(f"WARN[0000] Found orphan containers ({', '.join(left)}) for this project. If you removed or "
+              f"renamed this service in your compose file, you can run this command with the --remove-orphans "
+              f"flag to clean it up.", file=sys.stderr)
     started = f"{time.time():.9f}"
     Executor(client, pull=lambda image: pull_image(client, image)).run(steps)
     if args.detach or args.no_start:

@@ -70,7 +70,7 @@ def plan_up(project: Project, observed: Observed, options: UpOptions = UpOptions
     services = [project.services[n] for n in order]
     steps = _resources(project, observed, services)
     if options.remove_orphans:
-        steps += _remove(project, _orphans(project, observed), False, options.timeout)
+        steps += _remove(project, orphans(project, observed), False, options.timeout)
     waited: set[str] = set()
     for service in services:
         built = service.build is not None and (options.build or not observed.has_image(service.image))
@@ -205,7 +205,8 @@ def _remove(project: Project, containers: list[Seen], volumes: bool, timeout: in
     return steps
 
 
-def _orphans(project: Project, observed: Observed) -> list[Seen]:
+def orphans(project: Project, observed: Observed) -> list[Seen]:
+    """The project's containers of services its files no longer define."""
     known = set(project.services) | set(project.disabled)
     return [c for c in observed.containers if c.service not in known]
 
@@ -217,8 +218,8 @@ def plan_down(project: Project, observed: Observed, volumes: bool = False, remov
     rank = {name: i for i, name in enumerate(order)}
     ours = [c for c in observed.containers if c.service in rank or c.service in project.disabled]
     ours.sort(key=lambda c: (-rank.get(c.service, -1), c.oneoff, -c.number))
-    orphans = _orphans(project, observed) if remove_orphans else []
-    steps = _remove(project, ours + orphans, volumes, timeout)
+    leftover = orphans(project, observed) if remove_orphans else []
+    steps = _remove(project, ours + leftover, volumes, timeout)
     steps += [Step("remove_network", n.name) for n in project.networks.values()
               if not n.external and n.name in observed.networks]
     if volumes:
