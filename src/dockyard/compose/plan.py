@@ -167,9 +167,10 @@ def _converge(project: Project, service: Service, observed: Observed, options: U
         stale = seen.config_hash != wanted_hash or options.force_recreate or rebuilt
         if stale and not options.no_recreate:
             steps += _remove(project, [seen], False, options.timeout)
-            steps.append(_create(project, service, seen.number))
+            steps.append(_create(project, service, seen.number))  # under compose v2's name, whoever made it
             if not options.no_start:
-                steps.append(Step("start_container", seen.name, service=service.name))
+                steps.append(Step("start_container", container_name(project, service, seen.number),
+                                  service=service.name))
         elif not seen.running and not options.no_start:
             steps.append(Step("start_container", seen.name, service=service.name))
     free = (n for n in range(1, scale + len(used) + 1) if n not in used)

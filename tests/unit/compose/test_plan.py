@@ -157,3 +157,14 @@ def test_build_when_the_image_is_missing_or_asked_and_recreate_what_was_built():
     assert actions(rebuilt) == [("build_image", "shop-app"), ("stop_container", "shop-app-1"),
                                 ("remove_container", "shop-app-1"), ("create_container", "shop-app-1"),
                                 ("start_container", "shop-app-1")]
+
+
+def test_containers_docker_compose_v1_made_are_recreated_under_v2_names():
+    proj = project()
+    legacy = seen({"Id": "v1", "Names": ["/shop_web_1"], "State": "running",
+                   "Labels": {L.PROJECT: "shop", L.SERVICE: "web", L.NUMBER: "1", L.ONEOFF: "False",
+                              L.CONFIG_HASH: "v1-hash"}})
+    observed = Observed([running(proj, "db", 1), legacy], {"shop_default"}, {"shop_data"})
+    assert actions(plan_up(proj, observed))[1:] == [
+        ("stop_container", "shop_web_1"), ("remove_container", "shop_web_1"),
+        ("create_container", "shop-web-1"), ("start_container", "shop-web-1")]
