@@ -41,12 +41,24 @@ def config_hash(body: dict) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
-def container_body(project: Project, service: Service, number: int, oneoff: bool = False) -> dict:
-    """The create body of one container: the service's body, its hash and its number."""
+def container_body(project: Project, service: Service, number: int, oneoff: bool = False,
+                   inherited: tuple[tuple[str, str], ...] = ()) -> dict:
+    """The create body of one container: the service's body, its hash and its number.
+
+    `inherited` (destination, volume) are the volume mounts of the container this one replaces:
+    the anonymous ones (the service's `- /path` volumes, the image's VOLUMEs) carry over, so a
+    recreate keeps their data, as compose does."""
     body = service_body(project, service)
     hashed = {**body, "Labels": {k: v for k, v in body["Labels"].items() if k != L.CONFIG_FILES}}
     body["Labels"] = {**body["Labels"], L.CONFIG_HASH: config_hash(hashed), L.NUMBER: str(number),
                       L.ONEOFF: "True" if oneoff else "False"}
+    declared = {m.target for m in service.volumes if m.source or m.type == "tmpfs"}
+    carried = [{"Type": "volume", "Source": name, "Target": target, "ReadOnly": False}
+               for target, name in inherited if target not in declared]
+    if carried:
+        host = body["HostConfig"]
+        kept = [m for m in host.get("Mounts", []) if m["Target"] not in {c["Target"] for c in carried}]
+        body["HostConfig"] = {**host, "Mounts": kept + carried}
     return body
 
 

@@ -24,6 +24,7 @@ class Seen:
     command: str = ""
     created: int = 0
     ports: tuple = ()
+    volumes: tuple[tuple[str, str], ...] = ()  # (destination, volume name) of its volume mounts
 
     @property
     def running(self) -> bool:
@@ -54,7 +55,9 @@ def seen(summary: dict) -> Seen:
                 oneoff=labels.get(L.ONEOFF) == "True", config_hash=labels.get(L.CONFIG_HASH, ""),
                 state=summary.get("State", ""), image=summary.get("Image", ""), status=summary.get("Status", ""),
                 command=summary.get("Command", ""), created=int(summary.get("Created") or 0),
-                ports=tuple(tuple(sorted(p.items())) for p in summary.get("Ports") or []))
+                ports=tuple(tuple(sorted(p.items())) for p in summary.get("Ports") or []),
+                volumes=tuple((m.get("Destination", ""), m.get("Name", "")) for m in summary.get("Mounts") or []
+                              if m.get("Type") == "volume" and m.get("Name")))
 
 
 def observe(client: Client, project: str, with_images: bool = False) -> Observed:

@@ -167,7 +167,7 @@ def _converge(project: Project, service: Service, observed: Observed, options: U
         stale = seen.config_hash != wanted_hash or options.force_recreate or rebuilt
         if stale and not options.no_recreate:
             steps += _remove(project, [seen], False, options.timeout)
-            steps.append(_create(project, service, seen.number))  # under compose v2's name, whoever made it
+            steps.append(_create(project, service, seen.number, seen))  # compose v2's name, whoever made it
             if not options.no_start:
                 steps.append(Step("start_container", container_name(project, service, seen.number),
                                   service=service.name))
@@ -186,9 +186,10 @@ def config_hash_of(project: Project, service: Service) -> str:
     return container_body(project, service, 0)["Labels"][L.CONFIG_HASH]
 
 
-def _create(project: Project, service: Service, number: int) -> Step:
+def _create(project: Project, service: Service, number: int, replaces: Seen | None = None) -> Step:
     name = container_name(project, service, number)
-    return Step("create_container", name, container_body(project, service, number), service.name)
+    body = container_body(project, service, number, inherited=replaces.volumes if replaces else ())
+    return Step("create_container", name, body, service.name)
 
 
 def _stop(project: Project, seen: Seen, timeout: int | None) -> Step:

@@ -24,7 +24,7 @@ services:
     image: busybox
     command: ["sleep", "1000"]
     depends_on: {web: {condition: service_healthy}}
-    volumes: ["data:/data"]
+    volumes: ["data:/data", "/scratch"]
     stop_grace_period: 1s
 volumes:
   data:
@@ -50,6 +50,11 @@ def test_up_reaches_services_by_name_keeps_volumes_recreates_on_change_and_down_
         compose("up", "-d", env={"GREETING": "there"})
         assert ids["shop-web-1"] != busybox.docker("inspect", "-f", "{{.Id}}", "shop-web-1").stdout
         assert ids["shop-client-1"] == busybox.docker("inspect", "-f", "{{.Id}}", "shop-client-1").stdout
+        scratch = '{{range .Mounts}}{{if eq .Destination "/scratch"}}{{.Name}}{{end}}{{end}}'
+        anonymous = busybox.docker("inspect", "-f", scratch, "shop-client-1").stdout
+        compose("up", "-d", "--force-recreate", "--no-deps", "client")
+        assert ids["shop-client-1"] != busybox.docker("inspect", "-f", "{{.Id}}", "shop-client-1").stdout
+        assert busybox.docker("inspect", "-f", scratch, "shop-client-1").stdout == anonymous  # kept on recreate
         assert compose("run", "--rm", "client", "wget", "-q", "-O-", "http://web/").stdout == "hello-there\n"
 
         compose("down")

@@ -168,3 +168,20 @@ def test_containers_docker_compose_v1_made_are_recreated_under_v2_names():
     assert actions(plan_up(proj, observed))[1:] == [
         ("stop_container", "shop_web_1"), ("remove_container", "shop_web_1"),
         ("create_container", "shop-web-1"), ("start_container", "shop-web-1")]
+
+
+def test_recreate_keeps_anonymous_volumes_and_not_the_named_ones():
+    text = "services: {db: {image: busybox, volumes: [data:/named, /scratch], environment: {V: '${V:-1}'}}}\nvolumes: {data: }"
+    old = project(text=text)
+    previous = seen({"Id": "x", "Names": ["/shop-db-1"], "State": "running",
+                     "Labels": container_body(old, old.services["db"], 1)["Labels"],
+                     "Mounts": [{"Type": "volume", "Name": "shop_data", "Destination": "/named"},
+                                {"Type": "volume", "Name": "a" * 64, "Destination": "/scratch"},
+                                {"Type": "volume", "Name": "b" * 64, "Destination": "/image-volume"},
+                                {"Type": "bind", "Source": "/host", "Destination": "/bind"}]})
+    steps = plan_up(project({"V": "2"}, text=text), Observed([previous], {"shop_default"}, {"shop_data"}))
+    create = next(s for s in steps if s.action == "create_container")
+    assert create.body["HostConfig"]["Mounts"] == [
+        {"Type": "volume", "Target": "/named", "ReadOnly": False, "Source": "shop_data"},
+        {"Type": "volume", "Source": "a" * 64, "Target": "/scratch", "ReadOnly": False},
+        {"Type": "volume", "Source": "b" * 64, "Target": "/image-volume", "ReadOnly": False}]
