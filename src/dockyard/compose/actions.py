@@ -21,8 +21,8 @@ from dockyard.compose.logs import LogPrinter, Source
 from dockyard.compose.model import Project
 from dockyard.compose.observe import observe
 from dockyard.compose.plan import (UpOptions, build_step, dependency_order, orphans, plan_down, plan_lifecycle,
-                                   plan_up)
-from dockyard.errors import InternalError, InvalidArgument
+                                   plan_rm, plan_up)
+from dockyard.errors import InternalError, InvalidArgument, NotFound
 
 
 def up(client: Client, args, project: Project) -> int:
@@ -46,19 +46,25 @@ def _attach(client: Client, project: Project, args, since: str) -> int:
     """Foreground `up`: stream the containers' output from `since` until all have exited; Ctrl-C
     stops them."""
     names = set(dependency_order(project, list(args.services) or None, not args.no_deps))
+    if args.exit_code_from:
+        project.service(args.exit_code_from)
     seen = [c for c in observe(client, project.name).containers if c.service in names and not c.oneoff]
     sources = [Source(c.name, project.services[c.service].tty, since=since)
                for c in sorted(seen, key=lambda c: c.name)]
     printer = LogPrinter(client)
-    done = threading.Event()
+    done, all_done = threading.Event(), threading.Event()
     remaining = {s.name for s in sources}
+    codes: dict[str, int] = {}  # container name → exit code, in the order they exited
+    abort = args.abort_on_container_exit or bool(args.exit_code_from)
 
     def exited(name: str) -> None:
-        code = api.inspect(client, name)["State"].get("ExitCode", 0)
-        printer.write(f"{name} exited with code {code}\n")
+        codes[name] = api.inspect(client, name)["State"].get("ExitCode", 0)
+        printer.write(f"{name} exited with code {codes[name]}\n")
         remaining.discard(name)
-        if not remaining:
+        if abort or not remaining:
             done.set()
+        if not remaining:
+            all_done.set()
 
     printer.stream(sources, follow=True, on_exit=exited)
     try:
@@ -67,11 +73,22 @@ def _attach(client: Client, project: Project, args, since: str) -> int:
     except KeyboardInterrupt:
         print("Gracefully stopping... (press Ctrl+C again to force)", file=sys.stderr)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        steps = plan_lifecycle("stop", project, observe(client, project.name), tuple(names), args.timeout)
-        Executor(client).run(steps)
-        done.wait(2)  # the last lines the containers wrote while stopping
+        _stop_all(client, project, names, args.timeout)
+        all_done.wait(2)  # the last lines the containers wrote while stopping
         return 130
-    return 0
+    if abort and remaining:
+        print("Aborting on container exit...", file=sys.stderr)
+        _stop_all(client, project, names, args.timeout)
+        all_done.wait(10)
+    if args.exit_code_from:
+        service_of = {c.name: c.service for c in seen}
+        return next((code for name, code in codes.items() if service_of[name] == args.exit_code_from), 0)
+    return next(iter(codes.values()), 0) if abort else 0
+
+
+def _stop_all(client: Client, project: Project, names: set[str], timeout: int | None) -> None:
+    steps = plan_lifecycle("stop", project, observe(client, project.name), tuple(names), timeout)
+    Executor(client).run(steps)
 
 
 def down(client: Client, args, project: Project) -> int:
@@ -83,8 +100,35 @@ def down(client: Client, args, project: Project) -> int:
 def lifecycle(client: Client, args, project: Project) -> int:
     action = args.compose_command
     steps = plan_lifecycle(action, project, observe(client, project.name), tuple(args.services),
-                           getattr(args, "timeout", None))
+                           getattr(args, "timeout", None), getattr(args, "signal", None))
     Executor(client).run(steps)
+    return 0
+
+
+def rm(client: Client, args, project: Project) -> int:
+    steps = plan_rm(project, observe(client, project.name), tuple(args.services), args.stop, args.volumes)
+    if not steps:
+        print("No stopped containers", file=sys.stderr)
+        return 0
+    if not args.force:
+        names = [s.target for s in steps if s.action == "remove_container"]
+        print(f"Going to remove {', '.join(names)}", file=sys.stderr)
+        if input("? Are you sure? [y/N] ").strip().lower() not in ("y", "yes"):
+            return 0
+    Executor(client).run(steps)
+    return 0
+
+
+def port(client: Client, args, project: Project) -> int:
+    project.service(args.service)
+    found = [c for c in observe(client, project.name).of_service(args.service) if c.number == args.index]
+    if not found:
+        raise NotFound(f"service \"{args.service}\" is not running")
+    ports = api.inspect(client, found[0].name)["NetworkSettings"].get("Ports") or {}
+    bindings = ports.get(f"{args.private_port}/{args.protocol}") or []
+    if not bindings:
+        raise NotFound(f"no port {args.private_port}/{args.protocol} for container {found[0].name}")
+    print(f"{bindings[0].get('HostIp') or '0.0.0.0'}:{bindings[0]['HostPort']}")
     return 0
 
 

@@ -29,6 +29,8 @@ def register(sub) -> None:
     up.add_argument("--remove-orphans", action="store_true")
     up.add_argument("-t", "--timeout", type=int)
     up.add_argument("--build", action="store_true", help="build images before starting containers")
+    up.add_argument("--abort-on-container-exit", action="store_true", help="stop all when one container exits")
+    up.add_argument("--exit-code-from", metavar="SERVICE", help="exit with this service's code (implies the above)")
     down = _verb(verbs, "down", actions.down, "Stop and remove containers, networks (and volumes)")
     down.add_argument("-v", "--volumes", action="store_true")
     down.add_argument("--remove-orphans", action="store_true")
@@ -42,10 +44,23 @@ def register(sub) -> None:
     logs.add_argument("-t", "--timestamps", action="store_true")
     logs.add_argument("-n", "--tail", default="all")
     logs.add_argument("--no-log-prefix", action="store_true")
-    for name, help_ in (("start", "Start services"), ("stop", "Stop services"), ("restart", "Restart services")):
+    for name, help_ in (("start", "Start services"), ("stop", "Stop services"), ("restart", "Restart services"),
+                        ("kill", "Force stop service containers"), ("pause", "Pause services"),
+                        ("unpause", "Unpause services")):
         verb = _verb(verbs, name, actions.lifecycle, help_, services=True)
-        if name != "start":
+        if name in ("stop", "restart"):
             verb.add_argument("-t", "--timeout", type=int)
+        if name == "kill":
+            verb.add_argument("-s", "--signal", default="SIGKILL")
+    rm = _verb(verbs, "rm", actions.rm, "Remove stopped service containers", services=True)
+    rm.add_argument("-f", "--force", action="store_true", help="don't ask to confirm removal")
+    rm.add_argument("-s", "--stop", action="store_true", help="stop the containers first")
+    rm.add_argument("-v", "--volumes", action="store_true", help="remove their anonymous volumes")
+    port = _verb(verbs, "port", actions.port, "Print the public port of a port binding")
+    port.add_argument("--index", type=int, default=1)
+    port.add_argument("--protocol", default="tcp")
+    port.add_argument("service")
+    port.add_argument("private_port")
     config = _verb(verbs, "config", actions.config, "Print the normalised compose model")
     config.add_argument("--services", action="store_true")
     config.add_argument("--volumes", action="store_true")

@@ -18,7 +18,8 @@ _POLL = 0.1
 _SHOWN = {"build_image": ("Image", "Built"), "create_network": ("Network", "Created"), "create_volume": ("Volume", "Created"),
           "create_container": ("Container", "Created"), "start_container": ("Container", "Started"),
           "stop_container": ("Container", "Stopped"), "restart_container": ("Container", "Restarted"),
-          "remove_container": ("Container", "Removed"), "remove_network": ("Network", "Removed"),
+          "remove_container": ("Container", "Removed"), "kill_container": ("Container", "Killed"),
+          "pause_container": ("Container", "Paused"), "unpause_container": ("Container", "Unpaused"), "remove_network": ("Network", "Removed"),
           "remove_volume": ("Volume", "Removed"), "wait_healthy": ("Container", "Healthy"),
           "wait_completed": ("Container", "Exited")}
 
@@ -84,6 +85,15 @@ class Executor:
 
     def restart_container(self, step: Step) -> None:
         containers.restart(self.client, step.target, (step.body or {}).get("timeout"))
+
+    def kill_container(self, step: Step) -> None:
+        containers.kill(self.client, step.target, (step.body or {}).get("signal"))
+
+    def pause_container(self, step: Step) -> None:
+        containers.pause(self.client, step.target)
+
+    def unpause_container(self, step: Step) -> None:
+        containers.unpause(self.client, step.target)
 
     def remove_container(self, step: Step) -> None:
         containers.remove(self.client, step.target, force=True, volumes=bool((step.body or {}).get("volumes")))

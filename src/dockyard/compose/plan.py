@@ -51,10 +51,9 @@ def dependency_order(project: Project, names: list[str] | None = None, with_deps
         if name in visiting:
             raise InvalidArgument(f"dependency cycle detected: {' -> '.join((*path, name))}")
         visiting.add(name)
-        if with_deps or name not in wanted:
-            for dep in project.service(name).depends_on:
-                if dep.service in project.services:
-                    visit(dep.service, (*path, name))
+        for dep in project.service(name).depends_on:  # without deps they still order what is wanted
+            if dep.service in project.services:
+                visit(dep.service, (*path, name))
         visiting.discard(name)
         order.append(name)
 
@@ -231,19 +230,34 @@ def plan_down(project: Project, observed: Observed, volumes: bool = False, remov
 
 
 def plan_lifecycle(action: str, project: Project, observed: Observed, services: tuple[str, ...] = (),
-                   timeout: int | None = None) -> list[Step]:
-    """start, stop and restart of the containers a project already has."""
+                   timeout: int | None = None, signal: str | None = None) -> list[Step]:
+    """start, stop, restart, kill, pause and unpause of the containers a project already has
+    (dependencies first for start and unpause, dependents first otherwise)."""
     order = dependency_order(project, list(services) or None, with_deps=False)
-    if action != "start":
+    if action not in ("start", "unpause"):
         order.reverse()
     steps = []
     for name in order:
         for seen in observed.of_service(name):
-            if action == "start" and not seen.running:
-                steps.append(Step("start_container", seen.name, service=name))
-            elif action == "stop" and seen.running:
-                steps.append(_stop(project, seen, timeout))
-            elif action == "restart":
-                steps.append(Step("restart_container", seen.name, {"timeout": _stop(project, seen, timeout).body["timeout"]}, name))
+            steps += _lifecycle_step(action, project, seen, timeout, signal)
     return steps
 
+
+def _lifecycle_step(action: str, project: Project, seen: Seen, timeout: int | None, signal: str | None) -> list[Step]:
+    applies = {"start": not seen.running, "stop": seen.running, "restart": True, "kill": seen.running,
+               "pause": seen.state == "running", "unpause": seen.state == "paused"}
+    if not applies[action]:
+        return []
+    if action == "stop":
+        return [_stop(project, seen, timeout)]
+    body = {"restart": lambda: {"timeout": _stop(project, seen, timeout).body["timeout"]},
+            "kill": lambda: {"signal": signal}}.get(action, lambda: None)()
+    return [Step(f"{action}_container", seen.name, body, seen.service)]
+
+
+def plan_rm(project: Project, observed: Observed, services: tuple[str, ...] = (), stop: bool = False,
+            volumes: bool = False) -> list[Step]:
+    """`rm`: the stopped containers of the services (running ones too, stopped first, with -s)."""
+    order = dependency_order(project, list(services) or None, with_deps=False)
+    chosen = [c for name in reversed(order) for c in observed.of_service(name) if stop or not c.running]
+    return _remove(project, chosen, volumes)

@@ -96,6 +96,9 @@ services:
         assert "jobs-first-1 exited with code 0" in lines
         assert compose("logs", "--no-log-prefix", "second").stdout == "three\n"
         assert compose("logs", "first").stdout == "jobs-first-1  | one\njobs-first-1  | two\n"
+        (project / "compose.override.yaml").write_text("services: {second: {command: [sh, -c, 'exit 7']}}")
+        assert compose("up", "--exit-code-from", "second", check=False).returncode == 7
+        (project / "compose.override.yaml").unlink()
 
         workers = Compose(busybox, project)
         workers("--profile", "workers", "up", "-d", "--scale", "worker=3", "worker")

@@ -6,7 +6,8 @@ from dockyard.compose import labels as L
 from dockyard.compose.container_spec import container_body
 from dockyard.compose.model import load_project
 from dockyard.compose.observe import Observed, seen
-from dockyard.compose.plan import UpOptions, dependency_order, plan_down, plan_lifecycle, plan_run, plan_up
+from dockyard.compose.plan import (UpOptions, dependency_order, plan_down, plan_lifecycle, plan_rm, plan_run,
+                                   plan_up)
 from dockyard.errors import InvalidArgument, NotFound
 
 COMPOSE = """
@@ -125,6 +126,12 @@ def test_lifecycle_and_run_plans():
     assert actions(plan_lifecycle("stop", proj, observed)) == [("stop_container", "shop-db-1")]
     assert actions(plan_lifecycle("start", proj, observed)) == [("start_container", "shop-web-1")]
     assert actions(plan_lifecycle("restart", proj, observed, ("web",))) == [("restart_container", "shop-web-1")]
+    killed = plan_lifecycle("kill", proj, observed, signal="SIGTERM")
+    assert actions(killed) == [("kill_container", "shop-db-1")] and killed[0].body == {"signal": "SIGTERM"}
+    assert actions(plan_lifecycle("pause", proj, observed)) == [("pause_container", "shop-db-1")]
+    assert actions(plan_rm(proj, observed)) == [("remove_container", "shop-web-1")]
+    assert actions(plan_rm(proj, observed, stop=True)) == [
+        ("remove_container", "shop-web-1"), ("stop_container", "shop-db-1"), ("remove_container", "shop-db-1")]
     fresh = plan_run(proj, Observed(), "web")
     assert actions(fresh)[:2] == [("create_network", "shop_default"), ("create_volume", "shop_data")]
     assert actions(fresh)[-1] == ("wait_healthy", "shop-db-1")
