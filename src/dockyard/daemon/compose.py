@@ -18,11 +18,13 @@ from dockyard.daemon.config import DaemonConfig
 from dockyard.daemon.services import Services
 from dockyard.events.journal import EventJournal
 from dockyard.images.for_containers import ImagesForContainers
+from dockyard.images.layer_sources import LayerSources
 from dockyard.images.service import ImageService
 from dockyard.network.attach import ContainerNetworking
 from dockyard.network.service import ContainerRef, NetworkService
 from dockyard.runtime.host import host_capabilities
 from dockyard.shim.client import ShimLauncher
+from dockyard.registry.hosts import Registries
 from dockyard.snapshots.mounter import Mounter
 from dockyard.volumes.service import VolumeService
 
@@ -58,7 +60,9 @@ def build_services(config: DaemonConfig) -> Services:
     volumes.adopt_containers(registry.all())
     return Services(config=config, events=events, images=images, containers=containers, networks=networks,
                     volumes=volumes, execs=execs, stdio=ContainerStdio(watcher, late, emit),
-                    runtimes=runtimes, runner=runner, files=files)
+                    runtimes=runtimes, runner=runner, files=files,
+                    registries=Registries(config.insecure_registries),
+                    layer_sources=LayerSources(str(config.data_root / "images")))
 
 
 def _network_ref(container, runner) -> ContainerRef:

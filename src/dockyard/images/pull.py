@@ -1,0 +1,202 @@
+"""`docker pull`: copy an image from a registry into the store.
+
+`resolve` runs before the response starts (a missing manifest is a plain 404): it authorises,
+fetches the manifest (narrowing an index to the platform) and the config. `pull` then downloads
+the missing layers in parallel straight into the content store (each verified against its
+digest), unpacks them in order as they arrive — bottom first, each layer once, shared by chain
+ID — and records the image only when every layer is in place, so a failed pull leaves nothing
+visible and removes what it unpacked.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from dockyard.errors import InvalidArgument
+from dockyard.images.archive_load import remove_orphan_layers
+from dockyard.images.importer import parse_platform
+from dockyard.images.layer_sources import LayerSource, LayerSources
+from dockyard.images.progress import Meter, MeteredReader, Progress, status
+from dockyard.images.service import ImageService
+from dockyard.oci import digest as digests
+from dockyard.oci import image as oci_image
+from dockyard.oci.reference import Reference
+from dockyard.registry import manifests
+from dockyard.registry.client import RegistryClient
+from dockyard.registry.manifests import Descriptor
+
+DOWNLOADS = 3          # layers downloaded at once, as dockerd
+READ_CHUNK = 1 << 20
+
+
+@dataclass
+class PullPlan:
+    ref: Reference                 # with its tag or digest
+    client: RegistryClient
+    digest: str                    # of the manifest (or index) the reference names
+    config: bytes
+    layers: list[Descriptor]
+
+    @property
+    def diff_ids(self) -> list[str]:
+        return oci_image.diff_ids(_config_json(self.config))
+
+
+def resolve(client: RegistryClient, ref: Reference, platform: str | None = None) -> PullPlan:
+    """Manifest and config of `ref` (NotFound before any progress is sent)."""
+    display = ref.familiar()
+    body, content_type, _ = client.get_manifest(ref.digest or ref.tag, display)
+    digest = _verified(body, ref.digest)
+    media_type = manifests.media_type_of(body, content_type)
+    if manifests.is_index(media_type, body):
+        os_, arch, variant = parse_platform(platform)
+        chosen = manifests.select_platform(body, display, os_, arch, variant)
+        body, content_type, _ = client.get_manifest(chosen.digest, display)
+        _verified(body, chosen.digest)
+        media_type = chosen.media_type or manifests.media_type_of(body, content_type)
+    manifest = manifests.parse_manifest(body, media_type)
+    config = client.get_blob(manifest.config.digest)
+    _verified(config, manifest.config.digest)
+    plan = PullPlan(ref, client, digest, config, manifest.layers)
+    if len(plan.diff_ids) != len(plan.layers):
+        raise InvalidArgument("invalid manifest: layer count does not match the image config")
+    return plan
+
+
+def pull(service: ImageService, sources: LayerSources, plan: PullPlan, report: Progress) -> str:
+    """Download and unpack what is missing, record the image; returns its ID."""
+    ref = plan.ref
+    report({"status": f"Pulling from {ref.path}", "id": ref.tag or ref.digest})
+    diff_ids = plan.diff_ids
+    chains = digests.chain_ids(diff_ids)
+    image_id = digests.sha256_digest(plan.config)
+    up_to_date = image_id in service.store.images and all(service.snapshots.has(c) for c in chains)
+    with service.pinned(chains + diff_ids):
+        if not up_to_date:
+            _fetch_layers(service, sources, plan, diff_ids, chains, report)
+        tags = [ref] if ref.tag else []
+        image_id, _ = service.create_image(plan.config, tags, repo_digests=[f"{ref.name}@{plan.digest}"])
+    service.emit("pull", ref.familiar(), {"name": ref.familiar()})
+    report({"status": f"Digest: {plan.digest}"})
+    verb = "Image is up to date for" if up_to_date else "Downloaded newer image for"
+    report({"status": f"Status: {verb} {ref.familiar()}"})
+    return image_id
+
+
+class _Transfer:
+    """The layers of one pull: downloads in flight, what was created (to undo on failure)."""
+
+    def __init__(self, service: ImageService, plan: PullPlan, report: Progress):
+        self.service, self.plan, self.report = service, plan, report
+        self.cancelled = threading.Event()
+        self.blobs: list[str] = []          # compressed blobs downloaded (always removed)
+        self.created_chains: list[str] = []
+        self.created_diffs: list[str] = []
+        self.lock = threading.Lock()
+
+    def download(self, layer: Descriptor) -> str:
+        row = digests.short_id(layer.digest)
+        if self.service.content.has(layer.digest):
+            return layer.digest
+        response = self.plan.client.open_blob(layer.digest)
+        writer = self.service.content.writer()
+        try:
+            meter = Meter(self.report, "Downloading", row, layer.size)
+            for chunk in response.stream(READ_CHUNK):
+                if self.cancelled.is_set():
+                    raise InvalidArgument("pull cancelled")
+                writer.write(chunk)
+                meter.add(len(chunk))
+            self.report(status("Verifying Checksum", row))
+            try:
+                writer.commit(layer.digest)
+            except InvalidArgument:
+                raise InvalidArgument(f"filesystem layer verification failed for digest {layer.digest}") from None
+            with self.lock:
+                self.blobs.append(layer.digest)
+        finally:
+            writer.abort()
+            response.release_conn()
+        self.report(status("Download complete", row))
+        return layer.digest
+
+    def unpack(self, layer: Descriptor, diff_id: str, parent: str | None) -> None:
+        service, row = self.service, digests.short_id(layer.digest)
+        total = service.content.size(layer.digest)
+        if not service.snapshots.has(digests.chain_id(parent, diff_id)):
+            self.created_chains.append(digests.chain_id(parent, diff_id))
+        if layer.digest == diff_id:      # an uncompressed layer: the blob is the layer tar
+            service.snapshots.apply_layer_file(service.content.path(diff_id), diff_id, parent)
+            self.report(status("Pull complete", row))
+            return
+        tee = None if service.content.has(diff_id) else service.content.writer()
+        try:
+            with service.content.open(layer.digest) as f:
+                reader = MeteredReader(f, Meter(self.report, "Extracting", row, total))
+                service.snapshots.apply_layer(reader, parent, diff_id, tee=tee)
+            if tee is not None:
+                tee.commit(diff_id)
+                self.created_diffs.append(diff_id)
+        finally:
+            if tee is not None:
+                tee.abort()
+        self.report(status("Pull complete", row))
+
+    def undo(self) -> None:
+        """After a failure: drop the unpacked layers and blobs no image uses."""
+        remove_orphan_layers(self.service, self.created_chains)
+        used = {d for r in self.service.store.all() for d in r.diff_ids}
+        for diff_id in self.created_diffs:
+            if diff_id not in used:
+                self.service.content.delete(diff_id)
+
+    def drop_downloads(self) -> None:
+        used = {d for r in self.service.store.all() for d in r.diff_ids} | set(self.service.store.images)
+        for blob in self.blobs:
+            if blob not in used:
+                self.service.content.delete(blob)
+
+
+def _fetch_layers(service: ImageService, sources: LayerSources, plan: PullPlan, diff_ids: list[str],
+                  chains: list[str], report: Progress) -> None:
+    transfer = _Transfer(service, plan, report)
+    have = [service.snapshots.has(c) and service.content.has(d) for c, d in zip(chains, diff_ids)]
+    for layer, present in zip(plan.layers, have):
+        report(status("Already exists" if present else "Pulling fs layer", digests.short_id(layer.digest)))
+    pool = ThreadPoolExecutor(DOWNLOADS, thread_name_prefix="pull")
+    futures: list[Future | None] = [None if present else pool.submit(transfer.download, layer)
+                                    for layer, present in zip(plan.layers, have)]
+    try:
+        parent = None
+        for layer, diff_id, chain, future in zip(plan.layers, diff_ids, chains, futures):
+            if future is not None:
+                future.result()
+                transfer.unpack(layer, diff_id, parent)
+                sources.add(diff_id, LayerSource(plan.client.endpoint.host, plan.client.repository,
+                                                 layer.digest, layer.size, layer.media_type))
+            parent = chain
+    except BaseException:
+        transfer.cancelled.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        transfer.undo()
+        raise
+    finally:
+        pool.shutdown(wait=True)
+        transfer.drop_downloads()
+
+
+def _verified(body: bytes, expected: str | None) -> str:
+    digest = digests.sha256_digest(body)
+    if expected and digest != expected:
+        raise InvalidArgument(f"manifest verification failed for digest {expected}")
+    return digest
+
+
+def _config_json(config: bytes) -> dict:
+    try:
+        return json.loads(config)
+    except ValueError:
+        raise InvalidArgument("invalid image config: not JSON") from None
