@@ -73,9 +73,10 @@ def pull(service: ImageService, sources: LayerSources, plan: PullPlan, report: P
     diff_ids = plan.diff_ids
     chains = digests.chain_ids(diff_ids)
     image_id = digests.sha256_digest(plan.config)
-    up_to_date = image_id in service.store.images and all(service.snapshots.has(c) for c in chains)
+    present = image_id in service.store.images and all(service.snapshots.has(c) for c in chains)
+    up_to_date = present and service.store.lookup(str(ref)) == image_id
     with service.pinned(chains + diff_ids):
-        if not up_to_date:
+        if not present:
             _fetch_layers(service, sources, plan, diff_ids, chains, report)
         tags = [ref] if ref.tag else []
         image_id, _ = service.create_image(plan.config, tags, repo_digests=[f"{ref.name}@{plan.digest}"])

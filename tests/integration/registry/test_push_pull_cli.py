@@ -1,0 +1,108 @@
+"""docker push / pull against a real registry, driven by the real docker CLI."""
+
+import json
+import os
+import urllib.request
+
+import pytest
+
+pytestmark = pytest.mark.root
+
+
+def _push(d, registry, name="app:1", repo="team/app:1"):
+    ref = f"{registry.address}/{repo}"
+    d.docker("tag", name, ref)
+    return ref, d.docker("push", ref).stdout
+
+
+def test_push_remove_pull_back_and_run(d, registry):
+    ref, pushed = _push(d, registry)
+    assert pushed.startswith(f"The push refers to repository [{registry.address}/team/app]\n")
+    assert pushed.count(": Pushed\n") == 2
+    digest = pushed.strip().splitlines()[-1].split("digest: ")[1].split()[0]
+    assert f"1: digest: {digest} size: " in pushed
+    assert json.loads(d.docker("image", "inspect", ref).stdout)[0]["RepoDigests"] == [
+        f"{registry.address}/team/app@{digest}"]
+
+    d.docker("rmi", ref, "app:1", "busybox")
+    assert d.docker("images", "-q").stdout == ""
+    pulled = d.docker("pull", ref).stdout
+    assert pulled.startswith("1: Pulling from team/app\n")
+    assert pulled.count(": Pull complete\n") == 2
+    assert f"Digest: {digest}\nStatus: Downloaded newer image for {ref}\n{ref}\n" in pulled
+    assert d.docker("run", "--rm", ref).stdout == "pulled-back\n"
+    again = d.docker("pull", ref).stdout
+    assert f"Status: Image is up to date for {ref}" in again and "Pull complete" not in again
+
+
+def test_pull_by_digest_and_layers_already_present(d, registry):
+    ref, pushed = _push(d, registry, repo="bydigest:1")
+    digest = pushed.strip().splitlines()[-1].split("digest: ")[1].split()[0]
+    d.docker("rmi", ref, "app:1")
+    by_digest = f"{registry.address}/bydigest@{digest}"
+    pulled = d.docker("pull", by_digest).stdout
+    assert pulled.startswith(f"{digest}: Pulling from bydigest\n")
+    assert pulled.count(": Already exists\n") == 1      # busybox holds the base layer
+    assert pulled.count(": Pull complete\n") == 1
+    assert f"Status: Downloaded newer image for {by_digest}" in pulled
+    d.docker("tag", by_digest, "app:1")
+    assert f"Image is up to date for {by_digest}" in d.docker("pull", by_digest).stdout
+    images = d.docker("images", "--digests", "--format", "{{.Repository}} {{.Digest}}").stdout
+    assert f"{registry.address}/bydigest {digest}" in images
+    assert d.docker("run", "--rm", by_digest).stdout == "pulled-back\n"
+
+
+def test_second_push_finds_layers_already_there(d, registry):
+    ref, _ = _push(d, registry, repo="twice:1")
+    again = d.docker("push", ref).stdout
+    assert again.count(": Layer already exists\n") == 2 and "Pushed" not in again
+    sibling = f"{registry.address}/sibling:1"
+    d.docker("tag", "app:1", sibling)
+    mounted = d.docker("push", sibling).stdout
+    assert mounted.count(": Mounted from twice\n") == 2
+
+
+def test_pull_of_a_missing_tag_or_image(d, registry):
+    missing = d.docker("pull", f"{registry.address}/nothing:here", check=False)
+    assert missing.returncode == 1
+    assert missing.stderr == (f"Error response from daemon: manifest for {registry.address}/nothing:here "
+                              "not found: manifest unknown: manifest unknown\n")
+    nothing_local = d.docker("push", f"{registry.address}/absent:1", check=False)
+    assert nothing_local.returncode == 1
+    assert "An image does not exist locally with the tag: " + f"{registry.address}/absent" in nothing_local.stderr
+
+
+def test_failed_pull_leaves_nothing_behind(d, registry):
+    ref, pushed = _push(d, registry, repo="corrupt:1")
+    top_layer = json.loads(d.docker("image", "inspect", ref).stdout)[0]["RootFS"]["Layers"][-1]
+    d.docker("rmi", ref, "app:1")
+    layers_before = sorted(os.listdir(d.data_root / "snapshots" / "layers"))
+    _corrupt_top_layer_blob(registry, "corrupt", "1")
+    failed = d.docker("pull", ref, check=False)
+    assert failed.returncode == 1
+    assert "filesystem layer verification failed for digest sha256:" in failed.stderr
+    assert d.docker("images", "-q").stdout.split() == \
+        d.docker("images", "-q", "busybox").stdout.split()
+    assert sorted(os.listdir(d.data_root / "snapshots" / "layers")) == layers_before
+    assert not (d.data_root / "content" / "blobs" / "sha256" / top_layer[7:]).exists()
+    assert os.listdir(d.data_root / "content" / "ingest") == []
+
+
+def _corrupt_top_layer_blob(registry, repository: str, tag: str) -> None:
+    """Flip a byte in the middle of the top layer's blob in the registry's storage."""
+    request = urllib.request.Request(f"http://{registry.address}/v2/{repository}/manifests/{tag}",
+                                     headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"})
+    with urllib.request.urlopen(request) as response:
+        hex_ = json.load(response)["layers"][-1]["digest"][len("sha256:"):]
+    blob = registry.base / "storage" / "docker" / "registry" / "v2" / "blobs" / "sha256" / hex_[:2] / hex_ / "data"
+    data = bytearray(blob.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    blob.write_bytes(bytes(data))
+
+
+def test_pull_and_push_events(d, registry):
+    ref, _ = _push(d, registry, repo="events:1")
+    d.docker("pull", ref)
+    events = d.docker("events", "--since", "1m", "--until", "0s", "--filter", "type=image",
+                      "--format", "{{.Action}} {{.Actor.ID}}").stdout.splitlines()
+    assert f"push {ref}" in events and f"pull {ref}" in events
