@@ -48,7 +48,7 @@ class RegistryClient:
         self.challenges = parse_challenges(response.headers.get("WWW-Authenticate", ""))
         self.authorization = auth.authorization(self.http, self.challenges, self.credentials, self.scopes)
         if self.authorization is None and any(c.scheme == "basic" for c in self.challenges) and self.actions:
-            raise Unauthorized("no basic auth credentials")
+            raise InternalError("no basic auth credentials")  # dockerd's text; not a 401 (the CLI would prompt)
 
     def _send(self, method: str, path: str, headers: dict | None = None, body=None,
               stream: bool = False, retry_auth: bool = True, chunked: bool = False):
@@ -78,8 +78,8 @@ class RegistryClient:
         response = self._send("GET", self._path("manifests", ref), {"Accept": ACCEPT})
         if response.status == 404:
             raise NotFound(f"manifest for {display} not found: {error_text(response.data, 404, response.reason)}")
-        if response.status in (401, 403):
-            raise Unauthorized(f"pull access denied for {display.rsplit(':', 1)[0].split('@')[0]}, repository does "
+        if response.status in (401, 403):  # dockerd reports denial as not-found
+            raise NotFound(f"pull access denied for {display.rsplit(':', 1)[0].split('@')[0]}, repository does "
                                f"not exist or may require 'docker login': {error_text(response.data, response.status, response.reason)}")
         if response.status != 200:
             raise _error(response, display)
