@@ -3,7 +3,7 @@
 `resolve` runs before the response starts (a missing manifest is a plain 404): it authorises,
 fetches the manifest (narrowing an index to the platform) and the config. `pull` then downloads
 the missing layers in parallel straight into the content store (each verified against its
-digest), unpacks them in order as they arrive — bottom first, each layer once, shared by chain
+digest and stored decompressed), unpacks them in order as they arrive — bottom first, each layer once, shared by chain
 ID — and records the image only when every layer is in place, so a failed pull leaves nothing
 visible and removes what it unpacked.
 """
@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from dockyard.errors import InvalidArgument
 from dockyard.images.archive_load import remove_orphan_layers
-from dockyard.images.importer import parse_platform
+from dockyard.images.importer import ingest_uncompressed, parse_platform
 from dockyard.images.layer_sources import LayerSource, LayerSources
-from dockyard.images.progress import Meter, MeteredReader, Progress, status
+from dockyard.images.progress import Meter, Progress, progress_message, status
 from dockyard.images.service import ImageService
 from dockyard.oci import digest as digests
 from dockyard.oci import image as oci_image
@@ -27,6 +27,7 @@ from dockyard.oci.reference import Reference
 from dockyard.registry import manifests
 from dockyard.registry.client import RegistryClient
 from dockyard.registry.manifests import Descriptor
+from dockyard.wire import tar_stream
 
 DOWNLOADS = 3          # layers downloaded at once, as dockerd
 READ_CHUNK = 1 << 20
@@ -93,72 +94,72 @@ class _Transfer:
     def __init__(self, service: ImageService, plan: PullPlan, report: Progress):
         self.service, self.plan, self.report = service, plan, report
         self.cancelled = threading.Event()
-        self.blobs: list[str] = []          # compressed blobs downloaded (always removed)
         self.created_chains: list[str] = []
         self.created_diffs: list[str] = []
         self.lock = threading.Lock()
 
-    def download(self, layer: Descriptor) -> str:
+    def download(self, layer: Descriptor, diff_id: str) -> None:
+        """Stream the blob, verify its digest, and store it decompressed as the layer's tar.
+
+        Decompressing and hashing here, in the download threads, leaves the in-order unpacking
+        only the extraction of a tar already on disk."""
         row = digests.short_id(layer.digest)
-        if self.service.content.has(layer.digest):
-            return layer.digest
         response = self.plan.client.open_blob(layer.digest)
-        writer = self.service.content.writer()
+        blob = tar_stream.HashingReader(_Cancellable(response, self.cancelled,
+                                                     Meter(self.report, "Downloading", row, layer.size)))
         try:
-            meter = Meter(self.report, "Downloading", row, layer.size)
-            for chunk in response.stream(READ_CHUNK):
-                if self.cancelled.is_set():
-                    raise InvalidArgument("pull cancelled")
-                writer.write(chunk)
-                meter.add(len(chunk))
-            self.report(status("Verifying Checksum", row))
             try:
-                writer.commit(layer.digest)
+                _, created = ingest_uncompressed(self.service, blob, diff_id)
             except InvalidArgument:
-                raise InvalidArgument(f"filesystem layer verification failed for digest {layer.digest}") from None
-            with self.lock:
-                self.blobs.append(layer.digest)
+                self._check(blob, layer)     # a corrupt download is reported as such
+                raise
+            if created:
+                with self.lock:
+                    self.created_diffs.append(diff_id)
+            self.report(status("Verifying Checksum", row))
+            self._check(blob, layer)
         finally:
-            writer.abort()
             response.release_conn()
         self.report(status("Download complete", row))
-        return layer.digest
+
+    def _check(self, blob: tar_stream.HashingReader, layer: Descriptor) -> None:
+        if not self.cancelled.is_set():
+            blob.drain()
+        if blob.digest != layer.digest:
+            raise InvalidArgument(f"filesystem layer verification failed for digest {layer.digest}")
 
     def unpack(self, layer: Descriptor, diff_id: str, parent: str | None) -> None:
         service, row = self.service, digests.short_id(layer.digest)
-        total = service.content.size(layer.digest)
-        if not service.snapshots.has(digests.chain_id(parent, diff_id)):
-            self.created_chains.append(digests.chain_id(parent, diff_id))
-        if layer.digest == diff_id:      # an uncompressed layer: the blob is the layer tar
-            service.snapshots.apply_layer_file(service.content.path(diff_id), diff_id, parent)
-            self.report(status("Pull complete", row))
-            return
-        tee = None if service.content.has(diff_id) else service.content.writer()
-        try:
-            with service.content.open(layer.digest) as f:
-                reader = MeteredReader(f, Meter(self.report, "Extracting", row, total))
-                service.snapshots.apply_layer(reader, parent, diff_id, tee=tee)
-            if tee is not None:
-                tee.commit(diff_id)
-                self.created_diffs.append(diff_id)
-        finally:
-            if tee is not None:
-                tee.abort()
+        chain = digests.chain_id(parent, diff_id)
+        if not service.snapshots.has(chain):
+            self.created_chains.append(chain)
+        size = service.content.size(diff_id)
+        self.report(progress_message("Extracting", row, 0, size))
+        service.snapshots.apply_layer_file(service.content.path(diff_id), diff_id, parent)
+        self.report(progress_message("Extracting", row, size, size))
         self.report(status("Pull complete", row))
 
     def undo(self) -> None:
-        """After a failure: drop the unpacked layers and blobs no image uses."""
+        """After a failure: drop the unpacked layers and layer tars no image uses."""
         remove_orphan_layers(self.service, self.created_chains)
         used = {d for r in self.service.store.all() for d in r.diff_ids}
         for diff_id in self.created_diffs:
             if diff_id not in used:
                 self.service.content.delete(diff_id)
 
-    def drop_downloads(self) -> None:
-        used = {d for r in self.service.store.all() for d in r.diff_ids} | set(self.service.store.images)
-        for blob in self.blobs:
-            if blob not in used:
-                self.service.content.delete(blob)
+
+class _Cancellable:
+    """The blob's response as a file object that counts progress and stops a cancelled pull."""
+
+    def __init__(self, response, cancelled: threading.Event, meter: Meter):
+        self.response, self.cancelled, self.meter = response, cancelled, meter
+
+    def read(self, n: int = -1) -> bytes:
+        if self.cancelled.is_set():
+            raise InvalidArgument("pull cancelled")
+        data = self.response.read(READ_CHUNK if n is None or n < 0 else n, decode_content=False)
+        self.meter.add(len(data))
+        return data
 
 
 def _fetch_layers(service: ImageService, sources: LayerSources, plan: PullPlan, diff_ids: list[str],
@@ -168,8 +169,9 @@ def _fetch_layers(service: ImageService, sources: LayerSources, plan: PullPlan, 
     for layer, present in zip(plan.layers, have):
         report(status("Already exists" if present else "Pulling fs layer", digests.short_id(layer.digest)))
     pool = ThreadPoolExecutor(DOWNLOADS, thread_name_prefix="pull")
-    futures: list[Future | None] = [None if present else pool.submit(transfer.download, layer)
-                                    for layer, present in zip(plan.layers, have)]
+    futures: list[Future | None] = [
+        None if present else pool.submit(transfer.download, layer, diff_id)
+        for layer, diff_id, present in zip(plan.layers, diff_ids, have)]
     try:
         parent = None
         for layer, diff_id, chain, future in zip(plan.layers, diff_ids, chains, futures):
@@ -186,7 +188,6 @@ def _fetch_layers(service: ImageService, sources: LayerSources, plan: PullPlan, 
         raise
     finally:
         pool.shutdown(wait=True)
-        transfer.drop_downloads()
 
 
 def _verified(body: bytes, expected: str | None) -> str:
