@@ -11,6 +11,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests.support.token_server import ISSUER, SERVICE
+
 BINARY = "/usr/bin/docker-registry"
 
 
@@ -21,10 +23,11 @@ def free_port() -> int:
 
 
 class Registry:
-    def __init__(self, base: Path, users: dict[str, str] | None = None):
+    def __init__(self, base: Path, users: dict[str, str] | None = None, token_server=None):
         self.base = base
         self.port = free_port()
         self.users = users or {}
+        self.token_server = token_server     # tests.support.token_server.TokenServer, started
         self.process: subprocess.Popen | None = None
 
     @staticmethod
@@ -45,6 +48,9 @@ class Registry:
             htpasswd = self.base / "htpasswd"
             htpasswd.write_text("".join(_htpasswd_line(u, p) for u, p in self.users.items()))
             auth = f"auth:\n  htpasswd:\n    realm: test-realm\n    path: {htpasswd}\n"
+        if self.token_server is not None:
+            auth = (f"auth:\n  token:\n    realm: {self.token_server.realm}\n    service: {SERVICE}\n"
+                    f"    issuer: {ISSUER}\n    rootcertbundle: {self.token_server.cert}\n")
         config = self.base / "config.yml"
         config.write_text(
             "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n"
