@@ -33,15 +33,28 @@ def pull_reference(from_image: str, tag: str) -> Reference:
 
 
 async def pull(services, req: Request) -> StreamResponse:
-    ref = pull_reference(req.param("fromImage") or "", req.param("tag") or "")
+    from_image, tag = req.param("fromImage") or "", req.param("tag") or ""
     auth = credentials.decode_header(req.headers.get("x-registry-auth"))
     platform = req.param("platform") or None
+    repository = reference.parse(from_image)
+    all_tags = not tag and not repository.tag and not repository.digest   # dockerd: no tag = every tag
+    ref = repository if all_tags else pull_reference(from_image, tag)
 
-    def resolve():
-        return image_pull.resolve(services.registries.client(ref, auth), ref, platform)
+    def resolve() -> list:
+        client = services.registries.client(ref, auth)
+        if all_tags:
+            return image_pull.resolve_all_tags(client, repository, platform)
+        return [image_pull.resolve(client, ref, platform)]
 
-    plan = await asyncio.to_thread(resolve)
-    return progress_stream(lambda report: image_pull.pull(services.images, services.layer_sources, plan, report))
+    plans = await asyncio.to_thread(resolve)
+
+    def work(report) -> None:
+        updated = False
+        for plan in plans:
+            updated |= image_pull.pull(services.images, services.layer_sources, plan, report)
+        report(image_pull.status_line(repository.familiar_name if all_tags else ref.familiar(), updated))
+
+    return progress_stream(work)
 
 
 def routes(services) -> list[Route]:

@@ -15,7 +15,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from dockyard.errors import InvalidArgument
+from dockyard.errors import InvalidArgument, NotFound
 from dockyard.images.archive_load import remove_orphan_layers
 from dockyard.images.importer import ingest_uncompressed, parse_platform
 from dockyard.images.layer_sources import LayerSource, LayerSources
@@ -67,8 +67,16 @@ def resolve(client: RegistryClient, ref: Reference, platform: str | None = None)
     return plan
 
 
-def pull(service: ImageService, sources: LayerSources, plan: PullPlan, report: Progress) -> str:
-    """Download and unpack what is missing, record the image; returns its ID."""
+def resolve_all_tags(client: RegistryClient, repository: Reference, platform: str | None = None) -> list[PullPlan]:
+    """`docker pull --all-tags`: a plan for every tag the registry lists."""
+    tags = client.tags()
+    if not tags:
+        raise NotFound(f"no tags found for {repository.familiar_name}")
+    return [resolve(client, repository.with_tag(tag), platform) for tag in sorted(tags)]
+
+
+def pull(service: ImageService, sources: LayerSources, plan: PullPlan, report: Progress) -> bool:
+    """Download and unpack what is missing, record the image; True when anything changed."""
     ref = plan.ref
     report({"status": f"Pulling from {ref.path}", "id": ref.tag or ref.digest})
     diff_ids = plan.diff_ids
@@ -80,12 +88,15 @@ def pull(service: ImageService, sources: LayerSources, plan: PullPlan, report: P
         if not present:
             _fetch_layers(service, sources, plan, diff_ids, chains, report)
         tags = [ref] if ref.tag else []
-        image_id, _ = service.create_image(plan.config, tags, repo_digests=[f"{ref.name}@{plan.digest}"])
+        service.create_image(plan.config, tags, repo_digests=[f"{ref.name}@{plan.digest}"])
     service.emit("pull", ref.familiar(), {"name": ref.familiar()})
     report({"status": f"Digest: {plan.digest}"})
-    verb = "Image is up to date for" if up_to_date else "Downloaded newer image for"
-    report({"status": f"Status: {verb} {ref.familiar()}"})
-    return image_id
+    return not up_to_date
+
+
+def status_line(name: str, updated: bool) -> dict:
+    verb = "Downloaded newer image for" if updated else "Image is up to date for"
+    return {"status": f"Status: {verb} {name}"}
 
 
 class _Transfer:

@@ -8,6 +8,7 @@ is compressed while it is sent.
 
 from __future__ import annotations
 
+import json
 from typing import Iterable
 from urllib.parse import urljoin
 
@@ -29,7 +30,7 @@ class RegistryClient:
                  credentials: Credentials, actions: tuple[str, ...] = ("pull",)):
         self.http, self.endpoint, self.repository = http, endpoint, repository
         self.credentials, self.actions = credentials, actions
-        self.scopes = [scope(repository, actions)]
+        self.scopes = [scope(repository, actions)] if repository and actions else []
         self.authorization: str | None = None
         self.challenges: list = []
 
@@ -43,6 +44,21 @@ class RegistryClient:
         elif response.status != 200:
             raise _error(response, f"{self.endpoint.url}/v2/")
         return self
+
+    def login(self) -> None:
+        """What `docker login` checks: the credentials are accepted at `/v2/`."""
+        url = f"{self.endpoint.url}/v2/"
+        response = self._send("GET", "/v2/", retry_auth=False)
+        if response.status == 200:
+            return
+        if response.status != 401:
+            raise _error(response, url)
+        self._authorize(response)
+        if self.authorization is None:
+            raise Unauthorized(f"login attempt to {url} failed with status: 401 Unauthorized")
+        response = self._send("GET", "/v2/", retry_auth=False)
+        if response.status != 200:
+            raise Unauthorized(f"login attempt to {url} failed with status: {response.status} {response.reason}")
 
     def _authorize(self, response) -> None:
         self.challenges = parse_challenges(response.headers.get("WWW-Authenticate", ""))
@@ -91,6 +107,15 @@ class RegistryClient:
         if response.status not in (200, 201):
             raise _error(response, f"manifest {ref}")
         return response.headers.get("Docker-Content-Digest", "")
+
+    def tags(self) -> list[str]:
+        response = self._send("GET", self._path("tags", "list"))
+        if response.status != 200:
+            raise _error(response, f"repository {self.repository}")
+        try:
+            return list(json.loads(response.data).get("tags") or [])
+        except (ValueError, AttributeError):
+            raise InternalError(f"invalid tag list from {self.endpoint.host}") from None
 
     # ---- blobs -----------------------------------------------------------------------------
 
@@ -160,24 +185,6 @@ class RegistryClient:
                 self._send("DELETE", location)
             except DockyardError:
                 pass  # the registry expires abandoned uploads itself
-
-
-def login(http: urllib3.PoolManager, endpoint: Endpoint, credentials: Credentials) -> None:
-    """What `docker login` checks: the credentials are accepted at `/v2/`."""
-    client = RegistryClient(http, endpoint, "", credentials, ())
-    client.scopes = []
-    url = f"{endpoint.url}/v2/"
-    response = client._send("GET", "/v2/", retry_auth=False)
-    if response.status == 200:
-        return
-    if response.status != 401:
-        raise _error(response, url)
-    client._authorize(response)
-    if client.authorization is None:
-        raise Unauthorized(f"login attempt to {url} failed with status: 401 Unauthorized")
-    response = client._send("GET", "/v2/", retry_auth=False)
-    if response.status != 200:
-        raise Unauthorized(f"login attempt to {url} failed with status: {response.status} {response.reason}")
 
 
 def _error(response, what: str) -> DockyardError:

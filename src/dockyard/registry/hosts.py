@@ -6,7 +6,6 @@ from __future__ import annotations
 import urllib3
 
 from dockyard.oci.reference import Reference
-from dockyard.registry import client as registry_client
 from dockyard.registry.client import RegistryClient
 from dockyard.registry.credentials import Credentials
 from dockyard.registry.endpoint import Endpoint, InsecureRegistries, endpoint_for
@@ -31,7 +30,7 @@ class Registries:
         return RegistryClient(self.http, self.endpoint(ref.domain), ref.path, credentials, actions).connect()
 
     def login(self, server: str, credentials: Credentials) -> None:
-        registry_client.login(self.http, self.endpoint(_domain_of(server)), credentials)
+        RegistryClient(self.http, self.endpoint(_domain_of(server)), "", credentials, ()).login()
 
 
 def _domain_of(server: str) -> str:

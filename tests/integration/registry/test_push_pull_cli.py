@@ -108,3 +108,15 @@ def test_pull_and_push_events(d, registry):
     events = d.docker("events", "--since", "0", "--until", until, "--filter", "type=image",
                       "--format", "{{.Action}} {{.Actor.ID}}").stdout.splitlines()
     assert f"push {ref}" in events and f"pull {ref}" in events
+
+
+def test_pull_every_tag_of_a_repository(d, registry):
+    for tag in ("1", "2"):
+        _push(d, registry, repo=f"alltags:{tag}")
+        d.docker("rmi", f"{registry.address}/alltags:{tag}")
+    pulled = d.docker("pull", "-a", f"{registry.address}/alltags").stdout
+    assert "1: Pulling from alltags\n" in pulled and "2: Pulling from alltags\n" in pulled
+    assert pulled.count("Digest: sha256:") == 2
+    assert f"Status: Downloaded newer image for {registry.address}/alltags\n" in pulled
+    tags = d.docker("images", "--format", "{{.Tag}}", f"{registry.address}/alltags").stdout.split()
+    assert sorted(tags) == ["1", "2"]
