@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import socket
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -23,10 +24,12 @@ def free_port() -> int:
 
 
 class Registry:
-    def __init__(self, base: Path, users: dict[str, str] | None = None, token_server=None):
+    def __init__(self, base: Path, users: dict[str, str] | None = None, token_server=None,
+                 tls: bool = False):
         self.base = base
         self.port = free_port()
         self.users = users or {}
+        self.tls = tls                       # serve HTTPS with a throwaway self-signed certificate
         self.token_server = token_server     # tests.support.token_server.TokenServer, started
         self.process: subprocess.Popen | None = None
 
@@ -55,7 +58,7 @@ class Registry:
         config.write_text(
             "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n"
             f"storage:\n  filesystem:\n    rootdirectory: {self.base / 'storage'}\n"
-            f"  delete:\n    enabled: true\nhttp:\n  addr: {self.address}\n{auth}")
+            f"  delete:\n    enabled: true\nhttp:\n  addr: {self.address}\n{self._tls_config()}{auth}")
         with open(self.base / "registry.log", "ab") as log:
             self.process = subprocess.Popen([BINARY, "serve", str(config)], stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True)
@@ -68,9 +71,20 @@ class Registry:
             time.sleep(0.05)
         raise RuntimeError(f"docker-registry did not answer: {self.log()}")
 
+    def _tls_config(self) -> str:
+        if not self.tls:
+            return ""
+        key, cert = self.base / "tls.key", self.base / "tls.crt"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                       check=True, capture_output=True)
+        return f"  tls:\n    certificate: {cert}\n    key: {key}\n"
+
     def _answers(self) -> bool:
+        scheme = "https" if self.tls else "http"
+        context = ssl._create_unverified_context() if self.tls else None
         try:
-            urllib.request.urlopen(f"http://{self.address}/v2/", timeout=2).close()
+            urllib.request.urlopen(f"{scheme}://{self.address}/v2/", timeout=2, context=context).close()
             return True
         except urllib.error.HTTPError as err:
             return err.code == 401

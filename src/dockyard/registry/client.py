@@ -38,7 +38,7 @@ class RegistryClient:
 
     def connect(self) -> "RegistryClient":
         """Ping the registry and authorise for this repository."""
-        response = self._send("GET", "/v2/", retry_auth=False)
+        response = self._ping()
         if response.status == 401:
             self._authorize(response)
         elif response.status != 200:
@@ -47,8 +47,8 @@ class RegistryClient:
 
     def login(self) -> None:
         """What `docker login` checks: the credentials are accepted at `/v2/`."""
+        response = self._ping()
         url = f"{self.endpoint.url}/v2/"
-        response = self._send("GET", "/v2/", retry_auth=False)
         if response.status == 200:
             return
         if response.status != 401:
@@ -60,6 +60,16 @@ class RegistryClient:
         if response.status != 200:
             raise Unauthorized(f"login attempt to {url} failed with status: {response.status} {response.reason}")
 
+    def _ping(self):
+        """`GET /v2/`; an insecure registry whose TLS fails is spoken to over HTTP from then on."""
+        if self.endpoint.fallback is None:
+            return self._send("GET", "/v2/", retry_auth=False)
+        try:
+            return self._send("GET", "/v2/", retry_auth=False, retries=False)
+        except InternalError:
+            self.endpoint = self.endpoint.fallback
+            return self._send("GET", "/v2/", retry_auth=False)
+
     def _authorize(self, response) -> None:
         self.challenges = parse_challenges(response.headers.get("WWW-Authenticate", ""))
         self.authorization = auth.authorization(self.http, self.challenges, self.credentials, self.scopes)
@@ -67,7 +77,7 @@ class RegistryClient:
             raise InternalError("no basic auth credentials")  # dockerd's text; not a 401 (the CLI would prompt)
 
     def _send(self, method: str, path: str, headers: dict | None = None, body=None,
-              stream: bool = False, retry_auth: bool = True, chunked: bool = False):
+              stream: bool = False, retry_auth: bool = True, chunked: bool = False, retries=None):
         url = urljoin(self.endpoint.url, path)
         all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
         if self.authorization:
@@ -75,7 +85,7 @@ class RegistryClient:
         try:
             response = self.http.request(method, url, headers=all_headers, body=body, chunked=chunked,
                                          preload_content=not stream, decode_content=False,
-                                         redirect=method in ("GET", "HEAD"))
+                                         redirect=method in ("GET", "HEAD"), retries=retries)
         except urllib3.exceptions.HTTPError as err:
             raise InternalError(f'{method.capitalize()} "{url}": {_reason(err)}') from None
         if response.status == 401 and retry_auth and _replayable(body):

@@ -1,8 +1,9 @@
 """Where a repository's registry answers: host and scheme, decided as dockerd decides (pure).
 
 `docker.io` is served by `registry-1.docker.io`. Registries in an insecure range — 127.0.0.0/8
-always, plus `--insecure-registry` CIDRs and host names — are spoken to over plain HTTP;
-every other registry over HTTPS with certificate checks.
+always, plus `--insecure-registry` CIDRs and host names — are tried over HTTPS without
+certificate checks first and over plain HTTP when TLS fails; every other registry is spoken to
+over HTTPS with certificate checks.
 """
 
 from __future__ import annotations
@@ -21,10 +22,18 @@ DEFAULT_INSECURE = ("127.0.0.0/8",)
 class Endpoint:
     host: str            # host[:port] as the reference names it (the key for credentials)
     url: str             # scheme://host[:port], no trailing slash
+    insecure: bool = False   # no certificate checks; plain HTTP allowed
 
     @property
     def secure(self) -> bool:
-        return self.url.startswith("https://")
+        return self.url.startswith("https://") and not self.insecure
+
+    @property
+    def fallback(self) -> "Endpoint | None":
+        """Plain HTTP, for an insecure registry whose HTTPS failed."""
+        if self.insecure and self.url.startswith("https://"):
+            return Endpoint(self.host, f"http://{self.host}", True)
+        return None
 
 
 class InsecureRegistries:
@@ -59,8 +68,7 @@ class InsecureRegistries:
 def endpoint_for(domain: str, insecure: InsecureRegistries, resolve=socket.gethostbyname) -> Endpoint:
     if domain == DEFAULT_DOMAIN:
         return Endpoint(domain, f"https://{DOCKER_HUB_HOST}")
-    scheme = "http" if insecure.allows(domain, resolve) else "https"
-    return Endpoint(domain, f"{scheme}://{domain}")
+    return Endpoint(domain, f"https://{domain}", insecure.allows(domain, resolve))
 
 
 def _hostname(host: str) -> str:

@@ -17,9 +17,8 @@ TIMEOUT = urllib3.Timeout(connect=15, read=300)
 class Registries:
     def __init__(self, insecure: list[str] = ()):
         self.insecure = InsecureRegistries(list(insecure))
-        self.http = urllib3.PoolManager(num_pools=16, maxsize=POOL_SIZE, block=False, timeout=TIMEOUT,
-                                        retries=urllib3.Retry(total=3, connect=3, read=0, status=0,
-                                                              redirect=5, raise_on_redirect=False))
+        self.http = _pool()
+        self.unverified_http = _pool(cert_reqs="CERT_NONE")   # insecure registries' HTTPS
 
     def endpoint(self, domain: str) -> Endpoint:
         return endpoint_for(domain, self.insecure)
@@ -27,10 +26,21 @@ class Registries:
     def client(self, ref: Reference, credentials: Credentials,
                actions: tuple[str, ...] = ("pull",)) -> RegistryClient:
         """A client for `ref`'s repository, pinged and authorised for `actions`."""
-        return RegistryClient(self.http, self.endpoint(ref.domain), ref.path, credentials, actions).connect()
+        endpoint = self.endpoint(ref.domain)
+        return RegistryClient(self._pool_for(endpoint), endpoint, ref.path, credentials, actions).connect()
 
     def login(self, server: str, credentials: Credentials) -> None:
-        RegistryClient(self.http, self.endpoint(_domain_of(server)), "", credentials, ()).login()
+        endpoint = self.endpoint(_domain_of(server))
+        RegistryClient(self._pool_for(endpoint), endpoint, "", credentials, ()).login()
+
+    def _pool_for(self, endpoint: Endpoint) -> urllib3.PoolManager:
+        return self.unverified_http if endpoint.insecure else self.http
+
+
+def _pool(**tls) -> urllib3.PoolManager:
+    retries = urllib3.Retry(total=3, connect=3, read=0, status=0, redirect=5, raise_on_redirect=False)
+    return urllib3.PoolManager(num_pools=16, maxsize=POOL_SIZE, block=False, timeout=TIMEOUT,
+                               retries=retries, **tls)
 
 
 def _domain_of(server: str) -> str:

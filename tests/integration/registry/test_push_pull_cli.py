@@ -2,10 +2,14 @@
 
 import json
 import os
+import tempfile
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
+
+from tests.support.registry import Registry
 
 pytestmark = pytest.mark.root
 
@@ -120,3 +124,16 @@ def test_pull_every_tag_of_a_repository(d, registry):
     assert f"Status: Downloaded newer image for {registry.address}/alltags\n" in pulled
     tags = d.docker("images", "--format", "{{.Tag}}", f"{registry.address}/alltags").stdout.split()
     assert sorted(tags) == ["1", "2"]
+
+
+def test_loopback_registry_over_tls_with_a_self_signed_certificate(d):
+    """127.0.0.0/8 is insecure: HTTPS without certificate checks first, as dockerd."""
+    tls_registry = Registry(Path(tempfile.mkdtemp(prefix="dockyard-tls-", dir="/tmp")), tls=True).start()
+    try:
+        ref, pushed = _push(d, tls_registry, repo="secure:1")
+        assert pushed.count(": Pushed\n") == 2
+        d.docker("rmi", ref, "app:1")
+        assert "Downloaded newer image" in d.docker("pull", ref).stdout
+        assert d.docker("run", "--rm", ref).stdout == "pulled-back\n"
+    finally:
+        tls_registry.stop()

@@ -7,15 +7,18 @@ def _no_dns(name: str) -> str:
 
 def test_loopback_is_insecure_and_others_use_https():
     insecure = InsecureRegistries()
-    assert endpoint_for("127.0.0.1:5000", insecure, _no_dns).url == "http://127.0.0.1:5000"
-    assert endpoint_for("127.9.9.9", insecure, _no_dns).url == "http://127.9.9.9"
-    assert endpoint_for("registry.example:5000", insecure, _no_dns).url == "https://registry.example:5000"
+    loopback = endpoint_for("127.0.0.1:5000", insecure, _no_dns)
+    assert loopback.url == "https://127.0.0.1:5000" and loopback.insecure and not loopback.secure
+    assert loopback.fallback.url == "http://127.0.0.1:5000" and loopback.fallback.fallback is None
+    assert not endpoint_for("127.9.9.9", insecure, _no_dns).secure
+    remote = endpoint_for("registry.example:5000", insecure, _no_dns)
+    assert remote.url == "https://registry.example:5000" and remote.secure and remote.fallback is None
     assert endpoint_for("docker.io", insecure, _no_dns).url == "https://registry-1.docker.io"
 
 
 def test_names_resolving_to_loopback_are_insecure():
     insecure = InsecureRegistries()
-    assert endpoint_for("localhost:5000", insecure, lambda name: "127.0.0.1").url == "http://localhost:5000"
+    assert endpoint_for("localhost:5000", insecure, lambda name: "127.0.0.1").insecure
 
 
 def test_insecure_registry_flag_takes_cidrs_and_names():
