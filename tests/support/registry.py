@@ -99,6 +99,10 @@ class Registry:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def remove(self) -> None:
+        """Stop and delete the storage, configuration and log."""
+        self.stop()
         shutil.rmtree(self.base, ignore_errors=True)
 
     def log(self) -> str:

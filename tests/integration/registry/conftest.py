@@ -23,14 +23,14 @@ def _started(users=None):
 def registry():
     r = _started()
     yield r
-    r.stop()
+    r.remove()
 
 
 @pytest.fixture(scope="module")
 def auth_registry():
     r = _started(USERS)
     yield r
-    r.stop()
+    r.remove()
 
 
 @pytest.fixture

@@ -136,4 +136,4 @@ def test_loopback_registry_over_tls_with_a_self_signed_certificate(d):
         assert "Downloaded newer image" in d.docker("pull", ref).stdout
         assert d.docker("run", "--rm", ref).stdout == "pulled-back\n"
     finally:
-        tls_registry.stop()
+        tls_registry.remove()

@@ -22,7 +22,7 @@ def token_registry():
     tokens = TokenServer(base / "tokens", USERS).start()
     registry = Registry(base / "registry", token_server=tokens).start()
     yield registry, tokens
-    registry.stop()
+    registry.remove()
     tokens.stop()
 
 
