@@ -3,9 +3,9 @@
 `resolve` runs before the response starts (a missing manifest is a plain 404): it authorises,
 fetches the manifest (narrowing an index to the platform) and the config. `pull` then downloads
 the missing layers in parallel straight into the content store (each verified against its
-digest and stored decompressed), unpacks them in order as they arrive — bottom first, each layer once, shared by chain
-ID — and records the image only when every layer is in place, so a failed pull leaves nothing
-visible and removes what it unpacked.
+digest and stored decompressed), unpacks them in order as they arrive — bottom first, each
+layer once, shared by chain ID — and records the image only when every layer is in place, so a
+failed pull leaves nothing visible and removes what it unpacked.
 """
 
 from __future__ import annotations
@@ -49,13 +49,13 @@ class PullPlan:
 def resolve(client: RegistryClient, ref: Reference, platform: str | None = None) -> PullPlan:
     """Manifest and config of `ref` (NotFound before any progress is sent)."""
     display = ref.familiar()
-    body, content_type, _ = client.get_manifest(ref.digest or ref.tag, display)
+    body, content_type = client.get_manifest(ref.digest or ref.tag, display)
     digest = _verified(body, ref.digest)
     media_type = manifests.media_type_of(body, content_type)
     if manifests.is_index(media_type, body):
         os_, arch, variant = parse_platform(platform)
-        chosen = manifests.select_platform(body, display, os_, arch, variant)
-        body, content_type, _ = client.get_manifest(chosen.digest, display)
+        chosen = manifests.select_platform(body, os_, arch, variant)
+        body, content_type = client.get_manifest(chosen.digest, display)
         _verified(body, chosen.digest)
         media_type = chosen.media_type or manifests.media_type_of(body, content_type)
     manifest = manifests.parse_manifest(body, media_type)

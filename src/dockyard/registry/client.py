@@ -99,8 +99,8 @@ class RegistryClient:
 
     # ---- manifests -------------------------------------------------------------------------
 
-    def get_manifest(self, ref: str, display: str) -> tuple[bytes, str, str]:
-        """(body, content type, Docker-Content-Digest) of a tag's or digest's manifest."""
+    def get_manifest(self, ref: str, display: str) -> tuple[bytes, str]:
+        """(body, content type) of a tag's or digest's manifest."""
         response = self._send("GET", self._path("manifests", ref), {"Accept": ACCEPT})
         if response.status == 404:
             raise NotFound(f"manifest for {display} not found: {error_text(response.data, 404, response.reason)}")
@@ -109,8 +109,7 @@ class RegistryClient:
                                f"not exist or may require 'docker login': {error_text(response.data, response.status, response.reason)}")
         if response.status != 200:
             raise _error(response, display)
-        return (response.data, response.headers.get("Content-Type", ""),
-                response.headers.get("Docker-Content-Digest", ""))
+        return response.data, response.headers.get("Content-Type", "")
 
     def put_manifest(self, ref: str, body: bytes, media_type: str) -> str:
         response = self._send("PUT", self._path("manifests", ref), {"Content-Type": media_type}, body)

@@ -57,7 +57,7 @@ def parse_manifest(body: bytes, media_type: str) -> ImageManifest:
     return ImageManifest(_descriptor(document["config"]), layers)
 
 
-def select_platform(body: bytes, reference: str, os_: str = "linux", arch: str | None = None,
+def select_platform(body: bytes, os_: str = "linux", arch: str | None = None,
                     variant: str = "") -> Descriptor:
     """The index entry for the platform; Docker's error when there is none."""
     arch = arch or oci_image.host_architecture()

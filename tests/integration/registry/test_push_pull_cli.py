@@ -137,3 +137,33 @@ def test_loopback_registry_over_tls_with_a_self_signed_certificate(d):
         assert d.docker("run", "--rm", ref).stdout == "pulled-back\n"
     finally:
         tls_registry.remove()
+
+
+def test_manifest_list_is_narrowed_to_the_platform(d, registry):
+    _, app_push = _push(d, registry, repo="multi:app")
+    _, box_push = _push(d, registry, name="busybox", repo="multi:box")
+    app_digest, box_digest = (p.strip().splitlines()[-1].split("digest: ")[1].split()[0] for p in (app_push, box_push))
+    index = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
+             "manifests": [_entry(registry, "multi", box_digest, "arm64"),
+                           _entry(registry, "multi", app_digest, "amd64")]}
+    request = urllib.request.Request(
+        f"http://{registry.address}/v2/multi/manifests/1", data=json.dumps(index).encode(), method="PUT",
+        headers={"Content-Type": index["mediaType"]})
+    urllib.request.urlopen(request).close()
+    ref = f"{registry.address}/multi:1"
+    assert "Downloaded newer image" in d.docker("pull", ref).stdout
+    assert d.docker("run", "--rm", ref).stdout == "pulled-back\n"        # the amd64 entry: app:1
+    d.docker("pull", "--platform", "linux/arm64", ref)
+    assert d.docker("image", "inspect", "--format", "{{.Id}}", ref).stdout == \
+        d.docker("image", "inspect", "--format", "{{.Id}}", "busybox").stdout
+    missing = d.docker("pull", "--platform", "linux/s390x", ref, check=False)
+    assert "no matching manifest for linux/s390x in the manifest list entries" in missing.stderr
+
+
+def _entry(registry, repository: str, digest: str, arch: str) -> dict:
+    request = urllib.request.Request(f"http://{registry.address}/v2/{repository}/manifests/{digest}", method="HEAD",
+                                     headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"})
+    with urllib.request.urlopen(request) as response:
+        size = int(response.headers["Content-Length"])
+    return {"mediaType": "application/vnd.docker.distribution.manifest.v2+json", "digest": digest, "size": size,
+            "platform": {"os": "linux", "architecture": arch}}

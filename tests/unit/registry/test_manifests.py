@@ -20,11 +20,11 @@ def test_index_narrowed_to_the_platform():
     body = _index({"os": "linux", "architecture": "arm64", "variant": "v8"},
                   {"os": "linux", "architecture": "amd64"}, {"os": "windows", "architecture": "amd64"})
     assert manifests.is_index(manifests.media_type_of(body, ""), body)
-    assert manifests.select_platform(body, "x", "linux", "amd64").digest == D2
-    assert manifests.select_platform(body, "x", "linux", "arm64").digest == D1
-    assert manifests.select_platform(body, "x", "linux", "arm64", "v8").digest == D1
+    assert manifests.select_platform(body, "linux", "amd64").digest == D2
+    assert manifests.select_platform(body, "linux", "arm64").digest == D1
+    assert manifests.select_platform(body, "linux", "arm64", "v8").digest == D1
     with pytest.raises(NotFound, match="no matching manifest for linux/s390x in the manifest list entries"):
-        manifests.select_platform(body, "x", "linux", "s390x")
+        manifests.select_platform(body, "linux", "s390x")
 
 
 def test_schema2_manifest_parsed_and_media_type_from_header_when_absent():
