@@ -20,6 +20,14 @@ class Registries:
         self.http = _pool()
         self.unverified_http = _pool(cert_reqs="CERT_NONE")   # insecure registries' HTTPS
 
+    def config(self) -> dict:
+        """`RegistryConfig` of `GET /info`, which `docker info` lists as Insecure Registries."""
+        index = {name: {"Name": name, "Mirrors": [], "Secure": False, "Official": False}
+                 for name in sorted(self.insecure.names)}
+        index["docker.io"] = {"Name": "docker.io", "Mirrors": [], "Secure": True, "Official": True}
+        return {"IndexConfigs": index, "Mirrors": [],
+                "InsecureRegistryCIDRs": [str(n) for n in self.insecure.networks]}
+
     def endpoint(self, domain: str) -> Endpoint:
         return endpoint_for(domain, self.insecure)
 

@@ -167,3 +167,20 @@ def _entry(registry, repository: str, digest: str, arch: str) -> dict:
         size = int(response.headers["Content-Length"])
     return {"mediaType": "application/vnd.docker.distribution.manifest.v2+json", "digest": digest, "size": size,
             "platform": {"os": "linux", "architecture": arch}}
+
+
+def test_insecure_registry_flag_shows_in_docker_info(fresh_daemon):
+    fresh_daemon.extra_args = ("--insecure-registry", "myreg.test:5000")
+    info = fresh_daemon.start().docker("info").stdout
+    listed = info.split("Insecure Registries:\n", 1)[1].splitlines()
+    assert [line.strip() for line in listed[:2]] == ["myreg.test:5000", "127.0.0.0/8"]
+
+
+def test_push_every_tag_of_a_repository(d, registry):
+    repo = f"{registry.address}/tags"
+    for tag in ("a", "b"):
+        d.docker("tag", "app:1", f"{repo}:{tag}")
+    pushed = d.docker("push", "--all-tags", repo).stdout
+    assert pushed.count(f"The push refers to repository [{repo}]") == 1
+    assert "a: digest: sha256:" in pushed and "b: digest: sha256:" in pushed
+    assert pushed.count(": Pushed\n") == 2 and pushed.count(": Layer already exists\n") == 2

@@ -1,4 +1,5 @@
 from dockyard.registry.endpoint import InsecureRegistries, endpoint_for
+from dockyard.registry.hosts import Registries
 
 
 def _no_dns(name: str) -> str:
@@ -29,3 +30,10 @@ def test_insecure_registry_flag_takes_cidrs_and_names():
     assert endpoint_for("myreg:6000", insecure, _no_dns).secure
     assert not endpoint_for("other.example", insecure, _no_dns).secure
     assert not endpoint_for("[::1]:5000", InsecureRegistries(["::1/128"]), _no_dns).secure
+
+
+def test_registry_config_for_info_lists_insecure_registries():
+    config = Registries(["myreg:5000", "10.0.0.0/8"]).config()
+    assert config["InsecureRegistryCIDRs"] == ["127.0.0.0/8", "10.0.0.0/8"]
+    assert config["IndexConfigs"]["myreg:5000"]["Secure"] is False
+    assert config["IndexConfigs"]["docker.io"]["Official"] is True
