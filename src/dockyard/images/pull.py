@@ -115,8 +115,8 @@ class _Transfer:
         Decompressing and hashing here, in the download threads, leaves the in-order unpacking
         only the extraction of a tar already on disk."""
         row = digests.short_id(layer.digest)
-        response = self.plan.client.open_blob(layer.digest)
-        blob = tar_stream.HashingReader(_Cancellable(response, self.cancelled,
+        source = self.plan.client.open_blob(layer.digest)
+        blob = tar_stream.HashingReader(_Cancellable(source, self.cancelled,
                                                      Meter(self.report, "Downloading", row, layer.size)))
         try:
             try:
@@ -130,7 +130,7 @@ class _Transfer:
             self.report(status("Verifying Checksum", row))
             self._check(blob, layer)
         finally:
-            response.release_conn()
+            source.close()
         self.report(status("Download complete", row))
 
     def _check(self, blob: tar_stream.HashingReader, layer: Descriptor) -> None:
@@ -160,15 +160,15 @@ class _Transfer:
 
 
 class _Cancellable:
-    """The blob's response as a file object that counts progress and stops a cancelled pull."""
+    """A blob being downloaded, counting progress and stopping when the pull is cancelled."""
 
-    def __init__(self, response, cancelled: threading.Event, meter: Meter):
-        self.response, self.cancelled, self.meter = response, cancelled, meter
+    def __init__(self, source, cancelled: threading.Event, meter: Meter):
+        self.source, self.cancelled, self.meter = source, cancelled, meter
 
     def read(self, n: int = -1) -> bytes:
         if self.cancelled.is_set():
             raise InvalidArgument("pull cancelled")
-        data = self.response.read(READ_CHUNK if n is None or n < 0 else n, decode_content=False)
+        data = self.source.read(READ_CHUNK if n is None or n < 0 else n)
         self.meter.add(len(data))
         return data
 

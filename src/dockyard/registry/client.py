@@ -128,13 +128,13 @@ class RegistryClient:
 
     # ---- blobs -----------------------------------------------------------------------------
 
-    def open_blob(self, digest: str):
-        """The streaming response of a blob; read it, then `release_conn()`."""
+    def open_blob(self, digest: str) -> "BlobReader":
+        """A blob as a file object; `close()` it when done."""
         response = self._send("GET", self._path("blobs", digest), stream=True)
         if response.status != 200:
             response.read()
             raise _error(response, f"blob {digest}")
-        return response
+        return BlobReader(response, digest)
 
     def get_blob(self, digest: str) -> bytes:
         response = self._send("GET", self._path("blobs", digest))
@@ -194,6 +194,22 @@ class RegistryClient:
                 self._send("DELETE", location)
             except DockyardError:
                 pass  # the registry expires abandoned uploads itself
+
+
+class BlobReader:
+    """A streamed blob: raw bytes (never content-decoded); transport failures as dockyard errors."""
+
+    def __init__(self, response, digest: str):
+        self.response, self.digest = response, digest
+
+    def read(self, n: int = -1) -> bytes:
+        try:
+            return self.response.read(None if n is None or n < 0 else n, decode_content=False)
+        except urllib3.exceptions.HTTPError as err:
+            raise InternalError(f"error reading blob {self.digest}: {_reason(err)}") from None
+
+    def close(self) -> None:
+        self.response.release_conn()
 
 
 def _error(response, what: str) -> DockyardError:
