@@ -22,3 +22,4 @@ class Services:
     files: Any = None
     registries: Any = None         # registry.hosts.Registries
     layer_sources: Any = None      # images.layer_sources.LayerSources
+    build: Any = None
