@@ -1,6 +1,7 @@
 """A registry behind a token server (Bearer challenges, as Docker Hub): anonymous pulls get
 an empty token and are denied, logged-in pushes and pulls get scoped tokens."""
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -24,6 +25,7 @@ def token_registry():
     yield registry, tokens
     registry.remove()
     tokens.stop()
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def test_bearer_token_flow_for_login_push_and_pull(d, token_registry):
