@@ -61,3 +61,28 @@ def _split_basic(auth: str) -> tuple[str, str]:
     except (binascii.Error, UnicodeDecodeError):
         raise InvalidArgument("invalid registry auth: malformed auth field") from None
     return user, password
+
+
+def decode_config_header(value: str | None) -> dict[str, Credentials]:
+    """`X-Registry-Config` (sent with builds): base64url JSON `{"<registry>": {auth config}}`."""
+    if not value:
+        return {}
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        configs = json.loads(raw)
+    except (binascii.Error, ValueError):
+        raise InvalidArgument("invalid X-Registry-Config header: not base64url-encoded JSON") from None
+    if not isinstance(configs, dict):
+        raise InvalidArgument("invalid X-Registry-Config header: expected a JSON object")
+    return {_registry_domain(key): from_auth_config(config) for key, config in configs.items()}
+
+
+def for_domain(credentials: dict[str, Credentials], domain: str) -> Credentials:
+    """The credentials a config map holds for a reference's registry domain."""
+    return credentials.get(_registry_domain(domain), ANONYMOUS)
+
+
+def _registry_domain(server: str) -> str:
+    """`https://index.docker.io/v1/` and `docker.io` name one registry; a scheme or path is noise."""
+    host = server.split("://", 1)[-1].split("/", 1)[0]
+    return "docker.io" if host in ("index.docker.io", "registry-1.docker.io") else host
