@@ -3,12 +3,12 @@
 import argparse
 import sys
 
-from dockyard.cli.commands import build, containers, disk_usage, images, networks, system, volumes
+from dockyard.cli.commands import build, containers, disk_usage, images, networks, registry, system, volumes
 from dockyard.client import Client
 from dockyard.compose import commands as compose
 from dockyard.errors import DockyardError
 
-_COMMAND_GROUPS = [system, images, containers, volumes, networks, disk_usage, build, compose]
+_COMMAND_GROUPS = [system, images, registry, containers, volumes, networks, disk_usage, build, compose]
 
 
 def parser() -> argparse.ArgumentParser:
