@@ -8,6 +8,7 @@ import pytest
 
 from tests.integration.compose.helpers import Compose, http_get, project_dir
 from tests.support.daemon import REPO
+from tests.support.registry import Registry
 
 pytestmark = pytest.mark.root
 
@@ -172,3 +173,23 @@ services:
     finally:
         compose("-p", "built", "down", check=False)
         busybox.docker("rmi", "built-app", "built_app", check=False)
+
+
+def test_pull_and_up_fetch_images_from_a_registry(busybox, tmp_path):
+    if Registry.missing():
+        pytest.skip(Registry.missing())
+    registry = Registry(tmp_path / "registry").start()
+    ref = f"{registry.address}/compose/busybox:1"
+    (tmp_path / "compose.yaml").write_text(f"services:\n  a: {{image: '{ref}', command: [echo, pulled]}}\n")
+    compose = Compose(busybox, tmp_path)
+    try:
+        busybox.docker("tag", "busybox", ref)
+        busybox.docker("push", ref)
+        busybox.docker("rmi", ref)
+        compose("-p", "pulls", "pull")
+        busybox.docker("rmi", ref)  # present after pull; gone again, so that up has to pull it
+        assert compose("-p", "pulls", "up").stdout.splitlines()[0] == "pulls-a-1  | pulled"
+    finally:
+        compose("-p", "pulls", "down", check=False)
+        busybox.docker("rmi", ref, check=False)
+        registry.remove()
