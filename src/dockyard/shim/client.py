@@ -300,6 +300,16 @@ class ShimClient:
                                  console_size=list(console_size) if console_size else None)
         return int(reply["pid"])
 
+    async def exec_attached(self, exec_id: str, process: dict, tty: bool, open_stdin: bool,
+                            console_size: tuple[int, int] | None = None) -> tuple[int, AttachSession]:
+        """exec and attach_exec (stdin if open_stdin, stdout, stderr) in one request: one round trip
+        fewer, and the session's exit_status carries the exit code, so no wait_exec is needed."""
+        reply, reader, writer, frames = await self._request(
+            {"op": "exec", "exec_id": exec_id, "process": process, "tty": tty, "open_stdin": open_stdin,
+             "console_size": list(console_size) if console_size else None,
+             "attach": {"stdin": open_stdin, "stdout": True, "stderr": True}})
+        return int(reply["pid"]), AttachSession(reader, writer, frames)
+
     async def attach_exec(self, exec_id: str, stdin: bool, stdout: bool, stderr: bool) -> AttachSession:
         return await self.attach(stdin, stdout, stderr, exec_id=exec_id)
 

@@ -5,7 +5,9 @@ uint32 payload length, then the payload. A connection starts with one REQUEST
 (JSON) and gets one REPLY (JSON: `{"ok": true, ...}` or `{"error": "..."}`).
 An `attach` request turns the connection into a stream: the shim then sends
 STDOUT/STDERR data frames and finally END (JSON exit status, or `{}` if unknown);
-the client may send STDIN data and one CLOSE_STDIN.
+the client may send STDIN data and one CLOSE_STDIN. An `exec` request with an `attach` field
+({"stdin", "stdout", "stderr"}) does the same once the process runs: REPLY (with its pid), then
+the stream, whose END carries the exec's exit status.
 """
 
 import json

@@ -178,10 +178,13 @@ class Shim:
 
     def op_attach(self, conn: Connection, request: dict) -> None:
         process = self._process(request)
-        streams = {s for s, wanted in ((1, request.get("stdout")), (2, request.get("stderr"))) if wanted}
-        session = AttachSession(conn, process, streams, bool(request.get("stdin")))
         conn.reply()
-        process.add_session(session)
+        self._attach(conn, process, request)
+
+    @staticmethod
+    def _attach(conn: Connection, process: StdioProcess, wanted: dict) -> None:
+        streams = {s for s, name in ((1, "stdout"), (2, "stderr")) if wanted.get(name)}
+        process.add_session(AttachSession(conn, process, streams, bool(wanted.get("stdin"))))
 
     def op_resize(self, conn: Connection, request: dict) -> None:
         process = self._process(request)
@@ -231,14 +234,18 @@ class Shim:
             stdio.abandon()
             conn.reply_error(f"exec {exec_id}: no console from the runtime: {err}")
             return
+        attach = request.get("attach")
         process = StdioProcess(self.loop, tty=stdio.tty, stdin_fd=stdio.stdin, outputs=stdio.outputs,
-                               keep_early_output=True)
+                               keep_early_output=not attach)
         process.pid = pid
         process.on_finished.append(lambda _: self.loop.call_later(EXEC_RECORD_TTL, lambda: self._forget_exec(exec_id)))
         self.execs[exec_id] = process
         self.loop.watch_child(pid, process.on_exit)
         conn.reply(pid=pid)
-        conn.finish()
+        if attach:                        # this connection becomes the exec's attach stream
+            self._attach(conn, process, attach)
+        else:
+            conn.finish()
 
     def _forget_exec(self, exec_id: str) -> None:
         """Finished execs (health checks run every few seconds) must not pile up."""
