@@ -133,9 +133,6 @@ class JsonLogWriter:
             stamp = format_time(now_ns)
             self.sink.write(b"".join(encode_entry(entry, key, stamp) for entry in entries))
 
-    def has_partial(self, stream: str) -> bool:
-        return bool(self._pending.get(stream.encode()))
-
     def flush_partial(self, stream: str, now_ns: int) -> None:
         """Write a held partial line as an entry without newline (idle output, EOF)."""
         key = stream.encode()

@@ -16,12 +16,13 @@ from dockyard.shim import jsonlog
 from dockyard.shim.backends import INIT_PID, RuntimeVerbFailed, backend_for
 from dockyard.shim.connection import AttachSession, Connection
 from dockyard.shim.logopts import LogConfig
+from dockyard.shim.logthread import BackgroundLog
 from dockyard.shim.loop import Loop
 
 SHUTDOWN_FLUSH = 30.0  # seconds a shutting-down shim keeps sending to slow attach clients
 from dockyard.shim.oom import OomProbe
 from dockyard.shim.runtime_cli import RuntimeChoice
-from dockyard.shim.spawn import become_subreaper, resize_pty
+from dockyard.shim.spawn import become_subreaper, keep_large_buffers_in_heap, resize_pty
 from dockyard.shim.status import EXIT_FILE, record_exit
 from dockyard.shim.stdio import StdioProcess
 from dockyard.shim.streams import ProcessStdio, make_stdio
@@ -79,7 +80,8 @@ class Shim:
             stdio.abandon()
             self.runtime.delete()
             raise CreateFailed(f"no console from the runtime: {err}") from None
-        self.init = StdioProcess(self.loop, tty=self.tty, stdin_fd=stdio.stdin, outputs=stdio.outputs, log=log)
+        self.init = StdioProcess(self.loop, tty=self.tty, stdin_fd=stdio.stdin, outputs=stdio.outputs, log=log,
+                                 log_at_exit_optional=bool(self.config.get("auto_remove")))
         self.init.pid = pid
         self.init.oom_probe = OomProbe.for_pid(pid)
         self.init.on_finished.append(lambda process: record_exit(self.state_dir, process.exit))
@@ -92,7 +94,7 @@ class Shim:
             return None
         os.makedirs(os.path.dirname(path), exist_ok=True)
         config = LogConfig.from_json(self.config["log_config"])
-        return jsonlog.JsonLogWriter(jsonlog.RotatingFile(path, config))
+        return BackgroundLog(jsonlog.JsonLogWriter(jsonlog.RotatingFile(path, config)), self.loop)
 
     # serving --------------------------------------------------------------
     def serve(self) -> None:
@@ -293,6 +295,7 @@ def run_shim(config: dict, report: socket.socket) -> int:
     """The body of a shim process (already detached): create, report, serve."""
     os.chdir(config["state_dir"])
     become_subreaper()
+    keep_large_buffers_in_heap()
     Path("shim.pid").write_text(str(os.getpid()))
     loop = Loop()
     shim = Shim(config, loop)
