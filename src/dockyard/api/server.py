@@ -19,6 +19,7 @@ from dockyard.api.versioning import MAX_API
 log = logging.getLogger(__name__)
 
 Dispatch = Callable[[Request], Awaitable[Response | StreamResponse | HijackResponse]]
+_BODY_POLL = 0.05  # how often a streaming response checks whether the request body is complete
 _READ_SIZE = 65536
 
 
@@ -144,9 +145,11 @@ class Connection:
         headers = self._headers(response.content_type, response.headers)
         await self._send(h11.Response(status_code=response.status, headers=headers, reason=_reason(response.status)))
         pump = asyncio.ensure_future(self._pump(response))
-        if self._h11.their_state is not h11.DONE:
-            await pump
-            return True
+        while self._h11.their_state is not h11.DONE:  # the handler still reads the body (build, load)
+            done, _ = await asyncio.wait({pump}, timeout=_BODY_POLL)
+            if pump in done:
+                pump.result()
+                return True
         watch = asyncio.ensure_future(self._reader.read(_READ_SIZE))
         try:
             while True:

@@ -32,6 +32,10 @@ class ContainerStdio:
     def __init__(self, watcher, late_sessions: LateSessions, emit):
         self._watcher, self._late, self._emit = watcher, late_sessions, emit
 
+    def output_of_next_start(self, container_id: str) -> LateSession:
+        """Stdout and stderr of a created container from its next start (a build's RUN step)."""
+        return self._late.add(container_id)
+
     async def prepare_attach(self, container: Container, *, stdin: bool, stdout: bool, stderr: bool,
                              logs: bool, stream: bool, detach_keys: bytes):
         """The hijacked session of `POST /containers/{id}/attach`."""

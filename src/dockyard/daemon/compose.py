@@ -3,6 +3,7 @@
 import asyncio
 import logging
 
+from dockyard.build.service import BuildService
 from dockyard.containers.events import ContainerEvents
 from dockyard.containers.execs import ExecService
 from dockyard.containers.files import ContainerFiles
@@ -56,9 +57,11 @@ def build_services(config: DaemonConfig) -> Services:
     networks.container_lookup = lambda ref: _network_ref(registry.get(ref), runner)
     volumes.containers.find_mounts = lambda ref: registry.get(ref).mounts  # --volumes-from
     volumes.adopt_containers(registry.all())
+    stdio = ContainerStdio(watcher, late, emit)
     return Services(config=config, events=events, images=images, containers=containers, networks=networks,
-                    volumes=volumes, execs=execs, stdio=ContainerStdio(watcher, late, emit),
-                    runtimes=runtimes, runner=runner, files=files)
+                    volumes=volumes, execs=execs, stdio=stdio,
+                    runtimes=runtimes, runner=runner, files=files,
+                    build=BuildService(images, containers, stdio, Mounter(), str(config.data_root)))
 
 
 def _network_ref(container, runner) -> ContainerRef:

@@ -20,3 +20,4 @@ class Services:
     runtimes: Any = None
     runner: Any = None
     files: Any = None
+    build: Any = None

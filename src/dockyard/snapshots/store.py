@@ -230,6 +230,10 @@ class SnapshotStore:
         os.rename(directory, doomed)
         shutil.rmtree(doomed, ignore_errors=True)
 
+    def active_keys(self) -> list[str]:
+        """Keys of every active snapshot (container layers, build steps)."""
+        return self._active_keys()
+
     def _active_keys(self) -> list[str]:
         return os.listdir(os.path.join(self.root, "active"))
 

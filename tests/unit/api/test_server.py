@@ -49,16 +49,27 @@ def server(tmp_path):
     app = Application(routes(state))
     loop = asyncio.new_event_loop()
 
+    connections = set()
+
     async def handle(reader, writer):
+        connections.add(asyncio.current_task())
         await Connection(reader, writer, app.dispatch, base_headers).serve()
+
+    async def shut_down():
+        srv.close()
+        for task in connections:
+            task.cancel()
+        await asyncio.gather(*connections, return_exceptions=True)
 
     srv = loop.run_until_complete(asyncio.start_unix_server(handle, path))
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     yield path, state
-    loop.call_soon_threadsafe(srv.close)
+    # close connections inside the loop, so nothing is left to finalise after it stops
+    asyncio.run_coroutine_threadsafe(shut_down(), loop).result(5)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(5)
+    loop.close()
 
 
 def connect(path):

@@ -1,0 +1,41 @@
+"""The build cache: step key → image built by that step, one small file per key (blocking I/O).
+
+An entry whose image was deleted since is a miss. Entries are written without fsync: a lost
+entry only costs a rebuild of that step.
+"""
+
+from __future__ import annotations
+
+import os
+
+from dockyard.metadata import atomic
+
+
+class BuildCache:
+    def __init__(self, root: str, image_exists):
+        self.root = root
+        self._exists = image_exists
+        os.makedirs(root, exist_ok=True)
+
+    def lookup(self, key: str) -> str | None:
+        try:
+            with open(os.path.join(self.root, key), encoding="ascii") as f:
+                image_id = f.read().strip()
+        except FileNotFoundError:
+            return None
+        return image_id if image_id and self._exists(image_id) else None
+
+    def store(self, key: str, image_id: str) -> None:
+        atomic.write_bytes(os.path.join(self.root, key), image_id.encode(), durable=False)
+
+    def prune(self) -> int:
+        """Drop entries whose image is gone; returns how many were removed."""
+        removed = 0
+        for name in os.listdir(self.root):
+            if self.lookup(name) is None:
+                try:
+                    os.unlink(os.path.join(self.root, name))
+                    removed += 1
+                except FileNotFoundError:
+                    pass
+        return removed

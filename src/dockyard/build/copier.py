@@ -1,0 +1,193 @@
+"""COPY and ADD into a mounted root filesystem, and the checksum of what they copy (blocking I/O).
+
+Docker's destination rules: a relative destination is under WORKDIR; a directory source copies
+its contents; a file goes *into* the destination when it ends with `/` or is an existing
+directory, else it becomes the destination; several sources need a `/`-terminated destination.
+ADD unpacks local tar archives (plain, gzip, bzip2, xz) into the destination instead.
+Destination paths resolve inside the root (symlinks cannot lead out of it).
+"""
+
+from __future__ import annotations
+
+import bz2
+import hashlib
+import os
+import posixpath
+import shutil
+import stat
+import tarfile
+from dataclasses import dataclass
+
+from dockyard.errors import InvalidArgument
+from dockyard.runtime.paths import secure_join
+from dockyard.wire import tar_extract, tar_stream
+
+
+@dataclass(frozen=True)
+class CopyOptions:
+    owner: tuple[int, int] | None = (0, 0)   # None: keep the source's owner (COPY --from)
+    chmod: int | None = None
+    extract_archives: bool = False           # ADD
+
+
+def copy_sources(sources: list[tuple[str, str]], root: str, dest: str, options: CopyOptions,
+                 what: str = "COPY") -> None:
+    into_dir = dest.endswith("/") or dest.endswith("/.") or dest in (".", "/")
+    if len(sources) > 1 and not into_dir:
+        raise InvalidArgument(f"When using {what} with more than one source file, "
+                              "the destination must be a directory and end with a /")
+    for host, relative in sources:
+        st = os.stat(host)  # the named source itself is followed when it is a symlink
+        if stat.S_ISDIR(st.st_mode):
+            target = _make_dirs(root, dest, options)
+            _copy_tree(host, target, options)
+        elif options.extract_archives and _is_archive(host):
+            _extract(host, _make_dirs(root, dest, options))
+        else:
+            _copy_file_to(host, posixpath.basename(relative.rstrip("/")) or relative, root, dest, into_dir, options)
+
+
+def _copy_file_to(host: str, name: str, root: str, dest: str, into_dir: bool, options: CopyOptions) -> None:
+    resolved = secure_join(root, dest)
+    if into_dir or os.path.isdir(resolved):
+        directory = _make_dirs(root, dest, options)
+        target = os.path.join(directory, name)
+    else:
+        _make_dirs(root, posixpath.dirname(dest) or "/", options)
+        target = resolved
+    _copy_one(host, target, os.stat(host), options)
+
+
+def _make_dirs(root: str, path: str, options: CopyOptions) -> str:
+    """Create `path` (and missing parents) inside root; new ones get the copy's owner."""
+    resolved = secure_join(root, path)
+    missing = []
+    probe = resolved
+    while not os.path.lexists(probe) and probe != root:
+        missing.append(probe)
+        probe = os.path.dirname(probe)
+    for directory in reversed(missing):
+        os.mkdir(directory, 0o755)
+        if options.owner is not None:
+            os.lchown(directory, *options.owner)
+    if not os.path.isdir(resolved):
+        raise InvalidArgument(f"cannot copy to {path}: it is not a directory")
+    return resolved
+
+
+def _copy_tree(source: str, target: str, options: CopyOptions) -> None:
+    for dirpath, dirnames, filenames in os.walk(source):
+        relative = os.path.relpath(dirpath, source)
+        here = target if relative == "." else os.path.join(target, relative)
+        for name in sorted(dirnames):
+            path = os.path.join(dirpath, name)
+            st = os.lstat(path)
+            if stat.S_ISLNK(st.st_mode):
+                _copy_one(path, os.path.join(here, name), st, options)
+                continue
+            made = os.path.join(here, name)
+            if not os.path.isdir(made):
+                _clear(made)
+                os.mkdir(made)
+            _set_meta(made, st, options)
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            _copy_one(path, os.path.join(here, name), os.lstat(path), options)
+        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+
+
+def _copy_one(source: str, target: str, st: os.stat_result, options: CopyOptions) -> None:
+    if os.path.isdir(target) and not os.path.islink(target):
+        shutil.rmtree(target)
+    else:
+        _clear(target)
+    if stat.S_ISLNK(st.st_mode):
+        os.symlink(os.readlink(source), target)
+    elif stat.S_ISREG(st.st_mode):
+        with open(source, "rb") as src, open(target, "xb") as dst:
+            _copy_fd(src, dst, st.st_size)
+    else:
+        return  # devices, fifos and sockets are not copied from a context
+    _set_meta(target, st, options)
+
+
+def _copy_fd(src, dst, size: int) -> None:
+    """In the kernel (copy_file_range) when it can, through Python otherwise."""
+    offset = 0
+    try:
+        while offset < size:
+            copied = os.copy_file_range(src.fileno(), dst.fileno(), size - offset)
+            if copied == 0:
+                break
+            offset += copied
+    except OSError:
+        shutil.copyfileobj(src, dst, 1 << 20)
+
+
+def _set_meta(path: str, st: os.stat_result, options: CopyOptions) -> None:
+    owner = options.owner if options.owner is not None else (st.st_uid, st.st_gid)
+    os.lchown(path, *owner)
+    if not stat.S_ISLNK(st.st_mode):
+        mode = options.chmod if options.chmod is not None else stat.S_IMODE(st.st_mode)
+        os.chmod(path, mode)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
+
+
+def _clear(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except IsADirectoryError:
+        shutil.rmtree(path)
+
+
+def _is_archive(path: str) -> bool:
+    with open(path, "rb") as f:
+        head = f.read(512)
+    if tar_stream.compression_of(head[:6]) != "none":
+        return True
+    return len(head) >= 262 and head[257:262] == b"ustar"
+
+
+def _extract(path: str, target: str) -> None:
+    with open(path, "rb") as f:
+        reader = tar_stream.PeekReader(f)
+        kind = tar_stream.compression_of(reader.peek(6))
+        stream = bz2.BZ2File(reader) if kind == "bzip2" else tar_stream.decompressed(reader)
+        try:
+            tar_extract.LayerExtractor(target, tar_extract.DELETE).extract(stream)
+        except (tarfile.TarError, EOFError, OSError) as exc:
+            raise InvalidArgument(f"ADD failed: cannot extract {os.path.basename(path)}: {exc}") from None
+
+
+def sources_digest(sources: list[tuple[str, str]]) -> str:
+    """Docker-like `file:<hex>` / `dir:<hex>` / `multi:<hex>` of names, modes and contents."""
+    parts = []
+    for host, relative in sources:
+        hasher = hashlib.sha256()
+        st = os.stat(host)
+        if stat.S_ISDIR(st.st_mode):
+            for dirpath, dirnames, filenames in os.walk(host):
+                dirnames.sort()
+                for name in sorted(dirnames + filenames):
+                    path = os.path.join(dirpath, name)
+                    _hash_entry(hasher, os.path.relpath(path, host), path, os.lstat(path))
+            parts.append(("dir", hasher.hexdigest()))
+        else:
+            _hash_entry(hasher, posixpath.basename(relative), host, st)
+            parts.append(("file", hasher.hexdigest()))
+    if len(parts) == 1:
+        return f"{parts[0][0]}:{parts[0][1]}"
+    return "multi:" + hashlib.sha256("".join(f"{k}:{h}," for k, h in parts).encode()).hexdigest()
+
+
+def _hash_entry(hasher, name: str, path: str, st: os.stat_result) -> None:
+    hasher.update(f"{name}\0{st.st_mode:o}\0".encode())
+    if stat.S_ISLNK(st.st_mode):
+        hasher.update(os.readlink(path).encode())
+    elif stat.S_ISREG(st.st_mode):
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                hasher.update(chunk)
+    hasher.update(b"\0")

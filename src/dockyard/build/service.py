@@ -1,0 +1,45 @@
+"""The build service: classic-builder builds, the build cache, its pruning and disk usage.
+
+    service = BuildService(images, containers, stdio, Mounter(), data_root)
+    image_id = await service.build(BuildOptions(tags=["app:1"]), context_stream, send)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from typing import Any, BinaryIO, Callable
+
+from dockyard.build.builder import Builder, BuildOptions
+from dockyard.build.cache import BuildCache
+from dockyard.build.layers import BuildLayers
+
+
+class BuildService:
+    def __init__(self, images, containers, stdio, mounter, data_root: str):
+        work_dir = os.path.join(data_root, "build", "work")
+        _remove_stale_contexts(work_dir)
+        self.cache = BuildCache(os.path.join(data_root, "build", "cache"),
+                                lambda image_id: image_id in images.store.images)
+        layers = BuildLayers(images, mounter, work_dir)
+        layers.sweep()
+        self._builder = Builder(images, containers, stdio, layers, self.cache, work_dir)
+
+    async def build(self, options: BuildOptions, context: BinaryIO, send: Callable[[dict], None]) -> str:
+        return await self._builder.build(options, context, send)
+
+    async def prune(self) -> dict[str, Any]:
+        """`POST /build/prune`: cache entries of deleted images go; the images are the
+        image service's (`docker image prune` removes the dangling ones)."""
+        await asyncio.to_thread(self.cache.prune)
+        return {"CachesDeleted": None, "SpaceReclaimed": 0}
+
+
+def _remove_stale_contexts(work_dir: str) -> None:
+    """Contexts of builds a crashed daemon left (never the mount points beside them)."""
+    if not os.path.isdir(work_dir):
+        return
+    for name in os.listdir(work_dir):
+        if name.startswith("context-"):
+            shutil.rmtree(os.path.join(work_dir, name), ignore_errors=True)
