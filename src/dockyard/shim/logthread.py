@@ -35,8 +35,8 @@ class BackgroundLog:
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         loop.add_reader(self._wake_r, self._run_callbacks)
         self.on_caught_up = None               # loop callback once the backlog fell below CAUGHT_UP
-        self._thread = threading.Thread(target=self._work, name="json-file log", daemon=True)
-        self._thread.start()
+        # Started with the first output: a quiet container (a `sleep`) costs no thread.
+        self._thread: threading.Thread | None = None
 
     # loop side ------------------------------------------------------------
     def write(self, stream: str, data: bytes, now_ns: int) -> None:
@@ -59,11 +59,15 @@ class BackgroundLog:
             self._stopping = True
             self._queue.clear()
             self._ready.notify()
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
         self._writer.sink.close()
         self._forget_wakeup()
 
     def _put(self, item, size: int) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="json-file log", daemon=True)
+            self._thread.start()
         with self._ready:
             self._queue.append(item)
             self._backlog += size
