@@ -15,7 +15,6 @@ the queue or its lock, and os.fork holds the GIL, so the thread is between bytec
 import collections
 import os
 import sys
-import threading
 import traceback
 
 LOG_BACKLOG = 16 * 1024 * 1024       # raw bytes queued before the container's output is paused
@@ -28,7 +27,7 @@ class BackgroundLog:
         self._loop = loop
         self._limit, self._caught_up = backlog_limit, caught_up
         self._queue: collections.deque = collections.deque()
-        self._ready = threading.Condition()
+        self._ready = None                     # a threading.Condition, made with the thread
         self._backlog = 0                      # queued bytes, under _ready's lock
         self._stopping = False
         self._callbacks: collections.deque = collections.deque()   # for the loop thread
@@ -36,7 +35,7 @@ class BackgroundLog:
         loop.add_reader(self._wake_r, self._run_callbacks)
         self.on_caught_up = None               # loop callback once the backlog fell below CAUGHT_UP
         # Started with the first output: a quiet container (a `sleep`) costs no thread.
-        self._thread: threading.Thread | None = None
+        self._thread = None
 
     # loop side ------------------------------------------------------------
     def write(self, stream: str, data: bytes, now_ns: int) -> None:
@@ -55,17 +54,20 @@ class BackgroundLog:
 
     def abandon(self) -> None:
         """Stop at once, dropping what is queued (the shim shuts down; the log may be removed)."""
-        with self._ready:
-            self._stopping = True
-            self._queue.clear()
-            self._ready.notify()
         if self._thread is not None:
+            with self._ready:
+                self._stopping = True
+                self._queue.clear()
+                self._ready.notify()
             self._thread.join()
         self._writer.sink.close()
         self._forget_wakeup()
 
     def _put(self, item, size: int) -> None:
         if self._thread is None:
+            # Imported here: threading in the zygote would add its fork hooks to every shim.
+            import threading
+            self._ready = threading.Condition()
             self._thread = threading.Thread(target=self._work, name="json-file log", daemon=True)
             self._thread.start()
         with self._ready:

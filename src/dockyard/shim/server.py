@@ -57,6 +57,7 @@ class Shim:
         self.starting = False
         self.execs: dict[str, StdioProcess] = {}
         self.listener: socket.socket | None = None
+        self.heap_tuned = False
 
     # create ---------------------------------------------------------------
     def create(self) -> int:
@@ -84,6 +85,7 @@ class Shim:
                                  log_at_exit_optional=bool(self.config.get("auto_remove")))
         self.init.pid = pid
         self.init.oom_probe = OomProbe.for_pid(pid)
+        self.init.on_bulk_output = self._bulk_output
         self.init.on_finished.append(lambda process: record_exit(self.state_dir, process.exit))
         self.loop.watch_child(pid, self.init.on_exit)
         return pid
@@ -240,6 +242,7 @@ class Shim:
         process = StdioProcess(self.loop, tty=stdio.tty, stdin_fd=stdio.stdin, outputs=stdio.outputs,
                                keep_early_output=not attach)
         process.pid = pid
+        process.on_bulk_output = self._bulk_output
         process.on_finished.append(lambda _: self.loop.call_later(EXEC_RECORD_TTL, lambda: self._forget_exec(exec_id)))
         self.execs[exec_id] = process
         self.loop.watch_child(pid, process.on_exit)
@@ -248,6 +251,13 @@ class Shim:
             self._attach(conn, process, attach)
         else:
             conn.finish()
+
+    def _bulk_output(self) -> None:
+        """A process streams: keep its large buffers in the heap from now on (once per shim;
+        quiet containers keep glibc's defaults, which give memory back sooner)."""
+        if not self.heap_tuned:
+            self.heap_tuned = True
+            keep_large_buffers_in_heap()
 
     def _forget_exec(self, exec_id: str) -> None:
         """Finished execs (health checks run every few seconds) must not pile up."""
@@ -295,7 +305,6 @@ def run_shim(config: dict, report: socket.socket) -> int:
     """The body of a shim process (already detached): create, report, serve."""
     os.chdir(config["state_dir"])
     become_subreaper()
-    keep_large_buffers_in_heap()
     Path("shim.pid").write_text(str(os.getpid()))
     loop = Loop()
     shim = Shim(config, loop)

@@ -14,6 +14,7 @@ import time
 from dockyard.shim.status import ExitStatus, exit_code_of
 
 READ_SIZE = 512 * 1024
+BULK_READ = 128 * 1024               # a read this large: the process streams (on_bulk_output)
 PAUSE_ABOVE = 4 * 1024 * 1024       # a slow attach client stalls output reading
 RESUME_BELOW = 1 * 1024 * 1024
 EARLY_OUTPUT_CAP = 1 * 1024 * 1024  # exec output kept for an attach that comes later
@@ -47,6 +48,7 @@ class StdioProcess:
         self.waiters: list = []
         self.on_finished = []                 # callbacks(process)
         self.oom_probe = None
+        self.on_bulk_output = None            # called when a read returns BULK_READ or more
         self._flush_scheduled = False
         for stream, fd in self.outputs.items():
             os.set_blocking(fd, False)
@@ -71,6 +73,8 @@ class StdioProcess:
             chunks.append(data)
             size += len(data)
         if chunks:
+            if size >= BULK_READ and self.on_bulk_output is not None:
+                self.on_bulk_output()
             self.last_output = time.monotonic()
             self._deliver(stream, chunks[0] if len(chunks) == 1 else b"".join(chunks))
         if ended and stream in self.outputs:
