@@ -13,7 +13,6 @@ the queue or its lock, and os.fork holds the GIL, so the thread is between bytec
 """
 
 import collections
-import os
 import sys
 import traceback
 
@@ -30,9 +29,6 @@ class BackgroundLog:
         self._ready = None                     # a threading.Condition, made with the thread
         self._backlog = 0                      # queued bytes, under _ready's lock
         self._stopping = False
-        self._callbacks: collections.deque = collections.deque()   # for the loop thread
-        self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-        loop.add_reader(self._wake_r, self._run_callbacks)
         self.on_caught_up = None               # loop callback once the backlog fell below CAUGHT_UP
         # Started with the first output: a quiet container (a `sleep`) costs no thread.
         self._thread = None
@@ -61,7 +57,6 @@ class BackgroundLog:
                 self._ready.notify()
             self._thread.join()
         self._writer.sink.close()
-        self._forget_wakeup()
 
     def _put(self, item, size: int) -> None:
         if self._thread is None:
@@ -75,30 +70,7 @@ class BackgroundLog:
             self._backlog += size
             self._ready.notify()
 
-    def _run_callbacks(self) -> None:
-        try:
-            while os.read(self._wake_r, 4096):
-                pass
-        except BlockingIOError:
-            pass
-        while self._callbacks:
-            self._callbacks.popleft()()
-
-    def _forget_wakeup(self) -> None:
-        if self._wake_r >= 0:
-            self._loop.forget(self._wake_r)
-            os.close(self._wake_r)
-            os.close(self._wake_w)
-            self._wake_r = self._wake_w = -1
-
     # thread side ----------------------------------------------------------
-    def _call_in_loop(self, callback) -> None:
-        self._callbacks.append(callback)
-        try:
-            os.write(self._wake_w, b"\0")
-        except BlockingIOError:               # the loop has a wake-up pending already
-            pass
-
     def _work(self) -> None:
         while True:
             with self._ready:
@@ -131,7 +103,7 @@ class BackgroundLog:
             self._backlog -= size
             caught_up = before >= self._caught_up > self._backlog
         if caught_up and self.on_caught_up is not None:
-            self._call_in_loop(self.on_caught_up)
+            self._loop.call_soon_threadsafe(self.on_caught_up)
 
     def _finish(self, done, now_ns: int) -> None:
         try:
@@ -139,9 +111,8 @@ class BackgroundLog:
         except OSError:
             traceback.print_exc()
             sys.stderr.flush()
-        self._call_in_loop(lambda: self._closed(done))
+        self._loop.call_soon_threadsafe(lambda: self._closed(done))
 
     def _closed(self, done) -> None:
         self._thread.join()
-        self._forget_wakeup()
         done()
