@@ -1,79 +1,32 @@
-"""A private Debian `docker-registry` on 127.0.0.1 with a temporary storage directory, and an
-uploader speaking the distribution API so pulls can be measured without depending on push."""
+"""A private Debian `docker-registry` on 127.0.0.1 with a temporary storage directory (started
+as the tests start it), and an uploader speaking the distribution API so pulls can be measured
+without depending on push."""
 
 from __future__ import annotations
 
 import http.client
 import json
 import shutil
-import socket
-import subprocess
-import time
-from pathlib import Path
 
 from bench.images import GeneratedImage, gzip_layers
+from tests.support.registry import Registry as RegistryServer
 
 MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json"
 CONFIG_V1 = "application/vnd.docker.container.image.v1+json"
 LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Registry:
-    def __init__(self, base: Path):
-        self.base = base
-        self.storage = base / "storage"
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
+class Registry(RegistryServer):
+    """The tests' registry server (tests/support/registry.py), plus what the bench needs."""
 
     @staticmethod
     def installed() -> bool:
-        return shutil.which("docker-registry") is not None
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"   # loopback registries are insecure-by-default for docker
-
-    def start(self, timeout: float = 20) -> "Registry":
-        self.base.mkdir(parents=True, exist_ok=True)
-        config = self.base / "config.yml"
-        config.write_text(
-            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
-            f"    rootdirectory: {self.storage}\n  delete:\n    enabled: true\n"
-            f"http:\n  addr: {self.address}\n")
-        log = open(self.base / "registry.log", "ab")
-        self.process = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"docker-registry exited {self.process.returncode}")
-            try:
-                if self._request("GET", "/v2/")[0] == 200:
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("docker-registry did not answer")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        return RegistryServer.missing() is None
 
     def reset(self) -> None:
         """An empty registry on the same port, so every push uploads every layer."""
         self.stop()
-        shutil.rmtree(self.storage, ignore_errors=True)
+        shutil.rmtree(self.base / "storage", ignore_errors=True)
         self.start()
 
     def _request(self, method: str, path: str, body=None, headers=None) -> tuple[int, dict, bytes]:

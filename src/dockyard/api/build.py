@@ -19,6 +19,7 @@ from dockyard.build.builder import BuildOptions
 from dockyard.build.run_step import HOST_OPTIONS
 from dockyard.errors import DockyardError, InvalidArgument
 from dockyard.oci import reference
+from dockyard.registry import credentials
 
 _INT_OPTIONS = {"shmsize", "memory", "memswap", "cpushares", "cpuperiod", "cpuquota"}
 
@@ -51,7 +52,8 @@ def build_options(req: Request) -> BuildOptions:
         nocache=req.flag("nocache"), rm=req.flag("rm", True), forcerm=req.flag("forcerm"),
         target=req.param("target") or "", build_args=build_args,
         labels={str(k): str(v) for k, v in _json_param(req, "labels", dict).items()},
-        host_config=_host_config(req))
+        host_config=_host_config(req), pull=req.flag("pull"),
+        registry_auths=credentials.decode_config_header(req.headers.get("x-registry-config")))
 
 
 def _host_config(req: Request) -> dict[str, Any]:

@@ -6,14 +6,14 @@ import asyncio
 import functools
 from typing import Callable
 
+from dockyard.api import distribution
 from dockyard.api.blocking import BlockingBody, progress_stream, tar_stream
 from dockyard.api.request import Request
 from dockyard.api.responses import Response, StreamResponse, empty, json_response
 from dockyard.api.router import Route
-from dockyard.errors import DockyardError, InvalidArgument, NotFound
+from dockyard.errors import InvalidArgument
 from dockyard.images import archive_load, archive_save
 from dockyard.images.importer import import_rootfs
-from dockyard.oci import reference
 
 
 
@@ -61,9 +61,7 @@ def routes(services) -> list[Route]:
     async def create(req: Request) -> StreamResponse:
         source = req.param("fromSrc")
         if source is None:
-            from_image = req.param("fromImage") or ""
-            raise NotFound(f"pull access denied for {_familiar_repo(from_image)}, repository does not exist "
-                           "or may require 'docker login': pulling images is not available yet")
+            return await distribution.pull(services, req)
         if source != "-":
             raise InvalidArgument("importing from a URL is not supported: send the archive in the body (fromSrc=-)")
         body = BlockingBody(req.chunks(), asyncio.get_running_loop())
@@ -89,13 +87,6 @@ def routes(services) -> list[Route]:
         Route("POST", "/images/{name:path}/tag", tag),
         Route("DELETE", "/images/{name:path}", remove),
     ]
-
-
-def _familiar_repo(name: str) -> str:
-    try:
-        return reference.parse(name).familiar_name
-    except DockyardError:
-        return name
 
 
 def _load_lines(images, body, quiet: bool, report) -> None:

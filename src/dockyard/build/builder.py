@@ -31,6 +31,7 @@ from dockyard.dockerfile.shell_words import ShellLex
 from dockyard.errors import DockyardError, InvalidArgument, NotFound
 from dockyard.oci import reference
 from dockyard.oci.digest import short_id
+from dockyard.registry.credentials import Credentials
 from dockyard.runtime.paths import secure_join
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ class BuildOptions:
     build_args: dict[str, str | None] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     host_config: dict[str, Any] = field(default_factory=dict)
+    pull: bool = False                                   # --pull: fetch base images even when held
+    registry_auths: dict[str, Credentials] = field(default_factory=dict)
 
 
 @dataclass
@@ -59,9 +62,11 @@ class StageState:
 
 
 class Builder:
-    def __init__(self, images, containers, stdio, layers: BuildLayers, cache: BuildCache, work_dir: str):
+    def __init__(self, images, containers, stdio, layers: BuildLayers, cache: BuildCache, work_dir: str,
+                 puller=None):
         self.images, self.containers, self.stdio = images, containers, stdio
         self.layers, self.cache, self.work_dir = layers, cache, work_dir
+        self.puller = puller  # images.puller.ImagePuller, or None where pulling is not available
 
     async def build(self, options: BuildOptions, context_stream: BinaryIO, send: Callable[[dict], None]) -> str:
         context = await asyncio.to_thread(BuildContext.unpack, context_stream, self.work_dir)
@@ -77,6 +82,7 @@ class _Run:
 
     def __init__(self, builder: Builder, options: BuildOptions, context: BuildContext, progress: BuildProgress):
         self.b, self.options, self.context, self.progress = builder, options, context, progress
+        self.loop = asyncio.get_running_loop()
         self.args = BuildArgs(dict(options.build_args))
         self.stage_images: dict[int, str | None] = {}
         self.step = 0
@@ -136,12 +142,16 @@ class _Run:
         return StageState(image_id, config)
 
     def _resolve_image(self, name: str) -> str:
-        try:
-            return self.b.images.resolve(name).id
-        except NotFound:
-            familiar = _familiar(name)
-            raise NotFound(f"pull access denied for {familiar}, repository does not exist or may require "
-                           f"'docker login': no such image {name} locally and pulling is not available") from None
+        """A base image: the local one, else (or always, with --pull) pulled. Runs in a thread."""
+        if not self.options.pull:
+            try:
+                return self.b.images.resolve(name).id
+            except NotFound:
+                if self.b.puller is None:
+                    raise NotFound(f"pull access denied for {_familiar(name)}, repository does not exist or "
+                                   f"may require 'docker login': no such image {name} locally") from None
+        report = lambda message: self.loop.call_soon_threadsafe(self.progress.message, message)
+        return self.b.puller.pull(name, self.options.registry_auths, report)
 
     async def _triggers(self, state: StageState) -> None:
         """ONBUILD triggers of the base image run right after FROM."""

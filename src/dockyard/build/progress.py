@@ -16,6 +16,11 @@ class BuildProgress:
         if not self.quiet and text:
             self._send({"stream": text})
 
+    def message(self, message: dict) -> None:
+        """A progress message of another operation (a base image's pull), passed on as it is."""
+        if not self.quiet:
+            self._send(message)
+
     def step(self, number: int, total: int, original: str) -> None:
         self.text(f"Step {number}/{total} : {original}")
         self.text("\n")

@@ -17,14 +17,14 @@ from dockyard.build.layers import BuildLayers
 
 
 class BuildService:
-    def __init__(self, images, containers, stdio, mounter, data_root: str):
+    def __init__(self, images, containers, stdio, mounter, data_root: str, puller=None):
         work_dir = os.path.join(data_root, "build", "work")
         _remove_stale_contexts(work_dir)
         self.cache = BuildCache(os.path.join(data_root, "build", "cache"),
                                 lambda image_id: image_id in images.store.images)
         layers = BuildLayers(images, mounter, work_dir)
         layers.sweep()
-        self._builder = Builder(images, containers, stdio, layers, self.cache, work_dir)
+        self._builder = Builder(images, containers, stdio, layers, self.cache, work_dir, puller)
 
     async def build(self, options: BuildOptions, context: BinaryIO, send: Callable[[dict], None]) -> str:
         return await self._builder.build(options, context, send)

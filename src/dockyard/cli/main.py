@@ -3,11 +3,11 @@
 import argparse
 import sys
 
-from dockyard.cli.commands import build, containers, disk_usage, images, networks, system, volumes
+from dockyard.cli.commands import build, containers, disk_usage, images, networks, registry, system, volumes
 from dockyard.client import Client
 from dockyard.errors import DockyardError
 
-_COMMAND_GROUPS = [system, images, containers, volumes, networks, disk_usage, build]
+_COMMAND_GROUPS = [system, images, registry, containers, volumes, networks, disk_usage, build]
 
 
 def parser() -> argparse.ArgumentParser:

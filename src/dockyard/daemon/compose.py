@@ -19,11 +19,14 @@ from dockyard.daemon.config import DaemonConfig
 from dockyard.daemon.services import Services
 from dockyard.events.journal import EventJournal
 from dockyard.images.for_containers import ImagesForContainers
+from dockyard.images.layer_sources import LayerSources
+from dockyard.images.puller import ImagePuller
 from dockyard.images.service import ImageService
 from dockyard.network.attach import ContainerNetworking
 from dockyard.network.service import ContainerRef, NetworkService
 from dockyard.runtime.host import host_capabilities
 from dockyard.shim.client import ShimLauncher
+from dockyard.registry.hosts import Registries
 from dockyard.snapshots.mounter import Mounter
 from dockyard.volumes.service import VolumeService
 
@@ -58,10 +61,14 @@ def build_services(config: DaemonConfig) -> Services:
     volumes.containers.find_mounts = lambda ref: registry.get(ref).mounts  # --volumes-from
     volumes.adopt_containers(registry.all())
     stdio = ContainerStdio(watcher, late, emit)
+    registries = Registries(config.insecure_registries)
+    layer_sources = LayerSources(str(config.data_root / "images"))
+    puller = ImagePuller(images, layer_sources, registries)
     return Services(config=config, events=events, images=images, containers=containers, networks=networks,
                     volumes=volumes, execs=execs, stdio=stdio,
                     runtimes=runtimes, runner=runner, files=files,
-                    build=BuildService(images, containers, stdio, Mounter(), str(config.data_root)))
+                    build=BuildService(images, containers, stdio, Mounter(), str(config.data_root), puller),
+                    registries=registries, layer_sources=layer_sources)
 
 
 def _network_ref(container, runner) -> ContainerRef:

@@ -27,6 +27,7 @@ class DaemonConfig:
     bip: str | None = None
     iptables: bool = True
     cgroup_parent: str = "dockyard"
+    insecure_registries: list[str] = field(default_factory=list)
 
 
 # flag name → (config-file key, how to parse one value)
@@ -35,7 +36,7 @@ _FILE_KEYS = {
     "log-level": "log_level", "tlsverify": "tlsverify", "tlscacert": "tlscacert",
     "tlscert": "tlscert", "tlskey": "tlskey", "default-runtime": "default_runtime",
     "runtimes": "runtimes", "bridge": "bridge", "bip": "bip", "iptables": "iptables",
-    "cgroup-parent": "cgroup_parent",
+    "cgroup-parent": "cgroup_parent", "insecure-registries": "insecure_registries",
 }
 
 
@@ -57,6 +58,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--bip", help="address/prefix of the default bridge")
     p.add_argument("--iptables", type=_bool, default=None, help="manage iptables rules (true/false)")
     p.add_argument("--cgroup-parent", help="parent cgroup of containers")
+    p.add_argument("--insecure-registry", action="append", default=[], metavar="HOST|CIDR",
+                   help="registry spoken to over plain HTTP (127.0.0.0/8 always is)")
     return p
 
 
@@ -78,6 +81,7 @@ def load_config(argv: list[str]) -> DaemonConfig:
             raise InvalidArgument(f"invalid --add-runtime {spec!r}: expected NAME=PATH")
         runtimes[name] = path
     values["runtimes"] = runtimes
+    values["insecure_registries"] = [*values.get("insecure_registries", []), *args.insecure_registry]
     return _typed(values)
 
 

@@ -20,4 +20,6 @@ class Services:
     runtimes: Any = None
     runner: Any = None
     files: Any = None
+    registries: Any = None         # registry.hosts.Registries
+    layer_sources: Any = None      # images.layer_sources.LayerSources
     build: Any = None

@@ -17,6 +17,7 @@ from typing import BinaryIO, Callable
 
 from dockyard.errors import Conflict, InvalidArgument
 from dockyard.images.importer import ingest_uncompressed
+from dockyard.images.progress import progress_message
 from dockyard.images.service import ImageService
 from dockyard.oci import digest as digests
 from dockyard.oci import image as oci_image
@@ -85,7 +86,7 @@ def load_archive(service: ImageService, stream: BinaryIO, progress: Progress | N
             for item in images:
                 lines += _load_image(service, item, progress, created, created_blobs)
         except BaseException:
-            _remove_orphans(service, created)
+            remove_orphan_layers(service, created)
             raise
         return lines
     finally:
@@ -200,7 +201,7 @@ def _oci_tags(descriptor: dict) -> list[Reference]:
     return []
 
 
-def _remove_orphans(service: ImageService, chains: list[str]) -> None:
+def remove_orphan_layers(service: ImageService, chains: list[str]) -> None:
     """Layers a failed load unpacked that no image uses: delete them, top first."""
     used = {c for r in service.store.all() for c in digests.chain_ids(r.diff_ids)}
     for chain in reversed(chains):
@@ -270,22 +271,6 @@ class _ProgressReader:
                 self.reported = self.done
                 self.progress(progress_message("Loading layer", self.row, self.done, self.total))
         return data
-
-
-def progress_message(status: str, row: str, current: int, total: int) -> dict:
-    width = 50
-    filled = min(width, int(width * current / total)) if total else width
-    bar = "[" + "=" * filled + ">" + " " * (width - filled) + "]"
-    return {"status": status, "progressDetail": {"current": current, "total": total},
-            "progress": f"{bar} {_human(current)}/{_human(total)}", "id": row}
-
-
-def _human(n: int) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.4g}{unit}" if unit != "B" else f"{n}B"
-        n /= 1000
-    return f"{n}B"
 
 
 def _json(data: bytes, what: str):

@@ -202,16 +202,26 @@ class ImageService:
 
     def _remove_reference(self, image_id: str, ref: str, force: bool, noprune: bool) -> list[dict]:
         record = self.store.get(image_id)
-        remaining = len(self.store.refs_of(image_id)) + len(record.repo_digests) - 1
+        going = [ref, *self._digests_going_with(image_id, ref)]
+        remaining = len(self.store.refs_of(image_id)) + len(record.repo_digests) - len(going)
         users = self.in_use(image_id)
         if remaining == 0 and users and not force:
             raise Conflict(
                 f'conflict: unable to remove repository reference "{_familiar(ref)}" (must force) '
                 f"- container {users[0][:12]} is using its referenced image {digests.short_id(image_id)}")
-        results = [self._untag(image_id, ref)]
+        results = [self._untag(image_id, r) for r in going]
         if remaining > 0 or users:
             return results
         return results + self._delete(image_id, noprune)
+
+    def _digests_going_with(self, image_id: str, ref: str) -> list[str]:
+        """As dockerd: the last tag of a repository takes that repository's digest references along."""
+        if "@" in ref:
+            return []
+        name = reference.parse(ref).name
+        if any(reference.parse(t).name == name for t in self.store.refs_of(image_id) if t != ref):
+            return []
+        return [d for d in self.store.get(image_id).repo_digests if d.split("@", 1)[0] == name]
 
     def _remove_by_id(self, image_id: str, force: bool, noprune: bool) -> list[dict]:
         short = digests.short_id(image_id)

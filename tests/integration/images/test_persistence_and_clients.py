@@ -59,11 +59,11 @@ def test_image_events_are_reported(fresh_daemon):
                    for line in out), (expected, out)
 
 
-def test_pull_answers_a_clear_not_found(fresh_daemon):
+def test_pull_from_an_unreachable_registry_says_why(fresh_daemon):
     d = fresh_daemon.start()
-    result = d.docker("pull", "busybox", check=False)
+    result = d.docker("pull", "127.0.0.1:9/busybox", check=False)   # nothing listens on port 9
     assert result.returncode != 0
-    assert "pull access denied for busybox" in result.stderr
+    assert 'Get "http://127.0.0.1:9/v2/": ' in result.stderr and "Connection refused" in result.stderr
 
 
 def test_import_from_url_is_refused_clearly(fresh_daemon):

@@ -34,3 +34,12 @@ def test_unknown_config_file_keys_are_refused(tmp_path):
     path.write_text('{"no-such-key": 1}')
     with pytest.raises(InvalidArgument, match="no-such-key"):
         load_config(["--config-file", str(path)])
+
+
+def test_insecure_registries_from_the_file_and_repeated_flags(tmp_path):
+    path = tmp_path / "daemon.json"
+    path.write_text(json.dumps({"insecure-registries": ["10.0.0.0/8"]}))
+    config = load_config(["--config-file", str(path), "--insecure-registry", "myreg:5000",
+                          "--insecure-registry", "other:5000"])
+    assert config.insecure_registries == ["10.0.0.0/8", "myreg:5000", "other:5000"]
+    assert load_config([]).insecure_registries == []

@@ -1,0 +1,87 @@
+"""Registry routes: pull (`POST /images/create?fromImage=`, dispatched from api/images.py),
+push and `POST /auth`.
+
+Everything that can fail before a byte of progress is sent (a bad reference, a refused login,
+a missing manifest or image) is a plain HTTP error, as dockerd's; later failures go in-band.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from dockyard.api.blocking import progress_stream
+from dockyard.api.request import Request
+from dockyard.api.responses import Response, StreamResponse, json_response
+from dockyard.api.router import Route
+from dockyard.errors import InvalidArgument
+from dockyard.images import pull as image_pull
+from dockyard.images import push as image_push
+from dockyard.oci import digest as digests
+from dockyard.oci import reference
+from dockyard.oci.reference import Reference
+from dockyard.registry import credentials
+
+
+def pull_reference(from_image: str, tag: str) -> Reference:
+    """`fromImage` + `tag` (a tag or a digest) → the reference to pull, `latest` by default."""
+    ref = reference.parse(from_image)
+    if tag and digests.is_digest(tag):
+        return reference.parse(f"{ref.repository()}@{tag}")
+    if tag:
+        return ref.with_tag(tag)
+    return ref.with_default_tag()
+
+
+async def pull(services, req: Request) -> StreamResponse:
+    from_image, tag = req.param("fromImage") or "", req.param("tag") or ""
+    auth = credentials.decode_header(req.headers.get("x-registry-auth"))
+    platform = req.param("platform") or None
+    repository = reference.parse(from_image)
+    all_tags = not tag and not repository.tag and not repository.digest   # dockerd: no tag = every tag
+    ref = repository if all_tags else pull_reference(from_image, tag)
+
+    def resolve() -> list:
+        client = services.registries.client(ref, auth)
+        if all_tags:
+            return image_pull.resolve_all_tags(client, repository, platform)
+        return [image_pull.resolve(client, ref, platform)]
+
+    plans = await asyncio.to_thread(resolve)
+
+    def work(report) -> None:
+        updated = False
+        for plan in plans:
+            updated |= image_pull.pull(services.images, services.layer_sources, plan, report)
+        report(image_pull.status_line(repository.familiar_name if all_tags else ref.familiar(), updated))
+
+    return progress_stream(work)
+
+
+def routes(services) -> list[Route]:
+    images = services.images
+
+    async def push(req: Request, name: str) -> StreamResponse:
+        auth = credentials.decode_header(req.headers.get("x-registry-auth"))
+        found = await asyncio.to_thread(image_push.targets, images, name, req.param("tag") or None)
+
+        def work(report) -> None:
+            repository = found[0][0]
+            report({"status": f"The push refers to repository [{repository.familiar_name}]"})
+            client = services.registries.client(repository, auth, ("pull", "push"))
+            for ref, image_id in found:
+                image_push.push(images, services.layer_sources, client, ref, image_id, report)
+
+        return progress_stream(work)
+
+    async def login(req: Request) -> Response:
+        body = await req.json({})
+        auth = credentials.from_auth_config(body)
+        if not auth.username and not auth.identity_token:
+            raise InvalidArgument("username is required")
+        await asyncio.to_thread(services.registries.login, auth.server, auth)
+        return json_response({"IdentityToken": "", "Status": "Login Succeeded"})
+
+    return [
+        Route("POST", "/images/{name:path}/push", push),
+        Route("POST", "/auth", login),
+    ]
