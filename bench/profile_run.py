@@ -1,7 +1,8 @@
-"""Profile dockyardd while it serves N `docker run --rm busybox true`, then print its hottest
-functions. Uses pyinstrument when installed (`pip install .[bench]`), else cProfile.
+"""Profile dockyardd while it serves N `docker run --rm busybox true` (or N `docker exec C true`
+with `--workload exec`), then print its hottest functions. Uses pyinstrument when installed
+(`pip install .[bench]`), else cProfile.
 
-    python -m bench.profile_run [-n 20] [--profiler cprofile|pyinstrument] [--keep FILE]
+    python -m bench.profile_run [-n 20] [--workload run|exec] [--profiler cprofile|pyinstrument] [--keep FILE]
 
 Only the daemon's main thread (the event loop) is profiled; work pushed to threads shows as
 the await that waits for it. When containers do not run yet, the script says so and profiles
@@ -57,22 +58,32 @@ class ProfiledDockyardd(Dockyardd):
                 time.sleep(0.05)
 
 
-def warm_up(target: Target) -> str | None:
-    """The image, and one run so that lazy imports and caches are not profiled; or why not."""
+def profiled_command(target: Target, workload: str) -> list[str]:
+    """The CLI arguments of one profiled run; `exec` first starts the container it enters."""
+    if workload == "exec":
+        container = target.out("run", "-d", BUSYBOX_IMAGE, "sleep", "86400")
+        return ["exec", container, "true"]
+    return ["run", "--rm", BUSYBOX_IMAGE, "true"]
+
+
+def warm_up(target: Target, workload: str) -> tuple[list[str] | None, str | None]:
+    """The image, and one run so that lazy imports and caches are not profiled: the command to
+    profile, or why not."""
     try:
         need_busybox(target)
-        target.docker("run", "--rm", BUSYBOX_IMAGE, "true")
+        command = profiled_command(target, workload)
+        target.docker(*command)
     except Unavailable as error:
-        return str(error)
-    return None
+        return None, str(error)
+    return command, None
 
 
-def serve_runs(target: Target, count: int) -> tuple[list[float], str | None]:
-    """Run `docker run --rm busybox true` count times; returns timings, or why it stopped."""
+def serve_runs(target: Target, command: list[str], count: int) -> tuple[list[float], str | None]:
+    """Run the docker command count times; returns timings, or why it stopped."""
     timings = []
     for _ in range(count):
         try:
-            timings.append(target.timed("run", "--rm", BUSYBOX_IMAGE, "true"))
+            timings.append(target.timed(*command))
         except Unavailable as error:
             return timings, str(error)
     return timings, None
@@ -110,6 +121,8 @@ def cprofile_report(path: Path, top: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile_run", description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--runs", type=int, default=20)
+    parser.add_argument("--workload", choices=("run", "exec"), default="run",
+                        help="`docker run --rm busybox true` (default) or `docker exec C true`")
     parser.add_argument("--profiler", choices=("cprofile", "pyinstrument"),
                         default="pyinstrument" if importlib.util.find_spec("pyinstrument") else "cprofile")
     parser.add_argument("--top", type=int, default=25)
@@ -125,11 +138,11 @@ def main(argv: list[str] | None = None) -> int:
         proxy = TimingProxy(base / "proxy.sock", daemon.socket).start()
         target = Target("dockyard", f"unix://{proxy.listen}", base / "work", daemon.marker,
                         daemon.process.pid, shared)
-        warm_failure = warm_up(target)
+        command, warm_failure = warm_up(target, args.workload)
         daemon.profile(on=True)
         proxy.exchanges.clear()
         started = time.perf_counter()
-        timings, failure = serve_runs(target, args.runs)
+        timings, failure = serve_runs(target, command, args.runs) if command else ([], None)
         wall = time.perf_counter() - started
         daemon.profile(on=False)
         time.sleep(0.2)   # let the last connections close, which ends their exchanges

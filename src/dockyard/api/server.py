@@ -133,10 +133,12 @@ class Connection:
         no_body = response.status in (204, 304) or response.status < 200
         if not no_body:
             headers.append(("Content-Length", str(len(response.body))))
-        await self._send(h11.Response(status_code=response.status, headers=headers, reason=_reason(response.status)))
+        # One write, so one send(2): a response in three sends costs the client three wake-ups.
+        out = self._h11.send(h11.Response(status_code=response.status, headers=headers, reason=_reason(response.status)))
         if response.body and not no_body and request.method != "HEAD":
-            await self._send(h11.Data(data=response.body))
-        await self._send(h11.EndOfMessage())
+            out += self._h11.send(h11.Data(data=response.body))
+        self._writer.write(out + self._h11.send(h11.EndOfMessage()))
+        await self._writer.drain()
 
     async def _send_stream(self, response: StreamResponse) -> bool:
         """Stream chunks; stop early (returning False) if the client disconnects."""

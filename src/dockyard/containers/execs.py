@@ -3,7 +3,7 @@
 import asyncio
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from dockyard.containers.attach import DEFAULT_DETACH_KEYS, bridge, parse_detach_keys
 from dockyard.errors import Conflict, DockyardError, InvalidArgument, NotFound
@@ -20,7 +20,6 @@ class ExecRecord:
     exit_code: int | None = None
     pid: int = 0
     detach_keys: bytes = b""
-    done: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def tty(self) -> bool:
@@ -78,31 +77,45 @@ class ExecService:
             try:
                 stdin = bool(record.config.get("AttachStdin"))
                 try:
-                    await self._launch(record, container, shim, console_size)
+                    session = await self._launch(record, container, shim, console_size, attach=True)
                 except DockyardError as err:
                     await client.write(err.message.encode() + b"\r\n" if record.tty else frame(2, err.message.encode() + b"\n"))
                     return
-                session = await shim.attach_exec(record.id, stdin=stdin, stdout=True, stderr=True)
                 await bridge(client, session, tty=record.tty, stdin=stdin, close_stdin_on_eof=True,
                              detach_keys=record.detach_keys)
-                await record.done.wait()
+                await self._finish(record, session, shim, container)
             finally:
                 client.close()
 
         return run
 
-    async def _launch(self, record: ExecRecord, container, shim, console_size) -> None:
+    async def _launch(self, record: ExecRecord, container, shim, console_size, attach: bool = False):
+        """Start the process; attached, the shim's session of its output (stdin too if the exec
+        has it), whose end carries the exit code. Detached, a task reaps it."""
         process = self._process(container, record, console_size)
         size = tuple(console_size) if console_size and any(console_size) else None
+        open_stdin = bool(record.config.get("AttachStdin"))
+        session = None
         try:
-            record.pid = await shim.exec(record.id, process, record.tty, bool(record.config.get("AttachStdin")), size)
+            if attach:
+                record.pid, session = await shim.exec_attached(record.id, process, record.tty, open_stdin, size)
+            else:
+                record.pid = await shim.exec(record.id, process, record.tty, open_stdin, size)
         except DockyardError as err:
             record.running = False
             record.exit_code = 127 if "not found" in err.message or "no such file" in err.message else 126
-            record.done.set()
             raise
         self._emit(container, "exec_start: " + " ".join(record.argv) + " ", execID=record.id)
-        asyncio.ensure_future(self._reap(record, shim, container))
+        if session is None:
+            asyncio.ensure_future(self._reap(record, shim, container))
+        return session
+
+    async def _finish(self, record: ExecRecord, session, shim, container) -> None:
+        """Once an attached session ended: its exit code, or (client gone first) the shim's."""
+        if session.exit_status is None:
+            await self._reap(record, shim, container)
+        else:
+            self._exited(record, container, session.exit_status.code)
 
     async def run_probe(self, container, argv: list[str], timeout: float) -> tuple[int, str]:
         """A health probe: run `argv` like an exec, collect its output, kill it at the timeout."""
@@ -113,10 +126,9 @@ class ExecService:
                                                                   "AttachStderr": True})
         self._execs[record.id] = record
         try:
-            await self._launch(record, container, shim, None)
-            session = await shim.attach_exec(record.id, stdin=False, stdout=True, stderr=True)
+            session = await self._launch(record, container, shim, None, attach=True)
             output = await asyncio.wait_for(_collect(session), timeout)
-            await record.done.wait()
+            await self._finish(record, session, shim, container)
             return record.exit_code, output
         except asyncio.TimeoutError:
             await _quietly(shim.kill(9, exec_id=record.id))
@@ -128,12 +140,15 @@ class ExecService:
 
     async def _reap(self, record: ExecRecord, shim, container) -> None:
         try:
-            record.exit_code = await shim.wait_exec(record.id)
+            code = await shim.wait_exec(record.id)
         except Exception:
-            record.exit_code = 126
+            code = 126
+        self._exited(record, container, code)
+
+    def _exited(self, record: ExecRecord, container, code: int) -> None:
+        record.exit_code = code
         record.running = False
-        record.done.set()
-        self._emit(container, "exec_die", execID=record.id, exitCode=str(record.exit_code))
+        self._emit(container, "exec_die", execID=record.id, exitCode=str(code))
 
     async def resize(self, exec_id: str, height: int, width: int) -> None:
         record = self.get(exec_id)

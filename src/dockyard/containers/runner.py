@@ -132,6 +132,7 @@ class ContainerRunner:
             open_stdin=bool(container.config.get("OpenStdin")), log_path=Path(container.log_path),
             log_opts=(container.host_config.get("LogConfig") or {}).get("Config") or {},
             console_size=tuple(console) if any(console) else None,
+            auto_remove=bool(container.host_config.get("AutoRemove")),
         )
 
     def _file_paths(self, container: Container, files_dir: Path) -> dict:

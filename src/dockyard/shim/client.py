@@ -41,6 +41,8 @@ from dockyard.shim.status import ExitStatus, read_exit
 
 SOCKET = "shim.sock"
 _MAX_SUN_PATH = 107
+_STREAM_LIMIT = 1 << 20            # the reader stops reading from the shim at twice this
+READ_ALL = 4 * _STREAM_LIMIT       # take all it holds: a partial read moves the rest each time
 _ERRORS = {
     "invalid": errors.InvalidArgument, "conflict": errors.Conflict, "notfound": errors.NotFound,
     "notmodified": errors.NotModified,
@@ -85,8 +87,11 @@ class ShimLauncher:
 
     async def launch(self, *, container_id: str, state_dir: Path, bundle: Path, runtime: RuntimeChoice,
                      tty: bool, open_stdin: bool, log_path: Path | None, log_opts: dict | None,
-                     console_size: tuple[int, int] | None) -> "ShimClient":
+                     console_size: tuple[int, int] | None, auto_remove: bool = False) -> "ShimClient":
         """Fork a shim that runs `runtime create`; returns once the container is created.
+
+        auto_remove: the container is removed when it exits (`--rm`), so its exit is reported
+        without waiting for the log to catch up with the output (see shim/stdio.py).
 
         Raises InvalidArgument with the runtime's message when create fails."""
         state_dir = Path(state_dir)
@@ -96,7 +101,7 @@ class ShimLauncher:
             "runtime": runtime.to_json(), "tty": tty, "open_stdin": open_stdin,
             "log_path": str(log_path) if log_path else None,
             "log_config": parse_log_opts(log_opts).to_json(),
-            "console_size": list(console_size) if console_size else None,
+            "console_size": list(console_size) if console_size else None, "auto_remove": auto_remove,
         }
         report = await self._send(json.dumps(config).encode())
         result = json.loads(report) if report else {"error": "shim exited before creating the container"}
@@ -138,10 +143,10 @@ async def _open(state_dir: Path):
     """Connect to the shim socket, through /proc/self/fd when the path is too long for sun_path."""
     path = state_dir / SOCKET
     if len(os.fsencode(path)) <= _MAX_SUN_PATH:
-        return await asyncio.open_unix_connection(str(path), limit=1 << 20)
+        return await asyncio.open_unix_connection(str(path), limit=_STREAM_LIMIT)
     dir_fd = os.open(state_dir, os.O_PATH | os.O_CLOEXEC)
     try:
-        return await asyncio.open_unix_connection(f"/proc/self/fd/{dir_fd}/{SOCKET}", limit=1 << 20)
+        return await asyncio.open_unix_connection(f"/proc/self/fd/{dir_fd}/{SOCKET}", limit=_STREAM_LIMIT)
     finally:
         os.close(dir_fd)
 
@@ -156,7 +161,7 @@ class _Frames:
 
     async def next(self) -> tuple[int, bytes] | None:
         while not self.ready:
-            data = await self.reader.read(1 << 18)
+            data = await self.reader.read(READ_ALL)
             if not data:
                 return None
             self.ready.extend(self.decoder.feed(data))
@@ -299,6 +304,16 @@ class ShimClient:
         reply = await self._call("exec", exec_id=exec_id, process=process, tty=tty, open_stdin=open_stdin,
                                  console_size=list(console_size) if console_size else None)
         return int(reply["pid"])
+
+    async def exec_attached(self, exec_id: str, process: dict, tty: bool, open_stdin: bool,
+                            console_size: tuple[int, int] | None = None) -> tuple[int, AttachSession]:
+        """exec and attach_exec (stdin if open_stdin, stdout, stderr) in one request: one round trip
+        fewer, and the session's exit_status carries the exit code, so no wait_exec is needed."""
+        reply, reader, writer, frames = await self._request(
+            {"op": "exec", "exec_id": exec_id, "process": process, "tty": tty, "open_stdin": open_stdin,
+             "console_size": list(console_size) if console_size else None,
+             "attach": {"stdin": open_stdin, "stdout": True, "stderr": True}})
+        return int(reply["pid"]), AttachSession(reader, writer, frames)
 
     async def attach_exec(self, exec_id: str, stdin: bool, stdout: bool, stderr: bool) -> AttachSession:
         return await self.attach(stdin, stdout, stderr, exec_id=exec_id)

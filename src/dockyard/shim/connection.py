@@ -1,10 +1,46 @@
 """One client connection to the shim socket: a request, a reply, maybe an attach stream."""
 
+import collections
 import socket
 
 from dockyard.shim import protocol
 
-SEND_CHUNK = 256 * 1024
+RECV_SIZE = 256 * 1024
+SEND_BUFFERS = 64                     # iovecs per sendmsg (the kernel allows 1024)
+
+
+class Outgoing:
+    """Bytes queued for a socket, kept as the caller's buffers and sent with sendmsg: no
+    joining, and no moving the rest of a large backlog after each partial send."""
+
+    def __init__(self):
+        self._buffers: collections.deque = collections.deque()
+        self.size = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def append(self, data) -> None:
+        if data:
+            self._buffers.append(data)
+            self.size += len(data)
+
+    def clear(self) -> None:
+        self._buffers.clear()
+        self.size = 0
+
+    def send_to(self, sock: socket.socket) -> None:
+        """One sendmsg of the first buffers; raises BlockingIOError when the socket is full."""
+        buffers = self._buffers
+        sent = sock.sendmsg([buffers[i] for i in range(min(len(buffers), SEND_BUFFERS))])
+        self.size -= sent
+        while sent:
+            first = buffers[0]
+            if sent < len(first):
+                buffers[0] = memoryview(first)[sent:]
+                break
+            sent -= len(first)
+            buffers.popleft()
 
 
 class Connection:
@@ -14,7 +50,7 @@ class Connection:
         self.fd = sock.fileno()
         self.dispatch = dispatch          # dispatch(connection, request: dict)
         self.decoder = protocol.FrameDecoder()
-        self.outgoing = bytearray()
+        self.outgoing = Outgoing()
         self.closed = False
         self.close_when_sent = False
         self.session = None               # an AttachSession once attached
@@ -25,7 +61,7 @@ class Connection:
     # receiving ------------------------------------------------------------
     def _on_readable(self) -> None:
         try:
-            data = self.sock.recv(SEND_CHUNK)
+            data = self.sock.recv(RECV_SIZE)
         except BlockingIOError:
             return
         except OSError:
@@ -75,11 +111,12 @@ class Connection:
         self.send(protocol.encode_json(protocol.REPLY, {"error": message, **fields}))
         self.finish()
 
-    def send(self, data: bytes) -> None:
+    def send(self, *buffers: bytes) -> None:
         if self.closed:
             return
         had_backlog = bool(self.outgoing)
-        self.outgoing += data
+        for data in buffers:
+            self.outgoing.append(data)
         if not had_backlog:
             self._flush()
 
@@ -92,8 +129,7 @@ class Connection:
     def _flush(self) -> None:
         try:
             while self.outgoing:
-                sent = self.sock.send(self.outgoing[:SEND_CHUNK])
-                del self.outgoing[:sent]
+                self.outgoing.send_to(self.sock)
         except BlockingIOError:
             self.loop.add_writer(self.fd, self._flush)
             return
@@ -129,7 +165,7 @@ class AttachSession:
 
     def output(self, stream: int, data: bytes) -> None:
         if stream in self.streams:
-            self.connection.send(protocol.encode(stream + protocol.STDOUT - 1, data))
+            self.connection.send(protocol.HEADER.pack(stream + protocol.STDOUT - 1, len(data)), data)
 
     def backlog(self) -> int:
         return len(self.connection.outgoing)

@@ -4,6 +4,7 @@ The shim is a child subreaper, so every child and every orphan of the container
 (the init after `runc create` exits) is reaped here with waitpid(-1) on SIGCHLD.
 """
 
+import collections
 import heapq
 import itertools
 import os
@@ -24,6 +25,7 @@ class Loop:
         self._sequence = itertools.count()
         self._child_callbacks: dict[int, callable] = {}
         self._exited: dict[int, int] = {}           # reaped before anyone asked
+        self._from_threads: collections.deque = collections.deque()
         self.running = False
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         signal.set_wakeup_fd(self._wake_w, warn_on_full_buffer=False)
@@ -85,12 +87,22 @@ class Loop:
             return self._exited.pop(pid)
         return os.waitpid(pid, 0)[1]
 
+    def call_soon_threadsafe(self, callback) -> None:
+        """From another thread (the log writer): run callback on the loop, soon."""
+        self._from_threads.append(callback)
+        try:
+            os.write(self._wake_w, b"\0")     # the signal wake-up pipe: any byte wakes the loop
+        except BlockingIOError:               # full: a wake-up is pending anyway
+            pass
+
     def _on_wakeup(self) -> None:
         try:
             while os.read(self._wake_r, 512):
                 pass
         except BlockingIOError:
             pass
+        while self._from_threads:
+            _guarded(self._from_threads.popleft())
         self.reap()
 
     def reap(self) -> None:

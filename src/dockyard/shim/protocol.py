@@ -5,7 +5,9 @@ uint32 payload length, then the payload. A connection starts with one REQUEST
 (JSON) and gets one REPLY (JSON: `{"ok": true, ...}` or `{"error": "..."}`).
 An `attach` request turns the connection into a stream: the shim then sends
 STDOUT/STDERR data frames and finally END (JSON exit status, or `{}` if unknown);
-the client may send STDIN data and one CLOSE_STDIN.
+the client may send STDIN data and one CLOSE_STDIN. An `exec` request with an `attach` field
+({"stdin", "stdout", "stderr"}) does the same once the process runs: REPLY (with its pid), then
+the stream, whose END carries the exec's exit status.
 """
 
 import json
@@ -50,22 +52,32 @@ class FrameDecoder:
         self._buffer = bytearray()
 
     def feed(self, data: bytes) -> list[tuple[int, bytes]]:
-        self._buffer += data
+        """Frames completed by data. Payloads are copied once, straight from data when no
+        partial frame is held (the usual case for large output frames)."""
+        if self._buffer:
+            self._buffer += data
+            source = self._buffer
+        else:
+            source = data
         frames = []
         offset = 0
-        size = len(self._buffer)
-        while size - offset >= HEADER.size:
-            kind, length = HEADER.unpack_from(self._buffer, offset)
-            if kind not in KINDS:
-                raise ProtocolError(f"unknown frame kind {kind}")
-            if length > MAX_PAYLOAD:
-                raise ProtocolError(f"frame of {length} bytes is too large")
-            end = offset + HEADER.size + length
-            if end > size:
-                break
-            frames.append((kind, bytes(self._buffer[offset + HEADER.size:end])))
-            offset = end
-        del self._buffer[:offset]
+        size = len(source)
+        with memoryview(source) as view:
+            while size - offset >= HEADER.size:
+                kind, length = HEADER.unpack_from(source, offset)
+                if kind not in KINDS:
+                    raise ProtocolError(f"unknown frame kind {kind}")
+                if length > MAX_PAYLOAD:
+                    raise ProtocolError(f"frame of {length} bytes is too large")
+                end = offset + HEADER.size + length
+                if end > size:
+                    break
+                frames.append((kind, bytes(view[offset + HEADER.size:end])))
+                offset = end
+            if source is data:
+                self._buffer += view[offset:]
+        if source is self._buffer:
+            del self._buffer[:offset]
         return frames
 
     @property

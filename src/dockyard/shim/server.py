@@ -16,12 +16,13 @@ from dockyard.shim import jsonlog
 from dockyard.shim.backends import INIT_PID, RuntimeVerbFailed, backend_for
 from dockyard.shim.connection import AttachSession, Connection
 from dockyard.shim.logopts import LogConfig
+from dockyard.shim.logthread import BackgroundLog
 from dockyard.shim.loop import Loop
 
 SHUTDOWN_FLUSH = 30.0  # seconds a shutting-down shim keeps sending to slow attach clients
 from dockyard.shim.oom import OomProbe
 from dockyard.shim.runtime_cli import RuntimeChoice
-from dockyard.shim.spawn import become_subreaper, resize_pty
+from dockyard.shim.spawn import become_subreaper, keep_large_buffers_in_heap, resize_pty
 from dockyard.shim.status import EXIT_FILE, record_exit
 from dockyard.shim.stdio import StdioProcess
 from dockyard.shim.streams import ProcessStdio, make_stdio
@@ -56,6 +57,7 @@ class Shim:
         self.starting = False
         self.execs: dict[str, StdioProcess] = {}
         self.listener: socket.socket | None = None
+        self.heap_tuned = False
 
     # create ---------------------------------------------------------------
     def create(self) -> int:
@@ -79,9 +81,11 @@ class Shim:
             stdio.abandon()
             self.runtime.delete()
             raise CreateFailed(f"no console from the runtime: {err}") from None
-        self.init = StdioProcess(self.loop, tty=self.tty, stdin_fd=stdio.stdin, outputs=stdio.outputs, log=log)
+        self.init = StdioProcess(self.loop, tty=self.tty, stdin_fd=stdio.stdin, outputs=stdio.outputs, log=log,
+                                 log_at_exit_optional=bool(self.config.get("auto_remove")))
         self.init.pid = pid
         self.init.oom_probe = OomProbe.for_pid(pid)
+        self.init.on_bulk_output = self._bulk_output
         self.init.on_finished.append(lambda process: record_exit(self.state_dir, process.exit))
         self.loop.watch_child(pid, self.init.on_exit)
         return pid
@@ -92,7 +96,7 @@ class Shim:
             return None
         os.makedirs(os.path.dirname(path), exist_ok=True)
         config = LogConfig.from_json(self.config["log_config"])
-        return jsonlog.JsonLogWriter(jsonlog.RotatingFile(path, config))
+        return BackgroundLog(jsonlog.JsonLogWriter(jsonlog.RotatingFile(path, config)), self.loop)
 
     # serving --------------------------------------------------------------
     def serve(self) -> None:
@@ -178,10 +182,13 @@ class Shim:
 
     def op_attach(self, conn: Connection, request: dict) -> None:
         process = self._process(request)
-        streams = {s for s, wanted in ((1, request.get("stdout")), (2, request.get("stderr"))) if wanted}
-        session = AttachSession(conn, process, streams, bool(request.get("stdin")))
         conn.reply()
-        process.add_session(session)
+        self._attach(conn, process, request)
+
+    @staticmethod
+    def _attach(conn: Connection, process: StdioProcess, wanted: dict) -> None:
+        streams = {s for s, name in ((1, "stdout"), (2, "stderr")) if wanted.get(name)}
+        process.add_session(AttachSession(conn, process, streams, bool(wanted.get("stdin"))))
 
     def op_resize(self, conn: Connection, request: dict) -> None:
         process = self._process(request)
@@ -231,14 +238,26 @@ class Shim:
             stdio.abandon()
             conn.reply_error(f"exec {exec_id}: no console from the runtime: {err}")
             return
+        attach = request.get("attach")
         process = StdioProcess(self.loop, tty=stdio.tty, stdin_fd=stdio.stdin, outputs=stdio.outputs,
-                               keep_early_output=True)
+                               keep_early_output=not attach)
         process.pid = pid
+        process.on_bulk_output = self._bulk_output
         process.on_finished.append(lambda _: self.loop.call_later(EXEC_RECORD_TTL, lambda: self._forget_exec(exec_id)))
         self.execs[exec_id] = process
         self.loop.watch_child(pid, process.on_exit)
         conn.reply(pid=pid)
-        conn.finish()
+        if attach:                        # this connection becomes the exec's attach stream
+            self._attach(conn, process, attach)
+        else:
+            conn.finish()
+
+    def _bulk_output(self) -> None:
+        """A process streams: keep its large buffers in the heap from now on (once per shim;
+        quiet containers keep glibc's defaults, which give memory back sooner)."""
+        if not self.heap_tuned:
+            self.heap_tuned = True
+            keep_large_buffers_in_heap()
 
     def _forget_exec(self, exec_id: str) -> None:
         """Finished execs (health checks run every few seconds) must not pile up."""

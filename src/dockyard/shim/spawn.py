@@ -21,6 +21,22 @@ def become_subreaper() -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
 
 
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3          # glibc's mallopt parameters
+HEAP_BUFFERS_UP_TO = 32 * 1024 * 1024                  # glibc's largest mmap threshold
+RETURN_FREE_HEAP_ABOVE = 8 * 1024 * 1024
+
+
+def keep_large_buffers_in_heap() -> None:
+    """glibc serves blocks above 128 KiB with mmap and unmaps them at free (its adaptive
+    threshold only rises later): every 512 KiB read and every encoded log chunk would fault in
+    fresh pages, which costs more than copying the bytes, and far more in a VM. Keep them in
+    the heap, reused; free heap above 8 MiB still goes back to the system. A no-op off glibc."""
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    if mallopt is not None:
+        mallopt(M_MMAP_THRESHOLD, HEAP_BUFFERS_UP_TO)
+        mallopt(M_TRIM_THRESHOLD, RETURN_FREE_HEAP_ABOVE)
+
+
 def spawn(argv: list[str], stdin: int, stdout: int, stderr: int) -> int:
     """Start argv with the given fds as 0/1/2 (all other fds are close-on-exec).
 

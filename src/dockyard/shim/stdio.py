@@ -1,9 +1,11 @@
 """A container process's stdio as the shim owns it: output fan-out, stdin, exit.
 
 One StdioProcess exists for the init and one per exec. Output is read from pipes
-(or the pty master), written to the log (init only) and to every attach session
-that asked for that stream. Stdin from any session is queued to the process.
-The process is *finished* when it has exited and its output is drained.
+(or the pty master), sent to every attach session that asked for that stream and
+queued for the log (init only; a BackgroundLog writes it). Stdin from any session is
+queued to the process. The process is *finished* when it has exited, its output is
+drained and logged (unless `log_at_exit_optional`: a `--rm` container's log is removed
+with it, so its exit is not held back while the log catches up).
 """
 
 import os
@@ -12,6 +14,7 @@ import time
 from dockyard.shim.status import ExitStatus, exit_code_of
 
 READ_SIZE = 512 * 1024
+BULK_READ = 128 * 1024               # a read this large: the process streams (on_bulk_output)
 PAUSE_ABOVE = 4 * 1024 * 1024       # a slow attach client stalls output reading
 RESUME_BELOW = 1 * 1024 * 1024
 EARLY_OUTPUT_CAP = 1 * 1024 * 1024  # exec output kept for an attach that comes later
@@ -22,11 +25,14 @@ STDIN_BACKLOG = 1 * 1024 * 1024      # above this, attach clients stop being rea
 
 class StdioProcess:
     def __init__(self, loop, *, tty: bool, stdin_fd: int | None, outputs: dict[int, int],
-                 log=None, keep_early_output: bool = False):
+                 log=None, keep_early_output: bool = False, log_at_exit_optional: bool = False):
         self.loop = loop
         self.tty = tty
         self.pid = 0
-        self.log = log
+        self.log = log                        # a BackgroundLog
+        self.log_at_exit_optional = log_at_exit_optional
+        if log is not None:
+            log.on_caught_up = self._apply_backpressure
         self.outputs = dict(outputs)          # stream (1|2) -> fd we read
         self.stdin_fd = stdin_fd              # pipe write end, or the pty master
         self.stdin_buffer = bytearray()
@@ -37,10 +43,12 @@ class StdioProcess:
         self.last_output = 0.0
         self.paused = False
         self.exit: ExitStatus | None = None
+        self.finishing = False                # exited and drained, the log still being written
         self.finished = False
         self.waiters: list = []
         self.on_finished = []                 # callbacks(process)
         self.oom_probe = None
+        self.on_bulk_output = None            # called when a read returns BULK_READ or more
         self._flush_scheduled = False
         for stream, fd in self.outputs.items():
             os.set_blocking(fd, False)
@@ -65,6 +73,8 @@ class StdioProcess:
             chunks.append(data)
             size += len(data)
         if chunks:
+            if size >= BULK_READ and self.on_bulk_output is not None:
+                self.on_bulk_output()
             self.last_output = time.monotonic()
             self._deliver(stream, chunks[0] if len(chunks) == 1 else b"".join(chunks))
         if ended and stream in self.outputs:
@@ -74,7 +84,7 @@ class StdioProcess:
         if self.log is not None:
             name = "stderr" if stream == 2 and not self.tty else "stdout"
             self.log.write(name, data, time.time_ns())
-            if self.log.has_partial(name) and not self._flush_scheduled:
+            if not data.endswith(b"\n") and not self._flush_scheduled:
                 self._flush_scheduled = True
                 self.loop.call_later(PARTIAL_FLUSH, self._flush_partials)
         if self.early is not None:
@@ -92,9 +102,7 @@ class StdioProcess:
     def _flush_partials(self) -> None:
         self._flush_scheduled = False
         if self.log is not None:
-            now = time.time_ns()
-            for name in ("stdout", "stderr"):
-                self.log.flush_partial(name, now)
+            self.log.flush_partials(time.time_ns())
 
     def _close_output(self, stream: int) -> None:
         fd = self.outputs.pop(stream)
@@ -106,6 +114,8 @@ class StdioProcess:
 
     def _apply_backpressure(self) -> None:
         backlog = max((s.backlog() for s in self.sessions), default=0)
+        if self.log is not None and self.log.full():
+            backlog = PAUSE_ABOVE + 1
         if not self.paused and backlog > PAUSE_ABOVE:
             self.paused = True
             for fd in self.outputs.values():
@@ -209,14 +219,23 @@ class StdioProcess:
         self._maybe_finish()
 
     def _maybe_finish(self) -> None:
-        if self.finished or self.exit is None or self.outputs:
+        if self.finished or self.finishing or self.exit is None or self.outputs:
             return
-        self.finished = True
+        self.finishing = True
         if self.stdin_fd is not None and not self.tty:
             self._drop_stdin()
-        if self.log is not None:
-            self.log.close(time.time_ns())
-            self.log = None
+        log, self.log = self.log, None
+        if log is None:
+            self._finish()
+        elif self.log_at_exit_optional:
+            self._finish()
+            self.log = log                    # written on until shutdown abandons it
+            log.close(time.time_ns(), lambda: setattr(self, "log", None))
+        else:
+            log.close(time.time_ns(), self._finish)
+
+    def _finish(self) -> None:
+        self.finished = True
         for session in list(self.sessions):
             session.end(self.exit)
         self.sessions.clear()
@@ -233,7 +252,10 @@ class StdioProcess:
             self.waiters.append(callback)
 
     def abandon(self) -> None:
-        """Close every fd (shim shutting down)."""
+        """Close every fd (shim shutting down); a log still being written stops where it is."""
+        if self.log is not None:
+            self.log.abandon()
+            self.log = None
         for stream in list(self.outputs):
             fd = self.outputs.pop(stream)
             self.loop.forget(fd)

@@ -29,14 +29,14 @@ class ShimEnv:
         return make_bundle(self.base / f"bundle{self.count}", self.rootfs, args, tty=tty, **options)
 
     async def launch(self, launcher: ShimLauncher, args, *, tty=False, open_stdin=False,
-                     console_size=None, log_opts=None, name=None, **bundle_options):
+                     console_size=None, log_opts=None, name=None, auto_remove=False, **bundle_options):
         name = name or f"{self.base.name}-{self.count}"
         self.names.append(name)
         bundle = self.bundle(args, tty=tty, cgroup=f"{CGROUP_PARENT}/{self.base.name}-{name}", **bundle_options)
         return await launcher.launch(
             container_id=name, state_dir=self.base / "state" / name, bundle=bundle, runtime=self.runtime,
             tty=tty, open_stdin=open_stdin, log_path=self.base / "logs" / f"{name}-json.log",
-            log_opts=log_opts or {}, console_size=console_size)
+            log_opts=log_opts or {}, console_size=console_size, auto_remove=auto_remove)
 
     def force_delete(self, name: str) -> None:
         """What a daemon does for a container whose shim died: runtime delete --force."""

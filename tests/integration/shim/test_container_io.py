@@ -272,3 +272,46 @@ def test_log_rotation_caps_a_chatty_container(shim_env):
     assert logs == ["chatty-json.log", "chatty-json.log.1", "chatty-json.log.2"]
     assert all((shim_env.base / "logs" / name).stat().st_size <= 10 * 1024 for name in logs)
     assert shim_env.log_entries("chatty")[-1]["log"] == "5000\n"
+
+
+BURST = 20 * 1000 * 1000     # NULs: 120 MB of json-file, more than the log's writer keeps queued
+
+
+def _logged_bytes(shim_env, name) -> int:
+    return sum(len(entry["log"]) for entry in shim_env.log_entries(name))
+
+
+def test_a_burst_reaches_the_client_whole_and_the_log_is_complete_when_wait_returns(shim_env):
+    async def scenario(launcher):
+        shim = await shim_env.launch(launcher, ["head", "-c", str(BURST), "/dev/zero"], name="burst",
+                                     log_opts={"max-size": "-1"})
+        session = await shim.attach(stdin=False, stdout=True, stderr=True)
+        await shim.start()
+        received = sum(len(data) for _, data in [item async for item in session])
+        status = await shim.wait()
+        logged = _logged_bytes(shim_env, "burst")     # read before shutdown: wait is the promise
+        await shim.shutdown()
+        return received, status.code, logged
+
+    received, code, logged = run(scenario)
+    assert (received, code, logged) == (BURST, 0, BURST)
+
+
+def test_auto_remove_reports_the_exit_and_shutdown_stops_the_log_writer(shim_env):
+    async def scenario(launcher):
+        shim = await shim_env.launch(launcher, ["head", "-c", str(BURST), "/dev/zero"], name="rm",
+                                     log_opts={"max-size": "-1"}, auto_remove=True)
+        session = await shim.attach(stdin=False, stdout=True, stderr=True)
+        await shim.start()
+        received = sum(len(data) for _, data in [item async for item in session])
+        status = await shim.wait()
+        await shim.shutdown()
+        log = shim_env.base / "logs" / "rm-json.log"
+        size = log.stat().st_size
+        await asyncio.sleep(0.2)
+        return received, status.code, size, log.stat().st_size
+
+    received, code, size, later = run(scenario)
+    assert (received, code) == (BURST, 0)
+    assert later == size                              # nothing writes the log after shutdown
+    assert _logged_bytes(shim_env, "rm") <= BURST     # entries written whole, in order

@@ -64,6 +64,28 @@ def test_exec_with_piped_stdin(shim_env):
     assert code == 0
 
 
+def test_exec_attached_streams_in_its_own_request_and_ends_with_the_exit_code(shim_env):
+    async def scenario(launcher):
+        shim = await shim_env.launch(launcher, ["sleep", "1000"], name="attached")
+        await shim.start()
+        pid, session = await shim.exec_attached(
+            "a1", exec_process(["sh", "-c", "read line; echo got $line; echo err >&2; exit 5"]),
+            tty=False, open_stdin=True)
+        await session.write_stdin(b"input\n")
+        await session.close_stdin()
+        output = await collect(session)
+        late_wait = await shim.wait_exec("a1")         # the exec record stays for a late waiter
+        with pytest.raises(errors.InvalidArgument):
+            await shim.exec_attached("a2", exec_process(["/nope"]), tty=False, open_stdin=False)
+        await shim.shutdown()
+        return pid, output, session.exit_status.code, late_wait
+
+    pid, output, code, late_wait = run(scenario)
+    assert pid > 0
+    assert output == (b"got input\n", b"err\n")
+    assert code == late_wait == 5
+
+
 def test_exec_with_tty_and_resize(shim_env):
     async def scenario(launcher):
         shim = await shim_env.launch(launcher, ["sleep", "1000"], name="etty")

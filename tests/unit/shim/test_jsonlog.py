@@ -5,7 +5,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dockyard.shim.jsonlog import MAX_ENTRY, JsonLogWriter, RotatingFile, format_time, split_entries
+from dockyard.shim.jsonlog import (MAX_ENTRY, JsonLogWriter, RotatingFile, encode_entry, format_time,
+                                    split_entries)
 from dockyard.shim.logopts import LogConfig
 
 T0 = 1_795_000_000_123_456_789
@@ -53,7 +54,7 @@ def test_long_line_split_at_16k_like_docker(tmp_path):
 def test_partial_line_flushed_without_newline(tmp_path):
     log = JsonLogWriter(RotatingFile(str(tmp_path / "c.log"), UNLIMITED))
     log.write("stdout", b"$ prompt", T0)
-    assert log.has_partial("stdout")
+    assert (tmp_path / "c.log").read_bytes() == b""      # held until a newline, EOF or a flush
     log.flush_partial("stdout", T0)
     log.write("stdout", b" more\n", T0)
     log.close(T0)
@@ -132,3 +133,15 @@ def test_any_output_logs_back_to_the_same_text(tmp_path_factory, chunks):
     assert "".join(e["log"] for e in entries) == b"".join(chunks).decode()
     assert all(len(e["log"]) <= MAX_ENTRY for e in entries)
     assert all(e["log"].endswith("\n") or len(e["log"]) == MAX_ENTRY for e in entries[:-1])
+
+
+def _reference_entry(log: bytes) -> bytes:
+    text = json.dumps(log.decode("utf-8", "replace"), ensure_ascii=False)
+    return b'{"log":' + text.encode() + b',"stream":"stdout","time":"T"}\n'
+
+
+@settings(max_examples=200)
+@given(st.one_of(st.binary(max_size=MAX_ENTRY), st.integers(0, MAX_ENTRY).map(bytes),
+                 st.integers(1, 64).map(lambda n: bytes(n) + b"\x01")))
+def test_entries_match_the_json_encoder_zero_filled_ones_included(log):
+    assert encode_entry(log, b"stdout", b"T") == _reference_entry(log)
