@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import logging
 import os
 from dataclasses import dataclass
 
@@ -9,6 +10,8 @@ from dockyard.containers.attach import DEFAULT_DETACH_KEYS, bridge, parse_detach
 from dockyard.errors import Conflict, DockyardError, InvalidArgument, NotFound
 from dockyard.oci.user import resolve_user
 from dockyard.wire.stdcopy import frame
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -104,6 +107,10 @@ class ExecService:
         except DockyardError as err:
             record.running = False
             record.exit_code = 127 if "not found" in err.message or "no such file" in err.message else 126
+            raise
+        except BaseException:  # the shim connection broke, or we were cancelled: never leave it "running"
+            log.warning("exec %s could not start", record.id[:12], exc_info=True)
+            record.running, record.exit_code = False, 126
             raise
         self._emit(container, "exec_start: " + " ".join(record.argv) + " ", execID=record.id)
         if session is None:
