@@ -80,6 +80,15 @@ def merge_image_config(config: dict, image_config: dict) -> dict:
     return merged
 
 
+def with_default_hostname(config: dict, host_config: dict, container_id: str) -> dict:
+    """dockerd names a container's host by its short ID unless it shares the host's or another
+    container's network stack (then the hostname comes from there at start)."""
+    mode = host_config.get("NetworkMode") or ""
+    if not config.get("Hostname") and mode != "host" and not mode.startswith("container:"):
+        config["Hostname"] = container_id[:12]
+    return config
+
+
 def command_line(config: dict) -> tuple[str, list[str]]:
     """(Path, Args) of the container's process: entrypoint then cmd."""
     entrypoint = [part for part in config.get("Entrypoint") or [] if part != ""]  # --entrypoint ""

@@ -55,6 +55,7 @@ class ContainerService:
         merged = defaults.merge_image_config(config, image.config)
         path, args = defaults.command_line(merged)
         container_id = os.urandom(32).hex()
+        merged = defaults.with_default_hostname(merged, host_config, container_id)
         container = Container(
             id=container_id, name=name, created=time.time_ns(), image_id=image.id, config=merged,
             host_config=host_config, networking_config=networking, path=path, args=args,

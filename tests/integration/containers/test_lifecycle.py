@@ -126,3 +126,9 @@ def test_health_status_reaches_healthy_then_unhealthy(busybox):
         assert log[-1]["ExitCode"] == 1
     finally:
         busybox.docker("rm", "-f", "checked")
+
+
+def test_hostname_is_the_short_id_in_inspect_and_inside(busybox, sleeper):
+    short_id, hostname = busybox.docker("inspect", "-f", "{{.Id}} {{.Config.Hostname}}", sleeper).stdout.split()
+    assert hostname == short_id[:12]
+    assert busybox.docker("exec", sleeper, "hostname").stdout.strip() == hostname

@@ -3,7 +3,7 @@ import random
 import pytest
 
 from dockyard.containers import names
-from dockyard.containers.defaults import command_line, merge_image_config, split_create_body
+from dockyard.containers.defaults import command_line, merge_image_config, split_create_body, with_default_hostname
 from dockyard.containers.filters import select
 from dockyard.containers.inspect import port_list, summary_body
 from dockyard.containers.model import Container, State
@@ -60,6 +60,14 @@ def test_image_config_merges_under_the_users():
     assert command_line(merge_image_config({"Cmd": ["ls", "-l"]}, image)) == ("ls", ["-l"])
     with pytest.raises(InvalidArgument, match="no command specified"):
         command_line(merge_image_config({}, {}))
+
+
+def test_hostname_defaults_to_the_short_id_unless_the_network_stack_is_shared():
+    cid = "ab" * 32
+    assert with_default_hostname({"Hostname": ""}, {"NetworkMode": "bridge"}, cid)["Hostname"] == cid[:12]
+    assert with_default_hostname({"Hostname": "web"}, {}, cid)["Hostname"] == "web"
+    assert with_default_hostname({"Hostname": ""}, {"NetworkMode": "host"}, cid)["Hostname"] == ""
+    assert with_default_hostname({"Hostname": ""}, {"NetworkMode": "container:x"}, cid)["Hostname"] == ""
 
 
 def test_status_text_as_docker_words_it():
