@@ -104,7 +104,7 @@ def _await_cgroup(plan: ChildPlan) -> None:
 
 
 def setup_exec(sys: Syscalls, plan: ChildPlan) -> None:
-    plan.cgroup.add(0)
+    plan.cgroup.add_calling_thread()  # the forked child is single-threaded
     for fd, flag in plan.join_fds:
         sys.setns(fd, flag)   # entering the mount namespace also moves us to its root
         os.close(fd)

@@ -132,3 +132,29 @@ def test_hostname_is_the_short_id_in_inspect_and_inside(busybox, sleeper):
     short_id, hostname = busybox.docker("inspect", "-f", "{{.Id}} {{.Config.Hostname}}", sleeper).stdout.split()
     assert hostname == short_id[:12]
     assert busybox.docker("exec", sleeper, "hostname").stdout.strip() == hostname
+
+
+def test_exec_processes_live_in_the_containers_cgroups(busybox):
+    """Execs join every controller (through `tasks`): limits, top, pause and stop reach them."""
+    name = f"limited{time.monotonic_ns()}"
+    busybox.docker("run", "-d", "--name", name, "--pids-limit", "3", "busybox", "sleep", "300")
+    try:
+        busybox.docker("exec", "-d", name, "sleep", "301")
+        for _ in range(50):
+            if "sleep 301" in busybox.docker("top", name).stdout:
+                break
+            time.sleep(0.1)
+        assert "sleep 301" in busybox.docker("top", name).stdout
+        crowded = busybox.docker("exec", name, "sh", "-c", "sleep 1 & sleep 1 & wait", check=False)
+        assert crowded.returncode != 0            # init + sleep 301 + sh: the pids limit holds
+        cgroups = busybox.docker("exec", name, "cat", "/proc/self/cgroup").stdout
+        init_cgroups = busybox.docker("exec", name, "cat", "/proc/1/cgroup").stdout
+        assert [l for l in cgroups.splitlines() if ":memory:" in l] == \
+               [l for l in init_cgroups.splitlines() if ":memory:" in l]
+        busybox.docker("pause", name)
+        assert busybox.docker("top", name).stdout.count("sleep") == 2
+        busybox.docker("unpause", name)
+        busybox.docker("stop", "-t", "1", name)
+        assert busybox.docker("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == "exited"
+    finally:
+        busybox.docker("rm", "-f", name, check=False)
