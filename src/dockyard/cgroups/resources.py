@@ -31,15 +31,19 @@ def plan_v1(resources: dict) -> list[Write]:
                       ("quota", "cpu.cfs_quota_us")):
         if key in cpu:
             writes.append(("cpu", file, str(cpu[key])))
-    for key in ("cpus", "mems"):
-        if cpu.get(key):
-            writes.append(("cpuset", f"cpuset.{key}", cpu[key]))
-    pids = resources.get("pids") or {}
-    if "limit" in pids:
-        writes.append(("pids", "pids.max", "max" if pids["limit"] <= 0 else str(pids["limit"])))
+    writes += _cpuset_and_pids(resources)
     block = resources.get("blockIO") or {}
     if block.get("weight"):
         writes.append(("blkio", "blkio.weight", str(block["weight"])))
+    return writes
+
+
+def _cpuset_and_pids(resources: dict) -> list[Write]:
+    """The knobs that v1 and v2 name alike."""
+    cpu, pids = resources.get("cpu") or {}, resources.get("pids") or {}
+    writes: list[Write] = [("cpuset", f"cpuset.{key}", cpu[key]) for key in ("cpus", "mems") if cpu.get(key)]
+    if "limit" in pids:
+        writes.append(("pids", "pids.max", "max" if pids["limit"] <= 0 else str(pids["limit"])))
     return writes
 
 
@@ -69,12 +73,7 @@ def plan_v2(resources: dict) -> list[Write]:
         quota = cpu.get("quota", -1)
         writes.append(("cpu", "cpu.max",
                        f"{'max' if quota is None or quota <= 0 else quota} {cpu.get('period') or 100000}"))
-    for key in ("cpus", "mems"):
-        if cpu.get(key):
-            writes.append(("cpuset", f"cpuset.{key}", cpu[key]))
-    pids = resources.get("pids") or {}
-    if "limit" in pids:
-        writes.append(("pids", "pids.max", "max" if pids["limit"] <= 0 else str(pids["limit"])))
+    writes += _cpuset_and_pids(resources)
     block = resources.get("blockIO") or {}
     if block.get("weight"):
         writes.append(("io", "io.weight", f"default {block['weight']}"))
