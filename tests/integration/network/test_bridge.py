@@ -42,8 +42,10 @@ def test_none_mode_has_only_loopback(make_service, loop):
     loop.run(svc.release("n1"))
 
 
-def _ping(path, target):
-    return in_netns(path, BUSYBOX, "ping", "-c", "1", "-W", "1", target, check=False).returncode == 0
+def _ping(path, target, tries=3):
+    """One echo answered within a few tries (a loaded machine may lose the first to ARP)."""
+    return any(in_netns(path, BUSYBOX, "ping", "-c", "1", "-W", "1", target, check=False).returncode == 0
+               for _ in range(tries))
 
 
 def _lookup(path, name, server):
@@ -91,8 +93,8 @@ def test_networks_are_isolated(make_service, loop):
     b = loop.run(svc.create_netns("ir"))
     sa = loop.run(svc.connect("il", a, "left", {}, "l1", "l1"))
     sb = loop.run(svc.connect("ir", b, "right", {}, "r1", "r1"))
-    assert not _ping(a, sb["IPAddress"])
-    assert not _ping(b, sa["IPAddress"])
+    assert not _ping(a, sb["IPAddress"], tries=1)
+    assert not _ping(b, sa["IPAddress"], tries=1)
     # names of another network do not resolve, even asking that network's server
     out = _lookup(b, "l1", sa["Gateway"])
     assert sa["IPAddress"] not in out
