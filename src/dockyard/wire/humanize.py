@@ -36,11 +36,19 @@ def human_since(created: float, now: float | None = None) -> str:
     return human_duration(max(0.0, (now if now is not None else time.time()) - created)) + " ago"
 
 
-def human_size(size: float) -> str:
-    """Docker's units.HumanSize: decimal units, 3 significant digits (`1.98MB`)."""
-    units = ["B", "kB", "MB", "GB", "TB", "PB"]
+def human_size(size: float, precision: int = 3) -> str:
+    """Docker's units.HumanSizeWithPrecision: decimal units (`1.98MB`); `system df` uses 4 digits."""
+    return _scaled(size, 1000, ("B", "kB", "MB", "GB", "TB", "PB"), precision)
+
+
+def bytes_size(size: float) -> str:
+    """Docker's units.BytesSize: binary units, 4 significant digits (`1.5MiB`)."""
+    return _scaled(size, 1024, ("B", "KiB", "MiB", "GiB", "TiB", "PiB"), 4)
+
+
+def _scaled(size: float, base: int, units: tuple[str, ...], precision: int) -> str:
     i = 0
-    while size >= 1000 and i < len(units) - 1:
-        size /= 1000
+    while size >= base and i < len(units) - 1:
+        size /= base
         i += 1
-    return f"{size:.3g}{units[i]}"
+    return f"{size:.{precision}g}{units[i]}"

@@ -5,7 +5,8 @@ import pytest
 from dockyard.cli.commands.container_files import extract_plan, put_plan, split_cp_arg
 from dockyard.cli.commands.create_body import duration_ns, parse_expose, parse_publish, ram_in_bytes, split_volume
 from dockyard.cli.commands.disk_usage import summary_rows
-from dockyard.cli.commands.observe import bytes_size, port_lines, relative_time, stats_row
+from dockyard.cli.commands.observe import port_lines, relative_time, stats_row
+from dockyard.wire.humanize import bytes_size
 from dockyard.cli.commands.ps import HEADERS, TABLE, displayable_ports, go_quote, row
 from dockyard.cli.commands.run import start_error_exit_code
 from dockyard.cli.streams import DetachMatcher, parse_detach_keys

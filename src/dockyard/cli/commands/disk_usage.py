@@ -31,18 +31,12 @@ def run_df(client, args) -> int:
     return 0
 
 
-def human_size4(size: float) -> str:
-    """Docker's units.HumanSize (4 significant digits), which `system df` uses for totals."""
-    units = ["B", "kB", "MB", "GB", "TB", "PB"]
-    i = 0
-    while size >= 1000 and i < len(units) - 1:
-        size /= 1000
-        i += 1
-    return f"{size:.4g}{units[i]}"
+def _size(size: float) -> str:
+    return human_size(size, 4)  # `system df` totals: 4 significant digits
 
 
 def _reclaimable(reclaimable: int, total: int) -> str:
-    text = human_size4(reclaimable)
+    text = _size(reclaimable)
     return f"{text} ({reclaimable * 100 // total}%)" if total > 0 else text
 
 
@@ -65,15 +59,15 @@ def summary_rows(usage: dict) -> list[dict]:
     return [
         {"Type": "Images", "TotalCount": str(len(images)),
          "Active": str(sum(1 for i in images if i.get("Containers", 0) > 0)),
-         "Size": human_size4(layers), "Reclaimable": _reclaimable(layers - used, layers)},
+         "Size": _size(layers), "Reclaimable": _reclaimable(layers - used, layers)},
         {"Type": "Containers", "TotalCount": str(len(containers)), "Active": str(len(active)),
-         "Size": human_size4(container_size), "Reclaimable": _reclaimable(idle_size, container_size)},
+         "Size": _size(container_size), "Reclaimable": _reclaimable(idle_size, container_size)},
         {"Type": "Local Volumes", "TotalCount": str(len(volumes)),
          "Active": str(sum(1 for u in volume_sizes if u.get("RefCount", 0) > 0)),
-         "Size": human_size4(volume_size), "Reclaimable": _reclaimable(unused, volume_size)},
+         "Size": _size(volume_size), "Reclaimable": _reclaimable(unused, volume_size)},
         {"Type": "Build Cache", "TotalCount": str(len(cache)),
-         "Active": str(sum(1 for c in cache if c.get("InUse"))), "Size": human_size4(cache_size),
-         "Reclaimable": human_size4(sum(c.get("Size", 0) for c in cache if not c.get("InUse")))},
+         "Active": str(sum(1 for c in cache if c.get("InUse"))), "Size": _size(cache_size),
+         "Reclaimable": _size(sum(c.get("Size", 0) for c in cache if not c.get("InUse")))},
     ]
 
 

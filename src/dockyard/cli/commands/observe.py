@@ -11,7 +11,7 @@ from dockyard.cli.table import align, format_items
 from dockyard.client import Client
 from dockyard.client import containers as api
 from dockyard.errors import DockyardError, InvalidArgument
-from dockyard.wire.humanize import human_size
+from dockyard.wire.humanize import bytes_size, human_size
 
 STATS_TABLE = ("table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}"
                "\t{{.PIDs}}")
@@ -158,13 +158,3 @@ def stats_row(sample: dict, no_trunc: bool = False) -> dict:
         "BlockIO": f"{human_size(read)} / {human_size(write)}",
         "PIDs": str((sample.get("pids_stats") or {}).get("current", 0)),
     }
-
-
-def bytes_size(size: float) -> str:
-    """Docker's units.BytesSize: binary units, 4 significant digits (`1.5MiB`)."""
-    units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
-    i = 0
-    while size >= 1024 and i < len(units) - 1:
-        size /= 1024
-        i += 1
-    return f"{size:.4g}{units[i]}"
