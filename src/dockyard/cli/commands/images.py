@@ -6,6 +6,7 @@ import sys
 import time
 from typing import Iterator
 
+from dockyard.cli.commands.ps import parse_filters
 from dockyard.cli.each import for_each, print_objects, write_output
 from dockyard.cli.table import format_items
 from dockyard.client import Client
@@ -106,7 +107,7 @@ def _bool(text: str) -> bool:
 # ---- commands -------------------------------------------------------------------------------
 
 def run_images(client: Client, args) -> int:
-    filters = _parse_filters(args.filter)
+    filters = parse_filters(args.filter)
     if args.reference:
         filters.setdefault("reference", []).append(args.reference)
     found = api.list_images(client, args.all, filters, args.digests)
@@ -190,7 +191,7 @@ def run_rmi(client: Client, args) -> int:
 
 
 def run_prune(client: Client, args) -> int:
-    filters = _parse_filters(args.filter)
+    filters = parse_filters(args.filter)
     if args.all:
         filters["dangling"] = ["false"]
     if not args.force:
@@ -247,16 +248,6 @@ def _print_stream(messages: Iterator[dict]) -> int:
 def _read_chunks(source) -> Iterator[bytes]:
     while chunk := source.read(CHUNK):
         yield chunk
-
-
-def _parse_filters(items: list[str]) -> dict[str, list[str]]:
-    filters: dict[str, list[str]] = {}
-    for item in items:
-        key, eq, value = item.partition("=")
-        if not eq:
-            raise InvalidArgument(f"bad format of filter (expected name=value): {item}")
-        filters.setdefault(key, []).append(value)
-    return filters
 
 
 # ---- pure helpers ---------------------------------------------------------------------------
