@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from typing import Callable
 
+from dockyard.cli import prune as pruning
 from dockyard.cli.commands import container_files, exec as exec_, observe, ps, run
 from dockyard.cli.commands.create_body import nano_cpus, ram_in_bytes, restart_policy
 from dockyard.cli.each import for_each, print_objects
@@ -15,7 +16,6 @@ from dockyard.client import images as images_api
 from dockyard.client import networks as networks_api
 from dockyard.client import volumes as volumes_api
 from dockyard.errors import InvalidArgument, NotFound
-from dockyard.wire.humanize import human_size
 
 
 def register(sub) -> None:
@@ -177,14 +177,8 @@ def run_inspect(client: Client, args) -> int:
 
 
 def run_prune(client: Client, args) -> int:
-    if not args.force:
-        answer = input("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            return 0
+    if not args.force and not pruning.confirmed("This will remove all stopped containers."):
+        return 0
     result = api.prune(client, ps.parse_filters(args.filter))
-    deleted = result.get("ContainersDeleted") or []
-    if deleted:
-        print("Deleted Containers:")
-        print("".join(item + "\n" for item in deleted))
-    print(f"Total reclaimed space: {human_size(result.get('SpaceReclaimed') or 0)}")
+    pruning.report("Containers", result.get("ContainersDeleted") or [], result.get("SpaceReclaimed") or 0)
     return 0

@@ -6,6 +6,7 @@ import sys
 import time
 from typing import Iterator
 
+from dockyard.cli import prune as pruning
 from dockyard.cli.commands.ps import parse_filters
 from dockyard.cli.each import for_each, print_objects, write_output
 from dockyard.cli.table import format_items
@@ -194,19 +195,11 @@ def run_prune(client: Client, args) -> int:
     filters = parse_filters(args.filter)
     if args.all:
         filters["dangling"] = ["false"]
-    if not args.force:
-        answer = input("WARNING! This will remove all dangling images.\nAre you sure you want to continue? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            return 0
+    if not args.force and not pruning.confirmed("This will remove all dangling images."):
+        return 0
     result = api.prune(client, filters)
-    deleted = result.get("ImagesDeleted") or []
-    if deleted:
-        print("Deleted Images:")
-        for item in deleted:
-            for key, value in item.items():
-                print(f"{key.lower()}: {value}")
-        print()
-    print(f"Total reclaimed space: {human_size(result.get('SpaceReclaimed') or 0)}")
+    lines = [f"{key.lower()}: {value}" for item in result.get("ImagesDeleted") or [] for key, value in item.items()]
+    pruning.report("Images", lines, result.get("SpaceReclaimed") or 0)
     return 0
 
 

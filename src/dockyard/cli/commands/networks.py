@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from dockyard.cli import prune as pruning
 from dockyard.cli.commands.ps import parse_filters
 from dockyard.cli.commands.volumes import key_values
 from dockyard.cli.each import for_each, inspect_each
@@ -133,15 +134,10 @@ def run_rm(client: Client, args) -> int:
 
 
 def run_prune(client: Client, args) -> int:
-    if not args.force:
-        answer = input("WARNING! This will remove all custom networks not used by at least one container.\n"
-                       "Are you sure you want to continue? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            return 0
-    deleted = api.prune(client, parse_filters(args.filter)).get("NetworksDeleted") or []
-    if deleted:
-        print("Deleted Networks:")
-        sys.stdout.write("".join(name + "\n" for name in deleted))
+    warning = "This will remove all custom networks not used by at least one container."
+    if not args.force and not pruning.confirmed(warning):
+        return 0
+    pruning.report("Networks", api.prune(client, parse_filters(args.filter)).get("NetworksDeleted") or [])
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from dockyard.cli import prune as pruning
 from dockyard.cli.commands.ps import parse_filters
 from dockyard.cli.each import for_each, inspect_each
 from dockyard.cli.table import format_items
@@ -88,16 +89,9 @@ def run_prune(client: Client, args) -> int:
     filters = parse_filters(args.filter)
     if args.all:
         filters["all"] = ["true"]
-    if not args.force:
-        what = "all local volumes" if args.all else "anonymous local volumes"
-        answer = input(f"WARNING! This will remove {what} not used by at least one container.\n"
-                       "Are you sure you want to continue? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            return 0
+    what = "all local volumes" if args.all else "anonymous local volumes"
+    if not args.force and not pruning.confirmed(f"This will remove {what} not used by at least one container."):
+        return 0
     result = api.prune(client, filters)
-    deleted = result.get("VolumesDeleted") or []
-    if deleted:
-        print("Deleted Volumes:")
-        print("".join(name + "\n" for name in deleted))
-    print(f"Total reclaimed space: {human_size(result.get('SpaceReclaimed') or 0)}")
+    pruning.report("Volumes", result.get("VolumesDeleted") or [], result.get("SpaceReclaimed") or 0)
     return 0
