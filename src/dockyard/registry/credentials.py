@@ -47,12 +47,15 @@ def decode_header(value: str | None) -> Credentials:
     """The `X-Registry-Auth` header; absent or empty means anonymous."""
     if not value:
         return ANONYMOUS
+    return from_auth_config(_decoded(value, "X-Registry-Auth"))
+
+
+def _decoded(value: str, header: str):
+    """base64url (padding optional) JSON, as the CLI encodes registry headers."""
     try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-        config = json.loads(raw)
+        return json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
     except (binascii.Error, ValueError):
-        raise InvalidArgument("invalid X-Registry-Auth header: not base64url-encoded JSON") from None
-    return from_auth_config(config)
+        raise InvalidArgument(f"invalid {header} header: not base64url-encoded JSON") from None
 
 
 def _split_basic(auth: str) -> tuple[str, str]:
@@ -67,11 +70,7 @@ def decode_config_header(value: str | None) -> dict[str, Credentials]:
     """`X-Registry-Config` (sent with builds): base64url JSON `{"<registry>": {auth config}}`."""
     if not value:
         return {}
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-        configs = json.loads(raw)
-    except (binascii.Error, ValueError):
-        raise InvalidArgument("invalid X-Registry-Config header: not base64url-encoded JSON") from None
+    configs = _decoded(value, "X-Registry-Config")
     if not isinstance(configs, dict):
         raise InvalidArgument("invalid X-Registry-Config header: expected a JSON object")
     return {_registry_domain(key): from_auth_config(config) for key, config in configs.items()}

@@ -4,7 +4,8 @@ import json
 import pytest
 
 from dockyard.errors import InvalidArgument
-from dockyard.registry.credentials import ANONYMOUS, Credentials, decode_header, from_auth_config
+from dockyard.registry.credentials import (ANONYMOUS, Credentials, decode_config_header, decode_header, for_domain,
+                                          from_auth_config)
 
 
 def _header(config: dict, padded: bool = True) -> str:
@@ -36,3 +37,14 @@ def test_malformed_headers_are_invalid_arguments():
         decode_header("not base64 json!")
     with pytest.raises(InvalidArgument):
         decode_header(_header(["a", "list"]))  # type: ignore[arg-type]
+
+
+def test_build_config_header_maps_registries_to_credentials():
+    configs = {"https://index.docker.io/v1/": {"username": "hub", "password": "p"},
+               "127.0.0.1:5000": {"username": "local", "password": "q"}}
+    auths = decode_config_header(_header(configs, padded=False))
+    assert for_domain(auths, "docker.io").username == "hub"
+    assert for_domain(auths, "127.0.0.1:5000").username == "local"
+    assert for_domain(auths, "example.test") == ANONYMOUS and decode_config_header("e30=") == {}
+    with pytest.raises(InvalidArgument, match="X-Registry-Config"):
+        decode_config_header("not base64!")
