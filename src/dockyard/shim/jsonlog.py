@@ -117,10 +117,13 @@ class RotatingFile:
         os.close(self._fd)
         keep = self.config.max_file
         if keep > 1:
+            # The oldest goes first, so no rename replaces a file: ext4 flushes a file renamed
+            # over another (auto_da_alloc), which would write out every rotated log at once.
+            _unlink_if_present(f"{self.path}.{keep - 1}")
             for index in range(keep - 1, 0, -1):
                 source = self.path if index == 1 else f"{self.path}.{index - 1}"
                 if os.path.exists(source):
-                    os.replace(source, f"{self.path}.{index}")
+                    os.rename(source, f"{self.path}.{index}")
             self._fd = self._open()
         else:
             self._fd = os.open(self.path, os.O_WRONLY | os.O_TRUNC | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o640)
@@ -169,3 +172,10 @@ class JsonLogWriter:
         for stream in list(self._pending):
             self.flush_partial(stream.decode(), now_ns)
         self.sink.close()
+
+
+def _unlink_if_present(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
