@@ -1,13 +1,17 @@
 """Listening sockets from `-H` addresses: unix sockets, and TCP with optional mutual TLS."""
 
 import asyncio
+import logging
 import os
 import ssl
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from dockyard.api.tls import TlsStream
 from dockyard.daemon.config import DaemonConfig
 from dockyard.errors import InvalidArgument
+
+log = logging.getLogger(__name__)
 
 
 async def open_listener(host: str, handle, config: DaemonConfig) -> asyncio.AbstractServer:
@@ -17,8 +21,22 @@ async def open_listener(host: str, handle, config: DaemonConfig) -> asyncio.Abst
         address = urlsplit(host)
         if not address.hostname or not address.port:
             raise InvalidArgument(f"invalid host {host!r}: expected tcp://addr:port")
-        return await asyncio.start_server(handle, address.hostname, address.port, ssl=_tls_context(config))
+        context = _tls_context(config)
+        return await asyncio.start_server(handle if context is None else _over_tls(handle, context),
+                                          address.hostname, address.port)
     raise InvalidArgument(f"unsupported host {host!r}")
+
+
+def _over_tls(handle, context: ssl.SSLContext):
+    async def accept(reader, writer) -> None:
+        try:
+            stream = await TlsStream.accept(reader, writer, context)
+        except (ssl.SSLError, OSError, asyncio.TimeoutError) as err:
+            log.info("TLS handshake with %s failed: %s", writer.get_extra_info("peername"), err)
+            writer.close()
+            return
+        await handle(stream, stream)
+    return accept
 
 
 async def _unix(path: Path, handle) -> asyncio.AbstractServer:

@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+from tests.support.busybox import import_busybox
 from tests.support.daemon import Daemon
 
 pytestmark = pytest.mark.root
@@ -147,6 +148,18 @@ def test_tls_listener_with_mutual_tls(fresh_daemon, tmp_path):
            "DOCKER_CERT_PATH": str(tmp_path / "client")}
     ok = sp.run(["docker", "version", "--format", "{{.Server.Version}}"], env=env, capture_output=True, text=True)
     assert ok.returncode == 0 and ok.stdout.strip() == "0.1.0", ok.stderr
+    import_busybox(fresh_daemon)          # output crosses TLS, so the daemon relays it
+    run = sp.run(["docker", "run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2; exit 2"],
+                 env=env, capture_output=True, text=True, timeout=60)
+    assert (run.returncode, run.stdout, run.stderr) == (2, "out\n", "err\n")
+    piped = sp.run(["docker", "run", "-i", "--rm", "busybox", "cat"], input="in\n", env=env,
+                   capture_output=True, text=True, timeout=60)
+    assert piped.stdout == "in\n", piped.stderr
+    sp.run(["docker", "run", "-d", "--name", "tls-exec", "busybox", "sleep", "60"], env=env, check=True, capture_output=True)
+    execed = sp.run(["docker", "exec", "tls-exec", "sh", "-c", "echo exec; exit 4"], env=env, capture_output=True,
+                    text=True, timeout=60)
+    sp.run(["docker", "rm", "-f", "tls-exec"], env=env, capture_output=True)
+    assert (execed.returncode, execed.stdout) == (4, "exec\n"), execed.stderr
     (tmp_path / "client" / "cert.pem").unlink()
     (tmp_path / "client" / "key.pem").unlink()
     refused = sp.run(["docker", "--tlsverify", "--tlscacert", str(tmp_path / "client" / "ca.pem"), "version"],
