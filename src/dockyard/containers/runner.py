@@ -126,11 +126,13 @@ class ContainerRunner:
 
     async def _launch_shim(self, container: Container, bundle: Path):
         console = container.host_config.get("ConsoleSize") or [0, 0]
+        logged = bool(container.log_path)             # not with `--log-driver none`
         return await self._shims.launch(
             container_id=container.id, state_dir=self.state_dir(container.id), bundle=bundle,
             runtime=self.runtimes.choice(container.runtime), tty=container.tty,
-            open_stdin=bool(container.config.get("OpenStdin")), log_path=Path(container.log_path),
-            log_opts=(container.host_config.get("LogConfig") or {}).get("Config") or {},
+            open_stdin=bool(container.config.get("OpenStdin")),
+            log_path=Path(container.log_path) if logged else None,
+            log_opts=(container.host_config.get("LogConfig") or {}).get("Config") if logged else None,
             console_size=tuple(console) if any(console) else None,
             auto_remove=bool(container.host_config.get("AutoRemove")),
         )

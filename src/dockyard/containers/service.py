@@ -15,7 +15,7 @@ from dockyard.containers.restart_policy import Backoff, should_restart, starts_w
 from dockyard.containers.waiters import WaitResult
 from dockyard.errors import Conflict, InvalidArgument, NotModified
 from dockyard.shim.client import ShimClient
-from dockyard.shim.logopts import parse_log_opts
+from dockyard.shim.logopts import keeps_log_file
 
 log = logging.getLogger(__name__)
 _DEFAULT_STOP_TIMEOUT = 10
@@ -46,7 +46,7 @@ class ContainerService:
     # -- create -------------------------------------------------------------------------
     async def create(self, body: dict, name: str, platform: str | None) -> tuple[str, list[str]]:
         config, host_config, networking = defaults.split_create_body(body)
-        parse_log_opts(host_config["LogConfig"].get("Config") or {})  # bad --log-opt fails here, not at start
+        logged = keeps_log_file(host_config["LogConfig"])   # a bad --log-opt fails here, not at start
         if not config.get("Image"):
             raise InvalidArgument("config cannot be empty in order to create a container")
         image = self._images.for_container(config["Image"])
@@ -62,7 +62,7 @@ class ContainerService:
             runtime=self._runner.runtimes.check(host_config.get("Runtime") or self._runner.default_runtime),
         )
         files_dir = self._registry.directory(container_id)
-        container.log_path = str(files_dir / f"{container_id}-json.log")
+        container.log_path = str(files_dir / f"{container_id}-json.log") if logged else ""
         if self._volumes is not None:
             container.mounts = await self._volumes.plan_for_create(container, image.config)
         try:

@@ -4,7 +4,7 @@ from dockyard.containers.attach import bridge
 from dockyard.containers.logs import LogQuery, stream_logs
 from dockyard.containers.model import Container
 from dockyard.containers.sessions import LateSession
-from dockyard.errors import Conflict
+from dockyard.errors import Conflict, NotImplementedYet
 
 
 class LateSessions:
@@ -65,6 +65,8 @@ class ContainerStdio:
 
     def logs(self, container: Container, query: LogQuery):
         """(stream, bytes) pairs from the json-file log, following while the container runs."""
+        if not container.log_path:
+            raise NotImplementedYet("configured logging driver does not support reading")
         running = lambda: self._watcher.shim_of(container.id) is not None  # noqa: E731
         return stream_logs(container.log_path, query, running)
 

@@ -1,4 +1,4 @@
-"""`--log-opt` values of the json-file driver, validated (pure)."""
+"""`--log-driver` and the `--log-opt` values of the json-file driver, validated (pure)."""
 
 import re
 from collections import namedtuple
@@ -23,6 +23,18 @@ class LogConfig(namedtuple("LogConfig", "max_size max_file")):
     @classmethod
     def from_json(cls, obj: dict) -> "LogConfig":
         return cls(int(obj["max_size"]), int(obj["max_file"]))
+
+
+def keeps_log_file(log_config: dict) -> bool:
+    """Validate a HostConfig.LogConfig; True when the output goes to a json-file log, False for
+    the `none` driver (dockerd accepts any options for that one)."""
+    driver = log_config.get("Type") or "json-file"
+    if driver == "none":
+        return False
+    if driver != "json-file":
+        raise InvalidArgument(f"log driver '{driver}' is not supported: dockyard has json-file and none")
+    parse_log_opts(log_config.get("Config"))
+    return True
 
 
 def parse_size(value: str) -> int:

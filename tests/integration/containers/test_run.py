@@ -72,6 +72,19 @@ def test_logs_follow_ends_when_the_container_exits(busybox):
         busybox.docker("rm", "-f", "follower")
 
 
+def test_log_driver_none_keeps_no_log_and_other_drivers_are_refused(busybox):
+    assert busybox.docker("run", "--name", "unlogged", "--log-driver", "none", "busybox",
+                          "sh", "-c", "echo out; echo err >&2").stdout == "out\n"
+    try:
+        assert busybox.docker("inspect", "-f", "{{.HostConfig.LogConfig.Type}}|{{.LogPath}}", "unlogged").stdout == "none|\n"
+        logs = busybox.docker("logs", "unlogged", check=False)
+        assert logs.returncode != 0 and "configured logging driver does not support reading" in logs.stderr
+    finally:
+        busybox.docker("rm", "unlogged")
+    refused = busybox.docker("run", "--rm", "--log-driver", "syslog", "busybox", "true", check=False)
+    assert refused.returncode != 0 and "log driver 'syslog' is not supported" in refused.stderr
+
+
 def test_name_conflict_and_bad_names(busybox):
     busybox.docker("create", "--name", "twin", "busybox", "true")
     try:

@@ -34,3 +34,14 @@ def test_invalid_options(opts, message):
 def test_config_round_trips_through_json():
     config = LogConfig(1234, 7)
     assert LogConfig.from_json(config.to_json()) == config
+
+
+def test_log_drivers_json_file_by_default_none_without_a_file_others_refused():
+    from dockyard.shim.logopts import keeps_log_file
+
+    assert keeps_log_file({}) and keeps_log_file({"Type": "json-file", "Config": {"max-size": "1m"}})
+    assert keeps_log_file({"Type": "none", "Config": {"anything": "goes"}}) is False
+    with pytest.raises(InvalidArgument, match="log driver 'journald' is not supported"):
+        keeps_log_file({"Type": "journald"})
+    with pytest.raises(InvalidArgument, match="unknown log opt 'nope'"):
+        keeps_log_file({"Type": "json-file", "Config": {"nope": "1"}})
