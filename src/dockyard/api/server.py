@@ -42,6 +42,14 @@ class HijackedStream:
         self._writer.write(data)
         await self._writer.drain()
 
+    def output_fd(self) -> int | None:
+        """The socket's fd, for a process to write its output to directly; None when the bytes
+        must pass through us (TLS encrypts them here) or some of ours are still queued."""
+        if self._writer.get_extra_info("ssl_object") is not None or self._writer.transport.get_write_buffer_size():
+            return None
+        sock = self._writer.get_extra_info("socket")
+        return None if sock is None else sock.fileno()
+
     def close(self) -> None:
         self._writer.close()
 

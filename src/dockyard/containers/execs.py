@@ -80,7 +80,8 @@ class ExecService:
             try:
                 stdin = bool(record.config.get("AttachStdin"))
                 try:
-                    session = await self._launch(record, container, shim, console_size, attach=True)
+                    session = await self._launch(record, container, shim, console_size, attach=True,
+                                                 output_fd=client.output_fd())
                 except DockyardError as err:
                     await client.write(err.message.encode() + b"\r\n" if record.tty else frame(2, err.message.encode() + b"\n"))
                     return
@@ -92,16 +93,19 @@ class ExecService:
 
         return run
 
-    async def _launch(self, record: ExecRecord, container, shim, console_size, attach: bool = False):
+    async def _launch(self, record: ExecRecord, container, shim, console_size, attach: bool = False,
+                      output_fd: int | None = None):
         """Start the process; attached, the shim's session of its output (stdin too if the exec
-        has it), whose end carries the exit code. Detached, a task reaps it."""
+        has it), whose end carries the exit code; with output_fd the shim writes the output to
+        that socket itself. Detached, a task reaps it."""
         process = self._process(container, record, console_size)
         size = tuple(console_size) if console_size and any(console_size) else None
         open_stdin = bool(record.config.get("AttachStdin"))
         session = None
         try:
             if attach:
-                record.pid, session = await shim.exec_attached(record.id, process, record.tty, open_stdin, size)
+                record.pid, session = await shim.exec_attached(record.id, process, record.tty, open_stdin, size,
+                                                                output_fd)
             else:
                 record.pid = await shim.exec(record.id, process, record.tty, open_stdin, size)
         except DockyardError as err:

@@ -5,6 +5,7 @@ from dockyard.containers.logs import LogQuery, stream_logs
 from dockyard.containers.model import Container
 from dockyard.containers.sessions import LateSession
 from dockyard.errors import Conflict, NotImplementedYet
+from dockyard.shim.client import ShimGone
 
 
 class LateSessions:
@@ -13,15 +14,19 @@ class LateSessions:
     def __init__(self):
         self._waiting: dict[str, list[LateSession]] = {}
 
-    def add(self, container_id: str) -> LateSession:
-        session = LateSession()
+    def add(self, container_id: str, *, stdin: bool = False, stdout: bool = True, stderr: bool = True) -> LateSession:
+        session = LateSession(stdin=stdin, stdout=stdout, stderr=stderr)
         self._waiting.setdefault(container_id, []).append(session)
         return session
 
     async def bind_all(self, container_id: str, shim) -> None:
         for session in self._waiting.pop(container_id, []):
             if session.waiting:
-                await session.bind(await shim.attach(stdin=True, stdout=True, stderr=True))
+                try:
+                    attached = await shim.attach(**session.wanted, output_fd=session.output_fd)
+                finally:
+                    session.release_output_fd()      # the shim has its own copy now
+                await session.bind(attached)
 
     def abandon_all(self, container_id: str) -> None:
         for session in self._waiting.pop(container_id, []):
@@ -38,20 +43,25 @@ class ContainerStdio:
 
     async def prepare_attach(self, container: Container, *, stdin: bool, stdout: bool, stderr: bool,
                              logs: bool, stream: bool, detach_keys: bytes):
-        """The hijacked session of `POST /containers/{id}/attach`."""
-        stdin = stdin and bool(container.config.get("OpenStdin"))
+        """The hijacked session of `POST /containers/{id}/attach`. Over a plain socket the shim
+        writes the output to the client itself; the daemon keeps stdin, detach keys and the end."""
+        wanted = dict(stdin=stdin and bool(container.config.get("OpenStdin")), stdout=stdout, stderr=stderr)
         shim = self._watcher.shim_of(container.id)
-        if shim is None:
-            session = self._late.add(container.id)
-        else:
-            session = await shim.attach(stdin=stdin, stdout=stdout, stderr=stderr)
+        late = self._late.add(container.id, **wanted) if shim is None else None   # bound at start
         self._emit(container, "attach")
 
         async def run(client) -> None:
             try:
-                await bridge(client, _Selected(session, stdout, stderr), tty=container.tty, stdin=stdin,
+                if late is not None:
+                    late.send_output_to(client.output_fd())
+                    session = late
+                else:
+                    session = await shim.attach(**wanted, output_fd=client.output_fd())
+                await bridge(client, session, tty=container.tty, stdin=wanted["stdin"],
                              close_stdin_on_eof=bool(container.config.get("StdinOnce")),
                              detach_keys=detach_keys)
+            except ShimGone:                  # it exited meanwhile: its stream is over
+                pass
             finally:
                 client.close()
 
@@ -69,25 +79,3 @@ class ContainerStdio:
             raise NotImplementedYet("configured logging driver does not support reading")
         running = lambda: self._watcher.shim_of(container.id) is not None  # noqa: E731
         return stream_logs(container.log_path, query, running)
-
-
-class _Selected:
-    """A session's output limited to the streams the client asked for."""
-
-    def __init__(self, session, stdout: bool, stderr: bool):
-        self._session = session
-        self._wanted = {1} if stdout and not stderr else {2} if stderr and not stdout else {1, 2}
-
-    async def __aiter__(self):
-        async for stream, data in self._session:
-            if stream in self._wanted:
-                yield stream, data
-
-    async def write_stdin(self, data: bytes) -> None:
-        await self._session.write_stdin(data)
-
-    async def close_stdin(self) -> None:
-        await self._session.close_stdin()
-
-    def close(self) -> None:
-        self._session.close()

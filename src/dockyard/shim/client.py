@@ -139,16 +139,28 @@ async def _read_line(sock: socket.socket) -> bytes:
     return data
 
 
-async def _open(state_dir: Path):
-    """Connect to the shim socket, through /proc/self/fd when the path is too long for sun_path."""
-    path = state_dir / SOCKET
-    if len(os.fsencode(path)) <= _MAX_SUN_PATH:
-        return await asyncio.open_unix_connection(str(path), limit=_STREAM_LIMIT)
-    dir_fd = os.open(state_dir, os.O_PATH | os.O_CLOEXEC)
+async def _open(state_dir: Path, request: dict, fds: list[int]):
+    """Connect to the shim socket (through /proc/self/fd when the path is too long for
+    sun_path) and send the request, with `fds` attached (SCM_RIGHTS)."""
+    loop = asyncio.get_running_loop()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC | socket.SOCK_NONBLOCK)
     try:
-        return await asyncio.open_unix_connection(f"/proc/self/fd/{dir_fd}/{SOCKET}", limit=_STREAM_LIMIT)
-    finally:
-        os.close(dir_fd)
+        path = state_dir / SOCKET
+        if len(os.fsencode(path)) <= _MAX_SUN_PATH:
+            await loop.sock_connect(sock, str(path))
+        else:
+            dir_fd = os.open(state_dir, os.O_PATH | os.O_CLOEXEC)
+            try:
+                await loop.sock_connect(sock, f"/proc/self/fd/{dir_fd}/{SOCKET}")
+            finally:
+                os.close(dir_fd)
+        payload = protocol.encode_json(protocol.REQUEST, request)
+        sent = socket.send_fds(sock, [payload], fds) if fds else 0   # a fresh socket takes it whole
+        await loop.sock_sendall(sock, payload[sent:])
+        return await asyncio.open_unix_connection(sock=sock, limit=_STREAM_LIMIT)
+    except BaseException:
+        sock.close()
+        raise
 
 
 class _Frames:
@@ -204,6 +216,10 @@ class AttachSession:
         self._writer.close()
 
 
+def _fds(fd: int | None) -> list[int]:
+    return [] if fd is None else [fd]
+
+
 class ShimClient:
     def __init__(self, state_dir: Path, pid: int):
         self.state_dir = Path(state_dir)
@@ -230,17 +246,18 @@ class ShimClient:
         return read_exit(Path(state_dir))
 
     # plumbing -------------------------------------------------------------
-    async def _connect(self):
+    async def _connect(self, request: dict, fds: list[int]):
         try:
-            return await _open(self.state_dir)
+            return await _open(self.state_dir, request, fds)
         except (FileNotFoundError, ConnectionRefusedError) as err:
             raise ShimGone(f"shim of {self.state_dir.name} is not running: {err.strerror}") from None
+        except OSError as err:            # the shim died while taking the request
+            raise ShimGone(f"shim of {self.state_dir.name} went away: {err}") from None
 
-    async def _request(self, request: dict):
-        reader, writer = await self._connect()
+    async def _request(self, request: dict, fds: list[int] = ()):
+        reader, writer = await self._connect(request, list(fds))
         try:
             frames = _Frames(reader)
-            writer.write(protocol.encode_json(protocol.REQUEST, request))
             frame = await frames.next()
         except OSError as err:            # the shim died mid-request
             writer.close()
@@ -270,9 +287,13 @@ class ShimClient:
     async def start(self) -> None:
         await self._call("start")
 
-    async def attach(self, stdin: bool, stdout: bool, stderr: bool, *, exec_id: str | None = None) -> AttachSession:
+    async def attach(self, stdin: bool, stdout: bool, stderr: bool, *, exec_id: str | None = None,
+                     output_fd: int | None = None) -> AttachSession:
+        """output_fd: the client's socket, for the shim to write the output to directly (Docker's
+        framing); the session then yields nothing and ends with the process."""
         _, reader, writer, frames = await self._request(
-            {"op": "attach", "exec_id": exec_id, "stdin": stdin, "stdout": stdout, "stderr": stderr})
+            {"op": "attach", "exec_id": exec_id, "stdin": stdin, "stdout": stdout, "stderr": stderr,
+             "direct": output_fd is not None}, _fds(output_fd))
         return AttachSession(reader, writer, frames)
 
     async def resize(self, height: int, width: int) -> None:
@@ -306,13 +327,16 @@ class ShimClient:
         return int(reply["pid"])
 
     async def exec_attached(self, exec_id: str, process: dict, tty: bool, open_stdin: bool,
-                            console_size: tuple[int, int] | None = None) -> tuple[int, AttachSession]:
+                            console_size: tuple[int, int] | None = None,
+                            output_fd: int | None = None) -> tuple[int, AttachSession]:
         """exec and attach_exec (stdin if open_stdin, stdout, stderr) in one request: one round trip
-        fewer, and the session's exit_status carries the exit code, so no wait_exec is needed."""
+        fewer, and the session's exit_status carries the exit code, so no wait_exec is needed.
+        output_fd as for attach."""
         reply, reader, writer, frames = await self._request(
             {"op": "exec", "exec_id": exec_id, "process": process, "tty": tty, "open_stdin": open_stdin,
              "console_size": list(console_size) if console_size else None,
-             "attach": {"stdin": open_stdin, "stdout": True, "stderr": True}})
+             "attach": {"stdin": open_stdin, "stdout": True, "stderr": True, "direct": output_fd is not None}},
+            _fds(output_fd))
         return int(reply["pid"]), AttachSession(reader, writer, frames)
 
     async def attach_exec(self, exec_id: str, stdin: bool, stdout: bool, stderr: bool) -> AttachSession:

@@ -1,12 +1,14 @@
 """One client connection to the shim socket: a request, a reply, maybe an attach stream."""
 
 import collections
+import os
 import socket
 
 from dockyard.shim import protocol
 
 RECV_SIZE = 256 * 1024
 SEND_BUFFERS = 64                     # iovecs per sendmsg (the kernel allows 1024)
+MAX_FDS = 1                           # a request carries at most the client's socket
 
 
 class Outgoing:
@@ -55,17 +57,19 @@ class Connection:
         self.close_when_sent = False
         self.session = None               # an AttachSession once attached
         self.reading = True
+        self.received_fds: list[int] = []  # passed with the request (SCM_RIGHTS), until taken
         sock.setblocking(False)
         loop.add_reader(self.fd, self._on_readable)
 
     # receiving ------------------------------------------------------------
     def _on_readable(self) -> None:
         try:
-            data = self.sock.recv(RECV_SIZE)
+            data, fds, _, _ = socket.recv_fds(self.sock, RECV_SIZE, MAX_FDS, socket.MSG_CMSG_CLOEXEC)
         except BlockingIOError:
             return
         except OSError:
-            data = None
+            data, fds = None, []
+        self.received_fds.extend(fds)
         if not data:                      # clients never half-close: EOF means gone (detach)
             self.close()
             return
@@ -87,10 +91,24 @@ class Connection:
                 self.reply_error(str(err))
                 return
             self.dispatch(self, request)
+            self._close_received_fds()        # the request did not want them
         elif kind == protocol.STDIN and self.session is not None:
             self.session.stdin(payload)
         elif kind == protocol.CLOSE_STDIN and self.session is not None:
             self.session.close_stdin()
+
+    def take_fd(self) -> int | None:
+        """The fd that came with the request, now the caller's to close."""
+        return self.received_fds.pop(0) if self.received_fds else None
+
+    def _close_received_fds(self) -> None:
+        while self.received_fds:
+            os.close(self.received_fds.pop())
+
+    @property
+    def busy(self) -> bool:
+        """Output is still queued here or, for a session writing to its client, there."""
+        return bool(self.outgoing) or (self.session is not None and self.session.backlog() > 0)
 
     def pause_reading(self) -> None:
         """Backpressure: the process does not take stdin as fast as the client sends it."""
@@ -147,6 +165,7 @@ class Connection:
             return
         self.closed = True
         self.outgoing.clear()
+        self._close_received_fds()
         self.loop.forget(self.fd)
         self.sock.close()
         if self.session is not None:

@@ -8,6 +8,11 @@ STDOUT/STDERR data frames and finally END (JSON exit status, or `{}` if unknown)
 the client may send STDIN data and one CLOSE_STDIN. An `exec` request with an `attach` field
 ({"stdin", "stdout", "stderr"}) does the same once the process runs: REPLY (with its pid), then
 the stream, whose END carries the exec's exit status.
+
+An attach (or an exec's `attach`) with `"direct": true` carries the API client's socket with the
+REQUEST (SCM_RIGHTS): the shim then writes the output to that socket in Docker's framing
+(stdcopy without a TTY, raw with one) instead of sending STDOUT/STDERR frames, and sends END
+once the client has everything and the shim's copy of its socket is closed.
 """
 
 import json

@@ -15,11 +15,10 @@ from pathlib import Path
 from dockyard.shim import jsonlog
 from dockyard.shim.backends import INIT_PID, RuntimeVerbFailed, backend_for
 from dockyard.shim.connection import AttachSession, Connection
+from dockyard.shim.direct import DirectSession
 from dockyard.shim.logopts import LogConfig
 from dockyard.shim.logthread import BackgroundLog
 from dockyard.shim.loop import Loop
-
-SHUTDOWN_FLUSH = 30.0  # seconds a shutting-down shim keeps sending to slow attach clients
 from dockyard.shim.oom import OomProbe
 from dockyard.shim.runtime_cli import RuntimeChoice
 from dockyard.shim.spawn import become_subreaper, keep_large_buffers_in_heap, resize_pty
@@ -28,6 +27,7 @@ from dockyard.shim.stdio import StdioProcess
 from dockyard.shim.streams import ProcessStdio, make_stdio
 
 SOCKET = "shim.sock"
+SHUTDOWN_FLUSH = 30.0                 # seconds a shutting-down shim keeps sending to slow attach clients
 EXEC_RECORD_TTL = 60.0                # seconds a finished exec stays for wait_exec / a late attach
 
 
@@ -183,12 +183,16 @@ class Shim:
     def op_attach(self, conn: Connection, request: dict) -> None:
         process = self._process(request)
         conn.reply()
-        self._attach(conn, process, request)
+        self._attach(conn, process, request, _client_fd(conn, request))
 
     @staticmethod
-    def _attach(conn: Connection, process: StdioProcess, wanted: dict) -> None:
+    def _attach(conn: Connection, process: StdioProcess, wanted: dict, client_fd: int | None) -> None:
         streams = {s for s, name in ((1, "stdout"), (2, "stderr")) if wanted.get(name)}
-        process.add_session(AttachSession(conn, process, streams, bool(wanted.get("stdin"))))
+        stdin = bool(wanted.get("stdin"))
+        if client_fd is None:
+            process.add_session(AttachSession(conn, process, streams, stdin))
+        else:                             # output to the client's socket, passed with the request
+            process.add_session(DirectSession(conn, process, streams, stdin, client_fd))
 
     def op_resize(self, conn: Connection, request: dict) -> None:
         process = self._process(request)
@@ -224,19 +228,23 @@ class Shim:
             height, width = request["console_size"]
             process_spec["consoleSize"] = {"height": height, "width": width}
         stdio = make_stdio(tty, bool(request.get("open_stdin")), f"exec-{exec_id}.sock")
+        attach = request.get("attach")
+        client_fd = _client_fd(conn, attach) if attach else None
         self.runtime.exec(exec_id, process_spec, stdio,
-                          lambda error, pid: self._exec_started(conn, exec_id, request, stdio, error, pid))
+                          lambda error, pid: self._exec_started(conn, exec_id, request, stdio, error, pid, client_fd))
 
-    def _exec_started(self, conn, exec_id, request, stdio: ProcessStdio, error, pid) -> None:
+    def _exec_started(self, conn, exec_id, request, stdio: ProcessStdio, error, pid, client_fd) -> None:
+        kind = "invalid"                  # the runtime refused the process
+        if not error:
+            try:
+                stdio.take_console(request.get("console_size"))
+            except OSError as err:
+                error, kind = f"exec {exec_id}: no console from the runtime: {err}", "internal"
         if error:
             stdio.abandon()
-            conn.reply_error(error, kind="invalid")
-            return
-        try:
-            stdio.take_console(request.get("console_size"))
-        except OSError as err:
-            stdio.abandon()
-            conn.reply_error(f"exec {exec_id}: no console from the runtime: {err}")
+            if client_fd is not None:
+                os.close(client_fd)
+            conn.reply_error(error, kind=kind)
             return
         attach = request.get("attach")
         process = StdioProcess(self.loop, tty=stdio.tty, stdin_fd=stdio.stdin, outputs=stdio.outputs,
@@ -248,7 +256,7 @@ class Shim:
         self.loop.watch_child(pid, process.on_exit)
         conn.reply(pid=pid)
         if attach:                        # this connection becomes the exec's attach stream
-            self._attach(conn, process, attach)
+            self._attach(conn, process, attach, client_fd)
         else:
             conn.finish()
 
@@ -295,10 +303,15 @@ class Shim:
         """Exit once attach clients have been sent what they are owed (a `run --rm` client
         may still be megabytes behind when the daemon asks for shutdown), or at the deadline."""
         self.connections = {c for c in self.connections if not c.closed}
-        if not any(c.outgoing for c in self.connections) or time.monotonic() > deadline:
+        if not any(c.busy for c in self.connections) or time.monotonic() > deadline:
             self.loop.stop()
             return
         self.loop.call_later(0.01, lambda: self._stop_when_sent(deadline))
+
+
+def _client_fd(conn: Connection, wanted: dict) -> int | None:
+    """The client's socket passed with an attach that asked for direct output."""
+    return conn.take_fd() if wanted.get("direct") else None
 
 
 def run_shim(config: dict, report: socket.socket) -> int:

@@ -3,11 +3,11 @@
 import struct
 
 STDIN, STDOUT, STDERR, SYSTEM_ERROR = 0, 1, 2, 3
-_HEADER = struct.Struct(">BxxxL")
+HEADER = struct.Struct(">BxxxL")
 
 
 def frame(stream: int, payload: bytes) -> bytes:
-    return _HEADER.pack(stream, len(payload)) + payload
+    return HEADER.pack(stream, len(payload)) + payload
 
 
 class Demultiplexer:
@@ -19,11 +19,11 @@ class Demultiplexer:
     def feed(self, data: bytes) -> list[tuple[int, bytes]]:
         self._pending += data
         frames = []
-        while len(self._pending) >= _HEADER.size:
-            stream, size = _HEADER.unpack_from(self._pending)
-            end = _HEADER.size + size
+        while len(self._pending) >= HEADER.size:
+            stream, size = HEADER.unpack_from(self._pending)
+            end = HEADER.size + size
             if len(self._pending) < end:
                 break
-            frames.append((stream, self._pending[_HEADER.size:end]))
+            frames.append((stream, self._pending[HEADER.size:end]))
             self._pending = self._pending[end:]
         return frames

@@ -1,0 +1,75 @@
+"""An attach session that writes output straight to the API client's socket.
+
+The daemon passes the hijacked connection of `docker run`/`docker attach` with the attach
+request (SCM_RIGHTS), so output crosses one socket instead of two and the daemon never copies
+it. The bytes are Docker's: stdcopy frames without a TTY, raw with one. Stdin still comes
+through the daemon (detach keys and half-close rules live there), and the end still goes to
+the daemon as END, once the client has been sent everything and our copy of its socket is
+closed; the daemon then closes the connection.
+"""
+
+import socket
+
+from dockyard.shim.connection import AttachSession, Connection, Outgoing
+from dockyard.wire.stdcopy import HEADER
+
+
+class DirectSession(AttachSession):
+    def __init__(self, connection: Connection, process, streams: set[int], stdin: bool, client_fd: int):
+        super().__init__(connection, process, streams, stdin)
+        self.loop = connection.loop
+        self.client: socket.socket | None = socket.socket(fileno=client_fd)
+        self.client.setblocking(False)
+        self.pending = Outgoing()
+        self.framed = not process.tty
+        self.exit_status = None
+        self.ending = False
+
+    def output(self, stream: int, data: bytes) -> None:
+        if stream not in self.streams or self.client is None:
+            return
+        had_backlog = bool(self.pending)
+        if self.framed:
+            self.pending.append(HEADER.pack(stream, len(data)))
+        self.pending.append(data)
+        if not had_backlog:
+            self._flush()
+
+    def backlog(self) -> int:
+        return len(self.pending)
+
+    def _flush(self) -> None:
+        try:
+            while self.pending:
+                self.pending.send_to(self.client)
+        except BlockingIOError:
+            self.loop.add_writer(self.client.fileno(), self._flush)
+            return
+        except OSError:                   # the client went away: so does this session
+            self._close_client()
+            self.connection.close()
+            return
+        self.loop.remove_writer(self.client.fileno())
+        self.process.session_drained()
+        if self.ending:
+            self._end_now()
+
+    def end(self, exit_status) -> None:
+        self.exit_status, self.ending = exit_status, True
+        if not self.pending:
+            self._end_now()
+
+    def _end_now(self) -> None:
+        self._close_client()
+        super().end(self.exit_status)
+
+    def detach(self) -> None:
+        self._close_client()
+        super().detach()
+
+    def _close_client(self) -> None:
+        if self.client is not None:
+            self.loop.forget(self.client.fileno())
+            self.client.close()
+            self.client = None
+            self.pending.clear()
