@@ -35,7 +35,22 @@ def encode_entry(log: bytes, stream: bytes, stamp: bytes) -> bytes:
         text = _escape(log.decode("utf-8", "replace")).encode()
     else:                                 # zero-filled (padding, sparse data): no escaper needed
         text = b'"' + b"\\u0000" * len(log) + b'"'
-    return b'{"log":' + text + b',"stream":"' + stream + b'","time":"' + stamp + b'"}\n'
+    return b"".join((b'{"log":', text, b',"stream":"', stream, b'","time":"', stamp, b'"}\n'))
+
+
+def encode_entries(entries: list[bytes], stream: bytes, stamp: bytes) -> list[bytes]:
+    """Entries of one chunk (one stamp). Full zero-filled entries are encoded once and the
+    same bytes listed again: each is 96 KiB of JSON, and a stream of NULs is made of them."""
+    zeros_entry = None
+    encoded = []
+    for entry in entries:
+        if entry == _ZEROS:
+            if zeros_entry is None:
+                zeros_entry = encode_entry(entry, stream, stamp)
+            encoded.append(zeros_entry)
+        else:
+            encoded.append(encode_entry(entry, stream, stamp))
+    return encoded
 
 
 def encode_lines(lines: list[bytes], stream: bytes, stamp: bytes) -> bytes:
@@ -159,7 +174,7 @@ class JsonLogWriter:
         entries, self._pending[key] = split_entries(b"", buffer)
         if entries:
             stamp = format_time(now_ns)
-            self.sink.write_entries([encode_entry(entry, key, stamp) for entry in entries])
+            self.sink.write_entries(encode_entries(entries, key, stamp))
 
     def flush_partial(self, stream: str, now_ns: int) -> None:
         """Write a held partial line as an entry without newline (idle output, EOF)."""
