@@ -21,6 +21,7 @@ EARLY_OUTPUT_CAP = 1 * 1024 * 1024  # exec output kept for an attach that comes 
 DRAIN_GRACE = 1.0                    # seconds without output, after the exit, before giving up on EOF
 PARTIAL_FLUSH = 0.25                 # idle partial log lines are written after this
 STDIN_BACKLOG = 1 * 1024 * 1024      # above this, attach clients stop being read
+STREAM_PACE = 0.002                  # output again within this: a stream, read at this pace
 
 
 class StdioProcess:
@@ -75,10 +76,25 @@ class StdioProcess:
         if chunks:
             if size >= BULK_READ and self.on_bulk_output is not None:
                 self.on_bulk_output()
-            self.last_output = time.monotonic()
+            now = time.monotonic()
+            streaming = now - self.last_output < STREAM_PACE and size < READ_SIZE
+            self.last_output = now
             self._deliver(stream, chunks[0] if len(chunks) == 1 else b"".join(chunks))
+            if streaming and not ended:
+                self._pace(stream)
         if ended and stream in self.outputs:
             self._close_output(stream)
+
+    def _pace(self, stream: int) -> None:
+        """A process that writes as fast as we read (in pipe-buffer pieces, 4 KiB from stdio)
+        would wake us for every piece: let its output gather for STREAM_PACE instead."""
+        if stream in self.outputs and not self.paused:
+            self.loop.remove_reader(self.outputs[stream])
+            self.loop.call_later(STREAM_PACE, lambda: self._resume_paced(stream))
+
+    def _resume_paced(self, stream: int) -> None:
+        if stream in self.outputs and not self.paused:
+            self.loop.add_reader(self.outputs[stream], lambda: self._on_readable(stream))
 
     def _deliver(self, stream: int, data: bytes) -> None:
         if self.log is not None:
