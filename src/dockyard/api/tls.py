@@ -22,6 +22,7 @@ class TlsStream:
         self._incoming, self._outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
         self._tls = context.wrap_bio(self._incoming, self._outgoing, server_side=True)
         self._input_ended = False
+        self._closed = False
 
     @classmethod
     async def accept(cls, reader, writer, context: ssl.SSLContext) -> "TlsStream":
@@ -75,7 +76,7 @@ class TlsStream:
 
     # writing --------------------------------------------------------------
     def write(self, data: bytes) -> None:
-        if data:
+        if data and not self._closed:             # like a closed transport: ignored
             self._tls.write(data)
             self._queue_records()
 
@@ -96,6 +97,9 @@ class TlsStream:
         return self._raw_writer.get_extra_info(name, default)
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         try:
             self._tls.unwrap()                    # our close_notify
         except ssl.SSLError:                      # want-read (the client's may never come), or broken

@@ -86,6 +86,8 @@ def test_the_server_writes_on_after_the_clients_close_notify(server_context):
             stream.write(b"output after the client's end: " + bytes(received))
             await stream.drain()
             stream.close()
+            stream.write(b"late")                 # ignored, as by a closed transport
+            stream.close()
             done.set_result(stream.get_extra_info("ssl_object") is not None)
 
         server = await asyncio.start_server(serve, "127.0.0.1", 0)
