@@ -156,7 +156,8 @@ async def _open(state_dir: Path, request: dict, fds: list[int]):
                 os.close(dir_fd)
         payload = protocol.encode_json(protocol.REQUEST, request)
         sent = socket.send_fds(sock, [payload], fds) if fds else 0   # a fresh socket takes it whole
-        await loop.sock_sendall(sock, payload[sent:])
+        if sent < len(payload):           # (once all is sent, the shim may answer and close at once)
+            await loop.sock_sendall(sock, payload[sent:])
         return await asyncio.open_unix_connection(sock=sock, limit=_STREAM_LIMIT)
     except BaseException:
         sock.close()
