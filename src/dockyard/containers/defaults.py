@@ -7,7 +7,7 @@ from dockyard.errors import InvalidArgument
 _RESTART_POLICIES = {"", "no", "always", "unless-stopped", "on-failure"}
 
 HOST_CONFIG_DEFAULTS = {
-    "Binds": None, "ContainerIDFile": "", "LogConfig": {"Type": "json-file", "Config": {}},
+    "Binds": None, "ContainerIDFile": "", "LogConfig": {"Type": "", "Config": {}},
     "NetworkMode": "default", "PortBindings": {}, "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
     "AutoRemove": False, "VolumeDriver": "", "VolumesFrom": None, "ConsoleSize": [0, 0], "CapAdd": None,
     "CapDrop": None, "CgroupnsMode": "private", "Dns": [], "DnsOptions": [], "DnsSearch": [],
@@ -46,8 +46,6 @@ def split_create_body(body: dict) -> tuple[dict, dict, dict]:
         raise InvalidArgument("can't create 'AutoRemove' container with restart policy")
     host_config["RestartPolicy"] = {"Name": policy.get("Name") or "no",
                                     "MaximumRetryCount": int(policy.get("MaximumRetryCount") or 0)}
-    if not (host_config.get("LogConfig") or {}).get("Type"):
-        host_config["LogConfig"] = {"Type": "json-file", "Config": (host_config.get("LogConfig") or {}).get("Config") or {}}
     networking = body.get("NetworkingConfig") or {}
     return config, host_config, networking
 

@@ -15,7 +15,7 @@ from dockyard.containers.restart_policy import Backoff, should_restart, starts_w
 from dockyard.containers.waiters import WaitResult
 from dockyard.errors import Conflict, InvalidArgument, NotModified
 from dockyard.shim.client import ShimClient
-from dockyard.shim.logopts import keeps_log_file
+from dockyard.shim.logopts import DEFAULT_LOG_CONFIG, keeps_log_file, merge_log_config
 
 log = logging.getLogger(__name__)
 _DEFAULT_STOP_TIMEOUT = 10
@@ -23,10 +23,11 @@ _DEFAULT_STOP_TIMEOUT = 10
 
 class ContainerService:
     def __init__(self, registry, runner, watcher, late_sessions, execs, images, events, waiters, volumes=None,
-                 health=None, live_network_settings=None):
+                 health=None, live_network_settings=None, log_default: dict = DEFAULT_LOG_CONFIG):
         self._registry, self._runner, self._watcher, self._execs = registry, runner, watcher, execs
         self._images, self._events, self._waiters, self._volumes = images, events, waiters, volumes
         self._late = late_sessions
+        self._log_default = log_default             # the daemon's --log-driver and --log-opt
         self._health = health
         self._live_network = live_network_settings  # connect/disconnect change a running container's
         self._locks: dict[str, asyncio.Lock] = {}
@@ -46,6 +47,7 @@ class ContainerService:
     # -- create -------------------------------------------------------------------------
     async def create(self, body: dict, name: str, platform: str | None) -> tuple[str, list[str]]:
         config, host_config, networking = defaults.split_create_body(body)
+        host_config["LogConfig"] = merge_log_config(host_config.get("LogConfig"), self._log_default)
         logged = keeps_log_file(host_config["LogConfig"])   # a bad --log-opt fails here, not at start
         if not config.get("Image"):
             raise InvalidArgument("config cannot be empty in order to create a container")

@@ -54,7 +54,8 @@ def build_services(config: DaemonConfig) -> Services:
     emit = ContainerEvents(events)
     execs = ExecService(registry, watcher, runner, emit)
     containers = ContainerService(registry, runner, watcher, late, execs, layers, emit, waiters, volumes,
-                                  HealthMonitor(execs, registry, emit), networks.settings)
+                                  HealthMonitor(execs, registry, emit), networks.settings,
+                                  log_default=config.log_default)
     files = ContainerFiles(registry, runner, watcher, images, layers, Mounter(), emit)
     images.set_in_use(lambda image_id: [c.id for c in registry.all() if c.image_id == image_id])
     networks.container_lookup = lambda ref: _network_ref(registry.get(ref), runner)

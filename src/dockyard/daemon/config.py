@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockyard.errors import InvalidArgument
+from dockyard.shim.logopts import keeps_log_file
 
 DEFAULT_HOST = "unix:///run/dockyard.sock"
 
@@ -28,6 +29,13 @@ class DaemonConfig:
     iptables: bool = True
     cgroup_parent: str = "dockyard"
     insecure_registries: list[str] = field(default_factory=list)
+    log_driver: str = "json-file"
+    log_opts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def log_default(self) -> dict:
+        """The LogConfig of containers that name no driver (merged as dockerd does)."""
+        return {"Type": self.log_driver, "Config": dict(self.log_opts)}
 
 
 # flag name → (config-file key, how to parse one value)
@@ -37,6 +45,7 @@ _FILE_KEYS = {
     "tlscert": "tlscert", "tlskey": "tlskey", "default-runtime": "default_runtime",
     "runtimes": "runtimes", "bridge": "bridge", "bip": "bip", "iptables": "iptables",
     "cgroup-parent": "cgroup_parent", "insecure-registries": "insecure_registries",
+    "log-driver": "log_driver", "log-opts": "log_opts",
 }
 
 
@@ -60,6 +69,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cgroup-parent", help="parent cgroup of containers")
     p.add_argument("--insecure-registry", action="append", default=[], metavar="HOST|CIDR",
                    help="registry spoken to over plain HTTP (127.0.0.0/8 always is)")
+    p.add_argument("--log-driver", help="log driver of containers that name none (json-file, none)")
+    p.add_argument("--log-opt", action="append", default=[], metavar="KEY=VALUE",
+                   help="default log driver option, e.g. max-size=10m")
     return p
 
 
@@ -82,7 +94,18 @@ def load_config(argv: list[str]) -> DaemonConfig:
         runtimes[name] = path
     values["runtimes"] = runtimes
     values["insecure_registries"] = [*values.get("insecure_registries", []), *args.insecure_registry]
+    values["log_opts"] = {**values.get("log_opts", {}), **_key_values("--log-opt", args.log_opt)}
     return _typed(values)
+
+
+def _key_values(flag: str, specs: list[str]) -> dict[str, str]:
+    pairs = {}
+    for spec in specs:
+        key, sep, value = spec.partition("=")
+        if not sep or not key:
+            raise InvalidArgument(f"invalid {flag} {spec!r}: expected KEY=VALUE")
+        pairs[key] = value
+    return pairs
 
 
 def _file_values(path: str) -> dict:
@@ -108,4 +131,5 @@ def _typed(values: dict) -> DaemonConfig:
     for host in config.hosts:
         if not host.startswith(("unix://", "tcp://", "fd://")):
             raise InvalidArgument(f"invalid host {host!r}: use unix:///path or tcp://addr:port")
+    keeps_log_file(config.log_default)      # an unknown driver or option stops the daemon here
     return config

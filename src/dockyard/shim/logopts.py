@@ -5,6 +5,7 @@ from collections import namedtuple
 
 from dockyard.errors import InvalidArgument
 
+DEFAULT_LOG_CONFIG = {"Type": "json-file", "Config": {}}   # a daemon's without --log-driver/--log-opt
 DEFAULT_MAX_SIZE = 20 * 1024 * 1024
 DEFAULT_MAX_FILE = 3
 # Accepted for compatibility; they only add attributes Docker's own readers use.
@@ -23,6 +24,17 @@ class LogConfig(namedtuple("LogConfig", "max_size max_file")):
     @classmethod
     def from_json(cls, obj: dict) -> "LogConfig":
         return cls(int(obj["max_size"]), int(obj["max_file"]))
+
+
+def merge_log_config(requested: dict | None, default: dict) -> dict:
+    """dockerd's merge of a container's LogConfig with the daemon's `--log-driver`/`--log-opt`:
+    no driver named means the daemon's, and on the daemon's driver its options fill the gaps."""
+    requested = requested or {}
+    driver = requested.get("Type") or default["Type"]
+    options = dict(requested.get("Config") or {})
+    if driver == default["Type"]:
+        options = {**default.get("Config", {}), **options}
+    return {"Type": driver, "Config": options}
 
 
 def keeps_log_file(log_config: dict) -> bool:

@@ -4,6 +4,7 @@ import json
 import signal
 import socket
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -165,3 +166,28 @@ def test_tls_listener_with_mutual_tls(fresh_daemon, tmp_path):
     refused = sp.run(["docker", "--tlsverify", "--tlscacert", str(tmp_path / "client" / "ca.pem"), "version"],
                      env={**env, "DOCKER_CERT_PATH": ""}, capture_output=True, text=True)
     assert refused.returncode != 0
+
+
+def test_the_daemons_log_driver_and_options_apply_to_containers_that_name_none(fresh_daemon):
+    fresh_daemon.extra_args = ("--log-opt", "max-size=2k", "--log-opt", "max-file=2")
+    fresh_daemon.start()
+    import_busybox(fresh_daemon)
+    assert fresh_daemon.docker("info", "--format", "{{.LoggingDriver}}").stdout.strip() == "json-file"
+    fresh_daemon.docker("run", "--name", "chatty", "busybox", "sh", "-c", "seq 1 2000")
+    log_path = Path(fresh_daemon.docker("inspect", "-f", "{{.LogPath}}", "chatty").stdout.strip())
+    options = fresh_daemon.docker("inspect", "-f", "{{json .HostConfig.LogConfig}}", "chatty").stdout
+    assert json.loads(options) == {"Type": "json-file", "Config": {"max-size": "2k", "max-file": "2"}}
+    kept = sorted(p.name for p in log_path.parent.glob(log_path.name + "*"))
+    assert kept == [log_path.name, log_path.name + ".1"]
+    assert all((log_path.parent / name).stat().st_size <= 2048 for name in kept)
+    assert fresh_daemon.docker("logs", "--tail", "1", "chatty").stdout == "2000\n"
+
+
+def test_a_daemon_with_log_driver_none_keeps_no_logs_unless_a_container_asks(fresh_daemon):
+    fresh_daemon.extra_args = ("--log-driver", "none")
+    fresh_daemon.start()
+    import_busybox(fresh_daemon)
+    fresh_daemon.docker("run", "--name", "quiet", "busybox", "echo", "hi")
+    fresh_daemon.docker("run", "--name", "logged", "--log-driver", "json-file", "busybox", "echo", "hi")
+    assert fresh_daemon.docker("logs", "quiet", check=False).returncode != 0
+    assert fresh_daemon.docker("logs", "logged").stdout == "hi\n"

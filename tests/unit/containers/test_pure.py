@@ -42,7 +42,7 @@ def test_create_body_defaults_and_bad_restart_policy():
                                            "HostConfig": {"Memory": 5, "FutureKnob": True}})
     assert config == {"Image": "busybox", "Cmd": ["true"]}
     assert host["Memory"] == 5 and host["FutureKnob"] is True and host["RestartPolicy"] == {"Name": "no", "MaximumRetryCount": 0}
-    assert host["LogConfig"]["Type"] == "json-file"
+    assert host["LogConfig"] == {"Type": "", "Config": {}}    # the daemon's driver is merged in at create
     with pytest.raises(InvalidArgument, match="invalid restart policy"):
         split_create_body({"HostConfig": {"RestartPolicy": {"Name": "sometimes"}}})
     with pytest.raises(InvalidArgument):

@@ -43,3 +43,14 @@ def test_insecure_registries_from_the_file_and_repeated_flags(tmp_path):
                           "--insecure-registry", "other:5000"])
     assert config.insecure_registries == ["10.0.0.0/8", "myreg:5000", "other:5000"]
     assert load_config([]).insecure_registries == []
+
+
+def test_default_log_driver_and_options_from_flags_and_file(tmp_path):
+    (tmp_path / "daemon.json").write_text(json.dumps({"log-driver": "json-file", "log-opts": {"max-size": "10m"}}))
+    config = load_config(["--config-file", str(tmp_path / "daemon.json"), "--log-opt", "max-file=2"])
+    assert config.log_default == {"Type": "json-file", "Config": {"max-size": "10m", "max-file": "2"}}
+    assert load_config(["--log-driver", "none"]).log_default == {"Type": "none", "Config": {}}
+    assert load_config([]).log_default == {"Type": "json-file", "Config": {}}
+    for argv in (["--log-driver", "syslog"], ["--log-opt", "max-size"], ["--log-opt", "bogus=1"]):
+        with pytest.raises(InvalidArgument):
+            load_config(argv)

@@ -45,3 +45,14 @@ def test_log_drivers_json_file_by_default_none_without_a_file_others_refused():
         keeps_log_file({"Type": "journald"})
     with pytest.raises(InvalidArgument, match="unknown log opt 'nope'"):
         keeps_log_file({"Type": "json-file", "Config": {"nope": "1"}})
+
+
+def test_a_container_without_a_driver_gets_the_daemons_and_its_options_fill_the_gaps():
+    from dockyard.shim.logopts import merge_log_config
+
+    daemon = {"Type": "json-file", "Config": {"max-size": "10m", "max-file": "2"}}
+    assert merge_log_config(None, daemon) == daemon
+    assert merge_log_config({"Type": "", "Config": {"max-file": "5"}}, daemon) == \
+        {"Type": "json-file", "Config": {"max-size": "10m", "max-file": "5"}}
+    assert merge_log_config({"Type": "none", "Config": {}}, daemon) == {"Type": "none", "Config": {}}
+    assert merge_log_config({"Type": "json-file"}, {"Type": "none", "Config": {}}) == {"Type": "json-file", "Config": {}}
