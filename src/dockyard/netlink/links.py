@@ -45,14 +45,13 @@ def ensure_bridge(ipr: IPRoute, name: str, address: str, prefixlen: int, mtu: in
 
 
 def delete_link(ipr: IPRoute, name: str) -> bool:
-    index = link_index(ipr, name)
-    if index is None:
-        return False
+    """Delete a link by name (one request); False if there was none."""
     try:
-        ipr.link("del", index=index)
+        ipr.link("del", ifname=name)
     except NetlinkError as exc:
         if exc.code != errno.ENODEV:
             raise
+        return False
     return True
 
 
@@ -69,11 +68,16 @@ class VethPlan:
     mtu: int = 1500
 
 
-def create_veth(ipr: IPRoute, plan: VethPlan) -> None:
-    """One RTM_NEWLINK: both ends, the master, the up flag, the peer's netns, name and MAC."""
-    bridge = link_index(ipr, plan.bridge)
-    if bridge is None:
-        raise OSError(errno.ENODEV, f"bridge {plan.bridge} does not exist")
+def bridge_index(ipr: IPRoute, name: str) -> int:
+    index = link_index(ipr, name)
+    if index is None:
+        raise OSError(errno.ENODEV, f"bridge {name} does not exist")
+    return index
+
+
+def create_veth(ipr: IPRoute, plan: VethPlan, bridge: int) -> None:
+    """One RTM_NEWLINK: both ends, the master (`bridge`, an index), the up flag, the peer's
+    netns, name and MAC."""
     fd = os.open(plan.netns_path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         ipr.link(

@@ -56,7 +56,7 @@ class ContainerNetworking:
             settings = await self.svc.connect(container.id, None, "host", {}, container.name.lstrip("/"), hostname)
             self._write_files(container, Path(files_dir), mode, hostname)
             return {"Networks": {"host": settings}, "Ports": {}, "SandboxKey": "", "host_mode": True}
-        await self.svc.create_netns(container.id)
+        await self.svc.create_netns(container.id, loopback_up=kind == "none")
         return None
 
     def sandbox_path(self, container) -> str:

@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyroute2.netlink.exceptions import NetlinkError
+
 from dockyard.netlink import links
 from dockyard.netlink.links import IfacePlan, VethPlan
 from dockyard.netlink.netns import Namespaces
@@ -88,20 +90,46 @@ class BridgeDriver:
 
     def __init__(self, namespaces: Namespaces):
         self.ns = namespaces
+        self._bridge_indexes: dict[str, int] = {}   # only touched in the host's netlink thread
 
     def ensure_bridge(self, name: str, gateway: str, prefixlen: int) -> None:
-        self.ns.run(None, lambda ipr: links.ensure_bridge(ipr, name, gateway, prefixlen))
+        def work(ipr):
+            self._bridge_indexes[name] = links.ensure_bridge(ipr, name, gateway, prefixlen)
+
+        self.ns.run(None, work)
 
     def remove_bridge(self, name: str) -> None:
-        self.ns.run(None, lambda ipr: links.delete_link(ipr, name))
+        def work(ipr):
+            self._bridge_indexes.pop(name, None)
+            links.delete_link(ipr, name)
+
+        self.ns.run(None, work)
 
     def attach(self, plan: AttachPlan) -> None:
-        self.ns.run(None, lambda ipr: links.create_veth(ipr, plan.veth))
+        self.ns.run(None, lambda ipr: self._create_veth(ipr, plan.veth))
         try:
-            self.ns.run(Path(plan.veth.netns_path), lambda ipr: links.configure_iface(ipr, plan.iface))
+            self.ns.run(Path(plan.veth.netns_path), lambda ipr: self._configure_inside(ipr, plan.iface))
         except BaseException:
             self.detach(plan.veth.host)
             raise
+
+    @staticmethod
+    def _configure_inside(ipr, iface: IfacePlan) -> None:
+        links.loopback_up(ipr)            # a container's netns is made with `lo` down when
+        links.configure_iface(ipr, iface)  # an endpoint follows (see create_netns)
+
+    def _create_veth(self, ipr, veth: links.VethPlan) -> None:
+        """With the bridge's index as last seen; should that fail (a bridge made again since
+        has another index), the failed request left nothing behind: look it up and retry."""
+        index = self._bridge_indexes.get(veth.bridge)
+        if index is not None:
+            try:
+                links.create_veth(ipr, veth, index)
+                return
+            except NetlinkError:
+                pass
+        index = self._bridge_indexes[veth.bridge] = links.bridge_index(ipr, veth.bridge)
+        links.create_veth(ipr, veth, index)
 
     def detach(self, host_veth: str) -> None:
         """Deleting the host side deletes the peer inside the container too."""

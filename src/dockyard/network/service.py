@@ -143,6 +143,7 @@ class NetworkService:
         if self._bridge_lock is not None:
             self._bridge_lock.release()
             self._bridge_lock = None
+        await asyncio.to_thread(self.ns.close)
         self.started = False
 
     async def teardown(self) -> None:
@@ -156,9 +157,11 @@ class NetworkService:
     def netns_path(self, container_id: str) -> Path:
         return self.exec_root / "netns" / container_id
 
-    async def create_netns(self, container_id: str) -> str:
+    async def create_netns(self, container_id: str, loopback_up: bool = True) -> str:
+        """loopback_up=False when an endpoint will be attached: its setup brings `lo` up in the
+        same namespace entry (one netlink socket fewer per start)."""
         path = self.netns_path(container_id)
-        await asyncio.to_thread(self.ns.create, path, links.loopback_up)
+        await asyncio.to_thread(self.ns.create, path, links.loopback_up if loopback_up else None)
         return str(path)
 
     # ---- endpoints -------------------------------------------------------------------------
