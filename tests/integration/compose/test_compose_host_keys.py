@@ -2,9 +2,12 @@
 shows what compose v2 would send, and the container really runs with them."""
 
 import json
+import uuid
+from pathlib import Path
 
 import pytest
 
+from dockyard.cgroups import open_cgroup
 from tests.integration.compose.helpers import Compose, project_dir
 
 pytestmark = pytest.mark.root
@@ -39,6 +42,7 @@ services:
     volumes_from: ["data:ro"]
     links: ["data:database"]
     deploy: {resources: {limits: {pids: 50}}}
+    cgroup_parent: ${CGROUP_PARENT}
   quiet:
     image: busybox
     command: ["sh", "-c", "echo unseen; exec sleep 1000"]
@@ -49,6 +53,9 @@ services:
 
 def test_up_applies_limits_logging_dns_devices_volumes_from_and_links(busybox, tmp_path):
     project, _ = project_dir(tmp_path, "tuned", "compose.yaml", TUNED)
+    parent = f"dockyard-compose-{uuid.uuid4().hex[:8]}"
+    with (project / ".env").open("a") as env:
+        env.write(f"CGROUP_PARENT={parent}\n")
     compose = Compose(busybox, project)
     try:
         up = compose("up", "-d")
@@ -58,11 +65,12 @@ def test_up_applies_limits_logging_dns_devices_volumes_from_and_links(busybox, t
                                   for part in ("HostConfig", "Config", "NetworkSettings.Networks"))
         assert {k: host[k] for k in ("Memory", "MemorySwap", "NanoCpus", "PidsLimit", "ShmSize", "DnsSearch",
                                      "DnsOptions", "OomScoreAdj", "GroupAdd", "SecurityOpt", "VolumesFrom",
-                                     "LogConfig")} == {
+                                     "LogConfig", "CgroupParent")} == {
             "Memory": 64 * MIB, "MemorySwap": 128 * MIB, "NanoCpus": 500_000_000, "PidsLimit": 50,
             "ShmSize": 32 * MIB, "DnsSearch": ["example.test"], "DnsOptions": ["ndots:2"], "OomScoreAdj": 200,
             "GroupAdd": ["1234"], "SecurityOpt": ["no-new-privileges:true"], "VolumesFrom": ["tuned-data-1:ro"],
-            "LogConfig": {"Type": "json-file", "Config": {"max-size": "1m", "max-file": "2"}}}
+            "LogConfig": {"Type": "json-file", "Config": {"max-size": "1m", "max-file": "2"}},
+            "CgroupParent": parent}
         assert host["Ulimits"] == [{"Name": "nofile", "Hard": 2048, "Soft": 1024}]
         assert host["Devices"] == [{"PathOnHost": "/dev/null", "PathInContainer": "/dev/mynull",
                                     "CgroupPermissions": "rw"}]
@@ -85,6 +93,8 @@ def test_up_applies_limits_logging_dns_devices_volumes_from_and_links(busybox, t
         data_ip = busybox.docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
                                  "tuned-data-1").stdout.strip()
         assert f"Address: {data_ip}" in inside("nslookup database.")  # the link's alias
+        pid, container_id = busybox.docker("inspect", "-f", "{{.State.Pid}} {{.Id}}", "tuned-app-1").stdout.split()
+        assert f"/{parent}/{container_id}" in Path(f"/proc/{pid}/cgroup").read_text()
         logs = busybox.docker("logs", "tuned-quiet-1", check=False)
         assert "unseen" not in logs.stdout
 
@@ -99,3 +109,4 @@ def test_up_applies_limits_logging_dns_devices_volumes_from_and_links(busybox, t
         assert "log driver 'syslog' is not supported" in refused.stderr
     finally:
         compose("down", "-v", "-t", "1", check=False)
+        open_cgroup(f"/{parent}").delete()
