@@ -85,6 +85,8 @@ def test_up_applies_limits_logging_dns_devices_volumes_from_and_links(busybox, t
         limit = inside("cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max")
         assert limit.strip() == str(64 * MIB)
         assert inside("cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max").strip() == "50"
+        quota = inside("cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>/dev/null || cat /sys/fs/cgroup/cpu.max")
+        assert quota.split()[0] == "50000"  # cpus: 0.5 of a 100 ms period
         resolv = inside("cat /etc/resolv.conf")
         assert "search example.test" in resolv and "options ndots:2" in resolv
         assert inside("cat /shared/f; touch /shared/g 2>/dev/null || echo read-only") == "shared\nread-only\n"

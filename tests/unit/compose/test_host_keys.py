@@ -89,6 +89,29 @@ def test_every_key_lands_where_compose_v2_puts_it():
     assert body["Labels"][L.DEPENDS_ON] == "db:service_started:true"
 
 
+def test_more_cgroup_and_namespace_keys_the_daemon_runs():
+    proj = project("""
+services:
+  app:
+    image: busybox
+    cpu_quota: 50000
+    cpu_period: 100000
+    mem_swappiness: 10
+    oom_kill_disable: true
+    blkio_config: {weight: 300, device_read_bps: [{path: /dev/sda, rate: 1mb}]}
+    device_cgroup_rules: ["c 1:3 mr"]
+    uts: host
+    runtime: runc
+""")
+    host = container_body(proj, proj.services["app"], 1)["HostConfig"]
+    assert {k: host[k] for k in ("CpuQuota", "CpuPeriod", "MemorySwappiness", "OomKillDisable", "BlkioWeight",
+                                 "DeviceCgroupRules", "UTSMode", "Runtime")} == {
+        "CpuQuota": 50000, "CpuPeriod": 100000, "MemorySwappiness": 10, "OomKillDisable": True,
+        "BlkioWeight": 300, "DeviceCgroupRules": ["c 1:3 mr"], "UTSMode": "host", "Runtime": "runc"}
+    assert proj.warnings == ["services.app.blkio_config.device_read_bps is not supported by dockyard compose; "
+                             "ignored"]
+
+
 def test_unused_keys_add_nothing_so_old_hashes_hold():
     proj = project("services: {web: {image: busybox}}")
     host = container_body(proj, proj.services["web"], 1)["HostConfig"]

@@ -15,8 +15,9 @@ from dockyard.errors import InvalidArgument
 KEYS = {"deploy", "logging", "ulimits", "security_opt", "devices", "dns_search", "dns_opt", "links",
         "external_links", "shm_size", "mem_limit", "memswap_limit", "mem_reservation", "cpus", "cpu_shares",
         "cpuset", "pids_limit", "pid", "ipc", "platform", "domainname", "mac_address", "oom_score_adj",
-        "userns_mode", "volumes_from", "group_add", "cgroup_parent"}
-_STRINGS = ("pid", "ipc", "domainname", "mac_address", "platform")
+        "userns_mode", "volumes_from", "group_add", "cgroup_parent", "cpu_quota", "cpu_period", "mem_swappiness",
+        "oom_kill_disable", "blkio_config", "device_cgroup_rules", "uts", "runtime"}
+_STRINGS = ("pid", "ipc", "domainname", "mac_address", "platform", "uts", "runtime")
 _LISTS = ("dns_search", "dns_opt", "group_add", "volumes_from", "links", "external_links")
 # deploy.restart_policy.condition → the engine's policy name, as compose v2 maps it
 _CONDITIONS = {"none": "no", "no": "no", "any": "always", "always": "always", "on-failure": "on-failure",
@@ -34,6 +35,8 @@ def load_host_keys(service: Service, raw: dict, where: str, ctx) -> None:
         setattr(service, key, [str(v) for v in _listify(raw.get(key))])
     service.platform = service.platform or ctx.env.get("DOCKER_DEFAULT_PLATFORM", "")
     service.limits = _limits(raw, where)
+    ctx.warnings += [f"{where}.blkio_config.{k} is not supported by dockyard compose; ignored"
+                     for k in sorted(raw.get("blkio_config") or {}) if k != "weight"]
     service.logging = _logging(raw.get("logging"), where)
     service.security_opt, service.unconfined_paths = _security_opts(raw.get("security_opt"), ctx)
     userns = str(raw.get("userns_mode") or "")
@@ -87,12 +90,18 @@ def _limits(raw: dict, where: str) -> Limits:
                        if raw.get(key) is not None})
     if raw.get("cpus") is not None:
         limits.nano_cpus = nano_cpus(raw["cpus"], f"{where}.cpus")
-    ints = {"cpu_shares": "cpu_shares", "pids_limit": "pids_limit", "oom_score_adj": "oom_score_adj"}
+    ints = {"cpu_shares": "cpu_shares", "pids_limit": "pids_limit", "oom_score_adj": "oom_score_adj",
+            "cpu_quota": "cpu_quota", "cpu_period": "cpu_period", "mem_swappiness": "mem_swappiness"}
     for field, key in ints.items():
         if raw.get(key) is not None:
             setattr(limits, field, _int(raw[key], f"{where}.{key}"))
     limits.cpuset = str(raw.get("cpuset") or "")
     limits.cgroup_parent = str(raw.get("cgroup_parent") or "")
+    limits.oom_kill_disable = bool(raw.get("oom_kill_disable"))
+    limits.device_cgroup_rules = [str(r) for r in _listify(raw.get("device_cgroup_rules"))]
+    blkio = raw.get("blkio_config") or {}
+    if blkio.get("weight") is not None:
+        limits.blkio_weight = _int(blkio["weight"], f"{where}.blkio_config.weight")
     limits.ulimits = _ulimits(raw.get("ulimits"), f"{where}.ulimits")
     limits.devices = [_device(d, f"{where}.devices") for d in _listify(raw.get("devices"))]
     return limits

@@ -88,6 +88,12 @@ class Limits:
     pids_limit: int = 0
     oom_score_adj: int = 0
     cgroup_parent: str = ""
+    cpu_quota: int = 0
+    cpu_period: int = 0
+    mem_swappiness: int | None = None
+    oom_kill_disable: bool = False
+    blkio_weight: int = 0
+    device_cgroup_rules: list[str] = field(default_factory=list)
     ulimits: list[Ulimit] = field(default_factory=list)
     devices: list[Device] = field(default_factory=list)
 
@@ -143,6 +149,8 @@ class Service:
     domainname: str = ""
     mac_address: str = ""
     platform: str = ""
+    uts: str = ""
+    runtime: str = ""
     volumes_from: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     external_links: list[str] = field(default_factory=list)
