@@ -17,6 +17,7 @@ from typing import Any, BinaryIO, Callable
 from dockyard.build.cache import BuildCache
 from dockyard.build.commit import commit_step
 from dockyard.build.context import BuildContext
+from dockyard.build.run_notes import RunContainerNotes
 from dockyard.build.copy_step import CopyRequest, run_copy
 from dockyard.build.layers import BuildLayers
 from dockyard.build.progress import BuildProgress
@@ -63,9 +64,10 @@ class StageState:
 
 class Builder:
     def __init__(self, images, containers, stdio, layers: BuildLayers, cache: BuildCache, work_dir: str,
-                 puller=None):
+                 run_notes: RunContainerNotes, puller=None):
         self.images, self.containers, self.stdio = images, containers, stdio
         self.layers, self.cache, self.work_dir = layers, cache, work_dir
+        self.run_notes = run_notes  # RUN containers to remove even if the daemon dies meanwhile
         self.puller = puller  # images.puller.ImagePuller, or None where pulling is not available
 
     async def build(self, options: BuildOptions, context_stream: BinaryIO, send: Callable[[dict], None]) -> str:
@@ -302,10 +304,15 @@ class _Run:
             succeeded = True
             return image_id
         finally:
-            if made and (self.options.rm or self.options.forcerm):
+            if made and self._removes_containers:
                 if succeeded:
                     self.progress.text(f"Removing intermediate container {short_id(made[0])}\n")
                 await self._remove_container(made[0])
+                self.b.run_notes.forget(made[0])
+
+    @property
+    def _removes_containers(self) -> bool:
+        return self.options.rm or self.options.forcerm
 
     async def _remove_container(self, container_id: str) -> None:
         """Remove a RUN step's container; a failure here must not hide the step's own error."""
@@ -316,6 +323,8 @@ class _Run:
 
     def _started(self, made: list[str], container_id: str) -> None:
         made.append(container_id)
+        if self._removes_containers:
+            self.b.run_notes.note(container_id)
         self.progress.text(f" ---> Running in {short_id(container_id)}\n")
 
     def _tag(self, image_id: str) -> list[str]:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 from typing import Any, BinaryIO, Callable
@@ -14,6 +15,10 @@ from typing import Any, BinaryIO, Callable
 from dockyard.build.builder import Builder, BuildOptions
 from dockyard.build.cache import BuildCache
 from dockyard.build.layers import BuildLayers
+from dockyard.build.run_notes import RunContainerNotes
+from dockyard.errors import DockyardError, NotFound
+
+log = logging.getLogger(__name__)
 
 
 class BuildService:
@@ -24,7 +29,20 @@ class BuildService:
                                 lambda image_id: image_id in images.store.images)
         layers = BuildLayers(images, mounter, work_dir)
         layers.sweep()
-        self._builder = Builder(images, containers, stdio, layers, self.cache, work_dir, puller)
+        self._containers = containers
+        self._run_notes = RunContainerNotes(os.path.join(work_dir, "run-containers"))
+        self._builder = Builder(images, containers, stdio, layers, self.cache, work_dir, self._run_notes, puller)
+
+    async def start(self) -> None:
+        """Remove the RUN containers of builds a crashed daemon left (once containers are adopted)."""
+        for container_id in self._run_notes.left_behind():
+            try:
+                await self._containers.remove(container_id, True, True)
+            except NotFound:
+                pass
+            except DockyardError as err:
+                log.warning("removing the RUN container %s of a dead build: %s", container_id[:12], err)
+            self._run_notes.forget(container_id)
 
     async def build(self, options: BuildOptions, context: BinaryIO, send: Callable[[dict], None]) -> str:
         return await self._builder.build(options, context, send)

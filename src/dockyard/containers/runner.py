@@ -72,6 +72,8 @@ class ContainerRunner:
         rootfs.mkdir(parents=True, exist_ok=True)
         if not os.path.ismount(rootfs):
             self._mounter.mount_all(self._layers.mounts(container.id), str(rootfs))
+        if self._networks is not None:
+            self._networks.adopt_hostname(container)
         context = self._context(container, rootfs, files_dir)
         prepared = await self._network_namespace(container, context, files_dir)
         if self._volumes is not None:

@@ -93,6 +93,7 @@ async def start_services(services: Services) -> None:
     await services.runner.start()
     await services.networks.start()
     await services.containers.adopt_all()
+    await services.build.start()
     await services.networks.reconcile(services.containers.running_ids())
     await services.containers.start_restartable()
 

@@ -8,6 +8,7 @@ and resolv.conf written into files_dir. Returns NetworkSettings (+ `host_mode`).
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Callable
 
@@ -27,6 +28,19 @@ class ContainerNetworking:
         if prepared is not None:
             return prepared
         return await self.configure(container, files_dir)
+
+    def adopt_hostname(self, container) -> None:
+        """dockerd at start: on the host's network a container that names no host takes the
+        host's name; on another container's network, that container's name and domain."""
+        config = container.config
+        kind, arg = parse_network_mode((container.host_config or {}).get("NetworkMode") or "default")
+        if kind == "host" and not config.get("Hostname"):
+            config["Hostname"] = socket.gethostname()
+        elif kind == "container":
+            other = self.find_container(arg) if self.find_container else None
+            if other is not None:
+                config["Hostname"] = other.config.get("Hostname") or other.id[:12]
+                config["Domainname"] = other.config.get("Domainname") or ""
 
     async def prepare(self, container, files_dir: Path) -> dict | None:
         """Phase one, before the runtime creates the container: the namespace it joins.

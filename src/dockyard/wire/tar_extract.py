@@ -57,7 +57,7 @@ class LayerExtractor:
     def _run(self, open_archive) -> int:
         try:
             with open_archive() as archive:
-                for member in archive:
+                for member in _members(archive):
                     self._entry(archive, member)
         except (tarfile.TarError, EOFError) as exc:
             raise InvalidArgument(f"invalid tar archive: {exc}") from None
@@ -263,3 +263,20 @@ def _set_xattr(path: str, name: str, value: str) -> None:
     except OSError as exc:
         if exc.errno not in (errno.ENOTSUP, errno.EPERM, errno.EINVAL):
             raise
+
+
+def _members(archive: tarfile.TarFile):
+    """Every member. An archive that ends right after the last member's data, without its
+    padding or the end-of-archive blocks, ends there, as Go's tar reader takes it: the docker
+    CLI sends a build context like that with `-f -`. (A member's data cut short still fails:
+    its copy checks the size.)"""
+    while True:
+        try:
+            member = archive.next()
+        except tarfile.ReadError as exc:
+            if str(exc) == "unexpected end of data":   # raised only while skipping to a header
+                return
+            raise
+        if member is None:
+            return
+        yield member

@@ -188,3 +188,27 @@ def test_a_client_that_goes_away_cancels_the_build_and_its_container(busybox, tm
     while _containers(busybox) != before and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _containers(busybox) == before
+
+
+def test_the_run_container_of_a_build_whose_daemon_died_is_removed_at_the_next_start(fresh_daemon, tmp_path):
+    import subprocess
+    import time
+
+    from tests.support.busybox import import_busybox
+
+    fresh_daemon.start()
+    import_busybox(fresh_daemon)
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN sleep 120\n")
+    build_cli = subprocess.Popen(["docker", "build", "-t", "never", str(tmp_path)], env=fresh_daemon.env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    while not any(s.endswith("sleep 120") for s in fresh_daemon.docker("ps", "--format", "{{.Command}}").stdout.split('"')):
+        assert time.monotonic() < deadline and build_cli.poll() is None, build_cli.stdout.read()
+        time.sleep(0.1)
+    fresh_daemon.kill()
+    build_cli.wait(timeout=30)
+    fresh_daemon.start()
+    assert fresh_daemon.docker("ps", "-aq").stdout == ""           # the RUN container is gone
+    assert "never" not in fresh_daemon.docker("images", "--format", "{{.Repository}}").stdout
+    rebuilt = fresh_daemon.docker("build", "-q", "-f", "-", str(tmp_path), input="FROM busybox\nRUN true\n")
+    assert rebuilt.stdout.strip().startswith("sha256:")

@@ -49,6 +49,21 @@ def test_default_bridge_none_and_host(daemon):
     assert BRIDGE in host  # the host's own interfaces
 
 
+def test_host_and_container_modes_take_the_hostname_of_the_stack_they_share(daemon):
+    import socket
+
+    assert _out(daemon, "run", "--rm", "--network", "host", "busybox", "hostname").strip() == socket.gethostname()
+    daemon.docker("run", "-d", "--name", "named-host", "--hostname", "myhost", "--domainname", "example.org",
+                  "busybox", "sleep", "300")
+    try:
+        daemon.docker("run", "--name", "sharer", "--network", "container:named-host", "busybox", "true")
+        assert _out(daemon, "run", "--rm", "--network", "container:named-host", "busybox", "hostname") == "myhost\n"
+        shown = daemon.docker("inspect", "-f", "{{.Config.Hostname}} {{.Config.Domainname}}", "sharer").stdout
+        assert shown == "myhost example.org\n"
+    finally:
+        daemon.docker("rm", "-f", "named-host", "sharer", check=False)
+
+
 def test_user_network_names_aliases_connect_and_rm(daemon):
     daemon.docker("network", "create", "runnet")
     try:

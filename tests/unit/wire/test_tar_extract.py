@@ -104,6 +104,16 @@ def test_truncated_stream_fails_cleanly(jail):
         LayerExtractor(str(jail), OVERLAY).extract(io.BytesIO(data[:50_000]))
 
 
+def test_an_archive_ending_right_after_the_last_data_is_whole_as_for_go(jail):
+    """The docker CLI sends `build -f - DIR` contexts without the last padding and end blocks."""
+    data = layer_tar(entry("Dockerfile", data=b"FROM x\n"), entry(".dockerignore", data=b"x" * 47))
+    end_of_data = data.index(b"x" * 47) + 47
+    LayerExtractor(str(jail), OVERLAY).extract(io.BytesIO(data[:end_of_data]))
+    assert (jail / "Dockerfile").read_bytes() == b"FROM x\n" and (jail / ".dockerignore").read_bytes() == b"x" * 47
+    with pytest.raises(InvalidArgument, match="unexpected end of data"):
+        LayerExtractor(str(jail.parent / "outside"), OVERLAY).extract(io.BytesIO(data[:end_of_data - 1]))
+
+
 def test_garbage_is_not_an_archive(jail):
     with pytest.raises(InvalidArgument):
         LayerExtractor(str(jail), OVERLAY).extract(io.BytesIO(b"\x01" * 2048))
