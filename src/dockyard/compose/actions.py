@@ -189,6 +189,8 @@ def _as_document(project: Project) -> dict:
         body = asdict(service)
         body.pop("name")
         services[name] = clean(body)
+        if not services[name].get("limits"):  # all at the daemon's defaults
+            services[name].pop("limits", None)
     return {"name": project.name, "services": services,
             "networks": {k: clean(asdict(n)) for k, n in project.networks.items()},
             "volumes": {k: clean(asdict(v)) for k, v in project.volumes.items()}}

@@ -62,13 +62,14 @@ class Executor:
         volumes.create(self.client, body["Name"], body["Driver"], body.get("DriverOpts"), body.get("Labels"))
 
     def create_container(self, step: Step) -> None:
+        platform = step.platform or None
         try:
-            created = containers.create(self.client, step.body, step.target)
+            created = containers.create(self.client, step.body, step.target, platform)
         except NotFound as err:
             if "No such image" not in str(err) or self.pull is None:
                 raise
             self.pull(step.body["Image"])
-            created = containers.create(self.client, step.body, step.target)
+            created = containers.create(self.client, step.body, step.target, platform)
         self.created[step.target] = created["Id"]
 
     def start_container(self, step: Step) -> None:

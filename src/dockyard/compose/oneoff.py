@@ -44,7 +44,7 @@ def run(client: Client, args, project: Project) -> int:
     name = args.name or f"{project.name}-{service.name}-run-{secrets.token_hex(6)}"
     body = one_off_body(project, args, os.isatty(0))
     executor.out = io.StringIO()  # docker compose run shows only the command's output
-    executor.run([Step("create_container", name, body, service.name)])
+    executor.run([Step("create_container", name, body, service.name, service.platform)])
     container_id = executor.created[name]
     if args.detach:
         api.start(client, container_id)

@@ -25,6 +25,7 @@ class Step:
     target: str  # the object's name
     body: dict | None = field(default=None, compare=True)
     service: str = ""
+    platform: str = ""  # create_container: the `platform` query (the service's `platform:`)
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,7 @@ def config_hash_of(project: Project, service: Service) -> str:
 def _create(project: Project, service: Service, number: int, replaces: Seen | None = None) -> Step:
     name = container_name(project, service, number)
     body = container_body(project, service, number, inherited=replaces.volumes if replaces else ())
-    return Step("create_container", name, body, service.name)
+    return Step("create_container", name, body, service.name, service.platform)
 
 
 def _stop(project: Project, seen: Seen, timeout: int | None) -> Step:

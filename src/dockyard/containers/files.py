@@ -28,7 +28,7 @@ class ContainerFiles:
         `layer_only`, just its root filesystem; frozen either way. Stopped: its layer, mounted
         for the duration."""
         if container.state.status in ("running", "paused") and container.state.pid:
-            cgroup = open_cgroup(self._runner.cgroup_path(container.id))
+            cgroup = open_cgroup(self._runner.cgroup_path(container))
             thaw = freeze and container.state.status == "running"
             if thaw:
                 cgroup.freeze()
@@ -98,10 +98,10 @@ class ContainerFiles:
         container = self._registry.get(ref)
         if not container.state.running:
             raise Conflict(f"Container {container.id} is not running")
-        pids = await asyncio.to_thread(open_cgroup(self._runner.cgroup_path(container.id)).procs)
+        pids = await asyncio.to_thread(open_cgroup(self._runner.cgroup_path(container)).procs)
         return await top(pids, ps_args)
 
     def stats(self, ref: str, stream: bool):
         container = self._registry.get(ref)
-        return sample_stats(container, self._runner.cgroup_path(container.id), stream,
+        return sample_stats(container, self._runner.cgroup_path(container), stream,
                             lambda: self._watcher.shim_of(container.id) is not None)

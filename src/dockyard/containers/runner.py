@@ -41,18 +41,21 @@ class ContainerRunner:
     async def close(self) -> None:
         await self._shims.close()
 
-    def cgroup_path(self, container_id: str) -> str:
-        return f"/{self._cgroup_parent}/{container_id}"
+    def cgroup_path(self, container: Container) -> str:
+        """<parent>/<id>: the container's --cgroup-parent (taken from the cgroup root, as dockerd's
+        cgroupfs driver does with an absolute one), else the daemon's."""
+        parent = (container.host_config.get("CgroupParent") or self._cgroup_parent).strip("/")
+        return f"/{parent}/{container.id}" if parent else f"/{container.id}"
 
     async def update(self, container: Container, changes: dict) -> None:
         """Apply new resource limits to a running container's cgroup."""
         resources = linux_resources({**container.host_config, **changes}, bool(container.host_config.get("Privileged")))
-        cgroup = open_cgroup(self.cgroup_path(container.id))
+        cgroup = open_cgroup(self.cgroup_path(container))
         await asyncio.to_thread(cgroup.apply, resources)
 
     async def kill_leftovers(self, container: Container) -> None:
         """SIGKILL whatever still runs in the container's cgroup, and remove the cgroup."""
-        await _quietly("cgroup cleanup", asyncio.to_thread(open_cgroup(self.cgroup_path(container.id)).delete))
+        await _quietly("cgroup cleanup", asyncio.to_thread(open_cgroup(self.cgroup_path(container)).delete))
 
     def state_dir(self, container_id: str) -> Path:
         return self._exec_root / "containers" / container_id
@@ -91,7 +94,7 @@ class ContainerRunner:
             rootfs=str(rootfs),
             hostname=container.config.get("Hostname") or container.id[:12],
             user=_resolve_user(rootfs, container.config.get("User") or "", container.host_config.get("GroupAdd")),
-            cgroup_path=self.cgroup_path(container.id),
+            cgroup_path=self.cgroup_path(container),
             **self._file_paths(container, files_dir),
         )
         container.hostname_path = context.hostname_path

@@ -120,6 +120,12 @@ class Endpoint:
     aliases: list[str] = field(default_factory=list)
     ipam_config: dict | None = None
     default_route: bool = False
+    links: list[str] = field(default_factory=list)  # "container:alias": names only this endpoint resolves
+
+    def link_targets(self, names: set[str]) -> set[str]:
+        """The containers that links of this endpoint name by one of `names` (lower case)."""
+        pairs = (link.lstrip("/").partition(":")[::2] for link in self.links)
+        return {target.lower() for target, alias in pairs if (alias or target).lower() in names}
 
     def dns_names(self) -> list[str]:
         names = [self.container_name, *self.aliases, self.container_id[:12], self.hostname]
@@ -129,7 +135,7 @@ class Endpoint:
         """Shape of NetworkSettings.Networks[<name>] in container inspect."""
         return {
             "IPAMConfig": self.ipam_config or None,
-            "Links": None,
+            "Links": list(self.links) or None,
             "Aliases": list(self.aliases) or None,
             "MacAddress": self.mac,
             "DriverOpts": None,

@@ -94,6 +94,7 @@ class Names:
             suffix = "." + net.name.lower()
             if name.endswith(suffix):
                 wanted.add(name[: -len(suffix)])
+            wanted |= client.endpoints[net_id].link_targets(wanted)  # links on user networks are aliases
             for sb in self.sandboxes.values():
                 ep = sb.endpoints.get(net_id)
                 if ep and ep.address and wanted & {n.lower() for n in ep.dns_names()}:

@@ -231,7 +231,7 @@ class NetworkService:
             hostname=hostname, ifname=sb.next_ifname(), host_veth="dy" + ep_id[:11],
             address=str(addr), prefixlen=net.pool.subnet.prefixlen, gateway=gateway, mac=mac,
             aliases=list(cfg.get("Aliases") or []), ipam_config=cfg.get("IPAMConfig") or None,
-            default_route=default,
+            default_route=default, links=list(cfg.get("Links") or []),
         )
         plan = plan_attach(ep_id, net.bridge, sb.netns_path, ep.ifname, mac, ep.address,
                            ep.prefixlen, gateway if default else None)

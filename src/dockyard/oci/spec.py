@@ -175,9 +175,10 @@ def _linux(host: dict, ctx: SpecContext, privileged: bool, caps: list[str]) -> d
     seccomp = _seccomp(host, privileged, caps)
     if seccomp is not None:
         linux["seccomp"] = seccomp
-    if not privileged:
-        linux["maskedPaths"] = list(defaults.MASKED_PATHS)
-        linux["readonlyPaths"] = list(defaults.READONLY_PATHS)
+    if not privileged:  # [] from `--security-opt systempaths=unconfined` lifts them
+        masked, read_only = host.get("MaskedPaths"), host.get("ReadonlyPaths")
+        linux["maskedPaths"] = list(defaults.MASKED_PATHS if masked is None else masked)
+        linux["readonlyPaths"] = list(defaults.READONLY_PATHS if read_only is None else read_only)
     return linux
 
 
@@ -190,6 +191,8 @@ def _seccomp(host: dict, privileged: bool, caps: list[str]) -> dict | None:
             continue
         if value == "unconfined":
             return None
+        if value == "builtin":
+            break
         try:
             return json.loads(value)
         except json.JSONDecodeError as exc:

@@ -48,6 +48,15 @@ def test_names_resolve_within_the_clients_networks_only(names):
     assert n.resolve(front.id, "10.0.1.3", "h-web") == ["10.0.1.2"]  # hostname
 
 
+def test_links_on_user_networks_are_names_only_the_linking_container_resolves(names):
+    n, front, back = names
+    n.sandboxes["web"].endpoints[back.id].links = ["db2:store", "/db"]
+    assert n.resolve(back.id, "10.0.2.2", "STORE") == ["10.0.2.4"]
+    assert n.resolve(back.id, "10.0.2.2", "db") == ["10.0.2.3"]  # a link without alias: the name itself
+    assert n.resolve(back.id, "10.0.2.3", "store") is None  # db has no such link
+    assert n.sandboxes["web"].endpoints[back.id].settings(True)["Links"] == ["db2:store", "/db"]
+
+
 def test_strangers_get_nothing_and_internal_networks_do_not_forward(names):
     n, front, back = names
     assert n.resolve(front.id, "10.0.2.3", "web") == []  # db asks front's server: not a member

@@ -88,3 +88,11 @@ def test_golden(name):
     if os.environ.get("DOCKYARD_UPDATE_GOLDEN"):
         path.write_text(json.dumps(got, indent=2, sort_keys=True) + "\n")
     assert got == json.loads(path.read_text())
+
+
+def test_systempaths_unconfined_lifts_masked_paths_and_builtin_seccomp_is_the_default():
+    default = generate_spec(IMAGE, cli_body(["sh"]), context())
+    body = cli_body(["sh"], MaskedPaths=[], ReadonlyPaths=[], SecurityOpt=["seccomp=builtin"])
+    spec = generate_spec(IMAGE, body, context())
+    assert (spec["linux"]["maskedPaths"], spec["linux"]["readonlyPaths"]) == ([], [])
+    assert default["linux"]["maskedPaths"] and spec["linux"]["seccomp"] == default["linux"]["seccomp"]

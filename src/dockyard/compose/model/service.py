@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from dockyard.compose.model import syntax
+from dockyard.compose.model import host, syntax
 from dockyard.compose.model.durations import duration_ns
 from dockyard.compose.model.interpolate import parse_env_file
 from dockyard.compose.model.types import Attachment, Build, Healthcheck, Service
 from dockyard.errors import InvalidArgument
 
-# Keys the Compose Specification defines that dockyard compose does not act on (yet): warned about.
-IGNORED = {"deploy", "logging", "ulimits", "security_opt", "devices", "dns_search", "dns_opt", "links",
-           "external_links", "shm_size", "mem_limit", "cpus", "cpu_shares", "pid", "ipc", "platform",
-           "domainname", "mac_address", "oom_score_adj", "userns_mode", "isolation",
-           "volumes_from", "group_add", "cgroup_parent", "configs", "secrets", "develop", "attach"}
+# Keys the Compose Specification defines that cannot work here: warned about, ignored. configs and
+# secrets need files compose v2 copies in, develop is `watch`, isolation is Windows', attach is
+# a per-service `up` option.
+IGNORED = {"isolation", "configs", "secrets", "develop", "attach"}
 
 _SIMPLE = ("container_name", "hostname", "user", "working_dir", "stop_signal", "network_mode", "pull_policy",
            "restart")
@@ -22,7 +21,7 @@ _FLAGS = ("tty", "stdin_open", "privileged", "init", "read_only")
 _LISTS = ("cap_add", "cap_drop", "dns", "expose", "profiles")
 _KNOWN = {"image", "build", "command", "entrypoint", "environment", "env_file", "labels", "ports", "volumes",
           "depends_on", "healthcheck", "networks", "extra_hosts", "tmpfs", "sysctls", "stop_grace_period",
-          "scale", *_SIMPLE, *_FLAGS, *_LISTS, *IGNORED}
+          "scale", *_SIMPLE, *_FLAGS, *_LISTS, *IGNORED, *host.KEYS}
 
 
 def load_service(name: str, raw: dict, ctx: "Context") -> Service:
@@ -32,7 +31,7 @@ def load_service(name: str, raw: dict, ctx: "Context") -> Service:
     unknown = sorted(k for k in raw if k not in _KNOWN and not k.startswith("x-"))
     if unknown:
         raise InvalidArgument(f"{where}: additional property {unknown[0]} is not allowed")
-    ctx.warnings += [f"{where}.{k} is not supported by dockyard compose yet; ignored"
+    ctx.warnings += [f"{where}.{k} is not supported by dockyard compose; ignored"
                      for k in sorted(raw) if k in IGNORED]
     service = Service(name=name, image=_image(name, raw, ctx), build=_build(raw.get("build"), where, ctx))
     for key in _SIMPLE:
@@ -55,6 +54,7 @@ def load_service(name: str, raw: dict, ctx: "Context") -> Service:
     service.networks = _networks(raw.get("networks"), where, ctx.network_keys, service.network_mode)
     if raw.get("stop_grace_period") is not None:
         service.stop_grace_period = duration_ns(raw["stop_grace_period"], where) // 1_000_000_000
+    host.load_host_keys(service, raw, where, ctx)
     service.scale = int(raw.get("scale", (raw.get("deploy") or {}).get("replicas", 1)))
     return service
 

@@ -55,6 +55,49 @@ class Build:
     labels: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True)
+class Ulimit:
+    name: str
+    soft: int
+    hard: int
+
+
+@dataclass(frozen=True)
+class Device:
+    host: str
+    container: str
+    permissions: str = "rwm"
+
+
+@dataclass(frozen=True)
+class Logging:
+    driver: str = ""  # "" = the daemon's
+    options: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class Limits:
+    """Resource limits and kernel settings of a service's containers (0/"" = the daemon's default)."""
+    memory: int = 0  # bytes
+    memory_swap: int = 0
+    memory_reservation: int = 0
+    shm_size: int = 0
+    nano_cpus: int = 0
+    cpu_shares: int = 0
+    cpuset: str = ""
+    pids_limit: int = 0
+    oom_score_adj: int = 0
+    cgroup_parent: str = ""
+    cpu_quota: int = 0
+    cpu_period: int = 0
+    mem_swappiness: int | None = None
+    oom_kill_disable: bool = False
+    blkio_weight: int = 0
+    device_cgroup_rules: list[str] = field(default_factory=list)
+    ulimits: list[Ulimit] = field(default_factory=list)
+    devices: list[Device] = field(default_factory=list)
+
+
 @dataclass
 class Service:
     name: str
@@ -93,6 +136,24 @@ class Service:
     profiles: list[str] = field(default_factory=list)
     pull_policy: str = ""
     build: Build | None = None
+    limits: Limits = field(default_factory=Limits)
+    logging: Logging | None = None
+    security_opt: list[str] = field(default_factory=list)  # seccomp files already read in
+    unconfined_paths: bool = False  # security_opt systempaths=unconfined
+    dns_search: list[str] = field(default_factory=list)
+    dns_opt: list[str] = field(default_factory=list)
+    group_add: list[str] = field(default_factory=list)
+    pid: str = ""
+    ipc: str = ""
+    userns_mode: str = ""
+    domainname: str = ""
+    mac_address: str = ""
+    platform: str = ""
+    uts: str = ""
+    runtime: str = ""
+    volumes_from: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    external_links: list[str] = field(default_factory=list)
 
 
 @dataclass
