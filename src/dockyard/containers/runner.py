@@ -9,6 +9,7 @@ import asyncio
 import json
 import logging
 import os
+import posixpath
 from pathlib import Path
 
 from dockyard.cgroups import open_cgroup
@@ -44,7 +45,8 @@ class ContainerRunner:
     def cgroup_path(self, container: Container) -> str:
         """<parent>/<id>: the container's --cgroup-parent (taken from the cgroup root, as dockerd's
         cgroupfs driver does with an absolute one), else the daemon's."""
-        parent = (container.host_config.get("CgroupParent") or self._cgroup_parent).strip("/")
+        parent = container.host_config.get("CgroupParent") or self._cgroup_parent
+        parent = posixpath.normpath("/" + parent).strip("/")   # `..` cannot climb out of the root
         return f"/{parent}/{container.id}" if parent else f"/{container.id}"
 
     async def update(self, container: Container, changes: dict) -> None:

@@ -108,3 +108,15 @@ def test_large_output_arrives_whole(busybox):
     result = subprocess.run(["docker", "run", "--rm", "busybox", "sh", "-c", "head -c 20971520 /dev/zero"],
                             env=busybox.env, capture_output=True, timeout=120)
     assert result.returncode == 0 and len(result.stdout) == 20971520
+
+
+def test_cgroup_parent_is_honoured_and_cannot_climb_out_of_the_hierarchy(busybox):
+    from pathlib import Path
+
+    lines = busybox.docker("run", "--rm", "--cgroup-parent", "../../dy-test-parent", "busybox",
+                           "cat", "/proc/self/cgroup").stdout.splitlines()
+    memory = next(line.split(":", 2)[2] for line in lines if ":memory:" in line or line.startswith("0::"))
+    assert memory.startswith("/dy-test-parent/") and len(memory.rsplit("/", 1)[1]) == 64
+    assert not Path("/sys/fs/dy-test-parent").exists() and not Path("/dy-test-parent").exists()
+    for parent in Path("/sys/fs/cgroup").glob("*/dy-test-parent"):
+        parent.rmdir()
