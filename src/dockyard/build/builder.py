@@ -17,7 +17,6 @@ from typing import Any, BinaryIO, Callable
 from dockyard.build.cache import BuildCache
 from dockyard.build.commit import commit_step
 from dockyard.build.context import BuildContext
-from dockyard.build.run_notes import RunContainerNotes
 from dockyard.build.copy_step import CopyRequest, run_copy
 from dockyard.build.layers import BuildLayers
 from dockyard.build.progress import BuildProgress
@@ -30,6 +29,7 @@ from dockyard.dockerfile.lexer import lex
 from dockyard.dockerfile.plan import BuildPlan, Stage, plan_build
 from dockyard.dockerfile.shell_words import ShellLex
 from dockyard.errors import DockyardError, InvalidArgument, NotFound
+from dockyard.metadata.records import RecordStore
 from dockyard.oci import reference
 from dockyard.oci.digest import short_id
 from dockyard.registry.credentials import Credentials
@@ -64,7 +64,7 @@ class StageState:
 
 class Builder:
     def __init__(self, images, containers, stdio, layers: BuildLayers, cache: BuildCache, work_dir: str,
-                 run_notes: RunContainerNotes, puller=None):
+                 run_notes: RecordStore, puller=None):
         self.images, self.containers, self.stdio = images, containers, stdio
         self.layers, self.cache, self.work_dir = layers, cache, work_dir
         self.run_notes = run_notes  # RUN containers to remove even if the daemon dies meanwhile
@@ -308,7 +308,7 @@ class _Run:
                 if succeeded:
                     self.progress.text(f"Removing intermediate container {short_id(made[0])}\n")
                 await self._remove_container(made[0])
-                self.b.run_notes.forget(made[0])
+                self.b.run_notes.delete(made[0])
 
     @property
     def _removes_containers(self) -> bool:
@@ -324,7 +324,7 @@ class _Run:
     def _started(self, made: list[str], container_id: str) -> None:
         made.append(container_id)
         if self._removes_containers:
-            self.b.run_notes.note(container_id)
+            self.b.run_notes.put(container_id, {}, durable=False)
         self.progress.text(f" ---> Running in {short_id(container_id)}\n")
 
     def _tag(self, image_id: str) -> list[str]:

@@ -15,8 +15,8 @@ from typing import Any, BinaryIO, Callable
 from dockyard.build.builder import Builder, BuildOptions
 from dockyard.build.cache import BuildCache
 from dockyard.build.layers import BuildLayers
-from dockyard.build.run_notes import RunContainerNotes
 from dockyard.errors import DockyardError, NotFound
+from dockyard.metadata.records import RecordStore
 
 log = logging.getLogger(__name__)
 
@@ -30,19 +30,21 @@ class BuildService:
         layers = BuildLayers(images, mounter, work_dir)
         layers.sweep()
         self._containers = containers
-        self._run_notes = RunContainerNotes(os.path.join(work_dir, "run-containers"))
+        # RUN containers a build will remove, one empty record each: a daemon that died mid-build
+        # left them running (adopted like any container), so the next one removes them
+        self._run_notes = RecordStore(os.path.join(work_dir, "run-containers"))
         self._builder = Builder(images, containers, stdio, layers, self.cache, work_dir, self._run_notes, puller)
 
     async def start(self) -> None:
         """Remove the RUN containers of builds a crashed daemon left (once containers are adopted)."""
-        for container_id in self._run_notes.left_behind():
+        for container_id in list(self._run_notes.keys()):
             try:
                 await self._containers.remove(container_id, True, True)
             except NotFound:
                 pass
             except DockyardError as err:
                 log.warning("removing the RUN container %s of a dead build: %s", container_id[:12], err)
-            self._run_notes.forget(container_id)
+            self._run_notes.delete(container_id)
 
     async def build(self, options: BuildOptions, context: BinaryIO, send: Callable[[dict], None]) -> str:
         return await self._builder.build(options, context, send)
