@@ -54,6 +54,25 @@ class HijackedStream:
         self._writer.close()
 
 
+class ConnectionTasks:
+    """The callback of asyncio's start_server: serves one connection per call and keeps its task
+    while it runs. asyncio holds that task only through the socket's reader, which stops once
+    the client half-closes (the docker CLI does, after an attach without stdin): a hijacked
+    stream then waiting on a shim would be garbage, collected mid-stream with its output lost."""
+
+    def __init__(self, dispatch: Dispatch, base_headers: Callable[[], list]):
+        self._dispatch, self._base_headers = dispatch, base_headers
+        self.running: set[asyncio.Task] = set()
+
+    async def __call__(self, reader, writer) -> None:
+        task = asyncio.current_task()
+        self.running.add(task)
+        try:
+            await Connection(reader, writer, self._dispatch, self._base_headers).serve()
+        finally:
+            self.running.discard(task)
+
+
 class Connection:
     def __init__(self, reader, writer, dispatch: Dispatch, base_headers: Callable[[], list]):
         self._reader, self._writer = reader, writer

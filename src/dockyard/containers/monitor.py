@@ -13,7 +13,8 @@ class ShimWatcher:
     def __init__(self):
         self._shims: dict[str, object] = {}
         self._exits: dict[str, asyncio.Future] = {}
-        self._tasks: dict[str, asyncio.Task] = {}
+        self._tasks: dict[str, asyncio.Task] = {}      # waiting for an exit
+        self._handling: set[asyncio.Task] = set()       # handling one (teardown, restart, removal)
         self.on_exit: Callable[[Container, object, object], Awaitable[None]] | None = None
 
     def shim_of(self, container_id: str):
@@ -39,11 +40,17 @@ class ShimWatcher:
         except Exception as err:  # the shim died without recording a status
             log.warning("lost the shim of %s: %s", container.id[:12], err)
         self._shims.pop(container.id, None)
-        self._tasks.pop(container.id, None)
+        # From waiting to handling: held in _handling meanwhile, since asyncio keeps tasks only
+        # weakly and one waiting on a shim's socket would otherwise be garbage mid-way.
+        task = asyncio.current_task()
+        if self._tasks.get(container.id) is task:
+            del self._tasks[container.id]
+        self._handling.add(task)
         try:
             if self.on_exit is not None:
                 await self.on_exit(container, shim, status)
         finally:
+            self._handling.discard(task)
             future = self._exits.pop(container.id, None)
             if future is not None and not future.done():
                 future.set_result(status)
@@ -57,4 +64,4 @@ class ShimWatcher:
         """Daemon shutdown: stop watching; the shims and their containers keep running."""
         for task in list(self._tasks.values()):
             task.cancel()
-        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        await asyncio.gather(*self._tasks.values(), *self._handling, return_exceptions=True)

@@ -7,7 +7,7 @@ import signal
 import sys
 
 from dockyard.api.app import Application, all_routes, base_headers
-from dockyard.api.server import Connection
+from dockyard.api.server import ConnectionTasks
 from dockyard.daemon.compose import build_services, start_services, stop_services
 from dockyard.daemon.config import DaemonConfig, load_config
 from dockyard.daemon.listeners import open_listener, unix_paths
@@ -47,8 +47,7 @@ async def serve(config: DaemonConfig) -> None:
     services = build_services(config)
     app = Application(all_routes(services))
 
-    async def handle(reader, writer):
-        await Connection(reader, writer, app.dispatch, base_headers).serve()
+    handle = ConnectionTasks(app.dispatch, base_headers)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -32,12 +32,7 @@ def daemon():
 
 
 def _out(daemon, *args):
-    """stdout of a command; one retry when a short-lived `run` printed nothing (an output
-    race seen under heavy load in the container lifecycle, not in networking)."""
-    out = daemon.docker(*args).stdout
-    if not out.strip() and args[0] == "run":
-        out = daemon.docker(*args).stdout
-    return out
+    return daemon.docker(*args).stdout
 
 
 def test_default_bridge_none_and_host(daemon):

@@ -4,13 +4,14 @@ import asyncio
 import socket
 import threading
 import time
+import weakref
 
 import pytest
 
 from dockyard.api.app import Application, base_headers
 from dockyard.api.responses import HijackResponse, StreamResponse, json_response
 from dockyard.api.router import Route
-from dockyard.api.server import Connection
+from dockyard.api.server import ConnectionTasks
 
 
 def routes(state):
@@ -39,7 +40,18 @@ def routes(state):
             stream.close()
         return HijackResponse(session)
 
-    return [Route("POST", "/size", echo_size), Route("GET", "/ticks", ticks), Route("POST", "/attach", upgrade)]
+    async def wait_weakly(req):
+        async def session(stream):
+            # like a stream waiting on a shim: the future is held by nothing but this session
+            done = asyncio.get_running_loop().create_future()
+            state["pending"] = weakref.ref(done)
+            await done
+            await stream.write(b"finally")
+            stream.close()
+        return HijackResponse(session)
+
+    return [Route("POST", "/size", echo_size), Route("GET", "/ticks", ticks), Route("POST", "/attach", upgrade),
+            Route("POST", "/wait", wait_weakly)]
 
 
 @pytest.fixture
@@ -49,11 +61,8 @@ def server(tmp_path):
     app = Application(routes(state))
     loop = asyncio.new_event_loop()
 
-    connections = set()
-
-    async def handle(reader, writer):
-        connections.add(asyncio.current_task())
-        await Connection(reader, writer, app.dispatch, base_headers).serve()
+    handle = ConnectionTasks(app.dispatch, base_headers)
+    connections = handle.running
 
     async def shut_down():
         srv.close()
@@ -126,3 +135,19 @@ def test_hijack_answers_101_and_honours_half_close(server):
     sock.shutdown(socket.SHUT_WR)
     assert read_until(sock, b"bye").endswith(b"bye")
     assert state["after_eof"] == b""
+
+
+def test_a_hijacked_session_waiting_after_the_clients_half_close_survives_a_collection(server):
+    import gc
+
+    path, state = server
+    sock = connect(path)
+    sock.sendall(b"POST /wait HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n")
+    assert read_until(sock, b"\r\n\r\n").startswith(b"HTTP/1.1 101 UPGRADED")
+    sock.shutdown(socket.SHUT_WR)                   # as the docker CLI does without stdin
+    time.sleep(0.2)                                 # the server has seen the EOF and stopped reading
+    gc.collect()
+    pending = state["pending"]()
+    assert pending is not None, "the session was collected while it waited"
+    pending.get_loop().call_soon_threadsafe(pending.set_result, None)
+    assert read_until(sock, b"finally").endswith(b"finally")
