@@ -14,8 +14,9 @@ from dockyard.containers.model import Container, State
 from dockyard.containers.restart_policy import Backoff, should_restart, starts_with_daemon
 from dockyard.containers.waiters import WaitResult
 from dockyard.errors import Conflict, InvalidArgument, NotModified
+from dockyard.oci.signals import parse_signal
 from dockyard.shim.client import ShimClient
-from dockyard.shim.logopts import DEFAULT_LOG_CONFIG, keeps_log_file, merge_log_config
+from dockyard.shim.logopts import DEFAULT_LOG_CONFIG, container_log_config
 
 log = logging.getLogger(__name__)
 _DEFAULT_STOP_TIMEOUT = 10
@@ -26,8 +27,7 @@ class ContainerService:
                  health=None, live_network_settings=None, log_default: dict = DEFAULT_LOG_CONFIG):
         self._registry, self._runner, self._watcher, self._execs = registry, runner, watcher, execs
         self._images, self._events, self._waiters, self._volumes = images, events, waiters, volumes
-        self._late = late_sessions
-        self._log_default = log_default             # the daemon's --log-driver and --log-opt
+        self._late, self._log_default = late_sessions, log_default  # the daemon's --log-driver/--log-opt
         self._health = health
         self._live_network = live_network_settings  # connect/disconnect change a running container's
         self._locks: dict[str, asyncio.Lock] = {}
@@ -47,8 +47,8 @@ class ContainerService:
     # -- create -------------------------------------------------------------------------
     async def create(self, body: dict, name: str, platform: str | None) -> tuple[str, list[str]]:
         config, host_config, networking = defaults.split_create_body(body)
-        host_config["LogConfig"] = merge_log_config(host_config.get("LogConfig"), self._log_default)
-        logged = keeps_log_file(host_config["LogConfig"])   # a bad --log-opt fails here, not at start
+        host_config["LogConfig"], logged = container_log_config(  # a bad --log-opt fails here
+            host_config.get("LogConfig"), self._log_default)
         if not config.get("Image"):
             raise InvalidArgument("config cannot be empty in order to create a container")
         image = self._images.for_container(config["Image"])
@@ -382,20 +382,6 @@ class ContainerService:
         if size:
             body["SizeRw"], body["SizeRootFs"] = self._images.container_sizes(container.id)
         return body
-
-
-def parse_signal(value: str | int) -> int:
-    if isinstance(value, int) or str(value).isdigit():
-        number = int(value)
-        if 0 < number < 65:
-            return number
-        raise InvalidArgument(f"Invalid signal: {value}")
-    name = str(value).upper()
-    name = name if name.startswith("SIG") else "SIG" + name
-    try:
-        return int(getattr(signals, name))
-    except AttributeError:
-        raise InvalidArgument(f"Invalid signal: {value}") from None
 
 
 def _remove_tree(path) -> None:

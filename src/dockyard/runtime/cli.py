@@ -16,14 +16,8 @@ import sys
 import time
 
 from dockyard.errors import DockyardError
+from dockyard.oci.signals import parse_signal
 from dockyard.runtime.builtin import DEFAULT_ROOT, BuiltinRuntime
-
-
-def parse_signal(value: str) -> int:
-    if value.isdigit():
-        return int(value)
-    name = value.upper()
-    return int(getattr(signal, name if name.startswith("SIG") else "SIG" + name))
 
 
 def _parser() -> argparse.ArgumentParser:

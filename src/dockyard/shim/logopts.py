@@ -37,6 +37,13 @@ def merge_log_config(requested: dict | None, default: dict) -> dict:
     return {"Type": driver, "Config": options}
 
 
+def container_log_config(requested: dict | None, default: dict) -> tuple[dict, bool]:
+    """A new container's LogConfig (merged with the daemon's, validated) and whether its output
+    goes to a json-file log."""
+    merged = merge_log_config(requested, default)
+    return merged, keeps_log_file(merged)
+
+
 def keeps_log_file(log_config: dict) -> bool:
     """Validate a HostConfig.LogConfig; True when the output goes to a json-file log, False for
     the `none` driver (dockerd accepts any options for that one)."""

@@ -4,7 +4,7 @@ import os
 import pytest
 
 from dockyard.errors import Conflict, InvalidArgument, NotFound
-from dockyard.runtime.cli import parse_signal
+from dockyard.oci.signals import parse_signal
 from dockyard.runtime.oci_cli import _error_from_log
 from dockyard.runtime.state import ContainerRecord, StateStore, process_start_time
 from dockyard.runtime.sync import RuntimeFailure
