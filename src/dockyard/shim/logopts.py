@@ -1,17 +1,15 @@
 """`--log-driver` and the `--log-opt` values of the json-file driver, validated (pure)."""
 
-import re
 from collections import namedtuple
 
 from dockyard.errors import InvalidArgument
+from dockyard.wire.humanize import ram_in_bytes
 
 DEFAULT_LOG_CONFIG = {"Type": "json-file", "Config": {}}   # a daemon's without --log-driver/--log-opt
 DEFAULT_MAX_SIZE = 20 * 1024 * 1024
 DEFAULT_MAX_FILE = 3
 # Accepted for compatibility; they only add attributes Docker's own readers use.
 IGNORED_OPTS = frozenset({"labels", "labels-regex", "env", "env-regex", "tag", "mode", "max-buffer-size"})
-_SIZE = re.compile(r"^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$", re.IGNORECASE)
-_UNITS = {None: 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
 
 
 class LogConfig(namedtuple("LogConfig", "max_size max_file")):
@@ -58,13 +56,7 @@ def keeps_log_file(log_config: dict) -> bool:
 
 def parse_size(value: str) -> int:
     """Docker's RAMInBytes: `10m` = 10 MiB, `1k`, `512`, `1.5g`; `-1` = unlimited."""
-    if value.strip() == "-1":
-        return 0
-    match = _SIZE.match(value.strip())
-    if not match:
-        raise InvalidArgument(f"invalid size: '{value}'")
-    number, unit = match.groups()
-    return int(float(number) * _UNITS[unit.lower() if unit else None])
+    return 0 if value.strip() == "-1" else ram_in_bytes(value)
 
 
 def parse_log_opts(opts: dict[str, str] | None) -> LogConfig:

@@ -1,6 +1,12 @@
-"""Docker's human-readable sizes and durations (go-units), for tables and `ps` (pure)."""
+"""Docker's human-readable sizes and durations (go-units), for tables and `ps`, and its
+parser of sizes given by users (pure)."""
 
+import re
 import time
+
+from dockyard.errors import InvalidArgument
+
+_RAM_SIZE = re.compile(r"^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$", re.IGNORECASE)
 
 
 def human_duration(seconds: float) -> str:
@@ -52,3 +58,12 @@ def _scaled(size: float, base: int, units: tuple[str, ...], precision: int) -> s
         size /= base
         i += 1
     return f"{size:.{precision}g}{units[i]}"
+
+
+def ram_in_bytes(text: str) -> int:
+    """go-units' RAMInBytes: `100m` = 100 MiB, `1.5g`, `512k`, `2GiB`, `64MB`, `1024` (powers of 1024)."""
+    match = _RAM_SIZE.match(text.strip())
+    if not match:
+        raise InvalidArgument(f"invalid size: '{text}'")
+    number, unit = match.groups()
+    return int(float(number) * 1024 ** (" kmgtp".index(unit.lower()) if unit else 0))

@@ -3,7 +3,8 @@
 import pytest
 
 from dockyard.cli.commands.container_files import extract_plan, put_plan, split_cp_arg
-from dockyard.cli.commands.create_body import duration_ns, parse_expose, parse_publish, ram_in_bytes, split_volume
+from dockyard.cli.commands.create_body import duration_ns, parse_expose, parse_publish, split_volume
+from dockyard.wire.humanize import ram_in_bytes
 from dockyard.cli.commands.disk_usage import summary_rows
 from dockyard.cli.commands.observe import port_lines, relative_time, stats_row
 from dockyard.wire.humanize import bytes_size

@@ -8,7 +8,8 @@ from typing import Callable
 
 from dockyard.cli import prune as pruning
 from dockyard.cli.commands import container_files, exec as exec_, observe, ps, run
-from dockyard.cli.commands.create_body import nano_cpus, ram_in_bytes, restart_policy
+from dockyard.cli.commands.create_body import nano_cpus, restart_policy
+from dockyard.wire.humanize import ram_in_bytes
 from dockyard.cli.each import for_each, print_objects
 from dockyard.client import Client
 from dockyard.client import containers as api

@@ -9,18 +9,10 @@ import re
 from typing import Mapping
 
 from dockyard.errors import InvalidArgument
+from dockyard.wire.humanize import ram_in_bytes
 
-_SIZE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
 _DURATION_UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 1_000_000_000,
                    "m": 60_000_000_000, "h": 3_600_000_000_000}
-
-
-def ram_in_bytes(text: str) -> int:
-    """Docker's units.RAMInBytes: `100m`, `1.5g`, `512k`, `1024` (binary units)."""
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([kmgtp]?)b?", text.strip().lower())
-    if not match:
-        raise InvalidArgument(f"invalid size: '{text}'")
-    return int(float(match.group(1)) * _SIZE_UNITS[match.group(2)])
 
 
 def duration_ns(text: str) -> int:

@@ -6,11 +6,11 @@ as compose-go reads them (pure)."""
 from __future__ import annotations
 
 import json
-import re
 
 from dockyard.compose.model.syntax import host_path
 from dockyard.compose.model.types import Dependency, Device, Limits, Logging, Service, Ulimit
 from dockyard.errors import InvalidArgument
+from dockyard.wire.humanize import ram_in_bytes
 
 KEYS = {"deploy", "logging", "ulimits", "security_opt", "devices", "dns_search", "dns_opt", "links",
         "external_links", "shm_size", "mem_limit", "memswap_limit", "mem_reservation", "cpus", "cpu_shares",
@@ -23,8 +23,6 @@ _LISTS = ("dns_search", "dns_opt", "group_add", "volumes_from", "links", "extern
 _CONDITIONS = {"none": "no", "no": "no", "any": "always", "always": "always", "on-failure": "on-failure",
                "unless-stopped": "unless-stopped"}
 _DEPLOY_USED = {"replicas", "resources", "restart_policy"}
-_BYTES = re.compile(r"^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$", re.IGNORECASE)
-_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
 
 
 def load_host_keys(service: Service, raw: dict, where: str, ctx) -> None:
@@ -56,17 +54,15 @@ def _listify(value) -> list:
 
 
 def byte_size(value, where: str) -> int:
-    """compose-go's UnitBytes: an integer as is (-1 too), a string as Docker's RAMInBytes
-    (`64m`, `1.5g`, `512k`, `2GiB`; powers of 1024)."""
+    """compose-go's UnitBytes: an integer as is (-1 too), a string as Docker's RAMInBytes."""
     if isinstance(value, bool):
         raise InvalidArgument(f"{where}: invalid size {value!r}")
     if isinstance(value, int):
         return value
-    match = _BYTES.match(str(value).strip())
-    if match is None:
-        raise InvalidArgument(f"{where}: invalid size: {value!r}")
-    number, unit = match.groups()
-    return int(float(number) * _UNITS[(unit or "").lower()])
+    try:
+        return ram_in_bytes(str(value))
+    except InvalidArgument:
+        raise InvalidArgument(f"{where}: invalid size: {value!r}") from None
 
 
 def nano_cpus(value, where: str) -> int:
