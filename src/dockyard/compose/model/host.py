@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from dockyard.compose.model import syntax
 from dockyard.compose.model.syntax import host_path
 from dockyard.compose.model.types import Dependency, Device, Limits, Logging, Service, Ulimit
 from dockyard.errors import InvalidArgument
@@ -30,7 +31,7 @@ def load_host_keys(service: Service, raw: dict, where: str, ctx) -> None:
     for key in _STRINGS:
         setattr(service, key, str(raw.get(key) or ""))
     for key in _LISTS:
-        setattr(service, key, [str(v) for v in _listify(raw.get(key))])
+        setattr(service, key, [str(v) for v in syntax.listify(raw.get(key))])
     service.platform = service.platform or ctx.env.get("DOCKER_DEFAULT_PLATFORM", "")
     service.limits = _limits(raw, where)
     ctx.warnings += [f"{where}.blkio_config.{k} is not supported by dockyard compose; ignored"
@@ -46,11 +47,6 @@ def load_host_keys(service: Service, raw: dict, where: str, ctx) -> None:
     _deploy(service, raw.get("deploy") or {}, where, ctx)
     _implicit_dependencies(service)
 
-
-def _listify(value) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 def byte_size(value, where: str) -> int:
@@ -94,12 +90,12 @@ def _limits(raw: dict, where: str) -> Limits:
     limits.cpuset = str(raw.get("cpuset") or "")
     limits.cgroup_parent = str(raw.get("cgroup_parent") or "")
     limits.oom_kill_disable = bool(raw.get("oom_kill_disable"))
-    limits.device_cgroup_rules = [str(r) for r in _listify(raw.get("device_cgroup_rules"))]
+    limits.device_cgroup_rules = [str(r) for r in syntax.listify(raw.get("device_cgroup_rules"))]
     blkio = raw.get("blkio_config") or {}
     if blkio.get("weight") is not None:
         limits.blkio_weight = _int(blkio["weight"], f"{where}.blkio_config.weight")
     limits.ulimits = _ulimits(raw.get("ulimits"), f"{where}.ulimits")
-    limits.devices = [_device(d, f"{where}.devices") for d in _listify(raw.get("devices"))]
+    limits.devices = [_device(d, f"{where}.devices") for d in syntax.listify(raw.get("devices"))]
     return limits
 
 
@@ -148,7 +144,7 @@ def _security_opts(value, ctx) -> tuple[list[str], bool]:
     """The docker CLI's parsing that compose v2 copies: `systempaths=unconfined` lifts the masked
     and read-only paths, `seccomp=<file>` is replaced by the file's compacted JSON."""
     parsed, unconfined = [], False
-    for opt in (str(o) for o in _listify(value)):
+    for opt in (str(o) for o in syntax.listify(value)):
         if opt == "systempaths=unconfined":
             unconfined = True
             continue

@@ -39,14 +39,14 @@ def load_service(name: str, raw: dict, ctx: "Context") -> Service:
     for key in _FLAGS:
         setattr(service, key, bool(raw.get(key)))
     for key in _LISTS:
-        setattr(service, key, [str(v) for v in _listify(raw.get(key))])
+        setattr(service, key, [str(v) for v in syntax.listify(raw.get(key))])
     service.command = syntax.command(raw.get("command"), f"{where}.command")
     service.entrypoint = syntax.command(raw.get("entrypoint"), f"{where}.entrypoint")
     service.environment = _environment(raw, where, ctx)
     service.labels = syntax.mapping(raw.get("labels"), f"{where}.labels")
     service.sysctls = syntax.mapping(raw.get("sysctls"), f"{where}.sysctls")
     service.extra_hosts = _extra_hosts(raw.get("extra_hosts"))
-    service.tmpfs = [str(v) for v in _listify(raw.get("tmpfs"))]
+    service.tmpfs = [str(v) for v in syntax.listify(raw.get("tmpfs"))]
     service.ports = syntax.ports(raw.get("ports"), f"{where}.ports")
     service.volumes = syntax.volumes(raw.get("volumes"), where, ctx.working_dir, ctx.volume_keys)
     service.depends_on = syntax.depends_on(raw.get("depends_on"), f"{where}.depends_on")
@@ -92,15 +92,10 @@ def _build(raw, where: str, ctx: Context) -> Build | None:
                  tuple(labels.items()))
 
 
-def _listify(value) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
 
 def _environment(raw: dict, where: str, ctx: Context) -> dict[str, str]:
     env: dict[str, str] = {}
-    for entry in _listify(raw.get("env_file")):
+    for entry in syntax.listify(raw.get("env_file")):
         path = entry.get("path") if isinstance(entry, dict) else entry
         required = entry.get("required", True) if isinstance(entry, dict) else True
         full = syntax.host_path(str(path), ctx.working_dir)
@@ -116,7 +111,7 @@ def _environment(raw: dict, where: str, ctx: Context) -> dict[str, str]:
 def _extra_hosts(value) -> list[str]:
     if isinstance(value, dict):
         return [f"{host}:{ip}" for host, ip in value.items()]
-    return [str(v).replace("=", ":", 1) if "=" in str(v) else str(v) for v in _listify(value)]
+    return [str(v).replace("=", ":", 1) if "=" in str(v) else str(v) for v in syntax.listify(value)]
 
 
 def _healthcheck(service: Service, raw, where: str) -> None:

@@ -12,6 +12,13 @@ from dockyard.errors import InvalidArgument
 _CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
 
 
+def listify(value) -> list:
+    """A key that takes one value or a list of them: always the list."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
 def mapping(value, where: str, null_from: dict[str, str] | None = None) -> dict[str, str]:
     """`environment`/`labels`: a mapping or a list of `KEY=VALUE`. A key without a value takes
     it from `null_from` (the environment) or is left out."""
