@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from dockyard.images.service import ImageService
+from dockyard.snapshots.mount import for_daemon
 from dockyard.snapshots.store import Layer
 from dockyard.wire.tar_diff import OPAQUE_XATTR
 
@@ -49,7 +50,7 @@ class BuildLayers:
         mounts = self.images.snapshots.prepare(key, self.top_chain(image_id))
         target = tempfile.mkdtemp(prefix="root-", dir=self.work_dir)
         try:
-            self.mounter.mount_all(mounts, target)
+            self.mounter.mount_all(for_daemon(mounts), target)
             try:
                 yield key, target
             finally:
@@ -70,7 +71,7 @@ class BuildLayers:
                 return
             mounts = self.images.snapshots.view(key, chain)
             try:
-                self.mounter.mount_all(mounts, target)
+                self.mounter.mount_all(for_daemon(mounts), target)
                 try:
                     yield target
                 finally:

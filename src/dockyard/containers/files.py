@@ -13,6 +13,7 @@ from dockyard.containers.stats import sample_stats
 from dockyard.containers.top import top
 from dockyard.errors import Conflict
 from dockyard.images.importer import commit_container
+from dockyard.snapshots.mount import for_daemon
 
 
 class ContainerFiles:
@@ -39,7 +40,7 @@ class ContainerFiles:
                     cgroup.thaw()
             return
         target = tempfile.mkdtemp(prefix="cp-", dir=self._runner.state_dir(container.id).parent)
-        self._mounter.mount_all(self._layers.mounts(container.id), target)
+        self._mounter.mount_all(for_daemon(self._layers.mounts(container.id)), target)
         try:
             yield target
         finally:

@@ -15,6 +15,7 @@ from pathlib import Path
 from dockyard.cgroups import open_cgroup
 from dockyard.containers.inspect import stopped_network_settings
 from dockyard.containers.model import Container
+from dockyard.metadata import atomic
 from dockyard.oci.resources import linux_resources
 from dockyard.oci.spec import SpecContext, generate_spec
 from dockyard.oci.user import resolve_user
@@ -128,7 +129,7 @@ class ContainerRunner:
         spec = generate_spec(image_config, {**container.config, "HostConfig": container.host_config}, context)
         bundle = self.state_dir(container.id) / "bundle"
         bundle.mkdir(parents=True, exist_ok=True)
-        (bundle / "config.json").write_text(json.dumps(spec))
+        atomic.write_bytes(str(bundle / "config.json"), json.dumps(spec).encode(), durable=False)  # 0600: env
         return bundle
 
     async def _launch_shim(self, container: Container, bundle: Path):

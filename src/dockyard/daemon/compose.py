@@ -34,8 +34,6 @@ log = logging.getLogger(__name__)
 
 
 def build_services(config: DaemonConfig) -> Services:
-    config.data_root.mkdir(parents=True, exist_ok=True)
-    config.exec_root.mkdir(parents=True, exist_ok=True)
     events = EventJournal(config.data_root / "events.jsonl")
     images = ImageService(str(config.data_root), events)
     volumes = VolumeService(config.data_root, events)

@@ -12,6 +12,7 @@ from dockyard.daemon.compose import build_services, start_services, stop_service
 from dockyard.daemon.config import DaemonConfig, load_config
 from dockyard.daemon.listeners import open_listener, unix_paths
 from dockyard.daemon.lock import RootLock
+from dockyard.daemon.roots import prepare_roots
 from dockyard.errors import DockyardError
 
 log = logging.getLogger("dockyardd")
@@ -29,8 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("pyroute2").setLevel(logging.WARNING)  # its debug output is per netlink message
     try:
+        prepare_roots(config.data_root, config.exec_root)
         lock = RootLock([config.data_root, config.exec_root])
-    except DockyardError as err:
+    except (DockyardError, OSError) as err:
         print(f"dockyardd: failed to start daemon: {err}", file=sys.stderr)
         return 1
     try:

@@ -36,14 +36,14 @@ class Meter:
         self.report, self.status, self.row, self.total = report, status, row, total
         self.interval = interval
         self.done = 0
-        self.last = 0.0
+        self.last: float | None = None  # the first chunk is reported whatever the clock reads
 
     def add(self, n: int) -> None:
         self.done += n
         if self.report is None:
             return
         now = time.monotonic()
-        if now - self.last >= self.interval or self.done == self.total:
+        if self.last is None or now - self.last >= self.interval or self.done == self.total:
             self.last = now
             self.report(progress_message(self.status, self.row, self.done, self.total))
 

@@ -67,7 +67,9 @@ class StateStore:
         path = os.path.join(self.dir(record.id), "state.json")
         tmp = path + ".tmp"
         # vars(), not asdict(): asdict deep-copies the whole spec, json.dumps encodes in C.
-        with open(tmp, "w") as f:
+        # 0600: the spec holds the container's environment.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        with open(fd, "w") as f:
             f.write(json.dumps(vars(record)))
         os.rename(tmp, path)
 

@@ -61,7 +61,9 @@ class CliBackend:
     def exec(self, exec_id: str, process: dict, stdio: ProcessStdio, done) -> None:
         """done(error, pid) once the process runs (after its console, if any, was sent)."""
         names = {kind: f"exec-{exec_id}.{kind}" for kind in ("json", "pid", "log")}
-        Path(names["json"]).write_text(json.dumps(process))
+        fd = os.open(names["json"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)  # env
+        with open(fd, "w") as f:
+            f.write(json.dumps(process))
         argv = self.commands.exec(names["json"], names["pid"], stdio.console_path, names["log"])
         pid = spawn(argv, *stdio.child_fds)
         stdio.close_child_ends()

@@ -28,4 +28,10 @@ class Mount:
         return {o for o in self.options if o in _FLAG_OPTIONS}
 
 
+def for_daemon(mounts: list[Mount]) -> list[Mount]:
+    """The same mounts with nosuid,nodev: for the daemon's own work on a root (a build step,
+    `docker cp` of a stopped container), where nothing needs a setuid bit or a device to act."""
+    return [Mount(m.type, m.source, (*m.options, "nosuid", "nodev")) for m in mounts]
+
+
 _FLAG_OPTIONS = {"ro", "rw", "bind", "rbind", "nosuid", "nodev", "noexec"}

@@ -16,6 +16,7 @@ MS_RDONLY = 1
 MS_NOSUID = 2
 MS_NODEV = 4
 MS_NOEXEC = 8
+MS_REMOUNT = 32
 MS_BIND = 4096
 MS_REC = 16384
 MNT_DETACH = 2
@@ -26,6 +27,8 @@ _FSCONFIG_SET_STRING, _FSCONFIG_CMD_CREATE = 1, 6
 _MOVE_MOUNT_F_EMPTY_PATH = 4
 _AT_FDCWD = -100
 
+_BIND_REMOUNT_FLAGS = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC
+_MOUNT_ATTRS = {"ro": 0x1, "nosuid": 0x2, "nodev": 0x4, "noexec": 0x8}  # fsmount's MOUNT_ATTR_*
 _FLAGS = {"rw": 0, "ro": MS_RDONLY, "nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC,
           "bind": MS_BIND, "rbind": MS_BIND | MS_REC}
 
@@ -49,9 +52,9 @@ class Mounter:
         self._check(self.libc.mount(m.source.encode(), target.encode(), m.type.encode(),
                                     ctypes.c_ulong(flags), data.encode() if data else None),
                     f"mount {m.type} on {target}")
-        if flags & MS_BIND and flags & MS_RDONLY:  # read-only bind needs a remount
+        if flags & MS_BIND and flags & _BIND_REMOUNT_FLAGS:  # a bind takes these only on remount
             self._check(self.libc.mount(None, target.encode(), None,
-                                        ctypes.c_ulong(flags | 32), None), f"remount {target} ro")
+                                        ctypes.c_ulong(flags | MS_REMOUNT), None), f"remount {target}")
 
     def unmount(self, target: str, lazy: bool = False) -> None:
         """`lazy` detaches at once instead of waiting for the filesystem to settle; for mounts
@@ -73,7 +76,8 @@ class Mounter:
                                         v.encode(), 0), f"fsconfig {key}")
             self._check(syscall(_SYS_FSCONFIG, fs_fd, _FSCONFIG_CMD_CREATE, None, None, 0),
                         "fsconfig create")
-            mnt_fd = syscall(_SYS_FSMOUNT, fs_fd, 1, 0)
+            attrs = sum(_MOUNT_ATTRS.get(name, 0) for name in m.flags())
+            mnt_fd = syscall(_SYS_FSMOUNT, fs_fd, 1, attrs)
             self._check(mnt_fd, "fsmount")
             try:
                 self._check(syscall(_SYS_MOVE_MOUNT, mnt_fd, b"", _AT_FDCWD, target.encode(),
