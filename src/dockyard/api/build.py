@@ -15,8 +15,8 @@ from dockyard.api.blocking import BlockingBody
 from dockyard.api.request import Request
 from dockyard.api.responses import Response, json_lines, json_response
 from dockyard.api.router import Route
-from dockyard.build.builder import BuildOptions
-from dockyard.build.run_step import HOST_OPTIONS
+from dockyard.builder.builder import BuildOptions
+from dockyard.builder.run_step import HOST_OPTIONS
 from dockyard.errors import DockyardError, InvalidArgument
 from dockyard.oci import reference
 from dockyard.registry import credentials

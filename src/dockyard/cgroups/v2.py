@@ -8,7 +8,7 @@ from dockyard.cgroups.resources import plan_v2
 from dockyard.cgroups.stats import CgroupStats, parse_flat_keyed, parse_io_stat_v2
 from dockyard.cgroups.devices_bpf import compile_device_rules
 from dockyard.errors import InternalError
-from dockyard.sys.protocol import Syscalls
+from dockyard.syscalls.protocol import Syscalls
 
 _WANTED = ("cpuset", "cpu", "io", "memory", "pids")
 
@@ -46,7 +46,7 @@ class CgroupV2:
             files.write(target, value)
         if resources.get("devices"):
             if sys is None:
-                from dockyard.sys.linux import LinuxSyscalls  # ctypes only when needed
+                from dockyard.syscalls.linux import LinuxSyscalls  # ctypes only when needed
                 sys = LinuxSyscalls()
             self._apply_devices(resources["devices"], sys)
 

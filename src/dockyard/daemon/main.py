@@ -8,7 +8,7 @@ import sys
 
 from dockyard.api.app import Application, all_routes, base_headers
 from dockyard.api.server import ConnectionTasks
-from dockyard.daemon.compose import build_services, start_services, stop_services
+from dockyard.daemon.wiring import build_services, start_services, stop_services
 from dockyard.daemon.config import DaemonConfig, load_config
 from dockyard.daemon.listeners import open_listener, unix_paths
 from dockyard.daemon.lock import RootLock

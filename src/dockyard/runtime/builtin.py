@@ -20,8 +20,8 @@ from dockyard.runtime import sync
 from dockyard.runtime.state import (ContainerRecord, ContainerState, StateStore,
                                     process_start_time)
 from dockyard.runtime.sync import RuntimeFailure
-from dockyard.sys.protocol import Syscalls
-from dockyard.sys import constants as c
+from dockyard.syscalls.protocol import Syscalls
+from dockyard.syscalls import constants as c
 
 DEFAULT_ROOT = "/run/dockyard/runtime"
 _EXEC_ORDER = ("user", "ipc", "uts", "network", "cgroup", "mount")  # mount last
@@ -40,7 +40,7 @@ class BuiltinRuntime:
     def sys(self) -> Syscalls:
         # Made on first use: `start`, `state`, `delete` from the CLI never need ctypes.
         if self._sys is None:
-            from dockyard.sys import LinuxSyscalls
+            from dockyard.syscalls import LinuxSyscalls
             self._sys = LinuxSyscalls()
         return self._sys
 

@@ -9,8 +9,8 @@ import os
 
 from dockyard.cgroups import Cgroup
 from dockyard.runtime.mount_options import MountOptions
-from dockyard.sys import constants as c
-from dockyard.sys.protocol import Syscalls
+from dockyard.syscalls import constants as c
+from dockyard.syscalls.protocol import Syscalls
 
 
 def mount_cgroups(sys: Syscalls, target: str, options: MountOptions, cgroup: Cgroup,

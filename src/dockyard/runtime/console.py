@@ -9,7 +9,7 @@ import os
 import socket
 import struct
 
-from dockyard.sys import constants as c
+from dockyard.syscalls import constants as c
 
 
 def open_pty(ptmx: str = "/dev/ptmx") -> tuple[int, int, str]:

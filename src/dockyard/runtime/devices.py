@@ -4,8 +4,8 @@ import os
 import stat
 
 from dockyard.runtime.paths import secure_join
-from dockyard.sys import constants as c
-from dockyard.sys.protocol import Syscalls
+from dockyard.syscalls import constants as c
+from dockyard.syscalls.protocol import Syscalls
 
 STANDARD_DEVICES: tuple[dict, ...] = tuple(
     {"path": f"/dev/{name}", "type": "c", "major": major, "minor": minor,

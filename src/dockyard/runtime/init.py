@@ -14,8 +14,8 @@ from dockyard.runtime.paths import secure_join
 from dockyard.runtime.reaper import exec_under_reaper
 from dockyard.runtime.rootfs import finalize_rootfs, pivot_into, prepare_rootfs
 from dockyard.runtime.state import FIFO_NAME
-from dockyard.sys import constants as c
-from dockyard.sys.protocol import Syscalls
+from dockyard.syscalls import constants as c
+from dockyard.syscalls.protocol import Syscalls
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from dockyard.sys import constants as c
+from dockyard.syscalls import constants as c
 
 # option -> (set?, flag)
 _FLAGS: dict[str, tuple[bool, int]] = {

@@ -9,8 +9,8 @@ import stat
 from dockyard.oci.capabilities import CAPABILITY_NAMES, mask_from_capabilities
 from dockyard.runtime.seccomp_bpf import compile_profile
 from dockyard.runtime.sync import RuntimeFailure
-from dockyard.sys import constants as c
-from dockyard.sys.protocol import Syscalls
+from dockyard.syscalls import constants as c
+from dockyard.syscalls.protocol import Syscalls
 
 
 def apply_rlimits(rlimits: list[dict]) -> None:

@@ -13,8 +13,8 @@ from dockyard.runtime.devices import create_dev_symlinks, create_devices
 from dockyard.runtime.mount_options import (BIND_REMOUNT_FLAGS, PROPAGATION, parse_mount_options,
                                             statvfs_mount_flags)
 from dockyard.runtime.paths import secure_join
-from dockyard.sys import constants as c
-from dockyard.sys.protocol import Syscalls
+from dockyard.syscalls import constants as c
+from dockyard.syscalls.protocol import Syscalls
 
 
 def prepare_rootfs(sys: Syscalls, spec: dict, rootfs: str, bundle: str, cgroup: Cgroup,

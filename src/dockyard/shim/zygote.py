@@ -83,7 +83,7 @@ def _preload_builtin_runtime() -> dict:
         import dockyard.runtime.builtin  # noqa: F401
         import dockyard.runtime.console  # noqa: F401
         import dockyard.runtime.init  # noqa: F401
-        import dockyard.sys.linux  # noqa: F401
+        import dockyard.syscalls.linux  # noqa: F401
         from dockyard.cgroups.mounts import read_hierarchies
     except ImportError:
         return {}

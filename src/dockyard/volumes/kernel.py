@@ -1,6 +1,6 @@
 """The kernel side of device-backed volumes: mount(2)/umount2(2) and /proc/self/mountinfo.
 
-`LibcMounter` has the `mount`/`umount2` signatures of `dockyard.sys` Syscalls, so either fits
+`LibcMounter` has the `mount`/`umount2` signatures of `dockyard.syscalls` Syscalls, so either fits
 where a mounter is asked for.
 """
 

@@ -2,7 +2,7 @@ import os
 
 from dockyard.runtime.mount_options import parse_mount_options, statvfs_mount_flags
 from dockyard.runtime.paths import secure_join
-from dockyard.sys import constants as c
+from dockyard.syscalls import constants as c
 
 
 def test_flags_propagation_and_data_are_separated():

@@ -5,8 +5,8 @@ import pytest
 from dockyard.oci.capabilities import CAPABILITY_NUMBERS
 from dockyard.runtime import process_setup as ps
 from dockyard.runtime.sync import RuntimeFailure
-from dockyard.sys import RecordingSyscalls
-from dockyard.sys import constants as c
+from dockyard.syscalls import RecordingSyscalls
+from dockyard.syscalls import constants as c
 
 
 def test_executable_lookup_uses_the_container_path_and_runc_wording(tmp_path):

@@ -12,9 +12,9 @@ import os
 import shutil
 from typing import Any, BinaryIO, Callable
 
-from dockyard.build.builder import Builder, BuildOptions
-from dockyard.build.cache import BuildCache
-from dockyard.build.layers import BuildLayers
+from dockyard.builder.builder import Builder, BuildOptions
+from dockyard.builder.cache import BuildCache
+from dockyard.builder.layers import BuildLayers
 from dockyard.errors import DockyardError, NotFound
 from dockyard.metadata.records import RecordStore
 

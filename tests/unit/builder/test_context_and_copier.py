@@ -6,8 +6,8 @@ import tarfile
 
 import pytest
 
-from dockyard.build.context import BuildContext, resolve_sources
-from dockyard.build.copier import CopyOptions, copy_sources, sources_digest
+from dockyard.builder.context import BuildContext, resolve_sources
+from dockyard.builder.copier import CopyOptions, copy_sources, sources_digest
 from dockyard.errors import InvalidArgument, NotFound
 
 KEEP = CopyOptions(owner=None)

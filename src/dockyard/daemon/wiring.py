@@ -3,7 +3,7 @@
 import asyncio
 import logging
 
-from dockyard.build.service import BuildService
+from dockyard.builder.service import BuildService
 from dockyard.containers.events import ContainerEvents
 from dockyard.containers.execs import ExecService
 from dockyard.containers.files import ContainerFiles

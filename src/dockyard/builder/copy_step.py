@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from dockyard.build.commit import commit_step
-from dockyard.build.context import resolve_sources
-from dockyard.build.copier import CopyOptions, copy_sources, sources_digest
+from dockyard.builder.commit import commit_step
+from dockyard.builder.context import resolve_sources
+from dockyard.builder.copier import CopyOptions, copy_sources, sources_digest
 from dockyard.dockerfile.cache_keys import step_key
 from dockyard.errors import InvalidArgument
 from dockyard.oci.user import resolve_user

@@ -4,7 +4,7 @@ import ctypes
 import os
 import struct
 
-from dockyard.sys import constants as c
+from dockyard.syscalls import constants as c
 from dockyard.oci.syscall_table import X86_64
 
 

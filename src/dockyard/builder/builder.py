@@ -14,13 +14,13 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Callable
 
-from dockyard.build.cache import BuildCache
-from dockyard.build.commit import commit_step
-from dockyard.build.context import BuildContext
-from dockyard.build.copy_step import CopyRequest, run_copy
-from dockyard.build.layers import BuildLayers
-from dockyard.build.progress import BuildProgress
-from dockyard.build.run_step import StepFailed, failure_message, run_command
+from dockyard.builder.cache import BuildCache
+from dockyard.builder.commit import commit_step
+from dockyard.builder.context import BuildContext
+from dockyard.builder.copy_step import CopyRequest, run_copy
+from dockyard.builder.layers import BuildLayers
+from dockyard.builder.progress import BuildProgress
+from dockyard.builder.run_step import StepFailed, failure_message, run_command
 from dockyard.dockerfile.build_args import BuildArgs, expansion_env
 from dockyard.dockerfile.cache_keys import step_key
 from dockyard.dockerfile.metadata import DEFAULT_SHELL, Expander, apply_metadata, command_of
