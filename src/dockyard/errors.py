@@ -41,5 +41,9 @@ class NotImplementedYet(DockyardError):
     """The feature is not available in this build (HTTP 501)."""
 
 
+class Unavailable(DockyardError):
+    """The service is not available on this node, e.g. swarm mode (HTTP 503)."""
+
+
 class InternalError(DockyardError):
     """The engine failed while doing what was asked (HTTP 500)."""

@@ -10,6 +10,7 @@ _STATUS = [
     (errors.NotFound, 404),
     (errors.Conflict, 409),
     (errors.NotImplementedYet, 501),
+    (errors.Unavailable, 503),
     (errors.InternalError, 500),
 ]
 

@@ -191,3 +191,16 @@ def test_a_daemon_with_log_driver_none_keeps_no_logs_unless_a_container_asks(fre
     fresh_daemon.docker("run", "--name", "logged", "--log-driver", "json-file", "busybox", "echo", "hi")
     assert fresh_daemon.docker("logs", "quiet", check=False).returncode != 0
     assert fresh_daemon.docker("logs", "logged").stdout == "hi\n"
+
+
+def test_swarm_routes_answer_as_dockerd_outside_a_swarm(daemon):
+    """Clients probe swarm routes (docker-py's network tests leave a swarm in teardown) and expect
+    dockerd's 503, not 404; creating a swarm is refused as unsupported."""
+    node_ls = daemon.docker("node", "ls", check=False)
+    assert node_ls.returncode == 1
+    assert 'This node is not a swarm manager. Use "docker swarm init"' in node_ls.stderr
+    leave = daemon.docker("swarm", "leave", "--force", check=False)
+    assert leave.stderr.strip() == "Error response from daemon: This node is not part of a swarm"
+    assert daemon.client().api.leave_swarm(force=True) is True  # docker-py accepts only a 503 here
+    init = daemon.docker("swarm", "init", check=False)
+    assert init.returncode == 1 and "swarm mode is not supported by dockyard" in init.stderr
