@@ -13,7 +13,8 @@ def select(containers: list[Container], filters: dict[str, list[str]], all_: boo
            resolve: Callable[[str], Container], image_matches: Callable[[Container, str], bool]) -> list[Container]:
     """Containers newest first, as `GET /containers/json` lists them."""
     ordered = sorted(containers, key=lambda c: c.created, reverse=True)
-    if not all_ and not limit and "status" not in filters and "exited" not in filters:
+    listing_all = all_ or (limit is not None and limit > 0)  # dockerd: a positive limit implies all
+    if not listing_all and "status" not in filters and "exited" not in filters:
         ordered = [c for c in ordered if c.state.status in ("running", "paused", "restarting")]
     checks = [_check(key, values, resolve, image_matches) for key, values in filters.items()]
     chosen = [c for c in ordered if all(check(c) for check in checks)]

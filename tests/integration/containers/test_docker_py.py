@@ -29,3 +29,19 @@ def test_exec_run_logs_stream_wait_attach(busybox):
         socket.close()
     finally:
         container.remove(force=True)
+
+
+def test_containers_list_shows_only_running_ones_though_docker_py_sends_limit_minus_one(busybox):
+    client = busybox.client()
+    label = {"pin": "list-limit"}
+    created = client.containers.create("busybox", ["sleep", "30"], labels=label)
+    running = client.containers.run("busybox", ["sleep", "30"], labels=label, detach=True)
+    try:
+        only = {"label": "pin=list-limit"}
+        assert [c.id for c in client.containers.list(filters=only)] == [running.id]
+        assert {c.id for c in client.containers.list(all=True, filters=only)} == {created.id, running.id}
+        assert [c.id for c in client.containers.list(limit=1, filters=only)] == [running.id]  # newest, any state
+        assert len(client.containers.list(limit=2, filters=only)) == 2
+    finally:
+        for c in (created, running):
+            c.remove(force=True)

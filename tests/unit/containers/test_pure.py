@@ -93,6 +93,8 @@ def test_ps_filters_and_order():
 
     assert pick({}, all_=False) == ["cache", "web"]
     assert pick({}) == ["cache", "db", "web"]
+    assert pick({}, all_=False, limit=-1) == ["cache", "web"]  # docker-py always sends limit=-1
+    assert pick({}, all_=False, limit=2) == ["cache", "db"]    # a positive limit implies all, as dockerd
     assert pick({"status": ["exited"]}, all_=False) == ["db"]
     assert pick({"label": ["tier=front"]}) == ["web"]
     assert pick({"label": ["tier=front", "tier=back"]}) == []  # every label must match, as compose relies on
