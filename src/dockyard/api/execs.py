@@ -14,11 +14,11 @@ def routes(services) -> list[Route]:
 
     async def start(req: Request, id: str):
         body = await req.json(default={}) or {}
-        record = execs.get(id)
-        session = await execs.start(id, bool(body.get("Detach")), body.get("ConsoleSize"))
+        tty = bool(body.get("Tty"))       # frames the output or not, whatever the exec's own TTY
+        session = await execs.start(id, bool(body.get("Detach")), body.get("ConsoleSize"), framed=not tty)
         if session is None:
             return Response(200)
-        return HijackResponse(session, stdio_content_type(req.api_version, record.tty))
+        return HijackResponse(session, stdio_content_type(req.api_version, tty))
 
     async def resize(req: Request, id: str) -> Response:
         await execs.resize(id, req.int_param("h", 0), req.int_param("w", 0))

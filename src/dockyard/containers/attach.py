@@ -41,7 +41,7 @@ def parse_detach_keys(spec: str) -> bytes:
         elif len(part) == 1:
             keys.append(ord(part))
             continue
-        raise InvalidArgument(f"invalid detach keys ({spec}) provided")
+        raise InvalidArgument(f"Invalid detach keys ({spec}) provided")
     return bytes(keys)
 
 
@@ -67,9 +67,12 @@ class DetachScanner:
 
 
 async def bridge(client: ClientStream, session: ProcessSession, *, tty: bool, stdin: bool,
-                 close_stdin_on_eof: bool, detach_keys: bytes | None) -> None:
-    """Copy both ways until the process exits, the client detaches, or stdin ends the session."""
-    output = asyncio.ensure_future(_copy_output(client, session, tty))
+                 close_stdin_on_eof: bool, detach_keys: bytes | None, framed: bool | None = None) -> None:
+    """Copy both ways until the process exits, the client detaches, or stdin ends the session.
+    Output is framed unless the process has a TTY, or as `framed` says (an exec's start request
+    chooses, whatever its process has)."""
+    framed = not tty if framed is None else framed
+    output = asyncio.ensure_future(_copy_output(client, session, framed))
     if not stdin:
         await output
         return
@@ -85,9 +88,9 @@ async def bridge(client: ClientStream, session: ProcessSession, *, tty: bool, st
         session.close()
 
 
-async def _copy_output(client: ClientStream, session: ProcessSession, tty: bool) -> None:
+async def _copy_output(client: ClientStream, session: ProcessSession, framed: bool) -> None:
     async for stream, data in session:
-        await client.write(data if tty else frame(stream, data))
+        await client.write(frame(stream, data) if framed else data)
 
 
 async def _copy_input(client: ClientStream, session: ProcessSession, close_stdin_on_eof: bool,

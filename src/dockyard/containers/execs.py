@@ -1,6 +1,7 @@
 """`docker exec`: extra processes in a running container, run by its shim."""
 
 import asyncio
+import base64
 import json
 import logging
 import os
@@ -13,6 +14,18 @@ from dockyard.wire.stdcopy import frame
 
 log = logging.getLogger(__name__)
 
+# ExecConfig's fields: dockerd's JSON decoding matches them case-insensitively (docker-py sends
+# `detachKeys`), so the body's keys are mapped onto these names.
+_EXEC_FIELDS = {name.lower(): name for name in (
+    "User", "Privileged", "Tty", "ConsoleSize", "AttachStdin", "AttachStderr", "AttachStdout",
+    "DetachKeys", "Env", "WorkingDir", "Cmd")}
+_DEFAULT_KEYS = parse_detach_keys(DEFAULT_DETACH_KEYS)
+
+
+def exec_config(body: dict) -> dict:
+    """A create body with Docker's field names, whatever their case."""
+    return {_EXEC_FIELDS.get(key.lower(), key): value for key, value in body.items()}
+
 
 @dataclass
 class ExecRecord:
@@ -22,11 +35,16 @@ class ExecRecord:
     running: bool = False
     exit_code: int | None = None
     pid: int = 0
-    detach_keys: bytes = b""
+    detach_keys: bytes = b""          # as the create request gave them; empty: the default ones
 
     @property
     def tty(self) -> bool:
         return bool(self.config.get("Tty"))
+
+    @property
+    def streams(self) -> tuple[bool, bool]:
+        """(stdout, stderr): attached only when asked, as dockerd."""
+        return bool(self.config.get("AttachStdout")), bool(self.config.get("AttachStderr"))
 
     @property
     def argv(self) -> list[str]:
@@ -49,21 +67,26 @@ class ExecService:
 
     def create(self, ref: str, body: dict) -> str:
         container = self._registry.get(ref)
-        if not isinstance(body, dict) or not body.get("Cmd"):
+        config = exec_config(body) if isinstance(body, dict) else {}
+        if not config.get("Cmd"):
             raise InvalidArgument("No exec command specified")
         if container.state.status != "running":
             raise Conflict(f"Container {container.id} is not running")
-        keys = parse_detach_keys(body.get("DetachKeys") or DEFAULT_DETACH_KEYS)
-        record = ExecRecord(os.urandom(32).hex(), container.id, dict(body), detach_keys=keys)
+        try:
+            keys = parse_detach_keys(config["DetachKeys"]) if config.get("DetachKeys") else b""
+        except InvalidArgument:  # dockerd answers 500 with this text; a bad request is a 400 here
+            raise InvalidArgument(f"Invalid escape keys ({config['DetachKeys']}) provided") from None
+        record = ExecRecord(os.urandom(32).hex(), container.id, config, detach_keys=keys)
         self._execs[record.id] = record
         self._emit(container, "exec_create: " + " ".join(record.argv) + " ", execID=record.id)
         return record.id
 
-    async def start(self, exec_id: str, detach: bool, console_size: list[int] | None):
+    async def start(self, exec_id: str, detach: bool, console_size: list[int] | None, framed: bool | None = None):
         """Detached: starts the process now and returns None. Otherwise returns the session to
         run once the connection is hijacked: the process starts only then, so that no output can
         slip in before the client reads its raw stream (docker-py loses bytes that arrive with
-        the 101)."""
+        the 101). `framed`: whether output goes in stdcopy frames; dockerd takes it from the
+        start request's `Tty` (docker-py sends False unless told), not from the exec's TTY."""
         record = self.get(exec_id)
         if record.running or record.exit_code is not None:
             raise Conflict(f"Error: Exec command {exec_id} has already run")
@@ -72,6 +95,7 @@ class ExecService:
         if shim is None or container.state.status != "running":
             raise Conflict(f"Container {container.id} is not running")
         record.running = True
+        framed = not record.tty if framed is None else framed
         if detach:
             await self._launch(record, container, shim, console_size)
             return None
@@ -81,20 +105,20 @@ class ExecService:
                 stdin = bool(record.config.get("AttachStdin"))
                 try:
                     session = await self._launch(record, container, shim, console_size, attach=True,
-                                                 output_fd=client.output_fd())
+                                                 output_fd=client.output_fd(), framed=framed)
                 except DockyardError as err:
-                    await client.write(err.message.encode() + b"\r\n" if record.tty else frame(2, err.message.encode() + b"\n"))
+                    await client.write(frame(2, err.message.encode() + b"\n") if framed else err.message.encode() + b"\r\n")
                     return
                 await bridge(client, session, tty=record.tty, stdin=stdin, close_stdin_on_eof=True,
-                             detach_keys=record.detach_keys)
-                await self._finish(record, session, shim, container)
+                             detach_keys=record.detach_keys or _DEFAULT_KEYS, framed=framed)
             finally:
-                client.close()
+                client.close()    # a client that detached is let go now; the process runs on
+            await self._finish(record, session, shim, container)
 
         return run
 
     async def _launch(self, record: ExecRecord, container, shim, console_size, attach: bool = False,
-                      output_fd: int | None = None):
+                      output_fd: int | None = None, framed: bool | None = None):
         """Start the process; attached, the shim's session of its output (stdin too if the exec
         has it), whose end carries the exit code; with output_fd the shim writes the output to
         that socket itself. Detached, a task reaps it."""
@@ -104,8 +128,11 @@ class ExecService:
         session = None
         try:
             if attach:
+                stdout, stderr = record.streams
+                if framed is False and not record.tty:
+                    stderr = False        # dockerd: a raw stream carries stdout only
                 record.pid, session = await shim.exec_attached(record.id, process, record.tty, open_stdin, size,
-                                                                output_fd)
+                                                                output_fd, framed, (stdout, stderr))
             else:
                 record.pid = await shim.exec(record.id, process, record.tty, open_stdin, size)
         except DockyardError as err:
@@ -172,11 +199,11 @@ class ExecService:
         r = self.get(exec_id)
         return {
             "ID": r.id, "Running": r.running, "ExitCode": r.exit_code, "CanRemove": False,
-            "ContainerID": r.container_id, "DetachKeys": "", "Pid": r.pid,
-            "OpenStdin": bool(r.config.get("AttachStdin")), "OpenStdout": bool(r.config.get("AttachStdout", True)),
-            "OpenStderr": bool(r.config.get("AttachStderr", True)),
+            "ContainerID": r.container_id, "DetachKeys": base64.b64encode(r.detach_keys).decode(), "Pid": r.pid,
+            "OpenStdin": bool(r.config.get("AttachStdin")), "OpenStdout": r.streams[0], "OpenStderr": r.streams[1],
             "ProcessConfig": {"tty": r.tty, "entrypoint": r.argv[0], "arguments": r.argv[1:],
-                              "privileged": bool(r.config.get("Privileged")), "user": r.config.get("User") or ""},
+                              "privileged": bool(r.config.get("Privileged")),
+                              **({"user": r.config["User"]} if r.config.get("User") else {})},
         }
 
     def _process(self, container, record: ExecRecord, console_size) -> dict:

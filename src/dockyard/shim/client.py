@@ -329,14 +329,17 @@ class ShimClient:
 
     async def exec_attached(self, exec_id: str, process: dict, tty: bool, open_stdin: bool,
                             console_size: tuple[int, int] | None = None,
-                            output_fd: int | None = None) -> tuple[int, AttachSession]:
-        """exec and attach_exec (stdin if open_stdin, stdout, stderr) in one request: one round trip
-        fewer, and the session's exit_status carries the exit code, so no wait_exec is needed.
-        output_fd as for attach."""
+                            output_fd: int | None = None, framed: bool | None = None,
+                            streams: tuple[bool, bool] = (True, True)) -> tuple[int, AttachSession]:
+        """exec and attach_exec (stdin if open_stdin, the (stdout, stderr) `streams` wanted) in one
+        request: one round trip fewer, and the session's exit_status carries the exit code, so no
+        wait_exec is needed. output_fd as for attach; framed: whether the shim frames what it
+        writes there (default: unless tty)."""
         reply, reader, writer, frames = await self._request(
             {"op": "exec", "exec_id": exec_id, "process": process, "tty": tty, "open_stdin": open_stdin,
              "console_size": list(console_size) if console_size else None,
-             "attach": {"stdin": open_stdin, "stdout": True, "stderr": True, "direct": output_fd is not None}},
+             "attach": {"stdin": open_stdin, "stdout": streams[0], "stderr": streams[1], "direct": output_fd is not None,
+                        "framed": (not tty) if framed is None else framed}},
             _fds(output_fd))
         return int(reply["pid"]), AttachSession(reader, writer, frames)
 

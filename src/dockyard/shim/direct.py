@@ -15,13 +15,14 @@ from dockyard.wire.stdcopy import HEADER
 
 
 class DirectSession(AttachSession):
-    def __init__(self, connection: Connection, process, streams: set[int], stdin: bool, client_fd: int):
+    def __init__(self, connection: Connection, process, streams: set[int], stdin: bool, client_fd: int,
+                 framed: bool):
         super().__init__(connection, process, streams, stdin)
         self.loop = connection.loop
         self.client: socket.socket | None = socket.socket(fileno=client_fd)
         self.client.setblocking(False)
         self.pending = Outgoing()
-        self.framed = not process.tty
+        self.framed = framed
         self.exit_status = None
         self.ending = False
 

@@ -192,7 +192,8 @@ class Shim:
         if client_fd is None:
             process.add_session(AttachSession(conn, process, streams, stdin))
         else:                             # output to the client's socket, passed with the request
-            process.add_session(DirectSession(conn, process, streams, stdin, client_fd))
+            framed = wanted.get("framed", not process.tty)
+            process.add_session(DirectSession(conn, process, streams, stdin, client_fd, framed))
 
     def op_resize(self, conn: Connection, request: dict) -> None:
         process = self._process(request)
