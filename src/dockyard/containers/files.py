@@ -11,7 +11,7 @@ from dockyard.containers import archive
 from dockyard.containers.changes import changes_from_diff
 from dockyard.containers.stats import sample_stats
 from dockyard.containers.top import top
-from dockyard.errors import Conflict
+from dockyard.errors import Conflict, InternalError
 from dockyard.images.importer import commit_container
 from dockyard.snapshots.mount import for_daemon
 
@@ -26,19 +26,18 @@ class ContainerFiles:
         """The container's root as the host sees it, held still for the duration (blocking).
 
         Running: its own view (/proc/<pid>/root, volumes and /proc included) or, with
-        `layer_only`, just its root filesystem; frozen either way. Stopped: its layer, mounted
-        for the duration."""
+        `layer_only`, just its root filesystem; frozen either way. Stopped, or exited just now
+        (its exit not handled yet, its cgroup gone): its layer, mounted for the duration."""
         if container.state.status in ("running", "paused") and container.state.pid:
             cgroup = open_cgroup(self._runner.cgroup_path(container))
             thaw = freeze and container.state.status == "running"
-            if thaw:
-                cgroup.freeze()
-            try:
-                yield str(self._runner.rootfs(container.id)) if layer_only else f"/proc/{container.state.pid}/root"
-            finally:
-                if thaw:
-                    cgroup.thaw()
-            return
+            if not thaw or _freeze_unless_gone(cgroup):
+                try:
+                    yield str(self._runner.rootfs(container.id)) if layer_only else f"/proc/{container.state.pid}/root"
+                finally:
+                    if thaw:
+                        _unless_gone(cgroup, cgroup.thaw)
+                return
         target = tempfile.mkdtemp(prefix="cp-", dir=self._runner.state_dir(container.id).parent)
         self._mounter.mount_all(for_daemon(self._layers.mounts(container.id)), target)
         try:
@@ -106,3 +105,20 @@ class ContainerFiles:
         container = self._registry.get(ref)
         return sample_stats(container, self._runner.cgroup_path(container), stream,
                             lambda: self._watcher.shim_of(container.id) is not None)
+
+
+def _freeze_unless_gone(cgroup) -> bool:
+    """Freeze the cgroup; False if it no longer exists (the container has exited)."""
+    return _unless_gone(cgroup, cgroup.freeze)
+
+
+def _unless_gone(cgroup, change) -> bool:
+    """Freeze or thaw; False if the cgroup is gone: its container exited, perhaps while frozen
+    (a process already exiting is not held), and the runtime removed it."""
+    try:
+        change()
+    except InternalError:
+        if any(os.path.isdir(d) for d in cgroup.unique_dirs()):
+            raise
+        return False
+    return True

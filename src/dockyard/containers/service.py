@@ -13,13 +13,14 @@ from dockyard.containers.inspect import inspect_body, summary_body
 from dockyard.containers.model import Container, State
 from dockyard.containers.restart_policy import Backoff, should_restart, starts_with_daemon
 from dockyard.containers.waiters import WaitResult
-from dockyard.errors import Conflict, InvalidArgument, NotModified
+from dockyard.errors import Conflict, InternalError, InvalidArgument, NotModified
 from dockyard.oci.signals import parse_signal
 from dockyard.shim.client import ShimClient
 from dockyard.shim.logopts import DEFAULT_LOG_CONFIG, container_log_config
 
 log = logging.getLogger(__name__)
 _DEFAULT_STOP_TIMEOUT = 10
+_KILL_EXIT_TIMEOUT = 10   # dockerd waits 2 s for the exit of a SIGKILLed container; a loaded host needs more
 
 
 class ContainerService:
@@ -221,7 +222,19 @@ class ContainerService:
         if not container.state.running:
             raise Conflict(f"Cannot kill container: {ref}: Container {container.id} is not running")
         self._events(container, "kill", signal=str(number))
+        exited = self._watcher.exit_future(container.id)
+        await self._resume_if_paused(container)   # dockerd unpauses whatever the signal
         await self._watcher.signal(container, number)
+        if number == signals.SIGKILL:             # dockerd answers once the container has exited
+            try:
+                await asyncio.wait_for(asyncio.shield(exited), _KILL_EXIT_TIMEOUT)
+            except asyncio.TimeoutError:
+                raise InternalError("tried to kill container, but did not receive an exit event") from None
+
+    async def _resume_if_paused(self, container: Container) -> None:
+        """A frozen process takes no signal (cgroup v1 freezer): thaw it first, as dockerd does."""
+        if container.state.status == "paused":
+            await self._set_paused(container, False)
 
     async def stop(self, ref: str, timeout: int | None, signal: str | None = None) -> None:
         container = self.get(ref)
@@ -240,8 +253,7 @@ class ContainerService:
         if timeout is None:
             timeout = container.config.get("StopTimeout") or _DEFAULT_STOP_TIMEOUT
         exited = self._watcher.exit_future(container.id)
-        if container.state.status == "paused":
-            await self._watcher.shim_of(container.id).resume()
+        await self._resume_if_paused(container)
         self._events(container, "kill", signal=str(stop_signal))
         await self._watcher.signal(container, stop_signal)
         try:
@@ -330,7 +342,11 @@ class ContainerService:
             container.state.stopped_by_user = True
             exited = self._watcher.exit_future(container.id)
             self._events(container, "kill", signal="9")
-            await self._watcher.signal(container, signals.SIGKILL)
+            await self._resume_if_paused(container)
+            try:
+                await self._watcher.signal(container, signals.SIGKILL)
+            except Conflict:              # it exited meanwhile; its exit is being handled
+                pass
             await exited
         await self._remove_now(container, volumes)
 

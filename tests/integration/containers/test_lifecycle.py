@@ -36,7 +36,38 @@ def test_stop_escalates_to_sigkill(busybox, sleeper):
 
 def test_kill_then_wait_is_137(busybox, sleeper):
     busybox.docker("kill", sleeper)
+    # dockerd answers a SIGKILL once the container has exited: inspect right after shows it
+    state = busybox.docker("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", sleeper).stdout.split()
+    assert state == ["exited", "137"]
     assert busybox.docker("wait", sleeper).stdout.strip() == "137"
+
+
+def test_a_paused_container_is_thawed_by_kill_and_by_rm_force(busybox, sleeper):
+    since = str(int(time.time()) - 1)
+    busybox.docker("pause", sleeper)
+    busybox.docker("kill", "-s", "USR1", sleeper)      # pid 1 ignores it; the container runs on, thawed
+    assert busybox.docker("inspect", "-f", "{{.State.Status}} {{.State.Paused}}", sleeper).stdout.split() == \
+        ["running", "false"]
+    until = str(int(time.time()) + 1)
+    actions = busybox.docker("events", "--since", since, "--until", until, "--filter", f"container={sleeper}",
+                             "--format", "{{.Action}}").stdout.split()
+    assert actions[-3:] == ["pause", "kill", "unpause"]
+    busybox.docker("pause", sleeper)
+    busybox.docker("rm", "-f", sleeper, timeout=20)    # a frozen process took no SIGKILL: this hung
+    assert busybox.docker("ps", "-aq", "--filter", f"name={sleeper}").stdout == ""
+
+
+def test_commit_and_rm_force_of_a_container_that_is_exiting(busybox):
+    """commit pauses by default, rm -f kills: the container may have exited meanwhile, its exit
+    not handled yet (its cgroup already gone)."""
+    api = busybox.client().api
+    for _ in range(5):
+        container = api.create_container("busybox", ["touch", "/committed"])
+        api.start(container)
+        image = api.commit(container["Id"])["Id"]          # pause=True, the API's default
+        api.remove_container(container, force=True)
+        assert api.inspect_image(image)["Id"] == image
+        api.remove_image(image)
 
 
 def test_pause_unpause(busybox, sleeper):
