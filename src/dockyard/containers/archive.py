@@ -82,25 +82,32 @@ def write_export(root: str, out: BinaryIO) -> None:
 
 
 def extract_archive(root: str, path: str, stream: BinaryIO, container_name: str,
-                    no_overwrite_dir_non_dir: bool, copy_uid_gid: bool) -> None:
-    """Unpack a tar into the directory `path` inside the container."""
+                    no_overwrite_dir_non_dir: bool, owner: tuple[int, int] | None) -> None:
+    """Unpack a tar into the directory `path` inside the container, with the modes and times the
+    tar records, and its owners unless `owner` (uid, gid) is given (dockerd: `copyUIDGID` gives
+    everything to the container's user)."""
     target = resolve(root, path + "/")
     if not os.path.isdir(target):
         raise NotFound(f"Could not find the file {path} in container {container_name}")
     relative_target = os.path.relpath(target, root)
+    directories: list[tuple[str, float]] = []
     try:
         with tarfile.open(fileobj=stream, mode="r|*") as tar:
             for member in tar:
-                _extract_member(tar, member, root, relative_target, no_overwrite_dir_non_dir, copy_uid_gid)
+                dest = _extract_member(tar, member, root, relative_target, no_overwrite_dir_non_dir, owner)
+                if dest and member.isdir():
+                    directories.append((dest, member.mtime))
     except tarfile.TarError as err:
         raise InvalidArgument(f"invalid tar archive: {err}") from None
+    for dest, mtime in reversed(directories):  # after their contents, which change them
+        os.utime(dest, (mtime, mtime), follow_symlinks=False)
 
 
 def _extract_member(tar, member: tarfile.TarInfo, root: str, relative_target: str,
-                    no_overwrite: bool, copy_uid_gid: bool) -> None:
+                    no_overwrite: bool, owner: tuple[int, int] | None) -> str | None:
     name = clean_name(member.name)
     if not name:
-        return
+        return None
     inside = posixpath.join("/", relative_target, name)
     dest = resolve(root, inside)
     existing = os.lstat(dest) if os.path.lexists(dest) else None
@@ -121,11 +128,13 @@ def _extract_member(tar, member: tarfile.TarInfo, root: str, relative_target: st
             source = resolve(root, posixpath.join("/", relative_target, clean_name(member.linkname)))
             os.link(source, dest, follow_symlinks=False)
         else:
-            return  # devices and fifos are not copied in
-    if copy_uid_gid:
-        os.lchown(dest, member.uid, member.gid)
+            return None  # devices and fifos are not copied in
+    os.lchown(dest, *(owner or (member.uid, member.gid)))
     if not member.issym():
-        os.chmod(dest, member.mode & 0o7777)
+        os.chmod(dest, member.mode & 0o7777)   # after lchown, which clears setuid bits
+    if not member.isdir():
+        os.utime(dest, (member.mtime, member.mtime), follow_symlinks=False)
+    return dest
 
 
 def _write_file(tar, member: tarfile.TarInfo, dest: str) -> None:

@@ -8,8 +8,8 @@ import os
 from dataclasses import dataclass
 
 from dockyard.containers.attach import DEFAULT_DETACH_KEYS, bridge, parse_detach_keys
+from dockyard.containers.users import user_in_root
 from dockyard.errors import Conflict, DockyardError, InvalidArgument, NotFound
-from dockyard.oci.user import resolve_user
 from dockyard.wire.stdcopy import frame
 
 log = logging.getLogger(__name__)
@@ -220,7 +220,7 @@ class ExecService:
         if record.config.get("WorkingDir"):
             process["cwd"] = record.config["WorkingDir"]
         if record.config.get("User"):
-            user = self._user(container, record.config["User"])
+            user = user_in_root(str(self._runner.rootfs(container.id)), record.config["User"])
             process["user"] = {"uid": user.uid, "gid": user.gid, "additionalGids": user.additional_gids}
         if record.config.get("Privileged"):
             caps = spec["process"].get("capabilities", {})
@@ -229,16 +229,6 @@ class ExecService:
         if console_size and any(console_size):
             process["consoleSize"] = {"height": console_size[0], "width": console_size[1]}
         return process
-
-    def _user(self, container, user: str):
-        rootfs = self._runner.rootfs(container.id)
-        texts = []
-        for name in ("passwd", "group"):
-            try:
-                texts.append((rootfs / "etc" / name).read_text(errors="replace"))
-            except OSError:
-                texts.append("")
-        return resolve_user(user, texts[0], texts[1])
 
 
 async def _collect(session) -> str:

@@ -11,15 +11,18 @@ from dockyard.containers import archive
 from dockyard.containers.changes import changes_from_diff
 from dockyard.containers.stats import sample_stats
 from dockyard.containers.top import top
+from dockyard.containers.users import user_in_root
 from dockyard.errors import Conflict, InternalError
 from dockyard.images.importer import commit_container
-from dockyard.snapshots.mount import for_daemon
+from dockyard.runtime.paths import secure_join
+from dockyard.snapshots.mount import Mount, for_daemon
 
 
 class ContainerFiles:
-    def __init__(self, registry, runner, watcher, images, layers, mounter, emit):
+    def __init__(self, registry, runner, watcher, images, layers, mounter, emit, volumes=None):
         self._registry, self._runner, self._watcher = registry, runner, watcher
         self._images, self._layers, self._mounter, self._emit = images, layers, mounter, emit
+        self._volumes = volumes           # volumes.ContainerMounts: a stopped container's volumes
 
     @contextlib.contextmanager
     def held_root(self, container, freeze: bool = True, layer_only: bool = False):
@@ -41,10 +44,36 @@ class ContainerFiles:
         target = tempfile.mkdtemp(prefix="cp-", dir=self._runner.state_dir(container.id).parent)
         self._mounter.mount_all(for_daemon(self._layers.mounts(container.id)), target)
         try:
-            yield target
+            if self._volumes is None or layer_only:
+                yield target
+            else:
+                with self._volumes.held_for_files(container, target) as volumes:
+                    with self._volumes_on(target, volumes):
+                        yield target
         finally:
             self._mounter.unmount(target)
             os.rmdir(target)
+
+    @contextlib.contextmanager
+    def _volumes_on(self, root: str, volumes: list[tuple[str, str, bool]]):
+        """Bind the volumes and binds at their destinations under `root`, as a start would
+        (mount points made in the layer as the runtime makes them)."""
+        points: list[str] = []
+        try:
+            for destination, source, read_only in sorted(volumes, key=lambda v: v[0].count("/")):
+                point = secure_join(root, destination)
+                if os.path.isdir(source):
+                    os.makedirs(point, 0o755, exist_ok=True)
+                elif not os.path.lexists(point):
+                    os.makedirs(os.path.dirname(point), 0o755, exist_ok=True)
+                    open(point, "a").close()
+                options = ("rbind", "ro") if read_only else ("rbind",)
+                self._mounter.mount(Mount("none", source, (*options, "nosuid", "nodev")), point)
+                points.append(point)
+            yield
+        finally:
+            for point in reversed(points):
+                self._mounter.unmount(point, lazy=True)
 
     def _in_root(self, container, work, freeze: bool = True, layer_only: bool = False):
         with self.held_root(container, freeze, layer_only) as root:
@@ -63,8 +92,13 @@ class ContainerFiles:
 
     async def put_archive(self, ref: str, path: str, body, no_overwrite: bool, copy_uid_gid: bool) -> None:
         container = self._registry.get(ref)
-        await asyncio.to_thread(self._in_root, container, lambda root: archive.extract_archive(
-            root, path, body, container.name, no_overwrite, copy_uid_gid))
+
+        def extract(root: str) -> None:
+            user = user_in_root(root, container.config.get("User") or "") if copy_uid_gid else None
+            owner = (user.uid, user.gid) if user else None
+            archive.extract_archive(root, path, body, container.name, no_overwrite, owner)
+
+        await asyncio.to_thread(self._in_root, container, extract)
 
     def export_source(self, ref: str):
         container = self._registry.get(ref)

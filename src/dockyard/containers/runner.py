@@ -15,10 +15,10 @@ from pathlib import Path
 from dockyard.cgroups import open_cgroup
 from dockyard.containers.inspect import stopped_network_settings
 from dockyard.containers.model import Container
+from dockyard.containers.users import user_in_root
 from dockyard.metadata import atomic
 from dockyard.oci.resources import linux_resources
 from dockyard.oci.spec import SpecContext, generate_spec
-from dockyard.oci.user import resolve_user
 from dockyard.runtime.host import device_for, host_devices
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class ContainerRunner:
         context = SpecContext(
             rootfs=str(rootfs),
             hostname=container.config.get("Hostname") or container.id[:12],
-            user=_resolve_user(rootfs, container.config.get("User") or "", container.host_config.get("GroupAdd")),
+            user=user_in_root(str(rootfs), container.config.get("User") or "", container.host_config.get("GroupAdd")),
             cgroup_path=self.cgroup_path(container),
             **self._file_paths(container, files_dir),
         )
@@ -170,16 +170,6 @@ class ContainerRunner:
                 self._mounter.unmount(str(rootfs), lazy=True)
             except OSError as err:
                 log.warning("unmount %s: %s", rootfs, err)
-
-
-def _resolve_user(rootfs: Path, user: str, group_add: list | None):
-    texts = {}
-    for name in ("passwd", "group"):
-        try:
-            texts[name] = (rootfs / "etc" / name).read_text(errors="replace")
-        except OSError:
-            texts[name] = ""
-    return resolve_user(user, texts["passwd"], texts["group"], group_add or [])
 
 
 def _default_hosts(hostname: str) -> str:

@@ -54,7 +54,7 @@ def build_services(config: DaemonConfig) -> Services:
     containers = ContainerService(registry, runner, watcher, late, execs, layers, emit, waiters, volumes,
                                   HealthMonitor(execs, registry, emit), networks.settings,
                                   log_default=config.log_default)
-    files = ContainerFiles(registry, runner, watcher, images, layers, Mounter(), emit)
+    files = ContainerFiles(registry, runner, watcher, images, layers, Mounter(), emit, volumes.containers)
     images.set_in_use(lambda image_id: [c.id for c in registry.all() if c.image_id == image_id])
     networks.container_lookup = lambda ref: _network_ref(registry.get(ref), runner)
     volumes.containers.find_mounts = lambda ref: registry.get(ref).mounts  # --volumes-from

@@ -16,6 +16,7 @@ copy_up, mount, unmount, release), but then references last only until the daemo
 """
 
 import asyncio
+import contextlib
 import os
 import secrets
 from dataclasses import replace
@@ -96,6 +97,39 @@ class ContainerMounts:
         removed = await self.release(container.id, remove_anonymous)
         self._records.delete(container.id)
         return removed
+
+    @contextlib.contextmanager
+    def held_for_files(self, container, rootfs: str):
+        """A container that is not running, for `docker cp`: yields (destination, host path,
+        read-only) of its volumes and binds, as dockerd mounts them on its root for the copy
+        (blocking). Volumes it has never used are seeded from the image (`rootfs`, its layer
+        mounted) first: dockerd seeds them at create, so what is copied in stays on top."""
+        mounts = self._records.mounts(container.id)
+        if mounts is None:                # binds only (or none): planned from its config alone
+            body = {**container.config, "HostConfig": container.host_config}
+            mounts = [m for m in plan_mounts(body, None, None) if m.type == BIND]
+        if any(m.type == VOLUME for m in mounts) and not self._records.state(container.id)["seeded"]:
+            for mount in mounts:
+                if mount.type == VOLUME and mount.copy_data and not mount.subpath \
+                        and image_directory(rootfs, mount.destination) is not None:
+                    self._copy_up_one(mount, rootfs)
+            self._records.put_state(container.id, {"seeded": True, "mounted": False})
+        user = TRANSIENT_USER + secrets.token_hex(4)
+        devices = [self._volumes.get(m.source) for m in mounts if m.type == VOLUME]
+        devices = [v for v in devices if v.device_backed]
+        try:
+            for volume in devices:
+                self._volumes.mount_device(volume, user)
+            yield [(m.destination, self._host_path(m), m.read_only) for m in mounts
+                   if m.type in (BIND, VOLUME) and os.path.exists(self._host_path(m))]
+        finally:
+            for volume in devices:
+                self._volumes.unmount_device(volume, {user})
+
+    def _host_path(self, mount: PlannedMount) -> str:
+        if mount.type == BIND:
+            return mount.source
+        return os.path.join(self._volumes.path(mount.source), mount.subpath)
 
     def adopt_containers(self, containers) -> None:
         """At boot, with every container loaded: their volumes are in use again (from their own

@@ -65,3 +65,48 @@ def test_diff_commit_export(web):
     exported = web.docker("export", "web", input=b"").stdout
     names = tarfile.open(fileobj=io.BytesIO(exported)).getnames()
     assert "data/index.html" in names and "bin/busybox" in names
+
+
+def test_cp_reaches_the_volumes_of_a_container_never_started(busybox, tmp_path):
+    """dockerd mounts a stopped container's volumes for cp, and seeds new ones at create: what
+    is copied in before the first start lies on top of the image's files."""
+    name = f"vols{os.getpid()}"
+    busybox.docker("create", "--name", name, "-v", "/vol1", "-v", "/etc", "busybox", "sh", "-c",
+                   "cat /vol1/in.txt /etc/passwd /etc/in.txt > /vol1/out.txt")
+    try:
+        source = tmp_path / "in.txt"
+        source.write_text("copied in\n")
+        busybox.docker("cp", str(source), f"{name}:/vol1/")
+        busybox.docker("cp", str(source), f"{name}:/etc/")
+        assert busybox.docker("start", "-a", name).returncode == 0
+        busybox.docker("cp", f"{name}:/vol1/out.txt", str(tmp_path))   # stopped: from the volume
+        out = (tmp_path / "out.txt").read_text()
+        assert "copied in\nroot:x:0:0" in out and out.endswith("copied in\n")
+    finally:
+        busybox.docker("rm", "-f", "-v", name)
+
+
+def test_put_archive_keeps_the_tars_owners_and_times_and_copy_uid_gid_gives_the_containers_user(busybox):
+    api = busybox.client().api
+    container = api.create_container("busybox", ["sleep", "60"], user="nobody")
+    api.start(container)
+    try:
+        archive = io.BytesIO()
+        with tarfile.open(fileobj=archive, mode="w") as tar:
+            info = tarfile.TarInfo("owned")
+            info.size, info.uid, info.gid, info.mtime = 2, 1234, 5678, 1_000_000_000
+            tar.addfile(info, io.BytesIO(b"hi"))
+            folder = tarfile.TarInfo("folder")
+            folder.type, folder.uid, folder.gid, folder.mode, folder.mtime = tarfile.DIRTYPE, 42, 43, 0o750, 1_000_000_000
+            tar.addfile(folder)
+        for options, expected in (({}, {"owned": "1234:5678", "folder": "42:43"}),
+                                  ({"copyUIDGID": 1}, {"owned": "65534:65534", "folder": "65534:65534"})):
+            response = api._put(api._url("/containers/{0}/archive", container["Id"]),
+                                params={"path": "/tmp", **options}, data=archive.getvalue())
+            assert response.status_code == 200, response.text
+            listing = api.exec_start(api.exec_create(container, ["stat", "-c", "%n %u:%g %Y", "/tmp/owned",
+                                                                  "/tmp/folder"], user="root")).decode()
+            assert listing.split("\n")[:2] == [f"/tmp/owned {expected['owned']} 1000000000",
+                                               f"/tmp/folder {expected['folder']} 1000000000"]
+    finally:
+        api.remove_container(container, force=True)
