@@ -186,8 +186,9 @@ class _Run:
     def _args_in_effect(self, state: StageState) -> dict[str, str]:
         return self.args.in_effect(state.declared, state.config.get("Env") or [])
 
-    def _nop(self, state: StageState, comment: str) -> str:
-        return " ".join([*(state.config.get("Shell") or DEFAULT_SHELL), "#(nop) ", comment])
+    def _nop(self, state: StageState, comment: str) -> list[str]:
+        """The command dockerd records for a step that runs nothing (its history line joined)."""
+        return [*(state.config.get("Shell") or DEFAULT_SHELL), "#(nop) ", comment]
 
     async def _arg(self, state: StageState, instruction: Instruction) -> None:
         expand = self._expander(state)
@@ -201,19 +202,19 @@ class _Run:
         config = copy.deepcopy(state.config)
         flags = dict(state.flags)
         comment = apply_metadata(config, instruction, self._expander(state), flags)
-        if instruction.keyword == "WORKDIR":
-            await self._workdir(state, config, flags, self._nop(state, comment))
+        if instruction.keyword == "WORKDIR":   # dockerd: one word, `#(nop) WORKDIR /w`
+            await self._workdir(state, config, flags, [*(config.get("Shell") or DEFAULT_SHELL), "#(nop) " + comment])
             return
         state.flags = flags
         state.config = config
         await self._commit_metadata(state, self._nop(state, comment))
 
-    async def _commit_metadata(self, state: StageState, created_by: str) -> None:
-        key = step_key(state.image_id or "", created_by, {"config": state.config})
+    async def _commit_metadata(self, state: StageState, step_cmd: list[str]) -> None:
+        key = step_key(state.image_id or "", " ".join(step_cmd), {"config": state.config})
         cached = self._cached(key)
         if cached is None:
             cached = await asyncio.to_thread(commit_step, self.b.images, state.image_id, state.config,
-                                             created_by, None, state.flags.get("author", ""))
+                                             step_cmd, None, state.flags.get("author", ""))
             self.b.cache.store(key, cached)
         state.image_id = cached
 
@@ -225,24 +226,24 @@ class _Run:
             self.progress.using_cache()
         return found
 
-    async def _workdir(self, state: StageState, config: dict, flags: dict, created_by: str) -> None:
+    async def _workdir(self, state: StageState, config: dict, flags: dict, step_cmd: list[str]) -> None:
         """WORKDIR also makes the directory, as a layer, when the image lacks it."""
         state.config, state.flags = config, flags
-        key = step_key(state.image_id or "", created_by, {"config": config})
+        key = step_key(state.image_id or "", " ".join(step_cmd), {"config": config})
         cached = self._cached(key)
         if cached is None:
-            cached = await asyncio.to_thread(self._make_workdir, state, created_by)
+            cached = await asyncio.to_thread(self._make_workdir, state, step_cmd)
             self.b.cache.store(key, cached)
         state.image_id = cached
 
-    def _make_workdir(self, state: StageState, created_by: str) -> str:
+    def _make_workdir(self, state: StageState, step_cmd: list[str]) -> str:
         with self.b.layers.writable(state.image_id) as (key, root):
             target = secure_join(root, state.config["WorkingDir"])
             diff_id = None
             if not os.path.isdir(target):
                 os.makedirs(target, 0o755, exist_ok=True)
                 diff_id = self.b.layers.commit(key, state.image_id).diff_id
-        return commit_step(self.b.images, state.image_id, state.config, created_by, diff_id,
+        return commit_step(self.b.images, state.image_id, state.config, step_cmd, diff_id,
                            state.flags.get("author", ""))
 
     async def _copy(self, state: StageState, instruction: Instruction) -> None:
@@ -254,7 +255,7 @@ class _Run:
             chown=expand.word(instruction.flags["chown"]) if "chown" in instruction.flags else "",
             chmod=instruction.flags.get("chmod", ""), from_image=source_image, from_given="from" in instruction.flags,
             parent_id=state.image_id, config=state.config, author=state.flags.get("author", ""),
-            nop_prefix=" ".join([*(state.config.get("Shell") or DEFAULT_SHELL), "#(nop)"]), nocache=self.options.nocache)
+            shell=list(state.config.get("Shell") or DEFAULT_SHELL), nocache=self.options.nocache)
         image_id, cached = await asyncio.to_thread(run_copy, self.b, self.context.root, request)
         if cached:
             self.progress.using_cache()
@@ -276,18 +277,18 @@ class _Run:
     async def _run(self, state: StageState, instruction: Instruction) -> None:
         command = command_of(instruction, state.config)
         recorded = self.args.history_args(state.declared, state.config.get("Env") or [])
-        created_by = " ".join(([f"|{len(recorded)}", *recorded] if recorded else []) + command)
+        step_cmd = ([f"|{len(recorded)}", *recorded] if recorded else []) + command
         effect = self._args_in_effect(state)
-        key = step_key(state.image_id or "", created_by, {"host": self.options.host_config, "args": effect})
+        key = step_key(state.image_id or "", " ".join(step_cmd), {"host": self.options.host_config, "args": effect})
         cached = self._cached(key)
         if cached is None:
             if state.image_id is None:
                 raise InvalidArgument("a RUN step needs a base image with a shell: FROM scratch has none")
-            cached = await self._run_container(state, command, created_by, effect)
+            cached = await self._run_container(state, command, step_cmd, effect)
             self.b.cache.store(key, cached)
         state.image_id = cached
 
-    async def _run_container(self, state: StageState, command: list[str], created_by: str,
+    async def _run_container(self, state: StageState, command: list[str], step_cmd: list[str],
                              args: dict[str, str]) -> str:
         env = list(state.config.get("Env") or []) + [f"{k}={v}" for k, v in sorted(args.items())]
         made: list[str] = []
@@ -300,7 +301,7 @@ class _Run:
                 raise StepFailed(failure_message(command, code), code)
             layer = await asyncio.to_thread(self.b.layers.commit, container_id, state.image_id, True)
             image_id = await asyncio.to_thread(commit_step, self.b.images, state.image_id, state.config,
-                                               created_by, layer.diff_id, state.flags.get("author", ""))
+                                               step_cmd, layer.diff_id, state.flags.get("author", ""), container_id)
             succeeded = True
             return image_id
         finally:

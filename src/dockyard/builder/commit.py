@@ -13,10 +13,15 @@ _REPLACED = ("config", "created", "history", "rootfs", "container", "container_c
 
 
 def commit_step(images: ImageService, parent_id: str | None, container_config: dict[str, Any],
-                created_by: str, diff_id: str | None, author: str = "") -> str:
+                step_cmd: list[str], diff_id: str | None, author: str = "", container_id: str = "") -> str:
+    """`step_cmd`: the command of the step's container as dockerd records it (`/bin/sh -c
+    #(nop) ...` for steps that run nothing); the history line is its words joined. The image's
+    `container_config` is that container's config (compose reads its Volumes and Cmd); a RUN
+    step's (`container_id`) has no entrypoint. Both name the parent as `Image`, as dockerd's."""
+    container_config = {**container_config, "Image": parent_id or ""}
     base = images.config(parent_id) if parent_id else {}
     now = datetime.now(timezone.utc)
-    entry: dict[str, Any] = {"created": oci_image.rfc3339(now), "created_by": created_by}
+    entry: dict[str, Any] = {"created": oci_image.rfc3339(now), "created_by": " ".join(step_cmd)}
     if author:
         entry["author"] = author
     if diff_id is None:
@@ -29,5 +34,10 @@ def commit_step(images: ImageService, parent_id: str | None, container_config: d
     for key, value in base.items():
         if key not in _REPLACED and key not in config:
             config[key] = value
+    step = {**container_config, "Cmd": list(step_cmd)}
+    if container_id:
+        config["container"] = container_id
+        step["Entrypoint"] = None
+    config["container_config"] = oci_image.full_container_config(step)
     image_id, _ = images.create_image(oci_image.encode(config), parent=parent_id or "")
     return image_id

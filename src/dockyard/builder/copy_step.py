@@ -12,10 +12,9 @@ from typing import Any
 from dockyard.builder.commit import commit_step
 from dockyard.builder.context import resolve_sources
 from dockyard.builder.copier import CopyOptions, copy_sources, sources_digest
+from dockyard.containers.users import user_in_root
 from dockyard.dockerfile.cache_keys import step_key
 from dockyard.errors import InvalidArgument
-from dockyard.oci.user import resolve_user
-from dockyard.runtime.paths import secure_join
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ class CopyRequest:
     parent_id: str | None
     config: dict[str, Any]
     author: str
-    nop_prefix: str              # "/bin/sh -c #(nop)"
+    shell: list[str]             # the SHELL in effect: the step's command is `<shell> #(nop) COPY ...`
     nocache: bool
 
 
@@ -46,8 +45,8 @@ def run_copy(builder, context_root: str, request: CopyRequest) -> tuple[str, boo
     with _source_root(builder, context_root, request) as root:
         sources = resolve_sources(root, request.sources, request.keyword, in_context=not request.from_given)
         digest = sources_digest(sources)
-        created_by = f"{request.nop_prefix} {request.keyword} {digest} in {dest} "
-        key = step_key(request.parent_id or "", created_by,
+        step_cmd = [*request.shell, f"#(nop) {request.keyword} {digest} in {dest} "]
+        key = step_key(request.parent_id or "", " ".join(step_cmd),
                        {"chown": request.chown, "chmod": request.chmod, "from": request.from_image or ""})
         cached = None if request.nocache else builder.cache.lookup(key)
         if cached is not None:
@@ -57,7 +56,7 @@ def run_copy(builder, context_root: str, request: CopyRequest) -> tuple[str, boo
             options = CopyOptions(owner=owner, chmod=chmod, extract_archives=request.keyword == "ADD")
             copy_sources(sources, target, dest, options, request.keyword)
             layer = builder.layers.commit(snapshot, request.parent_id)
-    image_id = commit_step(builder.images, request.parent_id, request.config, created_by, layer.diff_id,
+    image_id = commit_step(builder.images, request.parent_id, request.config, step_cmd, layer.diff_id,
                            request.author)
     builder.cache.store(key, image_id)
     return image_id, False
@@ -99,12 +98,5 @@ def _owner(root: str, chown: str) -> tuple[int, int]:
     user, colon, group = chown.partition(":")
     if user.isdigit() and (not colon or group.isdigit()):
         return int(user), int(group) if colon else int(user)
-    texts = {}
-    for name in ("passwd", "group"):
-        try:
-            with open(secure_join(root, "etc/" + name), encoding="utf-8", errors="replace") as f:
-                texts[name] = f.read()
-        except OSError:
-            texts[name] = ""
-    resolved = resolve_user(chown, texts["passwd"], texts["group"])
+    resolved = user_in_root(root, chown)
     return resolved.uid, resolved.gid if colon else resolved.uid

@@ -121,7 +121,7 @@ class ContainerFiles:
     async def commit(self, ref: str, repo: str | None, tag: str | None, author: str, comment: str,
                      changes: list[str], pause: bool) -> str:
         container = self._registry.get(ref)
-        config = {k: v for k, v in container.config.items() if k not in ("Hostname", "Domainname")}
+        config = dict(container.config)
         image_id = await asyncio.to_thread(self._in_root, container, lambda root: commit_container(
             self._images, container.id, container.image_id, config, repo=repo, tag=tag, author=author,
             comment=comment, changes=changes, created_by=" ".join([container.path, *container.args])), pause)

@@ -31,8 +31,58 @@ class Expander:
 
 
 def go_list(items: list[str]) -> str:
-    """A string list as Go's %v of a quoted slice prints it: `["sh" "-c" "x"]`."""
-    return "[" + " ".join(json.dumps(i) for i in items) + "]"
+    """A string list as Go's %q of a slice prints it: `["sh" "-c" "x"]`."""
+    return "[" + " ".join(json.dumps(i, ensure_ascii=False) for i in items) + "]"
+
+
+def go_plain_list(items: list[str]) -> str:
+    """A string list as Go's %v prints it: `[/a /b c]`."""
+    return "[" + " ".join(items) + "]"
+
+
+def go_duration(ns: int) -> str:
+    """Go's time.Duration.String(): `0s`, `1.5s`, `1m30s`, `1h0m0s`, `500ms`."""
+    if ns == 0:
+        return "0s"
+    sign, ns = ("-" if ns < 0 else ""), abs(ns)
+    if ns < 1_000_000_000:
+        for unit, size in (("ms", 1_000_000), ("µs", 1_000), ("ns", 1)):
+            if ns >= size:
+                whole, frac = divmod(ns, size)
+                return sign + _with_fraction(whole, frac, len(str(size)) - 1) + unit
+    hours, rest = divmod(ns, 3_600_000_000_000)
+    minutes, rest = divmod(rest, 60_000_000_000)
+    seconds, frac = divmod(rest, 1_000_000_000)
+    text = _with_fraction(seconds, frac, 9) + "s"
+    if hours or minutes:
+        text = f"{minutes}m{text}"
+    if hours:
+        text = f"{hours}h{text}"
+    return sign + text
+
+
+def _with_fraction(whole: int, frac: int, digits: int) -> str:
+    decimals = f"{frac:0{digits}d}".rstrip("0") if digits else ""
+    return f"{whole}.{decimals}" if decimals else str(whole)
+
+
+def _go_quoted_int(value: int) -> str:
+    """An int under Go's %q: the rune it codes, quoted (`'\x03'`, `'a'`)."""
+    escapes = {7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r", 39: "\\'", 92: "\\\\"}
+    if value in escapes:
+        return f"'{escapes[value]}'"
+    if 0x20 <= value < 0x7F:
+        return f"'{chr(value)}'"
+    return f"'\\x{value:02x}'" if value < 0x100 else f"'\\u{value:04x}'"
+
+
+def healthcheck_comment(check: dict[str, Any]) -> str:
+    """`HEALTHCHECK %q` of dockerd's HealthConfig, as its history records it."""
+    fields = [go_list(check.get("Test") or [])]
+    durations = ["Interval", "Timeout", "StartPeriod"] + (["StartInterval"] if check.get("StartInterval") else [])
+    fields += [json.dumps(go_duration(check.get(key) or 0), ensure_ascii=False) for key in durations]
+    fields.append(_go_quoted_int(check.get("Retries") or 0))
+    return "HEALTHCHECK &{" + " ".join(fields) + "}"
 
 
 def command_of(instruction: Instruction, config: dict[str, Any]) -> list[str]:
@@ -101,7 +151,7 @@ def _expose(config, instruction, expand, state) -> str:
         for port in _ports(word):
             ports[port] = {}
     config["ExposedPorts"] = ports
-    return "EXPOSE " + " ".join(words)
+    return "EXPOSE " + " ".join(sorted(words))
 
 
 def _ports(word: str) -> list[str]:
@@ -125,7 +175,7 @@ def _volume(config, instruction, expand, state) -> str:
             raise InvalidArgument("VOLUME specified can not be an empty string")
         volumes[path.strip()] = {}
     config["Volumes"] = volumes
-    return "VOLUME " + go_list(paths)
+    return "VOLUME " + go_plain_list(paths)
 
 
 def _stopsignal(config, instruction, expand, state) -> str:
@@ -137,7 +187,7 @@ def _shell(config, instruction, expand, state) -> str:
     if not instruction.args:
         raise InvalidArgument("SHELL requires at least one argument")
     config["Shell"] = list(instruction.args)
-    return "SHELL " + go_list(config["Shell"])
+    return "SHELL " + go_plain_list(config["Shell"])
 
 
 def _onbuild(config, instruction, expand, state) -> str:
@@ -158,7 +208,7 @@ def _healthcheck(config, instruction, expand, state) -> str:
         if rest.strip() or instruction.flags:
             raise InvalidArgument("HEALTHCHECK NONE takes no arguments")
         config["Healthcheck"] = {"Test": ["NONE"]}
-        return "HEALTHCHECK NONE"
+        return healthcheck_comment(config["Healthcheck"])
     if word.upper() != "CMD":
         raise InvalidArgument(f"Unknown type {word!r} in HEALTHCHECK (try CMD)")
     rest = rest.strip()
@@ -178,7 +228,7 @@ def _healthcheck(config, instruction, expand, state) -> str:
             raise InvalidArgument("--retries cannot be 0")
         check["Retries"] = int(retries)
     config["Healthcheck"] = check
-    return "HEALTHCHECK " + text
+    return healthcheck_comment(check)
 
 
 def parse_duration(text: str, flag: str) -> int:

@@ -87,6 +87,7 @@ def commit_container(service: ImageService, container_id: str, image_id: str | N
         now, history, author=author, comment=comment,
         architecture=base.get("architecture"), os_=base.get("os", "linux"))
     config["container"] = container_id
+    config["container_config"] = oci_image.full_container_config(container_config)  # as it ran, as dockerd
     new_id, _ = service.create_image(oci_image.encode(config), [ref] if ref else [],
                                      parent=image_id or "")
     return new_id

@@ -6,6 +6,7 @@ from typing import Any
 
 from dockyard.errors import InvalidArgument
 from dockyard.images.store import ImageRecord
+from dockyard.oci import image as oci_image
 from dockyard.oci import reference
 from dockyard.oci.image import parse_created
 from dockyard.oci.reference import Reference
@@ -46,10 +47,10 @@ def inspect(record: ImageRecord, config: dict[str, Any], tags: list[Reference],
         "Comment": config.get("comment", ""),
         "Created": config.get("created", ""),
         "Container": config.get("container", ""),
-        "ContainerConfig": config.get("container_config") or _empty_container_config(),
+        "ContainerConfig": oci_image.full_container_config(config.get("container_config")),
         "DockerVersion": config.get("docker_version", ""),
         "Author": config.get("author", ""),
-        "Config": config.get("config") or {},
+        "Config": oci_image.full_container_config(config["config"]) if config.get("config") is not None else None,
         "Architecture": config.get("architecture", ""),
         "Os": config.get("os", ""),
         "Size": record.size,
@@ -92,10 +93,3 @@ def _familiar_digest(value: str) -> str:
         return f"{reference.parse(name).familiar_name}@{digest}"
     except InvalidArgument:
         return value
-
-
-def _empty_container_config() -> dict[str, Any]:
-    return {"Hostname": "", "Domainname": "", "User": "", "AttachStdin": False, "AttachStdout": False,
-            "AttachStderr": False, "Tty": False, "OpenStdin": False, "StdinOnce": False, "Env": None,
-            "Cmd": None, "Image": "", "Volumes": None, "WorkingDir": "", "Entrypoint": None,
-            "OnBuild": None, "Labels": None}

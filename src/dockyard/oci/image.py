@@ -30,6 +30,18 @@ _GOARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "i686": "386"
            "s390x": "s390x", "riscv64": "riscv64"}
 
 
+# Docker's container.Config as dockerd prints it: these fields are always there (the others only when set).
+_CONTAINER_CONFIG_SHAPE = {
+    "Hostname": "", "Domainname": "", "User": "", "AttachStdin": False, "AttachStdout": False,
+    "AttachStderr": False, "Tty": False, "OpenStdin": False, "StdinOnce": False, "Env": None, "Cmd": None,
+    "Image": "", "Volumes": None, "WorkingDir": "", "Entrypoint": None, "OnBuild": None, "Labels": None}
+
+
+def full_container_config(config: dict[str, Any] | None) -> dict[str, Any]:
+    """A container config with every field dockerd always shows."""
+    return {**_CONTAINER_CONFIG_SHAPE, **(config or {})}
+
+
 def host_architecture() -> str:
     machine = platform.machine()
     return _GOARCH.get(machine, machine)

@@ -212,3 +212,43 @@ def test_the_run_container_of_a_build_whose_daemon_died_is_removed_at_the_next_s
     assert "never" not in fresh_daemon.docker("images", "--format", "{{.Repository}}").stdout
     rebuilt = fresh_daemon.docker("build", "-q", "-f", "-", str(tmp_path), input="FROM busybox\nRUN true\n")
     assert rebuilt.stdout.strip().startswith("sha256:")
+
+
+def test_images_record_their_steps_container_config_and_dockerds_history_lines(busybox, tmp_path):
+    """compose v1 reads a built image's ContainerConfig (Volumes, Cmd) to keep anonymous volumes
+    across recreation; the history lines are dockerd's words for each instruction."""
+    (tmp_path / "Dockerfile").write_text(
+        'FROM busybox\nARG X=1\nENV A=1\nVOLUME /data /logs\nEXPOSE 80 53/udp\nSHELL ["/bin/sh", "-ec"]\n'
+        'WORKDIR /w\nHEALTHCHECK --interval=5s --retries=3 CMD true\nRUN echo hi > /f\nCMD ["sh"]\n')
+    build(busybox, "-t", "built/config:1", str(tmp_path))
+    info = json.loads(busybox.docker("image", "inspect", "built/config:1").stdout)[0]
+    parent = busybox.docker("image", "inspect", "-f", "{{.Parent}}", "built/config:1").stdout.strip()
+    step = info["ContainerConfig"]
+    assert step["Cmd"] == ["/bin/sh", "-ec", "#(nop) ", 'CMD ["sh"]'] and step["Image"] == parent
+    assert step["Volumes"] == {"/data": {}, "/logs": {}} and "A=1" in step["Env"]
+    assert info["Config"]["Image"] == parent and info["Config"]["Hostname"] == ""   # the full shape
+    history = busybox.docker("history", "--no-trunc", "--format", "{{.CreatedBy}}", "built/config:1").stdout
+    lines = history.split("\n")[:9]
+    assert lines == ['/bin/sh -ec #(nop)  CMD ["sh"]', "|1 X=1 /bin/sh -ec echo hi > /f",
+                     """/bin/sh -ec #(nop)  HEALTHCHECK &{["CMD-SHELL" "true"] "5s" "0s" "0s" '\\x03'}""",
+                     "/bin/sh -ec #(nop) WORKDIR /w", "/bin/sh -ec #(nop)  SHELL [/bin/sh -ec]",
+                     "/bin/sh -c #(nop)  EXPOSE 53/udp 80", "/bin/sh -c #(nop)  VOLUME [/data /logs]",
+                     "/bin/sh -c #(nop)  ENV A=1", "/bin/sh -c #(nop)  ARG X=1"]
+    run_step = json.loads(busybox.docker("image", "inspect", info["Parent"]).stdout)[0]
+    assert run_step["ContainerConfig"]["Cmd"] == ["|1", "X=1", "/bin/sh", "-ec", "echo hi > /f"]
+    assert len(run_step["Container"]) == 64                    # the RUN step's container
+
+
+def test_commit_records_the_containers_config(busybox):
+    name = f"committed{os.getpid()}"
+    busybox.docker("run", "--name", name, "-v", "/vv", "-e", "X=1", "busybox", "touch", "/a")
+    try:
+        busybox.docker("commit", name, "built/committed:1")
+        info = json.loads(busybox.docker("image", "inspect", "built/committed:1").stdout)[0]
+        hostname = busybox.docker("inspect", "-f", "{{.Config.Hostname}}", name).stdout.strip()
+        assert info["ContainerConfig"]["Cmd"] == ["touch", "/a"] and info["ContainerConfig"]["Image"] == "busybox"
+        assert info["ContainerConfig"]["Volumes"] == {"/vv": {}} and "X=1" in info["ContainerConfig"]["Env"]
+        assert info["Config"]["Hostname"] == hostname and info["Container"].startswith(
+            busybox.docker("inspect", "-f", "{{.Id}}", name).stdout.strip())
+    finally:
+        busybox.docker("rm", "-f", name)

@@ -78,17 +78,18 @@ def test_metadata_instructions_change_the_config_like_docker():
     _apply(config, "WORKDIR /app")
     _apply(config, "WORKDIR sub")
     assert config["WorkingDir"] == "/app/sub"
-    assert _apply(config, "EXPOSE 80 53/udp 8000-8001") == "EXPOSE 80 53/udp 8000-8001"
+    assert _apply(config, "EXPOSE 80 53/udp 8000-8001") == "EXPOSE 53/udp 80 8000-8001"  # sorted, as dockerd
     assert set(config["ExposedPorts"]) == {"80/tcp", "53/udp", "8000/tcp", "8001/tcp"}
-    _apply(config, 'VOLUME ["/data", "/logs"]')
+    assert _apply(config, 'VOLUME ["/data", "/logs"]') == "VOLUME [/data /logs]"   # Go's %v
     assert config["Volumes"] == {"/data": {}, "/logs": {}}
-    _apply(config, 'SHELL ["/bin/ash", "-eo"]')
+    assert _apply(config, 'SHELL ["/bin/ash", "-eo"]') == "SHELL [/bin/ash -eo]"
     assert _apply(config, "CMD run me") == 'CMD ["/bin/ash" "-eo" "run me"]'
     state: dict = {}
     _apply(config, 'ENTRYPOINT ["tini"]', state=state)
     assert config["Entrypoint"] == ["tini"] and config["Cmd"] is None   # base CMD dropped
-    _apply(config, "HEALTHCHECK --interval=1m30s --retries=2 CMD true")
+    comment = _apply(config, "HEALTHCHECK --interval=1m30s --retries=2 CMD true")
     assert config["Healthcheck"] == {"Test": ["CMD-SHELL", "true"], "Interval": 90_000_000_000, "Retries": 2}
+    assert comment == """HEALTHCHECK &{["CMD-SHELL" "true"] "1m30s" "0s" "0s" '\\x02'}"""   # dockerd's %q of the struct
     _apply(config, "ONBUILD RUN echo hi")
     assert config["OnBuild"] == ["RUN echo hi"]
     _apply(config, "USER ${U:-nobody}")
@@ -107,3 +108,10 @@ def test_cache_keys_depend_on_parent_instruction_and_options():
     assert base != step_key("sha256:q", "/bin/sh -c #(nop) COPY file:1 in /a ", {"chown": ""})
     assert base != step_key("sha256:p", "/bin/sh -c #(nop) COPY file:2 in /a ", {"chown": ""})
     assert base != step_key("sha256:p", "/bin/sh -c #(nop) COPY file:1 in /a ", {"chown": "1"})
+
+
+def test_go_durations_as_dockerds_history_prints_them():
+    from dockyard.dockerfile.metadata import go_duration
+    cases = {0: "0s", 5_000_000_000: "5s", 90_000_000_000: "1m30s", 3_600_000_000_000: "1h0m0s",
+             1_500_000_000: "1.5s", 500_000_000: "500ms", 1_500: "1.5µs", 7: "7ns"}
+    assert {ns: go_duration(ns) for ns in cases} == cases
