@@ -55,7 +55,8 @@ def build_services(config: DaemonConfig) -> Services:
                                   HealthMonitor(execs, registry, emit), networks.settings,
                                   log_default=config.log_default)
     files = ContainerFiles(registry, runner, watcher, images, layers, Mounter(), emit, volumes.containers)
-    images.set_in_use(lambda image_id: [c.id for c in registry.all() if c.image_id == image_id])
+    images.set_in_use(lambda image_id: [c.id for c in registry.all() if c.image_id == image_id],
+                      lambda container_id: registry.get(container_id).state.running)
     networks.container_lookup = lambda ref: _network_ref(registry.get(ref), runner)
     volumes.containers.find_mounts = lambda ref: registry.get(ref).mounts  # --volumes-from
     volumes.adopt_containers(registry.all())

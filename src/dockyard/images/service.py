@@ -43,6 +43,7 @@ class ImageService:
         self.store = ImageStore(os.path.join(data_root, "images"))
         self.events = events
         self.in_use: Callable[[str], list[str]] = lambda image_id: []
+        self.is_running: Callable[[str], bool] = lambda container_id: False
         self._lock = threading.RLock()
         self._configs: dict[str, dict[str, Any]] = {}
         self._pinned: Counter[str] = Counter()
@@ -59,9 +60,9 @@ class ImageService:
                 self._pinned.subtract(chains)
                 self._pinned += Counter()  # drop zero counts
 
-    def set_in_use(self, in_use: Callable[[str], list[str]]) -> None:
-        """Handed in by the container service: container IDs that use an image."""
-        self.in_use = in_use
+    def set_in_use(self, in_use: Callable[[str], list[str]], is_running: Callable[[str], bool]) -> None:
+        """Handed in by the container service: container IDs that use an image; whether one runs."""
+        self.in_use, self.is_running = in_use, is_running
 
     def emit(self, action: str, actor: str, attributes: dict[str, str] | None = None) -> None:
         if self.events is not None:
@@ -210,8 +211,8 @@ class ImageService:
                 f'conflict: unable to remove repository reference "{_familiar(ref)}" (must force) '
                 f"- container {users[0][:12]} is using its referenced image {digests.short_id(image_id)}")
         results = [self._untag(image_id, r) for r in going]
-        if remaining > 0 or users:
-            return results
+        if remaining > 0 or any(self.is_running(u) for u in users):
+            return results                # dockerd: a running container keeps the image, untagged
         return results + self._delete(image_id, noprune)
 
     def _digests_going_with(self, image_id: str, ref: str) -> list[str]:
@@ -232,12 +233,13 @@ class ImageService:
         if len(refs) > 1 and not force:
             raise Conflict(f"conflict: unable to delete {short} (must be forced) - image is referenced in multiple repositories")
         users = self.in_use(image_id)
+        running = [u for u in users if self.is_running(u)]
+        if running:
+            raise Conflict(f"conflict: unable to delete {short} (cannot be forced) - image is being used by running container {running[0][:12]}")
         if users and not force:
             raise Conflict(f"conflict: unable to delete {short} (must be forced) - image is being used by stopped container {users[0][:12]}")
-        results = [self._untag(image_id, ref) for ref in refs]
-        if users:
-            return results  # a container still runs from its layers: keep the image, untagged
-        return results + self._delete(image_id, noprune)
+        # forced past stopped containers, as dockerd: they keep the layers they sit on
+        return [self._untag(image_id, ref) for ref in refs] + self._delete(image_id, noprune)
 
     def _untag(self, image_id: str, ref: str) -> dict[str, str]:
         if "@" in ref:
@@ -274,18 +276,25 @@ class ImageService:
         for other in self.store.all():
             used_chains.update(digests.chain_ids(other.diff_ids))
             used_diffs.update(other.diff_ids)
+        for diff_id in record.diff_ids:
+            if diff_id not in used_diffs and diff_id not in self._pinned:
+                self.content.delete(diff_id)
+        return self._collect_chains(list(reversed(digests.chain_ids(record.diff_ids))), used_chains)
+
+    def _collect_chains(self, chains: list[str], used: set[str] | None = None) -> list[dict[str, str]]:
+        """Remove these layers, topmost first, unless an image uses them; stops at one a
+        container's layer (or another layer) sits on."""
+        if used is None:
+            used = {c for other in self.store.all() for c in digests.chain_ids(other.diff_ids)}
         results = []
-        for chain in reversed(digests.chain_ids(record.diff_ids)):
-            if chain in used_chains or chain in self._pinned or not self.snapshots.has(chain):
+        for chain in chains:
+            if chain in used or chain in self._pinned or not self.snapshots.has(chain):
                 continue
             try:
                 self.snapshots.remove_layer(chain)
             except Conflict:
                 break  # a container's layer sits on it: keep it and everything below
             results.append({"Deleted": chain})
-        for diff_id in record.diff_ids:
-            if diff_id not in used_diffs and diff_id not in self._pinned:
-                self.content.delete(diff_id)
         return results
 
     def prune(self, filters: dict[str, list[str]] | None = None) -> dict[str, Any]:
@@ -349,11 +358,16 @@ class ImageService:
         return self.snapshots.mounts(container_id)
 
     def remove_container_layer(self, container_id: str) -> None:
-        """Delete a container's writable layer (unmount it first)."""
+        """Delete a container's writable layer (unmount it first), and the layers below it that
+        no image has any more (its image was removed by force meanwhile)."""
         try:
+            parent = self.snapshots.parent_of(container_id)
             self.snapshots.remove(container_id)
         except NotFound:
-            pass
+            return
+        if parent:
+            with self._lock:
+                self._collect_chains([layer.chain_id for layer in self.snapshots.chain(parent)])
 
     def container_graph_driver(self, container_id: str) -> dict[str, Any]:
         parent = self.snapshots.parent_of(container_id)

@@ -28,3 +28,31 @@ def test_rmi_conflicts_while_a_container_uses_the_image_and_commit_makes_a_child
     removed = d.docker("rmi", "committed:1").stdout
     assert f"Deleted: {committed}" in removed
     assert d.docker("images", "-q").stdout.split() == [image_id[7:19]]
+
+
+def test_rmi_force_by_id_deletes_an_image_only_stopped_containers_use(busybox):
+    """As dockerd: the image goes, the containers keep the layers they sit on and still start;
+    a running container's image cannot be deleted, even by force."""
+    d = busybox
+    layers = d.data_root / "snapshots" / "layers"
+    layers_before = set(layers.iterdir())
+    d.docker("run", "--name", "rmi-src", "busybox", "sh", "-c", "echo kept > /kept")
+    image_id = d.docker("commit", "rmi-src", "rmi/forced:1").stdout.strip()
+    d.docker("rm", "rmi-src")
+    d.docker("run", "-d", "--name", "rmi-running", "rmi/forced:1", "sleep", "60")
+    try:
+        refused = d.docker("rmi", "-f", image_id, check=False)
+        assert "(cannot be forced) - image is being used by running container" in refused.stderr
+        d.docker("rm", "-f", "rmi-running")
+        d.docker("create", "--name", "rmi-stopped", "rmi/forced:1", "cat", "/kept")
+        soft = d.docker("rmi", image_id, check=False)
+        assert "(must be forced) - image is being used by stopped container" in soft.stderr
+        removed = d.docker("rmi", "-f", image_id).stdout
+        assert f"Deleted: {image_id}" in removed and "Untagged: rmi/forced:1" in removed
+        assert d.docker("image", "inspect", image_id, check=False).returncode == 1
+        assert d.docker("start", "-a", "rmi-stopped").stdout == "kept\n"
+        assert set(layers.iterdir()) != layers_before      # the committed layer, kept for it
+        d.docker("rm", "rmi-stopped")
+        assert set(layers.iterdir()) == layers_before      # collected with the last container on it
+    finally:
+        d.docker("rm", "-f", "rmi-running", "rmi-stopped", check=False)

@@ -100,12 +100,18 @@ def test_remove_by_id_with_several_tags_needs_force(service):
 
 def test_remove_conflicts_while_a_container_uses_the_image(service):
     image_id = imported(service)
-    service.set_in_use(lambda i: ["d7d899f5a122aaaa"] if i == image_id else [])
+    running = {"d7d899f5a122aaaa": True}
+    service.set_in_use(lambda i: ["d7d899f5a122aaaa"] if i == image_id else [], running.get)
     with pytest.raises(Conflict, match=r'unable to remove repository reference "bb:1" \(must force\) '
                                        r"- container d7d899f5a122 is using its referenced image"):
         service.remove("bb:1")
-    assert service.remove("bb:1", force=True) == [{"Untagged": "bb:1"}]
-    assert service.resolve(image_id)
+    assert service.remove("bb:1", force=True) == [{"Untagged": "bb:1"}]   # running: kept, untagged
+    with pytest.raises(Conflict, match=r"\(cannot be forced\) - image is being used by running container d7d899f5a122"):
+        service.remove(image_id, force=True)
+    running["d7d899f5a122aaaa"] = False
+    with pytest.raises(Conflict, match=r"\(must be forced\) - image is being used by stopped container d7d899f5a122"):
+        service.remove(image_id)
+    assert {"Deleted": image_id} in service.remove(image_id, force=True)   # stopped: deleted, as dockerd
 
 
 def test_prune_dangling_and_all(service):
