@@ -73,6 +73,12 @@ def routes(services) -> list[Route]:
 
         return progress_stream(work)
 
+    async def inspect(req: Request, name: str) -> Response:
+        ref = reference.parse(name).with_default_tag()
+        auth = credentials.decode_header(req.headers.get("x-registry-auth"))
+        info = await asyncio.to_thread(lambda: image_pull.distribution_info(services.registries.client(ref, auth), ref))
+        return json_response(info)
+
     async def login(req: Request) -> Response:
         body = await req.json({})
         auth = credentials.from_auth_config(body)
@@ -84,4 +90,5 @@ def routes(services) -> list[Route]:
     return [
         Route("POST", "/images/{name:path}/push", push),
         Route("POST", "/auth", login),
+        Route("GET", "/distribution/{name:path}/json", inspect),
     ]

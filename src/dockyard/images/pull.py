@@ -67,6 +67,20 @@ def resolve(client: RegistryClient, ref: Reference, platform: str | None = None)
     return plan
 
 
+def distribution_info(client: RegistryClient, ref: Reference) -> dict:
+    """`GET /distribution/{name}/json`: the descriptor of what `ref` names in the registry and
+    the platforms it offers (an index's entries, or a manifest's config)."""
+    body, content_type = client.get_manifest(ref.digest or ref.tag, ref.familiar())
+    digest = _verified(body, ref.digest)
+    media_type = manifests.media_type_of(body, content_type)
+    if manifests.is_index(media_type, body):
+        platforms = manifests.index_platforms(body)
+    else:
+        config = client.get_blob(manifests.parse_manifest(body, media_type).config.digest)
+        platforms = [manifests.platform_json(_config_json(config))]
+    return {"Descriptor": {"mediaType": media_type, "digest": digest, "size": len(body)}, "Platforms": platforms}
+
+
 def resolve_all_tags(client: RegistryClient, repository: Reference, platform: str | None = None) -> list[PullPlan]:
     """`docker pull --all-tags`: a plan for every tag the registry lists."""
     tags = client.tags()

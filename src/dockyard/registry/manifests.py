@@ -75,6 +75,20 @@ def select_platform(body: bytes, os_: str = "linux", arch: str | None = None,
     return _descriptor(candidates[0])
 
 
+def index_platforms(body: bytes) -> list[dict]:
+    """The platforms an index's entries name, as `GET /distribution/{name}/json` lists them."""
+    return [platform_json(entry.get("platform") or {}) for entry in _json(body).get("manifests") or []]
+
+
+def platform_json(platform: dict) -> dict:
+    """An OCI platform with dockerd's fields: architecture and os always, the rest when set."""
+    shown = {"architecture": platform.get("architecture", ""), "os": platform.get("os", "")}
+    for key in ("os.version", "os.features", "variant", "features"):
+        if platform.get(key):
+            shown[key] = platform[key]
+    return shown
+
+
 def docker_manifest(config: Descriptor, layers: list[Descriptor]) -> bytes:
     """A schema 2 manifest as pushes send it (compact JSON; its bytes' digest is the image digest)."""
     document = {"schemaVersion": 2, "mediaType": oci_image.MEDIA_DOCKER_MANIFEST,

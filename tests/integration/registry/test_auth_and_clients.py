@@ -52,6 +52,12 @@ def test_docker_py_push_and_pull(d, registry, auth_registry):
 
     with pytest.raises(docker.errors.NotFound):
         client.images.pull(f"{registry.address}/py/none", tag="1")
+    data = client.images.get_registry_data(f"{repo}:2")          # GET /distribution/{name}/json
+    assert data.id == aux[0]["Digest"] and data.has_platform("linux/amd64") == (image.attrs["Architecture"] == "amd64")
+    assert data.attrs["Descriptor"]["mediaType"] == "application/vnd.docker.distribution.manifest.v2+json"
+    assert data.attrs["Platforms"] == [{"architecture": image.attrs["Architecture"], "os": "linux"}]
+    with pytest.raises(docker.errors.NotFound):
+        client.images.get_registry_data(f"{registry.address}/py/none:1")
     assert client.login("tester", USERS["tester"], registry=auth_registry.address)["Status"] == "Login Succeeded"
     with pytest.raises(docker.errors.APIError) as denied:
         client.login("tester", "nope", registry=auth_registry.address, reauth=True)

@@ -25,6 +25,9 @@ def test_index_narrowed_to_the_platform():
     assert manifests.select_platform(body, "linux", "arm64", "v8").digest == D1
     with pytest.raises(NotFound, match="no matching manifest for linux/s390x in the manifest list entries"):
         manifests.select_platform(body, "linux", "s390x")
+    assert manifests.index_platforms(body) == [   # as GET /distribution/{name}/json lists them
+        {"architecture": "arm64", "os": "linux", "variant": "v8"}, {"architecture": "amd64", "os": "linux"},
+        {"architecture": "amd64", "os": "windows"}]
 
 
 def test_schema2_manifest_parsed_and_media_type_from_header_when_absent():
