@@ -52,7 +52,7 @@ def build_options(req: Request) -> BuildOptions:
         nocache=req.flag("nocache"), rm=req.flag("rm", True), forcerm=req.flag("forcerm"),
         target=req.param("target") or "", build_args=build_args,
         labels={str(k): str(v) for k, v in _json_param(req, "labels", dict).items()},
-        host_config=_host_config(req), pull=req.flag("pull"),
+        host_config=_host_config(req), pull=req.flag("pull"), cache_from=_json_param(req, "cachefrom", list),
         registry_auths=credentials.decode_config_header(req.headers.get("x-registry-config")))
 
 

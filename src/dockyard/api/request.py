@@ -20,8 +20,10 @@ class Request:
     receive: Callable[[], Awaitable[bytes]] | None = None
 
     def param(self, name: str, default: str | None = None) -> str | None:
+        """The first value given, as Go's FormValue (docker-py repeats `dockerfile` for a
+        Dockerfile outside the context: the name, then its text)."""
         values = self.query.get(name)
-        return values[-1] if values else default
+        return values[0] if values else default
 
     def params(self, name: str) -> list[str]:
         return list(self.query.get(name, []))

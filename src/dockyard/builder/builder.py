@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Callable
 
 from dockyard.builder.cache import BuildCache
+from dockyard.builder.cache_from import CacheSources
 from dockyard.builder.commit import commit_step
 from dockyard.builder.context import BuildContext
 from dockyard.builder.copy_step import CopyRequest, run_copy
@@ -51,6 +52,7 @@ class BuildOptions:
     labels: dict[str, str] = field(default_factory=dict)
     host_config: dict[str, Any] = field(default_factory=dict)
     pull: bool = False                                   # --pull: fetch base images even when held
+    cache_from: list[str] = field(default_factory=list)  # --cache-from: the only images steps may reuse
     registry_auths: dict[str, Credentials] = field(default_factory=dict)
 
 
@@ -90,8 +92,11 @@ class _Run:
         self.step = 0
         self.lex = ShellLex()
         self.plan: BuildPlan | None = None
+        self.cache_sources: CacheSources | None = None
 
     async def run(self, text: str) -> str:
+        if self.options.cache_from:
+            self.cache_sources = await asyncio.to_thread(CacheSources, self.b.images, self.options.cache_from)
         dockerfile = parse(text)
         self.lex = ShellLex(dockerfile.escape)
         self.plan = plan_build(dockerfile, self.options.target, self.options.labels)
@@ -211,26 +216,38 @@ class _Run:
 
     async def _commit_metadata(self, state: StageState, step_cmd: list[str]) -> None:
         key = step_key(state.image_id or "", " ".join(step_cmd), {"config": state.config})
-        cached = self._cached(key)
+        cached = await self._cached(key, state, " ".join(step_cmd))
         if cached is None:
             cached = await asyncio.to_thread(commit_step, self.b.images, state.image_id, state.config,
                                              step_cmd, None, state.flags.get("author", ""))
             self.b.cache.store(key, cached)
         state.image_id = cached
 
-    def _cached(self, key: str) -> str | None:
-        if self.options.nocache:
-            return None
-        found = self.b.cache.lookup(key)
+    async def _cached(self, key: str, state: StageState, created_by: str) -> str | None:
+        args = (key, state.image_id, created_by, state.config)
+        if self.cache_sources is None:   # a file read: stays on the loop
+            found = self._lookup(*args)
+        else:
+            found = await asyncio.to_thread(self._lookup, *args)
         if found is not None:
             self.progress.using_cache()
         return found
+
+    def _lookup(self, key: str, parent_id: str | None, created_by: str, config: dict) -> str | None:
+        """The cached image of a step; with --cache-from, only one its sources allow (blocking
+        then: a source's layers may make a new image)."""
+        if self.options.nocache:
+            return None
+        found = self.b.cache.lookup(key)
+        if self.cache_sources is None or (found is not None and self.cache_sources.admits(found)):
+            return found
+        return self.cache_sources.restore(parent_id, created_by, config)
 
     async def _workdir(self, state: StageState, config: dict, flags: dict, step_cmd: list[str]) -> None:
         """WORKDIR also makes the directory, as a layer, when the image lacks it."""
         state.config, state.flags = config, flags
         key = step_key(state.image_id or "", " ".join(step_cmd), {"config": config})
-        cached = self._cached(key)
+        cached = await self._cached(key, state, " ".join(step_cmd))
         if cached is None:
             cached = await asyncio.to_thread(self._make_workdir, state, step_cmd)
             self.b.cache.store(key, cached)
@@ -255,7 +272,7 @@ class _Run:
             chown=expand.word(instruction.flags["chown"]) if "chown" in instruction.flags else "",
             chmod=instruction.flags.get("chmod", ""), from_image=source_image, from_given="from" in instruction.flags,
             parent_id=state.image_id, config=state.config, author=state.flags.get("author", ""),
-            shell=list(state.config.get("Shell") or DEFAULT_SHELL), nocache=self.options.nocache)
+            shell=list(state.config.get("Shell") or DEFAULT_SHELL), lookup=self._lookup)
         image_id, cached = await asyncio.to_thread(run_copy, self.b, self.context.root, request)
         if cached:
             self.progress.using_cache()
@@ -280,7 +297,7 @@ class _Run:
         step_cmd = ([f"|{len(recorded)}", *recorded] if recorded else []) + command
         effect = self._args_in_effect(state)
         key = step_key(state.image_id or "", " ".join(step_cmd), {"host": self.options.host_config, "args": effect})
-        cached = self._cached(key)
+        cached = await self._cached(key, state, " ".join(step_cmd))
         if cached is None:
             if state.image_id is None:
                 raise InvalidArgument("a RUN step needs a base image with a shell: FROM scratch has none")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import posixpath
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from dockyard.builder.commit import commit_step
 from dockyard.builder.context import resolve_sources
@@ -31,7 +31,7 @@ class CopyRequest:
     config: dict[str, Any]
     author: str
     shell: list[str]             # the SHELL in effect: the step's command is `<shell> #(nop) COPY ...`
-    nocache: bool
+    lookup: Callable[[str, str | None, str, dict], str | None]   # (key, parent, created_by, config) → cached image
 
 
 def run_copy(builder, context_root: str, request: CopyRequest) -> tuple[str, bool]:
@@ -48,7 +48,7 @@ def run_copy(builder, context_root: str, request: CopyRequest) -> tuple[str, boo
         step_cmd = [*request.shell, f"#(nop) {request.keyword} {digest} in {dest} "]
         key = step_key(request.parent_id or "", " ".join(step_cmd),
                        {"chown": request.chown, "chmod": request.chmod, "from": request.from_image or ""})
-        cached = None if request.nocache else builder.cache.lookup(key)
+        cached = request.lookup(key, request.parent_id, " ".join(step_cmd), request.config)
         if cached is not None:
             return cached, True
         with builder.layers.writable(request.parent_id) as (snapshot, target):

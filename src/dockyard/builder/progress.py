@@ -31,8 +31,10 @@ class BuildProgress:
     def using_cache(self) -> None:
         self.text(" ---> Using cache\n")
 
-    def output(self, data: bytes) -> None:
-        self.text(data.decode("utf-8", "replace"))
+    def output(self, stream: int, data: bytes) -> None:
+        """A RUN's output; stderr in red, as dockerd marks it (`\x1b[91m...\x1b[0m`)."""
+        text = data.decode("utf-8", "replace")
+        self.text(f"\x1b[91m{text}\x1b[0m" if stream == 2 else text)
 
     def stage_done(self, image_id: str | None) -> None:
         if not self.quiet and image_id:

@@ -29,7 +29,7 @@ class StepFailed(InternalError):
 
 async def run_command(containers, stdio, image_id: str, config: dict[str, Any], command: list[str],
                       env: list[str], host_config: dict[str, Any],
-                      started: Callable[[str], None], output: Callable[[bytes], Awaitable[None] | None]) -> tuple[str, int]:
+                      started: Callable[[str], None], output: Callable[[int, bytes], Awaitable[None] | None]) -> tuple[str, int]:
     """Run `command` in a new container of `image_id`; returns (container ID, exit code).
 
     The container is left for the caller to commit and remove (also when this raises after
@@ -52,8 +52,8 @@ async def run_command(containers, stdio, image_id: str, config: dict[str, Any], 
 
 
 async def _pump(session, output) -> None:
-    async for _stream, data in session:
-        pending = output(data)
+    async for stream, data in session:
+        pending = output(stream, data)
         if pending is not None:
             await pending
 

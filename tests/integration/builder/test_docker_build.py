@@ -252,3 +252,45 @@ def test_commit_records_the_containers_config(busybox):
             busybox.docker("inspect", "-f", "{{.Id}}", name).stdout.strip())
     finally:
         busybox.docker("rm", "-f", name)
+
+
+def test_docker_py_dockerfile_outside_the_context_and_run_stderr_in_red(busybox, tmp_path):
+    """docker-py sends a Dockerfile from outside the context as `.dockerfile.<random>` listed in
+    a .dockerignore, and repeats the `dockerfile` parameter (name, then text): the first counts."""
+    context, elsewhere = tmp_path / "context", tmp_path / "elsewhere"
+    context.mkdir()
+    elsewhere.mkdir()
+    (context / "file.txt").write_text("hello")
+    (context / ".dockerignore").write_text(".dockerignore\n")
+    (elsewhere / "Dockerfile").write_text('FROM busybox\nCOPY . /src\nRUN echo to-stderr >&2\n')
+    api = busybox.client().api
+    lines = list(api.build(path=str(context), dockerfile=str(elsewhere / "Dockerfile"), tag="built/outside:1",
+                           decode=True, nocache=True))
+    assert lines[-1] == {"stream": "Successfully tagged built/outside:1\n"}, lines
+    assert {"stream": "\x1b[91mto-stderr\n\x1b[0m"} in lines                  # dockerd marks stderr so
+    assert busybox.docker("run", "--rm", "built/outside:1", "ls", "-a", "/src").stdout.split() == [".", "..", "file.txt"]
+
+
+def test_cache_from_limits_the_cache_to_its_images_and_serves_steps_from_a_loaded_image(busybox, tmp_path):
+    dockerfile = f"FROM busybox\nENV STAMP={tmp_path.name}\nRUN echo one > /one\nRUN echo two > /two\n".encode()
+    api = busybox.client().api
+
+    def cached_steps(**options) -> int:
+        lines = list(api.build(fileobj=io.BytesIO(dockerfile), decode=True, **options))
+        assert "Successfully built" in lines[-1].get("stream", "") or "Successfully tagged" in lines[-1].get("stream", ""), lines
+        return sum("Using cache" in line.get("stream", "") for line in lines)
+
+    assert cached_steps(tag="built/cachefrom:1") == 0
+    assert cached_steps(tag="built/cachefrom:2", cache_from=["built/cachefrom:1"]) == 3
+    assert cached_steps(tag="built/cachefrom:3", cache_from=["no/such:image"]) == 0   # dockerd: nothing else
+    # an image with no local parents (loaded, as if pulled) serves as a cache through its history
+    built = api.inspect_image("built/cachefrom:1")["Id"]
+    saved = b"".join(api.get_image("built/cachefrom:1"))
+    for tag in ("built/cachefrom:1", "built/cachefrom:2", "built/cachefrom:3"):
+        api.remove_image(tag)                                # the image and its steps' images go
+    list(api.load_image(saved))
+    assert api.inspect_image("built/cachefrom:1")["Parent"] == ""
+    lines = list(api.build(fileobj=io.BytesIO(dockerfile), decode=True, tag="built/cachefrom:5",
+                           cache_from=["built/cachefrom:1"]))
+    assert sum("Using cache" in line.get("stream", "") for line in lines) == 3
+    assert api.inspect_image("built/cachefrom:5")["Id"] == built
