@@ -51,8 +51,11 @@ def configured_networks(c: Container) -> dict:
         return {}
     endpoints = dict((c.networking_config or {}).get("EndpointsConfig") or {})
     endpoints.setdefault("bridge" if mode == "default" else mode, {})
-    return {name: {**_BLANK_ENDPOINT, "IPAMConfig": (cfg or {}).get("IPAMConfig"), "Links": (cfg or {}).get("Links"),
-                   "Aliases": (cfg or {}).get("Aliases")} for name, cfg in endpoints.items()}
+    return {name: {**_BLANK_ENDPOINT, **{key: (cfg or {}).get(key) for key in _CONFIGURED},
+                   "MacAddress": (cfg or {}).get("MacAddress") or ""} for name, cfg in endpoints.items()}
+
+
+_CONFIGURED = ("IPAMConfig", "Links", "Aliases", "DriverOpts")   # an EndpointConfig's, shown as given
 
 
 _BLANK_ENDPOINT = {"IPAMConfig": None, "Links": None, "Aliases": None, "MacAddress": "", "DriverOpts": None,

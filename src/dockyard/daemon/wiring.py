@@ -17,6 +17,7 @@ from dockyard.containers.stdio import ContainerStdio, LateSessions
 from dockyard.containers.waiters import Waiters
 from dockyard.daemon.config import DaemonConfig
 from dockyard.daemon.services import Services
+from dockyard.errors import Forbidden
 from dockyard.events.journal import EventJournal
 from dockyard.images.for_containers import ImagesForContainers
 from dockyard.images.layer_sources import LayerSources
@@ -80,10 +81,12 @@ def _network_ref(container, runner) -> ContainerRef:
 
 def _record_network(container, network: str, endpoint: dict | None) -> None:
     endpoints = container.networking_config.setdefault("EndpointsConfig", {})
-    if endpoint is None:
+    if endpoint is not None:
+        endpoints[network] = endpoint
+    elif network in endpoints or network == container.host_config.get("NetworkMode"):
         endpoints.pop(network, None)
     else:
-        endpoints[network] = endpoint
+        raise Forbidden(f"container {container.id} is not connected to the network {network}")
 
 
 async def start_services(services: Services) -> None:

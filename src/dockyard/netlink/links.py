@@ -25,8 +25,14 @@ def link_index(ipr: IPRoute, name: str) -> int | None:
         raise
 
 
-def ensure_bridge(ipr: IPRoute, name: str, address: str, prefixlen: int, mtu: int = 1500) -> int:
-    """Create (if missing) an up bridge carrying address/prefixlen; return its index."""
+IFA_F_NODAD = 0x02   # an IPv6 address usable at once, as dockerd adds them (no duplicate detection)
+_IPV6_CONF = "/proc/sys/net/ipv6/conf"
+
+
+def ensure_bridge(ipr: IPRoute, name: str, address: str, prefixlen: int, mtu: int = 1500,
+                  address6: tuple[str, int] | None = None) -> int:
+    """Create (if missing) an up bridge carrying address/prefixlen (and an IPv6 gateway
+    address); return its index."""
     index = link_index(ipr, name)
     if index is None:
         try:
@@ -35,11 +41,12 @@ def ensure_bridge(ipr: IPRoute, name: str, address: str, prefixlen: int, mtu: in
             if exc.code != errno.EEXIST:
                 raise
         index = link_index(ipr, name)
-    have = {
-        (a.get_attr("IFA_ADDRESS"), a["prefixlen"]) for a in ipr.get_addr(index=index, family=2)
-    }
-    if (address, prefixlen) not in have:
-        ipr.addr("add", index=index, address=address, prefixlen=prefixlen)
+    wanted = [(address, prefixlen, 2)] + ([(*address6, 10)] if address6 else [])
+    for addr, plen, family in wanted:
+        have = {(a.get_attr("IFA_ADDRESS"), a["prefixlen"]) for a in ipr.get_addr(index=index, family=family)}
+        if (addr, plen) not in have:
+            ipr.addr("add", index=index, address=addr, prefixlen=plen,
+                     **({"flags": IFA_F_NODAD} if family == 10 else {}))
     ipr.link("set", index=index, state="up")
     return index
 
@@ -96,20 +103,46 @@ class IfacePlan:
     address: str
     prefixlen: int
     gateway: str | None  # None: no default route (internal networks, extra networks)
+    address6: str | None = None   # on an IPv6 network (then IPv6 is enabled on it and on lo)
+    prefixlen6: int = 0
+    gateway6: str | None = None
 
 
 def configure_iface(ipr: IPRoute, plan: IfacePlan) -> None:
     index = link_index(ipr, plan.name)
     if index is None:
         raise OSError(errno.ENODEV, f"interface {plan.name} missing in container netns")
+    if plan.address6:
+        set_ipv6(plan.name, True)
+        set_ipv6("lo", True)
     ipr.addr("add", index=index, address=plan.address, prefixlen=plan.prefixlen)
+    if plan.address6:
+        ipr.addr("add", index=index, address=plan.address6, prefixlen=plan.prefixlen6, flags=IFA_F_NODAD)
     ipr.link("set", index=index, state="up")
     if plan.gateway:
         ipr.route("replace", dst="0.0.0.0/0", gateway=plan.gateway, oif=index)
+    if plan.gateway6:
+        ipr.route("replace", dst="::/0", gateway=plan.gateway6, oif=index, family=10)
 
 
 def loopback_up(ipr: IPRoute) -> None:
     ipr.link("set", index=1, state="up")
+
+
+def ipv6_off_by_default() -> None:
+    """In a new container netns: IPv6 off on every interface (`all`, `default`), as dockerd
+    leaves it unless an endpoint is on an IPv6 network (`configure_iface` turns it on there).
+    Runs in a thread inside the netns: /proc/sys/net shows the opener's namespace."""
+    for name in ("all", "default"):
+        set_ipv6(name, False)
+
+
+def set_ipv6(ifname: str, enabled: bool) -> None:
+    try:
+        with open(f"{_IPV6_CONF}/{ifname}/disable_ipv6", "w") as knob:
+            knob.write("0" if enabled else "1")
+    except FileNotFoundError:   # a kernel without IPv6 (ipv6.disable=1)
+        pass
 
 
 def bridge_ports(ipr: IPRoute, bridge: str) -> list[str]:

@@ -108,8 +108,10 @@ class Namespaces:
     def close(self) -> None:
         self._host.close()
 
-    def create(self, path: Path, setup: Callable[[IPRoute], T] | None = None) -> T | None:
-        """Pin a new netns at `path`; run `setup(ipr)` inside it (e.g. loopback up)."""
+    def create(self, path: Path, setup: Callable[[IPRoute], T] | None = None,
+               prepare: Callable[[], None] | None = None) -> T | None:
+        """Pin a new netns at `path`; run `prepare()` (no netlink: sysctls) and `setup(ipr)`
+        (e.g. loopback up) inside it."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(exist_ok=True)
@@ -117,6 +119,8 @@ class Namespaces:
         def work():
             self.libc.unshare(CLONE_NEWNET)
             self.libc.bind_mount(f"/proc/self/task/{threading.get_native_id()}/ns/net", str(path))
+            if prepare is not None:
+                prepare()
             if setup is None:
                 return None
             with IPRoute() as ipr:

@@ -74,14 +74,16 @@ class AttachPlan:
     iface: IfacePlan
 
 
-def plan_attach(
-    endpoint_id: str, bridge: str, netns_path: str, ifname: str,
-    mac: str, address: str, prefixlen: int, default_gateway: str | None,
-) -> AttachPlan:
+def plan_attach(endpoint, bridge: str, netns_path: str) -> AttachPlan:
+    """The plan of a reserved endpoint (`model.Endpoint`); it gets the default routes when
+    it is the endpoint that carries them."""
     return AttachPlan(
-        veth=VethPlan(host="dy" + endpoint_id[:11], peer=ifname, mac=mac, bridge=bridge,
+        veth=VethPlan(host=endpoint.host_veth, peer=endpoint.ifname, mac=endpoint.mac, bridge=bridge,
                       netns_path=netns_path),
-        iface=IfacePlan(name=ifname, address=address, prefixlen=prefixlen, gateway=default_gateway),
+        iface=IfacePlan(name=endpoint.ifname, address=endpoint.address, prefixlen=endpoint.prefixlen,
+                        gateway=endpoint.gateway if endpoint.default_route else None,
+                        address6=endpoint.address6, prefixlen6=endpoint.prefixlen6,
+                        gateway6=endpoint.gateway6 if endpoint.default_route else None),
     )
 
 
@@ -92,9 +94,13 @@ class BridgeDriver:
         self.ns = namespaces
         self._bridge_indexes: dict[str, int] = {}   # only touched in the host's netlink thread
 
-    def ensure_bridge(self, name: str, gateway: str, prefixlen: int) -> None:
+    def ensure_bridge(self, net) -> None:
+        """The Linux bridge of a network (`model.Network`) with its gateways' addresses."""
+        six = (str(net.ipv6_pool.gateway), net.ipv6_pool.subnet.prefixlen) if net.ipv6_pool else None
+
         def work(ipr):
-            self._bridge_indexes[name] = links.ensure_bridge(ipr, name, gateway, prefixlen)
+            self._bridge_indexes[net.bridge] = links.ensure_bridge(
+                ipr, net.bridge, str(net.pool.gateway), net.pool.subnet.prefixlen, address6=six)
 
         self.ns.run(None, work)
 
@@ -135,11 +141,14 @@ class BridgeDriver:
         """Deleting the host side deletes the peer inside the container too."""
         self.ns.run(None, lambda ipr: links.delete_link(ipr, host_veth))
 
-    def set_default_route(self, netns_path: str, gateway: str | None, ifname: str) -> None:
+    def set_default_route(self, netns_path: str, gateway: str | None, ifname: str,
+                          gateway6: str | None = None) -> None:
         def work(ipr):
             index = links.link_index(ipr, ifname)
             if gateway and index is not None:
                 ipr.route("replace", dst="0.0.0.0/0", gateway=gateway, oif=index)
+            if gateway6 and index is not None:
+                ipr.route("replace", dst="::/0", gateway=gateway6, oif=index, family=10)
 
         self.ns.run(Path(netns_path), work)
 

@@ -1,27 +1,30 @@
 """IP address management: subnet choice and per-network address allocation (pure).
 
-Subnets come from default pools like Docker's: 172.17.0.0/16 first, then 172.18-31/16,
-then 192.168.0.0/20 split into /24s; any pool overlapping a route or address the host
-already has (or a network we manage) is skipped. Addresses are handed out round-robin
-from a cursor so a just-released address is not reused at once.
+IPv4 subnets come from Docker's default pools: 172.17.0.0/16 first, then 172.18-31/16, then
+192.168.0.0/16 split into /20s; any pool overlapping a route or address the host already has
+(or a network we manage) is skipped. IPv6 subnets are only ever the user's (dockerd 20.10 has
+no default IPv6 pool). Addresses are handed out round-robin from a cursor so a just-released
+address is not reused at once; auxiliary addresses (`--aux-address`) are never handed out.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address, IPv4Network
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 from typing import Iterable
 
 from dockyard.errors import Conflict, Forbidden, InvalidArgument
 
 DEFAULT_BRIDGE_POOL = IPv4Network("172.17.0.0/16")
+IPNetwork = IPv4Network | IPv6Network
+IPAddress = IPv4Address | IPv6Address
 
 
 def default_pools() -> list[IPv4Network]:
     """Candidate subnets in Docker's order (after the default bridge's own)."""
     pools = [IPv4Network(f"172.{n}.0.0/16") for n in range(18, 32)]
-    pools += list(IPv4Network("192.168.0.0/20").subnets(new_prefix=24))
+    pools += list(IPv4Network("192.168.0.0/16").subnets(new_prefix=20))
     return pools
 
 
@@ -39,69 +42,85 @@ def choose_subnet(
     )
 
 
-def parse_network(text: str, what: str = "subnet") -> IPv4Network:
+def parse_network(text: str, what: str = "subnet", version: int | None = 4) -> IPNetwork:
     try:
         net = ipaddress.ip_network(text, strict=False)
     except ValueError:
         raise InvalidArgument(f"invalid {what} {text}") from None
-    if net.version != 4:
-        raise InvalidArgument(f"invalid {what} {text}: only IPv4 is supported")
+    if version is not None and net.version != version:
+        raise InvalidArgument(f"invalid {what} {text}: not an IPv{version} network")
     return net
 
 
-def parse_address(text: str, what: str = "address") -> IPv4Address:
+def parse_address(text: str, what: str = "address", version: int | None = 4) -> IPAddress:
     try:
         addr = ipaddress.ip_address(text)
     except ValueError:
         raise InvalidArgument(f"invalid {what} {text}") from None
-    if addr.version != 4:
-        raise InvalidArgument(f"invalid {what} {text}: only IPv4 is supported")
+    if version is not None and addr.version != version:
+        raise InvalidArgument(f"invalid {what} {text}: not an IPv{version} address")
     return addr
 
 
 @dataclass
 class Pool:
-    """One network's address space and what is handed out of it."""
+    """One address space of a network (IPv4 or IPv6) and what is handed out of it."""
 
-    subnet: IPv4Network
-    gateway: IPv4Address
-    ip_range: IPv4Network | None = None
+    subnet: IPNetwork
+    gateway: IPAddress
+    ip_range: IPNetwork | None = None
     allocated: dict[str, str] = field(default_factory=dict)  # address -> owner
     cursor: str | None = None  # last address handed out
+    aux: dict[str, str] = field(default_factory=dict)  # name -> address, reserved (--aux-address)
+    user_subnet: bool = False      # the subnet was the user's: inspect shows the gateway only
+    user_gateway: bool = False     # if the user gave it too, as dockerd
 
     @classmethod
     def configure(
-        cls, subnet: str, gateway: str | None = None, ip_range: str | None = None
+        cls, subnet: str, gateway: str | None = None, ip_range: str | None = None,
+        aux: dict[str, str] | None = None, version: int | None = 4, user: bool = False,
     ) -> "Pool":
-        net = parse_network(subnet)
-        if net.prefixlen > 30:
+        net = parse_network(subnet, version=version)
+        if net.prefixlen > net.max_prefixlen - 2:
             raise InvalidArgument(f"subnet {net} is too small")
-        gw = parse_address(gateway, "gateway") if gateway else net.network_address + 1
+        gw = parse_address(gateway, "gateway", net.version) if gateway else net.network_address + 1
         if gw not in net:
             raise InvalidArgument(f"no matching subnet for gateway {gw}")
-        rng = parse_network(ip_range, "ip-range") if ip_range else None
+        rng = parse_network(ip_range, "ip-range", net.version) if ip_range else None
         if rng is not None and not rng.subnet_of(net):
             raise InvalidArgument(f"ip-range {rng} is not a subset of subnet {net}")
-        return cls(subnet=net, gateway=gw, ip_range=rng)
+        pool = cls(subnet=net, gateway=gw, ip_range=rng, user_subnet=user, user_gateway=bool(gateway))
+        for name, text in (aux or {}).items():
+            addr = parse_address(str(text), "aux-address", net.version)
+            if addr not in net:
+                raise InvalidArgument(f"no matching subnet for aux-address {addr}")
+            if addr == gw or str(addr) in pool.aux.values():
+                raise Forbidden(f"failed to allocate secondary ip address ({name}:{addr}): Address already in use")
+            pool.aux[str(name)] = str(addr)
+        return pool
 
-    def _usable(self, addr: IPv4Address) -> bool:
+    @property
+    def version(self) -> int:
+        return self.subnet.version
+
+    def _usable(self, addr: IPAddress) -> bool:
         net = self.subnet
         return (
             addr in net
             and addr != net.network_address
-            and addr != net.broadcast_address
+            and (net.version == 6 or addr != net.broadcast_address)
             and addr != self.gateway
         )
 
-    def allocate(self, owner: str, requested: str | None = None) -> IPv4Address:
+    def allocate(self, owner: str, requested: str | None = None) -> IPAddress:
         """Hand out `requested` or the next free address after the cursor."""
         if requested:
-            addr = parse_address(requested, "IPv4 address")
+            addr = parse_address(requested, f"IPv{self.version} address", self.version)
             if not self._usable(addr):
                 raise InvalidArgument(
                     f"invalid address {addr}: it does not belong to any of this network's subnets"
                 )
-            if str(addr) in self.allocated:
+            if str(addr) in self.allocated or str(addr) in self.aux.values():
                 raise Conflict(f"address already in use: {addr}")
             self.allocated[str(addr)] = owner
             return addr
@@ -110,17 +129,17 @@ class Pool:
         self.cursor = str(addr)
         return addr
 
-    def _next_free(self) -> IPv4Address:
+    def _next_free(self) -> IPAddress:
         space = self.ip_range or self.subnet
         first, last = int(space.network_address), int(space.broadcast_address)
         size = last - first + 1
-        start = int(IPv4Address(self.cursor)) + 1 if self.cursor else first
-        for step in range(size):
-            value = first + (start - first + step) % size
-            addr = IPv4Address(value)
-            if self._usable(addr) and str(addr) not in self.allocated:
+        start = int(ipaddress.ip_address(self.cursor)) + 1 if self.cursor else first
+        reserved = set(self.allocated) | set(self.aux.values())
+        for step in range(min(size, len(reserved) + 4)):   # past every taken one, the next is free
+            addr = ipaddress.ip_address(first + (start - first + step) % size)
+            if self._usable(addr) and str(addr) not in reserved:
                 return addr
-        raise Conflict(f"no available IPv4 addresses on this network's address pools: {space}")
+        raise Conflict(f"no available IPv{self.version} addresses on this network's address pools: {space}")
 
     def release(self, addr: str) -> None:
         self.allocated.pop(addr, None)
@@ -129,6 +148,17 @@ class Pool:
         for addr in [a for a, o in self.allocated.items() if o == owner]:
             del self.allocated[addr]
 
+    def config_view(self) -> dict:
+        """An entry of a network's inspect `IPAM.Config`."""
+        item = {"Subnet": str(self.subnet)}
+        if self.ip_range is not None:
+            item["IPRange"] = str(self.ip_range)
+        if not self.user_subnet or self.user_gateway:
+            item["Gateway"] = str(self.gateway)
+        if self.aux:
+            item["AuxiliaryAddresses"] = dict(self.aux)
+        return item
+
     def to_record(self) -> dict:
         return {
             "Subnet": str(self.subnet),
@@ -136,16 +166,22 @@ class Pool:
             "IPRange": str(self.ip_range) if self.ip_range else None,
             "Allocated": dict(self.allocated),
             "Cursor": self.cursor,
+            "Aux": dict(self.aux),
+            "UserSubnet": self.user_subnet,
+            "UserGateway": self.user_gateway,
         }
 
     @classmethod
     def from_record(cls, rec: dict) -> "Pool":
         return cls(
-            subnet=IPv4Network(rec["Subnet"]),
-            gateway=IPv4Address(rec["Gateway"]),
-            ip_range=IPv4Network(rec["IPRange"]) if rec.get("IPRange") else None,
+            subnet=ipaddress.ip_network(rec["Subnet"]),
+            gateway=ipaddress.ip_address(rec["Gateway"]),
+            ip_range=ipaddress.ip_network(rec["IPRange"]) if rec.get("IPRange") else None,
             allocated=dict(rec.get("Allocated") or {}),
             cursor=rec.get("Cursor"),
+            aux=dict(rec.get("Aux") or {}),
+            user_subnet=bool(rec.get("UserSubnet")),
+            user_gateway=bool(rec.get("UserGateway")),
         )
 
 

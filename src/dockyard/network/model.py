@@ -35,22 +35,27 @@ class Network:
     builtin: bool = False
     options: dict = field(default_factory=dict)
     labels: dict = field(default_factory=dict)
-    ipam_options: dict = field(default_factory=dict)
-    ipam_user_config: bool = False  # the user gave --subnet (shown as given)
+    ipam_options: dict | None = None
+    pool6: Pool | None = None       # the IPv6 subnet; its addresses are handed out with --ipv6
+    enable_ipv6: bool = False
 
     @property
     def dns_enabled(self) -> bool:
         """Docker resolves container names on user-defined networks only."""
         return self.driver == "bridge" and not self.builtin
 
+    @property
+    def pools(self) -> list[Pool]:
+        return [p for p in (self.pool, self.pool6) if p is not None]
+
+    @property
+    def ipv6_pool(self) -> Pool | None:
+        """Where endpoints get IPv6 addresses: only with EnableIPv6, as dockerd."""
+        return self.pool6 if self.enable_ipv6 else None
+
     def ipam_view(self) -> dict:
-        config = []
-        if self.pool is not None:
-            item = {"Subnet": str(self.pool.subnet), "Gateway": str(self.pool.gateway)}
-            if self.pool.ip_range is not None:
-                item["IPRange"] = str(self.pool.ip_range)
-            config.append(item)
-        return {"Driver": "default", "Options": self.ipam_options or None, "Config": config}
+        return {"Driver": "default", "Options": self.ipam_options,
+                "Config": [pool.config_view() for pool in self.pools]}
 
     def view(self, containers: dict | None = None) -> dict:
         return {
@@ -59,7 +64,7 @@ class Network:
             "Created": self.created,
             "Scope": "local",
             "Driver": self.driver,
-            "EnableIPv6": False,
+            "EnableIPv6": self.enable_ipv6,
             "IPAM": self.ipam_view(),
             "Internal": self.internal,
             "Attachable": self.attachable,
@@ -77,6 +82,7 @@ class Network:
             "Bridge": self.bridge, "Pool": self.pool.to_record() if self.pool else None,
             "Internal": self.internal, "Attachable": self.attachable, "Builtin": self.builtin,
             "Options": self.options, "Labels": self.labels, "IpamOptions": self.ipam_options,
+            "Pool6": self.pool6.to_record() if self.pool6 else None, "EnableIPv6": self.enable_ipv6,
         }
 
     @classmethod
@@ -87,7 +93,9 @@ class Network:
             pool=Pool.from_record(rec["Pool"]) if rec.get("Pool") else None,
             internal=rec.get("Internal", False), attachable=rec.get("Attachable", False),
             builtin=rec.get("Builtin", False), options=rec.get("Options") or {},
-            labels=rec.get("Labels") or {}, ipam_options=rec.get("IpamOptions") or {},
+            labels=rec.get("Labels") or {}, ipam_options=rec.get("IpamOptions"),
+            pool6=Pool.from_record(rec["Pool6"]) if rec.get("Pool6") else None,
+            enable_ipv6=bool(rec.get("EnableIPv6")),
         )
 
 
@@ -121,6 +129,10 @@ class Endpoint:
     ipam_config: dict | None = None
     default_route: bool = False
     links: list[str] = field(default_factory=list)  # "container:alias": names only this endpoint resolves
+    address6: str | None = None
+    prefixlen6: int = 0
+    gateway6: str | None = None
+    driver_opts: dict | None = None  # EndpointConfig.DriverOpts, kept and shown as given
 
     def link_targets(self, names: set[str]) -> set[str]:
         """The containers that links of this endpoint name by one of `names` (lower case)."""
@@ -138,15 +150,15 @@ class Endpoint:
             "Links": list(self.links) or None,
             "Aliases": list(self.aliases) or None,
             "MacAddress": self.mac,
-            "DriverOpts": None,
+            "DriverOpts": self.driver_opts or None,
             "NetworkID": self.network_id,
             "EndpointID": self.id,
             "Gateway": self.gateway or "",
             "IPAddress": self.address or "",
             "IPPrefixLen": self.prefixlen if self.address else 0,
-            "IPv6Gateway": "",
-            "GlobalIPv6Address": "",
-            "GlobalIPv6PrefixLen": 0,
+            "IPv6Gateway": self.gateway6 or "",
+            "GlobalIPv6Address": self.address6 or "",
+            "GlobalIPv6PrefixLen": self.prefixlen6 if self.address6 else 0,
             "DNSNames": self.dns_names() if dns else None,
         }
 
@@ -157,7 +169,7 @@ class Endpoint:
             "EndpointID": self.id,
             "MacAddress": self.mac,
             "IPv4Address": f"{self.address}/{self.prefixlen}" if self.address else "",
-            "IPv6Address": "",
+            "IPv6Address": f"{self.address6}/{self.prefixlen6}" if self.address6 else "",
         }
 
     def to_record(self) -> dict:

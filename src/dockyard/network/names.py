@@ -54,7 +54,8 @@ class Names:
             pairs = (hostfiles.parse_extra_host(e, gateway) for e in extra_hosts or [])
             return _read(self.host_hosts) + "".join(f"{ip}\t{name}\n" for name, ip in pairs)
         sb = self.sandboxes.get(container_id)
-        addresses = [ep.address for ep in sb.endpoints.values() if ep.address] if sb else []
+        endpoints = list(sb.endpoints.values()) if sb else []
+        addresses = [ep.address for ep in endpoints if ep.address] + [ep.address6 for ep in endpoints if ep.address6]
         return hostfiles.hosts_file(hostname, domainname, addresses, extra_hosts, gateway)
 
     def write(self, container_id: str, f: dict) -> None:

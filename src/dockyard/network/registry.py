@@ -74,15 +74,19 @@ class NetworkRegistry:
             if driver in ("host", "null"):
                 raise Forbidden(f"only one instance of \"{driver}\" network is allowed")
             raise NotFound(f"plugin \"{driver}\" not found")
-        if body.get("EnableIPv6"):
-            raise InvalidArgument("IPv6 networks are not supported")
         ipam_body = body.get("IPAM") or {}
         if (ipam_body.get("Driver") or "default") != "default":
             raise NotFound(f"plugin \"{ipam_body['Driver']}\" not found")
         configs = [c for c in ipam_body.get("Config") or [] if c]
-        if len(configs) > 1:
-            raise InvalidArgument("only one IPv4 address pool per network is supported")
-        pool = self._pool(configs[0] if configs else {}, host_networks)
+        v4 = [c for c in configs if _version(c) == 4]
+        v6 = [c for c in configs if _version(c) == 6]
+        if len(v4) > 1 or len(v6) > 1:
+            raise Forbidden("bridge driver doesn't support multiple subnets")
+        pool = self._pool(v4[0] if v4 else {}, host_networks)
+        pool6 = self._pool6(v6[0]) if v6 else None
+        if body.get("EnableIPv6") and pool6 is None:
+            raise NotFound("could not find an available, non-overlapping IPv6 address pool among the defaults"
+                           " to assign to the network")
         net_id = new_id()
         options = dict(body.get("Options") or {})
         bridge = options.get(BRIDGE_NAME_OPTION) or f"dy-{net_id[:12]}"
@@ -95,17 +99,31 @@ class NetworkRegistry:
             pool=pool, internal=bool(body.get("Internal")),
             attachable=bool(body.get("Attachable")), options=options,
             labels=dict(body.get("Labels") or {}),
-            ipam_options=dict(ipam_body.get("Options") or {}),
+            ipam_options=ipam_body.get("Options"), pool6=pool6, enable_ipv6=bool(body.get("EnableIPv6")),
         )
 
     def _pool(self, config: dict, host_networks: list[IPv4Network]) -> ipam.Pool:
         ours = self.subnets()
         if config.get("Subnet"):
-            pool = ipam.Pool.configure(config["Subnet"], config.get("Gateway"), config.get("IPRange"))
+            pool = ipam.Pool.configure(config["Subnet"], config.get("Gateway"), config.get("IPRange"),
+                                       config.get("AuxiliaryAddresses"), user=True)
             if any(pool.subnet.overlaps(s) for s in ours):
                 raise Forbidden("Pool overlaps with other one on this address space")
             return pool
-        if config.get("Gateway") or config.get("IPRange"):
-            raise InvalidArgument("gateway and ip-range need a subnet")
+        if config.get("Gateway") or config.get("IPRange") or config.get("AuxiliaryAddresses"):
+            raise InvalidArgument("gateway, ip-range and aux-addresses need a subnet")
         subnet = ipam.choose_subnet(ipam.default_pools(), [*ours, *host_networks])
         return ipam.Pool.configure(str(subnet))
+
+    def _pool6(self, config: dict) -> ipam.Pool:
+        pool = ipam.Pool.configure(config["Subnet"], config.get("Gateway"), config.get("IPRange"),
+                                   config.get("AuxiliaryAddresses"), version=6, user=True)
+        if any(n.pool6 is not None and pool.subnet.overlaps(n.pool6.subnet) for n in self.networks.values()):
+            raise Forbidden("Pool overlaps with other one on this address space")
+        return pool
+
+
+def _version(config: dict) -> int:
+    """The IP version of an IPAM config entry, from its subnet (or, lacking one, its gateway)."""
+    text = config.get("Subnet") or config.get("Gateway") or config.get("IPRange") or ""
+    return 6 if ":" in text else 4

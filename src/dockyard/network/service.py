@@ -22,10 +22,10 @@ from dockyard.firewall.iptables import Iptables, enable_forwarding
 from dockyard.firewall.rules import BridgeNet, Chains
 from dockyard.netlink import links
 from dockyard.netlink.netns import Namespaces
-from dockyard.network import ipam
 from dockyard.network.bridge import BridgeClaim, BridgeDriver, claim_bridge, plan_attach
 from dockyard.network.defaults import default_bridge
 from dockyard.network.dns.server import Answerer, DnsServer
+from dockyard.network.endpoints import reserve_endpoint
 from dockyard.network.fwsync import FirewallSync
 from dockyard.network.model import Endpoint, Network, new_id
 from dockyard.network.names import Names
@@ -101,7 +101,7 @@ class NetworkService:
         default = default_bridge(self.registry, self.driver, self.bridge_name, self.bip,
                                  self._host_networks)
         for net in self.registry.bridges():
-            self.driver.ensure_bridge(net.bridge, str(net.pool.gateway), net.pool.subnet.prefixlen)
+            self.driver.ensure_bridge(net)
         if self.firewall:
             self.firewall.install()
             enable_forwarding()
@@ -161,7 +161,8 @@ class NetworkService:
         """loopback_up=False when an endpoint will be attached: its setup brings `lo` up in the
         same namespace entry (one netlink socket fewer per start)."""
         path = self.netns_path(container_id)
-        await asyncio.to_thread(self.ns.create, path, links.loopback_up if loopback_up else None)
+        await asyncio.to_thread(self.ns.create, path, links.loopback_up if loopback_up else None,
+                                links.ipv6_off_by_default)
         return str(path)
 
     # ---- endpoints -------------------------------------------------------------------------
@@ -184,7 +185,8 @@ class NetworkService:
             except Exception as exc:
                 async with self.lock:
                     sb.endpoints.pop(net.id, None)
-                    net.pool.release_owner(ep.id)
+                    for pool in net.pools:
+                        pool.release_owner(ep.id)
                     self.registry.save(net)
                 raise InternalError(f"failed to attach container {container_id} to network"
                                     f" {net.name}: {exc}") from exc
@@ -210,40 +212,15 @@ class NetworkService:
         return sb, ep, plan
 
     def _plan_endpoint(self, sb: Sandbox, net: Network, cfg: dict, name, hostname):
-        if not sb.netns_path:
-            raise InvalidArgument(f"container {sb.container_id} has no network namespace")
-        requested = (cfg.get("IPAMConfig") or {}).get("IPv4Address")
-        if requested and net.builtin:
-            raise InvalidArgument(
-                "user specified IP address is supported on user defined networks only")
-        if name and any(other is not sb and net.id in other.endpoints
-                        and other.endpoints[net.id].container_name == name
-                        for other in self.sandboxes.values()):
-            raise Conflict(f"endpoint with name {name} already exists in network {net.name}")
-        ep_id = new_id()
-        addr = net.pool.allocate(ep_id, requested)
+        ep = reserve_endpoint(sb, net, cfg, name, hostname, self.sandboxes.values())
         self.registry.save(net)  # the allocation is durable before the kernel sees it
-        gateway = str(net.pool.gateway)
-        default = not net.internal and not sb.has_default_route()
-        mac = cfg.get("MacAddress") or ipam.mac_for(addr)
-        ep = Endpoint(
-            id=ep_id, network_id=net.id, container_id=sb.container_id, container_name=name,
-            hostname=hostname, ifname=sb.next_ifname(), host_veth="dy" + ep_id[:11],
-            address=str(addr), prefixlen=net.pool.subnet.prefixlen, gateway=gateway, mac=mac,
-            aliases=list(cfg.get("Aliases") or []), ipam_config=cfg.get("IPAMConfig") or None,
-            default_route=default, links=list(cfg.get("Links") or []),
-        )
-        plan = plan_attach(ep_id, net.bridge, sb.netns_path, ep.ifname, mac, ep.address,
-                           ep.prefixlen, gateway if default else None)
-        return ep, plan
+        return ep, plan_attach(ep, net.bridge, sb.netns_path)
 
     async def disconnect(self, container_id: str, network: str, force: bool = False) -> None:
         async with self.lock:
             net = self.registry.lookup(network)
             sb = self.sandboxes.get(container_id)
-            if sb is None or net.id not in sb.endpoints:
-                if force:
-                    return
+            if sb is None or net.id not in sb.endpoints:   # dockerd answers 500; with force too
                 raise Forbidden(f"container {container_id} is not connected to network {net.name}")
             await self._detach_locked(sb, net)
             self._refresh_files(sb)
@@ -257,8 +234,9 @@ class NetworkService:
         ep = sb.endpoints.pop(net.id)
         if ep.host_veth and delete_link:
             await asyncio.to_thread(self.driver.detach, ep.host_veth)
-        if net.pool is not None:
-            net.pool.release_owner(ep.id)
+        if net.pools:
+            for pool in net.pools:
+                pool.release_owner(ep.id)
             self.registry.save(net)
         if ep.default_route:
             await self._move_default_route(sb)
@@ -268,7 +246,8 @@ class NetworkService:
         for ep in sb.endpoints.values():
             net = self.registry.networks.get(ep.network_id)
             if ep.address and net and not net.internal and sb.netns_path:
-                await asyncio.to_thread(self.driver.set_default_route, sb.netns_path, ep.gateway, ep.ifname)
+                await asyncio.to_thread(self.driver.set_default_route, sb.netns_path, ep.gateway, ep.ifname,
+                                        ep.gateway6)
                 ep.default_route = True
                 return
 

@@ -22,8 +22,11 @@ def sweep_allocations(registry, sandboxes: dict) -> None:
     """Addresses allocated to endpoints that no sandbox has (a crash between allocate and save)."""
     owners = {ep.id for sb in sandboxes.values() for ep in sb.endpoints.values()}
     for net in registry.bridges():
-        stale = [a for a, o in net.pool.allocated.items() if o not in owners]
-        for addr in stale:
-            net.pool.release(addr)
-        if stale:
+        swept = False
+        for pool in net.pools:
+            stale = [a for a, o in pool.allocated.items() if o not in owners]
+            for addr in stale:
+                pool.release(addr)
+            swept |= bool(stale)
+        if swept:
             registry.save(net)

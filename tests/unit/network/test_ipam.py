@@ -17,9 +17,9 @@ def test_default_bridge_subnet_is_172_17_unless_taken():
 
 def test_pools_skip_overlapping_routes_then_use_192_168_slices():
     taken = [IPv4Network("172.16.0.0/12")]  # a route covering all of 172.17-31
-    assert ipam.choose_subnet(ipam.default_pools(), taken) == IPv4Network("192.168.0.0/24")
-    taken.append(IPv4Network("192.168.0.0/23"))
-    assert ipam.choose_subnet(ipam.default_pools(), taken) == IPv4Network("192.168.2.0/24")
+    assert ipam.choose_subnet(ipam.default_pools(), taken) == IPv4Network("192.168.0.0/20")   # dockerd's /20s
+    taken.append(IPv4Network("192.168.2.0/24"))
+    assert ipam.choose_subnet(ipam.default_pools(), taken) == IPv4Network("192.168.16.0/20")
 
 
 def test_pools_exhausted():
@@ -63,7 +63,26 @@ def test_bad_configurations():
     with pytest.raises(InvalidArgument):
         Pool.configure("not-a-subnet")
     with pytest.raises(InvalidArgument):
-        Pool.configure("fd00::/64")
+        Pool.configure("fd00::/64")                 # an IPv4 pool
+    with pytest.raises(InvalidArgument, match="no matching subnet for aux-address"):
+        Pool.configure("10.0.0.0/24", aux={"a": "10.0.1.5"})
+    with pytest.raises(Forbidden, match=r"failed to allocate secondary ip address \(a:10.0.0.1\)"):
+        Pool.configure("10.0.0.0/24", aux={"a": "10.0.0.1"})   # the gateway
+
+
+def test_ipv6_pools_and_auxiliary_addresses():
+    pool = Pool.configure("2001:389::/64", gateway="2001:389::ffff", ip_range="2001:389::/96",
+                          aux={"x": "2001:389::2"}, version=6, user=True)
+    assert [str(pool.allocate(o)) for o in "ab"] == ["2001:389::1", "2001:389::3"]   # the aux one skipped
+    assert str(pool.allocate("c", "2001:389::f00d")) == "2001:389::f00d"
+    with pytest.raises(Conflict, match="address already in use"):
+        pool.allocate("d", "2001:389::2")
+    assert pool.config_view() == {"Subnet": "2001:389::/64", "IPRange": "2001:389::/96",
+                                  "Gateway": "2001:389::ffff", "AuxiliaryAddresses": {"x": "2001:389::2"}}
+    assert Pool.from_record(pool.to_record()) == pool
+    given = Pool.configure("10.3.0.0/24", user=True)
+    assert given.config_view() == {"Subnet": "10.3.0.0/24"}      # no gateway given: none shown, as dockerd
+    assert Pool.configure("10.3.0.0/24").config_view() == {"Subnet": "10.3.0.0/24", "Gateway": "10.3.0.1"}
 
 
 def test_record_round_trip_keeps_allocations_and_cursor():
