@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,3 +147,21 @@ def eventually(check, timeout=5.0):
 def require_root():
     if os.geteuid() != 0:
         pytest.skip("needs root")
+
+
+@contextmanager
+def daemon_on_bridge(prefix: str, bridge: str):
+    """A dockyardd of a test module's own, on its own default bridge, with busybox; on exit
+    it stops, leaves nothing mounted, and (no container left running) takes its bridge along."""
+    from tests.support.busybox import import_busybox
+    from tests.support.daemon import Daemon, mounts_under
+
+    base = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    d = Daemon(base, "net", ("--bridge", bridge)).start()
+    import_busybox(d)
+    yield d
+    assert d.stop() == 0, d.log()
+    leftovers = mounts_under(base)
+    shutil.rmtree(base, ignore_errors=True)
+    assert not leftovers
+    assert bridge not in subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout

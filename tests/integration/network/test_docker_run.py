@@ -1,16 +1,11 @@
 """The issue's acceptance list, through a real dockyardd and the real docker CLI."""
 
 import json
-import shutil
 import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 
-from tests.integration.network.conftest import eventually
-from tests.support.busybox import import_busybox
-from tests.support.daemon import Daemon, mounts_under
+from tests.integration.network.conftest import daemon_on_bridge, eventually
 
 pytestmark = pytest.mark.root
 
@@ -19,16 +14,8 @@ BRIDGE = "dytrun0"
 
 @pytest.fixture(scope="module")
 def daemon():
-    base = Path(tempfile.mkdtemp(prefix="dockyard-netrun-", dir="/tmp"))
-    d = Daemon(base, "net", ("--bridge", BRIDGE)).start()
-    import_busybox(d)
-    yield d
-    assert d.stop() == 0, d.log()
-    leftovers = mounts_under(base)
-    shutil.rmtree(base, ignore_errors=True)
-    assert not leftovers
-    # no containers were left running: the daemon took its bridge and rules with it
-    assert BRIDGE not in subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
+    with daemon_on_bridge("dockyard-netrun-", BRIDGE) as d:
+        yield d
 
 
 def _out(daemon, *args):

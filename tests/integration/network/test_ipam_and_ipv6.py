@@ -2,15 +2,11 @@
 network suite), through a real dockyardd and the real docker CLI and docker-py."""
 
 import json
-import shutil
-import tempfile
-from pathlib import Path
 
 import docker
 import pytest
 
-from tests.support.busybox import import_busybox
-from tests.support.daemon import Daemon, mounts_under
+from tests.integration.network.conftest import daemon_on_bridge
 
 pytestmark = pytest.mark.root
 
@@ -19,14 +15,8 @@ SUBNET6 = "2001:db8:d0c::/64"
 
 @pytest.fixture(scope="module")
 def daemon():
-    base = Path(tempfile.mkdtemp(prefix="dockyard-ipam-", dir="/tmp"))
-    d = Daemon(base, "ipam", ("--bridge", "dytipam0")).start()
-    import_busybox(d)
-    yield d
-    assert d.stop() == 0, d.log()
-    leftovers = mounts_under(base)
-    shutil.rmtree(base, ignore_errors=True)
-    assert not leftovers
+    with daemon_on_bridge("dockyard-ipam-", "dytipam0") as d:
+        yield d
 
 
 def _sysctls(daemon, network: str) -> dict[str, str]:
