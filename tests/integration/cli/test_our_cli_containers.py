@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import tarfile
+import time
 import uuid
 
 import pytest
@@ -144,6 +145,32 @@ def test_lifecycle_commands(busybox):
     assert (gone.returncode, gone.stderr) == (1, busybox.docker("rm", renamed, check=False).stderr)
 
 
+AWAIT_GO = "until [ -e /go ]; do sleep 0.05; done"   # a container that waits for the test's word
+
+
+def attached_until_released(daemon, name: str, *args: str) -> subprocess.CompletedProcess:
+    """Our CLI attached to a container that waits for /go, which is made only once the daemon
+    has the attach (its event): no race with a slow start of the CLI under load."""
+    since = daemon.docker("inspect", "-f", "{{.Created}}", name).stdout.strip()
+    env = {**daemon.env, "PYTHONPATH": str(REPO / "src")}
+    cli = subprocess.Popen([sys.executable, "-m", "dockyard.cli", *args], env=env, text=True,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for _ in range(1200):
+            until = f"{time.time():.3f}"
+            events = daemon.docker("events", "--since", since, "--until", until, "--filter", f"container={name}",
+                                   "--filter", "event=attach", "--format", "{{.Action}}").stdout
+            if "attach" in events.split():
+                break
+            time.sleep(0.05)
+        daemon.docker("exec", name, "touch", "/go")
+        stdout, stderr = cli.communicate(timeout=120)
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+    return subprocess.CompletedProcess(cli.args, cli.returncode, stdout, stderr)
+
+
 def test_start_attach_and_attach(busybox):
     name = unique("once")
     busybox.docker("create", "--name", name, "busybox", "sh", "-c", "echo hi; echo oops >&2; exit 3")
@@ -151,14 +178,14 @@ def test_start_attach_and_attach(busybox):
         started = dockyard(busybox, "start", "-a", name, check=False)
         assert (started.returncode, started.stdout, started.stderr) == (3, "hi\n", "oops\n")
         busybox.docker("rm", name)
-        busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c", "sleep 1; echo later; exit 5")
-        attached = dockyard(busybox, "attach", name, check=False)
+        busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c", f"{AWAIT_GO}; echo later; exit 5")
+        attached = attached_until_released(busybox, name, "attach", name)
         assert (attached.returncode, attached.stdout) == (5, "later\n")
         refused = dockyard(busybox, "attach", name, check=False)
         assert refused.returncode == 1 and "You cannot attach to a stopped container" in refused.stderr
         busybox.docker("rm", name)
-        busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c", "sleep 1; echo again; exit 2")
-        rejoined = dockyard(busybox, "start", "-a", name, check=False)  # already running: just attaches
+        busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c", f"{AWAIT_GO}; echo again; exit 2")
+        rejoined = attached_until_released(busybox, name, "start", "-a", name)  # already running: just attaches
         assert (rejoined.returncode, rejoined.stdout) == (2, "again\n")
         busybox.docker("rm", name)
         busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c", "echo first; sleep 1; echo last >&2")
