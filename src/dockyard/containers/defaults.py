@@ -46,6 +46,9 @@ def split_create_body(body: dict) -> tuple[dict, dict, dict]:
         raise InvalidArgument("can't create 'AutoRemove' container with restart policy")
     host_config["RestartPolicy"] = {"Name": policy.get("Name") or "no",
                                     "MaximumRetryCount": int(policy.get("MaximumRetryCount") or 0)}
+    isolation = host_config.get("Isolation") or ""
+    if isolation not in ("", "default"):   # dockerd answers 500 with this text
+        raise InvalidArgument(f'Invalid isolation: "{isolation}" - linux only supports \'default\'')
     networking = body.get("NetworkingConfig") or {}
     return config, host_config, networking
 
@@ -56,7 +59,7 @@ def merge_image_config(config: dict, image_config: dict) -> dict:
     image_env = image_config.get("Env") or []
     user_env = config.get("Env") or []
     user_keys = {e.split("=", 1)[0] for e in user_env}
-    merged["Env"] = [e for e in image_env if e.split("=", 1)[0] not in user_keys] + list(user_env)
+    merged["Env"] = list(user_env) + [e for e in image_env if e.split("=", 1)[0] not in user_keys]  # dockerd's order
     if not config.get("Entrypoint"):
         if not config.get("Cmd"):
             merged["Cmd"] = image_config.get("Cmd")

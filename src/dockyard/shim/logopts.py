@@ -10,6 +10,9 @@ DEFAULT_MAX_SIZE = 20 * 1024 * 1024
 DEFAULT_MAX_FILE = 3
 # Accepted for compatibility; they only add attributes Docker's own readers use.
 IGNORED_OPTS = frozenset({"labels", "labels-regex", "env", "env-regex", "tag", "mode", "max-buffer-size"})
+# dockerd's other drivers: refused as not implemented here rather than as unknown
+DOCKER_LOG_DRIVERS = frozenset({"local", "syslog", "journald", "gelf", "fluentd", "awslogs", "splunk",
+                                "etwlogs", "gcplogs", "logentries"})
 
 
 class LogConfig(namedtuple("LogConfig", "max_size max_file")):
@@ -48,8 +51,10 @@ def keeps_log_file(log_config: dict) -> bool:
     driver = log_config.get("Type") or "json-file"
     if driver == "none":
         return False
-    if driver != "json-file":
-        raise InvalidArgument(f"log driver '{driver}' is not supported: dockyard has json-file and none")
+    if driver in DOCKER_LOG_DRIVERS:
+        raise InvalidArgument(f"log driver '{driver}' is not supported by dockyard: it has json-file and none")
+    if driver != "json-file":   # as dockerd names a driver it does not know
+        raise InvalidArgument(f'error looking up logging plugin {driver}: plugin "{driver}" not found')
     parse_log_opts(log_config.get("Config"))
     return True
 
@@ -67,15 +72,19 @@ def parse_log_opts(opts: dict[str, str] | None) -> LogConfig:
             raise InvalidArgument(f"unknown log opt '{key}' for json-file log driver")
     if opts.get("compress", "false").lower() not in ("false", "0", ""):
         raise InvalidArgument("compressed log rotation is not supported by dockyard's json-file driver")
-    if "max-size" not in opts:
-        if "max-file" in opts and opts["max-file"] != "1":
-            raise InvalidArgument("max-file cannot be set without max-size")
+    if "max-size" not in opts:   # max-file alone rotates nothing (dockerd accepts it all the same)
+        _max_file(opts)
         return LogConfig(DEFAULT_MAX_SIZE, DEFAULT_MAX_FILE)
     max_size = parse_size(opts["max-size"])
+    max_file = _max_file(opts)
+    return LogConfig(max_size, max_file if max_size else 1)
+
+
+def _max_file(opts: dict[str, str]) -> int:
     try:
         max_file = int(opts.get("max-file", "1"))
     except ValueError:
         raise InvalidArgument(f"invalid value for max-file: {opts['max-file']}") from None
     if max_file < 1:
         raise InvalidArgument("max-file cannot be less than 1")
-    return LogConfig(max_size, max_file if max_size else 1)
+    return max_file

@@ -124,6 +124,9 @@ class VolumeService:
         """The volume a planned mount names (created if need be); True if it was created."""
         if mount.inherited or (mount.source and mount.source in self._volumes):
             return self.get(mount.source), False
+        if mount.driver not in ("", "local"):
+            raise NotFound(f'create {mount.source or anonymous_name()}: error looking up volume plugin '
+                           f'{mount.driver}: plugin "{mount.driver}" not found')
         labels = dict(mount.volume_labels) or None
         if mount.anonymous:  # also when its name is pinned by an earlier create (see `containers`)
             labels = {**(labels or {}), ANONYMOUS_LABEL: ""}

@@ -120,3 +120,27 @@ def test_cgroup_parent_is_honoured_and_cannot_climb_out_of_the_hierarchy(busybox
     assert not Path("/sys/fs/dy-test-parent").exists() and not Path("/dy-test-parent").exists()
     for parent in Path("/sys/fs/cgroup").glob("*/dy-test-parent"):
         parent.rmdir()
+
+
+def test_create_checks_what_dockerd_checks_and_accepts_what_it_accepts(busybox):
+    import docker
+
+    api = busybox.client().api
+    made = []
+    try:
+        for log_config in ({"Type": "json-file", "Config": {"max-file": "100"}}, {"Type": "", "Config": {"max-file": "100"}}):
+            made.append(api.create_container("busybox", "true", host_config={"LogConfig": log_config}))
+            shown = api.inspect_container(made[-1])["HostConfig"]["LogConfig"]
+            assert shown == {"Type": "json-file", "Config": {"max-file": "100"}}   # max-file alone: accepted
+        made.append(api.create_container("busybox", "true", host_config={"VolumeDriver": "foo"}))  # no volume
+        refusals = [({"LogConfig": {"Type": "asdf", "Config": {}}}, 400, 'error looking up logging plugin asdf: plugin "asdf" not found'),
+                    ({"Isolation": "foobar"}, 400, """Invalid isolation: "foobar" - linux only supports 'default'"""),
+                    ({"VolumeDriver": "foo", "Binds": ["vv:/x"]}, 404,
+                     'create vv: error looking up volume plugin foo: plugin "foo" not found')]
+        for host_config, status, message in refusals:
+            with pytest.raises(docker.errors.APIError) as refused:
+                api.create_container("busybox", "true", host_config=host_config)
+            assert (refused.value.status_code, refused.value.explanation) == (status, message)
+    finally:
+        for container in made:
+            api.remove_container(container)

@@ -47,13 +47,16 @@ def test_create_body_defaults_and_bad_restart_policy():
         split_create_body({"HostConfig": {"RestartPolicy": {"Name": "sometimes"}}})
     with pytest.raises(InvalidArgument):
         split_create_body([1])
+    with pytest.raises(InvalidArgument, match="""Invalid isolation: "foobar" - linux only supports 'default'"""):
+        split_create_body({"HostConfig": {"Isolation": "foobar"}})
+    assert split_create_body({"HostConfig": {"Isolation": "default"}})[1]["Isolation"] == "default"
 
 
 def test_image_config_merges_under_the_users():
     image = {"Env": ["PATH=/bin", "A=1"], "Cmd": ["sh"], "Entrypoint": None, "WorkingDir": "/app",
              "Labels": {"a": "1"}, "ExposedPorts": {"80/tcp": {}}}
     merged = merge_image_config({"Env": ["A=2"], "Labels": {"b": "2"}}, image)
-    assert merged["Env"] == ["PATH=/bin", "A=2"] and merged["Cmd"] == ["sh"] and merged["WorkingDir"] == "/app"
+    assert merged["Env"] == ["A=2", "PATH=/bin"] and merged["Cmd"] == ["sh"] and merged["WorkingDir"] == "/app"
     assert merged["Labels"] == {"a": "1", "b": "2"} and merged["ExposedPorts"] == {"80/tcp": {}}
     with_entry = merge_image_config({"Entrypoint": ["echo"]}, image)
     assert with_entry["Cmd"] is None and command_line(with_entry) == ("echo", [])

@@ -89,9 +89,12 @@ def test_volumes_from_unknown_container():
         plan_mounts(body(VolumesFrom=["ghost"]), {}, None)
 
 
-def test_other_volume_drivers_are_not_found():
-    with pytest.raises(NotFound, match='plugin "flocker" not found'):
-        plan_mounts(body(VolumeDriver="flocker", Binds=["v1:/d"]), {})
+def test_the_volume_driver_goes_to_the_volumes_the_container_creates():
+    """dockerd accepts --volume-driver on a container without volumes; the volume service
+    refuses a driver it does not have when it comes to create one."""
+    assert plan_mounts(body(VolumeDriver="flocker", Binds=["/host:/d"]), {})[0].type == "bind"
+    named, anonymous = plan_mounts(body(VolumeDriver="flocker", Binds=["v1:/d"]), {"Volumes": {"/e": {}}})
+    assert (named.driver, anonymous.driver) == ("flocker", "flocker")
 
 
 def test_bad_tmpfs_refused_at_create():

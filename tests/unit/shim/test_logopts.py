@@ -13,6 +13,7 @@ def test_sizes_like_docker(text, size):
 def test_default_cap_applies_without_max_size():
     assert parse_log_opts({}) == LogConfig(DEFAULT_MAX_SIZE, DEFAULT_MAX_FILE) == LogConfig(20 << 20, 3)
     assert parse_log_opts(None) == parse_log_opts({"tag": "x"})
+    assert parse_log_opts({"max-file": "100"}) == LogConfig(20 << 20, 3)   # dockerd accepts it: it rotates nothing
 
 
 def test_explicit_options():
@@ -23,7 +24,7 @@ def test_explicit_options():
 
 @pytest.mark.parametrize("opts,message", [
     ({"max-size": "ten"}, "invalid size"), ({"max-size": "1k", "max-file": "0"}, "less than 1"),
-    ({"max-file": "3"}, "without max-size"), ({"bogus": "1"}, "unknown log opt 'bogus'"),
+    ({"max-file": "0"}, "less than 1"), ({"bogus": "1"}, "unknown log opt 'bogus'"),
     ({"max-size": "1k", "max-file": "x"}, "invalid value for max-file"),
 ])
 def test_invalid_options(opts, message):
@@ -43,6 +44,8 @@ def test_log_drivers_json_file_by_default_none_without_a_file_others_refused():
     assert keeps_log_file({"Type": "none", "Config": {"anything": "goes"}}) is False
     with pytest.raises(InvalidArgument, match="log driver 'journald' is not supported"):
         keeps_log_file({"Type": "journald"})
+    with pytest.raises(InvalidArgument, match='^error looking up logging plugin asdf: plugin "asdf" not found$'):
+        keeps_log_file({"Type": "asdf"})                     # dockerd's words for a driver nobody has
     with pytest.raises(InvalidArgument, match="unknown log opt 'nope'"):
         keeps_log_file({"Type": "json-file", "Config": {"nope": "1"}})
 
