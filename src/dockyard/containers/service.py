@@ -13,7 +13,7 @@ from dockyard.containers.inspect import inspect_body, summary_body
 from dockyard.containers.model import Container, State
 from dockyard.containers.restart_policy import Backoff, should_restart, starts_with_daemon
 from dockyard.containers.waiters import WaitResult
-from dockyard.errors import Conflict, InternalError, InvalidArgument, NotModified
+from dockyard.errors import Conflict, DockyardError, InternalError, InvalidArgument, NotModified
 from dockyard.oci.signals import parse_signal
 from dockyard.shim.client import ShimClient
 from dockyard.shim.logopts import DEFAULT_LOG_CONFIG, container_log_config
@@ -371,13 +371,21 @@ class ContainerService:
     async def prune(self, filters: dict[str, list[str]]) -> tuple[list[str], int]:
         candidates = select(self._registry.all(), {k: v for k, v in filters.items() if k == "label"}, True,
                             None, self.get, self._images.matches)
-        deleted = []
+        deleted, reclaimed = [], 0
         for container in candidates:
             if container.state.status in ("exited", "created", "dead"):
+                reclaimed += await asyncio.to_thread(self._layer_size, container.id)
                 await self._remove_now(container, volumes=False)
                 deleted.append(container.id)
-        self._events.journal.emit("container", "prune", "", {"reclaimed": "0"})
-        return deleted, 0
+        self._events.journal.emit("container", "prune", "", {"reclaimed": str(reclaimed)})
+        return deleted, reclaimed
+
+    def _layer_size(self, container_id: str) -> int:
+        """Bytes in a container's writable layer (what removing it reclaims), 0 if it has none."""
+        try:
+            return self._images.container_sizes(container_id)[0]
+        except (DockyardError, OSError):
+            return 0
 
     # -- views --------------------------------------------------------------------------
     def _refresh_network(self, container: Container) -> Container:

@@ -1,11 +1,17 @@
 """A container's stdio as clients reach it: attach sessions, resize, and logs."""
 
+import asyncio
+
 from dockyard.containers.attach import bridge
 from dockyard.containers.logs import LogQuery, stream_logs
 from dockyard.containers.model import Container
 from dockyard.containers.sessions import LateSession
 from dockyard.errors import Conflict, NotImplementedYet
 from dockyard.shim.client import ShimGone
+from dockyard.wire.stdcopy import frame
+
+
+_LOG_REPLAY_DELAY = 0.01
 
 
 class LateSessions:
@@ -43,15 +49,27 @@ class ContainerStdio:
 
     async def prepare_attach(self, container: Container, *, stdin: bool, stdout: bool, stderr: bool,
                              logs: bool, stream: bool, detach_keys: bytes):
-        """The hijacked session of `POST /containers/{id}/attach`. Over a plain socket the shim
-        writes the output to the client itself; the daemon keeps stdin, detach keys and the end."""
+        """The hijacked session of `POST /containers/{id}/attach`: with `logs`, what the log
+        holds first; with `stream`, the live output then. Over a plain socket the shim writes the
+        output to the client itself; the daemon keeps stdin, detach keys and the end."""
+        if logs and not container.log_path:
+            raise NotImplementedYet("configured logging driver does not support reading")
         wanted = dict(stdin=stdin and bool(container.config.get("OpenStdin")), stdout=stdout, stderr=stderr)
         shim = self._watcher.shim_of(container.id)
-        late = self._late.add(container.id, **wanted) if shim is None else None   # bound at start
+        late = self._late.add(container.id, **wanted) if shim is None and stream else None   # bound at start
         self._emit(container, "attach")
 
         async def run(client) -> None:
             try:
+                if logs:
+                    # docker-py reads the 101 through a buffered file and then the raw socket:
+                    # bytes that arrive with the 101 are lost. dockerd's log reader takes as long.
+                    await asyncio.sleep(_LOG_REPLAY_DELAY)
+                    query = LogQuery(stdout=stdout, stderr=stderr)
+                    async for stream_id, data in stream_logs(container.log_path, query, lambda: False):
+                        await client.write(data if container.tty else frame(stream_id, data))
+                if not stream:
+                    return
                 if late is not None:
                     late.send_output_to(client.output_fd())
                     session = late

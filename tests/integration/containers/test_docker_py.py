@@ -45,3 +45,20 @@ def test_containers_list_shows_only_running_ones_though_docker_py_sends_limit_mi
     finally:
         for c in (created, running):
             c.remove(force=True)
+
+
+def test_attach_without_stream_gives_the_logs_and_prune_counts_what_it_reclaims(busybox):
+    api = busybox.client().api
+    done = api.create_container("busybox", ["sh", "-c", "echo hello; head -c 100000 /dev/zero > /filler"],
+                                labels={"pin": "prune-count"})
+    running = api.create_container("busybox", ["sleep", "60"], labels={"pin": "prune-count"})
+    try:
+        api.start(done)
+        api.start(running)
+        assert api.wait(done)["StatusCode"] == 0
+        assert api.attach(done, stream=False, logs=True) == b"hello\n"   # was a wait for a next start
+        assert api.attach(done, stream=False, logs=False) == b""
+        pruned = api.prune_containers(filters={"label": "pin=prune-count"})
+        assert pruned["ContainersDeleted"] == [done["Id"]] and pruned["SpaceReclaimed"] >= 100000
+    finally:
+        api.remove_container(running, force=True)
