@@ -49,6 +49,9 @@ def split_create_body(body: dict) -> tuple[dict, dict, dict]:
     isolation = host_config.get("Isolation") or ""
     if isolation not in ("", "default"):   # dockerd answers 500 with this text
         raise InvalidArgument(f'Invalid isolation: "{isolation}" - linux only supports \'default\'')
+    if body.get("Runtime") and not host_config.get("Runtime"):
+        # docker-py's create_container(runtime=) puts it here, where dockerd ignores it
+        host_config["Runtime"] = body["Runtime"]
     networking = body.get("NetworkingConfig") or {}
     return config, host_config, networking
 

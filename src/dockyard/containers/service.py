@@ -59,10 +59,11 @@ class ContainerService:
         path, args = defaults.command_line(merged)
         container_id = os.urandom(32).hex()
         merged = defaults.with_default_hostname(merged, host_config, container_id)
+        host_config["Runtime"] = self._runner.runtimes.check(host_config.get("Runtime") or self._runner.default_runtime)
         container = Container(
             id=container_id, name=name, created=time.time_ns(), image_id=image.id, config=merged,
             host_config=host_config, networking_config=networking, path=path, args=args,
-            runtime=self._runner.runtimes.check(host_config.get("Runtime") or self._runner.default_runtime),
+            runtime=host_config["Runtime"],   # the daemon's default one shown by name, as dockerd
         )
         files_dir = self._registry.directory(container_id)
         container.log_path = str(files_dir / f"{container_id}-json.log") if logged else ""

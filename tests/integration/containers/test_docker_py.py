@@ -62,3 +62,17 @@ def test_attach_without_stream_gives_the_logs_and_prune_counts_what_it_reclaims(
         assert pruned["ContainersDeleted"] == [done["Id"]] and pruned["SpaceReclaimed"] >= 100000
     finally:
         api.remove_container(running, force=True)
+
+
+def test_host_config_runtime_names_the_runtime_even_the_default_and_docker_pys_runtime_counts(busybox):
+    api = busybox.client().api
+    chosen = api.create_container("busybox", ["echo", "test"], runtime="runc")   # sent beside HostConfig
+    default = api.create_container("busybox", ["echo", "test"])
+    try:
+        assert api.inspect_container(chosen)["HostConfig"]["Runtime"] == "runc"
+        assert api.inspect_container(default)["HostConfig"]["Runtime"] == api.info()["DefaultRuntime"]
+        api.start(chosen)
+        assert api.wait(chosen)["StatusCode"] == 0 and api.logs(chosen) == b"test\n"
+    finally:
+        api.remove_container(chosen)
+        api.remove_container(default)
