@@ -3,26 +3,29 @@
 import copy
 
 from dockyard.errors import InvalidArgument
+from dockyard.oci.defaults import MASKED_PATHS, READONLY_PATHS
 
 _RESTART_POLICIES = {"", "no", "always", "unless-stopped", "on-failure"}
 
+# dockerd's HostConfig of a request that sets nothing (omitempty fields left out: Init, Mounts,
+# Sysctls, Tmpfs, StorageOpt, Annotations); `fill_host_defaults` then adds what dockerd decides.
 HOST_CONFIG_DEFAULTS = {
     "Binds": None, "ContainerIDFile": "", "LogConfig": {"Type": "", "Config": {}},
-    "NetworkMode": "default", "PortBindings": {}, "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
+    "NetworkMode": "default", "PortBindings": None, "RestartPolicy": {"Name": "", "MaximumRetryCount": 0},
     "AutoRemove": False, "VolumeDriver": "", "VolumesFrom": None, "ConsoleSize": [0, 0], "CapAdd": None,
-    "CapDrop": None, "CgroupnsMode": "private", "Dns": [], "DnsOptions": [], "DnsSearch": [],
-    "ExtraHosts": None, "GroupAdd": None, "IpcMode": "private", "Cgroup": "", "Links": None,
+    "CapDrop": None, "CgroupnsMode": "", "Dns": None, "DnsOptions": None, "DnsSearch": None,
+    "ExtraHosts": None, "GroupAdd": None, "IpcMode": "", "Cgroup": "", "Links": None,
     "OomScoreAdj": 0, "PidMode": "", "Privileged": False, "PublishAllPorts": False,
-    "ReadonlyRootfs": False, "SecurityOpt": None, "UTSMode": "", "UsernsMode": "", "ShmSize": 67108864,
+    "ReadonlyRootfs": False, "SecurityOpt": None, "UTSMode": "", "UsernsMode": "", "ShmSize": 0,
     "Runtime": "", "Isolation": "", "CpuShares": 0, "Memory": 0, "NanoCpus": 0, "CgroupParent": "",
-    "BlkioWeight": 0, "BlkioWeightDevice": [], "BlkioDeviceReadBps": [], "BlkioDeviceWriteBps": [],
-    "BlkioDeviceReadIOps": [], "BlkioDeviceWriteIOps": [], "CpuPeriod": 0, "CpuQuota": 0,
-    "CpuRealtimePeriod": 0, "CpuRealtimeRuntime": 0, "CpusetCpus": "", "CpusetMems": "", "Devices": [],
+    "BlkioWeight": 0, "BlkioWeightDevice": None, "BlkioDeviceReadBps": None, "BlkioDeviceWriteBps": None,
+    "BlkioDeviceReadIOps": None, "BlkioDeviceWriteIOps": None, "CpuPeriod": 0, "CpuQuota": 0,
+    "CpuRealtimePeriod": 0, "CpuRealtimeRuntime": 0, "CpusetCpus": "", "CpusetMems": "", "Devices": None,
     "DeviceCgroupRules": None, "DeviceRequests": None, "MemoryReservation": 0, "MemorySwap": 0,
-    "MemorySwappiness": None, "OomKillDisable": None, "PidsLimit": None, "Ulimits": None, "CpuCount": 0,
-    "CpuPercent": 0, "IOMaximumIOps": 0, "IOMaximumBandwidth": 0, "Mounts": None, "Tmpfs": None,
-    "Init": None, "MaskedPaths": None, "ReadonlyPaths": None, "Sysctls": None,
+    "MemorySwappiness": None, "OomKillDisable": False, "PidsLimit": None, "Ulimits": None, "CpuCount": 0,
+    "CpuPercent": 0, "IOMaximumIOps": 0, "IOMaximumBandwidth": 0, "MaskedPaths": None, "ReadonlyPaths": None,
 }
+DEFAULT_SHM_SIZE = 64 * 1024 * 1024
 
 _CONFIG_KEYS = (
     "Hostname", "Domainname", "User", "AttachStdin", "AttachStdout", "AttachStderr", "ExposedPorts",
@@ -44,7 +47,7 @@ def split_create_body(body: dict) -> tuple[dict, dict, dict]:
         raise InvalidArgument(f"invalid restart policy '{policy.get('Name')}'")
     if policy.get("Name") in ("always", "unless-stopped") and host_config.get("AutoRemove"):
         raise InvalidArgument("can't create 'AutoRemove' container with restart policy")
-    host_config["RestartPolicy"] = {"Name": policy.get("Name") or "no",
+    host_config["RestartPolicy"] = {"Name": policy.get("Name") or "",   # as given: dockerd shows ""
                                     "MaximumRetryCount": int(policy.get("MaximumRetryCount") or 0)}
     isolation = host_config.get("Isolation") or ""
     if isolation not in ("", "default"):   # dockerd answers 500 with this text
@@ -54,6 +57,29 @@ def split_create_body(body: dict) -> tuple[dict, dict, dict]:
         host_config["Runtime"] = body["Runtime"]
     networking = body.get("NetworkingConfig") or {}
     return config, host_config, networking
+
+
+def fill_host_defaults(host_config: dict, cgroup_v2: bool) -> dict:
+    """What dockerd decides at create when the request leaves it open, as inspect then shows it:
+    a private IPC namespace, a 64 MiB /dev/shm, the cgroup namespace of the host's kind (host on
+    cgroup v1, private on v2), swap as much again as memory, no pids limit for 0 or less, no
+    swappiness for -1, and
+    the default masked and read-only paths of an unprivileged container."""
+    filled = dict(host_config)
+    filled["IpcMode"] = filled.get("IpcMode") or "private"
+    filled["ShmSize"] = filled.get("ShmSize") or DEFAULT_SHM_SIZE
+    filled["CgroupnsMode"] = filled.get("CgroupnsMode") or ("private" if cgroup_v2 else "host")
+    if filled.get("Memory") and not filled.get("MemorySwap"):
+        filled["MemorySwap"] = 2 * int(filled["Memory"])
+    if filled.get("PidsLimit") is not None and filled["PidsLimit"] <= 0:
+        filled["PidsLimit"] = None
+    if filled.get("MemorySwappiness") == -1:   # the CLI's "unset"
+        filled["MemorySwappiness"] = None
+    if not filled.get("Privileged"):
+        for key, paths in (("MaskedPaths", MASKED_PATHS), ("ReadonlyPaths", READONLY_PATHS)):
+            if filled.get(key) is None:
+                filled[key] = list(paths)
+    return filled
 
 
 def merge_image_config(config: dict, image_config: dict) -> dict:

@@ -19,12 +19,35 @@ def inspect_body(c: Container, exec_ids: list[str], graph_driver: dict) -> dict:
     return {
         "Id": c.id, "Created": format_rfc3339_nano(c.created), "Path": c.path, "Args": c.args,
         "State": state, "Image": c.image_id, "ResolvConfPath": c.resolv_conf_path,
-        "HostnamePath": c.hostname_path, "HostsPath": c.hosts_path, "LogPath": c.log_path,
+        "HostnamePath": c.hostname_path, "HostsPath": c.hosts_path,
+        "LogPath": c.log_path if s.started_at or s.running else "",   # dockerd sets it at the first start
         "Name": "/" + c.name, "RestartCount": c.restart_count, "Driver": graph_driver.get("Name", "overlay2"),
         "Platform": "linux", "MountLabel": "", "ProcessLabel": "", "AppArmorProfile": "",
-        "ExecIDs": exec_ids or None, "HostConfig": c.host_config, "GraphDriver": graph_driver,
-        "Mounts": c.mounts, "Config": c.config, "NetworkSettings": network_settings(c),
+        "ExecIDs": exec_ids or None, "HostConfig": _shown(c.host_config, _HOST_OMITEMPTY),
+        "GraphDriver": graph_driver, "Mounts": c.mounts, "Config": config_view(c.config),
+        "NetworkSettings": network_settings(c),
     }
+
+
+# Fields dockerd's JSON leaves out when they are empty (`omitempty` in its Go types).
+_HOST_OMITEMPTY = ("Init", "Mounts", "Sysctls", "Tmpfs", "StorageOpt", "Annotations")
+_CONFIG_OMITEMPTY = ("ExposedPorts", "Healthcheck", "ArgsEscaped", "NetworkDisabled", "MacAddress",
+                     "StopSignal", "StopTimeout", "Shell")
+
+
+def config_view(config: dict) -> dict:
+    """Config as dockerd shows it: empty optional fields left out, a health check with the
+    fields it was given, `--entrypoint ""` as no entrypoint."""
+    shown = _shown(config, _CONFIG_OMITEMPTY)
+    if shown.get("Healthcheck"):
+        shown["Healthcheck"] = {k: v for k, v in shown["Healthcheck"].items() if v is not None}
+    if shown.get("Entrypoint") == [""]:
+        shown["Entrypoint"] = None
+    return shown
+
+
+def _shown(fields: dict, omitempty: tuple[str, ...]) -> dict:
+    return {k: v for k, v in fields.items() if k not in omitempty or v not in (None, False, "", [], {})}
 
 
 def network_settings(c: Container) -> dict:
@@ -49,7 +72,8 @@ def configured_networks(c: Container) -> dict:
     mode = (c.host_config or {}).get("NetworkMode") or "default"
     if mode in ("none", "host") or mode.startswith("container:"):
         return {}
-    endpoints = dict((c.networking_config or {}).get("EndpointsConfig") or {})
+    endpoints = {("bridge" if name == "default" else name): cfg
+                 for name, cfg in ((c.networking_config or {}).get("EndpointsConfig") or {}).items()}
     endpoints.setdefault("bridge" if mode == "default" else mode, {})
     return {name: {**_BLANK_ENDPOINT, **{key: (cfg or {}).get(key) for key in _CONFIGURED},
                    "MacAddress": (cfg or {}).get("MacAddress") or ""} for name, cfg in endpoints.items()}

@@ -6,13 +6,14 @@ safe to repeat (after a crash it runs for containers whose shim is gone).
 """
 
 import asyncio
+import functools
 import json
 import logging
 import os
 import posixpath
 from pathlib import Path
 
-from dockyard.cgroups import open_cgroup
+from dockyard.cgroups import cgroup_version, open_cgroup
 from dockyard.containers.inspect import stopped_network_settings
 from dockyard.containers.model import Container
 from dockyard.containers.users import user_in_root
@@ -42,6 +43,10 @@ class ContainerRunner:
 
     async def close(self) -> None:
         await self._shims.close()
+
+    @functools.cached_property
+    def cgroup_v2(self) -> bool:
+        return cgroup_version() == 2
 
     def cgroup_path(self, container: Container) -> str:
         """<parent>/<id>: the container's --cgroup-parent (taken from the cgroup root, as dockerd's
@@ -98,6 +103,7 @@ class ContainerRunner:
             hostname=container.config.get("Hostname") or container.id[:12],
             user=user_in_root(str(rootfs), container.config.get("User") or "", container.host_config.get("GroupAdd")),
             cgroup_path=self.cgroup_path(container),
+            cgroupns_private=container.host_config.get("CgroupnsMode") == "private",
             **self._file_paths(container, files_dir),
         )
         container.hostname_path = context.hostname_path

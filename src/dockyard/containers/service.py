@@ -60,6 +60,7 @@ class ContainerService:
         container_id = os.urandom(32).hex()
         merged = defaults.with_default_hostname(merged, host_config, container_id)
         host_config["Runtime"] = self._runner.runtimes.check(host_config.get("Runtime") or self._runner.default_runtime)
+        host_config = defaults.fill_host_defaults(host_config, self._runner.cgroup_v2)
         container = Container(
             id=container_id, name=name, created=time.time_ns(), image_id=image.id, config=merged,
             host_config=host_config, networking_config=networking, path=path, args=args,
@@ -104,7 +105,8 @@ class ContainerService:
             raise
         healthcheck = (container.config.get("Healthcheck") or {}).get("Test") or []
         health = {"Status": "starting", "FailingStreak": 0, "Log": []} if healthcheck[:1] not in ([], ["NONE"]) else None
-        container.state = State(status="running", pid=shim.pid, started_at=time.time_ns(), health=health)
+        container.state = State(status="running", pid=shim.pid, started_at=time.time_ns(), health=health,
+                                finished_at=container.state.finished_at)   # dockerd keeps the last run's
         self._registry.save(container)
         self._events(container, "start")
         self._watcher.watch(container, shim)

@@ -76,3 +76,35 @@ def test_host_config_runtime_names_the_runtime_even_the_default_and_docker_pys_r
     finally:
         api.remove_container(chosen)
         api.remove_container(default)
+
+
+def test_inspect_shows_what_dockerd_shows_for_a_request_that_sets_little(busybox):
+    api = busybox.client().api
+    container = api.create_container("busybox", "sleep 60",
+                                     healthcheck={"test": ["CMD", "true"], "interval": 5_000_000_000},
+                                     host_config=api.create_host_config(mem_limit="64m"))
+    try:
+        info = api.inspect_container(container)
+        host, config = info["HostConfig"], info["Config"]
+        assert (host["IpcMode"], host["ShmSize"], host["MemorySwap"]) == ("private", 64 << 20, 128 << 20)
+        assert host["CgroupnsMode"] in ("host", "private") and host["MaskedPaths"] and host["ReadonlyPaths"]
+        assert (host["Dns"], host["PortBindings"], host["PidsLimit"], host["RestartPolicy"]["Name"]) == (None, None, None, "")
+        assert not {"Init", "Mounts", "Sysctls", "Tmpfs"} & set(host)                 # omitted when empty
+        assert not {"ExposedPorts", "NetworkDisabled"} & set(config)
+        assert config["Healthcheck"] == {"Test": ["CMD", "true"], "Interval": 5_000_000_000}
+        assert info["LogPath"] == ""                                                   # until it starts
+        api.start(container)
+        api.restart(container, timeout=0)
+        info = api.inspect_container(container)
+        assert info["LogPath"] and info["State"]["FinishedAt"] != "0001-01-01T00:00:00Z"   # kept by a restart
+        memsw = api.exec_start(api.exec_create(container, ["sh", "-c", "cat /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes 2>/dev/null"]))
+        assert memsw.strip() in (str(128 << 20).encode(), b"")   # the swap inspect shows is the real limit
+    finally:
+        api.remove_container(container, force=True)
+    # the docker CLI sends `--entrypoint ""` as [""]: no entrypoint, shown as null by dockerd
+    name = "no-entrypoint"
+    busybox.docker("create", "--name", name, "--entrypoint", "", "busybox", "sleep", "1")
+    try:
+        assert busybox.docker("inspect", "-f", "{{json .Config.Entrypoint}}", name).stdout.strip() == "null"
+    finally:
+        busybox.docker("rm", name)

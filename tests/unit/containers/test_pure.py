@@ -41,7 +41,7 @@ def test_create_body_defaults_and_bad_restart_policy():
     config, host, net = split_create_body({"Image": "busybox", "Cmd": ["true"], "NewField": 1,
                                            "HostConfig": {"Memory": 5, "FutureKnob": True}})
     assert config == {"Image": "busybox", "Cmd": ["true"]}
-    assert host["Memory"] == 5 and host["FutureKnob"] is True and host["RestartPolicy"] == {"Name": "no", "MaximumRetryCount": 0}
+    assert host["Memory"] == 5 and host["FutureKnob"] is True and host["RestartPolicy"] == {"Name": "", "MaximumRetryCount": 0}
     assert host["LogConfig"] == {"Type": "", "Config": {}}    # the daemon's driver is merged in at create
     with pytest.raises(InvalidArgument, match="invalid restart policy"):
         split_create_body({"HostConfig": {"RestartPolicy": {"Name": "sometimes"}}})
@@ -50,6 +50,20 @@ def test_create_body_defaults_and_bad_restart_policy():
     with pytest.raises(InvalidArgument, match="""Invalid isolation: "foobar" - linux only supports 'default'"""):
         split_create_body({"HostConfig": {"Isolation": "foobar"}})
     assert split_create_body({"HostConfig": {"Isolation": "default"}})[1]["Isolation"] == "default"
+
+
+def test_dockerd_fills_what_a_request_leaves_open():
+    from dockyard.containers.defaults import fill_host_defaults
+    from dockyard.oci.defaults import MASKED_PATHS
+
+    _, host, _ = split_create_body({"HostConfig": {"Memory": 64 << 20, "PidsLimit": 0}})
+    filled = fill_host_defaults(host, cgroup_v2=False)
+    assert (filled["IpcMode"], filled["ShmSize"], filled["CgroupnsMode"]) == ("private", 64 << 20, "host")
+    assert filled["MemorySwap"] == 128 << 20 and filled["PidsLimit"] is None
+    assert filled["MaskedPaths"] == list(MASKED_PATHS) and filled["Dns"] is None and filled["OomKillDisable"] is False
+    assert fill_host_defaults(host, cgroup_v2=True)["CgroupnsMode"] == "private"
+    privileged = fill_host_defaults({**host, "Privileged": True, "IpcMode": "shareable"}, cgroup_v2=False)
+    assert privileged["MaskedPaths"] is None and privileged["IpcMode"] == "shareable"
 
 
 def test_image_config_merges_under_the_users():
