@@ -236,10 +236,14 @@ def test_cp_both_ways_diff_commit_export(busybox, tmp_path):
 
 def test_container_prune_and_system_df(busybox):
     name = unique("done")
-    busybox.docker("run", "--name", name, "busybox", "true")
+    container_id = busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c",
+                                  "head -c 5000 /dev/zero > /filler").stdout.strip()
+    busybox.docker("wait", name)
     assert dockyard(busybox, "system", "df").stdout == busybox.docker("system", "df").stdout
     verbose = dockyard(busybox, "system", "df", "-v").stdout
     assert "Local Volumes space usage:" in verbose and name in verbose
     pruned = dockyard(busybox, "container", "prune", "-f").stdout
-    assert pruned.startswith("Deleted Containers:\n") and pruned.endswith("Total reclaimed space: 0B\n")
+    assert pruned.startswith("Deleted Containers:\n") and f"\n{container_id}\n" in pruned
+    number, unit = re.search(r"\nTotal reclaimed space: ([\d.]+)([kMG]?)B\n$", pruned).groups()
+    assert float(number) * {"": 1, "k": 1e3, "M": 1e6, "G": 1e9}[unit] >= 5000   # at least our layer's filler
     assert name not in busybox.docker("ps", "-a", "--format", "{{.Names}}").stdout
