@@ -6,7 +6,7 @@ from dockyard.api.router import Route
 from dockyard.api.streams import stdio_content_type
 from dockyard.containers.attach import DEFAULT_DETACH_KEYS, parse_detach_keys
 from dockyard.containers.logs import LogQuery
-from dockyard.errors import InvalidArgument
+from dockyard.errors import Conflict, InvalidArgument, NotFound
 from dockyard.wire.stdcopy import frame
 from dockyard.wire.times import parse_time_ns
 
@@ -61,7 +61,15 @@ def routes(services) -> list[Route]:
         return json_response({"Warnings": warnings})
 
     async def remove(req: Request, id: str) -> Response:
+        if req.flag("link"):   # dockerd answers 500
+            raise Conflict("Conflict, cannot remove the default link name of the container")
         await containers.remove(id, force=req.flag("force"), volumes=req.flag("v"))
+        return empty()
+
+    async def remove_link(req: Request, id: str, alias: str) -> Response:
+        if not req.flag("link"):
+            raise NotFound(f"No such container: {id}/{alias}")
+        await containers.remove_link(id, alias)
         return empty()
 
     async def wait(req: Request, id: str) -> StreamResponse:
@@ -127,6 +135,7 @@ def routes(services) -> list[Route]:
         Route("POST", "/containers/{id}/attach", attach),
         Route("GET", "/containers/{id}/logs", logs),
         Route("DELETE", "/containers/{id}", remove),
+        Route("DELETE", "/containers/{id}/{alias}", remove_link),
     ]
 
 

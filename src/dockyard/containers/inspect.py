@@ -87,10 +87,12 @@ _BLANK_ENDPOINT = {"IPAMConfig": None, "Links": None, "Aliases": None, "MacAddre
                    "IPv6Gateway": "", "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0, "DNSNames": None}
 
 
-def summary_body(c: Container, now_ns: int, sizes: tuple[int, int] | None = None) -> dict:
-    """One entry of `docker ps`."""
+def summary_body(c: Container, now_ns: int, sizes: tuple[int, int] | None = None,
+                 link_names: list[str] | None = None) -> dict:
+    """One entry of `docker ps`; `link_names`: the `/linker/alias` names of legacy links to it."""
     body = {
-        "Id": c.id, "Names": ["/" + c.name], "Image": c.config.get("Image", ""), "ImageID": c.image_id,
+        "Id": c.id, "Names": ["/" + c.name, *(link_names or [])], "Image": c.config.get("Image", ""),
+        "ImageID": c.image_id,
         "Command": " ".join([c.path, *c.args]).strip(), "Created": c.created // 1_000_000_000,
         "Ports": port_list(c.network_settings.get("Ports") or {}), "Labels": c.config.get("Labels") or {},
         "State": c.state.status, "Status": status_text(c.state, now_ns),

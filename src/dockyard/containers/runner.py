@@ -80,9 +80,12 @@ class ContainerRunner:
         rootfs.mkdir(parents=True, exist_ok=True)
         if not os.path.ismount(rootfs):
             self._mounter.mount_all(self._layers.mounts(container.id), str(rootfs))
+        link_env: list[str] = []
         if self._networks is not None:
             self._networks.adopt_hostname(container)
+            link_env = self._networks.legacy_links(container)[0]   # fails early if a linked one is down
         context = self._context(container, rootfs, files_dir)
+        context.link_env = link_env
         prepared = await self._network_namespace(container, context, files_dir)
         if self._volumes is not None:
             context.mounts = await self._volumes.mounts_for_start(container, str(rootfs))

@@ -2,21 +2,22 @@
 
 import asyncio
 import logging
-import os
 import shutil
 import signal as signals
 import time
 
 from dockyard.containers import defaults, names
 from dockyard.containers.filters import select
-from dockyard.containers.inspect import inspect_body, summary_body
+from dockyard.containers.creation import new_container
+from dockyard.containers.linking import remove_link
 from dockyard.containers.model import Container, State
 from dockyard.containers.restart_policy import Backoff, should_restart, starts_with_daemon
+from dockyard.containers.views import ContainerViews
 from dockyard.containers.waiters import WaitResult
-from dockyard.errors import Conflict, DockyardError, InternalError, InvalidArgument, NotModified
+from dockyard.errors import Conflict, DockyardError, InternalError, InvalidArgument, NotFound, NotModified
 from dockyard.oci.signals import parse_signal
 from dockyard.shim.client import ShimClient
-from dockyard.shim.logopts import DEFAULT_LOG_CONFIG, container_log_config
+from dockyard.shim.logopts import DEFAULT_LOG_CONFIG
 
 log = logging.getLogger(__name__)
 _DEFAULT_STOP_TIMEOUT = 10
@@ -25,12 +26,14 @@ _KILL_EXIT_TIMEOUT = 10   # dockerd waits 2 s for the exit of a SIGKILLed contai
 
 class ContainerService:
     def __init__(self, registry, runner, watcher, late_sessions, execs, images, events, waiters, volumes=None,
-                 health=None, live_network_settings=None, log_default: dict = DEFAULT_LOG_CONFIG):
+                 health=None, live_network_settings=None, log_default: dict = DEFAULT_LOG_CONFIG,
+                 drop_link_hosts=None):
         self._registry, self._runner, self._watcher, self._execs = registry, runner, watcher, execs
         self._images, self._events, self._waiters, self._volumes = images, events, waiters, volumes
         self._late, self._log_default = late_sessions, log_default  # the daemon's --log-driver/--log-opt
         self._health = health
-        self._live_network = live_network_settings  # connect/disconnect change a running container's
+        self.views = ContainerViews(registry, execs, images, live_network_settings)
+        self._drop_link_hosts = drop_link_hosts   # (container id, alias): its /etc/hosts line goes
         self._locks: dict[str, asyncio.Lock] = {}
         self._backoffs: dict[str, Backoff] = {}
         self._restart_timers: dict[str, asyncio.TimerHandle] = {}
@@ -47,25 +50,14 @@ class ContainerService:
 
     # -- create -------------------------------------------------------------------------
     async def create(self, body: dict, name: str, platform: str | None) -> tuple[str, list[str]]:
-        config, host_config, networking = defaults.split_create_body(body)
-        host_config["LogConfig"], logged = container_log_config(  # a bad --log-opt fails here
-            host_config.get("LogConfig"), self._log_default)
-        if not config.get("Image"):
-            raise InvalidArgument("config cannot be empty in order to create a container")
-        image = self._images.for_container(config["Image"])
-        name = names.validate(name) if name else self._registry.new_name()
-        self._registry.check_name(name)
-        merged = defaults.merge_image_config(config, image.config)
-        path, args = defaults.command_line(merged)
-        container_id = os.urandom(32).hex()
-        merged = defaults.with_default_hostname(merged, host_config, container_id)
-        host_config["Runtime"] = self._runner.runtimes.check(host_config.get("Runtime") or self._runner.default_runtime)
-        host_config = defaults.fill_host_defaults(host_config, self._runner.cgroup_v2)
-        container = Container(
-            id=container_id, name=name, created=time.time_ns(), image_id=image.id, config=merged,
-            host_config=host_config, networking_config=networking, path=path, args=args,
-            runtime=host_config["Runtime"],   # the daemon's default one shown by name, as dockerd
-        )
+        def claim_name() -> str:
+            chosen = names.validate(name) if name else self._registry.new_name()
+            self._registry.check_name(chosen)
+            return chosen
+
+        container, image, logged = new_container(body, self._images.for_container, claim_name, self._runner.runtimes,
+                                                 self._runner.cgroup_v2, self._log_default, self.get)
+        container_id = container.id
         files_dir = self._registry.directory(container_id)
         container.log_path = str(files_dir / f"{container_id}-json.log") if logged else ""
         if self._volumes is not None:
@@ -353,6 +345,17 @@ class ContainerService:
             await exited
         await self._remove_now(container, volumes)
 
+    async def remove_link(self, ref: str, alias: str) -> None:
+        """`DELETE /containers/{name}/{alias}?link=1`: the legacy link goes, the containers stay."""
+        try:
+            container = self.get(ref)
+        except DockyardError:
+            raise NotFound(f"No such container: {ref}/{alias}") from None
+        remove_link(container, alias, ref)
+        self._registry.save(container)
+        if container.state.running and self._drop_link_hosts is not None:
+            self._drop_link_hosts(container.id, alias)
+
     async def _remove_now(self, container: Container, volumes: bool) -> None:
         if self._registry.find(container.id) is None:
             return
@@ -377,38 +380,18 @@ class ContainerService:
         deleted, reclaimed = [], 0
         for container in candidates:
             if container.state.status in ("exited", "created", "dead"):
-                reclaimed += await asyncio.to_thread(self._layer_size, container.id)
+                reclaimed += await asyncio.to_thread(self._images.layer_size, container.id)
                 await self._remove_now(container, volumes=False)
                 deleted.append(container.id)
         self._events.journal.emit("container", "prune", "", {"reclaimed": str(reclaimed)})
         return deleted, reclaimed
 
-    def _layer_size(self, container_id: str) -> int:
-        """Bytes in a container's writable layer (what removing it reclaims), 0 if it has none."""
-        try:
-            return self._images.container_sizes(container_id)[0]
-        except (DockyardError, OSError):
-            return 0
-
     # -- views --------------------------------------------------------------------------
-    def _refresh_network(self, container: Container) -> Container:
-        if self._live_network is not None and container.state.running:
-            container.network_settings = self._live_network(container.id)
-        return container
-
     def list(self, all_: bool, limit: int | None, size: bool, filters: dict[str, list[str]]) -> list[dict]:
-        containers = [self._refresh_network(c) for c in self._registry.all()]
-        chosen = select(containers, filters, all_, limit, self.get, self._images.matches)
-        now = time.time_ns()
-        return [summary_body(c, now, self._images.container_sizes(c.id) if size else None) for c in chosen]
+        return self.views.list(all_, limit, size, filters)
 
     def inspect(self, ref: str, size: bool = False) -> dict:
-        container = self._refresh_network(self.get(ref))
-        body = inspect_body(container, self._execs.ids_for(container.id),
-                            self._images.graph_driver(container.id, container.image_id))
-        if size:
-            body["SizeRw"], body["SizeRootFs"] = self._images.container_sizes(container.id)
-        return body
+        return self.views.inspect(ref, size)
 
 
 def _remove_tree(path) -> None:

@@ -54,7 +54,7 @@ def build_services(config: DaemonConfig) -> Services:
     execs = ExecService(registry, watcher, runner, emit)
     containers = ContainerService(registry, runner, watcher, late, execs, layers, emit, waiters, volumes,
                                   HealthMonitor(execs, registry, emit), networks.settings,
-                                  log_default=config.log_default)
+                                  log_default=config.log_default, drop_link_hosts=networks.drop_link_hosts)
     files = ContainerFiles(registry, runner, watcher, images, layers, Mounter(), emit, volumes.containers)
     images.set_in_use(lambda image_id: [c.id for c in registry.all() if c.image_id == image_id],
                       lambda container_id: registry.get(container_id).state.running)

@@ -65,6 +65,13 @@ class ImagesForContainers:
             image_id = record.parent if record else None
         return False
 
+    def layer_size(self, container_id: str) -> int:
+        """Bytes in a container's writable layer (what removing it reclaims), 0 if it has none."""
+        try:
+            return self.container_sizes(container_id)[0]
+        except (DockyardError, OSError):
+            return 0
+
     def container_sizes(self, container_id: str) -> tuple[int, int]:
         """(SizeRw, SizeRootFs): bytes in the container layer, and that plus the image."""
         data = self.images.container_graph_driver(container_id)["Data"]

@@ -12,7 +12,8 @@ import socket
 from pathlib import Path
 from typing import Callable
 
-from dockyard.errors import Conflict
+from dockyard.errors import Conflict, NotFound
+from dockyard.network.legacy_links import hosts_names, link_env, parse_link
 from dockyard.network.model import parse_network_mode
 from dockyard.network.service import NetworkService
 
@@ -59,6 +60,31 @@ class ContainerNetworking:
         await self.svc.create_netns(container.id, loopback_up=kind == "none")
         return None
 
+    def legacy_links(self, container) -> tuple[list[str], list[tuple[str, str]]]:
+        """(environment, /etc/hosts lines) of the links of a container on the default bridge
+        (`--link`; on user networks links are names the embedded DNS answers instead). Each
+        linked container must run, on the default bridge too, as dockerd insists."""
+        kind, arg = parse_network_mode((container.host_config or {}).get("NetworkMode"))
+        if kind != "network" or arg != "bridge":
+            return [], []
+        env, hosts = [], []
+        for spec in (container.host_config or {}).get("Links") or []:
+            link = parse_link(spec)
+            try:
+                target = self.find_container(link.target) if self.find_container else None
+            except NotFound:
+                target = None
+            if target is None or not target.state.running:
+                raise Conflict(f"Cannot link to a non running container: /{link.target} AS "
+                               f"{link.path(container.name)}")
+            address = self.svc.bridge_address(target.id)
+            if address is None:
+                raise Conflict(f"Cannot link to /{link.target}, as it does not belong to the default network")
+            env += link_env(link, container.name, address, list(target.config.get("ExposedPorts") or {}),
+                            target.config.get("Env") or [])
+            hosts.append((address, hosts_names(link, target.config.get("Hostname") or target.id[:12])))
+        return env, hosts
+
     def sandbox_path(self, container) -> str:
         return str(self.svc.netns_path(container.id))
 
@@ -75,7 +101,7 @@ class ContainerNetworking:
             await self._connect_all(container, self.sandbox_path(container), kind, arg, mode, name, hostname)
             await self.svc.publish(container.id, hc.get("PortBindings"), cfg.get("ExposedPorts"),
                                    bool(hc.get("PublishAllPorts")))
-            self._write_files(container, Path(files_dir), mode, hostname)
+            self._write_files(container, Path(files_dir), mode, hostname, self.legacy_links(container)[1])
         except BaseException:
             await self.svc.release(container.id)
             raise
@@ -95,11 +121,11 @@ class ContainerNetworking:
         for network, config in endpoints.items():
             await self.svc.connect(container.id, path, network, config or {}, name, hostname)
 
-    def _write_files(self, container, files_dir: Path, mode: str, hostname: str) -> None:
+    def _write_files(self, container, files_dir: Path, mode: str, hostname: str, links=()) -> None:
         hc, cfg = container.host_config or {}, container.config or {}
         self.svc.write_files(container.id, str(files_dir / "hosts"), str(files_dir / "resolv.conf"),
                              mode, hostname, cfg.get("Domainname") or "", hc.get("ExtraHosts") or [],
-                             hc.get("Dns"), hc.get("DnsSearch"), hc.get("DnsOptions"))
+                             hc.get("Dns"), hc.get("DnsSearch"), hc.get("DnsOptions"), links)
 
     def _join_other(self, container, ref: str, files_dir: Path) -> dict:
         """container:<id> shares the other container's netns and its name files."""

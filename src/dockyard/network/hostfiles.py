@@ -118,12 +118,16 @@ def hosts_file(
     addresses: list[str] = (),
     extra_hosts: list[str] = (),
     host_gateway: str | None = None,
+    links: list[tuple[str, str]] = (),
 ) -> str:
-    """/etc/hosts: localhost entries, --add-host entries, then the container's own names."""
+    """/etc/hosts: localhost entries, --add-host entries, legacy links' (address, names), then
+    the container's own names."""
     out = [_HOSTS_HEAD]
     for entry in extra_hosts or []:
         name, ip = parse_extra_host(entry, host_gateway)
         out.append(f"{ip}\t{name}\n")
+    for ip, names in links:
+        out.append(f"{ip}\t{names}\n")
     if hostname:
         names = f"{hostname}.{domainname} {hostname}" if domainname else hostname
         for addr in addresses:

@@ -47,7 +47,7 @@ class Names:
         return None
 
     def hosts_file(self, container_id: str, hostname: str, domainname: str = "",
-                   extra_hosts=(), network_mode: str | None = None) -> str:
+                   extra_hosts=(), network_mode: str | None = None, links=()) -> str:
         kind, _ = parse_network_mode(network_mode)
         gateway = self.host_gateway()
         if kind == "host":
@@ -56,11 +56,12 @@ class Names:
         sb = self.sandboxes.get(container_id)
         endpoints = list(sb.endpoints.values()) if sb else []
         addresses = [ep.address for ep in endpoints if ep.address] + [ep.address6 for ep in endpoints if ep.address6]
-        return hostfiles.hosts_file(hostname, domainname, addresses, extra_hosts, gateway)
+        return hostfiles.hosts_file(hostname, domainname, addresses, extra_hosts, gateway, links)
 
     def write(self, container_id: str, f: dict) -> None:
         """Write both files from the inputs `NetworkService.write_files` recorded."""
-        hosts = self.hosts_file(container_id, f["hostname"], f["domainname"], f["extra_hosts"], f["mode"])
+        hosts = self.hosts_file(container_id, f["hostname"], f["domainname"], f["extra_hosts"], f["mode"],
+                                [tuple(pair) for pair in f.get("links") or []])
         resolv = self.resolv_conf(container_id, f["mode"], f["dns"], f["dns_search"], f["dns_options"])
         # rewrite in place: the files are bind-mounted into the container by inode
         Path(f["hosts"]).write_text(hosts)

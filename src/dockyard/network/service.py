@@ -317,19 +317,34 @@ class NetworkService:
 
     def write_files(self, container_id: str, hosts_path: str, resolv_path: str, network_mode: str,
                     hostname: str, domainname: str = "", extra_hosts=(), dns=None,
-                    dns_search=None, dns_options=None) -> None:
+                    dns_search=None, dns_options=None, links=()) -> None:
         """Write the container's /etc/hosts and /etc/resolv.conf and remember how, so a
         later connect/disconnect rewrites them (new addresses, the embedded DNS)."""
         files = {"hosts": hosts_path, "resolv": resolv_path, "mode": network_mode,
                  "hostname": hostname, "domainname": domainname,
                  "extra_hosts": list(extra_hosts or []), "dns": list(dns or []),
-                 "dns_search": list(dns_search or []), "dns_options": list(dns_options or [])}
+                 "dns_search": list(dns_search or []), "dns_options": list(dns_options or []),
+                 "links": [list(pair) for pair in links]}
         sb = self.sandboxes.get(container_id)
         if sb is not None:
             sb.files = files
         self.names.write(container_id, files)
         if sb is not None:
             self._save_sandbox(sb)
+
+    def drop_link_hosts(self, container_id: str, alias: str) -> None:
+        """A legacy link removed from a running container: its /etc/hosts line (the alias's) goes too."""
+        sb = self.sandboxes.get(container_id)
+        if sb is not None and sb.files:
+            sb.files["links"] = [pair for pair in sb.files.get("links") or [] if pair[1].split()[0] != alias]
+            self._refresh_files(sb)
+            self._save_sandbox(sb)
+
+    def bridge_address(self, container_id: str) -> str | None:
+        """A container's address on the default bridge, if it has one."""
+        sb, net = self.sandboxes.get(container_id), self.registry.by_name("bridge")
+        endpoint = sb.endpoints.get(net.id) if sb is not None and net is not None else None
+        return endpoint.address if endpoint is not None else None
 
     def _refresh_files(self, sb: Sandbox) -> None:
         if sb.files:

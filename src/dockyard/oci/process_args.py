@@ -24,16 +24,16 @@ def _env_key(item: str) -> str:
     return item.split("=", 1)[0]
 
 
-def resolve_env(image_config: dict, create: dict, hostname: str) -> list[str]:
-    """PATH (default) and HOSTNAME first, TERM with a tty, then the image env overridden
-    key by key by the create env, as dockerd does."""
+def resolve_env(image_config: dict, create: dict, hostname: str, linked: list[str] = ()) -> list[str]:
+    """PATH (default) and HOSTNAME first, TERM with a tty, legacy links' variables, then the
+    image env overridden key by key by the create env, as dockerd does."""
     merged: list[str] = []
     for item in list(image_config.get("Env") or []) + list(create.get("Env") or []):
         _replace_or_append(merged, item)
     env = [f"PATH={DEFAULT_PATH}", f"HOSTNAME={hostname}"]
     if create.get("Tty"):
         env.append("TERM=xterm")
-    for item in merged:
+    for item in [*linked, *merged]:
         _replace_or_append(env, item)
     return env
 

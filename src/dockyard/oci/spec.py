@@ -39,6 +39,7 @@ class SpecContext:
     # resolved from HostConfig.Devices by the engine (runtime.host.device_for).
     devices: list[dict] = field(default_factory=list)
     init_path: str | None = None                 # host path of an init binary (tini-like)
+    link_env: list[str] = field(default_factory=list)   # legacy links' variables (before the config's)
     annotations: dict[str, str] = field(default_factory=dict)
 
 
@@ -81,7 +82,7 @@ def _process(image_config: dict, create: dict, host: dict, ctx: SpecContext, cap
         "terminal": tty,
         "user": {"uid": user.uid, "gid": user.gid},
         "args": args,
-        "env": resolve_env(image_config, create, ctx.hostname),
+        "env": resolve_env(image_config, create, ctx.hostname, ctx.link_env),
         "cwd": create.get("WorkingDir") or image_config.get("WorkingDir") or "/",
         "capabilities": {"bounding": caps, "effective": caps, "permitted": caps},
         "oomScoreAdj": int(host.get("OomScoreAdj") or 0),

@@ -81,3 +81,33 @@ def test_published_port_serves_the_host_and_is_released(daemon):
     finally:
         daemon.docker("rm", "-f", "rhttp")
     assert eventually(lambda: subprocess.run(curl, capture_output=True, text=True).returncode != 0)
+
+
+def test_legacy_links_on_the_default_bridge(daemon):
+    """--link on the default bridge, as dockerd 20.10: environment, /etc/hosts, the names ps
+    shows, and `docker rm --link`; a linked container must exist and run."""
+    daemon.docker("run", "-d", "--name", "lk-db", "-e", "FOO=1", "--expose", "80", "busybox", "sleep", "120")
+    daemon.docker("run", "-d", "--name", "lk-cache", "busybox", "sleep", "120")
+    try:
+        address = _out(daemon, "inspect", "-f", "{{.NetworkSettings.Networks.bridge.IPAddress}}", "lk-db").strip()
+        hostname = _out(daemon, "inspect", "-f", "{{.Config.Hostname}}", "lk-db").strip()
+        daemon.docker("run", "-d", "--name", "lk-web", "--link", "lk-db:db", "--link", "lk-cache", "busybox", "sleep", "120")
+        env = _out(daemon, "exec", "lk-web", "env").split()
+        assert {f"DB_PORT=tcp://{address}:80", f"DB_PORT_80_TCP_ADDR={address}", "DB_PORT_80_TCP_PORT=80",
+                "DB_NAME=/lk-web/db", "DB_ENV_FOO=1", "LK_CACHE_NAME=/lk-web/lk-cache"} <= set(env)
+        assert f"{address}\tdb {hostname} lk-db\n" in _out(daemon, "exec", "lk-web", "cat", "/etc/hosts")
+        assert _out(daemon, "inspect", "-f", "{{json .HostConfig.Links}}", "lk-web").strip() == \
+            '["/lk-db:/lk-web/db","/lk-cache:/lk-web/lk-cache"]'
+        names = _out(daemon, "ps", "--no-trunc", "--filter", "name=lk-db", "--format", "{{.Names}}").strip()
+        assert sorted(names.split(",")) == ["lk-db", "lk-web/db"]
+        daemon.docker("rm", "--link", "lk-web/db")                       # the link, not a container
+        assert _out(daemon, "inspect", "-f", "{{json .HostConfig.Links}}", "lk-web").strip() == '["/lk-cache:/lk-web/lk-cache"]'
+        assert f"\tdb {hostname}" not in _out(daemon, "exec", "lk-web", "cat", "/etc/hosts")
+        daemon.docker("stop", "-t", "0", "lk-cache")
+        down = daemon.docker("run", "--rm", "--link", "lk-cache", "busybox", "true", check=False)
+        assert "Cannot link to a non running container: /lk-cache AS /" in down.stderr
+        missing = daemon.docker("run", "--rm", "--link", "lk-nope:x", "busybox", "true", check=False)
+        assert "could not get container for lk-nope: No such container: lk-nope" in missing.stderr
+        assert "Unable to find image" not in missing.stderr                  # a 400: the CLI does not pull
+    finally:
+        daemon.docker("rm", "-f", "lk-web", "lk-db", "lk-cache", check=False)
