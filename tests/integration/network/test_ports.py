@@ -124,6 +124,17 @@ while True:
 """
 
 
+def _udp_exchange(client: socket.socket, data: bytes, address, attempts: int = 10) -> bytes:
+    """Send until answered: a datagram may be lost (a loaded machine, a proxy just started)."""
+    for _ in range(attempts):
+        client.sendto(data, address)
+        try:
+            return client.recvfrom(2048)[0]
+        except TimeoutError:
+            continue
+    raise AssertionError(f"no answer to {data!r} from {address} after {attempts} datagrams")
+
+
 def test_udp_port_through_the_proxy(make_service, loop, procs):
     import sys
 
@@ -140,8 +151,7 @@ def test_udp_port_through_the_proxy(make_service, loop, procs):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
             client.settimeout(3)
             for word in (b"ping", b"pong"):
-                client.sendto(word, ("127.0.0.1", port))
-                assert client.recvfrom(2048)[0] == word.upper()
+                assert _udp_exchange(client, word, ("127.0.0.1", port)) == word.upper()
     finally:
         echo.kill()
         echo.wait()
