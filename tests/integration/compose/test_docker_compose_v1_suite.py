@@ -2,27 +2,12 @@
 pinned here through docker-compose v1 itself and the docker CLI, each as dockerd 20.10 answers."""
 
 import json
-import shutil
 
 import pytest
 
-from tests.integration.compose.helpers import Compose
+from tests.integration.compose.helpers import NEEDS_DOCKER_COMPOSE_V1, Compose
 
-pytestmark = [pytest.mark.root,
-              pytest.mark.skipif(shutil.which("docker-compose") is None,
-                                 reason="docker-compose is not installed (scripts/setup installs it)")]
-
-PROJECT = """
-version: "3.8"
-services:
-  web:
-    image: busybox
-    command: ["sleep", "1000"]
-    stop_grace_period: 1s
-    healthcheck:
-      test: ["CMD", "true"]
-      interval: 1s
-"""
+pytestmark = [pytest.mark.root, NEEDS_DOCKER_COMPOSE_V1]
 
 
 def _inspect(daemon, name: str) -> dict:
@@ -30,12 +15,13 @@ def _inspect(daemon, name: str) -> dict:
 
 
 def test_inspect_shows_what_dockerd_shows_for_a_compose_v1_service(busybox, tmp_path):
-    (tmp_path / "docker-compose.yml").write_text(PROJECT)
+    (tmp_path / "docker-compose.yml").write_text(  # compose sends null for the healthcheck keys not given
+        "services:\n  web:\n    image: busybox\n    command: [sleep, '1000']\n    stop_grace_period: 1s\n"
+        "    healthcheck: {test: [CMD, 'true'], interval: 1s}\n")
     compose = Compose(busybox, tmp_path, ours=False)
     try:
         compose("-p", "insp", "up", "-d")
         web = _inspect(busybox, "insp_web_1")
-        # compose sends null for the healthcheck keys it was not given: Go's omitempty drops them
         assert web["Config"]["Healthcheck"] == {"Test": ["CMD", "true"], "Interval": 1_000_000_000}
         host = web["HostConfig"]
         assert host["Dns"] is None and host["DnsSearch"] is None and host["DnsOptions"] is None
