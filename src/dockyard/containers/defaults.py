@@ -7,8 +7,8 @@ from dockyard.oci.defaults import MASKED_PATHS, READONLY_PATHS
 
 _RESTART_POLICIES = {"", "no", "always", "unless-stopped", "on-failure"}
 
-# dockerd's HostConfig of a request that sets nothing (omitempty fields left out: Init, Mounts,
-# Sysctls, Tmpfs, StorageOpt, Annotations); `fill_host_defaults` then adds what dockerd decides.
+# dockerd's HostConfig of a request that sets nothing: Go's zero values (null lists; the
+# omitempty keys are left out by inspect); `fill_host_defaults` then adds what dockerd decides.
 HOST_CONFIG_DEFAULTS = {
     "Binds": None, "ContainerIDFile": "", "LogConfig": {"Type": "", "Config": {}},
     "NetworkMode": "default", "PortBindings": None, "RestartPolicy": {"Name": "", "MaximumRetryCount": 0},
@@ -23,7 +23,8 @@ HOST_CONFIG_DEFAULTS = {
     "CpuRealtimePeriod": 0, "CpuRealtimeRuntime": 0, "CpusetCpus": "", "CpusetMems": "", "Devices": None,
     "DeviceCgroupRules": None, "DeviceRequests": None, "MemoryReservation": 0, "MemorySwap": 0,
     "MemorySwappiness": None, "OomKillDisable": False, "PidsLimit": None, "Ulimits": None, "CpuCount": 0,
-    "CpuPercent": 0, "IOMaximumIOps": 0, "IOMaximumBandwidth": 0, "MaskedPaths": None, "ReadonlyPaths": None,
+    "CpuPercent": 0, "IOMaximumIOps": 0, "IOMaximumBandwidth": 0, "Mounts": None, "Tmpfs": None,
+    "Init": None, "MaskedPaths": None, "ReadonlyPaths": None, "Sysctls": None,
 }
 DEFAULT_SHM_SIZE = 64 * 1024 * 1024
 
@@ -85,15 +86,22 @@ def fill_host_defaults(host_config: dict, cgroup_v2: bool) -> dict:
 def merge_image_config(config: dict, image_config: dict) -> dict:
     """Docker's merge of the image's config under the user's (daemon/create.go `merge`)."""
     merged = dict(config)
+    for key in ("Entrypoint", "Cmd"):  # a JSON string is a one-element list (Go's StrSlice)
+        if isinstance(config.get(key), str):
+            config = {**config, key: [config[key]]}
+            merged[key] = config[key]
     image_env = image_config.get("Env") or []
     user_env = config.get("Env") or []
     user_keys = {e.split("=", 1)[0] for e in user_env}
-    merged["Env"] = list(user_env) + [e for e in image_env if e.split("=", 1)[0] not in user_keys]  # dockerd's order
+    merged["Env"] = list(user_env) + [e for e in image_env if e.split("=", 1)[0] not in user_keys] \
+        if user_env else image_config.get("Env")   # dockerd's order: the user's first; null when neither sets it
     if not config.get("Entrypoint"):
         if not config.get("Cmd"):
             merged["Cmd"] = image_config.get("Cmd")
         if config.get("Entrypoint") is None:
             merged["Entrypoint"] = image_config.get("Entrypoint")
+    elif config["Entrypoint"] == [""]:  # `--entrypoint ""`: none, not the image's
+        merged["Entrypoint"] = None
     for key in ("WorkingDir", "User", "StopSignal", "Healthcheck", "OnBuild", "Shell"):
         if not merged.get(key) and image_config.get(key):
             merged[key] = image_config[key]
@@ -121,8 +129,7 @@ def with_default_hostname(config: dict, host_config: dict, container_id: str) ->
 
 def command_line(config: dict) -> tuple[str, list[str]]:
     """(Path, Args) of the container's process: entrypoint then cmd."""
-    entrypoint = [part for part in config.get("Entrypoint") or [] if part != ""]  # --entrypoint ""
-    argv = entrypoint + list(config.get("Cmd") or [])
+    argv = list(config.get("Entrypoint") or []) + list(config.get("Cmd") or [])
     if not argv:
         raise InvalidArgument("no command specified")
     return argv[0], argv[1:]

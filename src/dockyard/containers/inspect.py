@@ -23,31 +23,30 @@ def inspect_body(c: Container, exec_ids: list[str], graph_driver: dict) -> dict:
         "LogPath": c.log_path if s.started_at or s.running else "",   # dockerd sets it at the first start
         "Name": "/" + c.name, "RestartCount": c.restart_count, "Driver": graph_driver.get("Name", "overlay2"),
         "Platform": "linux", "MountLabel": "", "ProcessLabel": "", "AppArmorProfile": "",
-        "ExecIDs": exec_ids or None, "HostConfig": _shown(c.host_config, _HOST_OMITEMPTY),
-        "GraphDriver": graph_driver, "Mounts": c.mounts, "Config": config_view(c.config),
+        "ExecIDs": exec_ids or None, "HostConfig": omit_empty(c.host_config, _HOST_CONFIG_OMITEMPTY),
+        "GraphDriver": graph_driver, "Mounts": c.mounts, "Config": config_body(c.config),
         "NetworkSettings": network_settings(c),
     }
 
 
-# Fields dockerd's JSON leaves out when they are empty (`omitempty` in its Go types).
-_HOST_OMITEMPTY = ("Init", "Mounts", "Sysctls", "Tmpfs", "StorageOpt", "Annotations")
-_CONFIG_OMITEMPTY = ("ExposedPorts", "Healthcheck", "ArgsEscaped", "NetworkDisabled", "MacAddress",
-                     "StopSignal", "StopTimeout", "Shell")
+# Keys dockerd's Go types tag `omitempty`: left out when empty ("nil": pointers, only when nil).
+_HOST_CONFIG_OMITEMPTY = {"Mounts": "empty", "Init": "nil", "Sysctls": "empty", "Tmpfs": "empty",
+                          "StorageOpt": "empty", "Runtime": "empty", "Annotations": "empty"}
+_CONFIG_OMITEMPTY = {"ExposedPorts": "empty", "Healthcheck": "nil", "ArgsEscaped": "empty", "NetworkDisabled": "empty",
+                     "MacAddress": "empty", "StopSignal": "empty", "StopTimeout": "nil", "Shell": "empty"}
+_HEALTHCHECK_KEYS = ("Test", "Interval", "Timeout", "StartPeriod", "StartInterval", "Retries")  # all omitempty
 
 
-def config_view(config: dict) -> dict:
-    """Config as dockerd shows it: empty optional fields left out, a health check with the
-    fields it was given, `--entrypoint ""` as no entrypoint."""
-    shown = _shown(config, _CONFIG_OMITEMPTY)
-    if shown.get("Healthcheck"):
-        shown["Healthcheck"] = {k: v for k, v in shown["Healthcheck"].items() if v is not None}
-    if shown.get("Entrypoint") == [""]:
-        shown["Entrypoint"] = None
-    return shown
+def config_body(config: dict) -> dict:
+    body = omit_empty(config, _CONFIG_OMITEMPTY)
+    if isinstance(body.get("Healthcheck"), dict):
+        body["Healthcheck"] = {k: body["Healthcheck"][k] for k in _HEALTHCHECK_KEYS if body["Healthcheck"].get(k)}
+    return body
 
 
-def _shown(fields: dict, omitempty: tuple[str, ...]) -> dict:
-    return {k: v for k, v in fields.items() if k not in omitempty or v not in (None, False, "", [], {})}
+def omit_empty(fields: dict, omitempty: dict[str, str]) -> dict:
+    return {k: v for k, v in fields.items()
+            if k not in omitempty or (v is not None if omitempty[k] == "nil" else bool(v))}
 
 
 def network_settings(c: Container) -> dict:

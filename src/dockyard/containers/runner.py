@@ -71,7 +71,7 @@ class ContainerRunner:
     def rootfs(self, container_id: str) -> Path:
         return self.state_dir(container_id) / "rootfs"
 
-    async def launch(self, container: Container, image_config: dict, files_dir: Path) -> object:
+    async def launch(self, container: Container, files_dir: Path) -> object:
         """Everything up to a created (not yet started) process; returns its shim.
 
         The network's endpoints are configured while the runtime creates the container in
@@ -89,7 +89,7 @@ class ContainerRunner:
         prepared = await self._network_namespace(container, context, files_dir)
         if self._volumes is not None:
             context.mounts = await self._volumes.mounts_for_start(container, str(rootfs))
-        bundle = self._write_bundle(container, image_config, context)
+        bundle = self._write_bundle(container, context)
         launching = asyncio.ensure_future(self._launch_shim(container, bundle))
         if prepared is not None:
             return await launching
@@ -134,8 +134,10 @@ class ContainerRunner:
         container.network_settings = {k: v for k, v in settings.items() if k != "host_mode"}
         return settings
 
-    def _write_bundle(self, container: Container, image_config: dict, context: SpecContext) -> Path:
-        spec = generate_spec(image_config, {**container.config, "HostConfig": container.host_config}, context)
+    def _write_bundle(self, container: Container, context: SpecContext) -> Path:
+        # from the container's config alone, as dockerd: the image's was merged into it at create
+        # (`--entrypoint ""` stays no entrypoint; an image removed since is not needed)
+        spec = generate_spec({}, {**container.config, "HostConfig": container.host_config}, context)
         bundle = self.state_dir(container.id) / "bundle"
         bundle.mkdir(parents=True, exist_ok=True)
         atomic.write_bytes(str(bundle / "config.json"), json.dumps(spec).encode(), durable=False)  # 0600: env

@@ -86,10 +86,9 @@ class ContainerService:
             await self._start_locked(container)
 
     async def _start_locked(self, container: Container) -> None:
-        image_config = self._images.config_of(container.image_id)
         files_dir = self._registry.directory(container.id)
         try:
-            shim = await self._runner.launch(container, image_config, files_dir)
+            shim = await self._runner.launch(container, files_dir)
             await self._late.bind_all(container.id, shim)
             await shim.start()
         except Exception as err:

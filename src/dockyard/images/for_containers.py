@@ -33,10 +33,6 @@ class ImagesForContainers:
         return ImageForContainer(record.id, self.config_of(record.id))
 
     def config_of(self, image_id: str) -> dict[str, Any]:
-        """The image's config; {} once the image was removed by force (a container created
-        from it has its config merged in already, and keeps the layers it sits on)."""
-        if image_id not in self.images.store.images:
-            return {}
         return dict(self.images.config(image_id).get("config") or {})
 
     def prepare_container_layer(self, container_id: str, image_id: str | None) -> list[Mount]:
