@@ -131,5 +131,5 @@ def command_line(config: dict) -> tuple[str, list[str]]:
     """(Path, Args) of the container's process: entrypoint then cmd."""
     argv = list(config.get("Entrypoint") or []) + list(config.get("Cmd") or [])
     if not argv:
-        raise InvalidArgument("no command specified")
+        raise InvalidArgument("No command specified")
     return argv[0], argv[1:]

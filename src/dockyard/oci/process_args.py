@@ -16,7 +16,7 @@ def resolve_args(image_config: dict, create: dict) -> list[str]:
         entrypoint = list(image_config.get("Entrypoint") or [])
         args = entrypoint + list(cmd if cmd else image_config.get("Cmd") or [])
     if not args:
-        raise InvalidArgument("no command specified")
+        raise InvalidArgument("No command specified")
     return args
 
 

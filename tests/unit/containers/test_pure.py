@@ -75,7 +75,7 @@ def test_image_config_merges_under_the_users():
     with_entry = merge_image_config({"Entrypoint": ["echo"]}, image)
     assert with_entry["Cmd"] is None and command_line(with_entry) == ("echo", [])
     assert command_line(merge_image_config({"Cmd": ["ls", "-l"]}, image)) == ("ls", ["-l"])
-    with pytest.raises(InvalidArgument, match="no command specified"):
+    with pytest.raises(InvalidArgument, match="No command specified"):
         command_line(merge_image_config({}, {}))
 
 

@@ -52,7 +52,7 @@ def test_args_resolution_like_docker():
     assert resolve_args(IMAGE, {"Entrypoint": ["/other"]}) == ["/other"]
     assert resolve_args(IMAGE, {"Entrypoint": ["/other"], "Cmd": ["y"]}) == ["/other", "y"]
     assert resolve_args(IMAGE, {"Entrypoint": [""], "Cmd": ["ls"]}) == ["ls"]
-    with pytest.raises(InvalidArgument, match="no command specified"):
+    with pytest.raises(InvalidArgument, match="No command specified"):
         resolve_args({}, {"Cmd": None})
 
 
