@@ -144,3 +144,17 @@ def test_create_checks_what_dockerd_checks_and_accepts_what_it_accepts(busybox):
     finally:
         for container in made:
             api.remove_container(container)
+
+
+def test_an_empty_entrypoint_replaces_the_images(busybox):
+    busybox.docker("create", "--name", "ep-src", "busybox", "true")
+    try:
+        busybox.docker("commit", "--change", 'ENTRYPOINT ["echo", "from-entrypoint"]', "--change", 'CMD ["default"]',
+                       "ep-src", "ep-image")
+        assert busybox.docker("run", "--rm", "ep-image").stdout == "from-entrypoint default\n"
+        assert busybox.docker("run", "--rm", "--entrypoint", "", "ep-image", "echo", "hi").stdout == "hi\n"
+        none = busybox.docker("run", "--rm", "--entrypoint", "", "ep-image", check=False)
+        assert none.returncode == 125 and "No command specified" in none.stderr
+    finally:
+        busybox.docker("rm", "ep-src")
+        busybox.docker("rmi", "ep-image", check=False)
