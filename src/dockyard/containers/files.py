@@ -41,7 +41,9 @@ class ContainerFiles:
                     if thaw:
                         _unless_gone(cgroup, cgroup.thaw)
                 return
-        target = tempfile.mkdtemp(prefix="cp-", dir=self._runner.state_dir(container.id).parent)
+        parent = self._runner.state_dir(container.id).parent
+        os.makedirs(parent, exist_ok=True)                # no container has started yet: not made
+        target = tempfile.mkdtemp(prefix="cp-", dir=parent)
         self._mounter.mount_all(for_daemon(self._layers.mounts(container.id)), target)
         try:
             if self._volumes is None or layer_only:
