@@ -2,7 +2,7 @@
 
 import asyncio
 from dataclasses import dataclass
-from typing import AsyncIterator, Callable
+from typing import AsyncIterator, Awaitable, Callable
 
 from dockyard.shim.logread import LogEntry, LogFollower, read_entries
 from dockyard.wire.times import format_rfc3339_nano
@@ -30,8 +30,12 @@ def _framed(entry: LogEntry, query: LogQuery) -> tuple[int, bytes]:
     return (1 if entry.stream == "stdout" else 2), prefix + entry.data
 
 
-async def stream_logs(path: str, query: LogQuery, running: Callable[[], bool]) -> AsyncIterator[tuple[int, bytes]]:
-    """What is logged so far; with `follow`, then what comes, until the container stops."""
+async def stream_logs(path: str, query: LogQuery, running: Callable[[], bool],
+                      synced: Callable[[], Awaitable[None]] | None = None) -> AsyncIterator[tuple[int, bytes]]:
+    """What is logged so far (once `synced()` returned); with `follow`, then what comes, until
+    the container stops."""
+    if synced is not None:
+        await synced()
     follower = LogFollower(path) if query.follow else None  # opened first: nothing slips between
     entries = await asyncio.to_thread(read_entries, path, tail=query.tail, since_ns=query.since_ns,
                                       until_ns=query.until_ns, streams=query.streams)

@@ -6,7 +6,7 @@ from dockyard.containers.attach import bridge
 from dockyard.containers.logs import LogQuery, stream_logs
 from dockyard.containers.model import Container
 from dockyard.containers.sessions import LateSession
-from dockyard.errors import Conflict, NotImplementedYet
+from dockyard.errors import Conflict, DockyardError, NotImplementedYet
 from dockyard.shim.client import ShimGone
 from dockyard.wire.stdcopy import frame
 
@@ -96,4 +96,16 @@ class ContainerStdio:
         if not container.log_path:
             raise NotImplementedYet("configured logging driver does not support reading")
         running = lambda: self._watcher.shim_of(container.id) is not None  # noqa: E731
-        return stream_logs(container.log_path, query, running)
+        return stream_logs(container.log_path, query, running, self._log_synced(container))
+
+    def _log_synced(self, container: Container):
+        """A coroutine that returns once a running container's log holds what it has written
+        (`docker logs` right after `start` shows output the shim had but had not written)."""
+        async def sync() -> None:
+            shim = self._watcher.shim_of(container.id)
+            if shim is not None:
+                try:
+                    await shim.sync_log()
+                except (ShimGone, DockyardError):   # gone meanwhile, or a shim older than the op
+                    pass
+        return sync

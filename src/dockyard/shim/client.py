@@ -303,6 +303,10 @@ class ShimClient:
     async def kill(self, signal: int, *, exec_id: str | None = None) -> None:
         await self._call("kill", signal=int(signal), exec_id=exec_id)
 
+    async def sync_log(self) -> None:
+        """Return once what the container has written so far is in its json-file log."""
+        await self._call("sync_log")
+
     async def pause(self) -> None:
         """runtime pause (cgroup freezer)."""
         await self._call("pause")

@@ -41,6 +41,13 @@ class BackgroundLog:
         """Idle partial lines become entries (queued behind the output before them)."""
         self._put(("flush", None, b"", now_ns), 0)
 
+    def sync(self, done) -> None:
+        """done() on the loop once everything queued so far is in the file."""
+        if self._thread is None:              # nothing was ever queued
+            done()
+        else:
+            self._put(("sync", done, b"", 0), 0)
+
     def full(self) -> bool:
         return self._backlog > self._limit
 
@@ -82,6 +89,9 @@ class BackgroundLog:
             if op == "close":
                 self._finish(arg, now_ns)
                 return
+            if op == "sync":
+                self._loop.call_soon_threadsafe(arg)
+                continue
             self._do(op, arg, data, now_ns)
             if data:
                 self._written(len(data))

@@ -161,6 +161,13 @@ class Shim:
 
         self.runtime.start(started)
 
+    def op_sync_log(self, conn: Connection, request: dict) -> None:
+        def done() -> None:
+            conn.reply()
+            conn.finish()
+
+        self.init.sync_log(done)
+
     def op_pause(self, conn: Connection, request: dict) -> None:
         self._pause_or_resume(conn, self.runtime.pause)
 

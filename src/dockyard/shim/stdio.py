@@ -85,6 +85,17 @@ class StdioProcess:
         if ended and stream in self.outputs:
             self._close_output(stream)
 
+    def sync_log(self, done) -> None:
+        """done() once what the process has written so far is in the log: its pipes are read
+        now (not at the next pace), and the log thread's queue is written."""
+        for stream in list(self.outputs):
+            if not self.paused:
+                self._on_readable(stream)
+        if self.log is None:
+            done()
+        else:
+            self.log.sync(done)
+
     def _pace(self, stream: int) -> None:
         """A process that writes as fast as we read (in pipe-buffer pieces, 4 KiB from stdio)
         would wake us for every piece: let its output gather for STREAM_PACE instead."""

@@ -108,3 +108,20 @@ def test_inspect_shows_what_dockerd_shows_for_a_request_that_sets_little(busybox
         assert busybox.docker("inspect", "-f", "{{json .Config.Entrypoint}}", name).stdout.strip() == "null"
     finally:
         busybox.docker("rm", name)
+
+
+def test_logs_hold_what_a_running_container_has_written(busybox):
+    """`docker logs` asks the shim to read and log what is pending first: output the container
+    wrote before the call is there (docker-py's suite reads logs right after `start`)."""
+    api = busybox.client().api
+    container = api.create_container("busybox", ["sh", "-c", "for i in 1 2 3; do echo line$i; done; touch /done; sleep 60"])
+    api.start(container)
+    try:
+        for _ in range(200):
+            probe = api.exec_create(container, ["test", "-e", "/done"])
+            api.exec_start(probe)
+            if api.exec_inspect(probe)["ExitCode"] == 0:
+                break
+        assert api.logs(container) == b"line1\nline2\nline3\n"
+    finally:
+        api.remove_container(container, force=True)
