@@ -4,6 +4,7 @@ from dockyard.api.request import Request
 from dockyard.api.responses import HijackResponse, Response, StreamResponse, empty, encode_json, json_response
 from dockyard.api.router import Route
 from dockyard.api.streams import stdio_content_type
+from dockyard.containers import filters
 from dockyard.containers.attach import DEFAULT_DETACH_KEYS, parse_detach_keys
 from dockyard.containers.logs import LogQuery
 from dockyard.errors import InvalidArgument
@@ -22,7 +23,7 @@ def routes(services) -> list[Route]:
         return json_response({"Id": container_id, "Warnings": warnings}, 201)
 
     async def list_(req: Request) -> Response:
-        items = containers.list(req.flag("all"), req.int_param("limit"), req.flag("size"), req.filters())
+        items = containers.list(req.flag("all"), req.int_param("limit"), req.flag("size"), req.filters(filters.LIST_FILTERS))
         return json_response(items)
 
     async def inspect(req: Request, id: str) -> Response:
@@ -106,7 +107,7 @@ def routes(services) -> list[Route]:
         return StreamResponse(body(), content_type)
 
     async def prune(req: Request) -> Response:
-        deleted, reclaimed = await containers.prune(req.filters())
+        deleted, reclaimed = await containers.prune(req.filters(filters.PRUNE_FILTERS))
         return json_response({"ContainersDeleted": deleted or None, "SpaceReclaimed": reclaimed})
 
     return [

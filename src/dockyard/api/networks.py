@@ -4,7 +4,7 @@ from dockyard.api.request import Request
 from dockyard.api.responses import Response, empty, json_response
 from dockyard.api.router import Route
 from dockyard.errors import InvalidArgument
-from dockyard.network import admin
+from dockyard.network import admin, model
 
 
 def routes(services) -> list[Route]:
@@ -12,7 +12,7 @@ def routes(services) -> list[Route]:
         return services.networks
 
     async def list_(req: Request) -> Response:
-        return json_response(admin.list_networks(svc(), req.filters()))
+        return json_response(admin.list_networks(svc(), req.filters(model.LIST_FILTERS)))
 
     async def inspect(req: Request, id: str) -> Response:
         return json_response(admin.inspect_network(svc(), id))
@@ -36,7 +36,7 @@ def routes(services) -> list[Route]:
         return empty(204)
 
     async def prune(req: Request) -> Response:
-        return json_response(await admin.prune_networks(svc(), req.filters()))
+        return json_response(await admin.prune_networks(svc(), req.filters(model.PRUNE_FILTERS)))
 
     return [
         Route("GET", "/networks", list_),

@@ -2,7 +2,7 @@
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, AsyncIterator, Awaitable, Callable, Collection, Mapping
 
 from dockyard.errors import InvalidArgument
 
@@ -41,8 +41,14 @@ class Request:
         except ValueError:
             raise InvalidArgument(f"invalid value for {name}: {value!r} is not an integer") from None
 
-    def filters(self) -> dict[str, list[str]]:
-        return parse_filters(self.param("filters"))
+    def filters(self, accepted: Collection[str] | None) -> dict[str, list[str]]:
+        """The `filters` parameter; a key outside `accepted` (None: any) is refused as dockerd
+        does, before anything is listed or pruned."""
+        filters = parse_filters(self.param("filters"))
+        for key in filters:
+            if accepted is not None and key not in accepted:
+                raise InvalidArgument(f"Invalid filter '{key}'")
+        return filters
 
     async def chunks(self) -> AsyncIterator[bytes]:
         if self.receive is None:

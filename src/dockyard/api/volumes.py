@@ -4,13 +4,14 @@ from dockyard.api.request import Request
 from dockyard.api.responses import Response, empty, json_response
 from dockyard.api.router import Route
 from dockyard.errors import InvalidArgument
+from dockyard.volumes import filters as volume_filters
 
 
 def routes(services) -> list[Route]:
     volumes = services.volumes
 
     async def list_volumes(req: Request) -> Response:
-        found = volumes.list_volumes(req.filters())
+        found = volumes.list_volumes(req.filters(volume_filters.LIST_FILTERS))
         return json_response({"Volumes": [volumes.to_json(v) for v in found], "Warnings": None})
 
     async def inspect(req: Request, name: str) -> Response:
@@ -29,7 +30,7 @@ def routes(services) -> list[Route]:
         return empty(204)
 
     async def prune(req: Request) -> Response:
-        names, reclaimed = await volumes.prune(req.filters(), req.api_version)
+        names, reclaimed = await volumes.prune(req.filters(volume_filters.PRUNE_FILTERS), req.api_version)
         return json_response({"VolumesDeleted": names or None, "SpaceReclaimed": reclaimed})
 
     return [

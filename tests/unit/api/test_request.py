@@ -48,3 +48,15 @@ def test_json_body_and_broken_json():
 def test_json_body_refuses_form_encoding():
     with pytest.raises(InvalidArgument, match="must be 'application/json'"):
         asyncio.run(make(body=b"a=1", content_type="application/x-www-form-urlencoded").json())
+
+
+def _with_filters(raw: str) -> Request:
+    return Request("GET", "/x", (1, 44), {}, {"filters": [raw]})
+
+
+def test_unknown_filter_keys_are_refused_at_the_edge():
+    request = _with_filters('{"label":["a"],"x":["y"]}')
+    with pytest.raises(InvalidArgument, match="^Invalid filter 'x'$"):
+        request.filters({"label", "until"})
+    assert request.filters(None) == {"label": ["a"], "x": ["y"]}  # events take any key
+    assert _with_filters('{"label":["a"]}').filters({"label"}) == {"label": ["a"]}
