@@ -1,5 +1,6 @@
 """Container routes: create, list, inspect, life cycle, wait, remove, attach, logs."""
 
+from dockyard.api.bodies import engine_types as bodies
 from dockyard.api.request import Request
 from dockyard.api.responses import HijackResponse, Response, StreamResponse, empty, encode_json, json_response
 from dockyard.api.router import Route
@@ -18,7 +19,7 @@ def routes(services) -> list[Route]:
     containers, stdio = services.containers, services.stdio
 
     async def create(req: Request) -> Response:
-        body = await req.json(default={})
+        body = await req.decode(bodies.CONTAINER_CREATE)
         container_id, warnings = await containers.create(body, req.param("name") or "", req.param("platform"))
         return json_response({"Id": container_id, "Warnings": warnings}, 201)
 
@@ -58,7 +59,7 @@ def routes(services) -> list[Route]:
         return empty()
 
     async def update(req: Request, id: str) -> Response:
-        warnings = await containers.update(id, await req.json(default={}))
+        warnings = await containers.update(id, await req.decode(bodies.CONTAINER_UPDATE))
         return json_response({"Warnings": warnings})
 
     async def remove(req: Request, id: str) -> Response:
@@ -90,6 +91,8 @@ def routes(services) -> list[Route]:
         return HijackResponse(session, stdio_content_type(req.api_version, container.tty))
 
     async def logs(req: Request, id: str) -> StreamResponse:
+        if not (req.flag("stdout") or req.flag("stderr")):
+            raise InvalidArgument("Bad parameters: you must choose at least one stream")
         container = containers.get(id)
         query = LogQuery(stdout=req.flag("stdout"), stderr=req.flag("stderr"),
                          since_ns=parse_time_ns(req.param("since")) or None,

@@ -9,6 +9,7 @@ import time
 
 from dockyard.containers import defaults, names
 from dockyard.containers.filters import prunable, select
+from dockyard.containers.host_checks import check_host_config, check_resources
 from dockyard.containers.inspect import inspect_body, summary_body
 from dockyard.containers.model import Container, State
 from dockyard.containers.restart_policy import Backoff, should_restart, starts_with_daemon
@@ -48,6 +49,7 @@ class ContainerService:
     # -- create -------------------------------------------------------------------------
     async def create(self, body: dict, name: str, platform: str | None) -> tuple[str, list[str]]:
         config, host_config, networking = defaults.split_create_body(body)
+        check_host_config(host_config)
         host_config["LogConfig"], logged = container_log_config(  # a bad --log-opt fails here
             host_config.get("LogConfig"), self._log_default)
         if not config.get("Image"):
@@ -296,8 +298,7 @@ class ContainerService:
 
     async def update(self, ref: str, body: dict) -> list[str]:
         container = self.get(ref)
-        if not isinstance(body, dict):
-            raise InvalidArgument("invalid update request")
+        check_resources(body)
         policy = body.get("RestartPolicy")
         if policy and policy.get("Name"):
             defaults.split_create_body({"HostConfig": {"RestartPolicy": policy}})
