@@ -31,7 +31,7 @@ def exchange(socket_path: str, raw: bytes, timeout: float = 30) -> Answer:
         except (BrokenPipeError, ConnectionResetError):
             pass  # the server may answer and close before reading everything
         received = b""
-        while not _complete(received):
+        while not _complete(received, head_only=raw.startswith(b"HEAD ")):
             try:
                 data = sock.recv(65536)
             except ConnectionResetError:
@@ -54,10 +54,12 @@ def request(method: str, target: str, body: bytes | str | None = None,
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (data or b"")
 
 
-def _complete(received: bytes) -> bool:
+def _complete(received: bytes, head_only: bool) -> bool:
     head, sep, body = received.partition(b"\r\n\r\n")
     if not sep:
         return False
+    if head_only:  # the answer to HEAD has no body, whatever its Content-Length says
+        return True
     fields = _headers(head)
     if "content-length" in fields:
         return len(body) >= int(fields["content-length"])

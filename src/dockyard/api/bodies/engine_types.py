@@ -10,6 +10,7 @@ INT = Int("int")
 INT64 = Int("int64")
 UINT16 = Int("uint16", 16, signed=False)
 UINT64 = Int("uint64", 64, signed=False)
+UINT = Int("uint", 64, signed=False)
 STRINGS = Slice(STRING)
 STRING_MAP = Map(STRING)
 DURATION = Int("time.Duration")
@@ -73,7 +74,7 @@ HOST_CONFIG_FIELDS = {
     "LogConfig": Struct("container.LogConfig", {"Type": STRING, "Config": STRING_MAP}),
     "NetworkMode": _named("container.NetworkMode"), "PortBindings": Map(Slice(PORT_BINDING), "nat.PortMap"),
     "RestartPolicy": RESTART_POLICY, "AutoRemove": BOOL, "VolumeDriver": STRING, "VolumesFrom": STRINGS,
-    "ConsoleSize": Array(Int("uint", 64, signed=False), 2), "Annotations": STRING_MAP,
+    "ConsoleSize": Array(UINT, size=2), "Annotations": STRING_MAP,
     "CapAdd": StrSlice(), "CapDrop": StrSlice(), "CgroupnsMode": _named("container.CgroupnsMode"),
     "Dns": STRINGS, "DnsOptions": STRINGS, "DnsSearch": STRINGS, "ExtraHosts": STRINGS, "GroupAdd": STRINGS,
     "IpcMode": _named("container.IpcMode"), "Cgroup": _named("container.CgroupSpec"), "Links": STRINGS,
@@ -117,11 +118,11 @@ VOLUME_CREATE = Struct("volume.VolumeCreateBody", {
     "Name": STRING, "Driver": STRING, "DriverOpts": STRING_MAP, "Labels": STRING_MAP})
 
 EXEC_CREATE = Struct("types.ExecConfig", {
-    "User": STRING, "Privileged": BOOL, "Tty": BOOL, "ConsoleSize": Array(Int("uint", 64, signed=False), 2),
+    "User": STRING, "Privileged": BOOL, "Tty": BOOL, "ConsoleSize": Array(UINT, size=2),
     "AttachStdin": BOOL, "AttachStderr": BOOL, "AttachStdout": BOOL, "Detach": BOOL, "DetachKeys": STRING,
     "Env": STRINGS, "WorkingDir": STRING, "Cmd": STRINGS})
 EXEC_START = Struct("types.ExecStartCheck", {
-    "Detach": BOOL, "Tty": BOOL, "ConsoleSize": Array(Int("uint", 64, signed=False), 2)})
+    "Detach": BOOL, "Tty": BOOL, "ConsoleSize": Array(UINT, size=2)})
 
 AUTH_CONFIG = Struct("types.AuthConfig", {  # its JSON names are lower-case
     "username": STRING, "password": STRING, "auth": STRING, "email": STRING, "serveraddress": STRING,

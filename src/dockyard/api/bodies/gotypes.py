@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from dockyard.api.bodies.gojson import Number
 from dockyard.errors import InvalidArgument
@@ -114,54 +115,52 @@ class Float(GoType):
 
 
 @dataclass
-class Slice(GoType):
+class _Elements(GoType):
+    """A slice or a map: a JSON array or object whose elements are all `elem` (null: its zero)."""
+
     elem: GoType
     name: str = ""
+    json_kind: ClassVar[type] = list
+    prefix: ClassVar[str] = "[]"
 
     def __post_init__(self):
-        self.name = self.name or f"[]{self.elem.name}"
+        self.name = self.name or self.prefix + self.elem.name
 
     def decode(self, value, where: _Where):
         if value is None:
             return None
-        if not isinstance(value, list):
+        if not isinstance(value, self.json_kind):
             raise where.error(value, self.name)
-        return [self.elem.zero() if item is None else self.elem.decode(item, where) for item in value]
+        return self.each(value, lambda item: self.elem.zero() if item is None else self.elem.decode(item, where))
+
+    def each(self, value, one):
+        return [one(item) for item in value]
+
+
+class Slice(_Elements):
+    pass
 
 
 @dataclass
-class Array(GoType):
+class Array(Slice):
     """A fixed-size Go array ([2]uint): extra elements dropped, missing ones zero."""
 
-    elem: GoType
-    size: int
+    size: int = 0
 
     def __post_init__(self):
         self.name = f"[{self.size}]{self.elem.name}"
 
     def decode(self, value, where: _Where):
-        if value is None:
-            return None
-        if not isinstance(value, list):
-            raise where.error(value, self.name)
-        items = [self.elem.zero() if item is None else self.elem.decode(item, where) for item in value[:self.size]]
-        return items + [self.elem.zero()] * (self.size - len(items))
+        items = super().decode(value[:self.size] if isinstance(value, list) else value, where)
+        return None if items is None else items + [self.elem.zero()] * (self.size - len(items))
 
 
-@dataclass
-class Map(GoType):
-    elem: GoType
-    name: str = ""
+class Map(_Elements):
+    json_kind = dict
+    prefix = "map[string]"
 
-    def __post_init__(self):
-        self.name = self.name or f"map[string]{self.elem.name}"
-
-    def decode(self, value, where: _Where):
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            raise where.error(value, self.name)
-        return {key: self.elem.zero() if item is None else self.elem.decode(item, where) for key, item in value.items()}
+    def each(self, value, one):
+        return {key: one(item) for key, item in value.items()}
 
 
 @dataclass
