@@ -42,7 +42,7 @@ def test_build_cache_prune_refuses_unknown_filters(busybox):
 
 
 def test_container_prune_with_an_unknown_filter_prunes_nothing(fresh_daemon):
-    daemon = fresh_daemon.start()
+    daemon = fresh_daemon.start(timeout=60)  # a loaded machine may be slow to start one
     import_busybox(daemon)
     daemon.docker("create", "--name", "precious", "busybox", "true")
     answer = ask(daemon, "POST", f"/containers/prune?{_filters({'lable': ['x']})}")
@@ -51,7 +51,7 @@ def test_container_prune_with_an_unknown_filter_prunes_nothing(fresh_daemon):
 
 
 def test_container_prune_honours_label_negation_and_until(fresh_daemon):
-    daemon = fresh_daemon.start()
+    daemon = fresh_daemon.start(timeout=60)  # a loaded machine may be slow to start one
     import_busybox(daemon)
     daemon.docker("create", "--name", "kept", "--label", "keep=yes", "busybox", "true")
     daemon.docker("create", "--name", "gone", "busybox", "true")
