@@ -222,13 +222,14 @@ def test_malformed_requests_are_answered_as_dockerd_does(busybox, raw, status_li
     assert ask(busybox, "GET", "/_ping").status == 200
 
 
-@pytest.mark.parametrize("raw", [
-    b"GET /_ping HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n",
-    b"GET /_ping?" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
-], ids=["100 KB header", "100 KB query"])
-def test_large_heads_within_dockerds_limit_are_served(busybox, raw):
+@pytest.mark.parametrize("raw, status, body", [
+    (b"GET /_ping HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n", 200, b"OK"),
+    (b"GET /_ping?" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 200, b"OK"),
+    (b"GET /" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 404, b'{"message":"page not found"}'),
+], ids=["100 KB header", "100 KB query", "100 KB path"])
+def test_large_heads_within_dockerds_limit_are_served(busybox, raw, status, body):
     answer = exchange(str(busybox.socket), raw)
-    assert (answer.status, answer.body) == (200, b"OK")
+    assert (answer.status, answer.body) == (status, body)
 
 
 def test_a_bad_chunk_in_a_body(busybox):
