@@ -20,6 +20,9 @@ def routes(services) -> list[Route]:
 
     async def create(req: Request) -> Response:
         body = await req.decode(bodies.CONTAINER_CREATE)
+        host_config = body.get("HostConfig")
+        if req.api_version < (1, 40) and host_config is not None and not host_config.get("IpcMode"):
+            host_config["IpcMode"] = "shareable"  # older clients' default, as dockerd
         container_id, warnings = await containers.create(body, req.param("name") or "", req.param("platform"))
         return json_response({"Id": container_id, "Warnings": warnings}, 201)
 
