@@ -55,9 +55,12 @@ def head_error(head: bytes) -> str:
     return BAD_REQUEST
 
 
-def target_error(target: str, http_version: bytes) -> str | None:
-    """What Go refuses in a request line h11 accepted: other HTTP versions than 1.x, targets
-    that are not a path (or `*`, or absolute), and bad percent-escapes in the path."""
+def target_error(target: str, http_version: bytes, head_size: int = 0) -> str | None:
+    """What Go refuses in a request head h11 accepted: more than its limit (h11 checks only
+    heads still incomplete in its buffer), other HTTP versions than 1.x, targets that are not a
+    path (or `*`, or absolute), and bad percent-escapes in the path."""
+    if head_size > MAX_HEAD_BYTES:
+        return TOO_LARGE
     if not http_version.startswith(b"1."):
         return "505 HTTP Version Not Supported: unsupported protocol version"
     if not (target.startswith("/") or target == "*" or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", target)):

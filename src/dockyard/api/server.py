@@ -103,7 +103,8 @@ class Connection:
         event = await self._next_event()
         if not isinstance(event, h11.Request):
             return False
-        refusal = http_errors.target_error(event.target.decode("latin-1"), event.http_version)
+        head_size = len(event.method) + len(event.target) + sum(len(k) + len(v) + 4 for k, v in event.headers) + 14
+        refusal = http_errors.target_error(event.target.decode("latin-1"), event.http_version, head_size)
         if refusal is not None:
             await self._write_and_close(http_errors.answer(refusal))
             return False

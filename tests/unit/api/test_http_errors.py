@@ -27,6 +27,8 @@ def test_target_errors():
     assert target_error("_ping", b"1.1") == "400 Bad Request"
     assert target_error("/%zz", b"1.1") == "400 Bad Request"
     assert target_error("/_ping", b"9.9") == "505 HTTP Version Not Supported: unsupported protocol version"
+    assert target_error("/_ping", b"1.1", (1 << 20) + 4097) == "431 Request Header Fields Too Large"
+    assert target_error("/_ping", b"1.1", 100_000) is None
 
 
 def test_the_answer_closes_the_connection():
