@@ -105,10 +105,11 @@ def extract_archive(root: str, path: str, stream: BinaryIO, container_name: str,
 
 def _extract_member(tar, member: tarfile.TarInfo, root: str, relative_target: str,
                     no_overwrite: bool, owner: tuple[int, int] | None) -> str | None:
-    name = clean_name(member.name)
+    name = clean_name(member.name)  # an absolute name lands under the target, as with dockerd
     if not name:
         return None
     inside = posixpath.join("/", relative_target, name)
+    _make_parents(root, posixpath.dirname(inside))
     dest = resolve(root, inside)
     existing = os.lstat(dest) if os.path.lexists(dest) else None
     if existing is not None and no_overwrite and stat.S_ISDIR(existing.st_mode) != member.isdir():
@@ -135,6 +136,19 @@ def _extract_member(tar, member: tarfile.TarInfo, root: str, relative_target: st
     if not member.isdir():
         os.utime(dest, (member.mtime, member.mtime), follow_symlinks=False)
     return dest
+
+
+def _make_parents(root: str, directory: str) -> None:
+    """Create the missing directories of `directory` inside the root (0755, as dockerd's
+    unpacking does), each resolved inside the root."""
+    path = "/"
+    for part in directory.strip("/").split("/"):
+        if not part:
+            continue
+        path = posixpath.join(path, part)
+        host = resolve(root, path + "/")
+        if not os.path.lexists(host):
+            os.mkdir(host, 0o755)
 
 
 def _write_file(tar, member: tarfile.TarInfo, dest: str) -> None:

@@ -7,6 +7,7 @@ import time
 from typing import Callable
 
 from dockyard.containers import defaults
+from dockyard.containers.host_checks import check_host_config
 from dockyard.containers.linking import links_at_create
 from dockyard.containers.model import Container
 from dockyard.errors import InvalidArgument
@@ -18,6 +19,7 @@ def new_container(body: dict, find_image: Callable, claim_name: Callable[[], str
     """(record, image, whether its output goes to a json-file log). `claim_name` gives the
     checked name once the image is known (dockerd reports a missing image first)."""
     config, host_config, networking = defaults.split_create_body(body)
+    check_host_config(host_config)
     host_config["LogConfig"], logged = container_log_config(  # a bad --log-opt fails here
         host_config.get("LogConfig"), log_default)
     if not config.get("Image"):

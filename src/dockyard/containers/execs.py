@@ -14,17 +14,7 @@ from dockyard.wire.stdcopy import frame
 
 log = logging.getLogger(__name__)
 
-# ExecConfig's fields: dockerd's JSON decoding matches them case-insensitively (docker-py sends
-# `detachKeys`), so the body's keys are mapped onto these names.
-_EXEC_FIELDS = {name.lower(): name for name in (
-    "User", "Privileged", "Tty", "ConsoleSize", "AttachStdin", "AttachStderr", "AttachStdout",
-    "DetachKeys", "Env", "WorkingDir", "Cmd")}
 _DEFAULT_KEYS = parse_detach_keys(DEFAULT_DETACH_KEYS)
-
-
-def exec_config(body: dict) -> dict:
-    """A create body with Docker's field names, whatever their case."""
-    return {_EXEC_FIELDS.get(key.lower(), key): value for key, value in body.items()}
 
 
 @dataclass
@@ -67,7 +57,7 @@ class ExecService:
 
     def create(self, ref: str, body: dict) -> str:
         container = self._registry.get(ref)
-        config = exec_config(body) if isinstance(body, dict) else {}
+        config = dict(body)               # the API edge decoded it: ExecConfig's names, any case
         if not config.get("Cmd"):
             raise InvalidArgument("No exec command specified")
         if container.state.status != "running":

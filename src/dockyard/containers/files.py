@@ -41,8 +41,8 @@ class ContainerFiles:
                     if thaw:
                         _unless_gone(cgroup, cgroup.thaw)
                 return
-        parent = self._runner.state_dir(container.id).parent
-        os.makedirs(parent, exist_ok=True)                # no container has started yet: not made
+        parent = self._runner.state_dir(container.id).parent  # absent until a first container starts
+        os.makedirs(parent, exist_ok=True)
         target = tempfile.mkdtemp(prefix="cp-", dir=parent)
         self._mounter.mount_all(for_daemon(self._layers.mounts(container.id)), target)
         try:

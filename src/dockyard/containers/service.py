@@ -7,8 +7,9 @@ import signal as signals
 import time
 
 from dockyard.containers import defaults, names
-from dockyard.containers.filters import select
 from dockyard.containers.creation import new_container
+from dockyard.containers.filters import prunable
+from dockyard.containers.host_checks import check_resources
 from dockyard.containers.linking import remove_link
 from dockyard.containers.model import Container, State
 from dockyard.containers.restart_policy import Backoff, should_restart, starts_with_daemon
@@ -18,6 +19,7 @@ from dockyard.errors import Conflict, DockyardError, InternalError, InvalidArgum
 from dockyard.oci.signals import parse_signal
 from dockyard.shim.client import ShimClient
 from dockyard.shim.logopts import DEFAULT_LOG_CONFIG
+from dockyard.wire.times import until_ns
 
 log = logging.getLogger(__name__)
 _DEFAULT_STOP_TIMEOUT = 10
@@ -301,8 +303,7 @@ class ContainerService:
 
     async def update(self, ref: str, body: dict) -> list[str]:
         container = self.get(ref)
-        if not isinstance(body, dict):
-            raise InvalidArgument("invalid update request")
+        check_resources(body)
         policy = body.get("RestartPolicy")
         if policy and policy.get("Name"):
             defaults.split_create_body({"HostConfig": {"RestartPolicy": policy}})
@@ -374,11 +375,10 @@ class ContainerService:
         self._waiters.removed(container.id, WaitResult(container.state.exit_code))
 
     async def prune(self, filters: dict[str, list[str]]) -> tuple[list[str], int]:
-        candidates = select(self._registry.all(), {k: v for k, v in filters.items() if k == "label"}, True,
-                            None, self.get, self._images.matches)
+        until = until_ns((filters.get("until") or [None])[-1])
         deleted, reclaimed = [], 0
-        for container in candidates:
-            if container.state.status in ("exited", "created", "dead"):
+        for container in self._registry.all():
+            if prunable(container, filters, until):
                 reclaimed += await asyncio.to_thread(self._images.layer_size, container.id)
                 await self._remove_now(container, volumes=False)
                 deleted.append(container.id)
