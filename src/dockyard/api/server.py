@@ -75,6 +75,11 @@ class ConnectionTasks:
         self.running.add(task)
         try:
             await Connection(reader, writer, self._dispatch, self._base_headers).serve()
+        except asyncio.CancelledError:
+            # The daemon stops with the connection open (a `docker events`, a log stream). End
+            # normally: asyncio's stream callback (Python 3.11) asks a cancelled task for its
+            # exception() and logs the CancelledError as a traceback.
+            writer.close()
         finally:
             self.running.discard(task)
 

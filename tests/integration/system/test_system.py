@@ -204,3 +204,16 @@ def test_swarm_routes_answer_as_dockerd_outside_a_swarm(daemon):
     assert daemon.client().api.leave_swarm(force=True) is True  # docker-py accepts only a 503 here
     init = daemon.docker("swarm", "init", check=False)
     assert init.returncode == 1 and "swarm mode is not supported by dockyard" in init.stderr
+
+
+def test_a_daemon_stopped_with_streams_open_logs_no_traceback(fresh_daemon):
+    d = fresh_daemon.start()
+    events = subprocess.Popen(["docker", "events"], env=d.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        d.docker("network", "create", "stream-marker")               # seen on the open stream
+        assert b"stream-marker" in events.stdout.readline()
+        assert d.stop() == 0
+        assert "Traceback" not in d.log() and "CancelledError" not in d.log()
+    finally:
+        events.kill()
+        events.wait()
