@@ -1,5 +1,7 @@
 """OCI `linux.resources` -> the cgroup file writes that apply them (pure plans)."""
 
+from dockyard.errors import InvalidArgument
+
 Write = tuple[str, str, str]  # (controller, file, value)
 
 
@@ -28,7 +30,8 @@ def plan_v1(resources: dict) -> list[Write]:
         writes.append(("memory", "memory.oom_control", "1"))
     cpu = resources.get("cpu") or {}
     for key, file in (("shares", "cpu.shares"), ("period", "cpu.cfs_period_us"),
-                      ("quota", "cpu.cfs_quota_us")):
+                      ("quota", "cpu.cfs_quota_us"), ("realtimePeriod", "cpu.rt_period_us"),
+                      ("realtimeRuntime", "cpu.rt_runtime_us")):
         if key in cpu:
             writes.append(("cpu", file, str(cpu[key])))
     writes += _cpuset_and_pids(resources)
@@ -67,6 +70,8 @@ def plan_v2(resources: dict) -> list[Write]:
     if memory.get("disableOOMKiller"):
         writes.append(("memory", "memory.oom.group", "0"))
     cpu = resources.get("cpu") or {}
+    if "realtimePeriod" in cpu or "realtimeRuntime" in cpu:
+        raise InvalidArgument("real-time CPU scheduling (--cpu-rt-period, --cpu-rt-runtime) needs cgroup v1")
     if "shares" in cpu:
         writes.append(("cpu", "cpu.weight", str(shares_to_weight(cpu["shares"]))))
     if "quota" in cpu or "period" in cpu:

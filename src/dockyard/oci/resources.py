@@ -63,6 +63,9 @@ def _cpu(host: dict) -> dict:
         cpu["cpus"] = host["CpusetCpus"]
     if host.get("CpusetMems"):
         cpu["mems"] = host["CpusetMems"]
+    for key, field in (("realtimePeriod", "CpuRealtimePeriod"), ("realtimeRuntime", "CpuRealtimeRuntime")):
+        if host.get(field):
+            cpu[key] = int(host[field])
     return cpu
 
 

@@ -61,3 +61,15 @@ def test_stat_parsers():
     assert parse_flat_keyed("cache 10\ntotal_inactive_file 7\noom_kill_disable 0\n")["total_inactive_file"] == 7
     assert parse_blkio_v1("8:0 Read 100\n8:0 Write 5\n8:16 Read 1\nTotal 106\n") == (101, 5)
     assert parse_io_stat_v2("8:0 rbytes=10 wbytes=20 rios=1\n8:16 rbytes=1 wbytes=0\n") == (11, 20)
+
+
+def test_real_time_cpu_scheduling_is_applied_on_v1_and_refused_on_v2():
+    import pytest
+
+    from dockyard.errors import InvalidArgument
+
+    resources = linux_resources({"CpuRealtimePeriod": 1_000_000, "CpuRealtimeRuntime": 950_000}, False)
+    assert resources["cpu"] == {"realtimePeriod": 1_000_000, "realtimeRuntime": 950_000}
+    assert plan_v1(resources)[-2:] == [("cpu", "cpu.rt_period_us", "1000000"), ("cpu", "cpu.rt_runtime_us", "950000")]
+    with pytest.raises(InvalidArgument, match="needs cgroup v1"):
+        plan_v2(resources)
