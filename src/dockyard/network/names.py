@@ -100,7 +100,7 @@ class Names:
             for sb in self.sandboxes.values():
                 ep = sb.endpoints.get(net_id)
                 if ep and ep.address and wanted & {n.lower() for n in ep.dns_names()}:
-                    found.append(ep.address)
+                    found += [ep.address] + ([ep.address6] if ep.address6 else [])
         return found or None
 
     def upstreams(self, network_id: str, client_ip: str) -> list[tuple[str, int]]:

@@ -45,6 +45,7 @@ def test_an_ipv6_network_gives_containers_an_address_a_route_and_a_hosts_line(da
                       "busybox", "sleep", "60")
         assert "64 bytes from 2001:db8:d0c::f00d" in daemon.docker(
             "exec", "six-a", "ping6", "-c1", "-W5", "2001:db8:d0c::f00d").stdout
+        assert "2001:db8:d0c::f00d" in daemon.docker("exec", "six-a", "nslookup", "six-b").stdout   # AAAA by name
         containers = json.loads(daemon.docker("network", "inspect", "six").stdout)[0]["Containers"]
         assert sorted(c["IPv6Address"] for c in containers.values()) == ["2001:db8:d0c::1/64", "2001:db8:d0c::f00d/64"]
         # dockerd leaves IPv6 on only where an endpoint has it

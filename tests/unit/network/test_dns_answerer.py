@@ -1,9 +1,10 @@
 import asyncio
+import ipaddress
 
 from dockyard.network.dns import codec
 from dockyard.network.dns.server import Answerer
 
-NAMES = {"web": ["172.18.0.2"], "db": ["172.18.0.3", "172.18.0.4"]}
+NAMES = {"web": ["172.18.0.2"], "db": ["172.18.0.3", "172.18.0.4"], "six": ["172.18.0.5", "2001:db8::5"]}
 
 
 def _answerer(upstreams=()):
@@ -27,6 +28,13 @@ def test_local_names_answer_a_records_round_robin_set():
 def test_local_name_without_aaaa_is_an_empty_noerror():
     reply = _ask(_answerer(), "web", codec.TYPE_AAAA)
     assert reply.rcode == codec.NOERROR and reply.answers == ()
+
+
+def test_a_container_on_an_ipv6_network_answers_aaaa_too():
+    assert _ask(_answerer(), "six").addresses() == ["172.18.0.5"]
+    reply = _ask(_answerer(), "six", codec.TYPE_AAAA)
+    assert [(t, ipaddress.IPv6Address(r)) for _, t, r in reply.answers] == \
+        [(codec.TYPE_AAAA, ipaddress.IPv6Address("2001:db8::5"))]
 
 
 def test_unknown_name_without_upstreams_is_nxdomain():

@@ -133,7 +133,8 @@ def build_query(msg_id: int, name: str, qtype: int = TYPE_A, recursion: bool = T
 def build_response(
     query: Message, rcode: int, addresses: list[str] = (), ttl: int = 600, authoritative=True
 ) -> bytes:
-    """Answer the query's first question with A records (compressed to the question name)."""
+    """Answer the query's first question with A (IPv4) and AAAA (IPv6) records, compressed to
+    the question name."""
     flags = _QR | _RA | (query.flags & _RD) | (query.opcode << 11) | (rcode & 0xF)
     if authoritative and rcode in (NOERROR, NXDOMAIN):
         flags |= _AA
@@ -144,9 +145,10 @@ def build_response(
         body += encode_name(q.name) + struct.pack("!HH", q.qtype, q.qclass)
     if questions:
         for addr in addresses:
-            rdata = ipaddress.IPv4Address(addr).packed
+            ip = ipaddress.ip_address(addr)
+            rdata, kind = ip.packed, (TYPE_A if ip.version == 4 else TYPE_AAAA)
             # 0xC00C points at the question name, right after the 12-byte header
-            body += struct.pack("!HHHIH", 0xC00C, TYPE_A, CLASS_IN, ttl, len(rdata)) + rdata
+            body += struct.pack("!HHHIH", 0xC00C, kind, CLASS_IN, ttl, len(rdata)) + rdata
     return bytes(body)
 
 

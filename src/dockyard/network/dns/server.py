@@ -78,8 +78,9 @@ class Answerer:
         found = self.resolve(network_id, client_ip, q.name)
         if found is None:
             return await self._forward_or_fail(network_id, client_ip, query, data)
-        if q.qtype in (codec.TYPE_A, codec.TYPE_ANY):
-            return codec.build_response(query, codec.NOERROR, found)
+        if q.qtype in (codec.TYPE_A, codec.TYPE_AAAA, codec.TYPE_ANY):
+            wanted = {codec.TYPE_A: (4,), codec.TYPE_AAAA: (6,), codec.TYPE_ANY: (4, 6)}[q.qtype]
+            return codec.build_response(query, codec.NOERROR, [a for a in found if _version(a) in wanted])
         return codec.build_response(query, codec.NOERROR, [])
 
     async def _forward_or_fail(self, network_id, client_ip, query: codec.Message, data: bytes):
@@ -158,3 +159,7 @@ class DnsServer:
     async def close(self) -> None:
         for network_id in list(self.listeners):
             await self.stop(network_id)
+
+
+def _version(address: str) -> int:
+    return 6 if ":" in address else 4
