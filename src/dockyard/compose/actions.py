@@ -8,8 +8,6 @@ import threading
 import time
 from dataclasses import asdict
 
-import yaml
-
 from dockyard.cli.commands.images import split_tag
 from dockyard.cli.commands.ps import row
 from dockyard.cli.table import align
@@ -18,7 +16,7 @@ from dockyard.client import containers as api
 from dockyard.compose import labels as L
 from dockyard.compose.execute import Executor
 from dockyard.compose.logs import LogPrinter, Source
-from dockyard.compose.model import Project
+from dockyard.compose.model import Project, documents
 from dockyard.compose.observe import observe
 from dockyard.compose.plan import (UpOptions, build_step, dependency_order, orphans, plan_down, plan_lifecycle,
                                    plan_rm, plan_up)
@@ -172,7 +170,7 @@ def config(client: Client, args, project: Project) -> int:
     elif args.volumes:
         print("\n".join(project.volumes))
     elif not args.quiet:
-        sys.stdout.write(yaml.safe_dump(_as_document(project), sort_keys=False))
+        sys.stdout.write(documents.dump(_as_document(project)))
     return 0
 
 

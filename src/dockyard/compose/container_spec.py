@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from dockyard.compose import labels as L
+from dockyard.compose import file_refs, labels as L
 from dockyard.compose.host_spec import host_settings
 from dockyard.compose.model.types import Project, Service
 
@@ -108,6 +108,7 @@ def _host_config(project: Project, service: Service, links: list[str]) -> dict:
             if mount.type == "volume" and mount.source:
                 entry["Source"] = project.volumes[mount.source].name
             host["Mounts"].append(entry)
+    host["Mounts"] += file_refs.bind_mounts(project, service, {m.target for m in service.volumes})
     return {k: v for k, v in host.items() if v is not None}
 
 

@@ -71,6 +71,9 @@ class Executor:
             self.pull(step.body["Image"])
             created = containers.create(self.client, step.body, step.target, platform)
         self.created[step.target] = created["Id"]
+        for file in step.files:
+            containers.put_archive(self.client, created["Id"], "/", iter([file.tar()]),
+                                   copy_uid_gid=bool(file.uid or file.gid))
 
     def start_container(self, step: Step) -> None:
         try:

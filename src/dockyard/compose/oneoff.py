@@ -13,7 +13,7 @@ from dockyard.cli.commands.exec import run_exec
 from dockyard.cli.commands.run import Session
 from dockyard.client import Client
 from dockyard.client import containers as api
-from dockyard.compose import labels as L
+from dockyard.compose import file_refs, labels as L
 from dockyard.compose.actions import builds, pull_image
 from dockyard.compose.container_spec import container_body
 from dockyard.compose.execute import Executor
@@ -44,7 +44,8 @@ def run(client: Client, args, project: Project) -> int:
     name = args.name or f"{project.name}-{service.name}-run-{secrets.token_hex(6)}"
     body = one_off_body(project, args, os.isatty(0))
     executor.out = io.StringIO()  # docker compose run shows only the command's output
-    executor.run([Step("create_container", name, body, service.name, service.platform)])
+    executor.run([Step("create_container", name, body, service.name, service.platform,
+                       file_refs.injected(project, service))])
     container_id = executor.created[name]
     if args.detach:
         api.start(client, container_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dockyard.compose import labels as L
+from dockyard.compose import file_refs, labels as L
 from dockyard.compose.container_spec import container_body, container_name
 from dockyard.compose.model.types import Project, Service
 from dockyard.compose.observe import Observed, Seen
@@ -26,6 +26,7 @@ class Step:
     body: dict | None = field(default=None, compare=True)
     service: str = ""
     platform: str = ""  # create_container: the `platform` query (the service's `platform:`)
+    files: tuple = ()  # create_container: secrets and configs written in before the start (file_refs.Injected)
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,8 @@ def config_hash_of(project: Project, service: Service) -> str:
 def _create(project: Project, service: Service, number: int, replaces: Seen | None = None) -> Step:
     name = container_name(project, service, number)
     body = container_body(project, service, number, inherited=replaces.volumes if replaces else ())
-    return Step("create_container", name, body, service.name, service.platform)
+    return Step("create_container", name, body, service.name, service.platform,
+                file_refs.injected(project, service))
 
 
 def _stop(project: Project, seen: Seen, timeout: int | None) -> Step:

@@ -39,7 +39,9 @@ class ContainerFiles:
                 if thaw:
                     cgroup.thaw()
             return
-        target = tempfile.mkdtemp(prefix="cp-", dir=self._runner.state_dir(container.id).parent)
+        parent = self._runner.state_dir(container.id).parent
+        parent.mkdir(parents=True, exist_ok=True)  # a fresh exec root has none before the first start
+        target = tempfile.mkdtemp(prefix="cp-", dir=parent)
         self._mounter.mount_all(for_daemon(self._layers.mounts(container.id)), target)
         try:
             yield target

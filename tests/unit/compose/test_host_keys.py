@@ -178,14 +178,10 @@ services:
   app:
     image: busybox
     userns_mode: "ns:/proc/1/ns/user"
-    configs: [c]
-    secrets: [s]
     isolation: process
 """)
     assert proj.warnings == [
-        "services.app.configs is not supported by dockyard compose; ignored",
         "services.app.isolation is not supported by dockyard compose; ignored",
-        "services.app.secrets is not supported by dockyard compose; ignored",
         "services.app.userns_mode 'ns:/proc/1/ns/user' is not supported by dockyard (it has no user namespace "
         "remapping); ignored"]
     assert "UsernsMode" not in container_body(proj, proj.services["app"], 1)["HostConfig"]

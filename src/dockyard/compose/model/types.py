@@ -75,6 +75,27 @@ class Logging:
     options: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True)
+class FileObject:
+    """A top-level secret or config."""
+    name: str
+    file: str = ""  # absolute host path: bind-mounted read-only
+    environment: str = ""  # the variable its content comes from
+    content: str | None = None  # inline or from `environment` (None: that variable is unset)
+    external: bool = False
+    driver: str = ""
+
+
+@dataclass(frozen=True)
+class FileReference:
+    """A service's use of a secret or config: where it appears in the container."""
+    source: str
+    target: str  # absolute: /run/secrets/<source> and /<source> by default
+    uid: str = ""
+    gid: str = ""
+    mode: int | None = None
+
+
 @dataclass
 class Limits:
     """Resource limits and kernel settings of a service's containers (0/"" = the daemon's default)."""
@@ -154,6 +175,8 @@ class Service:
     volumes_from: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     external_links: list[str] = field(default_factory=list)
+    secrets: list[FileReference] = field(default_factory=list)
+    configs: list[FileReference] = field(default_factory=list)
 
 
 @dataclass
@@ -186,6 +209,8 @@ class Project:
     volumes: dict[str, VolumeDef]
     disabled: dict[str, Service] = field(default_factory=dict)  # services left out by profiles
     warnings: list[str] = field(default_factory=list)
+    secrets: dict[str, FileObject] = field(default_factory=dict)
+    configs: dict[str, FileObject] = field(default_factory=dict)
 
     def service(self, name: str) -> Service:
         if name not in self.services:
