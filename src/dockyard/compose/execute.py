@@ -9,7 +9,8 @@ from typing import Callable, TextIO
 
 from dockyard.client import Client
 from dockyard.cli.build_context import chunks_of, context_tar
-from dockyard.client import build, containers, networks, volumes
+from dockyard.client import build, containers, images, networks, volumes
+from dockyard.compose import labels as L
 from dockyard.compose.plan import Step
 from dockyard.errors import InternalError, NotFound, NotModified
 
@@ -62,18 +63,22 @@ class Executor:
         volumes.create(self.client, body["Name"], body["Driver"], body.get("DriverOpts"), body.get("Labels"))
 
     def create_container(self, step: Step) -> None:
-        platform = step.platform or None
-        try:
-            created = containers.create(self.client, step.body, step.target, platform)
-        except NotFound as err:
-            if "No such image" not in str(err) or self.pull is None:
-                raise
-            self.pull(step.body["Image"])
-            created = containers.create(self.client, step.body, step.target, platform)
+        body = {**step.body, "Labels": {**step.body["Labels"], L.IMAGE: self._image_id(step.body["Image"])}}
+        created = containers.create(self.client, body, step.target, step.platform or None)
         self.created[step.target] = created["Id"]
         for file in step.files:
             containers.put_archive(self.client, created["Id"], "/", iter([file.tar()]),
                                    copy_uid_gid=bool(file.uid or file.gid))
+
+    def _image_id(self, image: str) -> str:
+        """The image's ID (compose v2's `image` label), pulled first when missing and pulling is allowed."""
+        try:
+            return images.inspect_image(self.client, image)["Id"]
+        except NotFound:
+            if self.pull is None:
+                raise
+        self.pull(image)
+        return images.inspect_image(self.client, image)["Id"]
 
     def start_container(self, step: Step) -> None:
         try:

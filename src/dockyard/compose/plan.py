@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dockyard.compose import file_refs, labels as L
-from dockyard.compose.container_spec import container_body, container_name
+from dockyard.compose.container_spec import config_hash, container_body, container_name
 from dockyard.compose.model.types import Project, Service
 from dockyard.compose.observe import Observed, Seen
 from dockyard.errors import InvalidArgument, NotFound
@@ -133,13 +133,18 @@ def _network_body(project: Project, key: str) -> dict:
             "Labels": {**net.labels, L.PROJECT: project.name, L.NETWORK: key, L.VERSION: L.COMPOSE_VERSION}}
     if net.subnets:
         body["IPAM"] = {"Driver": "default", "Config": [{"Subnet": s} for s in net.subnets]}
-    return body
+    return _hashed(body)
+
+
+def _hashed(body: dict) -> dict:
+    """compose v2 labels networks and volumes with a hash of their definition too."""
+    return {**body, "Labels": {**body["Labels"], L.CONFIG_HASH: config_hash(body)}}
 
 
 def _volume_body(project: Project, key: str) -> dict:
     vol = project.volumes[key]
-    return {"Name": vol.name, "Driver": vol.driver or "local", "DriverOpts": vol.driver_opts,
-            "Labels": {**vol.labels, L.PROJECT: project.name, L.VOLUME: key, L.VERSION: L.COMPOSE_VERSION}}
+    return _hashed({"Name": vol.name, "Driver": vol.driver or "local", "DriverOpts": vol.driver_opts,
+                    "Labels": {**vol.labels, L.PROJECT: project.name, L.VOLUME: key, L.VERSION: L.COMPOSE_VERSION}})
 
 
 def _waits(project: Project, service: Service, observed: Observed, waited: set[str], order: list[str]) -> list[Step]:

@@ -83,10 +83,10 @@ def test_every_key_lands_where_compose_v2_puts_it():
     }
     assert body["Domainname"] == "example.test" and "MacAddress" not in body
     assert body["NetworkingConfig"]["EndpointsConfig"]["p_default"] == {
-        "Aliases": ["app"], "Links": host["Links"], "MacAddress": "02:42:ac:11:00:99"}
+        "Aliases": ["p-app-2", "app"], "Links": host["Links"], "MacAddress": "02:42:ac:11:00:99"}
     # links and volumes_from make db a dependency, as compose-go's normalisation does
     assert proj.services["app"].depends_on == [Dependency("db")]
-    assert body["Labels"][L.DEPENDS_ON] == "db:service_started:true"
+    assert body["Labels"][L.DEPENDS_ON] == "db:service_started:false"
 
 
 def test_more_cgroup_and_namespace_keys_the_daemon_runs():

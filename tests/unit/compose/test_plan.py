@@ -56,14 +56,16 @@ def test_first_up_creates_everything_in_dependency_order():
         ("wait_healthy", "shop-db-1"),
         ("create_container", "shop-web-1"), ("start_container", "shop-web-1")]
     network = steps[0].body
+    hash_ = network["Labels"].pop(L.CONFIG_HASH)
     assert network["Labels"] == {L.PROJECT: "shop", L.NETWORK: "default", L.VERSION: L.COMPOSE_VERSION}
+    assert len(hash_) == 64
     web = steps[5].body
     assert web["Labels"][L.SERVICE] == "web" and web["Labels"][L.NUMBER] == "1"
     assert web["Labels"][L.ONEOFF] == "False" and web["Labels"][L.WORKING_DIR] == "/srv/shop"
     assert web["Env"] == ["MODE=prod"]
     assert web["HostConfig"]["NetworkMode"] == "shop_default"
     assert web["HostConfig"]["PortBindings"] == {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}
-    assert web["NetworkingConfig"] == {"EndpointsConfig": {"shop_default": {"Aliases": ["web"]}}}
+    assert web["NetworkingConfig"] == {"EndpointsConfig": {"shop_default": {"Aliases": ["shop-web-1", "web"]}}}
     db = steps[2].body
     assert db["HostConfig"]["Mounts"] == [{"Type": "volume", "Target": "/var/lib/db", "ReadOnly": False,
                                            "Source": "shop_data"}]

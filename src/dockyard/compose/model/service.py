@@ -170,10 +170,11 @@ def _networks(raw, where: str, declared: set[str], network_mode: str) -> dict[st
         return {"default": Attachment()}
     items = {name: None for name in raw} if isinstance(raw, list) else raw
     out = {}
-    for key, spec in items.items():
+    for key, spec in sorted(items.items(), key=lambda item: (-int((item[1] or {}).get("priority") or 0), item[0])):
         if key not in declared:
             raise InvalidArgument(f"service {where.split('.')[1]} refers to undefined network {key}: "
                                   f"invalid compose project")
         spec = spec or {}
-        out[key] = Attachment(tuple(str(a) for a in spec.get("aliases") or ()), str(spec.get("ipv4_address") or ""))
+        out[key] = Attachment(tuple(str(a) for a in spec.get("aliases") or ()), str(spec.get("ipv4_address") or ""),
+                              int(spec.get("priority") or 0))
     return out

@@ -166,5 +166,5 @@ def depends_on(value, where: str) -> list[Dependency]:
         condition = spec.get("condition", "service_started")
         if condition not in _CONDITIONS:
             raise InvalidArgument(f"{where}.{name}: unknown condition {condition!r}")
-        out.append(Dependency(str(name), condition, bool(spec.get("required", True))))
+        out.append(Dependency(str(name), condition, bool(spec.get("required", True)), bool(spec.get("restart"))))
     return out

