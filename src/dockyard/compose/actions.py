@@ -9,11 +9,8 @@ import time
 from dataclasses import asdict
 
 from dockyard.cli.commands.images import split_tag
-from dockyard.cli.commands.ps import row
-from dockyard.cli.table import align
 from dockyard.client import Client
 from dockyard.client import containers as api
-from dockyard.compose import labels as L
 from dockyard.compose.execute import Executor
 from dockyard.compose.logs import LogPrinter, Source
 from dockyard.compose.model import Project, documents
@@ -127,27 +124,6 @@ def port(client: Client, args, project: Project) -> int:
     if not bindings:
         raise NotFound(f"no port {args.private_port}/{args.protocol} for container {found[0].name}")
     print(f"{bindings[0].get('HostIp') or '0.0.0.0'}:{bindings[0]['HostPort']}")
-    return 0
-
-
-def ps(client: Client, args, project: Project) -> int:
-    if args.list_services:
-        print("\n".join(project.services))
-        return 0
-    wanted = set(args.services) or set(project.services) | set(project.disabled)
-    listed = api.list_containers(client, all_=args.all, filters=L.project_filter(project.name, f"{L.ONEOFF}=False"))
-    found = sorted((c for c in listed if (c.get("Labels") or {}).get(L.SERVICE) in wanted),
-                   key=lambda c: c["Names"][0])
-    if args.quiet:
-        print("".join(c["Id"] + "\n" for c in found), end="")
-        return 0
-    now = time.time()
-    rows = [["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"]]
-    for container in found:
-        fields = row(container, True, now)
-        rows.append([fields["Names"], fields["Image"], fields["Command"], container["Labels"][L.SERVICE],
-                     fields["RunningFor"], fields["Status"], fields["Ports"]])
-    sys.stdout.write(align(rows))
     return 0
 
 

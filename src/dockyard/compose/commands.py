@@ -7,9 +7,10 @@ import argparse
 import os
 import sys
 
-from dockyard.compose import actions, oneoff
+from dockyard.compose import actions, oneoff, views
 from dockyard.compose.model import Project, load_project
-from dockyard.compose.model.load import find_files
+from dockyard.compose.model.load import find_files, normalize_name
+from dockyard.errors import NotFound
 
 
 def register(sub) -> None:
@@ -35,10 +36,28 @@ def register(sub) -> None:
     down.add_argument("-v", "--volumes", action="store_true")
     down.add_argument("--remove-orphans", action="store_true")
     down.add_argument("-t", "--timeout", type=int)
-    ps = _verb(verbs, "ps", actions.ps, "List containers", services=True)
+    ps = _verb(verbs, "ps", views.ps, "List containers", services=True, needs="name")
     ps.add_argument("-a", "--all", action="store_true")
     ps.add_argument("-q", "--quiet", action="store_true")
     ps.add_argument("--services", dest="list_services", action="store_true")
+    ps.add_argument("--format", default="")
+    ps.add_argument("--filter", default="")
+    ps.add_argument("--status", action="append", default=[])
+    ps.add_argument("--no-trunc", action="store_true")
+    ps.add_argument("--orphans", type=_bool, nargs="?", const=True, default=True)
+    ls = _verb(verbs, "ls", views.ls, "List running compose projects", needs=None)
+    ls.add_argument("-a", "--all", action="store_true")
+    ls.add_argument("--filter", action="append", default=[])
+    ls.add_argument("--format", default="table")
+    ls.add_argument("-q", "--quiet", action="store_true")
+    images = _verb(verbs, "images", views.images, "List images used by the created containers", services=True,
+                   needs="name")
+    images.add_argument("--format", default="table")
+    images.add_argument("-q", "--quiet", action="store_true")
+    _verb(verbs, "top", views.top, "Display the running processes", services=True, needs="name")
+    version = _verb(verbs, "version", views.version, "Show the Docker Compose version information", needs=None)
+    version.add_argument("-f", "--format", default="")
+    version.add_argument("--short", action="store_true")
     logs = _verb(verbs, "logs", actions.logs, "View output from containers", services=True)
     logs.add_argument("-f", "--follow", action="store_true")
     logs.add_argument("-t", "--timestamps", action="store_true")
@@ -81,12 +100,37 @@ def register(sub) -> None:
     _command_flags(run)
 
 
-def _verb(verbs, name: str, action, help_: str, services: bool = False) -> argparse.ArgumentParser:
+def _verb(verbs, name: str, action, help_: str, services: bool = False,
+          needs: str | None = "project") -> argparse.ArgumentParser:
+    """`needs`: "project" (the files must load), "name" (the project if its files load, else just
+    its name from -p or the directory, as compose v2's projectOrName), None (no project)."""
     parser = verbs.add_parser(name, help=help_)
     if services:
         parser.add_argument("services", nargs="*")
-    parser.set_defaults(run=lambda client, args: action(client, args, load(args)))
+    if needs == "project":
+        parser.set_defaults(run=lambda client, args: action(client, args, load(args)))
+    elif needs == "name":
+        parser.set_defaults(run=lambda client, args: action(client, args, *project_or_name(args)))
+    else:
+        parser.set_defaults(run=action)
     return parser
+
+
+def _bool(text: str) -> bool:
+    if text.lower() not in ("true", "false", "1", "0"):
+        raise argparse.ArgumentTypeError(f"invalid boolean {text!r}")
+    return text.lower() in ("true", "1")
+
+
+def project_or_name(args) -> tuple[Project | None, str]:
+    """The project when its files are found; without files, the name -p (or the directory) gives."""
+    try:
+        project = load(args)
+    except NotFound:
+        if not (args.project_name or os.environ.get("COMPOSE_PROJECT_NAME")) or args.file:
+            raise
+        return None, normalize_name(args.project_name or os.environ["COMPOSE_PROJECT_NAME"])
+    return project, project.name
 
 
 def _command_flags(parser: argparse.ArgumentParser) -> None:
