@@ -15,14 +15,16 @@ from dockyard.compose.execute import Executor
 from dockyard.compose.logs import LogPrinter, Source
 from dockyard.compose.model import Project, documents
 from dockyard.compose.observe import observe
+from dockyard.compose.views import project_containers
 from dockyard.compose.plan import (UpOptions, build_step, dependency_order, orphans, plan_down, plan_lifecycle,
                                    plan_rm, plan_up)
 from dockyard.errors import InternalError, InvalidArgument, NotFound
 
 
 def up(client: Client, args, project: Project) -> int:
+    wait = getattr(args, "wait", False)
     options = UpOptions(tuple(args.services), parse_scale(args.scale), args.force_recreate, args.no_recreate,
-                        args.no_start, args.no_deps, args.remove_orphans, args.timeout, args.build)
+                        args.no_start, args.no_deps, args.remove_orphans, args.timeout, args.build, wait)
     observed = observe(client, project.name, with_images=builds(project))
     steps = plan_up(project, observed, options)
     left = [c.name for c in orphans(project, observed)]
@@ -31,8 +33,11 @@ def up(client: Client, args, project: Project) -> int:
               f"renamed this service in your compose file, you can run this command with the --remove-orphans "
               f"flag to clean it up.", file=sys.stderr)
     started = f"{time.time():.9f}"
-    Executor(client, pull=lambda image: pull_image(client, image)).run(steps)
-    if args.detach or args.no_start:
+    executor = Executor(client, pull=lambda image: pull_image(client, image))
+    if wait and args.wait_timeout:
+        executor.wait_until = (time.monotonic() + args.wait_timeout, go_duration(args.wait_timeout))
+    executor.run(steps)
+    if args.detach or args.no_start or wait:
         return 0
     return _attach(client, project, args, started)
 
@@ -44,9 +49,11 @@ def _attach(client: Client, project: Project, args, since: str) -> int:
     if args.exit_code_from:
         project.service(args.exit_code_from)
     seen = [c for c in observe(client, project.name).containers if c.service in names and not c.oneoff]
-    sources = [Source(c.name, project.services[c.service].tty, since=since)
+    sources = [Source(c.name, project.services[c.service].tty, since=since, shown=shown_name(project.name, c))
                for c in sorted(seen, key=lambda c: c.name)]
-    printer = LogPrinter(client)
+    printer = LogPrinter(client, err=sys.stderr)
+    shown = {s.name: s.label for s in sources}
+    print(f"Attaching to {', '.join(s.label for s in sources)}", flush=True)
     done, all_done = threading.Event(), threading.Event()
     remaining = {s.name for s in sources}
     codes: dict[str, int] = {}  # container name → exit code, in the order they exited
@@ -54,7 +61,7 @@ def _attach(client: Client, project: Project, args, since: str) -> int:
 
     def exited(name: str) -> None:
         codes[name] = api.inspect(client, name)["State"].get("ExitCode", 0)
-        printer.write(f"{name} exited with code {codes[name]}\n")
+        printer.write(f"\r\x1b[K{shown[name]} exited with code {codes[name]}\n")  # compose v2's RESET_LINE first
         remaining.discard(name)
         if abort or not remaining:
             done.set()
@@ -81,13 +88,59 @@ def _attach(client: Client, project: Project, args, since: str) -> int:
     return next(iter(codes.values()), 0) if abort else 0
 
 
+def create(client: Client, args, project: Project) -> int:
+    """`create`: `up --no-start`."""
+    args.no_start, args.detach, args.no_deps, args.timeout = True, True, False, None
+    return up(client, args, project)
+
+
+def wait(client: Client, args, project: Project | None, name: str) -> int:
+    """Block until the services' running containers stop; the exit status is the last one's."""
+    running = project_containers(client, name, False, True, args.services)
+    if not running:
+        raise NotFound(f'no containers for project "{name}"')
+    status = 0
+    results: list[tuple[str, int]] = []
+    threads = [threading.Thread(target=lambda c=c: results.append(
+        (c["Id"], int((api.wait(client, c["Id"]).json() or {}).get("StatusCode", 0)))), daemon=True)
+        for c in running]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.5)
+    for container_id, status in results:
+        print(f'container "{container_id}" exited with status code {status}')
+    if args.down_project:
+        steps = plan_down(project, observe(client, name), remove_orphans=True) if project else []
+        Executor(client).run(steps)
+    return status
+
+
+def go_duration(seconds: float) -> str:
+    """Go's time.Duration text for whole seconds: `5s`, `1m30s`, `1h0m0s`."""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
+    return f"{minutes}m{secs}s" if minutes else f"{secs}s"
+
+
+def shown_name(project: str, seen) -> str:
+    """compose v2's name in log prefixes: the container's without `<project>-`, unless it is a
+    `container_name` of its own (kept whole)."""
+    default = f"{project}-{seen.service}-{seen.number}"
+    return seen.name[len(project) + 1:] if seen.name == default else seen.name
+
+
 def _stop_all(client: Client, project: Project, names: set[str], timeout: int | None) -> None:
     steps = plan_lifecycle("stop", project, observe(client, project.name), tuple(names), timeout)
     Executor(client).run(steps)
 
 
 def down(client: Client, args, project: Project) -> int:
-    steps = plan_down(project, observe(client, project.name), args.volumes, args.remove_orphans, args.timeout)
+    observed = observe(client, project.name, with_images=bool(args.rmi))
+    steps = plan_down(project, observed, args.volumes, args.remove_orphans, args.timeout, args.rmi or "")
     Executor(client).run(steps)
     return 0
 
@@ -131,7 +184,8 @@ def logs(client: Client, args, project: Project) -> int:
     wanted = set(args.services) or set(project.services)
     seen = [c for c in observe(client, project.name).containers if c.service in wanted]
     tty = {name: s.tty for name, s in project.services.items()}
-    sources = [Source(c.name, tty.get(c.service, False), args.tail) for c in sorted(seen, key=lambda c: c.name)]
+    sources = [Source(c.name, tty.get(c.service, False), args.tail, shown=shown_name(project.name, c))
+               for c in sorted(seen, key=lambda c: c.name)]
     printer = LogPrinter(client, timestamps=args.timestamps, prefix=not args.no_log_prefix)
     threads = printer.stream(sources, follow=args.follow)
     for thread in threads:

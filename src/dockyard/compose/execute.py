@@ -22,7 +22,8 @@ _SHOWN = {"build_image": ("Image", "Built"), "create_network": ("Network", "Crea
           "remove_container": ("Container", "Removed"), "kill_container": ("Container", "Killed"),
           "pause_container": ("Container", "Paused"), "unpause_container": ("Container", "Unpaused"), "remove_network": ("Network", "Removed"),
           "remove_volume": ("Volume", "Removed"), "wait_healthy": ("Container", "Healthy"),
-          "wait_completed": ("Container", "Exited")}
+          "wait_completed": ("Container", "Exited"), "wait_running": ("Container", "Healthy"),
+          "remove_image": ("Image", "Removed")}
 
 
 class Executor:
@@ -31,6 +32,7 @@ class Executor:
         self.out = out
         self.pull = pull  # image → None: fetch a missing image (None: missing images are an error)
         self.created: dict[str, str] = {}  # container name → ID
+        self.wait_until: tuple[float, str] | None = None  # `up --wait-timeout`: (monotonic deadline, as given)
 
     def run(self, steps: list[Step]) -> None:
         for step in steps:
@@ -123,6 +125,34 @@ class Executor:
                 raise InternalError(f"container {step.target} has no healthcheck configured")
             if health == "unhealthy" or not state.get("Running"):
                 raise InternalError(f"dependency failed to start: container {step.target} is unhealthy")
+            time.sleep(_POLL)
+
+    def remove_image(self, step: Step) -> None:
+        try:
+            images.remove(self.client, step.target)
+        except NotFound:
+            pass
+
+    def wait_running(self, step: Step) -> None:
+        """`up --wait`: running (healthy when it has a health check), or exited 0 for a service
+        another waits on to complete; compose v2's errors otherwise."""
+        while True:
+            inspected = containers.inspect(self.client, step.target)
+            state = inspected["State"]
+            if state.get("Status") == "exited":
+                if step.body.get("completed") and state.get("ExitCode") == 0:
+                    return
+                raise InternalError(f"container {step.target} exited ({state.get('ExitCode', 0)})")
+            test = (inspected["Config"].get("Healthcheck") or {}).get("Test") or []
+            health = (state.get("Health") or {}).get("Status")
+            if (not test or test[0] == "NONE") and state.get("Status") == "running" and not step.body.get("completed"):
+                return
+            if health == "healthy":
+                return
+            if health == "unhealthy":
+                raise InternalError(f"container {step.target} is unhealthy")
+            if self.wait_until is not None and time.monotonic() > self.wait_until[0]:
+                raise InternalError(f"application not healthy after {self.wait_until[1]}")
             time.sleep(_POLL)
 
     def wait_completed(self, step: Step) -> None:

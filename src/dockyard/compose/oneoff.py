@@ -17,7 +17,7 @@ from dockyard.compose import file_refs, labels as L
 from dockyard.compose.actions import builds, pull_image
 from dockyard.compose.container_spec import container_body
 from dockyard.compose.execute import Executor
-from dockyard.compose.model import Project
+from dockyard.compose.model import Project, syntax
 from dockyard.compose.observe import observe
 from dockyard.compose.plan import Step, plan_run
 from dockyard.errors import NotFound
@@ -70,6 +70,12 @@ def one_off_body(project: Project, args, stdin_is_tty: bool) -> dict:
     body.update({"Tty": tty, "OpenStdin": not args.detach, "StdinOnce": not args.detach,
                  "AttachStdin": not args.detach, "AttachStdout": not args.detach,
                  "AttachStderr": not args.detach})
-    host = {**body["HostConfig"], "PortBindings": {}, "RestartPolicy": {"Name": "no"}, "AutoRemove": args.rm}
+    ports = body["HostConfig"].get("PortBindings", {}) if args.service_ports else {}
+    for port in syntax.ports(args.publish, "--publish"):
+        ports.setdefault(f"{port.target}/{port.protocol}", []).append({"HostIp": port.host_ip,
+                                                                       "HostPort": port.published})
+    if args.publish or args.service_ports:
+        body["ExposedPorts"] = {**body.get("ExposedPorts", {}), **{key: {} for key in ports}}
+    host = {**body["HostConfig"], "PortBindings": ports, "RestartPolicy": {"Name": "no"}, "AutoRemove": args.rm}
     body["HostConfig"] = host
     return body

@@ -40,6 +40,7 @@ class UpOptions:
     remove_orphans: bool = False
     timeout: int | None = None  # stop grace in seconds (default: the service's stop_grace_period)
     build: bool = False  # build images even when they exist (`up --build`)
+    wait: bool = False  # `up --wait`: then wait for every container to run (healthy if it has a check)
 
 
 def dependency_order(project: Project, names: list[str] | None = None, with_deps: bool = True) -> list[str]:
@@ -80,7 +81,25 @@ def plan_up(project: Project, observed: Observed, options: UpOptions = UpOptions
         if not options.no_start:
             steps += _waits(project, service, observed, waited, order)
         steps += _converge(project, service, observed, options, rebuilt=built)
+    if options.wait and not options.no_start:
+        steps += [Step("wait_running", container_name(project, service, n), {"completed": _completes(project, service)},
+                       service.name)
+                  for service in services for n in _numbers(service, observed, options)]
     return steps
+
+
+def _completes(project: Project, service: Service) -> bool:
+    """compose v2: a service another waits on to complete successfully is waited on for that."""
+    return any(d.service == service.name and d.condition == "service_completed_successfully"
+               for other in project.services.values() for d in other.depends_on)
+
+
+def _numbers(service: Service, observed: Observed, options: UpOptions) -> list[int]:
+    """The container numbers a service has once `up` converged it."""
+    scale = int(options.scale.get(service.name, service.scale))
+    kept = [c.number for c in observed.of_service(service.name)][:scale]
+    free = (n for n in range(1, scale + len(kept) + 1) if n not in kept)
+    return sorted(kept + [next(free) for _ in range(scale - len(kept))])
 
 
 def build_step(service: Service, no_cache: bool = False) -> Step:
@@ -221,8 +240,10 @@ def orphans(project: Project, observed: Observed) -> list[Seen]:
 
 
 def plan_down(project: Project, observed: Observed, volumes: bool = False, remove_orphans: bool = False,
-              timeout: int | None = None) -> list[Step]:
-    """Containers in reverse dependency order (one-off ones too), then networks, then (-v) volumes."""
+              timeout: int | None = None, rmi: str = "") -> list[Step]:
+    """Containers in reverse dependency order (one-off ones too), then networks, then (-v) volumes,
+    then (`--rmi local`) the images built under compose's default name or (`--rmi all`) every
+    service's image."""
     order = dependency_order(project)
     rank = {name: i for i, name in enumerate(order)}
     ours = [c for c in observed.containers if c.service in rank or c.service in project.disabled]
@@ -234,6 +255,14 @@ def plan_down(project: Project, observed: Observed, volumes: bool = False, remov
     if volumes:
         steps += [Step("remove_volume", v.name) for v in project.volumes.values()
                   if not v.external and v.name in observed.volumes]
+    if rmi not in ("", "local", "all"):
+        raise InvalidArgument(f"invalid value for --rmi: {rmi}")
+    if rmi:
+        local = [s.image for s in project.services.values()
+                 if s.build is not None and s.image == f"{project.name}-{s.name}"]
+        named = [s.image for s in project.services.values()] if rmi == "all" else []
+        steps += [Step("remove_image", image) for image in dict.fromkeys(named + local)
+                  if observed.has_image(image)]
     return steps
 
 

@@ -147,17 +147,18 @@ def test_lifecycle_commands(busybox):
 def test_start_attach_and_attach(busybox):
     name = unique("once")
     busybox.docker("create", "--name", name, "busybox", "sh", "-c", "echo hi; echo oops >&2; exit 3")
+    # (the containers below sleep long enough for our CLI to start and attach on a loaded machine)
     try:
         started = dockyard(busybox, "start", "-a", name, check=False)
         assert (started.returncode, started.stdout, started.stderr) == (3, "hi\n", "oops\n")
         busybox.docker("rm", name)
-        busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c", "sleep 1; echo later; exit 5")
+        busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c", "sleep 4; echo later; exit 5")
         attached = dockyard(busybox, "attach", name, check=False)
         assert (attached.returncode, attached.stdout) == (5, "later\n")
         refused = dockyard(busybox, "attach", name, check=False)
         assert refused.returncode == 1 and "You cannot attach to a stopped container" in refused.stderr
         busybox.docker("rm", name)
-        busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c", "sleep 1; echo again; exit 2")
+        busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c", "sleep 4; echo again; exit 2")
         rejoined = dockyard(busybox, "start", "-a", name, check=False)  # already running: just attaches
         assert (rejoined.returncode, rejoined.stdout) == (2, "again\n")
         busybox.docker("rm", name)
