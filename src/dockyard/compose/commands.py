@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 
-from dockyard.compose import actions, oneoff, views
+from dockyard.compose import actions, oneoff, passthrough, views
 from dockyard.compose.model import Project, load_project
 from dockyard.compose.model.load import find_files, normalize_name
 from dockyard.errors import NotFound
@@ -100,6 +100,51 @@ def register(sub) -> None:
     _verb(verbs, "pull", actions.pull, "Pull service images", services=True)
     build = _verb(verbs, "build", actions.build, "Build service images", services=True)
     build.add_argument("--no-cache", action="store_true")
+    cp = _verb(verbs, "cp", passthrough.cp, "Copy files/folders between a service container and the local "
+                                              "filesystem", needs="name")
+    cp.add_argument("--all", action="store_true", help="include containers created by the run command")
+    cp.add_argument("-a", "--archive", action="store_true", help="archive mode (copy all uid/gid information)")
+    cp.add_argument("-L", "--follow-link", action="store_true", help="always follow symbol link in SRC_PATH")
+    cp.add_argument("--index", type=int, default=0, help="index of the container if service has multiple replicas")
+    cp.add_argument("source")
+    cp.add_argument("destination")
+    attach = _verb(verbs, "attach", passthrough.attach, "Attach local standard input, output, and error streams "
+                                                        "to a service's running container", needs="name")
+    attach.add_argument("--detach-keys", default=None)
+    attach.add_argument("--index", type=int, default=0)
+    attach.add_argument("--no-stdin", action="store_true")
+    attach.add_argument("--sig-proxy", type=_bool, nargs="?", const=True, default=True)
+    attach.add_argument("service")
+    stats = _verb(verbs, "stats", passthrough.stats, "Display a live stream of container(s) resource usage "
+                                                     "statistics", needs="name")
+    stats.add_argument("-a", "--all", action="store_true")
+    stats.add_argument("--format", default=None)
+    stats.add_argument("--no-stream", action="store_true")
+    stats.add_argument("--no-trunc", action="store_true")
+    stats.add_argument("service", nargs="?")
+    events = _verb(verbs, "events", passthrough.events, "Receive real time events from containers", services=True,
+                   needs="name")
+    events.add_argument("--json", action="store_true", help="output events as a stream of json objects")
+    events.add_argument("--since", help="show all events created since timestamp")
+    events.add_argument("--until", help="stream events until this timestamp")
+    export = _verb(verbs, "export", passthrough.export, "Export a service container's filesystem as a tar "
+                                                        "archive", needs="name")
+    export.add_argument("--index", type=int, default=0)
+    export.add_argument("-o", "--output")
+    export.add_argument("service")
+    commit = _verb(verbs, "commit", passthrough.commit, "Create a new image from a service container's changes",
+                   needs="name")
+    commit.add_argument("-a", "--author", default="")
+    commit.add_argument("-c", "--change", action="append", default=[])
+    commit.add_argument("--index", type=int, default=0)
+    commit.add_argument("-m", "--message", default="")
+    commit.add_argument("-p", "--pause", type=_bool, nargs="?", const=True, default=True)
+    commit.add_argument("service")
+    commit.add_argument("reference", nargs="?")
+    push = _verb(verbs, "push", passthrough.push, "Push service images", services=True)
+    push.add_argument("--ignore-push-failures", action="store_true")
+    push.add_argument("--include-deps", action="store_true")
+    push.add_argument("-q", "--quiet", action="store_true")
     ex = _verb(verbs, "exec", oneoff.exec_, "Execute a command in a running service container")
     ex.add_argument("-T", "--no-TTY", dest="no_tty", action="store_true")
     ex.add_argument("--index", type=int, default=1)
