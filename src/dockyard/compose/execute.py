@@ -8,7 +8,7 @@ import time
 from typing import Callable, TextIO
 
 from dockyard.client import Client
-from dockyard.cli.build_context import chunks_of, context_tar
+from dockyard.client.build_context import chunks_of, context_tar
 from dockyard.client import build, containers, images, networks, volumes
 from dockyard.compose import labels as L
 from dockyard.compose.plan import Step

@@ -12,10 +12,10 @@ from dockyard.cli.commands.images import split_tag
 from dockyard.client import Client
 from dockyard.client import containers as api
 from dockyard.compose.execute import Executor
-from dockyard.compose.logs import LogPrinter, Source
+from dockyard.cli.compose.logs import LogPrinter, Source
 from dockyard.compose.model import Project, documents
 from dockyard.compose.observe import observe
-from dockyard.compose.views import project_containers
+from dockyard.cli.compose.views import project_containers
 from dockyard.compose.plan import (UpOptions, build_step, dependency_order, orphans, plan_down, plan_lifecycle,
                                    plan_rm, plan_up)
 from dockyard.errors import InternalError, InvalidArgument, NotFound

@@ -14,7 +14,7 @@ from dockyard.client import containers as container_api
 from dockyard.client import registry as registry_api
 from dockyard.compose import labels as L
 from dockyard.compose.model import Project
-from dockyard.compose.views import project_containers
+from dockyard.cli.compose.views import project_containers
 from dockyard.compose.plan import dependency_order
 from dockyard.errors import DockyardError, InvalidArgument, NotFound
 from dockyard.oci import reference

@@ -10,7 +10,7 @@ from dockyard.client import Client
 from dockyard.client import containers as api
 from dockyard.client import images as image_api
 from dockyard.compose import labels as L
-from dockyard.compose import listing
+from dockyard.cli.compose import listing
 from dockyard.compose.model import Project
 from dockyard.errors import InvalidArgument
 from dockyard.wire import gojson
