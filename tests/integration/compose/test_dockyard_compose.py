@@ -95,7 +95,7 @@ services:
         assert {"first-1   | one", "first-1   | two", "second-1  | three"} <= {
             line.replace("jobs-", "", 1) for line in lines}
         assert lines[0] == "Attaching to first-1, second-1"
-        assert "\r\x1b[Kfirst-1 exited with code 0" in lines  # compose v2 clears the line first
+        assert "\x1b[Kfirst-1 exited with code 0" in lines  # after compose v2's "\r\x1b[K" line reset
         assert compose("logs", "--no-log-prefix", "second").stdout == "three\n"
         assert compose("logs", "first").stdout == "first-1  | one\nfirst-1  | two\n"
         (project / "compose.override.yaml").write_text("services: {second: {command: [sh, -c, 'exit 7']}}")
