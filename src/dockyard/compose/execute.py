@@ -15,15 +15,16 @@ from dockyard.compose.plan import Step
 from dockyard.errors import InternalError, NotFound, NotModified
 
 _POLL = 0.1
-# action → (what is shown, word shown once done)
-_SHOWN = {"build_image": ("Image", "Built"), "create_network": ("Network", "Created"), "create_volume": ("Volume", "Created"),
-          "create_container": ("Container", "Created"), "start_container": ("Container", "Started"),
-          "stop_container": ("Container", "Stopped"), "restart_container": ("Container", "Restarted"),
-          "remove_container": ("Container", "Removed"), "kill_container": ("Container", "Killed"),
-          "pause_container": ("Container", "Paused"), "unpause_container": ("Container", "Unpaused"), "remove_network": ("Network", "Removed"),
-          "remove_volume": ("Volume", "Removed"), "wait_healthy": ("Container", "Healthy"),
-          "wait_completed": ("Container", "Exited"), "wait_running": ("Container", "Healthy"),
-          "remove_image": ("Image", "Removed")}
+# action → (what is shown, word while it runs, word once done), as compose v2's plain progress
+_SHOWN = {"build_image": ("Image", "Building", "Built"), "create_network": ("Network", "Creating", "Created"),
+          "create_volume": ("Volume", "Creating", "Created"), "create_container": ("Container", "Creating", "Created"),
+          "start_container": ("Container", "Starting", "Started"), "stop_container": ("Container", "Stopping", "Stopped"),
+          "restart_container": ("Container", "Restarting", "Started"),
+          "remove_container": ("Container", "Removing", "Removed"), "kill_container": ("Container", "Killing", "Killed"),
+          "pause_container": ("Container", "Pausing", "Paused"), "unpause_container": ("Container", "Unpausing", "Unpaused"),
+          "remove_network": ("Network", "Removing", "Removed"), "remove_volume": ("Volume", "Removing", "Removed"),
+          "wait_healthy": ("Container", "Waiting", "Healthy"), "wait_completed": ("Container", "Waiting", "Exited"),
+          "wait_running": ("Container", "Waiting", "Healthy"), "remove_image": ("Image", "Removing", "Removed")}
 
 
 class Executor:
@@ -36,9 +37,10 @@ class Executor:
 
     def run(self, steps: list[Step]) -> None:
         for step in steps:
+            kind, working, done = _SHOWN[step.action]
+            print(f" {kind} {step.target} {working} ", file=self.out, flush=True)
             getattr(self, step.action)(step)
-            kind, word = _SHOWN[step.action]
-            print(f" \u2714 {kind} {step.target}  {word}", file=self.out, flush=True)
+            print(f" {kind} {step.target} {done} ", file=self.out, flush=True)
 
     def build_image(self, step: Step) -> None:
         spec = step.body

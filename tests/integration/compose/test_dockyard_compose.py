@@ -46,7 +46,7 @@ def test_up_reaches_services_by_name_keeps_volumes_recreates_on_change_and_down_
         ids = {name: busybox.docker("inspect", "-f", "{{.Id}}", name).stdout for name in containers}
         compose("run", "--rm", "--no-deps", "client", "sh", "-c", "echo kept > /data/f")
 
-        assert "Recreated" not in compose("up", "-d").stderr  # nothing changed, nothing done
+        assert " Creating " not in compose("up", "-d").stderr  # nothing changed, nothing done
         assert ids["shop-web-1"] == busybox.docker("inspect", "-f", "{{.Id}}", "shop-web-1").stdout
         compose("up", "-d", env={"GREETING": "there"})
         assert ids["shop-web-1"] != busybox.docker("inspect", "-f", "{{.Id}}", "shop-web-1").stdout
@@ -162,7 +162,7 @@ services:
     try:
         first = compose("-p", "built", "up")
         assert first.stdout.splitlines()[1] == "app-1  | first built"
-        assert "Image built-app  Built" in first.stderr
+        assert " Image built-app Built " in first.stderr
         again = compose("-p", "built", "up", env={"GREETING": "second"})
         assert "Built" not in again.stderr  # the image exists: no build without --build
         assert again.stdout.splitlines()[1] == "app-1  | first built"  # only this run's output

@@ -199,9 +199,9 @@ def logs(client: Client, args, project: Project) -> int:
 
 def config(client: Client, args, project: Project) -> int:
     if args.services:
-        print("\n".join(project.services))
+        print("\n".join(sorted(project.services)))
     elif args.volumes:
-        print("\n".join(project.volumes))
+        print("\n".join(sorted(project.volumes)))
     elif not args.quiet:
         sys.stdout.write(documents.dump(_as_document(project)))
     return 0
@@ -241,9 +241,9 @@ def build(client: Client, args, project: Project) -> int:
 def pull(client: Client, args, project: Project) -> int:
     for name in args.services or [n for n, s in project.services.items() if s.build is None]:
         image = project.service(name).image
-        print(f" {name} Pulling", file=sys.stderr)
+        print(f" Image {image} Pulling ", file=sys.stderr)
         pull_image(client, image)
-        print(f" \u2714 {name} Pulled", file=sys.stderr)
+        print(f" Image {image} Pulled ", file=sys.stderr)
     return 0
 
 

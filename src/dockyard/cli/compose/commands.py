@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 
-from dockyard.cli.compose import actions, oneoff, passthrough, views
+from dockyard.cli.compose import actions, oneoff, passthrough, views, watch
 from dockyard.compose.model import Project, load_project
 from dockyard.compose.model.load import find_files, normalize_name
 from dockyard.errors import NotFound
@@ -145,6 +145,12 @@ def register(sub) -> None:
     push.add_argument("--ignore-push-failures", action="store_true")
     push.add_argument("--include-deps", action="store_true")
     push.add_argument("-q", "--quiet", action="store_true")
+    watch_ = _verb(verbs, "watch", watch.watch, "Watch build context for service and rebuild/refresh containers "
+                                                 "when files are updated", services=True)
+    watch_.add_argument("--no-up", action="store_true", help="do not build & start services before watching")
+    watch_.add_argument("--prune", type=_bool, nargs="?", const=True, default=True,
+                        help="prune dangling images on rebuild")
+    watch_.add_argument("--quiet", action="store_true", help="hide build output")
     ex = _verb(verbs, "exec", oneoff.exec_, "Execute a command in a running service container")
     ex.add_argument("-T", "--no-TTY", dest="no_tty", action="store_true")
     ex.add_argument("--index", type=int, default=1)

@@ -7,12 +7,12 @@ from typing import Mapping
 from dockyard.compose.model import host, syntax
 from dockyard.compose.model.durations import duration_ns
 from dockyard.compose.model.interpolate import parse_env_file
-from dockyard.compose.model.types import Attachment, Build, FileReference, Healthcheck, Service
+from dockyard.compose.model.types import Attachment, Build, FileReference, Healthcheck, Service, WatchRule
 from dockyard.errors import InvalidArgument
 
-# Keys the Compose Specification defines that cannot work here: warned about, ignored. develop is
-# `watch`, isolation is Windows', attach is a per-service `up` option.
-IGNORED = {"isolation", "develop", "attach"}
+# Keys the Compose Specification defines that cannot work here: warned about, ignored. isolation is
+# Windows', attach is a per-service `up` option.
+IGNORED = {"isolation", "attach"}
 
 _SIMPLE = ("container_name", "hostname", "user", "working_dir", "stop_signal", "network_mode", "pull_policy",
            "restart")
@@ -20,7 +20,7 @@ _FLAGS = ("tty", "stdin_open", "privileged", "init", "read_only")
 _LISTS = ("cap_add", "cap_drop", "dns", "expose", "profiles")
 _KNOWN = {"image", "build", "command", "entrypoint", "environment", "env_file", "labels", "ports", "volumes",
           "depends_on", "healthcheck", "networks", "extra_hosts", "tmpfs", "sysctls", "stop_grace_period",
-          "scale", "secrets", "configs", *_SIMPLE, *_FLAGS, *_LISTS, *IGNORED, *host.KEYS}
+          "scale", "secrets", "configs", "develop", *_SIMPLE, *_FLAGS, *_LISTS, *IGNORED, *host.KEYS}
 
 
 def load_service(name: str, raw: dict, ctx: "Context") -> Service:
@@ -55,6 +55,7 @@ def load_service(name: str, raw: dict, ctx: "Context") -> Service:
         service.stop_grace_period = duration_ns(raw["stop_grace_period"], where) // 1_000_000_000
     service.secrets = _file_references(raw.get("secrets"), name, "secret", ctx.secret_keys, "/run/secrets/")
     service.configs = _file_references(raw.get("configs"), name, "config", ctx.config_keys, "/")
+    service.watch = _watch_rules((raw.get("develop") or {}).get("watch"), ctx.working_dir)
     host.load_host_keys(service, raw, where, ctx)
     service.scale = int(raw.get("scale", (raw.get("deploy") or {}).get("replicas", 1)))
     return service
@@ -88,6 +89,17 @@ def _file_references(value, service: str, kind: str, defined: set[str], base: st
         out.append(FileReference(source, target if target.startswith("/") else base + target,
                                  str(spec.get("uid") or ""), str(spec.get("gid") or ""),
                                  None if mode is None else _file_mode(mode)))
+    return out
+
+
+def _watch_rules(rules, working_dir: str) -> list[WatchRule]:
+    out = []
+    for rule in rules or []:
+        command = (rule.get("exec") or {}).get("command")
+        out.append(WatchRule(syntax.host_path(str(rule["path"]), working_dir), str(rule["action"]),
+                             str(rule.get("target") or ""), tuple(str(p) for p in syntax.listify(rule.get("ignore"))),
+                             tuple(str(p) for p in syntax.listify(rule.get("include"))), bool(rule.get("initial_sync")),
+                             tuple(syntax.command(command, "exec.command") or ())))
     return out
 
 

@@ -98,6 +98,18 @@ class FileReference:
     mode: int | None = None
 
 
+@dataclass(frozen=True)
+class WatchRule:
+    """One `develop.watch` entry: what `compose watch` does when files under `path` change."""
+    path: str  # absolute host path
+    action: str  # sync, rebuild, restart, sync+restart, sync+exec
+    target: str = ""  # where `sync` copies to in the container
+    ignore: tuple[str, ...] = ()  # .dockerignore-style patterns, relative to `path`
+    include: tuple[str, ...] = ()
+    initial_sync: bool = False
+    command: tuple[str, ...] = ()  # sync+exec: run in the container after syncing
+
+
 @dataclass
 class Limits:
     """Resource limits and kernel settings of a service's containers (0/"" = the daemon's default)."""
@@ -179,6 +191,7 @@ class Service:
     external_links: list[str] = field(default_factory=list)
     secrets: list[FileReference] = field(default_factory=list)
     configs: list[FileReference] = field(default_factory=list)
+    watch: list[WatchRule] = field(default_factory=list)
 
 
 @dataclass
