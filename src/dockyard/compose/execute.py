@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -24,13 +25,19 @@ _SHOWN = {"build_image": ("Image", "Building", "Built"), "create_network": ("Net
           "pause_container": ("Container", "Pausing", "Paused"), "unpause_container": ("Container", "Unpausing", "Unpaused"),
           "remove_network": ("Network", "Removing", "Removed"), "remove_volume": ("Volume", "Removing", "Removed"),
           "wait_healthy": ("Container", "Waiting", "Healthy"), "wait_completed": ("Container", "Waiting", "Exited"),
-          "wait_running": ("Container", "Waiting", "Healthy"), "remove_image": ("Image", "Removing", "Removed")}
+          "wait_running": ("Container", "Waiting", "Healthy"), "remove_image": ("Image", "Removing", "Removed"),
+          "keep_running": ("Container", "", "Running")}
 
 
 class Executor:
-    def __init__(self, client: Client, out: TextIO = sys.stderr, pull: Callable[[str], None] | None = None):
+    """`progress`: compose v2's `--progress` plain (also for auto), quiet or json; `dry_run` shows
+    the steps without making their calls (`--dry-run`)."""
+
+    def __init__(self, client: Client, out: TextIO = sys.stderr, pull: Callable[[str], None] | None = None,
+                 progress: str = "plain", dry_run: bool = False):
         self.client = client
         self.out = out
+        self.progress, self.dry_run = progress, dry_run
         self.pull = pull  # image → None: fetch a missing image (None: missing images are an error)
         self.created: dict[str, str] = {}  # container name → ID
         self.wait_until: tuple[float, str] | None = None  # `up --wait-timeout`: (monotonic deadline, as given)
@@ -38,9 +45,23 @@ class Executor:
     def run(self, steps: list[Step]) -> None:
         for step in steps:
             kind, working, done = _SHOWN[step.action]
-            print(f" {kind} {step.target} {working} ", file=self.out, flush=True)
-            getattr(self, step.action)(step)
-            print(f" {kind} {step.target} {done} ", file=self.out, flush=True)
+            if working:
+                self._show(f"{kind} {step.target}", "Working", working)
+            if not self.dry_run:
+                getattr(self, step.action)(step)
+            self._show(f"{kind} {step.target}", "Done", done)
+
+    def _show(self, what: str, status: str, text: str) -> None:
+        if self.progress == "json":
+            line = json.dumps({"id": what, "status": status, "text": text}, separators=(",", ":"))
+        elif self.progress == "quiet":
+            return
+        else:
+            line = f" {what} {text} "
+        print(line, file=self.out, flush=True)
+
+    def keep_running(self, step: Step) -> None:
+        pass  # up to date and running: only reported
 
     def build_image(self, step: Step) -> None:
         spec = step.body

@@ -21,7 +21,7 @@ from dockyard.errors import InvalidArgument, NotFound
 class Step:
     action: str  # build_image, create_network, create_volume, create_container, start_container, stop_container,
     #              restart_container, remove_container, remove_network, remove_volume, wait_healthy,
-    #              wait_completed
+    #              wait_completed, wait_running, remove_image, keep_running (reported only)
     target: str  # the object's name
     body: dict | None = field(default=None, compare=True)
     service: str = ""
@@ -41,6 +41,7 @@ class UpOptions:
     timeout: int | None = None  # stop grace in seconds (default: the service's stop_grace_period)
     build: bool = False  # build images even when they exist (`up --build`)
     wait: bool = False  # `up --wait`: then wait for every container to run (healthy if it has a check)
+    all_resources: bool = False  # `--all-resources`: networks and volumes no service uses too
 
 
 def dependency_order(project: Project, names: list[str] | None = None, with_deps: bool = True) -> list[str]:
@@ -70,7 +71,7 @@ def dependency_order(project: Project, names: list[str] | None = None, with_deps
 def plan_up(project: Project, observed: Observed, options: UpOptions = UpOptions()) -> list[Step]:
     order = dependency_order(project, list(options.services) or None, not options.no_deps)
     services = [project.services[n] for n in order]
-    steps = _resources(project, observed, services)
+    steps = _resources(project, observed, services, options.all_resources)
     if options.remove_orphans:
         steps += _remove(project, orphans(project, observed), False, options.timeout)
     waited: set[str] = set()
@@ -121,9 +122,12 @@ def plan_run(project: Project, observed: Observed, name: str, no_deps: bool = Fa
     return own + up + _waits(project, service, observed, set(), deps)
 
 
-def _resources(project: Project, observed: Observed, services: list[Service]) -> list[Step]:
+def _resources(project: Project, observed: Observed, services: list[Service], every: bool = False) -> list[Step]:
     networks = dict.fromkeys(k for s in services for k in s.networks)
     volumes = dict.fromkeys(m.source for s in services for m in s.volumes if m.type == "volume" and m.source)
+    if every:
+        networks.update(dict.fromkeys(project.networks))
+        volumes.update(dict.fromkeys(project.volumes))
     return (_create_missing(project, "network", networks, project.networks, observed.networks, _network_body)
             + _create_missing(project, "volume", volumes, project.volumes, observed.volumes, _volume_body))
 
@@ -198,6 +202,8 @@ def _converge(project: Project, service: Service, observed: Observed, options: U
                                   service=service.name))
         elif not seen.running and not options.no_start:
             steps.append(Step("start_container", seen.name, service=service.name))
+        elif seen.running and not options.no_start:
+            steps.append(Step("keep_running", seen.name, service=service.name))
     free = (n for n in range(1, scale + len(used) + 1) if n not in used)
     for _ in range(scale - len(keep)):
         number = next(free)
@@ -267,10 +273,11 @@ def plan_down(project: Project, observed: Observed, volumes: bool = False, remov
 
 
 def plan_lifecycle(action: str, project: Project, observed: Observed, services: tuple[str, ...] = (),
-                   timeout: int | None = None, signal: str | None = None) -> list[Step]:
+                   timeout: int | None = None, signal: str | None = None, with_deps: bool = False) -> list[Step]:
     """start, stop, restart, kill, pause and unpause of the containers a project already has
-    (dependencies first for start and unpause, dependents first otherwise)."""
-    order = dependency_order(project, list(services) or None, with_deps=False)
+    (dependencies first for start and unpause, dependents first otherwise; `with_deps`: the
+    named services' dependencies too, as `restart` without `--no-deps`)."""
+    order = dependency_order(project, list(services) or None, with_deps=with_deps)
     if action not in ("start", "unpause"):
         order.reverse()
     steps = []

@@ -9,6 +9,7 @@ import time
 from dataclasses import asdict
 
 from dockyard.cli.commands.images import split_tag
+from dockyard.cli.commands.observe import relative_time
 from dockyard.client import Client
 from dockyard.client import containers as api
 from dockyard.compose.execute import Executor
@@ -16,15 +17,16 @@ from dockyard.cli.compose.logs import LogPrinter, Source
 from dockyard.compose.model import Project, documents
 from dockyard.compose.observe import observe
 from dockyard.cli.compose.views import project_containers
-from dockyard.compose.plan import (UpOptions, build_step, dependency_order, orphans, plan_down, plan_lifecycle,
-                                   plan_rm, plan_up)
-from dockyard.errors import InternalError, InvalidArgument, NotFound
+from dockyard.compose.plan import (Step, UpOptions, build_step, dependency_order, orphans, plan_down,
+                                   plan_lifecycle, plan_rm, plan_up)
+from dockyard.errors import DockyardError, InternalError, InvalidArgument, NotFound
 
 
 def up(client: Client, args, project: Project) -> int:
     wait = getattr(args, "wait", False)
     options = UpOptions(tuple(args.services), parse_scale(args.scale), args.force_recreate, args.no_recreate,
-                        args.no_start, args.no_deps, args.remove_orphans, args.timeout, args.build, wait)
+                        args.no_start, args.no_deps, args.remove_orphans, args.timeout, args.build, wait,
+                        getattr(args, "all_resources", False))
     observed = observe(client, project.name, with_images=builds(project))
     steps = plan_up(project, observed, options)
     left = [c.name for c in orphans(project, observed)]
@@ -33,7 +35,7 @@ def up(client: Client, args, project: Project) -> int:
               f"renamed this service in your compose file, you can run this command with the --remove-orphans "
               f"flag to clean it up.", file=sys.stderr)
     started = f"{time.time():.9f}"
-    executor = Executor(client, pull=lambda image: pull_image(client, image))
+    executor = executor_for(client, args, pull=lambda image: pull_image(client, image))
     if wait and args.wait_timeout:
         executor.wait_until = (time.monotonic() + args.wait_timeout, go_duration(args.wait_timeout))
     executor.run(steps)
@@ -78,17 +80,24 @@ def _attach(client: Client, project: Project, args, since: str) -> int:
     except KeyboardInterrupt:
         print("Gracefully stopping... (press Ctrl+C again to force)", file=sys.stderr)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        _stop_all(client, project, names, args.timeout)
+        _stop_all(client, project, names, args.timeout, args)
         all_done.wait(2)  # the last lines the containers wrote while stopping
         return 130
     if abort and remaining:
         print("Aborting on container exit...", file=sys.stderr)
-        _stop_all(client, project, names, args.timeout)
+        _stop_all(client, project, names, args.timeout, args)
         all_done.wait(10)
     if args.exit_code_from:
         service_of = {c.name: c.service for c in seen}
         return next((code for name, code in codes.items() if service_of[name] == args.exit_code_from), 0)
     return next(iter(codes.values()), 0) if abort else 0
+
+
+def executor_for(client: Client, args, pull=None) -> Executor:
+    """An executor as the global flags ask: `--progress`, `--dry-run`."""
+    progress = getattr(args, "progress", "plain") or "plain"
+    return Executor(client, pull=pull, progress="plain" if progress == "auto" else progress,
+                    dry_run=bool(getattr(args, "dry_run", False)))
 
 
 def create(client: Client, args, project: Project) -> int:
@@ -116,7 +125,7 @@ def wait(client: Client, args, project: Project | None, name: str) -> int:
         print(f'container "{container_id}" exited with status code {status}')
     if args.down_project:
         steps = plan_down(project, observe(client, name), remove_orphans=True) if project else []
-        Executor(client).run(steps)
+        executor_for(client, args).run(steps)
     return status
 
 
@@ -136,23 +145,33 @@ def shown_name(project: str, seen) -> str:
     return seen.name[len(project) + 1:] if seen.name == default else seen.name
 
 
-def _stop_all(client: Client, project: Project, names: set[str], timeout: int | None) -> None:
+def _stop_all(client: Client, project: Project, names: set[str], timeout: int | None, args) -> None:
     steps = plan_lifecycle("stop", project, observe(client, project.name), tuple(names), timeout)
-    Executor(client).run(steps)
+    executor_for(client, args).run(steps)
 
 
 def down(client: Client, args, project: Project) -> int:
     observed = observe(client, project.name, with_images=bool(args.rmi))
     steps = plan_down(project, observed, args.volumes, args.remove_orphans, args.timeout, args.rmi or "")
-    Executor(client).run(steps)
+    executor_for(client, args).run(steps)
     return 0
 
 
 def lifecycle(client: Client, args, project: Project) -> int:
     action = args.compose_command
-    steps = plan_lifecycle(action, project, observe(client, project.name), tuple(args.services),
-                           getattr(args, "timeout", None), getattr(args, "signal", None))
-    Executor(client).run(steps)
+    observed = observe(client, project.name)
+    steps = plan_lifecycle(action, project, observed, tuple(args.services), getattr(args, "timeout", None),
+                           getattr(args, "signal", None), action == "restart" and not args.no_deps)
+    if action == "kill" and args.remove_orphans:
+        steps += [Step("kill_container", c.name, {"signal": args.signal}, c.service)
+                  for c in orphans(project, observed) if c.running]
+    if action == "start" and args.wait:
+        steps += [Step("wait_running", c.name, {"completed": False}, c.service) for c in observed.containers
+                  if not c.oneoff and (not args.services or c.service in args.services)]
+    executor = executor_for(client, args)
+    if action == "start" and args.wait and args.wait_timeout:
+        executor.wait_until = (time.monotonic() + args.wait_timeout, go_duration(args.wait_timeout))
+    executor.run(steps)
     return 0
 
 
@@ -166,7 +185,7 @@ def rm(client: Client, args, project: Project) -> int:
         print(f"Going to remove {', '.join(names)}", file=sys.stderr)
         if input("? Are you sure? [y/N] ").strip().lower() not in ("y", "yes"):
             return 0
-    Executor(client).run(steps)
+    executor_for(client, args).run(steps)
     return 0
 
 
@@ -185,9 +204,11 @@ def port(client: Client, args, project: Project) -> int:
 
 def logs(client: Client, args, project: Project) -> int:
     wanted = set(args.services) or set(project.services)
-    seen = [c for c in observe(client, project.name).containers if c.service in wanted]
+    seen = [c for c in observe(client, project.name).containers if c.service in wanted
+            and (not args.index or c.number == args.index)]
     tty = {name: s.tty for name, s in project.services.items()}
-    sources = [Source(c.name, tty.get(c.service, False), args.tail, shown=shown_name(project.name, c))
+    sources = [Source(c.name, tty.get(c.service, False), args.tail, since=relative_time(args.since),
+                      shown=shown_name(project.name, c), until=relative_time(args.until))
                for c in sorted(seen, key=lambda c: c.name)]
     printer = LogPrinter(client, timestamps=args.timestamps, prefix=not args.no_log_prefix)
     threads = printer.stream(sources, follow=args.follow)
@@ -233,17 +254,34 @@ def builds(project: Project) -> bool:
 
 def build(client: Client, args, project: Project) -> int:
     names = args.services or [n for n, s in project.services.items() if s.build is not None]
-    Executor(client).run([build_step(project.service(n), args.no_cache) for n in names
+    executor_for(client, args).run([build_step(project.service(n), args.no_cache) for n in names
                           if project.service(n).build is not None])
     return 0
 
 
 def pull(client: Client, args, project: Project) -> int:
-    for name in args.services or [n for n, s in project.services.items() if s.build is None]:
-        image = project.service(name).image
-        print(f" Image {image} Pulling ", file=sys.stderr)
-        pull_image(client, image)
-        print(f" Image {image} Pulled ", file=sys.stderr)
+    """Pull the services' images (`--include-deps`: their dependencies' too); a service that can
+    build its image is pulled unless `--ignore-buildable`, and a failed pull of it only warns, as
+    compose v2 does; `--policy missing` skips images already present."""
+    names = dependency_order(project, list(args.services) or None, args.include_deps)
+    present = observe(client, project.name, with_images=True) if args.policy == "missing" else None
+    for name in names:
+        service = project.services[name]
+        if service.build is not None and (args.ignore_buildable or service.image == f"{project.name}-{name}"):
+            continue
+        if present is not None and present.has_image(service.image):
+            continue
+        if not args.quiet:
+            print(f" Image {service.image} Pulling ", file=sys.stderr)
+        try:
+            pull_image(client, service.image)
+        except DockyardError as err:
+            if not (args.ignore_pull_failures or service.build is not None):
+                raise
+            print(f"WARN[0000] {err}", file=sys.stderr)
+            continue
+        if not args.quiet:
+            print(f" Image {service.image} Pulled ", file=sys.stderr)
     return 0
 
 

@@ -10,7 +10,7 @@ import sys
 from dockyard.cli.compose import actions, oneoff, passthrough, views, watch
 from dockyard.compose.model import Project, load_project
 from dockyard.compose.model.load import find_files, normalize_name
-from dockyard.errors import NotFound
+from dockyard.errors import InvalidArgument, NotFound
 
 
 def register(sub) -> None:
@@ -19,6 +19,15 @@ def register(sub) -> None:
     compose.add_argument("-p", "--project-name", help="project name (default: the directory's name)")
     compose.add_argument("--project-directory", help="working directory (default: the first file's)")
     compose.add_argument("--profile", action="append", default=[], help="enable services of this profile")
+    compose.add_argument("--env-file", action="append", default=[], help="an alternate environment file")
+    compose.add_argument("--progress", choices=("auto", "tty", "plain", "json", "quiet"), default="auto",
+                         help="progress output (tty: as plain; no interactive display here)")
+    compose.add_argument("--ansi", choices=("never", "always", "auto"), default="auto",
+                         help="ANSI control characters (dockyard compose prints no colours)")
+    compose.add_argument("--parallel", type=int, default=-1, help="accepted; steps run one at a time")
+    compose.add_argument("--dry-run", action="store_true", help="show the steps without making them")
+    compose.add_argument("--all-resources", action="store_true", help="include networks and volumes no service uses")
+    compose.add_argument("--compatibility", action="store_true", help=argparse.SUPPRESS)
     verbs = compose.add_subparsers(dest="compose_command", required=True)
     up = _verb(verbs, "up", actions.up, "Create and start containers", services=True)
     up.add_argument("-d", "--detach", action="store_true")
@@ -76,14 +85,24 @@ def register(sub) -> None:
     logs.add_argument("-t", "--timestamps", action="store_true")
     logs.add_argument("-n", "--tail", default="all")
     logs.add_argument("--no-log-prefix", action="store_true")
+    logs.add_argument("--index", type=int, default=0, help="the container of that number only")
+    logs.add_argument("--no-color", action="store_true", help="(dockyard compose prints no colours)")
+    logs.add_argument("--since", help="logs since a timestamp or a relative time (42m)")
+    logs.add_argument("--until", help="logs before a timestamp or a relative time (42m)")
     for name, help_ in (("start", "Start services"), ("stop", "Stop services"), ("restart", "Restart services"),
                         ("kill", "Force stop service containers"), ("pause", "Pause services"),
                         ("unpause", "Unpause services")):
         verb = _verb(verbs, name, actions.lifecycle, help_, services=True)
         if name in ("stop", "restart"):
             verb.add_argument("-t", "--timeout", type=int)
+        if name == "restart":
+            verb.add_argument("--no-deps", action="store_true", help="don't restart the services' dependencies")
         if name == "kill":
             verb.add_argument("-s", "--signal", default="SIGKILL")
+            verb.add_argument("--remove-orphans", action="store_true")
+        if name == "start":
+            verb.add_argument("--wait", action="store_true")
+            verb.add_argument("--wait-timeout", type=int, default=0)
     rm = _verb(verbs, "rm", actions.rm, "Remove stopped service containers", services=True)
     rm.add_argument("-f", "--force", action="store_true", help="don't ask to confirm removal")
     rm.add_argument("-s", "--stop", action="store_true", help="stop the containers first")
@@ -97,7 +116,12 @@ def register(sub) -> None:
     config.add_argument("--services", action="store_true")
     config.add_argument("--volumes", action="store_true")
     config.add_argument("-q", "--quiet", action="store_true")
-    _verb(verbs, "pull", actions.pull, "Pull service images", services=True)
+    pull = _verb(verbs, "pull", actions.pull, "Pull service images", services=True)
+    pull.add_argument("--ignore-buildable", action="store_true")
+    pull.add_argument("--ignore-pull-failures", action="store_true")
+    pull.add_argument("--include-deps", action="store_true")
+    pull.add_argument("--policy", choices=("missing", "always"), default="always")
+    pull.add_argument("-q", "--quiet", action="store_true")
     build = _verb(verbs, "build", actions.build, "Build service images", services=True)
     build.add_argument("--no-cache", action="store_true")
     cp = _verb(verbs, "cp", passthrough.cp, "Copy files/folders between a service container and the local "
@@ -152,7 +176,8 @@ def register(sub) -> None:
                         help="prune dangling images on rebuild")
     watch_.add_argument("--quiet", action="store_true", help="hide build output")
     ex = _verb(verbs, "exec", oneoff.exec_, "Execute a command in a running service container")
-    ex.add_argument("-T", "--no-TTY", dest="no_tty", action="store_true")
+    ex.add_argument("-T", "--no-TTY", "--no-tty", dest="no_tty", action="store_true")
+    ex.add_argument("--privileged", action="store_true")
     ex.add_argument("--index", type=int, default=1)
     _command_flags(ex)
     run = _verb(verbs, "run", oneoff.run, "Run a one-off command on a service")
@@ -212,8 +237,15 @@ def load(args) -> Project:
     """The project the global flags name: files (-f or found from the directory), name (-p)."""
     directory = args.project_directory or os.getcwd()
     files = [os.path.abspath(f) for f in args.file] or find_files(directory, os.path.exists)
+    if args.compatibility:
+        raise InvalidArgument("--compatibility (docker-compose v1's names) is not supported by dockyard compose")
+    if args.ansi == "always":
+        raise InvalidArgument("--ansi always: dockyard compose prints no ANSI colours")
+    if args.progress == "tty":
+        args.progress = "plain"  # the interactive display is not built; tty output is plain lines
     project = load_project(files, _read, os.environ, args.project_name, tuple(args.profile),
-                           os.path.abspath(args.project_directory) if args.project_directory else None)
+                           os.path.abspath(args.project_directory) if args.project_directory else None,
+                           tuple(os.path.abspath(f) for f in args.env_file))
     for warning in project.warnings:
         print(f"WARN[0000] {warning}", file=sys.stderr)
     return project

@@ -20,6 +20,7 @@ class Source:
     tail: str = "all"
     since: str | None = None  # unix seconds: only what was written from then on
     shown: str = ""  # the name in the prefix (compose v2: without the project, `web-1`)
+    until: str | None = None
 
     @property
     def label(self) -> str:
@@ -75,7 +76,7 @@ class LogPrinter:
         demux = None if source.tty else Demultiplexer()
         try:
             for chunk in api.logs(self.client, source.name, follow=follow, tail=source.tail,
-                                  timestamps=self.timestamps, since=source.since):
+                                  timestamps=self.timestamps, since=source.since, until=source.until):
                 for stream, data in ([(1, chunk)] if demux is None else demux.feed(chunk)):
                     (err if stream == 2 else out).feed(data)
         except (DockyardError, OSError):

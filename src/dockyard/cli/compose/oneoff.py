@@ -14,9 +14,8 @@ from dockyard.cli.commands.run import Session
 from dockyard.client import Client
 from dockyard.client import containers as api
 from dockyard.compose import file_refs, labels as L
-from dockyard.cli.compose.actions import builds, pull_image
+from dockyard.cli.compose.actions import builds, executor_for, pull_image
 from dockyard.compose.container_spec import container_body
-from dockyard.compose.execute import Executor
 from dockyard.compose.model import Project, syntax
 from dockyard.compose.observe import observe
 from dockyard.compose.plan import Step, plan_run
@@ -31,14 +30,14 @@ def exec_(client: Client, args, project: Project) -> int:
         raise NotFound(f"service \"{args.service}\" is not running")
     tty = not args.no_tty and os.isatty(0)
     exec_args = argparse.Namespace(interactive=not args.detach, tty=tty, detach=args.detach, user=args.user,
-                                   workdir=args.workdir, env=args.env, env_file=[], privileged=False,
+                                   workdir=args.workdir, env=args.env, env_file=[], privileged=args.privileged,
                                    detach_keys="", container=target.name, command=args.command)
     return run_exec(client, exec_args)
 
 
 def run(client: Client, args, project: Project) -> int:
     service = project.service(args.service)
-    executor = Executor(client, pull=lambda image: pull_image(client, image))
+    executor = executor_for(client, args, pull=lambda image: pull_image(client, image))
     observed = observe(client, project.name, with_images=builds(project))
     executor.run(plan_run(project, observed, args.service, args.no_deps))
     name = args.name or f"{project.name}-{service.name}-run-{secrets.token_hex(6)}"

@@ -40,9 +40,16 @@ def find_files(directory: str, exists: Callable[[str], bool]) -> list[str]:
 
 def load_project(files: list[str], read_file: Callable[[str], str], environ: Mapping[str, str],
                  project_name: str | None = None, profiles: tuple[str, ...] = (),
-                 working_dir: str | None = None) -> Project:
+                 working_dir: str | None = None, env_files: tuple[str, ...] = ()) -> Project:
+    """`env_files` (`--env-file`) replace the project directory's `.env`."""
     working_dir = working_dir or os.path.dirname(os.path.abspath(files[0]))
-    env = {**_dotenv(working_dir, read_file), **environ}
+    dotenv: dict[str, str] = {}
+    for path in env_files:
+        try:
+            dotenv.update(parse_env_file(read_file(path), path))
+        except FileNotFoundError:
+            raise NotFound(f"couldn't find env file: {path}") from None
+    env = {**(dotenv if env_files else _dotenv(working_dir, read_file)), **environ}
     warnings: list[str] = []
     merged = load_raw([f if f == "-" else os.path.abspath(f) for f in files], working_dir, env, read_file,
                       warnings)
