@@ -26,7 +26,7 @@ _SHOWN = {"build_image": ("Image", "Building", "Built"), "create_network": ("Net
           "remove_network": ("Network", "Removing", "Removed"), "remove_volume": ("Volume", "Removing", "Removed"),
           "wait_healthy": ("Container", "Waiting", "Healthy"), "wait_completed": ("Container", "Waiting", "Exited"),
           "wait_running": ("Container", "Waiting", "Healthy"), "remove_image": ("Image", "Removing", "Removed"),
-          "keep_running": ("Container", "", "Running")}
+          "keep_running": ("Container", "", "Running"), "pull_image": ("Image", "Pulling", "Pulled")}
 
 
 class Executor:
@@ -60,6 +60,11 @@ class Executor:
             line = f" {what} {text} "
         print(line, file=self.out, flush=True)
 
+    def pull_image(self, step: Step) -> None:
+        if self.pull is None:
+            raise InternalError(f"cannot pull {step.target} here")
+        self.pull(step.target)
+
     def keep_running(self, step: Step) -> None:
         pass  # up to date and running: only reported
 
@@ -72,12 +77,13 @@ class Executor:
         with tar:
             messages = build.build(self.client, chunks_of(tar), tags=[step.target], dockerfile=dockerfile,
                                    nocache=spec["no_cache"], target=spec["target"], build_args=spec["args"],
-                                   labels=spec["labels"])
+                                   labels=spec["labels"], pull=spec.get("pull", False),
+                                   memory=spec.get("memory", 0))
             for message in messages:
                 if "errorDetail" in message:
                     raise InternalError(f"failed to build service {step.service}: "
                                         f"{message['errorDetail'].get('message', 'build failed')}")
-                if "stream" in message:
+                if "stream" in message and not spec.get("quiet"):
                     self.out.write(message["stream"])
 
     def create_network(self, step: Step) -> None:

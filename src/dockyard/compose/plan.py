@@ -42,6 +42,10 @@ class UpOptions:
     build: bool = False  # build images even when they exist (`up --build`)
     wait: bool = False  # `up --wait`: then wait for every container to run (healthy if it has a check)
     all_resources: bool = False  # `--all-resources`: networks and volumes no service uses too
+    no_build: bool = False  # `--no-build`: a missing image is pulled (or an error), never built
+    pull: str = ""  # `--pull always|missing|never|build` (empty: the services' pull_policy)
+    recreate_deps: bool = False  # `--always-recreate-deps`: the dependencies of the services named too
+    renew_anon_volumes: bool = False  # `-V`: recreated containers get fresh anonymous volumes
 
 
 def dependency_order(project: Project, names: list[str] | None = None, with_deps: bool = True) -> list[str]:
@@ -76,7 +80,11 @@ def plan_up(project: Project, observed: Observed, options: UpOptions = UpOptions
         steps += _remove(project, orphans(project, observed), False, options.timeout)
     waited: set[str] = set()
     for service in services:
-        built = service.build is not None and (options.build or not observed.has_image(service.image))
+        built = service.build is not None and not options.no_build and (
+            options.build or options.pull == "build" or not observed.has_image(service.image))
+        if options.pull == "always" or (options.pull == "missing" and not built
+                                        and not observed.has_image(service.image)):
+            steps.append(Step("pull_image", service.image, service=service.name))
         if built:
             steps.append(build_step(service))
         if not options.no_start:
@@ -103,11 +111,14 @@ def _numbers(service: Service, observed: Observed, options: UpOptions) -> list[i
     return sorted(kept + [next(free) for _ in range(scale - len(kept))])
 
 
-def build_step(service: Service, no_cache: bool = False) -> Step:
+def build_step(service: Service, no_cache: bool = False, args: dict | None = None, pull: bool = False,
+               memory: int = 0, quiet: bool = False) -> Step:
+    """`args` (`--build-arg`) override the service's build args."""
     spec = service.build
     return Step("build_image", service.image, {"context": spec.context, "dockerfile": spec.dockerfile,
-                                               "args": dict(spec.args), "target": spec.target,
-                                               "labels": dict(spec.labels), "no_cache": no_cache}, service.name)
+                                               "args": {**dict(spec.args), **(args or {})}, "target": spec.target,
+                                               "labels": dict(spec.labels), "no_cache": no_cache, "pull": pull,
+                                               "memory": memory, "quiet": quiet}, service.name)
 
 
 def plan_run(project: Project, observed: Observed, name: str, no_deps: bool = False) -> list[Step]:
@@ -193,10 +204,13 @@ def _converge(project: Project, service: Service, observed: Observed, options: U
     wanted_hash = config_hash_of(project, service)
     used = {c.number for c in keep}
     for seen in keep:
-        stale = seen.config_hash != wanted_hash or options.force_recreate or rebuilt
+        dependency = bool(options.services) and service.name not in options.services
+        stale = seen.config_hash != wanted_hash or options.force_recreate or rebuilt or (
+            options.recreate_deps and dependency)
         if stale and not options.no_recreate:
             steps += _remove(project, [seen], False, options.timeout)
-            steps.append(_create(project, service, seen.number, seen))  # compose v2's name, whoever made it
+            inherit = None if options.renew_anon_volumes else seen
+            steps.append(_create(project, service, seen.number, inherit))  # compose v2's name, whoever made it
             if not options.no_start:
                 steps.append(Step("start_container", container_name(project, service, seen.number),
                                   service=service.name))

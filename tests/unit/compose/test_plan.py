@@ -160,7 +160,7 @@ def test_build_when_the_image_is_missing_or_asked_and_recreate_what_was_built():
     first = plan_up(proj, Observed(networks={"shop_default"}))
     assert actions(first)[0] == ("build_image", "shop-app")
     assert first[0].body == {"context": "/srv/shop/app", "dockerfile": "Dockerfile", "args": {}, "target": "",
-                             "labels": {}, "no_cache": False}
+                             "labels": {}, "no_cache": False, "pull": False, "memory": 0, "quiet": False}
     observed = Observed([running(proj, "app", 1), running(proj, "db", 1)], {"shop_default"},
                         images={"shop-app:latest", "busybox:latest"})
     assert actions(plan_up(proj, observed)) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import os
 import signal
 import sys
 import threading
@@ -14,8 +16,10 @@ from dockyard.client import Client
 from dockyard.client import containers as api
 from dockyard.compose.execute import Executor
 from dockyard.cli.compose.logs import LogPrinter, Source
-from dockyard.compose.model import Project, documents
+from dockyard.compose.model import Project, documents, syntax
+from dockyard.compose.model.host import byte_size
 from dockyard.compose.observe import observe
+from dockyard.cli.compose.passthrough import push_images
 from dockyard.cli.compose.views import project_containers
 from dockyard.compose.plan import (Step, UpOptions, build_step, dependency_order, orphans, plan_down,
                                    plan_lifecycle, plan_rm, plan_up)
@@ -24,10 +28,14 @@ from dockyard.errors import DockyardError, InternalError, InvalidArgument, NotFo
 
 def up(client: Client, args, project: Project) -> int:
     wait = getattr(args, "wait", False)
+    if getattr(args, "menu", False):
+        raise InvalidArgument("--menu: the interactive menu is not built in dockyard compose")
     options = UpOptions(tuple(args.services), parse_scale(args.scale), args.force_recreate, args.no_recreate,
                         args.no_start, args.no_deps, args.remove_orphans, args.timeout, args.build, wait,
-                        getattr(args, "all_resources", False))
-    observed = observe(client, project.name, with_images=builds(project))
+                        getattr(args, "all_resources", False), getattr(args, "no_build", False),
+                        getattr(args, "pull", "") or "", getattr(args, "always_recreate_deps", False),
+                        getattr(args, "renew_anon_volumes", False))
+    observed = observe(client, project.name, with_images=builds(project) or options.pull == "missing")
     steps = plan_up(project, observed, options)
     left = [c.name for c in orphans(project, observed)]
     if left and not args.remove_orphans:
@@ -50,10 +58,11 @@ def _attach(client: Client, project: Project, args, since: str) -> int:
     names = set(dependency_order(project, list(args.services) or None, not args.no_deps))
     if args.exit_code_from:
         project.service(args.exit_code_from)
-    seen = [c for c in observe(client, project.name).containers if c.service in names and not c.oneoff]
+    attached = _attached(project, args, names)
+    seen = [c for c in observe(client, project.name).containers if c.service in attached and not c.oneoff]
     sources = [Source(c.name, project.services[c.service].tty, since=since, shown=shown_name(project.name, c))
                for c in sorted(seen, key=lambda c: c.name)]
-    printer = LogPrinter(client, err=sys.stderr)
+    printer = LogPrinter(client, err=sys.stderr, timestamps=args.timestamps, prefix=not args.no_log_prefix)
     shown = {s.name: s.label for s in sources}
     print(f"Attaching to {', '.join(s.label for s in sources)}", flush=True)
     done, all_done = threading.Event(), threading.Event()
@@ -65,7 +74,7 @@ def _attach(client: Client, project: Project, args, since: str) -> int:
         codes[name] = api.inspect(client, name)["State"].get("ExitCode", 0)
         printer.write(f"\r\x1b[K{shown[name]} exited with code {codes[name]}\n")  # compose v2's RESET_LINE first
         remaining.discard(name)
-        if abort or not remaining:
+        if abort or not remaining or (args.abort_on_container_failure and codes[name] != 0):
             done.set()
         if not remaining:
             all_done.set()
@@ -93,6 +102,18 @@ def _attach(client: Client, project: Project, args, since: str) -> int:
     return next(iter(codes.values()), 0) if abort else 0
 
 
+def _attached(project: Project, args, started: set[str]) -> set[str]:
+    """The services a foreground `up` shows: `--attach` ones, else those named (with their
+    dependencies under `--attach-dependencies`), else all it started; less `--no-attach` ones."""
+    if args.attach:
+        chosen = set(args.attach)
+    elif args.services and not args.attach_dependencies:
+        chosen = set(args.services)
+    else:
+        chosen = set(started)
+    return chosen - set(args.no_attach)
+
+
 def executor_for(client: Client, args, pull=None) -> Executor:
     """An executor as the global flags ask: `--progress`, `--dry-run`."""
     progress = getattr(args, "progress", "plain") or "plain"
@@ -104,6 +125,17 @@ def create(client: Client, args, project: Project) -> int:
     """`create`: `up --no-start`."""
     args.no_start, args.detach, args.no_deps, args.timeout = True, True, False, None
     return up(client, args, project)
+
+
+def scale(client: Client, args, project: Project) -> int:
+    """`scale web=3 db=1`: `up -d` of those services at those numbers, recreating nothing."""
+    targets = parse_scale(args.services)
+    for name in targets:
+        project.service(name)
+    ns = argparse.Namespace(**{**vars(args), "services": list(targets), "scale": args.services, "detach": True,
+                               "force_recreate": False, "no_recreate": True, "no_start": False,
+                               "remove_orphans": False, "timeout": None, "build": False})
+    return up(client, ns, project)
 
 
 def wait(client: Client, args, project: Project | None, name: str) -> int:
@@ -252,10 +284,22 @@ def builds(project: Project) -> bool:
     return any(s.build is not None for s in project.services.values())
 
 
+_BUILDKIT_ONLY = ("builder", "check", "print", "provenance", "sbom", "ssh")
+
+
 def build(client: Client, args, project: Project) -> int:
-    names = args.services or [n for n, s in project.services.items() if s.build is not None]
-    executor_for(client, args).run([build_step(project.service(n), args.no_cache) for n in names
-                          if project.service(n).build is not None])
+    """Build the services' images with the daemon's classic builder; BuildKit's options are refused."""
+    for option in _BUILDKIT_ONLY:
+        if getattr(args, option):
+            raise InvalidArgument(f"--{option} needs BuildKit, which dockyard does not have")
+    names = dependency_order(project, list(args.services) or None, args.with_dependencies)
+    overrides = dict(syntax.mapping(args.build_arg, "--build-arg", null_from=dict(os.environ)))
+    memory = byte_size(args.memory, "--memory") if args.memory else 0
+    steps = [build_step(project.service(n), args.no_cache, overrides, args.pull, memory, args.quiet)
+             for n in names if project.service(n).build is not None]
+    executor_for(client, args).run(steps)
+    if args.push:
+        push_images(client, project, [s.service for s in steps], False)
     return 0
 
 

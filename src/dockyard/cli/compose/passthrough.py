@@ -127,7 +127,12 @@ def commit(client: Client, args, project: Project | None, name: str) -> int:
 
 def push(client: Client, args, project: Project) -> int:
     """Push the images of services that name one (built or not); dependencies with --include-deps."""
-    names = dependency_order(project, list(args.services) or None, args.include_deps)
+    push_images(client, project, dependency_order(project, list(args.services) or None, args.include_deps),
+                args.ignore_push_failures)
+    return 0
+
+
+def push_images(client: Client, project: Project, names: list[str], ignore_failures: bool) -> None:
     for service in (project.services[n] for n in names):
         if not service.image or (service.build is not None and service.image == f"{project.name}-{service.name}"):
             continue
@@ -137,9 +142,8 @@ def push(client: Client, args, project: Project) -> int:
             transfer_view.drain(registry_api.push(client, ref.repository().familiar(), ref.tag,
                                                   credentials.lookup(credentials.server_of(ref.domain))))
         except DockyardError as err:
-            if not args.ignore_push_failures:
+            if not ignore_failures:
                 raise
             print(f"WARN[0000] failed to push {service.image}: {err}", file=sys.stderr)
             continue
         print(f" Image {service.image} Pushed", file=sys.stderr)
-    return 0

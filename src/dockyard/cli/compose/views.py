@@ -9,6 +9,7 @@ from dockyard.cli.table import format_items
 from dockyard.client import Client
 from dockyard.client import containers as api
 from dockyard.client import images as image_api
+from dockyard.client import volumes as volume_api
 from dockyard.compose import labels as L
 from dockyard.cli.compose import listing
 from dockyard.compose.model import Project
@@ -147,4 +148,29 @@ def version(client: Client | None, args) -> int:
         print(f"Docker Compose version v{VERSION} (dockyard compose)")
     else:
         raise InvalidArgument(f"ERROR: Invalid format type {args.format}")
+    return 0
+
+
+def volumes(client: Client, args, project: Project | None, name: str) -> int:
+    """The project's volumes (those the services named mount), as `docker volume ls` shows them."""
+    found = volume_api.list_volumes(client, filters={"label": [f"{L.PROJECT}={name}"]})
+    if args.services and project is not None:
+        used = {project.volumes[m.source].name for s in args.services for m in project.service(s).volumes
+                if m.type == "volume" and m.source}
+        found = [v for v in found if v["Name"] in used]
+    found.sort(key=lambda v: v["Name"])
+    if args.quiet:
+        sys.stdout.write("".join(v["Name"] + "\n" for v in found))
+        return 0
+    rows = [{"Availability": "N/A", "Driver": v.get("Driver", ""), "Group": "N/A",
+             "Labels": ",".join(f"{k}={x}" for k, x in (v.get("Labels") or {}).items()), "Links": "N/A",
+             "Mountpoint": v.get("Mountpoint", ""), "Name": v["Name"], "Scope": v.get("Scope", "local"),
+             "Size": "N/A", "Status": "N/A"} for v in found]
+    if args.format == "json":
+        sys.stdout.write("".join(gojson.dumps(r) + "\n" for r in rows))
+        return 0
+    table = "table {{.Driver}}\t{{.Name}}"
+    sys.stdout.write(format_items(rows, args.format if args.format not in ("", "table") else table, table,
+                                  {"Driver": "DRIVER", "Name": "VOLUME NAME", "Scope": "SCOPE",
+                                   "Mountpoint": "MOUNTPOINT", "Labels": "LABELS"}))
     return 0

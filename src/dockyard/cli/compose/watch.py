@@ -10,6 +10,7 @@ import io
 import os
 import sys
 import tarfile
+import threading
 import time
 
 from dockyard.cli.compose import actions
@@ -64,8 +65,26 @@ def go_strings(names: list[str]) -> str:
 
 
 def watch(client: Client, args, project: Project) -> int:
-    names = list(args.services) or list(project.services)
-    watched = {n: project.service(n).watch for n in names if project.service(n).watch}
+    watched = _watched(project, list(args.services))
+    if not args.no_up:
+        actions.up(client, _up_args(list(args.services)), project)
+    try:
+        _loop(client, project, watched)
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def up_watching(client: Client, args, project: Project) -> int:
+    """`up --watch`: the watch runs beside the attached `up`."""
+    if args.watch:
+        watched = _watched(project, list(args.services))
+        threading.Thread(target=_loop, args=(client, project, watched), daemon=True).start()
+    return actions.up(client, args, project)
+
+
+def _watched(project: Project, names: list[str]) -> dict[str, list[WatchRule]]:
+    watched = {n: project.service(n).watch for n in names or project.services if project.service(n).watch}
     if not watched:
         raise InvalidArgument("none of the selected services is configured for watch, consider setting a "
                               "'develop' section")
@@ -75,8 +94,10 @@ def watch(client: Client, args, project: Project) -> int:
                 raise InvalidArgument(f"service {name} doesn't have a build section, can't apply rebuild on watch")
             if rule.action == "sync+exec" and not rule.command:
                 raise InvalidArgument(f'can\'t watch with action "sync+exec" on service {name} without a command')
-    if not args.no_up:
-        actions.up(client, _up_args(list(args.services)), project)
+    return watched
+
+
+def _loop(client: Client, project: Project, watched: dict[str, list[WatchRule]]) -> None:
     for name, rules in watched.items():
         for rule in rules:
             if rule.initial_sync and rule.action.startswith("sync"):
@@ -85,25 +106,23 @@ def watch(client: Client, args, project: Project) -> int:
     roots = [rule.path for rules in watched.values() for rule in rules]
     stamps = scan(roots)
     pending: set[str] = set()
-    try:
-        while True:
-            time.sleep(_SCAN_EVERY)
-            now = scan(roots)
-            fresh = changed(stamps, now)
-            stamps = now
-            if fresh:
-                pending |= fresh
-            elif pending:
-                _handle(client, project, watched, sorted(pending))
-                pending = set()
-    except KeyboardInterrupt:
-        return 130
+    while True:
+        time.sleep(_SCAN_EVERY)
+        now = scan(roots)
+        fresh = changed(stamps, now)
+        stamps = now
+        if fresh:
+            pending |= fresh
+        elif pending:
+            _handle(client, project, watched, sorted(pending))
+            pending = set()
 
 
 def _up_args(services: list[str], force: bool = False) -> argparse.Namespace:
     return argparse.Namespace(services=services, scale=[], force_recreate=force, no_recreate=False, no_start=False,
                               no_deps=force, remove_orphans=False, timeout=None, build=False, detach=True,
-                              wait=False, wait_timeout=0, abort_on_container_exit=False, exit_code_from=None)
+                              wait=False, wait_timeout=0, abort_on_container_exit=False, exit_code_from=None,
+                              progress="plain", dry_run=False)
 
 
 def _handle(client: Client, project: Project, watched: dict[str, list[WatchRule]], paths: list[str]) -> None:
