@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -21,8 +22,8 @@ from dockyard.compose.model.host import byte_size
 from dockyard.compose.observe import observe
 from dockyard.cli.compose.passthrough import push_images
 from dockyard.cli.compose.views import project_containers
-from dockyard.compose.plan import (Step, UpOptions, build_step, dependency_order, orphans, plan_down,
-                                   plan_lifecycle, plan_rm, plan_up)
+from dockyard.compose.plan import (Step, UpOptions, build_step, config_hash_of, dependency_order, orphans,
+                                   plan_down, plan_lifecycle, plan_rm, plan_up)
 from dockyard.errors import DockyardError, InternalError, InvalidArgument, NotFound
 
 
@@ -250,13 +251,44 @@ def logs(client: Client, args, project: Project) -> int:
     return 0
 
 
+_CONFIG_MISSING = ("no_interpolate", "no_normalize", "no_path_resolution", "no_consistency", "no_env_resolution",
+                   "resolve_image_digests", "lock_image_digests", "models", "variables")
+
+
 def config(client: Client, args, project: Project) -> int:
+    """The model's lists (services, volumes, networks, images, profiles), the environment used for
+    interpolation, the services' config hashes, or the whole normalised model as YAML or JSON."""
+    for option in _CONFIG_MISSING:
+        if getattr(args, option):
+            raise InvalidArgument(f"config --{option.replace('_', '-')} is not supported by dockyard compose")
+    everyone = {**project.services, **project.disabled}
     if args.services:
-        print("\n".join(sorted(project.services)))
+        text = "".join(f"{n}\n" for n in sorted(project.services))
     elif args.volumes:
-        print("\n".join(sorted(project.volumes)))
-    elif not args.quiet:
-        sys.stdout.write(documents.dump(_as_document(project)))
+        text = "".join(f"{n}\n" for n in sorted(project.volumes))
+    elif args.networks:
+        text = "".join(f"{n}\n" for n in sorted(project.networks))
+    elif args.images:
+        text = "".join(f"{project.services[n].image}\n" for n in sorted(project.services))
+    elif args.profiles:
+        text = "".join(f"{p}\n" for p in sorted({p for s in everyone.values() for p in s.profiles}))
+    elif args.hash:
+        names = sorted(project.services) if args.hash == "*" else args.hash.split(",")
+        text = "".join(f"{n} {config_hash_of(project, project.service(n))}\n" for n in names)
+    elif args.environment:
+        env = {**project.environment, "COMPOSE_PROJECT_NAME": project.name}
+        text = "".join(f"{k}={v}\n" for k, v in sorted(env.items()))
+    elif args.quiet:
+        return 0
+    elif args.format == "json":
+        text = json.dumps(_as_document(project), indent=2) + "\n"
+    else:
+        text = documents.dump(_as_document(project))
+    if args.output:
+        with open(args.output, "w") as out:
+            out.write(text)
+    else:
+        sys.stdout.write(text)
     return 0
 
 

@@ -136,6 +136,17 @@ def register(sub) -> None:
     config.add_argument("--services", action="store_true")
     config.add_argument("--volumes", action="store_true")
     config.add_argument("-q", "--quiet", action="store_true")
+    config.add_argument("--networks", action="store_true")
+    config.add_argument("--images", action="store_true")
+    config.add_argument("--profiles", action="store_true")
+    config.add_argument("--hash", help="the config hash of these services (`*`: all)")
+    config.add_argument("--environment", action="store_true", help="the environment used for interpolation")
+    config.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    config.add_argument("-o", "--output", help="write to this file")
+    for option in ("--no-interpolate", "--no-normalize", "--no-path-resolution", "--no-consistency",
+                   "--no-env-resolution", "--resolve-image-digests", "--lock-image-digests", "--models",
+                   "--variables"):
+        config.add_argument(option, action="store_true", help="not supported: refused")
     pull = _verb(verbs, "pull", actions.pull, "Pull service images", services=True)
     pull.add_argument("--ignore-buildable", action="store_true")
     pull.add_argument("--ignore-pull-failures", action="store_true")

@@ -69,7 +69,7 @@ def load_project(files: list[str], read_file: Callable[[str], str], environ: Map
     used = {key for s in enabled.values() for key in s.networks}
     networks = {k: n for k, n in networks.items() if k in used or k != "default"}
     return Project(name, working_dir, [os.path.abspath(f) for f in files], enabled, networks, volumes,
-                   {k: s for k, s in services.items() if k not in enabled}, ctx.warnings, secrets, configs)
+                   {k: s for k, s in services.items() if k not in enabled}, ctx.warnings, secrets, configs, dict(env))
 
 
 def load_raw(files: list[str], working_dir: str, env: Mapping[str, str], read_file, warnings: list[str],

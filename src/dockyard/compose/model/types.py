@@ -226,6 +226,7 @@ class Project:
     warnings: list[str] = field(default_factory=list)
     secrets: dict[str, FileObject] = field(default_factory=dict)
     configs: dict[str, FileObject] = field(default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict)  # what interpolation read (.env, then the process's)
 
     def service(self, name: str) -> Service:
         if name not in self.services:
