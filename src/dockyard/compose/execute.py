@@ -136,7 +136,10 @@ class Executor:
         containers.unpause(self.client, step.target)
 
     def remove_container(self, step: Step) -> None:
-        containers.remove(self.client, step.target, force=True, volumes=bool((step.body or {}).get("volumes")))
+        try:
+            containers.remove(self.client, step.target, force=True, volumes=bool((step.body or {}).get("volumes")))
+        except NotFound:
+            pass  # a `run --rm` one-off removes itself once stopped
 
     def remove_network(self, step: Step) -> None:
         networks.remove(self.client, step.target)

@@ -110,11 +110,11 @@ _MOMENTS = ("RunningFor", "Status")
 
 
 def _normalised(command: tuple[str, ...], out: str) -> str:
-    """Go randomises the order of labels in `ps --format json` and of containers in `images`
-    (a map); the moments may tick."""
+    """Go randomises the order of labels in `ps --format json`, of containers in `images` and of
+    services in `config --services` (maps); the moments may tick."""
     if command == ("images", "--format", "json"):
         return json.dumps(sorted(json.loads(out), key=lambda i: i["ContainerName"]))
-    if command == ("images", "-q"):
+    if command in (("images", "-q"), ("config", "--services")):
         return "\n".join(sorted(out.splitlines()))
     if command[:3] != ("ps", "--format", "json") and command[:4] != ("ps", "-a", "--format", "json"):
         return out

@@ -98,7 +98,8 @@ services:
         assert "\x1b[Kfirst-1 exited with code 0" in lines  # after compose v2's "\r\x1b[K" line reset
         assert compose("logs", "--no-log-prefix", "second").stdout == "three\n"
         assert compose("logs", "first").stdout == "first-1  | one\nfirst-1  | two\n"
-        (project / "compose.override.yaml").write_text("services: {second: {command: [sh, -c, 'exit 7']}}")
+        # (alive a second: a container that exits as it starts can fail the daemon's network attach)
+        (project / "compose.override.yaml").write_text("services: {second: {command: [sh, -c, 'sleep 1; exit 7']}}")
         assert compose("up", "--exit-code-from", "second", check=False).returncode == 7
         (project / "compose.override.yaml").unlink()
 

@@ -102,9 +102,9 @@ def _loop(client: Client, project: Project, watched: dict[str, list[WatchRule]])
         for rule in rules:
             if rule.initial_sync and rule.action.startswith("sync"):
                 _sync(client, project, name, rule, sorted(scan([rule.path])))
-    print("Watch enabled", flush=True)
     roots = [rule.path for rules in watched.values() for rule in rules]
-    stamps = scan(roots)
+    stamps = scan(roots)  # before saying so: a change made once "Watch enabled" shows is seen
+    print("Watch enabled", flush=True)
     pending: set[str] = set()
     while True:
         time.sleep(_SCAN_EVERY)
