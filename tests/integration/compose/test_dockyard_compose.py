@@ -108,6 +108,9 @@ services:
         names = busybox.docker("ps", "--filter", "label=com.docker.compose.service=worker",
                                "--format", "{{.Names}}").stdout.split()
         assert sorted(names) == ["jobs-worker-1", "jobs-worker-2", "jobs-worker-3"]
+        listed = compose("ps", "--format", "{{.Name}}").stdout.split()  # no --profile now: still listed
+        assert listed == ["jobs-worker-1", "jobs-worker-2", "jobs-worker-3"]
+        assert compose("ps", "--services").stdout == "worker\n"
         workers("--profile", "workers", "stop", "worker")
         assert "Exited" in workers("--profile", "workers", "ps", "-a", "worker").stdout
         workers("--profile", "workers", "start", "worker")
