@@ -138,3 +138,11 @@ configs:
     assert proj.configs["cfg"].content == "hello"
     with pytest.raises(InvalidArgument, match='service "web" refers to undefined secret nope'):
         load({"/p/compose.yaml": "services: {web: {image: a, secrets: [nope]}}"})
+
+
+def test_variables_are_listed_before_interpolation():
+    from dockyard.compose.model.interpolate import variables
+    text = {"image": "busybox:${TAG:-latest}", "env": ["${PLAIN}", "${REQ:?need it}", "${ALT:+alt}",
+                                                      "$$ESCAPED ${X-dash} $BARE"]}
+    assert variables(text) == {"TAG": (False, "latest", ""), "PLAIN": (False, "", ""), "REQ": (True, "", ""),
+                               "ALT": (False, "", "alt"), "X": (False, "dash", ""), "BARE": (False, "", "")}

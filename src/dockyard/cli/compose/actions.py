@@ -18,9 +18,11 @@ from dockyard.client import containers as api
 from dockyard.compose.execute import Executor
 from dockyard.cli.compose.logs import LogPrinter, Source
 from dockyard.compose.model import Project, documents, syntax
+from dockyard.compose.model.load import file_variables
 from dockyard.compose.model.host import byte_size
 from dockyard.compose.observe import observe
 from dockyard.cli.compose.passthrough import push_images
+from dockyard.cli.compose.listing import pretty
 from dockyard.cli.compose.views import project_containers
 from dockyard.compose.plan import (Step, UpOptions, build_step, config_hash_of, dependency_order, orphans,
                                    plan_down, plan_lifecycle, plan_rm, plan_up)
@@ -252,7 +254,7 @@ def logs(client: Client, args, project: Project) -> int:
 
 
 _CONFIG_MISSING = ("no_interpolate", "no_normalize", "no_path_resolution", "no_consistency", "no_env_resolution",
-                   "resolve_image_digests", "lock_image_digests", "models", "variables")
+                   "resolve_image_digests", "lock_image_digests", "models")
 
 
 def config(client: Client, args, project: Project) -> int:
@@ -289,6 +291,15 @@ def config(client: Client, args, project: Project) -> int:
             out.write(text)
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def config_variables(files: list[str], read_file) -> int:
+    """`config --variables`: read before interpolation, so a required variable that is unset is
+    listed rather than an error."""
+    found = file_variables(files, read_file)
+    rows = [[n, str(r).lower(), d, a] for n, (r, d, a) in sorted(found.items())]
+    sys.stdout.write(pretty(["NAME", "REQUIRED", "DEFAULT VALUE", "ALTERNATE VALUE"], rows))
     return 0
 
 

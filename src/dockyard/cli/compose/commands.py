@@ -144,9 +144,11 @@ def register(sub) -> None:
     config.add_argument("--format", choices=("yaml", "json"), default="yaml")
     config.add_argument("-o", "--output", help="write to this file")
     for option in ("--no-interpolate", "--no-normalize", "--no-path-resolution", "--no-consistency",
-                   "--no-env-resolution", "--resolve-image-digests", "--lock-image-digests", "--models",
-                   "--variables"):
+                   "--no-env-resolution", "--resolve-image-digests", "--lock-image-digests", "--models"):
         config.add_argument(option, action="store_true", help="not supported: refused")
+    config.add_argument("--variables", action="store_true", help="the variables the files use")
+    config.set_defaults(run=lambda client, args: actions.config_variables(project_files(args), _read)
+                        if args.variables else actions.config(client, args, load(args)))
     pull = _verb(verbs, "pull", actions.pull, "Pull service images", services=True)
     pull.add_argument("--ignore-buildable", action="store_true")
     pull.add_argument("--ignore-pull-failures", action="store_true")
@@ -293,10 +295,15 @@ def _command_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("command", nargs=argparse.REMAINDER)
 
 
+def project_files(args) -> list[str]:
+    """-f files, or the compose file found from the (project) directory and its override."""
+    directory = args.project_directory or os.getcwd()
+    return [os.path.abspath(f) for f in args.file] or find_files(directory, os.path.exists)
+
+
 def load(args) -> Project:
     """The project the global flags name: files (-f or found from the directory), name (-p)."""
-    directory = args.project_directory or os.getcwd()
-    files = [os.path.abspath(f) for f in args.file] or find_files(directory, os.path.exists)
+    files = project_files(args)
     if args.compatibility:
         raise InvalidArgument("--compatibility (docker-compose v1's names) is not supported by dockyard compose")
     if args.ansi == "always":

@@ -11,7 +11,7 @@ from dockyard.compose.model import documents
 from dockyard.compose.model.casts import cast_types
 from dockyard.compose.model.extends import apply_extends
 from dockyard.compose.model.include import apply_include
-from dockyard.compose.model.interpolate import interpolate, parse_env_file
+from dockyard.compose.model.interpolate import interpolate, parse_env_file, variables
 from dockyard.compose.model.merge import merge_files
 from dockyard.compose.model.schema import validate
 from dockyard.compose.model.service import Context, load_service
@@ -97,6 +97,15 @@ def load_raw(files: list[str], working_dir: str, env: Mapping[str, str], read_fi
                                 f"it to avoid potential confusion")
                 merged.pop("version")
     return documents.unwrap(merged)
+
+
+def file_variables(files: list[str], read_file) -> dict[str, tuple[bool, str, str]]:
+    """The variables the files use (`config --variables`), read before interpolation."""
+    found: dict = {}
+    for path in files:
+        for document in _read_yaml(path, read_file):
+            variables(document, found)
+    return found
 
 
 def normalize_name(name: str) -> str:
