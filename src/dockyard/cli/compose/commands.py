@@ -8,6 +8,7 @@ import os
 import sys
 
 from dockyard.cli.compose import actions, oneoff, passthrough, views, watch
+from dockyard.cli.compose import config as config_cmd
 from dockyard.compose.model import Project, load_project
 from dockyard.compose.model.load import find_files, normalize_name
 from dockyard.errors import InvalidArgument, NotFound
@@ -132,7 +133,7 @@ def register(sub) -> None:
     port.add_argument("--protocol", default="tcp")
     port.add_argument("service")
     port.add_argument("private_port")
-    config = _verb(verbs, "config", actions.config, "Print the normalised compose model")
+    config = _verb(verbs, "config", config_cmd.config, "Print the normalised compose model")
     config.add_argument("--services", action="store_true")
     config.add_argument("--volumes", action="store_true")
     config.add_argument("-q", "--quiet", action="store_true")
@@ -147,8 +148,8 @@ def register(sub) -> None:
                    "--no-env-resolution", "--resolve-image-digests", "--lock-image-digests", "--models"):
         config.add_argument(option, action="store_true", help="not supported: refused")
     config.add_argument("--variables", action="store_true", help="the variables the files use")
-    config.set_defaults(run=lambda client, args: actions.config_variables(project_files(args), _read)
-                        if args.variables else actions.config(client, args, load(args)))
+    config.set_defaults(run=lambda client, args: config_cmd.config_variables(project_files(args), _read)
+                        if args.variables else config_cmd.config(client, args, load(args)))
     pull = _verb(verbs, "pull", actions.pull, "Pull service images", services=True)
     pull.add_argument("--ignore-buildable", action="store_true")
     pull.add_argument("--ignore-pull-failures", action="store_true")
