@@ -311,9 +311,15 @@ def load(args) -> Project:
         raise InvalidArgument("--ansi always: dockyard compose prints no ANSI colours")
     if args.progress == "tty":
         args.progress = "plain"  # the interactive display is not built; tty output is plain lines
-    project = load_project(files, _read, os.environ, args.project_name, tuple(args.profile),
-                           os.path.abspath(args.project_directory) if args.project_directory else None,
-                           tuple(os.path.abspath(f) for f in args.env_file))
+    try:
+        project = load_project(files, _read, os.environ, args.project_name, tuple(args.profile),
+                               os.path.abspath(args.project_directory) if args.project_directory else None,
+                               tuple(os.path.abspath(f) for f in args.env_file))
+    except (InvalidArgument, NotFound) as err:  # the files' fault, not the daemon's: said as compose v2 says it
+        if isinstance(err, NotFound) and "no configuration file" in str(err):
+            raise
+        print(err, file=sys.stderr)
+        raise SystemExit(1) from None
     for warning in project.warnings:
         print(f"WARN[0000] {warning}", file=sys.stderr)
     return project
