@@ -39,8 +39,8 @@ class ContainerFiles:
                 if thaw:
                     cgroup.thaw()
             return
-        parent = self._runner.state_dir(container.id).parent
-        parent.mkdir(parents=True, exist_ok=True)  # a fresh exec root has none before the first start
+        parent = self._runner.state_dir(container.id).parent  # absent until a first container starts
+        os.makedirs(parent, exist_ok=True)
         target = tempfile.mkdtemp(prefix="cp-", dir=parent)
         self._mounter.mount_all(for_daemon(self._layers.mounts(container.id)), target)
         try:
