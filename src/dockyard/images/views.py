@@ -10,6 +10,7 @@ from dockyard.oci import image as oci_image
 from dockyard.oci import reference
 from dockyard.oci.image import parse_created
 from dockyard.oci.reference import Reference
+from dockyard.wire.times import go_rfc3339_nano
 
 MISSING = "<missing>"
 
@@ -45,7 +46,7 @@ def inspect(record: ImageRecord, config: dict[str, Any], tags: list[Reference],
         "RepoDigests": [_familiar_digest(d) for d in record.repo_digests],
         "Parent": record.parent,
         "Comment": config.get("comment", ""),
-        "Created": config.get("created", ""),
+        "Created": go_rfc3339_nano(config.get("created", "")),   # as dockerd formats the time it parsed
         "Container": config.get("container", ""),
         "ContainerConfig": oci_image.full_container_config(config.get("container_config")),
         "DockerVersion": config.get("docker_version", ""),

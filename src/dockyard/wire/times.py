@@ -62,3 +62,17 @@ def format_rfc3339_nano(time_ns: int, fixed: bool = True) -> str:
     stamp = datetime.utcfromtimestamp(seconds).strftime("%Y-%m-%dT%H:%M:%S")
     fraction = f"{nanos:09d}" if fixed else f"{nanos:09d}".rstrip("0")
     return f"{stamp}.{fraction}Z" if fraction else f"{stamp}Z"
+
+
+_RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$")
+
+
+def go_rfc3339_nano(text: str) -> str:
+    """An RFC 3339 time as Go's RFC3339Nano writes it back: the fraction's trailing zeros
+    dropped (`…11.570500Z` → `…11.5705Z`), the rest as it was. Anything else unchanged."""
+    found = _RFC3339.match(text or "")
+    if not found:
+        return text
+    stamp, fraction, zone = found.groups()
+    fraction = (fraction or "")[:9].rstrip("0")
+    return f"{stamp}.{fraction}{zone}" if fraction else f"{stamp}{zone}"

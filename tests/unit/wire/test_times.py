@@ -26,3 +26,12 @@ def test_until_is_a_duration_back_from_now_or_a_time():
     assert until_ns("", NOW) is None
     with pytest.raises(InvalidArgument):
         until_ns("yesterday", NOW)
+
+
+def test_rfc3339_times_written_back_as_go_writes_them():
+    from dockyard.wire.times import go_rfc3339_nano
+
+    assert go_rfc3339_nano("2026-12-07T10:21:11.570500Z") == "2026-12-07T10:21:11.5705Z"   # image inspect's Created
+    assert go_rfc3339_nano("2026-12-07T10:21:11.000000Z") == "2026-12-07T10:21:11Z"
+    assert go_rfc3339_nano("2026-12-07T10:21:11.123456789+02:00") == "2026-12-07T10:21:11.123456789+02:00"
+    assert go_rfc3339_nano("") == ""
