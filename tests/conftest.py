@@ -1,11 +1,19 @@
 import os
 import re
+import signal
 from pathlib import Path
 
 import pytest
 
 TESTS = Path(__file__).resolve().parent
 _DEFINES_TESTS = re.compile(r"^\s*(async\s+)?def test_", re.MULTILINE)
+
+
+def pytest_configure(config):
+    """A suite started in the background (`scripts/test &`, CI runners) inherits SIGINT ignored,
+    and so would every CLI the tests start and then interrupt (Ctrl-C tests): they would hang.
+    A handled signal is reset to its default in a child at exec; an ignored one is not."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(config, items):
