@@ -243,13 +243,21 @@ class ContainerService:
         if container.state.status == "paused":
             await self._watcher.shim_of(container.id).resume()
         self._events(container, "kill", signal=str(stop_signal))
-        await self._watcher.signal(container, stop_signal)
+        await self._signal_unless_exited(container, stop_signal)
         try:
             await asyncio.wait_for(asyncio.shield(exited), timeout if timeout >= 0 else None)
         except asyncio.TimeoutError:
             self._events(container, "kill", signal="9")
-            await self._watcher.signal(container, signals.SIGKILL)
+            await self._signal_unless_exited(container, signals.SIGKILL)
             await exited
+
+    async def _signal_unless_exited(self, container: Container, number: int) -> None:
+        """A stop races the container's own exit: the shim refuses a signal to an init that has
+        exited before the daemon has handled its exit; the stop then just waits for that."""
+        try:
+            await self._watcher.signal(container, number)
+        except Conflict:
+            pass
 
     async def _cancel_restart(self, container: Container) -> None:
         timer = self._restart_timers.pop(container.id, None)
