@@ -3,7 +3,7 @@
     layers = ImagesForContainers(image_service)
     image = layers.for_container("busybox")          # .id, .config (Env, Cmd, ...), 404 if missing
     layers.prepare_container_layer(cid, image.id)    # writable layer on the image
-    Mounter().mount_all(layers.mounts(cid), rootfs)  # mount it; unmount before removing
+    mounter.mount_all(layers.mounts(cid), rootfs)    # mount it; unmount before removing
     layers.remove_container_layer(cid)
 """
 

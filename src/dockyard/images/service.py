@@ -28,18 +28,19 @@ from dockyard.oci.image import parse_created
 from dockyard.oci.reference import Reference
 from dockyard.snapshots.drivers import make_driver
 from dockyard.snapshots.mount import Mount
+from dockyard.snapshots.mounter import Mounter
 from dockyard.snapshots.store import SnapshotStore
 from dockyard.wire.times import format_rfc3339_nano, parse_time_ns
 
 
 class ImageService:
-    def __init__(self, data_root: str, events=None, driver: str | None = None):
+    def __init__(self, data_root: str, events=None, driver: str | None = None, mounter: Mounter | None = None):
         self.data_root = data_root
         self.content = ContentStore(os.path.join(data_root, "content"))
         self.content.discard_partial_ingests()
         snapshot_root = os.path.join(data_root, "snapshots")
         os.makedirs(snapshot_root, exist_ok=True)
-        self.snapshots = SnapshotStore(snapshot_root, make_driver(driver, snapshot_root))
+        self.snapshots = SnapshotStore(snapshot_root, make_driver(driver, snapshot_root, mounter))
         self.store = ImageStore(os.path.join(data_root, "images"))
         self.events = events
         self.in_use: Callable[[str], list[str]] = lambda image_id: []

@@ -8,7 +8,7 @@ v2: a fresh cgroup2 mount inside a cgroup namespace, else a bind of the containe
 import os
 
 from dockyard.cgroups import Cgroup
-from dockyard.runtime.mount_options import MountOptions
+from dockyard.syscalls.mount_options import MountOptions
 from dockyard.syscalls import constants as c
 from dockyard.syscalls.protocol import Syscalls
 

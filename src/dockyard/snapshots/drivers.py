@@ -97,14 +97,13 @@ def _empty_dir(active: str) -> str:
     return path
 
 
-def overlay_supported(probe_dir: str) -> bool:
+def overlay_supported(probe_dir: str, mounter: Mounter) -> bool:
     """True when an overlay can be mounted here (kernel support, permissions, backing fs)."""
     base = os.path.join(probe_dir, "overlay-probe")
     dirs = [os.path.join(base, d) for d in ("lower", "upper", "work", "merged")]
     try:
         for d in dirs:
             os.makedirs(d, exist_ok=True)
-        mounter = Mounter()
         mounter.mount(Mount("overlay", "overlay", (f"lowerdir={dirs[0]}", f"upperdir={dirs[1]}",
                                                     f"workdir={dirs[2]}")), dirs[3])
         mounter.unmount(dirs[3])
@@ -115,12 +114,12 @@ def overlay_supported(probe_dir: str) -> bool:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def make_driver(name: str | None, probe_dir: str) -> Driver:
-    """`overlay2`, `vfs`, or None to pick overlay when it works here."""
+def make_driver(name: str | None, probe_dir: str, mounter: Mounter | None = None) -> Driver:
+    """`overlay2`, `vfs`, or None to pick overlay when it works here (probed with `mounter`)."""
     if name in ("overlay", "overlay2"):
         return OverlayDriver()
     if name in ("vfs", "copy"):
         return CopyDriver()
     if name:
         raise InvalidArgument(f"unknown storage driver: {name}")
-    return OverlayDriver() if overlay_supported(probe_dir) else CopyDriver()
+    return OverlayDriver() if overlay_supported(probe_dir, mounter or Mounter()) else CopyDriver()

@@ -14,6 +14,9 @@ from pathlib import Path
 
 from dockyard.errors import Conflict, InternalError, InvalidArgument, NotFound
 from dockyard.mounts.model import PlannedMount
+from dockyard.syscalls.linux import LinuxSyscalls
+from dockyard.syscalls.protocol import Syscalls
+from dockyard.syscalls import constants as c
 from dockyard.volumes import kernel
 from dockyard.volumes.containers import ContainerMounts
 from dockyard.volumes.filters import list_predicate, prune_predicate
@@ -27,10 +30,10 @@ log = logging.getLogger(__name__)
 
 
 class VolumeService:
-    def __init__(self, data_root: Path, events, mounter=None):
+    def __init__(self, data_root: Path, events, syscalls: Syscalls | None = None):
         self._store = VolumeDirectory(Path(data_root) / "volumes")
         self.events = events
-        self._mounter = mounter or kernel.LibcMounter()
+        self._sys = syscalls if syscalls is not None else LinuxSyscalls()
         self.lock = threading.RLock()
         self._volumes = {v.name: v for v in self._store.load_all()}
         self._reconcile_device_mounts()
@@ -152,7 +155,7 @@ class VolumeService:
             if not volume.mounted_by and not kernel.is_mounted(path):
                 options = volume.options or {}
                 try:
-                    kernel.mount_filesystem(self._mounter, options.get("device", ""), path,
+                    kernel.mount_filesystem(self._sys, options.get("device", ""), path,
                                             options.get("type", ""), options.get("o", ""))
                 except OSError as err:
                     raise InternalError(f"error while mounting volume '{path}': "
@@ -190,7 +193,7 @@ class VolumeService:
 
     def _unmount_quietly(self, path: str) -> None:
         try:
-            self._mounter.umount2(path, kernel.MNT_DETACH)
+            self._sys.umount2(path, c.MNT_DETACH)
         except OSError as err:
             log.error("could not unmount the volume mount %s: %s", path, err)
 
