@@ -9,10 +9,10 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
+from dockyard.disk.usage import tree_size
 from dockyard.errors import DockyardError
 from dockyard.images.service import ImageService
 from dockyard.snapshots.mount import Mount
@@ -67,18 +67,7 @@ class ImagesForContainers:
         parent = self.images.snapshots.parent_of(container_id)
         image = sum(l.size for l in self.images.snapshots.chain(parent))
         if "UpperDir" in data:
-            rw = _tree_size(data["UpperDir"])
+            rw = tree_size(data["UpperDir"])
         else:  # a full copy: what it holds beyond the image (an estimate; deletions hide growth)
-            rw = max(0, _tree_size(data.get("Dir") or "") - image)
+            rw = max(0, tree_size(data.get("Dir") or "") - image)
         return rw, rw + image
-
-
-def _tree_size(root: str) -> int:
-    total = 0
-    for dirpath, _, files in os.walk(root):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(dirpath, name)).st_size
-            except OSError:
-                continue
-    return total

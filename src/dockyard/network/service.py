@@ -20,6 +20,7 @@ from typing import Callable, Iterable
 from dockyard.errors import Conflict, Forbidden, InternalError, InvalidArgument
 from dockyard.firewall.iptables import Iptables, enable_forwarding
 from dockyard.firewall.rules import BridgeNet, Chains
+from dockyard.metadata.records import RecordStore
 from dockyard.netlink import links
 from dockyard.netlink.netns import Namespaces
 from dockyard.network import ipam
@@ -33,7 +34,6 @@ from dockyard.network.portmap import PortMap
 from dockyard.network.ports import bindings_from_api, ports_view
 from dockyard.network.registry import NetworkRegistry
 from dockyard.network.sandbox import Sandbox
-from dockyard.network.store import RecordDir
 from dockyard.network.sweep import sweep_allocations, sweep_kernel
 
 log = logging.getLogger(__name__)
@@ -64,8 +64,8 @@ class NetworkService:
         self.host_hosts = Path(getattr(config, "hosts_file", None) or "/etc/hosts")
         self.dns_port = getattr(config, "dns_port", None) or 53
         root = self.data_root / "network"
-        self.registry = NetworkRegistry(RecordDir(root / "networks"))
-        self.sandbox_store = RecordDir(root / "sandboxes")
+        self.registry = NetworkRegistry(RecordStore(root / "networks"))
+        self.sandbox_store = RecordStore(root / "sandboxes")
         self.sandboxes: dict[str, Sandbox] = {}
         self.ns = Namespaces()
         self.driver = BridgeDriver(self.ns)
@@ -88,7 +88,7 @@ class NetworkService:
         self.registry.load()
         self.sandboxes.clear()
         self.sandboxes.update(
-            (k, Sandbox.from_record(v)) for k, v in self.sandbox_store.load_all().items())
+            (k, Sandbox.from_record(v)) for k, v in self.sandbox_store.items())
         await asyncio.to_thread(self._setup_host)
         for net in self.registry.bridges():
             if net.dns_enabled:
@@ -322,7 +322,7 @@ class NetworkService:
                 if emit:
                     self._emit(net, "disconnect", container_id)
             self.sandboxes.pop(container_id, None)
-            self.sandbox_store.delete(container_id)
+            self.sandbox_store.delete(container_id, durable=False)  # run state, as its puts
         await asyncio.to_thread(self.ns.remove, self.netns_path(container_id))
 
     # ---- views for container inspect / ps ----------------------------------------------------

@@ -15,6 +15,7 @@ import time
 
 from dockyard.cgroups import open_cgroup
 from dockyard.errors import Conflict, InvalidArgument
+from dockyard.metadata import atomic
 from dockyard.oci.annotations import INIT_ANNOTATION
 from dockyard.runtime import sync
 from dockyard.runtime.state import (ContainerRecord, ContainerState, StateStore,
@@ -362,7 +363,4 @@ def _now() -> str:
 
 
 def _write_atomic(path: str, text: str) -> None:
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.rename(tmp, path)
+    atomic.write_bytes(path, text.encode(), mode=0o644, durable=False)

@@ -12,6 +12,7 @@ import os
 import threading
 from pathlib import Path
 
+from dockyard.disk.usage import tree_size
 from dockyard.errors import Conflict, InternalError, InvalidArgument, NotFound
 from dockyard.mounts.model import PlannedMount
 from dockyard.syscalls.linux import LinuxSyscalls
@@ -24,7 +25,6 @@ from dockyard.volumes.model import ANONYMOUS_LABEL, TRANSIENT_USER, Volume, now_
 from dockyard.volumes.names import anonymous_name, check_name
 from dockyard.volumes.options import check_options
 from dockyard.volumes.records import VolumeDirectory, purge_all
-from dockyard.volumes.size import tree_size
 
 log = logging.getLogger(__name__)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import hashlib
 import lzma
@@ -10,7 +11,6 @@ from typing import BinaryIO
 
 import zstandard
 
-from dockyard.errors import InvalidArgument
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -62,7 +62,8 @@ def compression_of(head: bytes) -> str:
 
 
 def decompressed(raw: BinaryIO) -> BinaryIO:
-    """The uncompressed byte stream of `raw`, whichever supported compression it uses."""
+    """The uncompressed byte stream of `raw`, whichever compression it uses (gzip, zstd, xz,
+    bzip2: what dockerd's DecompressStream reads, for layers, `load`, `import`, contexts, ADD)."""
     reader = PeekReader(raw)
     kind = compression_of(reader.peek(6))
     if kind == "gzip":
@@ -72,7 +73,7 @@ def decompressed(raw: BinaryIO) -> BinaryIO:
     if kind == "xz":
         return lzma.LZMAFile(reader)  # type: ignore[arg-type]
     if kind == "bzip2":
-        raise InvalidArgument("unsupported compression format: bzip2")
+        return bz2.BZ2File(reader)  # type: ignore[arg-type]
     return reader  # type: ignore[return-value]
 
 
