@@ -7,6 +7,7 @@ from typing import Awaitable, Callable
 from dockyard.containers.model import Container
 
 log = logging.getLogger(__name__)
+ExitHandler = Callable[[Container, object, object], Awaitable[None]]
 
 
 class ShimWatcher:
@@ -15,15 +16,15 @@ class ShimWatcher:
         self._exits: dict[str, asyncio.Future] = {}
         self._tasks: dict[str, asyncio.Task] = {}      # waiting for an exit
         self._handling: set[asyncio.Task] = set()       # handling one (teardown, restart, removal)
-        self.on_exit: Callable[[Container, object, object], Awaitable[None]] | None = None
 
     def shim_of(self, container_id: str):
         return self._shims.get(container_id)
 
-    def watch(self, container: Container, shim) -> None:
+    def watch(self, container: Container, shim, on_exit: ExitHandler) -> None:
+        """Report the exit of this run of `container` to `on_exit` (container, shim, status)."""
         self._shims[container.id] = shim
         self._exits[container.id] = asyncio.get_running_loop().create_future()
-        self._tasks[container.id] = asyncio.ensure_future(self._wait(container, shim))
+        self._tasks[container.id] = asyncio.ensure_future(self._wait(container, shim, on_exit))
 
     def exit_future(self, container_id: str) -> asyncio.Future:
         """Resolved once the current run's exit has been fully handled."""
@@ -33,7 +34,7 @@ class ShimWatcher:
             future.set_result(None)
         return future
 
-    async def _wait(self, container: Container, shim) -> None:
+    async def _wait(self, container: Container, shim, on_exit: ExitHandler) -> None:
         status = None
         try:
             status = await shim.wait()
@@ -47,8 +48,7 @@ class ShimWatcher:
             del self._tasks[container.id]
         self._handling.add(task)
         try:
-            if self.on_exit is not None:
-                await self.on_exit(container, shim, status)
+            await on_exit(container, shim, status)
         finally:
             self._handling.discard(task)
             future = self._exits.pop(container.id, None)

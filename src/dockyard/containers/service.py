@@ -33,7 +33,6 @@ class ContainerService:
         self._locks: dict[str, asyncio.Lock] = {}
         self._backoffs: dict[str, Backoff] = {}
         self._restart_timers: dict[str, asyncio.TimerHandle] = {}
-        watcher.on_exit = self.handle_exit
 
     def _lock(self, container_id: str) -> asyncio.Lock:
         return self._locks.setdefault(container_id, asyncio.Lock())
@@ -105,7 +104,7 @@ class ContainerService:
         container.state = State(status="running", pid=shim.pid, started_at=time.time_ns(), health=health)
         self._registry.save(container)
         self._events(container, "start")
-        self._watcher.watch(container, shim)
+        self._watcher.watch(container, shim, self.handle_exit)
         if self._health is not None:
             self._health.start(container)
 
@@ -131,7 +130,7 @@ class ContainerService:
                 continue
             shim = await ShimClient.connect(self._runner.state_dir(container.id))
             if shim is not None:
-                self._watcher.watch(container, shim)
+                self._watcher.watch(container, shim, self.handle_exit)
                 if self._health is not None:
                     self._health.start(container)
                 continue

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any, Protocol
 
 from dockyard.content.store import ContentStore
 from dockyard.errors import Conflict, InternalError, InvalidArgument, NotFound
@@ -33,8 +33,15 @@ from dockyard.snapshots.store import SnapshotStore
 from dockyard.wire.times import format_rfc3339_nano, parse_time_ns
 
 
+class ImageUsers(Protocol):
+    """Who uses an image: the containers made from it."""
+
+    def using_image(self, image_id: str) -> list[str]: ...
+
+
 class ImageService:
-    def __init__(self, data_root: str, events=None, driver: str | None = None, mounter: Mounter | None = None):
+    def __init__(self, data_root: str, events=None, driver: str | None = None, mounter: Mounter | None = None,
+                 users: ImageUsers | None = None):
         self.data_root = data_root
         self.content = ContentStore(os.path.join(data_root, "content"))
         self.content.discard_partial_ingests()
@@ -43,7 +50,7 @@ class ImageService:
         self.snapshots = SnapshotStore(snapshot_root, make_driver(driver, snapshot_root, mounter))
         self.store = ImageStore(os.path.join(data_root, "images"))
         self.events = events
-        self.in_use: Callable[[str], list[str]] = lambda image_id: []
+        self._users = users  # None: no containers (tools working on a data root's images alone)
         self._lock = threading.RLock()
         self._configs: dict[str, dict[str, Any]] = {}
         self._pinned: Counter[str] = Counter()
@@ -60,9 +67,9 @@ class ImageService:
                 self._pinned.subtract(chains)
                 self._pinned += Counter()  # drop zero counts
 
-    def set_in_use(self, in_use: Callable[[str], list[str]]) -> None:
-        """Handed in by the container service: container IDs that use an image."""
-        self.in_use = in_use
+    def in_use(self, image_id: str) -> list[str]:
+        """IDs of the containers that use an image."""
+        return self._users.using_image(image_id) if self._users is not None else []
 
     def emit(self, action: str, actor: str, attributes: dict[str, str] | None = None) -> None:
         if self.events is not None:

@@ -142,6 +142,6 @@ async def disconnect_container(svc: NetworkService, ref: str, body: dict) -> Non
 def _lookup(svc: NetworkService, ref: str):
     if not ref:
         raise InvalidArgument("container name or id is required")
-    if svc.container_lookup is None:
+    if svc.containers is None:
         raise Conflict("containers are not available in this daemon")
-    return svc.container_lookup(ref)
+    return svc.containers.network_ref(ref)

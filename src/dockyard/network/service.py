@@ -15,7 +15,7 @@ import ipaddress
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Protocol
 
 from dockyard.errors import Conflict, Forbidden, InternalError, InvalidArgument
 from dockyard.firewall.iptables import Iptables, enable_forwarding
@@ -35,6 +35,7 @@ from dockyard.network.ports import bindings_from_api, ports_view
 from dockyard.network.registry import NetworkRegistry
 from dockyard.network.sandbox import Sandbox
 from dockyard.network.sweep import sweep_allocations, sweep_kernel
+from dockyard.syscalls.protocol import Syscalls
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,15 @@ class ContainerRef:
     record_network: Callable[[str, dict | None], None] | None = None
 
 
+class ContainerLookup(Protocol):
+    """What networking asks of the containers: one by name or ID (NotFound if none)."""
+
+    def network_ref(self, ref: str) -> ContainerRef: ...
+
+
 class NetworkService:
-    def __init__(self, data_root, exec_root, events, config):
+    def __init__(self, data_root, exec_root, events, config, containers: ContainerLookup | None = None,
+                 syscalls: Syscalls | None = None):
         self.data_root = Path(data_root)
         self.exec_root = Path(exec_root)
         self.events = events
@@ -67,7 +75,7 @@ class NetworkService:
         self.registry = NetworkRegistry(RecordStore(root / "networks"))
         self.sandbox_store = RecordStore(root / "sandboxes")
         self.sandboxes: dict[str, Sandbox] = {}
-        self.ns = Namespaces()
+        self.ns = Namespaces(syscalls)
         self.driver = BridgeDriver(self.ns)
         self.ports = PortMap()
         self.firewall = Iptables(Chains.for_root(str(self.exec_root))) if self.use_iptables else None
@@ -75,7 +83,7 @@ class NetworkService:
         self.dns = DnsServer(Answerer(self.names.resolve, self.names.upstreams))
         self.lock = asyncio.Lock()
         self.fw = FirewallSync(self.firewall, self._firewall_state)
-        self.container_lookup: Callable[[str], ContainerRef] | None = None
+        self.containers = containers  # None: a daemon without containers (tests of networking alone)
         self.started = False
         self._bridge_lock: BridgeClaim | None = None
 

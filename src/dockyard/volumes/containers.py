@@ -33,11 +33,10 @@ from dockyard.volumes.records import purge, purge_all
 
 
 class ContainerMounts:
-    def __init__(self, volumes, records_dir: Path):
+    def __init__(self, volumes, records_dir: Path, find_mounts: MountsLookup | None = None):
         self._volumes = volumes  # VolumeService
         self._records = ContainerRecords(records_dir)
-        # container reference → its inspect `Mounts`, for `--volumes-from` (set by the composer)
-        self.find_mounts: MountsLookup | None = None
+        self._find_mounts = find_mounts  # container reference → its inspect `Mounts`, for `--volumes-from`
         self._restore_references()
 
     def _restore_references(self) -> None:
@@ -75,7 +74,7 @@ class ContainerMounts:
         """Plan and prepare; kept when volumes or other containers are involved (binds and tmpfs
         are planned again at start, from the container's config alone)."""
         body = {**container.config, "HostConfig": container.host_config}
-        plan = plan_mounts(body, image_config, volumes_from or self.find_mounts)
+        plan = plan_mounts(body, image_config, volumes_from or self._find_mounts)
         resolved = self.prepare(container.id, _pin_names(plan, getattr(container, "mounts", None) or []))
         if any(m.type == VOLUME for m in resolved) or container.host_config.get("VolumesFrom"):
             try:

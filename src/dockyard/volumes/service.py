@@ -15,6 +15,7 @@ from pathlib import Path
 from dockyard.disk.usage import tree_size
 from dockyard.errors import Conflict, InternalError, InvalidArgument, NotFound
 from dockyard.mounts.model import PlannedMount
+from dockyard.mounts.plan import MountsLookup
 from dockyard.syscalls.linux import LinuxSyscalls
 from dockyard.syscalls.protocol import Syscalls
 from dockyard.syscalls import constants as c
@@ -30,14 +31,16 @@ log = logging.getLogger(__name__)
 
 
 class VolumeService:
-    def __init__(self, data_root: Path, events, syscalls: Syscalls | None = None):
+    def __init__(self, data_root: Path, events, syscalls: Syscalls | None = None,
+                 mounts_of: MountsLookup | None = None):
+        """`mounts_of`: a container's inspect `Mounts` by name or ID, for `--volumes-from`."""
         self._store = VolumeDirectory(Path(data_root) / "volumes")
         self.events = events
         self._sys = syscalls if syscalls is not None else LinuxSyscalls()
         self.lock = threading.RLock()
         self._volumes = {v.name: v for v in self._store.load_all()}
         self._reconcile_device_mounts()
-        self.containers = ContainerMounts(self, Path(data_root) / "volumes" / ".containers")
+        self.containers = ContainerMounts(self, Path(data_root) / "volumes" / ".containers", mounts_of)
 
     # ---- the volume API -------------------------------------------------------------------
 
