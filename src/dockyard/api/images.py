@@ -65,9 +65,9 @@ def routes(services) -> list[Route]:
         if source != "-":
             raise InvalidArgument("importing from a URL is not supported: send the archive in the body (fromSrc=-)")
         body = BlockingBody(req.chunks(), asyncio.get_running_loop())
-        args = dict(repo=req.param("repo") or None, tag=req.param("tag") or None,
-                    changes=req.params("changes"), message=req.param("message") or "",
-                    platform=req.param("platform") or None)
+        args = {"repo": req.param("repo") or None, "tag": req.param("tag") or None,
+                    "changes": req.params("changes"), "message": req.param("message") or "",
+                    "platform": req.param("platform") or None}
 
         def work(report):
             image_id = import_rootfs(images, body, **args)

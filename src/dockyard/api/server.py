@@ -66,6 +66,7 @@ class ConnectionTasks:
 
     async def __call__(self, reader, writer) -> None:
         task = asyncio.current_task()
+        assert task is not None  # a coroutine runs in a task
         self.running.add(task)
         try:
             await Connection(reader, writer, self._dispatch, self._base_headers).serve()
@@ -161,7 +162,8 @@ class Connection:
         if not no_body:
             headers.append(("Content-Length", str(len(response.body))))
         # One write, so one send(2): a response in three sends costs the client three wake-ups.
-        out = self._h11.send(h11.Response(status_code=response.status, headers=headers, reason=_reason(response.status)))
+        out = self._h11.send(h11.Response(status_code=response.status, headers=headers,
+                                          reason=_reason(response.status)))
         if response.body and not no_body and request.method != "HEAD":
             out += self._h11.send(h11.Data(data=response.body))
         self._writer.write(out + self._h11.send(h11.EndOfMessage()))

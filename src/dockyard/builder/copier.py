@@ -31,7 +31,7 @@ class CopyOptions:
 
 def copy_sources(sources: list[tuple[str, str]], root: str, dest: str, options: CopyOptions,
                  what: str = "COPY") -> None:
-    into_dir = dest.endswith("/") or dest.endswith("/.") or dest in (".", "/")
+    into_dir = dest.endswith(("/", "/.")) or dest in (".", "/")
     if len(sources) > 1 and not into_dir:
         raise InvalidArgument(f"When using {what} with more than one source file, "
                               "the destination must be a directory and end with a /")

@@ -15,7 +15,8 @@ def align(rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(max(map(len, rows)))]
     lines = []
     for row in rows:
-        cells = [cell.ljust(max(widths[i] + _PAD, _MIN_WIDTH)) if i < len(row) - 1 else cell for i, cell in enumerate(row)]
+        cells = [cell.ljust(max(widths[i] + _PAD, _MIN_WIDTH)) if i < len(row) - 1 else cell
+                 for i, cell in enumerate(row)]
         lines.append("".join(cells).rstrip())
     return "\n".join(lines) + "\n"
 

@@ -15,11 +15,13 @@ from dockyard.errors import InternalError, NotFound, NotModified
 
 _POLL = 0.1
 # action → (what is shown, word shown once done)
-_SHOWN = {"build_image": ("Image", "Built"), "create_network": ("Network", "Created"), "create_volume": ("Volume", "Created"),
+_SHOWN = {"build_image": ("Image", "Built"), "create_network": ("Network", "Created"),
+          "create_volume": ("Volume", "Created"),
           "create_container": ("Container", "Created"), "start_container": ("Container", "Started"),
           "stop_container": ("Container", "Stopped"), "restart_container": ("Container", "Restarted"),
           "remove_container": ("Container", "Removed"), "kill_container": ("Container", "Killed"),
-          "pause_container": ("Container", "Paused"), "unpause_container": ("Container", "Unpaused"), "remove_network": ("Network", "Removed"),
+          "pause_container": ("Container", "Paused"), "unpause_container": ("Container", "Unpaused"),
+          "remove_network": ("Network", "Removed"),
           "remove_volume": ("Volume", "Removed"), "wait_healthy": ("Container", "Healthy"),
           "wait_completed": ("Container", "Exited")}
 
@@ -38,7 +40,7 @@ class Executor:
             print(f" \u2714 {kind} {step.target}  {word}", file=self.out, flush=True)
 
     def build_image(self, step: Step) -> None:
-        spec = step.body
+        spec = step.body or {}
         dockerfile_path = os.path.join(spec["context"], spec["dockerfile"])  # compose: relative to the context
         if not os.path.isfile(dockerfile_path):
             raise NotFound(f"failed to build service {step.service}: no Dockerfile at {dockerfile_path}")
@@ -55,21 +57,21 @@ class Executor:
                     self.out.write(message["stream"])
 
     def create_network(self, step: Step) -> None:
-        networks.create(self.client, step.body)
+        networks.create(self.client, step.body or {})
 
     def create_volume(self, step: Step) -> None:
-        body = step.body
+        body = step.body or {}
         volumes.create(self.client, body["Name"], body["Driver"], body.get("DriverOpts"), body.get("Labels"))
 
     def create_container(self, step: Step) -> None:
-        platform = step.platform or None
+        platform, body = step.platform or None, step.body or {}
         try:
-            created = containers.create(self.client, step.body, step.target, platform)
+            created = containers.create(self.client, body, step.target, platform)
         except NotFound as err:
             if "No such image" not in str(err) or self.pull is None:
                 raise
-            self.pull(step.body["Image"])
-            created = containers.create(self.client, step.body, step.target, platform)
+            self.pull(body["Image"])
+            created = containers.create(self.client, body, step.target, platform)
         self.created[step.target] = created["Id"]
 
     def start_container(self, step: Step) -> None:

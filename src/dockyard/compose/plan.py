@@ -84,6 +84,8 @@ def plan_up(project: Project, observed: Observed, options: UpOptions = UpOptions
 
 def build_step(service: Service, no_cache: bool = False) -> Step:
     spec = service.build
+    if spec is None:
+        raise InvalidArgument(f"service {service.name} has no build section")
     return Step("build_image", service.image, {"context": spec.context, "dockerfile": spec.dockerfile,
                                                "args": dict(spec.args), "target": spec.target,
                                                "labels": dict(spec.labels), "no_cache": no_cache}, service.name)
@@ -251,7 +253,7 @@ def _lifecycle_step(action: str, project: Project, seen: Seen, timeout: int | No
         return []
     if action == "stop":
         return [_stop(project, seen, timeout)]
-    body = {"restart": lambda: {"timeout": _stop(project, seen, timeout).body["timeout"]},
+    body = {"restart": lambda: {"timeout": (_stop(project, seen, timeout).body or {})["timeout"]},
             "kill": lambda: {"signal": signal}}.get(action, lambda: None)()
     return [Step(f"{action}_container", seen.name, body, seen.service)]
 

@@ -30,7 +30,7 @@ def inspect_body(c: Container, exec_ids: list[str], graph_driver: dict) -> dict:
 def network_settings(c: Container) -> dict:
     settings = c.network_settings or {}
     networks = settings.get("Networks") or configured_networks(c)
-    primary = next(iter(networks.values()), {})
+    primary: dict = next(iter(networks.values()), {})
     return {
         "Bridge": "", "SandboxID": settings.get("SandboxID", ""), "SandboxKey": settings.get("SandboxKey", ""),
         "HairpinMode": False, "LinkLocalIPv6Address": "", "LinkLocalIPv6PrefixLen": 0,

@@ -5,6 +5,7 @@ import logging
 from typing import Awaitable, Callable
 
 from dockyard.containers.model import Container
+from dockyard.shim.client import ShimClient
 
 log = logging.getLogger(__name__)
 ExitHandler = Callable[[Container, object, object], Awaitable[None]]
@@ -12,7 +13,7 @@ ExitHandler = Callable[[Container, object, object], Awaitable[None]]
 
 class ShimWatcher:
     def __init__(self):
-        self._shims: dict[str, object] = {}
+        self._shims: dict[str, ShimClient] = {}
         self._exits: dict[str, asyncio.Future] = {}
         self._tasks: dict[str, asyncio.Task] = {}      # waiting for an exit
         self._handling: set[asyncio.Task] = set()       # handling one (teardown, restart, removal)
@@ -44,6 +45,7 @@ class ShimWatcher:
         # From waiting to handling: held in _handling meanwhile, since asyncio keeps tasks only
         # weakly and one waiting on a shim's socket would otherwise be garbage mid-way.
         task = asyncio.current_task()
+        assert task is not None  # a coroutine runs in a task
         if self._tasks.get(container.id) is task:
             del self._tasks[container.id]
         self._handling.add(task)

@@ -100,7 +100,8 @@ class ContainerService:
             await self._start_failed(container, err)
             raise
         healthcheck = (container.config.get("Healthcheck") or {}).get("Test") or []
-        health = {"Status": "starting", "FailingStreak": 0, "Log": []} if healthcheck[:1] not in ([], ["NONE"]) else None
+        checked = healthcheck[:1] not in ([], ["NONE"])
+        health = {"Status": "starting", "FailingStreak": 0, "Log": []} if checked else None
         container.state = State(status="running", pid=shim.pid, started_at=time.time_ns(), health=health)
         self._registry.save(container)
         self._events(container, "start")
@@ -110,7 +111,8 @@ class ContainerService:
 
     async def _start_failed(self, container: Container, err: Exception) -> None:
         message = getattr(err, "message", str(err))
-        code = 127 if ("not found" in message or "no such file" in message) else 126 if "permission denied" in message else 128
+        missing = "not found" in message or "no such file" in message
+        code = 127 if missing else 126 if "permission denied" in message else 128
         self._late.abandon_all(container.id)
         await self._runner.teardown(container)
         container.state = State(status="created" if not container.state.finished_at else "exited",

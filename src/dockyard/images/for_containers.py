@@ -65,7 +65,7 @@ class ImagesForContainers:
         """(SizeRw, SizeRootFs): bytes in the container layer, and that plus the image."""
         data = self.images.container_graph_driver(container_id)["Data"]
         parent = self.images.snapshots.parent_of(container_id)
-        image = sum(l.size for l in self.images.snapshots.chain(parent))
+        image = sum(layer.size for layer in self.images.snapshots.chain(parent))
         if "UpperDir" in data:
             rw = tree_size(data["UpperDir"])
         else:  # a full copy: what it holds beyond the image (an estimate; deletions hide growth)

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any, Protocol, Sequence
 
 from dockyard.content.store import ContentStore
 from dockyard.errors import Conflict, InternalError, InvalidArgument, NotFound
@@ -149,8 +149,8 @@ class ImageService:
 
     # ---- creating ------------------------------------------------------------------------
 
-    def create_image(self, config_bytes: bytes, tags: list[Reference] = (), parent: str = "",
-                     repo_digests: list[str] = ()) -> tuple[str, list[str]]:
+    def create_image(self, config_bytes: bytes, tags: Sequence[Reference] = (), parent: str = "",
+                     repo_digests: Sequence[str] = ()) -> tuple[str, list[str]]:
         """Record an image whose layers are all unpacked; returns (id, refs moved off others)."""
         config = json.loads(config_bytes)
         diff_ids = config_diff_ids(config)
@@ -238,10 +238,12 @@ class ImageService:
         if self.store.children(image_id):
             raise Conflict(f"conflict: unable to delete {short} (cannot be forced) - image has dependent child images")
         if len(refs) > 1 and not force:
-            raise Conflict(f"conflict: unable to delete {short} (must be forced) - image is referenced in multiple repositories")
+            raise Conflict(f"conflict: unable to delete {short} (must be forced) - "
+                           "image is referenced in multiple repositories")
         users = self.in_use(image_id)
         if users and not force:
-            raise Conflict(f"conflict: unable to delete {short} (must be forced) - image is being used by stopped container {users[0][:12]}")
+            raise Conflict(f"conflict: unable to delete {short} (must be forced) - "
+                           f"image is being used by stopped container {users[0][:12]}")
         results = [self._untag(image_id, ref) for ref in refs]
         if users:
             return results  # a container still runs from its layers: keep the image, untagged

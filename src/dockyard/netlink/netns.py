@@ -16,7 +16,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 from pyroute2 import IPRoute
 
@@ -28,7 +28,7 @@ T = TypeVar("T")
 
 def in_thread(fn: Callable[[], T]) -> T:
     """Run fn in a new thread (which may change its own namespaces) and return its result."""
-    box: dict = {}
+    box: dict[str, Any] = {}
 
     def run():
         try:
@@ -41,7 +41,7 @@ def in_thread(fn: Callable[[], T]) -> T:
     thread.join()
     if "error" in box:
         raise box["error"]
-    return box.get("value")
+    return box["value"]
 
 
 class _HostNetlink:

@@ -18,8 +18,8 @@ async def create_network(svc: NetworkService, body: dict) -> dict:
         host = await asyncio.to_thread(svc._host_networks)
         own_routes = set(svc.registry.subnets())
         net = svc.registry.plan_user_network(body, [h for h in host if h not in own_routes])
-        await asyncio.to_thread(svc.driver.ensure_bridge, net.bridge, str(net.pool.gateway),
-                                net.pool.subnet.prefixlen)
+        await asyncio.to_thread(svc.driver.ensure_bridge, net.linux_bridge, str(net.ipam.gateway),
+                                net.ipam.subnet.prefixlen)
         svc.registry.save(net)
     await svc._apply_firewall()
     await svc._listen_dns(net)

@@ -7,6 +7,7 @@ reap it, which the per-container shim relies on.
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import select
@@ -210,7 +211,7 @@ class BuiltinRuntime:
         linux["resources"] = merged
         self.store.save(record)
 
-    def pids(self, container_id: str) -> list[int]:
+    def pids(self, container_id: str) -> builtins.list[int]:  # `list` here is the verb below
         """Host pids of every process in the container (runc ps)."""
         return self._cgroup(self.store.load(container_id)).procs()
 
@@ -309,7 +310,7 @@ def _join_cgroup(cgroup, pid: int, joined_w: int) -> Exception | None:
     error = None
     try:
         cgroup.add(pid)
-    except Exception as exc:  # noqa: BLE001 - reported through the child's failure path
+    except Exception as exc:
         error = exc
     try:
         os.write(joined_w, b"0" if error else b"1")
@@ -352,7 +353,7 @@ def _kill_and_wait(pid: int, reap: bool = False, timeout: float = 5.0) -> None:
 def _quietly(action) -> None:
     try:
         action()
-    except Exception:  # noqa: BLE001 - cleanup after a failure must not hide it
+    except Exception:
         pass
 
 

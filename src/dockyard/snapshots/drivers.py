@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
-from typing import BinaryIO, Protocol
+from typing import Protocol
 
 from dockyard.errors import DockyardError, InvalidArgument
 from dockyard.snapshots import copy_tool
 from dockyard.snapshots.mounter import Mounter
 from dockyard.snapshots.mount import Mount
 from dockyard.wire import tar_diff, tar_extract
+from dockyard.wire.tar_stream import ByteSink
 
 
 class Driver(Protocol):
@@ -24,7 +25,7 @@ class Driver(Protocol):
 
     def fill_layer(self, layer_fs: str, parent_fs: str | None) -> None: ...
     def prepare(self, active: str, lowers: list[str], readonly: bool) -> list[Mount]: ...
-    def diff(self, active: str, lowers: list[str], out: BinaryIO) -> None: ...
+    def diff(self, active: str, lowers: list[str], out: ByteSink) -> None: ...
     def graph_data(self, active: str | None, lowers: list[str]) -> dict[str, str]: ...
 
 
@@ -49,7 +50,7 @@ class OverlayDriver:
         return [Mount("overlay", "overlay", (
             "lowerdir=" + ":".join(lowers), f"upperdir={upper}", f"workdir={work}"))]
 
-    def diff(self, active: str, lowers: list[str], out: BinaryIO) -> None:
+    def diff(self, active: str, lowers: list[str], out: ByteSink) -> None:
         tar_diff.write_overlay_diff(os.path.join(active, "upper"), out)
 
     def graph_data(self, active: str | None, lowers: list[str]) -> dict[str, str]:
@@ -82,7 +83,7 @@ class CopyDriver:
                 copy_tool.copy_tree(lowers[0], fs)
         return [Mount("bind", fs, ("rbind", "ro" if readonly else "rw"))]
 
-    def diff(self, active: str, lowers: list[str], out: BinaryIO) -> None:
+    def diff(self, active: str, lowers: list[str], out: ByteSink) -> None:
         tar_diff.write_tree_diff(lowers[0] if lowers else None, os.path.join(active, "fs"), out)
 
     def graph_data(self, active: str | None, lowers: list[str]) -> dict[str, str]:

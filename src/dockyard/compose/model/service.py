@@ -143,7 +143,7 @@ def _networks(raw, where: str, declared: set[str], network_mode: str) -> dict[st
         return {}
     if raw is None:
         return {"default": Attachment()}
-    items = {name: None for name in raw} if isinstance(raw, list) else raw
+    items = dict.fromkeys(raw) if isinstance(raw, list) else raw
     out = {}
     for key, spec in items.items():
         if key not in declared:
