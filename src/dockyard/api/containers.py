@@ -87,7 +87,7 @@ def routes(services) -> list[Route]:
         container = containers.get(id)
         keys = parse_detach_keys(req.param("detachKeys") or DEFAULT_DETACH_KEYS)
         options = {"stdin": req.flag("stdin"), "stdout": req.flag("stdout"), "stderr": req.flag("stderr"),
-                       "logs": req.flag("logs"), "stream": req.flag("stream", True), "detach_keys": keys}
+                   "logs": req.flag("logs"), "stream": req.flag("stream", True), "detach_keys": keys}
         session = await stdio.prepare_attach(container, **options)
         return HijackResponse(session, stdio_content_type(req.api_version, container.tty))
 

@@ -66,8 +66,8 @@ def routes(services) -> list[Route]:
             raise InvalidArgument("importing from a URL is not supported: send the archive in the body (fromSrc=-)")
         body = BlockingBody(req.chunks(), asyncio.get_running_loop())
         args = {"repo": req.param("repo") or None, "tag": req.param("tag") or None,
-                    "changes": req.params("changes"), "message": req.param("message") or "",
-                    "platform": req.param("platform") or None}
+                "changes": req.params("changes"), "message": req.param("message") or "",
+                "platform": req.param("platform") or None}
 
         def work(report):
             image_id = import_rootfs(images, body, **args)
