@@ -8,7 +8,7 @@
 #
 # Environment: COMPOSE_MIRROR (git mirror of github.com/docker/compose; default
 # .mirror/docker+compose/repo in the nearest folder above the project that has one), COMPOSE_SRC (/tmp/compose-1.29.2),
-# COMPOSE_VENV (/tmp/compose-1.29.2-venv), COMPOSE_JUNIT, COMPOSE_TIMEOUT (300 s a test),
+# COMPOSE_VENV (/tmp/compose-1.29.2-venv), COMPOSE_JUNIT, COMPOSE_TIMEOUT (120 s a test; the events tests hang that long on dockerd too),
 # COMPOSE_SAVE=FILE (write each test's outcome as JSON: how the dockerd baseline was made).
 # Needs Debian's docker-compose package (its Python dependencies) and the docker CLI.
 set -uo pipefail
@@ -41,7 +41,7 @@ targets=(tests/integration tests/acceptance)
 for a in "$@"; do case $a in tests/*) targets=();; esac; done
 rm -f "$JUNIT"
 ( cd "$SRC" && HOME=/tmp PATH="$VENV/bin:$PATH" "$VENV/bin/python" -m pytest -p no:cacheprovider \
-    -o addopts= -p no:warnings --tb=short -rfE --timeout="${COMPOSE_TIMEOUT:-300}" --junitxml="$JUNIT" \
+    -o addopts= -p no:warnings --tb=short -rfE --timeout="${COMPOSE_TIMEOUT:-120}" --junitxml="$JUNIT" \
     "${targets[@]}" "$@" )
 rc=$?
 [ -s "$JUNIT" ] || die "pytest wrote no junit xml"

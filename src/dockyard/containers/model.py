@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from dockyard.errors import Forbidden
+
 
 @dataclass
 class State:
@@ -50,6 +52,17 @@ class Container:
         raw = dict(raw)
         raw["state"] = State(**raw.get("state", {}))
         return cls(**raw)
+
+    def set_endpoint_config(self, network: str, endpoint: dict | None) -> None:
+        """`network connect`/`disconnect` of a stopped container: the endpoint it gets at its
+        next start (None: none)."""
+        endpoints = self.networking_config.setdefault("EndpointsConfig", {})
+        if endpoint is not None:
+            endpoints[network] = endpoint
+        elif network in endpoints or network == self.host_config.get("NetworkMode"):
+            endpoints.pop(network, None)
+        else:
+            raise Forbidden(f"container {self.id} is not connected to the network {network}")
 
     @property
     def tty(self) -> bool:

@@ -54,7 +54,7 @@ class ContainerStdio:
         output to the client itself; the daemon keeps stdin, detach keys and the end."""
         if logs and not container.log_path:
             raise NotImplementedYet("configured logging driver does not support reading")
-        wanted = dict(stdin=stdin and bool(container.config.get("OpenStdin")), stdout=stdout, stderr=stderr)
+        wanted = {"stdin": stdin and bool(container.config.get("OpenStdin")), "stdout": stdout, "stderr": stderr}
         shim = self._watcher.shim_of(container.id)
         late = self._late.add(container.id, **wanted) if shim is None and stream else None   # bound at start
         self._emit(container, "attach")

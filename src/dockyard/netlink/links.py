@@ -41,6 +41,8 @@ def ensure_bridge(ipr: IPRoute, name: str, address: str, prefixlen: int, mtu: in
             if exc.code != errno.EEXIST:
                 raise
         index = link_index(ipr, name)
+        if index is None:
+            raise OSError(errno.ENODEV, f"bridge {name} vanished after it was made")
     wanted = [(address, prefixlen, 2)] + ([(*address6, 10)] if address6 else [])
     for addr, plen, family in wanted:
         have = {(a.get_attr("IFA_ADDRESS"), a["prefixlen"]) for a in ipr.get_addr(index=index, family=family)}

@@ -8,7 +8,7 @@ import asyncio
 from dockyard.errors import Conflict, Forbidden, InvalidArgument
 from dockyard.network.model import check_filters, matches_filters
 from dockyard.network.service import NetworkService
-from dockyard.wire.times import parse_time_ns, until_ns
+from dockyard.wire.times import parse_time_ns, until_filter
 
 
 async def create_network(svc: NetworkService, body: dict) -> dict:
@@ -63,7 +63,7 @@ async def _remove_locked(svc: NetworkService, net) -> None:
 
 
 async def prune_networks(svc: NetworkService, filters: dict[str, list[str]]) -> dict:
-    until = until_ns((filters.get("until") or [None])[-1])
+    until = until_filter(filters)
     removed = []
     async with svc.lock:
         for net in list(svc.registry.networks.values()):
@@ -121,6 +121,6 @@ async def disconnect_container(svc: NetworkService, ref: str, body: dict) -> Non
 def _lookup(svc: NetworkService, ref: str):
     if not ref:
         raise InvalidArgument("container name or id is required")
-    if svc.container_lookup is None:
+    if svc.containers is None:
         raise Conflict("containers are not available in this daemon")
-    return svc.container_lookup(ref)
+    return svc.containers.network_ref(ref)

@@ -99,8 +99,8 @@ class BridgeDriver:
         six = (str(net.ipv6_pool.gateway), net.ipv6_pool.subnet.prefixlen) if net.ipv6_pool else None
 
         def work(ipr):
-            self._bridge_indexes[net.bridge] = links.ensure_bridge(
-                ipr, net.bridge, str(net.pool.gateway), net.pool.subnet.prefixlen, address6=six)
+            self._bridge_indexes[net.linux_bridge] = links.ensure_bridge(
+                ipr, net.linux_bridge, str(net.ipam.gateway), net.ipam.subnet.prefixlen, address6=six)
 
         self.ns.run(None, work)
 

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from dockyard.errors import InvalidArgument
+from dockyard.errors import InternalError, InvalidArgument
 from dockyard.network.ipam import Pool
 
 BUILTIN_NAMES = ("bridge", "host", "none")
@@ -38,6 +38,20 @@ class Network:
     ipam_options: dict | None = None
     pool6: Pool | None = None       # the IPv6 subnet; its addresses are handed out with --ipv6
     enable_ipv6: bool = False
+
+    @property
+    def ipam(self) -> Pool:
+        """The address pool of a bridge network (host and none have none)."""
+        if self.pool is None:
+            raise InternalError(f"network {self.name} has no address pool")
+        return self.pool
+
+    @property
+    def linux_bridge(self) -> str:
+        """The Linux bridge of a bridge network."""
+        if self.bridge is None:
+            raise InternalError(f"network {self.name} has no bridge")
+        return self.bridge
 
     @property
     def dns_enabled(self) -> bool:

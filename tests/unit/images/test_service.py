@@ -25,9 +25,28 @@ class Events:
         self.seen.append((type_, action, actor, attributes or {}))
 
 
+class Users:
+    """The containers using each image, and which of them run, as the container registry answers them."""
+
+    def __init__(self):
+        self.by_image: dict[str, list[str]] = {}
+        self.running: set[str] = set()
+
+    def using_image(self, image_id):
+        return self.by_image.get(image_id, [])
+
+    def is_running(self, container_id):
+        return container_id in self.running
+
+
 @pytest.fixture
-def service(tmp_path):
-    return ImageService(str(tmp_path / "root"), Events(), driver="vfs")
+def users():
+    return Users()
+
+
+@pytest.fixture
+def service(tmp_path, users):
+    return ImageService(str(tmp_path / "root"), Events(), driver="vfs", users=users)
 
 
 def imported(service, repo="bb", tag="1", changes=('CMD ["sh"]',), data=ROOTFS):
@@ -96,17 +115,17 @@ def test_remove_by_id_with_several_tags_needs_force(service):
     assert {"Deleted": image_id} in service.remove(image_id, force=True)
 
 
-def test_remove_conflicts_while_a_container_uses_the_image(service):
+def test_remove_conflicts_while_a_container_uses_the_image(service, users):
     image_id = imported(service)
-    running = {"d7d899f5a122aaaa": True}
-    service.set_in_use(lambda i: ["d7d899f5a122aaaa"] if i == image_id else [], running.get)
+    users.by_image[image_id] = ["d7d899f5a122aaaa"]
+    users.running.add("d7d899f5a122aaaa")
     with pytest.raises(Conflict, match=r'unable to remove repository reference "bb:1" \(must force\) '
                                        r"- container d7d899f5a122 is using its referenced image"):
         service.remove("bb:1")
     assert service.remove("bb:1", force=True) == [{"Untagged": "bb:1"}]   # running: kept, untagged
     with pytest.raises(Conflict, match=r"\(cannot be forced\) - image is being used by running container d7d899f5a122"):
         service.remove(image_id, force=True)
-    running["d7d899f5a122aaaa"] = False
+    users.running.clear()
     with pytest.raises(Conflict, match=r"\(must be forced\) - image is being used by stopped container d7d899f5a122"):
         service.remove(image_id)
     assert {"Deleted": image_id} in service.remove(image_id, force=True)   # stopped: deleted, as dockerd
