@@ -20,7 +20,8 @@ SERVER_HEADER = f"Docker/{__version__}-dockyard (linux)"
 
 def all_routes(services) -> list[Route]:
     """Every resource's route table; a new resource adds one line here."""
-    tables = (system, disk_usage, distribution, images, containers, container_files, execs, networks, volumes, build, swarm)
+    tables = (system, disk_usage, distribution, images, containers, container_files, execs, networks, volumes, build,
+              swarm)
     return [route for table in tables for route in table.routes(services)]
 
 

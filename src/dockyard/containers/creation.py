@@ -11,11 +11,12 @@ from dockyard.containers.host_checks import check_host_config
 from dockyard.containers.linking import links_at_create
 from dockyard.containers.model import Container
 from dockyard.errors import InvalidArgument
+from dockyard.images.for_containers import ImageForContainer
 from dockyard.shim.logopts import container_log_config
 
 
 def new_container(body: dict, find_image: Callable, claim_name: Callable[[], str], runtimes, cgroup_v2: bool,
-                  log_default: dict, lookup: Callable) -> tuple[Container, object, bool]:
+                  log_default: dict, lookup: Callable) -> tuple[Container, ImageForContainer, bool]:
     """(record, image, whether its output goes to a json-file log). `claim_name` gives the
     checked name once the image is known (dockerd reports a missing image first)."""
     config, host_config, networking = defaults.split_create_body(body)

@@ -70,7 +70,7 @@ def resolve(client: RegistryClient, ref: Reference, platform: str | None = None)
 def distribution_info(client: RegistryClient, ref: Reference) -> dict:
     """`GET /distribution/{name}/json`: the descriptor of what `ref` names in the registry and
     the platforms it offers (an index's entries, or a manifest's config)."""
-    body, content_type = client.get_manifest(ref.digest or ref.tag, ref.familiar())
+    body, content_type = client.get_manifest(ref.digest or ref.tag or "latest", ref.familiar())
     digest = _verified(body, ref.digest)
     media_type = manifests.media_type_of(body, content_type)
     if manifests.is_index(media_type, body):

@@ -15,30 +15,28 @@ def reserve_endpoint(sb: Sandbox, net: Network, cfg: dict, name: str, hostname: 
                      others: Iterable[Sandbox]) -> Endpoint:
     """An endpoint for `cfg` (an EndpointConfig) with its IPv4 address, and its IPv6 one on a
     network with IPv6 enabled; the first endpoint outside internal networks routes by default."""
-    if not sb.netns_path:
-        raise InvalidArgument(f"container {sb.container_id} has no network namespace")
     ipam_config = cfg.get("IPAMConfig") or {}
     requested, requested6 = ipam_config.get("IPv4Address"), ipam_config.get("IPv6Address")
     six = net.ipv6_pool
     if (requested or requested6) and net.builtin:
         raise InvalidArgument("user specified IP address is supported on user defined networks only")
-    if (requested and not net.pool.user_subnet) or (requested6 and not (six and six.user_subnet)):
+    if (requested and not net.ipam.user_subnet) or (requested6 and not (six and six.user_subnet)):
         raise Forbidden("user specified IP address is supported only when connecting to networks "
                         "with user configured subnets")
     if name and any(other is not sb and net.id in other.endpoints and other.endpoints[net.id].container_name == name
                     for other in others):
         raise Conflict(f"endpoint with name {name} already exists in network {net.name}")
     ep_id = new_id()
-    addr = net.pool.allocate(ep_id, requested)
+    addr = net.ipam.allocate(ep_id, requested)
     try:
         addr6 = six.allocate(ep_id, requested6) if six else None
     except BaseException:
-        net.pool.release_owner(ep_id)
+        net.ipam.release_owner(ep_id)
         raise
     return Endpoint(
         id=ep_id, network_id=net.id, container_id=sb.container_id, container_name=name,
         hostname=hostname, ifname=sb.next_ifname(), host_veth="dy" + ep_id[:11],
-        address=str(addr), prefixlen=net.pool.subnet.prefixlen, gateway=str(net.pool.gateway),
+        address=str(addr), prefixlen=net.ipam.subnet.prefixlen, gateway=str(net.ipam.gateway),
         mac=cfg.get("MacAddress") or ipam.mac_for(addr),
         aliases=list(cfg.get("Aliases") or []), ipam_config=ipam_config or None,
         default_route=not net.internal and not sb.has_default_route(), links=list(cfg.get("Links") or []),

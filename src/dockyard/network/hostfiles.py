@@ -119,7 +119,7 @@ def hosts_file(
     addresses: Sequence[str] = (),
     extra_hosts: Sequence[str] = (),
     host_gateway: str | None = None,
-    links: list[tuple[str, str]] = (),
+    links: Sequence[tuple[str, str]] = (),
 ) -> str:
     """/etc/hosts: localhost entries, --add-host entries, legacy links' (address, names), then
     the container's own names."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
-from typing import Iterable
+from typing import Any, Iterable
 
 from dockyard.errors import Conflict, Forbidden, InvalidArgument
 
@@ -87,7 +87,7 @@ class Pool:
         if gw not in net:
             raise InvalidArgument(f"no matching subnet for gateway {gw}")
         rng = parse_network(ip_range, "ip-range", net.version) if ip_range else None
-        if rng is not None and not rng.subnet_of(net):
+        if rng is not None and not (rng.network_address in net and rng.broadcast_address in net):
             raise InvalidArgument(f"ip-range {rng} is not a subset of subnet {net}")
         pool = cls(subnet=net, gateway=gw, ip_range=rng, user_subnet=user, user_gateway=bool(gateway))
         for name, text in (aux or {}).items():
@@ -150,7 +150,7 @@ class Pool:
 
     def config_view(self) -> dict:
         """An entry of a network's inspect `IPAM.Config`."""
-        item = {"Subnet": str(self.subnet)}
+        item: dict[str, Any] = {"Subnet": str(self.subnet)}
         if self.ip_range is not None:
             item["IPRange"] = str(self.ip_range)
         if not self.user_subnet or self.user_gateway:
@@ -185,6 +185,6 @@ class Pool:
         )
 
 
-def mac_for(addr: IPv4Address) -> str:
-    """Docker derives the MAC from the IPv4 address: 02:42 followed by the four octets."""
-    return "02:42:" + ":".join(f"{b:02x}" for b in addr.packed)
+def mac_for(addr: IPv4Address | IPv6Address) -> str:
+    """Docker derives the MAC from the IPv4 address (an IPv4 pool's): 02:42 followed by its four octets."""
+    return "02:42:" + ":".join(f"{b:02x}" for b in addr.packed[-4:])

@@ -48,7 +48,8 @@ class NetworkRegistry:
         raise NotFound(f"network {ref} not found")
 
     def subnets(self) -> list[IPv4Network]:
-        return [n.pool.subnet for n in self.networks.values() if n.pool is not None]
+        return [n.pool.subnet for n in self.networks.values()
+                if n.pool is not None and isinstance(n.pool.subnet, IPv4Network)]
 
     def bridges(self) -> list[Network]:
         return [n for n in self.networks.values() if n.driver == "bridge" and n.bridge]

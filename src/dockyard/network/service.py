@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Protocol
 
-from dockyard.errors import Conflict, Forbidden, InternalError, InvalidArgument
+from dockyard.errors import Forbidden, InternalError, InvalidArgument
 from dockyard.firewall.iptables import Iptables, enable_forwarding
 from dockyard.firewall.rules import BridgeNet, Chains
 from dockyard.metadata.records import RecordStore
@@ -220,9 +220,12 @@ class NetworkService:
         return sb, ep, plan
 
     def _plan_endpoint(self, sb: Sandbox, net: Network, cfg: dict, name, hostname):
+        netns_path = sb.netns_path
+        if not netns_path:
+            raise InvalidArgument(f"container {sb.container_id} has no network namespace")
         ep = reserve_endpoint(sb, net, cfg, name, hostname, self.sandboxes.values())
         self.registry.save(net)  # the allocation is durable before the kernel sees it
-        return ep, plan_attach(ep, net.linux_bridge, sb.netns_path)
+        return ep, plan_attach(ep, net.linux_bridge, netns_path)
 
     async def disconnect(self, container_id: str, network: str, force: bool = False) -> None:
         async with self.lock:

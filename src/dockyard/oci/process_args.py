@@ -1,5 +1,7 @@
 """Docker's merge of image config and create request into argv and environment (pure)."""
 
+from typing import Sequence
+
 from dockyard.errors import InvalidArgument
 from dockyard.oci.defaults import DEFAULT_PATH
 
@@ -24,7 +26,7 @@ def _env_key(item: str) -> str:
     return item.split("=", 1)[0]
 
 
-def resolve_env(image_config: dict, create: dict, hostname: str, linked: list[str] = ()) -> list[str]:
+def resolve_env(image_config: dict, create: dict, hostname: str, linked: Sequence[str] = ()) -> list[str]:
     """PATH (default) and HOSTNAME first, TERM with a tty, legacy links' variables, then the
     image env overridden key by key by the create env, as dockerd does."""
     merged: list[str] = []

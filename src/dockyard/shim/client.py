@@ -347,7 +347,8 @@ class ShimClient:
         reply, reader, writer, frames = await self._request(
             {"op": "exec", "exec_id": exec_id, "process": process, "tty": tty, "open_stdin": open_stdin,
              "console_size": list(console_size) if console_size else None,
-             "attach": {"stdin": open_stdin, "stdout": streams[0], "stderr": streams[1], "direct": output_fd is not None,
+             "attach": {"stdin": open_stdin, "stdout": streams[0], "stderr": streams[1],
+                        "direct": output_fd is not None,
                         "framed": (not tty) if framed is None else framed}},
             _fds(output_fd))
         return int(reply["pid"]), AttachSession(reader, writer, frames)
