@@ -92,6 +92,7 @@ class ExecService:
             return None
 
         async def run(client) -> None:
+            session = None
             try:
                 stdin = bool(record.config.get("AttachStdin"))
                 try:
@@ -104,8 +105,13 @@ class ExecService:
                 await bridge(client, session, tty=record.tty, stdin=stdin, close_stdin_on_eof=True,
                              detach_keys=record.detach_keys or _DEFAULT_KEYS, framed=framed)
             finally:
-                client.close()    # a client that detached is let go now; the process runs on
-            await self._finish(record, session, shim, container)
+                if session is not None and session.exit_status is not None:
+                    # as dockerd: the exit code is recorded before the client sees the stream end
+                    # (the CLI inspects the exec at once for its own exit status)
+                    self._exited(record, container, session.exit_status.code)
+                client.close()
+            if session is not None and record.running:
+                await self._reap(record, shim, container)   # the client detached: the process runs on
 
         return run
 
