@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import tarfile
+import time
 import uuid
 
 import pytest
@@ -144,6 +145,29 @@ def test_lifecycle_commands(busybox):
     assert (gone.returncode, gone.stderr) == (1, busybox.docker("rm", renamed, check=False).stderr)
 
 
+WAIT_FOR_GO = "until [ -e /go ]; do sleep 0.05; done"
+
+
+def attached_then_go(daemon, cid: str, *args: str) -> subprocess.CompletedProcess:
+    """Our CLI attached to a running container that waits for /go: /go is made only once the
+    daemon reports the attach, so no output is missed however slow the machine is."""
+    since = f"{time.time() - 1:.3f}"
+    env = {**daemon.env, "PYTHONPATH": str(REPO / "src")}
+    cli = subprocess.Popen([sys.executable, "-m", "dockyard.cli", *args], env=env, text=True,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    events = subprocess.Popen(["docker", "events", "--since", since, "--filter", f"container={cid}",
+                               "--filter", "event=attach", "--format", "{{.Action}}"],
+                              env=daemon.env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert events.stdout.readline() == "attach\n"
+    finally:
+        events.kill()
+        events.wait()
+    daemon.docker("exec", cid, "touch", "/go")
+    out, err = cli.communicate(timeout=120)
+    return subprocess.CompletedProcess(cli.args, cli.returncode, out, err)
+
+
 def test_start_attach_and_attach(busybox):
     name = unique("once")
     busybox.docker("create", "--name", name, "busybox", "sh", "-c", "echo hi; echo oops >&2; exit 3")
@@ -151,14 +175,16 @@ def test_start_attach_and_attach(busybox):
         started = dockyard(busybox, "start", "-a", name, check=False)
         assert (started.returncode, started.stdout, started.stderr) == (3, "hi\n", "oops\n")
         busybox.docker("rm", name)
-        busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c", "sleep 1; echo later; exit 5")
-        attached = dockyard(busybox, "attach", name, check=False)
+        cid = busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c",
+                             f"{WAIT_FOR_GO}; echo later; exit 5").stdout.strip()
+        attached = attached_then_go(busybox, cid, "attach", name)
         assert (attached.returncode, attached.stdout) == (5, "later\n")
         refused = dockyard(busybox, "attach", name, check=False)
         assert refused.returncode == 1 and "You cannot attach to a stopped container" in refused.stderr
         busybox.docker("rm", name)
-        busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c", "sleep 1; echo again; exit 2")
-        rejoined = dockyard(busybox, "start", "-a", name, check=False)  # already running: just attaches
+        cid = busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c",
+                             f"{WAIT_FOR_GO}; echo again; exit 2").stdout.strip()
+        rejoined = attached_then_go(busybox, cid, "start", "-a", name)  # already running: just attaches
         assert (rejoined.returncode, rejoined.stdout) == (2, "again\n")
         busybox.docker("rm", name)
         busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c", "echo first; sleep 1; echo last >&2")
