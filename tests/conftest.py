@@ -3,6 +3,12 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: CI machines and parallel runs are loaded, and a test is about what
+# the code does, not how fast one example ran (speed lives in bench/).
+settings.register_profile("dockyard", deadline=None)
+settings.load_profile("dockyard")
 
 TESTS = Path(__file__).resolve().parent
 _DEFINES_TESTS = re.compile(r"^\s*(async\s+)?def test_", re.MULTILINE)
