@@ -248,13 +248,21 @@ class ContainerService:
         if container.state.status == "paused":
             await self._watcher.shim_of(container.id).resume()
         self._events(container, "kill", signal=str(stop_signal))
-        await self._watcher.signal(container, stop_signal)
+        await self._signal_unless_exited(container, stop_signal)
         try:
             await asyncio.wait_for(asyncio.shield(exited), timeout if timeout >= 0 else None)
         except asyncio.TimeoutError:
             self._events(container, "kill", signal="9")
-            await self._watcher.signal(container, signals.SIGKILL)
+            await self._signal_unless_exited(container, signals.SIGKILL)
             await exited
+
+    async def _signal_unless_exited(self, container: Container, number: int) -> None:
+        """A container that exits on its own while being stopped is stopped: its shim refuses
+        the signal (Conflict) and the exit is reported as usual."""
+        try:
+            await self._watcher.signal(container, number)
+        except Conflict:
+            pass
 
     async def _cancel_restart(self, container: Container) -> None:
         timer = self._restart_timers.pop(container.id, None)
