@@ -5,12 +5,11 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-# No per-example deadline: CI machines and parallel runs are loaded, and a test is about what
-# the code does, not how fast one example ran (speed lives in bench/).
+TESTS = Path(__file__).resolve().parent
+# No per-example deadline: up to 8 test runs share 2 cores here, and a property is about what
+# the code returns, not how fast a loaded machine runs it (bench/ measures speed).
 settings.register_profile("dockyard", deadline=None)
 settings.load_profile("dockyard")
-
-TESTS = Path(__file__).resolve().parent
 _DEFINES_TESTS = re.compile(r"^\s*(async\s+)?def test_", re.MULTILINE)
 
 
