@@ -11,14 +11,14 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from dockyard.errors import Conflict, Forbidden, InvalidArgument
 
 DEFAULT_BRIDGE_POOL = IPv4Network("172.17.0.0/16")
 
 
-def default_pools(configured: list[tuple[str, int]] = ()) -> list[IPv4Network]:
+def default_pools(configured: Sequence[tuple[str, int]] = ()) -> list[IPv4Network]:
     """Candidate subnets in Docker's order (after the default bridge's own), or those of
     `--default-address-pool base=CIDR,size=N` (which replace them, as in dockerd)."""
     if configured:
@@ -28,7 +28,7 @@ def default_pools(configured: list[tuple[str, int]] = ()) -> list[IPv4Network]:
     return pools
 
 
-def bridge_pools(configured: list[tuple[str, int]] = ()) -> list[IPv4Network]:
+def bridge_pools(configured: Sequence[tuple[str, int]] = ()) -> list[IPv4Network]:
     """Candidates for the default bridge: 172.17.0.0/16 first, unless pools are configured."""
     return default_pools(configured) if configured else [DEFAULT_BRIDGE_POOL, *default_pools()]
 

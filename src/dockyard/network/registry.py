@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from ipaddress import IPv4Network
 
 from dockyard.errors import Conflict, Forbidden, InvalidArgument, NotFound
@@ -13,7 +14,7 @@ BRIDGE_NAME_OPTION = "com.docker.network.bridge.name"
 
 
 class NetworkRegistry:
-    def __init__(self, store: RecordStore, address_pools: list[tuple[str, int]] = ()):
+    def __init__(self, store: RecordStore, address_pools: Sequence[tuple[str, int]] = ()):
         self.store = store
         self.address_pools = list(address_pools)  # --default-address-pool; empty: Docker's defaults
         self.networks: dict[str, Network] = {}
