@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.images import save_archive
+from bench.images_workloads import save_run
 from bench.real_images import (busybox_and_files_image, debian_image, debian_rootfs_tar,
                                mixed_image, small_files_tree)
 from bench.shared import fixture, need_busybox
@@ -75,14 +76,6 @@ def _run_python(target, state) -> float:
     return target.timed("run", "--rm", DEBIAN, "python3", "-c", "print(1)")
 
 
-def _save_run(target, state) -> float:
-    archive = target.workdir / "debian-saved.tar"
-    try:
-        return target.timed("save", "-o", str(archive), DEBIAN)
-    finally:
-        archive.unlink(missing_ok=True)
-
-
 def _load_run(target, state) -> float:
     target.docker("rmi", "-f", DEBIAN, check=False)      # every layer really loaded
     return target.timed("load", "-q", "-i", str(_debian_archive(target)))
@@ -135,7 +128,7 @@ def workloads() -> list[Workload]:
                  stage=55),
         Workload("deb-run-python", "docker run --rm debian python3 -c 'print(1)'", _run_python,
                  setup=need_debian, goal=0.5, rounds=5, stage=55),
-        Workload("deb-save", "docker save -o FILE debian (216 MB, 1 layer)", _save_run,
+        Workload("deb-save", "docker save -o FILE debian (216 MB, 1 layer)", save_run(DEBIAN),
                  setup=need_debian, goal=0.5, rounds=3, stage=55),
         Workload("deb-load", "docker load -i FILE of debian (10,302 entries)", _load_run,
                  setup=need_debian, goal=0.5, rounds=3, stage=55),

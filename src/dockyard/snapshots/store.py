@@ -24,7 +24,8 @@ from dockyard.metadata import atomic
 from dockyard.oci import digest as digests
 from dockyard.snapshots.drivers import Driver
 from dockyard.snapshots.mount import Mount
-from dockyard.wire import tar_extract, tar_stream
+from dockyard.confined import extract
+from dockyard.wire import tar_stream
 
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
@@ -67,7 +68,7 @@ class SnapshotStore:
                 if tee is not None:
                     source = tar_stream.TeeReader(source, tee)
                 hashing = tar_stream.HashingReader(source)
-                size = tar_extract.LayerExtractor(fs, self.driver.whiteouts).extract(hashing)
+                size = extract.Extractor(fs, extract.Options(whiteouts=self.driver.whiteouts)).extract(hashing)
                 hashing.drain()
             except tar_stream.STREAM_ERRORS as exc:
                 raise InvalidArgument(f"invalid layer archive: {exc}") from None
@@ -91,7 +92,7 @@ class SnapshotStore:
             fs = os.path.join(staging, "fs")
             os.mkdir(fs, 0o755)
             self.driver.fill_layer(fs, self._fs(parent_layer.chain_id) if parent_layer else None)
-            size = tar_extract.LayerExtractor(fs, self.driver.whiteouts).extract_file(path)
+            size = extract.Extractor(fs, extract.Options(whiteouts=self.driver.whiteouts)).extract_file(path)
             return self._commit_staging(staging, chain, diff_id, parent, size)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -170,7 +171,7 @@ class SnapshotStore:
 
     def _lowers(self, parent: str | None) -> list[str]:
         """Paths of the stack below a snapshot, top-most first, as the driver mounts them."""
-        if self.driver.whiteouts == tar_extract.DELETE:
+        if self.driver.whiteouts == extract.DELETE:
             return [self._fs(parent)] if parent else []
         links = []
         for layer in self.chain(parent):
@@ -217,7 +218,7 @@ class SnapshotStore:
 
     def graph_data(self, key: str | None, parent: str | None) -> dict[str, str]:
         active = self._active_dir(key) if key else None
-        if self.driver.whiteouts == tar_extract.DELETE:
+        if self.driver.whiteouts == extract.DELETE:
             return self.driver.graph_data(active, self._lowers(parent))
         return self.driver.graph_data(active, [self._fs(l.chain_id) for l in self.chain(parent)])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import hashlib
 import lzma
@@ -61,8 +62,9 @@ def compression_of(head: bytes) -> str:
     return "none"
 
 
-def decompressed(raw: BinaryIO) -> BinaryIO:
-    """The uncompressed byte stream of `raw`, whichever supported compression it uses."""
+def decompressed(raw: BinaryIO, bzip2: bool = False) -> BinaryIO:
+    """The uncompressed byte stream of `raw`, whichever supported compression it uses (bzip2
+    only when asked: Docker reads it in build contexts, ADD and `docker cp`, not in layers)."""
     reader = PeekReader(raw)
     kind = compression_of(reader.peek(6))
     if kind == "gzip":
@@ -72,7 +74,9 @@ def decompressed(raw: BinaryIO) -> BinaryIO:
     if kind == "xz":
         return lzma.LZMAFile(reader)  # type: ignore[arg-type]
     if kind == "bzip2":
-        raise InvalidArgument("unsupported compression format: bzip2")
+        if not bzip2:
+            raise InvalidArgument("unsupported compression format: bzip2")
+        return bz2.BZ2File(reader)  # type: ignore[arg-type]
     return reader  # type: ignore[return-value]
 
 
