@@ -10,6 +10,7 @@ import zlib
 from typing import BinaryIO
 
 import zstandard
+from isal import isal_zlib
 
 from dockyard.errors import InvalidArgument
 
@@ -81,9 +82,10 @@ def decompressed(raw: BinaryIO, bzip2: bool = False) -> BinaryIO:
 
 
 class GzipReader:
-    """gzip (one or more members, zero padding allowed) inflated by zlib, reading the source
-    1 MiB at a time — `gzip.GzipFile` reads 8 KiB at a time, which costs dearly when the source
-    is a network stream. zlib checks each member's CRC and length."""
+    """gzip (one or more members, zero padding allowed) inflated by ISA-L (2-3x zlib's speed,
+    the same API), reading the source 1 MiB at a time — `gzip.GzipFile` reads 8 KiB at a time,
+    which costs dearly when the source is a network stream. Each member's CRC and length are
+    checked."""
 
     def __init__(self, raw: BinaryIO, chunk: int = 1 << 20):
         self.raw, self.chunk = raw, chunk
@@ -100,7 +102,10 @@ class GzipReader:
                 self.pending = self.raw.read(self.chunk)
                 if not self.pending:
                     raise EOFError("compressed file ended before the end-of-stream marker was reached")
-            data = self.inflater.decompress(self.pending, n)
+            try:
+                data = self.inflater.decompress(self.pending, n)
+            except isal_zlib.error as error:
+                raise zlib.error(str(error)) from None
             if self.inflater.eof:
                 self.pending, self.inflater = self.inflater.unused_data, None
             else:
@@ -121,7 +126,7 @@ class GzipReader:
             self.pending += more
         if not self.pending.startswith(GZIP_MAGIC):
             raise gzip.BadGzipFile("not a gzipped file")
-        self.inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self.inflater = isal_zlib.decompressobj(16 + zlib.MAX_WBITS)
         return True
 
 
