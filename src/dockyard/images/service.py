@@ -28,7 +28,7 @@ from dockyard.oci.image import parse_created
 from dockyard.oci.reference import Reference
 from dockyard.snapshots.drivers import make_driver
 from dockyard.snapshots.mount import Mount
-from dockyard.snapshots.store import SnapshotStore
+from dockyard.snapshots.store import Layer, SnapshotStore
 from dockyard.wire.times import format_rfc3339_nano, parse_time_ns
 
 
@@ -58,6 +58,17 @@ class ImageService:
             with self._lock:
                 self._pinned.subtract(chains)
                 self._pinned += Counter()  # drop zero counts
+
+    def layer_from_snapshot(self, key: str, parent_chain: str | None) -> Layer:
+        """The changes of a container's (or build step's) snapshot as a layer on
+        `parent_chain`: its tar stored as a blob and unpacked, in one pass."""
+        writer = self.content.writer()
+        try:
+            layer = self.snapshots.commit(key, parent_chain, tee=writer)
+            writer.commit(layer.diff_id)
+        finally:
+            writer.abort()
+        return layer
 
     def set_in_use(self, in_use: Callable[[str], list[str]]) -> None:
         """Handed in by the container service: container IDs that use an image."""

@@ -10,6 +10,7 @@ Layout under the root:
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
@@ -28,6 +29,15 @@ from dockyard.confined import extract
 from dockyard.wire import tar_stream
 
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+PIPE_SIZE = 1 << 20
+
+
+@dataclass(frozen=True)
+class StagedLayer:
+    """A layer unpacked before its parent is known (overlay: it holds only its own changes)."""
+    directory: str
+    diff_id: str
+    size: int
 
 
 @dataclass(frozen=True)
@@ -51,35 +61,69 @@ class SnapshotStore:
     # ---- layers -------------------------------------------------------------------------
 
     def apply_layer(self, stream: BinaryIO, parent: str | None = None,
-                    expected_diff_id: str | None = None, tee=None) -> Layer:
+                    expected_diff_id: str | None = None, tee=None, before_commit=None) -> Layer:
         """Unpack a layer tar (any supported compression) on top of `parent`.
 
-        `tee.write` receives the uncompressed tar bytes (to store the layer blob). A stream that
-        is corrupt, truncated or does not match `expected_diff_id` leaves nothing behind.
+        `tee.write` receives the uncompressed tar bytes (to store the layer blob);
+        `before_commit(chain_id)` runs once the digest is known, before the layer is visible
+        (to pin it). A stream that is corrupt, truncated or does not match `expected_diff_id`
+        leaves nothing behind.
         """
         parent_layer = self.get(parent) if parent else None
         staging = tempfile.mkdtemp(dir=os.path.join(self.root, "staging"))
         try:
-            fs = os.path.join(staging, "fs")
-            os.mkdir(fs, 0o755)
-            self.driver.fill_layer(fs, self._fs(parent_layer.chain_id) if parent_layer else None)
-            try:
-                source = tar_stream.decompressed(stream)
-                if tee is not None:
-                    source = tar_stream.TeeReader(source, tee)
-                hashing = tar_stream.HashingReader(source)
-                size = extract.Extractor(fs, extract.Options(whiteouts=self.driver.whiteouts)).extract(hashing)
-                hashing.drain()
-            except tar_stream.STREAM_ERRORS as exc:
-                raise InvalidArgument(f"invalid layer archive: {exc}") from None
-            diff_id = hashing.digest
+            diff_id, size = self._unpack(staging, stream, tee, parent_layer)
             if expected_diff_id and diff_id != expected_diff_id:
                 raise InvalidArgument(
                     f"layer digest mismatch: expected {expected_diff_id}, got {diff_id}")
-            return self._commit_staging(staging, digests.chain_id(parent, diff_id), diff_id,
-                                        parent, size)
+            chain = digests.chain_id(parent, diff_id)
+            if before_commit is not None:
+                before_commit(chain)
+            return self._commit_staging(staging, chain, diff_id, parent, size)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+    @property
+    def layers_stand_alone(self) -> bool:
+        """Whether a layer can be unpacked before its parent is known (`stage_layer`)."""
+        return self.driver.whiteouts == extract.OVERLAY
+
+    def stage_layer(self, stream: BinaryIO, tee=None) -> StagedLayer:
+        """Unpack a layer tar whose parent is not known yet (docker load reads the manifest
+        last); `commit_staged` makes it a layer once it is, `discard_staged` drops it."""
+        staging = tempfile.mkdtemp(dir=os.path.join(self.root, "staging"))
+        try:
+            diff_id, size = self._unpack(staging, stream, tee, None)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return StagedLayer(staging, diff_id, size)
+
+    def commit_staged(self, staged: StagedLayer, parent: str | None) -> Layer:
+        try:
+            return self._commit_staging(staged.directory, digests.chain_id(parent, staged.diff_id),
+                                        staged.diff_id, parent, staged.size)
+        finally:
+            self.discard_staged(staged)
+
+    def discard_staged(self, staged: StagedLayer) -> None:
+        shutil.rmtree(staged.directory, ignore_errors=True)
+
+    def _unpack(self, staging: str, stream: BinaryIO, tee, parent_layer: Layer | None) -> tuple[str, int]:
+        """The layer's tree in `<staging>/fs`; returns (diff ID, size of file contents)."""
+        fs = os.path.join(staging, "fs")
+        os.mkdir(fs, 0o755)
+        self.driver.fill_layer(fs, self._fs(parent_layer.chain_id) if parent_layer else None)
+        try:
+            source = tar_stream.decompressed(stream)
+            if tee is not None:
+                source = tar_stream.TeeReader(source, tee)
+            hashing = tar_stream.HashingReader(source)
+            size = extract.Extractor(fs, extract.Options(whiteouts=self.driver.whiteouts)).extract(hashing)
+            hashing.drain()
+        except tar_stream.STREAM_ERRORS as exc:
+            raise InvalidArgument(f"invalid layer archive: {exc}") from None
+        return hashing.digest, size
 
     def apply_layer_file(self, path: str, diff_id: str, parent: str | None = None) -> Layer:
         """Unpack an uncompressed layer tar already stored and verified as `diff_id`."""
@@ -215,6 +259,43 @@ class SnapshotStore:
         """Write the changes of an active snapshot as a layer tar (for commit and build)."""
         meta = self._active_meta(key)
         self.driver.diff(self._active_dir(key), self._lowers(meta["parent"]), out)
+
+    def commit(self, key: str, parent: str | None, tee, before_commit=None) -> Layer:
+        """The changes of active snapshot `key` as a new layer on `parent`. A thread writes the
+        diff into a pipe while this one hashes it, copies it to `tee` and unpacks it: walking
+        the container's files and making the layer's overlap (the kernel's work in both)."""
+        read_fd, write_fd = os.pipe2(os.O_CLOEXEC)
+        try:
+            fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+        except OSError:
+            pass    # above /proc/sys/fs/pipe-max-size: the default size works too
+        failures: list[BaseException] = []
+
+        def write_diff() -> None:
+            try:
+                with open(write_fd, "wb") as out:
+                    self.diff(key, out)
+            except BaseException as error:  # noqa: BLE001 - handed to the caller
+                failures.append(error)
+
+        def written(chain: str) -> None:    # a diff cut short must not become a layer
+            writer.join()
+            if failures:
+                raise failures[0]
+            if before_commit is not None:
+                before_commit(chain)
+
+        writer = threading.Thread(target=write_diff, name=f"diff-{key[:12]}")
+        writer.start()
+        try:
+            with open(read_fd, "rb", buffering=0) as source:
+                layer = self.apply_layer(source, parent, tee=tee, before_commit=written)
+        except BaseException:
+            writer.join()       # the pipe is closed: a blocked writer fails and ends
+            if failures and not isinstance(failures[0], BrokenPipeError):
+                raise failures[0] from None
+            raise
+        return layer
 
     def graph_data(self, key: str | None, parent: str | None) -> dict[str, str]:
         active = self._active_dir(key) if key else None
