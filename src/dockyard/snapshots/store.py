@@ -25,6 +25,7 @@ from dockyard.metadata import atomic
 from dockyard.oci import digest as digests
 from dockyard.snapshots.drivers import Driver
 from dockyard.snapshots.mount import Mount
+from dockyard.syscalls.inode_flags import spread_subdirectories
 from dockyard.confined import extract
 from dockyard.wire import tar_stream
 
@@ -57,6 +58,8 @@ class SnapshotStore:
             os.makedirs(os.path.join(root, sub), exist_ok=True)
         shutil.rmtree(os.path.join(root, "staging"), ignore_errors=True)  # leftovers of a crash
         os.makedirs(os.path.join(root, "staging"), exist_ok=True)
+        for sub in ("staging", "active"):     # where layers and container layers are made
+            spread_subdirectories(os.path.join(root, sub))
 
     # ---- layers -------------------------------------------------------------------------
 
@@ -114,15 +117,18 @@ class SnapshotStore:
         fs = os.path.join(staging, "fs")
         os.mkdir(fs, 0o755)
         self.driver.fill_layer(fs, self._fs(parent_layer.chain_id) if parent_layer else None)
+        source = tar_stream.decompressed(stream)
+        if tee is not None:
+            source = tar_stream.TeeReader(source, tee)
+        hashing = tar_stream.HashingReader(source)
+        ahead = tar_stream.ReadAhead(hashing)    # inflate, hash and store while files are made
         try:
-            source = tar_stream.decompressed(stream)
-            if tee is not None:
-                source = tar_stream.TeeReader(source, tee)
-            hashing = tar_stream.HashingReader(source)
-            size = extract.Extractor(fs, extract.Options(whiteouts=self.driver.whiteouts)).extract(hashing)
-            hashing.drain()
+            size = extract.Extractor(fs, extract.Options(whiteouts=self.driver.whiteouts)).extract(ahead)
+            ahead.finish()
         except tar_stream.STREAM_ERRORS as exc:
             raise InvalidArgument(f"invalid layer archive: {exc}") from None
+        finally:
+            ahead.close()
         return hashing.digest, size
 
     def apply_layer_file(self, path: str, diff_id: str, parent: str | None = None) -> Layer:

@@ -6,6 +6,8 @@ import bz2
 import gzip
 import hashlib
 import lzma
+import queue
+import threading
 import zlib
 from typing import BinaryIO
 
@@ -166,3 +168,64 @@ class TeeReader:
         if data:
             self.sink.write(data)
         return data
+
+
+class ReadAhead:
+    """Reads `raw` in a thread of its own, up to `depth` chunks ahead of the consumer: the
+    work behind `raw.read` (receiving, inflating, hashing, storing a copy) overlaps with what
+    the consumer does with each chunk (unpacking files). `finish` reads on to the end of the
+    stream (digests cover every byte) and re-raises the reader's error; `close` stops it."""
+
+    _END = object()
+
+    def __init__(self, raw: BinaryIO, chunk: int = 1 << 20, depth: int = 8):
+        self._queue: queue.Queue = queue.Queue(depth)
+        self._stop = threading.Event()
+        self._pending = memoryview(b"")
+        self._done = False
+        self._thread = threading.Thread(target=self._produce, args=(raw, chunk), name="read-ahead",
+                                        daemon=True)
+        self._thread.start()
+
+    def _produce(self, raw: BinaryIO, chunk: int) -> None:
+        try:
+            while not self._stop.is_set():
+                data = raw.read(chunk)
+                if not data:
+                    break
+                self._queue.put(data)
+            self._queue.put(self._END)
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer
+            self._queue.put(error)
+
+    def read(self, n: int = -1) -> bytes:
+        if not self._pending:
+            if self._done:
+                return b""
+            item = self._queue.get()
+            if item is self._END:
+                self._done = True
+                return b""
+            if isinstance(item, BaseException):
+                self._done = True
+                raise item
+            self._pending = memoryview(item)
+        if n is None or n < 0 or n >= len(self._pending):
+            data, self._pending = self._pending, memoryview(b"")
+        else:
+            data, self._pending = self._pending[:n], self._pending[n:]
+        return data.tobytes() if len(data) < 4096 else data   # type: ignore[return-value]
+
+    def finish(self) -> None:
+        while self.read(1 << 20):
+            pass
+        self._thread.join()
+
+    def close(self) -> None:
+        self._stop.set()
+        while self._thread.is_alive():
+            try:
+                self._queue.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        self._thread.join()
