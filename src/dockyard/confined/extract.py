@@ -100,6 +100,8 @@ class Extractor:
         return self.size
 
     def _entry(self, reader: TarReader, entry: Entry) -> None:
+        if len(self._dirs) >= MAX_OPEN_DIRS:
+            self._close_dirs()      # between entries: no descriptor of the cache is in use
         name = tar_paths.clean_name(entry.name)
         if not name:
             return  # the root (or docker cp's target directory) keeps its metadata
@@ -275,8 +277,6 @@ class Extractor:
             if error.errno == errno.ELOOP:
                 raise InvalidArgument(f"too many levels of symbolic links in {name!r}") from None
             raise
-        if len(self._dirs) >= MAX_OPEN_DIRS:
-            self._close_dirs()
         self._dirs[name] = fd
         return fd
 

@@ -178,3 +178,14 @@ def test_extract_file_refuses_escapes_too(jail, tmp_path):
     with pytest.raises(InvalidArgument, match="outside of the layer"):
         Extractor(str(jail), Options(whiteouts=OVERLAY)).extract_file(str(archive))
     assert outside_untouched(tmp_path)
+
+
+def test_hardlinks_land_in_their_directory_when_the_descriptor_cache_is_full(jail, monkeypatch):
+    from dockyard.confined import extract as module
+    monkeypatch.setattr(module, "MAX_OPEN_DIRS", 3)
+    dirs = [entry(f"d{i}", "d") for i in range(6)]
+    # d0 leaves the cache, so the link's source is looked up while its destination is cached
+    extract(jail, *dirs, entry("d0/f", data=b"x"), entry("d1/a"), entry("d2/b"), entry("d3/c"),
+            entry("d5/h", "h", link="d0/f"))
+    assert os.stat(jail / "d5/h").st_ino == os.stat(jail / "d0/f").st_ino
+    assert sorted(os.listdir(jail / "d0")) == ["f"]
