@@ -66,8 +66,8 @@ def _attach(client: Client, project: Project, args, since: str) -> int:
         if not remaining:
             all_done.set()
 
-    printer.stream(sources, follow=True, on_exit=exited)
-    try:
+    try:    # Ctrl-C may come as soon as the first line is out, before stream() has returned
+        printer.stream(sources, follow=True, on_exit=exited)
         while not done.wait(0.5):
             pass
     except KeyboardInterrupt:
