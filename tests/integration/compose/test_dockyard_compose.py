@@ -1,6 +1,7 @@
 """`dockyard compose` against a real daemon: names, ports, volumes, recreate, one-offs, down."""
 
 import json
+import signal
 import subprocess
 import sys
 
@@ -129,9 +130,11 @@ services:
     command: sh -c 'trap "echo stopping; exit 0" TERM; echo ready; while true; do sleep 0.1; done'
 """)
     env = {**busybox.env, "PYTHONPATH": str(REPO / "src")}
+    # A suite run in the background (`land.sh &`) has SIGINT ignored, which children inherit:
+    # Python then installs no Ctrl-C handler, so `up` must get SIGINT's default back.
     up = subprocess.Popen([sys.executable, "-m", "dockyard.cli", "compose", "-p", "ctrlc", "up"], cwd=tmp_path,
                           env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True)
+                          text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     compose = Compose(busybox, tmp_path)
     try:
         assert up.stdout.readline() == "ctrlc-loop-1  | ready\n"
