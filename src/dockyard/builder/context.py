@@ -33,8 +33,7 @@ class BuildContext:
         os.makedirs(parent_dir, exist_ok=True)
         root = tempfile.mkdtemp(prefix="context-", dir=parent_dir)
         try:
-            Extractor(root, Options(whiteouts=DELETE)).extract(
-                tar_stream.decompressed(stream, bzip2=True))
+            Extractor(root, Options(whiteouts=DELETE)).extract(tar_stream.decompressed(stream))
             while stream.read(1 << 16):
                 pass  # the tar's end padding: the whole body must be read
         except BaseException:
@@ -117,4 +116,3 @@ def _glob(root: str, pattern: str) -> list[str]:
             following += [posixpath.join(base, n) for n in names if fnmatch.fnmatchcase(n, part)]
         candidates = following
     return candidates
-

@@ -31,7 +31,7 @@ class CopyOptions:
 
 def copy_sources(sources: list[tuple[str, str]], root: str, dest: str, options: CopyOptions,
                  what: str = "COPY") -> None:
-    into_dir = dest.endswith("/") or dest.endswith("/.") or dest in (".", "/")
+    into_dir = dest.endswith(("/", "/.")) or dest in (".", "/")
     if len(sources) > 1 and not into_dir:
         raise InvalidArgument(f"When using {what} with more than one source file, "
                               "the destination must be a directory and end with a /")
@@ -151,7 +151,7 @@ def _is_archive(path: str) -> bool:
 
 def _extract(path: str, target: str) -> None:
     with open(path, "rb") as f:
-        stream = tar_stream.decompressed(f, bzip2=True)
+        stream = tar_stream.decompressed(f)
         try:
             Extractor(target, Options(whiteouts=DELETE)).extract(stream)
         except (EOFError, OSError) as exc:

@@ -23,11 +23,11 @@ import shutil
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO
 
 from dockyard.confined.paths import open_in_root
 from dockyard.errors import InvalidArgument
 from dockyard.wire import tar_paths
+from dockyard.wire.tar_stream import ByteReader
 from dockyard.wire.tar_reader import (BLOCKDEV, CHAR, DIRECTORY, FIFO, HARDLINK, REGULAR,
                                       SYMLINK, Entry, TarReader)
 
@@ -69,7 +69,7 @@ class Extractor:
 
     # ---- public ------------------------------------------------------------------------------
 
-    def extract(self, stream: BinaryIO) -> int:
+    def extract(self, stream: ByteReader) -> int:
         """Unpack every entry of an uncompressed tar stream; the total size of file contents."""
         return self._run(TarReader(stream))
 
@@ -79,7 +79,7 @@ class Extractor:
         with open(path, "rb", buffering=0) as source:
             self._source_fd = source.fileno()
             try:
-                return self._run(TarReader(source, seekable=True))
+                return self._run(TarReader(source, seek=source.seek))
             finally:
                 self._source_fd = None
 

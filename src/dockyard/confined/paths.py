@@ -95,7 +95,7 @@ def _kernel_resolve(root: str, path: str) -> str | None:
 
 def _split_last(path: str) -> tuple[str, str]:
     stripped = path.rstrip("/")
-    if path.endswith("/") or path.endswith("/."):
+    if path.endswith(("/", "/.")):
         return path, ""
     head, _, last = stripped.rpartition("/")
     return head or "/", last

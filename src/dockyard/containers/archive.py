@@ -86,6 +86,6 @@ def extract_archive(root: str, path: str, stream: BinaryIO, container_name: str,
                       no_overwrite_dir_non_dir=no_overwrite_dir_non_dir)
     try:
         Extractor(root, options, base=os.path.relpath(target, root)).extract(
-            tar_stream.decompressed(stream, bzip2=True))
+            tar_stream.decompressed(stream))
     except tar_stream.STREAM_ERRORS as err:
         raise InvalidArgument(f"invalid tar archive: {err}") from None

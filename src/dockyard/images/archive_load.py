@@ -125,17 +125,20 @@ def _read_member(service: ImageService, index: ArchiveIndex, archive: tarfile.Ta
         return
     if not member.isreg():
         return
-    source = archive.extractfile(member)
+    member_file = archive.extractfile(member)
+    if member_file is None:  # a regular file always has one
+        return
+    source: tar_stream.ByteReader = member_file
     expected = _expected_digest(name)
     if member.size <= SMALL_FILE and expected is None and not name.endswith("layer.tar"):
-        index.files[name] = source.read()
+        index.files[name] = member_file.read()
         return
     existed = expected is not None and service.content.has(expected)
     if not existed and service.snapshots.layers_stand_alone and (
             expected is not None or name.endswith("layer.tar")):
-        source = tar_stream.PeekReader(source)
-        if _is_tar(source.peek(tar_reader.BLOCK)):
-            _stage(service, index, name, source, expected)
+        source = peeking = tar_stream.PeekReader(member_file)
+        if _is_tar(peeking.peek(tar_reader.BLOCK)):
+            _stage(service, index, name, peeking, expected)
             return
     digest, _ = service.content.ingest_file(source, expected=expected)
     if not existed and digest not in service.store.images:
@@ -211,8 +214,8 @@ def _oci_descriptor(service: ImageService, index: ArchiveIndex, descriptor: dict
         return _oci_descriptor(service, index, chosen, tags) if chosen else []
     config_digest = digests.validate(document["config"]["digest"])
     config = index.read(service, f"blobs/sha256/{digests.hex_of(config_digest)}")
-    layers = [index.blob(f"blobs/sha256/{digests.hex_of(digests.validate(l['digest']))}")
-              for l in document.get("layers") or []]
+    layers = [index.blob(f"blobs/sha256/{digests.hex_of(digests.validate(layer['digest']))}")
+              for layer in document.get("layers") or []]
     return [ImageToLoad(config, layers, tags)]
 
 

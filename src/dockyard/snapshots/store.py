@@ -28,6 +28,7 @@ from dockyard.snapshots.mount import Mount
 from dockyard.syscalls.inode_flags import spread_subdirectories
 from dockyard.confined import extract
 from dockyard.wire import tar_stream
+from dockyard.wire.tar_stream import ByteSink
 
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 PIPE_SIZE = 1 << 20
@@ -91,7 +92,7 @@ class SnapshotStore:
         """Whether a layer can be unpacked before its parent is known (`stage_layer`)."""
         return self.driver.whiteouts == extract.OVERLAY
 
-    def stage_layer(self, stream: BinaryIO, tee=None) -> StagedLayer:
+    def stage_layer(self, stream: tar_stream.ByteReader, tee=None) -> StagedLayer:
         """Unpack a layer tar whose parent is not known yet (docker load reads the manifest
         last); `commit_staged` makes it a layer once it is, `discard_staged` drops it."""
         staging = tempfile.mkdtemp(dir=os.path.join(self.root, "staging"))
@@ -112,12 +113,12 @@ class SnapshotStore:
     def discard_staged(self, staged: StagedLayer) -> None:
         shutil.rmtree(staged.directory, ignore_errors=True)
 
-    def _unpack(self, staging: str, stream: BinaryIO, tee, parent_layer: Layer | None) -> tuple[str, int]:
+    def _unpack(self, staging: str, stream: tar_stream.ByteReader, tee, parent_layer: Layer | None) -> tuple[str, int]:
         """The layer's tree in `<staging>/fs`; returns (diff ID, size of file contents)."""
         fs = os.path.join(staging, "fs")
         os.mkdir(fs, 0o755)
         self.driver.fill_layer(fs, self._fs(parent_layer.chain_id) if parent_layer else None)
-        source = tar_stream.decompressed(stream)
+        source: tar_stream.ByteReader = tar_stream.decompressed(stream)
         if tee is not None:
             source = tar_stream.TeeReader(source, tee)
         hashing = tar_stream.HashingReader(source)
@@ -195,7 +196,7 @@ class SnapshotStore:
     def remove_layer(self, chain_id: str) -> None:
         """Delete a layer nobody builds on (no child layer, no active snapshot)."""
         with self._lock:
-            if any(l.parent == chain_id for l in self.layers()):
+            if any(layer.parent == chain_id for layer in self.layers()):
                 raise Conflict(f"layer {chain_id} is in use by another layer")
             if any(chain_id in self._active_chain(key) for key in self._active_keys()):
                 raise Conflict(f"layer {chain_id} is in use by a container")
@@ -261,7 +262,7 @@ class SnapshotStore:
     def parent_of(self, key: str) -> str | None:
         return self._active_meta(key)["parent"]
 
-    def diff(self, key: str, out: BinaryIO) -> None:
+    def diff(self, key: str, out: ByteSink) -> None:
         """Write the changes of an active snapshot as a layer tar (for commit and build)."""
         meta = self._active_meta(key)
         self.driver.diff(self._active_dir(key), self._lowers(meta["parent"]), out)
@@ -281,7 +282,7 @@ class SnapshotStore:
             try:
                 with open(write_fd, "wb") as out:
                     self.diff(key, out)
-            except BaseException as error:  # noqa: BLE001 - handed to the caller
+            except BaseException as error:
                 failures.append(error)
 
         def written(chain: str) -> None:    # a diff cut short must not become a layer
@@ -307,7 +308,7 @@ class SnapshotStore:
         active = self._active_dir(key) if key else None
         if self.driver.whiteouts == extract.DELETE:
             return self.driver.graph_data(active, self._lowers(parent))
-        return self.driver.graph_data(active, [self._fs(l.chain_id) for l in self.chain(parent)])
+        return self.driver.graph_data(active, [self._fs(layer.chain_id) for layer in self.chain(parent)])
 
     def remove(self, key: str) -> None:
         """Delete an active snapshot (it must be unmounted)."""
@@ -327,7 +328,7 @@ class SnapshotStore:
 
     def _active_chain(self, key: str) -> set[str]:
         meta = atomic.read_json(os.path.join(self._active_dir(key), "meta.json"), {})
-        return {l.chain_id for l in self.chain(meta.get("parent"))}
+        return {layer.chain_id for layer in self.chain(meta.get("parent"))}
 
     def _active_meta(self, key: str) -> dict:
         meta = atomic.read_json(os.path.join(self._active_dir(key), "meta.json"))

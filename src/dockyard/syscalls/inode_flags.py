@@ -6,9 +6,7 @@ import fcntl
 import os
 import struct
 
-FS_IOC_GETFLAGS = 0x80086601
-FS_IOC_SETFLAGS = 0x40086602
-FS_TOPDIR_FL = 0x00020000
+from dockyard.syscalls.constants import FS_IOC_GETFLAGS, FS_IOC_SETFLAGS, FS_TOPDIR_FL
 
 
 def spread_subdirectories(path: str) -> bool:

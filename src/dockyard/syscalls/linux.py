@@ -6,6 +6,7 @@ import struct
 
 from dockyard.syscalls import constants as c
 from dockyard.oci.syscall_table import X86_64
+from dockyard.syscalls.openat2 import openat2
 
 
 class _CapHeader(ctypes.Structure):
@@ -54,6 +55,32 @@ class LinuxSyscalls:
 
     def umount2(self, target: str, flags: int) -> None:
         self._check(self._libc.umount2(_path(target), flags), f"umount {target}", target)
+
+    def fsopen(self, fstype: str, flags: int) -> int:
+        return self._check(self._libc.syscall(X86_64["fsopen"], _path(fstype), ctypes.c_uint(flags)),
+                           f"fsopen {fstype}")
+
+    def fsconfig(self, fs_fd: int, cmd: int, key: str | None, value: str | None, aux: int = 0) -> None:
+        result = self._libc.syscall(X86_64["fsconfig"], ctypes.c_int(fs_fd), ctypes.c_uint(cmd), _path(key),
+                                    _path(value), ctypes.c_int(aux))
+        self._check(result, f"fsconfig {key}" if key else "fsconfig")
+
+    def fsmount(self, fs_fd: int, flags: int, attr_flags: int) -> int:
+        return self._check(self._libc.syscall(X86_64["fsmount"], ctypes.c_int(fs_fd), ctypes.c_uint(flags),
+                                              ctypes.c_uint(attr_flags)), "fsmount")
+
+    def move_mount(self, from_dirfd: int, from_path: str, to_dirfd: int, to_path: str, flags: int) -> None:
+        result = self._libc.syscall(X86_64["move_mount"], ctypes.c_int(from_dirfd), _path(from_path),
+                                    ctypes.c_int(to_dirfd), _path(to_path), ctypes.c_uint(flags))
+        self._check(result, f"move_mount to {to_path}", to_path)
+
+    def openat2(self, dirfd: int, path: str, flags: int, mode: int = 0, resolve: int = 0) -> int:
+        """A file descriptor for `path` from `dirfd`, resolved as `resolve` says (RESOLVE_IN_ROOT:
+        every symlink and `..` stays inside dirfd). Always O_CLOEXEC; ENOSYS before Linux 5.6."""
+        return openat2(dirfd, path, flags, mode, resolve)
+
+    def close(self, fd: int) -> None:
+        os.close(fd)
 
     def pivot_root(self, new_root: str, put_old: str) -> None:
         result = self._libc.syscall(X86_64["pivot_root"], _path(new_root), _path(put_old))

@@ -1,17 +1,19 @@
 """Layer tars from directories: the reverse of extraction.
 
-Headers are built by `tar_writer` (tarfile costs ~40 µs per entry). `write_overlay_diff` turns an overlay upper dir into a layer (char 0/0 → `.wh.name`, opaque
-xattr → `.wh..wh..opq`); `write_tree_diff` compares a full tree with its lower tree (the
-plain-copy driver) and emits changed entries plus `.wh.` entries for deletions.
+Headers are built by `tar_writer` (tarfile costs ~40 µs per entry). `write_overlay_diff` turns
+an overlay upper dir into a layer (char 0/0 → `.wh.name`, opaque xattr → `.wh..wh..opq`);
+`write_tree_diff` compares a full tree with its lower tree (the plain-copy driver) and emits
+changed entries plus `.wh.` entries for deletions.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from typing import BinaryIO, Iterator
+from typing import Iterator
 
 from dockyard.wire import tar_paths, tar_writer
+from dockyard.wire.tar_stream import ByteSink
 
 OPAQUE_XATTR = "trusted.overlay.opaque"
 _KEPT_XATTR_PREFIXES = ("security.", "user.")
@@ -24,7 +26,7 @@ class LayerWriter:
 
     FLUSH = 1 << 20
 
-    def __init__(self, out: BinaryIO):
+    def __init__(self, out: ByteSink):
         self.out = out
         self._buf = bytearray()
         self._inodes: dict[tuple[int, int], str] = {}
@@ -112,7 +114,7 @@ class LayerWriter:
         self._flush()
 
 
-def write_overlay_diff(upper: str, out: BinaryIO) -> None:
+def write_overlay_diff(upper: str, out: ByteSink) -> None:
     writer = LayerWriter(out)
     for path, name, st in _walk(upper):
         if stat.S_ISCHR(st.st_mode) and st.st_rdev == 0:
@@ -123,20 +125,21 @@ def write_overlay_diff(upper: str, out: BinaryIO) -> None:
     writer.close()
 
 
-def write_tree_diff(lower: str | None, upper: str, out: BinaryIO) -> None:
+def write_tree_diff(lower: str | None, upper: str, out: ByteSink) -> None:
     """Entries of `upper` that differ from `lower`, and whiteouts for what `upper` lacks."""
     writer = LayerWriter(out)
     emitted_dirs: set[str] = set()
+    base = lower or ""
     for path, name, st in _walk(upper):
-        lower_st = _lstat(os.path.join(lower, name)) if lower else None
+        lower_st = _lstat(os.path.join(base, name)) if lower else None
         if stat.S_ISDIR(st.st_mode):
-            if lower_st is None or _changed(st, lower_st, path, lower, name):
+            if lower_st is None or _changed(st, lower_st, path, base, name):
                 _emit_parents(writer, upper, name, emitted_dirs)
                 writer.add(path, name)
                 emitted_dirs.add(name)
             if lower_st is not None and stat.S_ISDIR(lower_st.st_mode):
-                _whiteout_missing(writer, upper, lower, name, emitted_dirs)
-        elif lower_st is None or _changed(st, lower_st, path, lower, name):
+                _whiteout_missing(writer, upper, base, name, emitted_dirs)
+        elif lower_st is None or _changed(st, lower_st, path, base, name):
             _emit_parents(writer, upper, name, emitted_dirs)
             writer.add(path, name)
     writer.close()

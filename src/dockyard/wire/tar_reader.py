@@ -9,10 +9,13 @@ checksums are verified, so garbage is never taken for an archive."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import BinaryIO
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from dockyard.errors import InvalidArgument
+
+if TYPE_CHECKING:
+    from dockyard.wire.tar_stream import ByteReader
 
 BLOCK = 512
 READ_SIZE = 1 << 20
@@ -29,8 +32,18 @@ class TarError(InvalidArgument):
 
 
 class Entry:
-    __slots__ = ("name", "type", "mode", "uid", "gid", "size", "mtime", "linkname", "xattrs",
-                 "offset")
+    __slots__ = (
+        "gid",
+        "linkname",
+        "mode",
+        "mtime",
+        "name",
+        "offset",
+        "size",
+        "type",
+        "uid",
+        "xattrs",
+    )
 
     def __init__(self, name: str, type_: str, mode: int, uid: int, gid: int, size: int,
                  mtime: int, linkname: str, xattrs: dict[str, bytes] | None, offset: int):
@@ -45,9 +58,10 @@ class TarReader:
     or end blocks, ends there, as Go's reader takes it (the docker CLI sends build contexts
     like that); contents cut short fail."""
 
-    def __init__(self, source: BinaryIO, read_size: int = READ_SIZE, seekable: bool = False):
+    def __init__(self, source: ByteReader, read_size: int = READ_SIZE,
+                 seek: Callable[[int, int], int] | None = None):
         self._read = source.read
-        self._seek = source.seek if seekable else None
+        self._seek = seek                # skips contents nobody reads, where the source seeks
         self._read_size = read_size
         self._buf = memoryview(b"")
         self._pos = 0

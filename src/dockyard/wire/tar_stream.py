@@ -9,26 +9,38 @@ import lzma
 import queue
 import threading
 import zlib
-from typing import BinaryIO
+from typing import Any, BinaryIO, Protocol, cast
 
 import zstandard
 from isal import isal_zlib
 
-from dockyard.errors import InvalidArgument
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 XZ_MAGIC = b"\xfd7zXZ\x00"
 BZIP2_MAGIC = b"BZh"
 
+# isal's stubs declare its error class an instance
+_ISAL_ERROR = cast(type[Exception], isal_zlib.error)
+
 # Errors a corrupt or truncated compressed stream can raise while being read.
 STREAM_ERRORS = (EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError, gzip.BadGzipFile, OSError)
+
+
+class ByteReader(Protocol):
+    def read(self, n: int = -1, /) -> bytes: ...
+
+
+class ByteSink(Protocol):
+    """Where bytes go: a file, or the content store's writer (which hashes as it writes)."""
+
+    def write(self, data: bytes | bytearray, /) -> object: ...
 
 
 class PeekReader:
     """A read-only stream that lets the first bytes be inspected before they are consumed."""
 
-    def __init__(self, raw: BinaryIO):
+    def __init__(self, raw: ByteReader):
         self.raw = raw
         self.head = b""
 
@@ -65,22 +77,25 @@ def compression_of(head: bytes) -> str:
     return "none"
 
 
-def decompressed(raw: BinaryIO, bzip2: bool = False) -> BinaryIO:
-    """The uncompressed byte stream of `raw`, whichever supported compression it uses (bzip2
-    only when asked: Docker reads it in build contexts, ADD and `docker cp`, not in layers)."""
-    reader = PeekReader(raw)
+def decompressed(raw: ByteReader) -> BinaryIO:
+    """The uncompressed byte stream of `raw`, whichever compression it uses (gzip, zstd, xz,
+    bzip2: what dockerd's DecompressStream reads, for layers, `load`, `import`, contexts, ADD).
+    Every reader here offers `read(n)`, all that tarfile's stream mode and the ingesters use."""
+    return cast(BinaryIO, _reader_of(PeekReader(raw)))
+
+
+def _reader_of(reader: PeekReader) -> ByteReader:
     kind = compression_of(reader.peek(6))
     if kind == "gzip":
-        return GzipReader(reader)  # type: ignore[return-value]
+        return GzipReader(reader)
+    source = cast(BinaryIO, reader)  # the decompressors below only read(n) their source
     if kind == "zstd":
-        return zstandard.ZstdDecompressor().stream_reader(reader, read_across_frames=True)  # type: ignore[return-value]
+        return zstandard.ZstdDecompressor().stream_reader(source, read_across_frames=True)
     if kind == "xz":
-        return lzma.LZMAFile(reader)  # type: ignore[arg-type]
+        return lzma.LZMAFile(source)
     if kind == "bzip2":
-        if not bzip2:
-            raise InvalidArgument("unsupported compression format: bzip2")
-        return bz2.BZ2File(reader)  # type: ignore[arg-type]
-    return reader  # type: ignore[return-value]
+        return bz2.BZ2File(source)
+    return reader
 
 
 class GzipReader:
@@ -89,9 +104,9 @@ class GzipReader:
     which costs dearly when the source is a network stream. Each member's CRC and length are
     checked."""
 
-    def __init__(self, raw: BinaryIO, chunk: int = 1 << 20):
+    def __init__(self, raw: ByteReader, chunk: int = 1 << 20):
         self.raw, self.chunk = raw, chunk
-        self.inflater = None          # None between members
+        self.inflater: Any = None     # a zlib decompressor; None between members
         self.pending = b""            # input zlib has not consumed yet
 
     def read(self, n: int = -1) -> bytes:
@@ -106,7 +121,7 @@ class GzipReader:
                     raise EOFError("compressed file ended before the end-of-stream marker was reached")
             try:
                 data = self.inflater.decompress(self.pending, n)
-            except isal_zlib.error as error:
+            except _ISAL_ERROR as error:
                 raise zlib.error(str(error)) from None
             if self.inflater.eof:
                 self.pending, self.inflater = self.inflater.unused_data, None
@@ -135,7 +150,7 @@ class GzipReader:
 class HashingReader:
     """Counts and sha256-hashes every byte read through it (the diff ID of a layer)."""
 
-    def __init__(self, raw: BinaryIO):
+    def __init__(self, raw: ByteReader):
         self.raw = raw
         self.hasher = hashlib.sha256()
         self.size = 0
@@ -159,7 +174,7 @@ class HashingReader:
 class TeeReader:
     """Passes reads through and copies every byte to `sink.write`."""
 
-    def __init__(self, raw: BinaryIO, sink):
+    def __init__(self, raw: ByteReader, sink: ByteSink):
         self.raw = raw
         self.sink = sink
 
@@ -178,7 +193,7 @@ class ReadAhead:
 
     _END = object()
 
-    def __init__(self, raw: BinaryIO, chunk: int = 1 << 20, depth: int = 8):
+    def __init__(self, raw: ByteReader, chunk: int = 1 << 20, depth: int = 8):
         self._queue: queue.Queue = queue.Queue(depth)
         self._stop = threading.Event()
         self._pending = memoryview(b"")
@@ -187,7 +202,7 @@ class ReadAhead:
                                         daemon=True)
         self._thread.start()
 
-    def _produce(self, raw: BinaryIO, chunk: int) -> None:
+    def _produce(self, raw: ByteReader, chunk: int) -> None:
         try:
             while not self._stop.is_set():
                 data = raw.read(chunk)
@@ -195,7 +210,7 @@ class ReadAhead:
                     break
                 self._queue.put(data)
             self._queue.put(self._END)
-        except BaseException as error:  # noqa: BLE001 - handed to the consumer
+        except BaseException as error:
             self._queue.put(error)
 
     def read(self, n: int = -1) -> bytes:

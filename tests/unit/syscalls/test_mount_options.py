@@ -1,4 +1,4 @@
-from dockyard.runtime.mount_options import parse_mount_options, statvfs_mount_flags
+from dockyard.syscalls.mount_options import parse_mount_options, statvfs_mount_flags
 from dockyard.syscalls import constants as c
 
 
