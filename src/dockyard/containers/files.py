@@ -14,7 +14,7 @@ from dockyard.containers.top import top
 from dockyard.containers.users import user_in_root
 from dockyard.errors import Conflict, InternalError
 from dockyard.images.importer import commit_container
-from dockyard.runtime.paths import secure_join
+from dockyard.confined.paths import resolve_in_root
 from dockyard.snapshots.mount import Mount, for_daemon
 
 
@@ -63,7 +63,7 @@ class ContainerFiles:
         points: list[str] = []
         try:
             for destination, source, read_only in sorted(volumes, key=lambda v: v[0].count("/")):
-                point = secure_join(root, destination)
+                point = resolve_in_root(root, destination)
                 if os.path.isdir(source):
                     os.makedirs(point, 0o755, exist_ok=True)
                 elif not os.path.lexists(point):

@@ -4,14 +4,14 @@ The files are read with paths resolved inside the container's root, so a symlink
 /etc/passwd cannot make the daemon read a host file."""
 
 from dockyard.oci.user import ResolvedUser, resolve_user
-from dockyard.runtime.paths import secure_join
+from dockyard.confined.paths import resolve_in_root
 
 
 def user_in_root(root: str, user: str, group_add: list | None = None) -> ResolvedUser:
     texts = []
     for name in ("/etc/passwd", "/etc/group"):
         try:
-            with open(secure_join(str(root), name), errors="replace") as f:
+            with open(resolve_in_root(str(root), name), errors="replace") as f:
                 texts.append(f.read())
         except OSError:
             texts.append("")

@@ -11,9 +11,9 @@ pytestmark = pytest.mark.root
 
 @pytest.fixture
 def web(busybox):
-    busybox.docker("run", "-d", "--name", "web", "busybox", "sh", "-c",
-                   "mkdir /data && echo hi > /data/index.html && ln -s / /data/escape && sleep 300")
-    busybox.docker("exec", "web", "ls", "/data/escape")
+    busybox.docker("run", "-d", "--name", "web", "busybox", "sleep", "300")
+    # made by an exec, which returns once they exist (the container's own command may not have run yet)
+    busybox.docker("exec", "web", "sh", "-c", "mkdir /data && echo hi > /data/index.html && ln -s / /data/escape")
     yield busybox
     busybox.docker("rm", "-f", "web", check=False)
 
