@@ -31,8 +31,9 @@ class _Scanner:
 
 
 class ShellLex:
-    def __init__(self, escape: str = "\\"):
+    def __init__(self, escape: str = "\\", quotes: bool = True):
         self.escape = escape
+        self.quotes = quotes   # False: quotes are ordinary characters (here-document contents)
 
     def expand_word(self, text: str, env: Mapping[str, str]) -> str:
         words = self._process(text, env, split=False)
@@ -62,9 +63,9 @@ class ShellLex:
     def _piece(self, scanner: _Scanner, env: Mapping[str, str]) -> str:
         """One unit of a word: a quoted run, an expansion, or one (escaped) character."""
         ch = scanner.peek()
-        if ch == "'":
+        if ch == "'" and self.quotes:
             return self._single_quoted(scanner)
-        if ch == '"':
+        if ch == '"' and self.quotes:
             return self._double_quoted(scanner, env)
         if ch == "$":
             return self._dollar(scanner, env)
@@ -151,6 +152,34 @@ def _name(scanner: _Scanner) -> str:
     while (ch := scanner.peek()) and (ch.isalnum() or ch == "_") and ch.isascii():
         out.append(scanner.next())
     return "".join(out)
+
+
+def split_words(text: str, escape: str = "\\") -> list[str]:
+    """Whitespace-separated words; quotes and escapes kept (substitution removes them)."""
+    words, current, quote, in_word = [], [], "", False
+    index = 0
+    while index < len(text):
+        ch = text[index]
+        if not quote and ch in " \t\n":
+            if in_word:
+                words.append("".join(current))
+                current, in_word = [], False
+            index += 1
+            continue
+        in_word = True
+        current.append(ch)
+        if ch == escape and quote != "'" and index + 1 < len(text):
+            current.append(text[index + 1])
+            index += 2
+            continue
+        if quote and ch == quote:
+            quote = ""
+        elif not quote and ch in ("'", '"'):
+            quote = ch
+        index += 1
+    if in_word:
+        words.append("".join(current))
+    return words
 
 
 def escape_literal(text: str, escape: str = "\\") -> str:
