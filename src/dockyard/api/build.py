@@ -34,10 +34,10 @@ def routes(services) -> list[Route]:
 
     async def prune(req: Request) -> Response:
         try:
-            req.filters(_CACHE_FILTERS)  # our cache holds only what live images use: nothing to narrow
+            filters = req.filters(_CACHE_FILTERS)
         except InvalidArgument as err:
             raise InvalidArgument(f"failed to prune build cache: {err.message}") from None
-        return json_response(await services.build.prune())
+        return json_response(await services.build.prune(filters))
 
     return [Route("POST", "/build", build), Route("POST", "/build/prune", prune)]
 
