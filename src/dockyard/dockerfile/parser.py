@@ -7,6 +7,7 @@ the instruction, with the ARG and ENV values in effect there.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 
@@ -31,7 +32,7 @@ class Instruction:
     lineno: int
     json_form: bool = False
     flags: dict[str, str] = field(default_factory=dict)             # booleans as "true"/"false"
-    pairs: list[tuple[str, str]] = field(default_factory=list)   # ENV, LABEL, ARG (value None: no default)
+    pairs: list[tuple[str, str | None]] = field(default_factory=list)   # ENV, LABEL, ARG (None: no default)
     trigger: "Instruction | None" = None                           # ONBUILD's instruction
     flag_lists: dict[str, list[str]] = field(default_factory=dict)  # repeatable: --mount, --exclude
     heredocs: tuple[Heredoc, ...] = ()
@@ -82,15 +83,14 @@ def _parse(line: Line, escape: str) -> Instruction:
     flags, rest = split_flags(keyword, line.rest, escape)
     if keyword == "RUN":
         _check_run_flags(flags.values, flags.lists.get("mount", []))
-    base = dict(keyword=keyword, original=line.original, lineno=line.lineno, flags=flags.values,
-                flag_lists=flags.lists, heredocs=line.heredocs)
+    instruction = functools.partial(Instruction, keyword=keyword, original=line.original, lineno=line.lineno,
+                                    flags=flags.values, flag_lists=flags.lists, heredocs=line.heredocs)
     if keyword == "ONBUILD":
-        return Instruction(args=[_with_documents(rest, line.heredocs)], trigger=_onbuild_trigger(rest, line, escape),
-                           **base)
+        return instruction(args=[_with_documents(rest, line.heredocs)], trigger=_onbuild_trigger(rest, line, escape))
     if keyword in ("ENV", "LABEL"):
-        return Instruction(args=[rest], pairs=_name_values(keyword, rest, escape), **base)
+        return instruction(args=[rest], pairs=_name_values(keyword, rest, escape))
     if keyword == "ARG":
-        return Instruction(args=[rest], pairs=_arg_pairs(rest, escape), **base)
+        return instruction(args=[rest], pairs=_arg_pairs(rest, escape))
     json_args = _json_array(rest) if keyword in _JSON_CAPABLE else None
     if keyword == "SHELL" and json_args is None:
         raise InvalidArgument("SHELL requires the arguments to be in JSON form")
@@ -103,7 +103,7 @@ def _parse(line: Line, escape: str) -> Instruction:
     _check_count(keyword, args, rest)
     if keyword in ("COPY", "ADD") and heredoc.parse_word(args[-1]) is not None:
         raise InvalidArgument(f"{keyword} cannot accept a heredoc as a destination")
-    return Instruction(args=args, json_form=is_json, **base)
+    return instruction(args=args, json_form=is_json)
 
 
 def _check_run_flags(values: dict[str, str], mounts: list[str]) -> None:
@@ -157,7 +157,7 @@ def _json_array(rest: str) -> list[str] | None:
     return None
 
 
-def _name_values(keyword: str, rest: str, escape: str) -> list[tuple[str, str]]:
+def _name_values(keyword: str, rest: str, escape: str) -> list[tuple[str, str | None]]:
     words = split_words(rest, escape)
     if not words:
         raise InvalidArgument(f"{keyword} requires at least one argument")
