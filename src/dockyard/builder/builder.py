@@ -93,10 +93,10 @@ class _Run:
         self.loop = asyncio.get_running_loop()
         self.args = BuildArgs(dict(options.build_args))
         self.lex = ShellLex()
-        self.plan: BuildPlan | None = None
+        self.plan: BuildPlan  # made by run()
         self.stage_base: str | None = None    # the base image of the target stage
         self._tasks: dict[int, asyncio.Future] = {}
-        self._ordered: OrderedProgress | None = None
+        self._ordered: OrderedProgress  # made by _build_stages()
         self._first_steps: dict[int, int] = {}
         self._total = 0
 
@@ -176,7 +176,9 @@ class _Run:
                 if self.b.puller is None:
                     raise NotFound(f"pull access denied for {_familiar(name)}, repository does not exist or "
                                    f"may require 'docker login': no such image {name} locally") from None
-        forward = lambda message: self.loop.call_soon_threadsafe(report, message)
+        def forward(message: dict) -> None:
+            self.loop.call_soon_threadsafe(report, message)
+
         return self.b.puller.pull(name, self.options.registry_auths, forward)
 
     def _tag(self, image_id: str) -> list[str]:

@@ -95,8 +95,9 @@ def _copy_tree(source: str, target: str, options: CopyOptions) -> None:
         here = target if relative == "." else os.path.join(target, relative)
         inside = "" if relative == "." else relative + "/"
         filenames = [n for n in filenames if not excluded(options, inside + n)]
-        dirnames[:] = [n for n in dirnames if not excluded(options, inside + n)
-                       or options.exclude.may_reinclude_under(inside + n)]
+        exclude = options.exclude
+        dirnames[:] = [n for n in dirnames if exclude is None or not exclude.ignored(inside + n)
+                       or exclude.may_reinclude_under(inside + n)]
         for name in sorted(dirnames):
             path = os.path.join(dirpath, name)
             st = os.lstat(path)

@@ -9,7 +9,7 @@ import os
 import shutil
 import tempfile
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from dockyard.images.service import ImageService
 from dockyard.snapshots.mount import for_daemon
@@ -84,7 +84,7 @@ class BuildLayers:
             os.rmdir(target)
 
     def commit(self, key: str, image_id: str | None, drop_mount_points: bool = False,
-               file_mounts: list[str] = ()) -> Layer:
+               file_mounts: Sequence[str] = ()) -> Layer:
         """The snapshot's changes as a layer on `image_id`'s layers (content blob + unpacked).
         `drop_mount_points`: a RUN container's layer, without the runtime's placeholders (those
         of its own files and of the `file_mounts`, as BuildKit drops them; directories made for

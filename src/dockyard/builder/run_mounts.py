@@ -161,7 +161,8 @@ class RunMounts:
             with self.layers.read_only(image_id) as root:
                 _seed_cache(path, _source_path(root, mount.source), mount)
 
-        async with self.cache.use(key, mount.sharing, seed, f"cached mount {mount.target} from exec {description}") as path:
+        description = f"cached mount {mount.target} from exec {description}"
+        async with self.cache.use(key, mount.sharing, seed, description) as path:
             yield path
 
     @asynccontextmanager
@@ -186,7 +187,8 @@ class RunMounts:
         """A small tmpfs only root can enter, for secrets and inline scripts."""
         top = tempfile.mkdtemp(prefix="mnt-", dir=self.work_dir)
         try:
-            await asyncio.to_thread(self.mounter.mount, Mount("tmpfs", "tmpfs", ("mode=700", "size=4m", "nosuid", "nodev")), top)
+            private = Mount("tmpfs", "tmpfs", ("mode=700", "size=4m", "nosuid", "nodev"))
+            await asyncio.to_thread(self.mounter.mount, private, top)
             try:
                 yield top
             finally:

@@ -67,7 +67,7 @@ class RunStep:
             extra["mounts"] = await self.b.run_mounts.key_parts(request.mounts, sources)
         if request.command.script is not None:
             extra["script"] = request.command.script.content
-        key = step_key(request.parent_id, request.created_by, extra)
+        key = step_key(request.parent_id or "", request.created_by, extra)
         if not self.options.nocache:
             cached = self.b.cache.lookup(key)
             if cached is not None:
@@ -82,7 +82,7 @@ class RunStep:
                 host = {**host, "Mounts": prepared.host_mounts}
             env = [*(request.config.get("Env") or []), *(f"{k}={v}" for k, v in sorted(request.args.items())),
                    *prepared.env]
-            image_id = await self._run_container(request, env, host, prepared.file_targets)
+            image_id = await self._run_container(request, request.parent_id, env, host, prepared.file_targets)
         self.b.cache.store(key, image_id)
         return image_id
 
@@ -99,14 +99,14 @@ class RunStep:
             host["Privileged"] = True
         return host
 
-    async def _run_container(self, request: RunRequest, env: list[str], host: dict[str, Any],
+    async def _run_container(self, request: RunRequest, parent_id: str, env: list[str], host: dict[str, Any],
                              file_targets: list[str]) -> str:
         made: list[str] = []
         succeeded = failed = False
         argv = request.command.argv
         try:
             container_id, code = await _run_command(
-                self.b.containers, self.b.stdio, request.parent_id, request.config, argv, env, host,
+                self.b.containers, self.b.stdio, parent_id, request.config, argv, env, host,
                 lambda cid: self._started(made, cid), self.progress.output)
             if code != 0:
                 failed = True
@@ -146,7 +146,8 @@ class RunStep:
 
 async def _run_command(containers, stdio, image_id: str, config: dict[str, Any], command: list[str],
                        env: list[str], host_config: dict[str, Any],
-                       started: Callable[[str], None], output: Callable[[bytes], Awaitable[None] | None]) -> tuple[str, int]:
+                       started: Callable[[str], None],
+                       output: Callable[[bytes], Awaitable[None] | None]) -> tuple[str, int]:
     """Run `command` in a new container of `image_id`; returns (container ID, exit code).
 
     The container is left for the caller to commit and remove (also when this raises after

@@ -11,6 +11,7 @@ when the mount is `required`. Entitlements: classic builds may use the host's ne
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from typing import AsyncIterator, Protocol
 
 NETWORK_HOST, SECURITY_INSECURE = "network.host", "security.insecure"
@@ -23,8 +24,8 @@ class BuildSession(Protocol):
     async def secret(self, secret_id: str) -> bytes | None:
         """The secret's value, or None when the client has none of that id."""
 
-    def ssh_agent(self, ssh_id: str) -> "AsyncIterator[str | None]":
-        """An async context manager: the host path of a unix socket that reaches the client's
+    def ssh_agent(self, ssh_id: str) -> AbstractAsyncContextManager[str | None]:
+        """The host path of a unix socket that reaches the client's
         agent `ssh_id` while the block runs (the builder sets its owner and mode), or None."""
 
 

@@ -181,7 +181,8 @@ class StageBuild:
             from_image=await self._image_of(instruction.flags["from"]) if from_given else None,
             from_given=from_given, parent_id=state.image_id, config=state.config,
             author=state.flags.get("author", ""),
-            nop_prefix=" ".join([*(state.config.get("Shell") or DEFAULT_SHELL), "#(nop)"]), nocache=self.options.nocache)
+            nop_prefix=" ".join([*(state.config.get("Shell") or DEFAULT_SHELL), "#(nop)"]),
+            nocache=self.options.nocache)
         image_id, cached = await asyncio.to_thread(run_copy, self.b, self.run.context.root, request)
         if cached:
             self.progress.using_cache()

@@ -166,7 +166,7 @@ def _name_values(keyword: str, rest: str, escape: str) -> list[tuple[str, str | 
         if not value.strip() and keyword == "ENV":
             raise InvalidArgument("ENV must have two arguments")
         return [(name, value.strip())]
-    pairs = []
+    pairs: list[tuple[str, str | None]] = []
     for word in words:
         name, eq, value = word.partition("=")
         if not eq:

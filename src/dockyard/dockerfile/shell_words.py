@@ -155,7 +155,9 @@ def _name(scanner: _Scanner) -> str:
 
 def split_words(text: str, escape: str = "\\") -> list[str]:
     """Whitespace-separated words; quotes and escapes kept (substitution removes them)."""
-    words, current, quote, in_word = [], [], "", False
+    words: list[str] = []
+    current: list[str] = []
+    quote, in_word = "", False
     index = 0
     while index < len(text):
         ch = text[index]
