@@ -19,6 +19,7 @@ from typing import Any, BinaryIO, Callable
 from dockyard.builder.cache import BuildCache
 from dockyard.builder.context import BuildContext
 from dockyard.builder.layers import BuildLayers
+from dockyard.builder.platforms import host_platform
 from dockyard.builder.progress import BuildProgress
 from dockyard.builder.run_mounts import RunMounts
 from dockyard.builder.session import NO_SESSION, BuildSession
@@ -32,7 +33,6 @@ from dockyard.dockerfile.shell_words import ShellLex
 from dockyard.errors import InvalidArgument, NotFound
 from dockyard.metadata.records import RecordStore
 from dockyard.oci import reference
-from dockyard.oci.image import host_architecture
 from dockyard.registry.credentials import Credentials
 
 log = logging.getLogger(__name__)
@@ -54,10 +54,6 @@ class BuildOptions:
     registry_auths: dict[str, Credentials] = field(default_factory=dict)
     platform: str = ""                                   # the target platform; "" = this host's
     session: BuildSession = NO_SESSION                   # secrets, SSH agents, entitlements
-
-
-def host_platform() -> str:
-    return "linux/" + host_architecture()
 
 
 class Builder:

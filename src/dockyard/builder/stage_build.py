@@ -16,6 +16,7 @@ from typing import Any
 
 from dockyard.builder.commit import commit_step
 from dockyard.builder.copy_step import CopyRequest, run_copy
+from dockyard.builder.platforms import build_platform
 from dockyard.builder.run_mounts import MountSources
 from dockyard.builder.run_step import RunRequest, RunStep
 from dockyard.dockerfile.build_args import expansion_env
@@ -67,6 +68,9 @@ class StageBuild:
 
     async def _base(self) -> StageState:
         name = self.run.lex.expand_word(self.stage.base, self.run.args.meta_env())
+        if "platform" in self.stage.source.flags:  # BuildKit's FROM --platform, with the meta args
+            build_platform(self.run.lex.expand_word(self.stage.source.flags["platform"], self.run.args.meta_env()),
+                           "FROM --platform")
         if not name:
             raise InvalidArgument(f"base name ({self.stage.base}) should not be blank")
         earlier = self.run.plan.stage_named(name, self.stage.index)
