@@ -8,11 +8,10 @@ content). Quoting any part of NAME turns off variable expansion of the content.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
-from dockyard.dockerfile.shell_words import ShellLex, split_words
+from dockyard.dockerfile.shell_words import ShellLex, json_array, split_words
 from dockyard.errors import InvalidArgument
 
 KEYWORDS = {"RUN", "COPY", "ADD"}
@@ -78,7 +77,7 @@ def may_open(keyword: str, rest: str) -> bool:
         keyword = keyword.upper()
     if keyword not in KEYWORDS:
         return False
-    return not _is_json_array(_after_flags(rest))
+    return json_array(_after_flags(rest).strip()) is None
 
 
 def collect(lines: list[str], start: int, docs: list[Heredoc]) -> tuple[list[Heredoc], int]:
@@ -115,13 +114,3 @@ def _after_flags(rest: str) -> str:
         _, _, words = words.partition(" ")
         words = words.lstrip()
     return words
-
-
-def _is_json_array(text: str) -> bool:
-    if not text.startswith("["):
-        return False
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return False
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)

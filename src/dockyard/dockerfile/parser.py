@@ -8,7 +8,6 @@ the instruction, with the ARG and ENV values in effect there.
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass, field
 
 from dockyard.dockerfile import heredoc
@@ -16,7 +15,7 @@ from dockyard.dockerfile.flags import split_flags
 from dockyard.dockerfile.heredoc import Heredoc
 from dockyard.dockerfile.lexer import Line, lex
 from dockyard.dockerfile.run_mounts import parse_mount
-from dockyard.dockerfile.shell_words import split_words
+from dockyard.dockerfile.shell_words import json_array, split_words
 from dockyard.dockerfile.syntax import check_syntax
 from dockyard.errors import InvalidArgument
 
@@ -91,7 +90,7 @@ def _parse(line: Line, escape: str) -> Instruction:
         return instruction(args=[rest], pairs=_name_values(keyword, rest, escape))
     if keyword == "ARG":
         return instruction(args=[rest], pairs=_arg_pairs(rest, escape))
-    json_args = _json_array(rest) if keyword in _JSON_CAPABLE else None
+    json_args = json_array(rest) if keyword in _JSON_CAPABLE else None
     if keyword == "SHELL" and json_args is None:
         raise InvalidArgument("SHELL requires the arguments to be in JSON form")
     if json_args is not None:
@@ -143,18 +142,6 @@ def _onbuild_trigger(rest: str, line: Line, escape: str) -> Instruction:
         raise InvalidArgument(f"{keyword} isn't allowed as an ONBUILD trigger")
     inner = lex(_with_documents(rest, line.heredocs)).lines[0]
     return _parse(Line(inner.keyword, inner.rest, inner.original, line.lineno, inner.heredocs), escape)
-
-
-def _json_array(rest: str) -> list[str] | None:
-    if not rest.startswith("["):
-        return None
-    try:
-        value = json.loads(rest)
-    except ValueError:
-        return None
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return value
-    return None
 
 
 def _name_values(keyword: str, rest: str, escape: str) -> list[tuple[str, str | None]]:

@@ -9,6 +9,8 @@ unquoted whitespace (EXPOSE, VOLUME, COPY sources, ...).
 
 from __future__ import annotations
 
+import json
+
 from typing import Mapping
 
 from dockyard.errors import InvalidArgument
@@ -186,3 +188,16 @@ def split_words(text: str, escape: str = "\\") -> list[str]:
 def escape_literal(text: str, escape: str = "\\") -> str:
     """`text` quoted so that expansion gives it back unchanged."""
     return "".join(escape + ch if ch in ("'", '"', "$", escape, " ", "\t", "\n") else ch for ch in text)
+
+
+def json_array(text: str) -> list[str] | None:
+    """An instruction's JSON (exec) form: a JSON array of strings, else None (the shell form)."""
+    if not text.startswith("["):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    return None
