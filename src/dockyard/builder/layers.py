@@ -91,14 +91,7 @@ class BuildLayers:
         mounts stay)."""
         if drop_mount_points:
             self._drop_mount_points(key, [m.lstrip("/") for m in file_mounts])
-        writer = self.images.content.writer()
-        try:
-            self.images.snapshots.diff(key, writer)
-            diff_id, _ = writer.commit()
-        finally:
-            writer.abort()
-        return self.images.snapshots.apply_layer_file(self.images.content.path(diff_id), diff_id,
-                                                      self.top_chain(image_id))
+        return self.images.layer_from_snapshot(key, self.top_chain(image_id))
 
     def apply(self, diff_id: str, image_id: str | None) -> Layer:
         """A layer already in the content store, put on `image_id`'s layers (`COPY --link`)."""

@@ -26,6 +26,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable
 
+from dockyard.confined.paths import resolve_in_root
 from dockyard.builder.cache_mounts import CacheMounts
 from dockyard.builder.copier import sources_digest
 from dockyard.builder.session import BuildSession
@@ -34,7 +35,6 @@ from dockyard.dockerfile.heredoc import Heredoc
 from dockyard.dockerfile.run_command import SCRIPT_DIR
 from dockyard.dockerfile.run_mounts import BIND, CACHE, SECRET, SSH, TMPFS, RunMount
 from dockyard.errors import NotFound
-from dockyard.runtime.paths import secure_join
 from dockyard.snapshots.mount import Mount
 
 
@@ -206,7 +206,7 @@ def _bind(source: str, target: str, read_only: bool) -> dict[str, Any]:
 
 
 def _source_path(root: str, source: str) -> str:
-    path = secure_join(root, source)
+    path = resolve_in_root(root, source)
     if not os.path.lexists(path):
         raise NotFound(f'"{posixpath.normpath("/" + source)}" not found: not found')
     return path

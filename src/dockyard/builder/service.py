@@ -21,6 +21,7 @@ from dockyard.builder.prune_filters import cache_keeper
 from dockyard.builder.run_mounts import RunMounts
 from dockyard.errors import DockyardError, NotFound
 from dockyard.metadata.records import RecordStore
+from dockyard.syscalls.inode_flags import spread_subdirectories
 from dockyard.wire.times import format_rfc3339_nano
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,8 @@ class BuildService:
         build_root = os.path.join(data_root, "build")
         work_dir = os.path.join(build_root, "work")
         _remove_stale_contexts(work_dir)
+        os.makedirs(work_dir, exist_ok=True)
+        spread_subdirectories(work_dir)      # contexts: many files made and deleted per build
         self.cache = BuildCache(os.path.join(build_root, "cache"), lambda image_id: image_id in images.store.images)
         # `COPY --link` layers by their sources, while the content store holds them
         link_layers = BuildCache(os.path.join(build_root, "link-layers"), images.content.has)

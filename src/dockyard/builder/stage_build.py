@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from dockyard.confined.paths import resolve_in_root
 from dockyard.builder.commit import commit_step
 from dockyard.builder.copy_step import CopyRequest, run_copy
 from dockyard.builder.platforms import build_platform
@@ -30,7 +31,6 @@ from dockyard.dockerfile.run_mounts import SSH, parse_mount, resolve
 from dockyard.dockerfile.shell_words import ShellLex
 from dockyard.errors import InvalidArgument
 from dockyard.oci.defaults import DEFAULT_PATH
-from dockyard.runtime.paths import secure_join
 
 
 @dataclass
@@ -169,7 +169,7 @@ class StageBuild:
 
     def _make_workdir(self, state: StageState, created_by: str) -> str:
         with self.b.layers.writable(state.image_id) as (key, root):
-            target = secure_join(root, state.config["WorkingDir"])
+            target = resolve_in_root(root, state.config["WorkingDir"])
             diff_id = None
             if not os.path.isdir(target):
                 os.makedirs(target, 0o755, exist_ok=True)
