@@ -46,6 +46,7 @@ def build_services(config: DaemonConfig) -> Services:
         config.exec_root, layers, Mounter(), ShimLauncher(), runtimes,
         networks=ContainerNetworking(networks, registry.get), volumes=volumes,
         host_capabilities=host_capabilities(), cgroup_parent=config.cgroup_parent,
+        find_container=registry.get,
     )
     late = LateSessions()
     waiters = Waiters()
@@ -60,7 +61,7 @@ def build_services(config: DaemonConfig) -> Services:
     volumes.containers.find_mounts = lambda ref: registry.get(ref).mounts  # --volumes-from
     volumes.adopt_containers(registry.all())
     stdio = ContainerStdio(watcher, late, emit)
-    registries = Registries(config.insecure_registries)
+    registries = Registries(config.insecure_registries, config.registry_mirrors)
     layer_sources = LayerSources(str(config.data_root / "images"))
     puller = ImagePuller(images, layer_sources, registries)
     return Services(config=config, events=events, images=images, containers=containers, networks=networks,

@@ -15,6 +15,7 @@ from pathlib import Path
 from dockyard.shim import jsonlog
 from dockyard.shim.backends import INIT_PID, RuntimeVerbFailed, backend_for
 from dockyard.shim.connection import AttachSession, Connection
+from dockyard.shim.crilog import CriLogWriter
 from dockyard.shim.direct import DirectSession
 from dockyard.shim.logopts import LogConfig
 from dockyard.shim.logthread import BackgroundLog
@@ -95,6 +96,8 @@ class Shim:
         if not path:
             return None
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        if self.config.get("log_format") == "cri":
+            return BackgroundLog(CriLogWriter(path), self.loop)
         config = LogConfig.from_json(self.config["log_config"])
         return BackgroundLog(jsonlog.JsonLogWriter(jsonlog.RotatingFile(path, config)), self.loop)
 
@@ -208,6 +211,22 @@ class Shim:
         os.kill(process.pid, int(request["signal"]))
         conn.reply()
         conn.finish()
+
+    def op_reopen_log(self, conn: Connection, request: dict) -> None:
+        """The kubelet rotated a CRI log: write to a new file at its path from now on."""
+        if self.init.log is None or not hasattr(self.init.log.writer, "reopen"):
+            raise RequestFailed("invalid", "the container's log cannot be reopened")
+        if self.init.exit is not None:
+            raise RequestFailed("conflict", f"container {self.config['container_id']} is not running")
+
+        def reopened(error: str | None) -> None:
+            if error:
+                conn.reply_error(error)
+            else:
+                conn.reply()
+                conn.finish()
+
+        self.init.log.reopen(reopened)
 
     def op_wait(self, conn: Connection, request: dict) -> None:
         def exited(status) -> None:
