@@ -98,4 +98,5 @@ class PrivateContainerd:
     def remove(self) -> None:
         self.stop()
         subprocess.run(["umount", "-R", str(self.base / "root")], capture_output=True)
+        subprocess.run(["ip", "link", "del", self.bridge], capture_output=True)   # the bridge plugin leaves it
         shutil.rmtree(self.base, ignore_errors=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -22,16 +21,13 @@ from pathlib import Path
 from tests.support import cri_images
 from tests.support.registry import Registry
 
-GO_BIN = Path(os.environ.get("GOBIN") or Path(os.environ.get("GOPATH") or Path.home() / "go") / "bin")
+TOOLS = Path(__file__).resolve().parents[2] / ".tools" / "bin"
 
 
 def tool(name: str) -> str | None:
-    """critest or crictl: on the PATH or where scripts/setup builds them."""
-    found = shutil.which(name)
-    if found:
-        return found
-    path = GO_BIN / name
-    return str(path) if path.exists() else None
+    """critest or crictl, as scripts/cri-tools builds them (or on the PATH)."""
+    path = TOOLS / name
+    return str(path) if path.exists() else shutil.which(name)
 
 
 def run_critest(endpoint: str, workdir: Path, focus: list[str] = (), skip: list[str] = (),

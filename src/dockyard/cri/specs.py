@@ -63,7 +63,7 @@ def container_body(config: cri.ContainerConfig, sandbox_id: str, sandbox: cri.Po
         "NetworkMode": "host" if on_host else joined,
         "UTSMode": "host" if on_host else joined,
         "IpcMode": "host" if pod_options.ipc == cri.NODE else joined,
-        "PidMode": _pid_mode(options, pod_options, joined),
+        "PidMode": _pid_mode(options, joined),
         "CgroupParent": sandbox.linux.cgroup_parent,
         "Mounts": [_mount(m) for m in config.mounts] or None,
         "Devices": [{"PathOnHost": d.host_path, "PathInContainer": d.container_path,
@@ -92,16 +92,15 @@ def container_body(config: cri.ContainerConfig, sandbox_id: str, sandbox: cri.Po
     return body
 
 
-def _pid_mode(options, pod_options, joined: str) -> str:
-    if options.pid == cri.NODE or pod_options.pid == cri.NODE:
+def _pid_mode(options, joined: str) -> str:
+    """The container's own option decides, as in containerd (the kubelet sets it from the pod's)."""
+    if options.pid == cri.NODE:
         return "host"
     if options.pid == cri.TARGET:
         if not options.target_id:
             raise InvalidArgument("PID namespace mode TARGET needs a target container ID")
         return f"container:{options.target_id}"
-    if options.pid == cri.POD or pod_options.pid == cri.POD:
-        return joined
-    return ""
+    return joined if options.pid == cri.POD else ""
 
 
 def _mount(mount: cri.Mount) -> dict:
