@@ -24,3 +24,14 @@ def test_critest_passes_what_containerd_passes(cri):
     assert missing == [], f"baseline passes that fail here (log: {cri.base / 'critest' / 'critest.log'})"
     passed = sum(state == "passed" for state in results.values())
     assert passed >= sum(state == "passed" for state in baseline.values())
+
+
+def test_critest_streams_over_websockets_too(cri):
+    """exec and attach over `v5.channel.k8s.io`, port-forward as client-go's tunneling dialer
+    (SPDY inside WebSocket messages): what the API server speaks since Kubernetes 1.30."""
+    with open(LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        results = run_critest(cri.endpoint, cri.base / "critest-ws", focus=["Streaming"],
+                              extra=["-websocket-exec", "-websocket-attach", "-websocket-portforward"], timeout=600)
+    ran = {name: state for name, state in results.items() if state != "skipped"}
+    assert len(ran) == 5 and set(ran.values()) == {"passed"}, ran

@@ -13,6 +13,7 @@ from wsproto.utilities import generate_accept_token
 
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io",
              "channel.k8s.io")
+SPDY_TUNNEL = "SPDY/3.1+portforward.k8s.io"    # client-go's port forwarding: SPDY inside the messages
 STREAM_CLOSE = 255
 READ_SIZE = 256 * 1024
 
@@ -82,3 +83,49 @@ class ChannelConnection:
             await self._send(CloseConnection(code=1000))
         async with self._lock:
             self._writer.close()
+
+
+class WebSocketTunnel:
+    """A byte stream carried in binary messages, as a stream reader and writer both (what the
+    SPDY session reads from and writes to)."""
+
+    def __init__(self, reader, writer: asyncio.StreamWriter):
+        self._reader, self._writer = reader, writer
+        self._ws = Connection(ConnectionType.SERVER)
+        self._pending: list = []
+        self._closed = False
+
+    async def read(self, n: int) -> bytes:
+        while True:
+            while self._pending:
+                event = self._pending.pop(0)
+                if isinstance(event, Ping):
+                    self._writer.write(self._ws.send(event.response()))
+                elif isinstance(event, CloseConnection):
+                    if not self._closed:
+                        self._closed = True
+                        self._writer.write(self._ws.send(event.response()))
+                    return b""
+                elif isinstance(event, (BytesMessage, TextMessage)) and event.data:
+                    return event.data.encode() if isinstance(event.data, str) else bytes(event.data)
+            data = await self._reader.read(n)
+            if not data:
+                return b""
+            self._ws.receive_data(data)
+            self._pending.extend(self._ws.events())
+
+    def write(self, data: bytes) -> None:
+        if not self._closed:
+            self._writer.write(self._ws.send(BytesMessage(data)))
+
+    async def drain(self) -> None:
+        await self._writer.drain()
+
+    def is_closing(self) -> bool:
+        return self._closed or self._writer.is_closing()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._writer.write(self._ws.send(CloseConnection(code=1000)))
+        self._writer.close()

@@ -15,7 +15,7 @@ import h11
 
 from dockyard.cri.streaming import portforward, remotecommand
 from dockyard.cri.streaming.channels import PROTOCOLS as CHANNEL_PROTOCOLS
-from dockyard.cri.streaming.channels import ChannelConnection, handshake_response
+from dockyard.cri.streaming.channels import SPDY_TUNNEL, ChannelConnection, WebSocketTunnel, handshake_response
 from dockyard.cri.streaming.spdy_session import SpdySession
 from dockyard.cri.streaming.streams import (ERROR, RESIZE, STDERR, STDIN, STDOUT, ChannelCommandStreams,
                                             SpdyCommandStreams)
@@ -128,8 +128,7 @@ class StreamingServer:
         session = SpdySession(reader, writer)
         session.start(leftover)
         if pending.kind == "portforward":
-            connect = portforward.tcp_connector(self._namespaces, self._netns_of(pending.target))
-            await portforward.serve(session, connect, list(pending.request))
+            await self._port_forward(session, pending)
             return
         request, tty = pending.request, bool(pending.request.tty)
         wanted = {ERROR} | {kind for kind, on in ((STDIN, request.stdin), (STDOUT, request.stdout),
@@ -145,13 +144,20 @@ class StreamingServer:
 
     async def _websocket(self, reader, writer, headers: dict, pending: Pending, leftover: bytes) -> None:
         offered = _list(headers.get("sec-websocket-protocol", []))
-        protocol = next((p for p in offered if p in CHANNEL_PROTOCOLS), None)
+        supported = (SPDY_TUNNEL,) if pending.kind == "portforward" else CHANNEL_PROTOCOLS
+        protocol = next((p for p in offered if p in supported), None)
         key = (headers.get("sec-websocket-key") or [""])[0]
-        if pending.kind == "portforward" or protocol is None or not key:
+        if protocol is None or not key:
             await _reply(writer, 400, "Bad Request", f"websocket protocols {offered} not supported here\n")
             return
         writer.write(handshake_response(key, protocol))
         await writer.drain()
+        if pending.kind == "portforward":
+            tunnel = WebSocketTunnel(_Prefixed(reader, leftover), writer)
+            session = SpdySession(tunnel, tunnel)
+            session.start()
+            await self._port_forward(session, pending)
+            return
         connection = ChannelConnection(_Prefixed(reader, leftover), writer, protocol)
         request, tty = pending.request, bool(pending.request.tty)
         kinds = {kind for kind, on in ((STDIN, request.stdin), (STDOUT, request.stdout),
@@ -160,6 +166,10 @@ class StreamingServer:
         first = STDOUT if STDOUT in kinds else STDERR if STDERR in kinds else ERROR
         await streams.write(first, b"")    # the kubelet's "connected" message
         await self._run(streams, pending, protocol in ("v4.channel.k8s.io", "v5.channel.k8s.io"))
+
+    async def _port_forward(self, session: SpdySession, pending: Pending) -> None:
+        connect = portforward.tcp_connector(self._namespaces, self._netns_of(pending.target))
+        await portforward.serve(session, connect, list(pending.request))
 
     async def _run(self, streams, pending: Pending, structured: bool) -> None:
         request, tty = pending.request, bool(pending.request.tty)
