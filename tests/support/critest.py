@@ -56,24 +56,27 @@ def parse_report(path: Path) -> dict[str, str]:
     return results
 
 
-def _containerd(workdir: Path, registry: Registry) -> dict[str, str]:
+def _containerd(workdir: Path) -> dict[str, str]:
     from tests.support.containerd import PrivateContainerd
-    runtime = PrivateContainerd(workdir / "containerd", registry.address).start()
+    registry = Registry(workdir / "registry").start()
     try:
-        return run_critest(runtime.endpoint, workdir / "run")
+        cri_images.push_all(registry.address)
+        runtime = PrivateContainerd(workdir / "containerd", registry.address).start()
+        try:
+            return run_critest(runtime.endpoint, workdir / "run")
+        finally:
+            runtime.remove()
     finally:
-        runtime.remove()
+        registry.remove()
 
 
-def _dockyard(workdir: Path, registry: Registry) -> dict[str, str]:
-    from tests.support.daemon import Daemon
-    socket = workdir / "cri.sock"
-    mirrors = [f"--registry-mirror={host}=http://{registry.address}" for host in cri_images.HOSTS]
-    daemon = Daemon(workdir, extra_args=("--cri-socket", f"unix://{socket}", *mirrors)).start()
+def _dockyard(workdir: Path) -> dict[str, str]:
+    from tests.support.cri_stack import CriStack
+    stack = CriStack(workdir).start()
     try:
-        return run_critest(f"unix://{socket}", workdir / "run")
+        return run_critest(stack.endpoint, workdir / "run")
     finally:
-        daemon.stop()
+        stack.stop()
 
 
 def main() -> int:
@@ -85,12 +88,7 @@ def main() -> int:
     if args.runtime == "compare":
         return compare(*[json.loads(Path(f).read_text()) for f in args.files])
     workdir = Path(tempfile.mkdtemp(prefix=f"critest-{args.runtime}-"))
-    registry = Registry(workdir / "registry").start()
-    try:
-        cri_images.push_all(registry.address)
-        results = (_containerd if args.runtime == "containerd" else _dockyard)(workdir, registry)
-    finally:
-        registry.remove()
+    results = (_containerd if args.runtime == "containerd" else _dockyard)(workdir)
     counts = {state: list(results.values()).count(state) for state in sorted(set(results.values()))}
     print(json.dumps(counts), f"(logs in {workdir})")
     if args.out:

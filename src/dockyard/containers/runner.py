@@ -15,7 +15,7 @@ from pathlib import Path
 from dockyard.cgroups import open_cgroup
 from dockyard.containers.inspect import stopped_network_settings
 from dockyard.containers.model import Container
-from dockyard.errors import Conflict, NotFound
+from dockyard.errors import Conflict
 from dockyard.metadata import atomic
 from dockyard.oci.defaults import DEFAULT_SHM_SIZE
 from dockyard.oci.resources import linux_resources
@@ -121,23 +121,20 @@ class ContainerRunner:
 
     def _join_namespaces(self, container: Container, context: SpecContext) -> None:
         """`--ipc`/`--pid` `container:<id>` (and a pod's shared UTS namespace): join that running
-        container's namespaces, and for IPC its /dev/shm too."""
+        container's namespaces, and for IPC its /dev/shm too. dockerd's wording when it cannot."""
         for kind, key in (("pid", "PidMode"), ("ipc", "IpcMode"), ("uts", "UTSMode")):
             mode = container.host_config.get(key) or ""
-            if not mode.startswith("container:"):
+            if not mode.startswith("container:") or self._find_container is None:
                 continue
-            try:
-                other = self._find_container(mode.split(":", 1)[1]) if self._find_container else None
-            except NotFound:
-                other = None
-            if other is None or not other.state.running or not other.state.pid:
-                raise Conflict(f"cannot join {kind.upper()} of a non running container: {mode.split(':', 1)[1]}")
+            other = self._find_container(mode.split(":", 1)[1])        # NotFound: "No such container"
+            prefix = f"can't join IPC of container {other.id}: " if kind == "ipc" else ""
+            if not other.state.running or not other.state.pid:
+                raise Conflict(f"{prefix}container {other.id} is not running")
             context.namespace_paths[kind] = f"/proc/{other.state.pid}/ns/{kind}"
             if kind == "ipc":
                 context.shm_path = str(self._shm_path(other.id))
                 if not os.path.ismount(context.shm_path):
-                    raise Conflict(f"cannot join IPC of container {other.id}: non-shareable IPC "
-                                   "(hint: use IpcMode:shareable for the donor container)")
+                    raise Conflict(f"{prefix}non-shareable IPC (hint: use IpcMode:shareable for the donor container)")
 
     def _shm_path(self, container_id: str) -> Path:
         return self.state_dir(container_id) / "shm"

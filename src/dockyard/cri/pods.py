@@ -88,14 +88,18 @@ class Pods:
         result = await self._networks.attach(pod_id, netns, args, {"portMappings": mappings} if mappings else {})
         return pod_addresses(result)
 
+    def _find(self, pod_id: str) -> dict | None:
+        try:
+            return self.record(pod_id)
+        except NotFound:
+            return None
+
     async def stop(self, pod_id: str, containers_of) -> None:
         """Stop the pod's containers, release its network, stop the sandbox container."""
-        try:
-            record = self.record(pod_id)
-        except NotFound:
-            return
-        async with self._lock(record["id"]):
-            await self._stop_locked(record, containers_of)
+        record = self._find(pod_id)
+        if record is not None:
+            async with self._lock(record["id"]):
+                await self._stop_locked(record, containers_of)
 
     async def _stop_locked(self, record: dict, containers_of) -> None:
         for container in containers_of(record["id"]):
@@ -108,9 +112,8 @@ class Pods:
             await _quietly(self._containers.stop(pause.id, 0), f"stop sandbox {pause.id[:12]}")
 
     async def remove(self, pod_id: str, containers_of) -> None:
-        try:
-            record = self.record(pod_id)
-        except NotFound:
+        record = self._find(pod_id)
+        if record is None:
             return
         async with self._lock(record["id"]):
             await self._stop_locked(record, containers_of)
