@@ -115,4 +115,5 @@ class CriContainers:
 def _make_mount_sources(body: dict) -> None:
     """Missing host paths of a container's mounts become directories, as containerd makes them."""
     for mount in body["HostConfig"].get("Mounts") or []:
-        Path(mount["Source"]).mkdir(parents=True, exist_ok=True)
+        if not os.path.lexists(mount["Source"]):          # files (the kubelet's etc-hosts) stay files
+            Path(mount["Source"]).mkdir(parents=True, exist_ok=True)

@@ -51,7 +51,8 @@ class CriEndpoint:
         server = grpc.aio.server(options=[("grpc.max_receive_message_length", MAX_MESSAGE),
                                           ("grpc.max_send_message_length", MAX_MESSAGE)])
         api_pb2_grpc.add_RuntimeServiceServicer_to_server(RuntimeServicer(
-            self.pods, self.containers, CriStats(self._services.runner, ImagesForContainers(self._services.images)),
+            self.pods, self.containers, CriStats(self._services.runner, ImagesForContainers(self._services.images),
+                                         str(self._config.data_root / "snapshots")),
             self.streaming,
             self.networks), server)
         api_pb2_grpc.add_ImageServiceServicer_to_server(ImageServicer(self.images, str(self._config.data_root)), server)

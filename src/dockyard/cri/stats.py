@@ -13,8 +13,9 @@ from dockyard.errors import DockyardError
 
 
 class CriStats:
-    def __init__(self, runner, images):
+    def __init__(self, runner, images, layers_dir: str):
         self._runner, self._images = runner, images
+        self._layers_dir = layers_dir      # the file system of writable layers (as ImageFsInfo names it)
 
     def container(self, container) -> cri.ContainerStats:
         """Blocking (cgroup files, a walk of the writable layer): call from a thread."""
@@ -26,7 +27,7 @@ class CriStats:
         if container.state.running:
             _fill_usage(stats.cpu, stats.memory, self._runner.cgroup_path(container), now)
         stats.writable_layer.timestamp = now
-        stats.writable_layer.fs_id.mountpoint = str(self._runner.rootfs(container.id))
+        stats.writable_layer.fs_id.mountpoint = self._layers_dir
         try:
             stats.writable_layer.used_bytes.value = self._images.container_sizes(container.id)[0]
         except DockyardError:             # removed meanwhile: its layer is gone
