@@ -8,7 +8,8 @@ import signal as signals
 import time
 
 from dockyard.containers import defaults, names
-from dockyard.containers.filters import select
+from dockyard.containers.filters import prunable, select
+from dockyard.containers.host_checks import check_host_config, check_resources
 from dockyard.containers.inspect import inspect_body, summary_body
 from dockyard.containers.model import Container, State
 from dockyard.containers.restart_policy import Backoff, should_restart, starts_with_daemon
@@ -16,6 +17,7 @@ from dockyard.containers.waiters import WaitResult
 from dockyard.errors import Conflict, InvalidArgument, NotModified
 from dockyard.oci.signals import parse_signal
 from dockyard.shim.client import ShimClient
+from dockyard.wire.times import until_ns
 from dockyard.shim.logopts import CRI_LOG_DRIVER, DEFAULT_LOG_CONFIG, container_log_config
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ class ContainerService:
                      cri_log_path: str | None = None) -> tuple[str, list[str]]:
         """cri_log_path: the output goes there in the kubelet's format (containers of the CRI)."""
         config, host_config, networking = defaults.split_create_body(body)
+        check_host_config(host_config)
         if cri_log_path:
             host_config["LogConfig"], logged = {"Type": CRI_LOG_DRIVER, "Config": {}}, True
         else:
@@ -313,8 +316,7 @@ class ContainerService:
 
     async def update(self, ref: str, body: dict) -> list[str]:
         container = self.get(ref)
-        if not isinstance(body, dict):
-            raise InvalidArgument("invalid update request")
+        check_resources(body)
         policy = body.get("RestartPolicy")
         if policy and policy.get("Name"):
             defaults.split_create_body({"HostConfig": {"RestartPolicy": policy}})
@@ -371,11 +373,10 @@ class ContainerService:
         self._waiters.removed(container.id, WaitResult(container.state.exit_code))
 
     async def prune(self, filters: dict[str, list[str]]) -> tuple[list[str], int]:
-        candidates = select(self._registry.all(), {k: v for k, v in filters.items() if k == "label"}, True,
-                            None, self.get, self._images.matches)
+        until = until_ns((filters.get("until") or [None])[-1])
         deleted = []
-        for container in candidates:
-            if container.state.status in ("exited", "created", "dead"):
+        for container in self._registry.all():
+            if prunable(container, filters, until):
                 await self._remove_now(container, volumes=False)
                 deleted.append(container.id)
         self._events.journal.emit("container", "prune", "", {"reclaimed": "0"})
