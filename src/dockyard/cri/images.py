@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import os
 import threading
 import time
@@ -19,6 +20,8 @@ from dockyard.oci import reference
 from dockyard.registry.credentials import ANONYMOUS, Credentials
 from dockyard.registry.hosts import first_answer
 
+log = logging.getLogger(__name__)
+
 
 class CriImages:
     """Image lookups and pulls in CRI terms, shared by both CRI services."""
@@ -26,6 +29,8 @@ class CriImages:
     def __init__(self, images, registries, layer_sources, sandbox_image: str):
         self.images, self.registries, self.layer_sources = images, registries, layer_sources
         self.sandbox_image = sandbox_image
+        self._pulls: dict[str, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task] = set()
 
     def find(self, name: str):
         """The record `name` (a reference or an ID) names, or None."""
@@ -55,22 +60,54 @@ class CriImages:
             return False
 
     async def pull(self, name: str, credentials: Credentials = ANONYMOUS) -> str:
-        """Pull `name` (`latest` when untagged) through the mirrors; its image ID."""
+        """Pull `name` (`latest` when untagged) through the mirrors; its image ID. A caller that
+        goes away (a deadline) leaves no image behind: the pull stops, or is undone if it had
+        already finished. Pulls of one reference (and undoing them) take turns."""
         ref = reference.parse(name).with_default_tag()
-        cancelled = threading.Event()
-
-        def work() -> str:
-            plan = first_answer(self.registries.pull_sources(ref, credentials), lambda c: pull.resolve(c, ref))
-            pull.pull(self.images, self.layer_sources, plan, lambda _: None, cancelled)
-            return self.images.resolve(str(ref)).id
-
-        pulling = asyncio.ensure_future(asyncio.to_thread(work))
-        pulling.add_done_callback(lambda done: done.cancelled() or done.exception())   # read if abandoned
+        state = {"cancelled": threading.Event(), "created": False}
+        pulling = self._spawn(self._pull_in_turn(ref, credentials, state))
         try:
             return await asyncio.shield(pulling)
-        except asyncio.CancelledError:    # the caller went away (a deadline): no image appears
-            cancelled.set()
+        except asyncio.CancelledError:
+            state["cancelled"].set()
+            if pulling.done() and not pulling.cancelled() and pulling.exception() is None and state["created"]:
+                self._spawn(self._in_turn(ref, lambda: self.images.remove(str(ref))))
             raise
+
+    async def _pull_in_turn(self, ref, credentials: Credentials, state: dict) -> str:
+        async with self._turn(ref):
+            was_here = self.find(str(ref)) is not None
+
+            def work() -> str:
+                plan = first_answer(self.registries.pull_sources(ref, credentials), lambda c: pull.resolve(c, ref))
+                pull.pull(self.images, self.layer_sources, plan, lambda _: None, state["cancelled"])
+                if state["cancelled"].is_set() and not was_here:
+                    self.images.remove(str(ref))
+                    raise InvalidArgument("pull cancelled")
+                return self.images.resolve(str(ref)).id
+
+            image_id = await asyncio.to_thread(work)
+            state["created"] = not was_here
+            return image_id
+
+    async def _in_turn(self, ref, work) -> None:
+        async with self._turn(ref):
+            await asyncio.to_thread(work)
+
+    def _turn(self, ref) -> asyncio.Lock:
+        return self._pulls.setdefault(str(ref), asyncio.Lock())
+
+    def _spawn(self, coroutine) -> asyncio.Task:
+        """A task held until done (asyncio holds tasks weakly), its failure read and logged."""
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+
+        def done(finished: asyncio.Task) -> None:
+            self._tasks.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                log.debug("image pull: %s", finished.exception())
+        task.add_done_callback(done)
+        return task
 
     async def ensure(self, name: str) -> str:
         """The image ID of `name`, pulled first if it is not here (the sandbox image)."""

@@ -84,7 +84,10 @@ def first_answer(sources: list[Callable[[], RegistryClient]], ask: Callable[[Reg
 
 
 def _pool(**tls) -> urllib3.PoolManager:
-    retries = urllib3.Retry(total=3, connect=3, read=0, status=0, redirect=5, raise_on_redirect=False)
+    # A GET or HEAD whose pooled connection broke (the server closed it, or a cancelled pull left
+    # it mid-response) is sent once more; uploads are never replayed.
+    retries = urllib3.Retry(total=3, connect=3, read=1, status=0, redirect=5, raise_on_redirect=False,
+                            allowed_methods=frozenset({"GET", "HEAD"}))
     return urllib3.PoolManager(num_pools=16, maxsize=POOL_SIZE, block=False, timeout=TIMEOUT,
                                retries=retries, **tls)
 
