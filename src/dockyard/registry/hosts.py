@@ -3,9 +3,10 @@ mirrors, and connected clients per repository."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import partial
 import logging
-from typing import Callable, TypeVar
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import urllib3
@@ -25,7 +26,7 @@ TIMEOUT = urllib3.Timeout(connect=15, read=300)
 
 
 class Registries:
-    def __init__(self, insecure: list[str] = (), mirrors: list[str] = ()):
+    def __init__(self, insecure: Sequence[str] = (), mirrors: Sequence[str] = ()):
         self.insecure = InsecureRegistries(list(insecure))
         self.mirrors = parse_mirrors(list(mirrors))
         self.http = _pool()
