@@ -125,12 +125,11 @@ class ExecService:
             task.add_done_callback(self._reaping.discard)
         return session
 
-    async def _finish(self, record: ExecRecord, session, shim, container) -> None:
+    async def _finish(self, record: ExecRecord, session, shim, container) -> int:
         """Once an attached session ended: its exit code, or (client gone first) the shim's."""
         if session.exit_status is None:
-            await self._reap(record, shim, container)
-        else:
-            self._exited(record, container, session.exit_status.code)
+            return await self._reap(record, shim, container)
+        return self._exited(record, container, session.exit_status.code)
 
     async def run_probe(self, container, argv: list[str], timeout: float) -> tuple[int | None, str]:
         """A health probe: run `argv` like an exec, collect its output, kill it at the timeout."""
@@ -148,9 +147,11 @@ class ExecService:
         """Run `argv` like an exec: (exit code, stdout, stderr). At the timeout the process is
         killed and asyncio.TimeoutError raised (the CRI's ExecSync)."""
         code, chunks = await self._run_collected(container, argv, timeout)
-        return code, *(b"".join(data for stream, data in chunks if stream == wanted) for wanted in (1, 2))
+        stdout, stderr = (b"".join(data for stream, data in chunks if stream == wanted) for wanted in (1, 2))
+        return code, stdout, stderr
 
-    async def _run_collected(self, container, argv: list[str], timeout: float | None) -> tuple[int, list]:
+    async def _run_collected(self, container, argv: list[str],
+                             timeout: float | None) -> tuple[int, list[tuple[int, bytes]]]:
         shim = self._watcher.shim_of(container.id)
         if shim is None:
             raise Conflict(f"container {container.id} is not running")
@@ -165,8 +166,7 @@ class ExecService:
                 session.close()
                 await _quietly(shim.kill(9, exec_id=record.id))
                 raise
-            await self._finish(record, session, shim, container)
-            return record.exit_code, chunks
+            return await self._finish(record, session, shim, container), chunks
         finally:
             self._execs.pop(record.id, None)
 
@@ -196,22 +196,22 @@ class ExecService:
                 return 137                    # the container (and the exec with it) is gone
             if session.exit_status is None and kill:
                 await _quietly(shim.kill(9, exec_id=record.id))
-            await self._finish(record, session, shim, container)
-            return record.exit_code
+            return await self._finish(record, session, shim, container)
         finally:
             self._execs.pop(record.id, None)
 
-    async def _reap(self, record: ExecRecord, shim, container) -> None:
+    async def _reap(self, record: ExecRecord, shim, container) -> int:
         try:
             code = await shim.wait_exec(record.id)
         except Exception:
             code = 126
-        self._exited(record, container, code)
+        return self._exited(record, container, code)
 
-    def _exited(self, record: ExecRecord, container, code: int) -> None:
+    def _exited(self, record: ExecRecord, container, code: int) -> int:
         record.exit_code = code
         record.running = False
         self._emit(container, "exec_die", execID=record.id, exitCode=str(code))
+        return code
 
     async def resize(self, exec_id: str, height: int, width: int) -> None:
         record = self.get(exec_id)

@@ -10,6 +10,7 @@ import logging
 import os
 import threading
 import time
+from dataclasses import dataclass, field
 
 from dockyard.cri.generated import api_pb2 as cri
 from dockyard.cri.generated import api_pb2_grpc
@@ -21,6 +22,13 @@ from dockyard.registry.credentials import ANONYMOUS, Credentials
 from dockyard.registry.hosts import first_answer
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Pull:
+    """One caller's pull: whether the caller left, whether the pull made the image."""
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    created: bool = False
 
 
 class CriImages:
@@ -64,30 +72,30 @@ class CriImages:
         goes away (a deadline) leaves no image behind: the pull stops, or is undone if it had
         already finished. Pulls of one reference (and undoing them) take turns."""
         ref = reference.parse(name).with_default_tag()
-        state = {"cancelled": threading.Event(), "created": False}
+        state = _Pull()
         pulling = self._spawn(self._pull_in_turn(ref, credentials, state))
         try:
             return await asyncio.shield(pulling)
         except asyncio.CancelledError:
-            state["cancelled"].set()
-            if pulling.done() and not pulling.cancelled() and pulling.exception() is None and state["created"]:
+            state.cancelled.set()
+            if pulling.done() and not pulling.cancelled() and pulling.exception() is None and state.created:
                 self._spawn(self._in_turn(ref, lambda: self.images.remove(str(ref))))
             raise
 
-    async def _pull_in_turn(self, ref, credentials: Credentials, state: dict) -> str:
+    async def _pull_in_turn(self, ref, credentials: Credentials, state: _Pull) -> str:
         async with self._turn(ref):
             was_here = self.find(str(ref)) is not None
 
             def work() -> str:
                 plan = first_answer(self.registries.pull_sources(ref, credentials), lambda c: pull.resolve(c, ref))
-                pull.pull(self.images, self.layer_sources, plan, lambda _: None, state["cancelled"])
-                if state["cancelled"].is_set() and not was_here:
+                pull.pull(self.images, self.layer_sources, plan, lambda _: None, state.cancelled)
+                if state.cancelled.is_set() and not was_here:
                     self.images.remove(str(ref))
                     raise InvalidArgument("pull cancelled")
                 return self.images.resolve(str(ref)).id
 
             image_id = await asyncio.to_thread(work)
-            state["created"] = not was_here
+            state.created = not was_here
             return image_id
 
     async def _in_turn(self, ref, work) -> None:

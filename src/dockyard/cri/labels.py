@@ -7,8 +7,6 @@ sandbox's container is `POD`), the kubelet's labels as they are, annotations as
 The CRI metadata is kept whole in one label, so nothing is parsed back from names.
 """
 
-from __future__ import annotations
-
 import json
 
 KIND = "io.kubernetes.docker.type"

@@ -69,7 +69,8 @@ class RuntimeServicer(api_pb2_grpc.RuntimeServiceServicer):
         status = self._pods.status(request.pod_sandbox_id)
         response = cri.PodSandboxStatusResponse(status=status)
         if request.verbose:
-            response.containers_statuses.extend(self._containers.status(c.id) for c in self._containers.of_pod(status.id))
+            response.containers_statuses.extend(self._containers.status(c.id)
+                                                for c in self._containers.of_pod(status.id))
         return response
 
     @rpc

@@ -39,7 +39,8 @@ def host_config(security, seccomp_root: str = "") -> dict:
     _refuse_profile(security.apparmor, getattr(security, "apparmor_profile", ""), "AppArmor")
     host: dict = {"Privileged": security.privileged, "ReadonlyRootfs": security.readonly_rootfs,
                   "GroupAdd": [str(g) for g in security.supplemental_groups] or None,
-                  "SecurityOpt": _seccomp(security) + (["no-new-privileges"] if getattr(security, "no_new_privs", False) else [])}
+                  "SecurityOpt": _seccomp(security)
+                  + (["no-new-privileges"] if getattr(security, "no_new_privs", False) else [])}
     capabilities = getattr(security, "capabilities", None)
     if capabilities is not None:
         if capabilities.add_ambient_capabilities:

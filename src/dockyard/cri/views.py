@@ -12,7 +12,7 @@ _STATES = {"created": cri.CONTAINER_CREATED, "running": cri.CONTAINER_RUNNING, "
 _PROPAGATIONS = {v: k for k, v in security.PROPAGATIONS.items()}
 
 
-def container_state(container) -> int:
+def container_state(container) -> cri.ContainerState:
     return _STATES.get(container.state.status, cri.CONTAINER_UNKNOWN)
 
 
@@ -40,7 +40,8 @@ def container_status(container) -> cri.ContainerStatus:
         exit_code=state.exit_code if state.finished_at or state.error else 0,
         image=cri.ImageSpec(image=container.config.get("Image", "")), image_ref=container.image_id,
         image_id=container.image_id, labels=labels.user_labels(docker_labels),
-        annotations=labels.annotations(docker_labels), mounts=[_mount(m) for m in container.host_config.get("Mounts") or []],
+        annotations=labels.annotations(docker_labels),
+        mounts=[_mount(m) for m in container.host_config.get("Mounts") or []],
         log_path=container.log_path if docker_labels.get(labels.LOG_PATH) else "")
     status.reason, status.message = _reason(container)
     status.resources.linux.CopyFrom(security.resources_view(container.host_config))
@@ -63,14 +64,15 @@ def _reason(container) -> tuple[str, str]:
 def _mount(mount: dict) -> cri.Mount:
     propagation = ((mount.get("BindOptions") or {}).get("Propagation")) or "rprivate"
     return cri.Mount(container_path=mount.get("Target", ""), host_path=mount.get("Source", ""),
-                     readonly=bool(mount.get("ReadOnly")), propagation=_PROPAGATIONS.get(propagation, 0))
+                     readonly=bool(mount.get("ReadOnly")),
+                     propagation=_PROPAGATIONS.get(propagation, cri.PROPAGATION_PRIVATE))
 
 
 def sandbox_config(record: dict) -> cri.PodSandboxConfig:
     return json_format.ParseDict(record["config"], cri.PodSandboxConfig(), ignore_unknown_fields=True)
 
 
-def sandbox_state(record: dict, pause) -> int:
+def sandbox_state(record: dict, pause) -> cri.PodSandboxState:
     running = pause is not None and pause.state.running
     return cri.SANDBOX_READY if record.get("ready") and running else cri.SANDBOX_NOTREADY
 

@@ -13,6 +13,7 @@ from dockyard.daemon.config import DaemonConfig, load_config
 from dockyard.daemon.listeners import open_listener, unix_paths
 from dockyard.daemon.lock import RootLock
 from dockyard.daemon.roots import prepare_roots
+from dockyard.daemon.services import Services
 from dockyard.errors import DockyardError
 
 log = logging.getLogger("dockyardd")
@@ -76,15 +77,20 @@ async def serve(config: DaemonConfig) -> None:
             config.pidfile.unlink(missing_ok=True)
 
 
-async def _start_cri(services, config: DaemonConfig):
+async def _start_cri(services: Services, config: DaemonConfig):
     """The Kubernetes CRI endpoint, when asked for: only then is the gRPC stack loaded."""
     if not config.cri_socket:
         return None
     try:
-        from dockyard.cri.server import CriEndpoint
+        from dockyard.cri.server import CriEndpoint, CriSettings
     except ImportError as err:
         raise DockyardError(f"the CRI needs grpcio and its stubs (scripts/setup makes them): {err}") from None
-    endpoint = CriEndpoint(services, config)
+    settings = CriSettings(socket=config.cri_socket, stream_address=config.cri_stream_address,
+                           sandbox_image=config.pod_sandbox_image, cni_conf_dir=config.cni_conf_dir,
+                           cni_bin_dirs=list(config.cni_bin_dirs), data_root=config.data_root)
+    endpoint = CriEndpoint(settings, images=services.images, registries=services.registries,
+                           layer_sources=services.layer_sources, containers=services.containers,
+                           execs=services.execs, stdio=services.stdio, runner=services.runner)
     await endpoint.start()
     return endpoint
 

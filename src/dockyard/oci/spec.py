@@ -5,6 +5,7 @@ the resolved user); those arrive in `SpecContext`. Everything else follows Docke
 """
 
 import json
+from typing import Any
 from dataclasses import dataclass, field
 
 from dockyard.errors import InvalidArgument
@@ -49,7 +50,7 @@ def generate_spec(image_config: dict, create: dict, ctx: SpecContext) -> dict:
     caps = _capabilities(host, ctx, privileged)
     readonly = bool(host.get("ReadonlyRootfs"))
     mounts = _mounts(host, ctx, privileged, readonly)
-    spec = {
+    spec: dict[str, Any] = {
         "ociVersion": OCI_VERSION,
         "process": _process(image_config, create, host, ctx, caps),
         "root": {"path": ctx.rootfs, "readonly": readonly},
@@ -128,7 +129,8 @@ def _mounts(host: dict, ctx: SpecContext, privileged: bool, readonly: bool) -> l
         base = [m for m in base if m["destination"] != "/dev/shm"]
     extra: list[dict] = []
     if ctx.shm_path:
-        extra.append({"destination": "/dev/shm", "type": "bind", "source": ctx.shm_path, "options": ["rbind", "rprivate"]})
+        extra.append({"destination": "/dev/shm", "type": "bind", "source": ctx.shm_path,
+                      "options": ["rbind", "rprivate"]})
     etc_opts = ["rbind", "rprivate"] + (["ro"] if readonly else [])
     for dest, path in (("/etc/resolv.conf", ctx.resolv_conf_path),
                        ("/etc/hostname", ctx.hostname_path), ("/etc/hosts", ctx.hosts_path)):

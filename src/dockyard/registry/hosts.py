@@ -53,7 +53,7 @@ class Registries:
     def pull_sources(self, ref: Reference, credentials: Credentials) -> list[Callable[[], RegistryClient]]:
         """Connected clients to try in turn for a pull: the mirrors of `ref`'s registry, then the
         registry. A mirror gets the credentials only when they name its host."""
-        sources = []
+        sources: list[Callable[[], RegistryClient]] = []
         for url in self.mirrors.get(ref.domain, []):
             host = urlsplit(url).netloc
             insecure = url.startswith("http://") or self.insecure.allows(host)

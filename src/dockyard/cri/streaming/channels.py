@@ -11,6 +11,8 @@ from wsproto.connection import Connection
 from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
 from wsproto.utilities import generate_accept_token
 
+from dockyard.cri.streaming.transport import AsyncReader, AsyncWriter
+
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io",
              "channel.k8s.io")
 SPDY_TUNNEL = "SPDY/3.1+portforward.k8s.io"    # client-go's port forwarding: SPDY inside the messages
@@ -28,7 +30,7 @@ class ChannelConnection:
     """Messages by channel; `read()` gives (channel, data), (channel, None) for a v5 close, or
     None when the connection ends."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, protocol: str):
+    def __init__(self, reader: AsyncReader, writer: AsyncWriter, protocol: str):
         self._reader, self._writer, self.protocol = reader, writer, protocol
         self._ws = Connection(ConnectionType.SERVER)
         self._pending: list = []
@@ -89,7 +91,7 @@ class WebSocketTunnel:
     """A byte stream carried in binary messages, as a stream reader and writer both (what the
     SPDY session reads from and writes to)."""
 
-    def __init__(self, reader, writer: asyncio.StreamWriter):
+    def __init__(self, reader: AsyncReader, writer: AsyncWriter):
         self._reader, self._writer = reader, writer
         self._ws = Connection(ConnectionType.SERVER)
         self._pending: list = []

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Sequence
 
 from dockyard.cri.streaming.streams import ERROR, STDERR, STDIN, STDOUT, CommandStreams
 from dockyard.errors import DockyardError
@@ -15,7 +16,7 @@ from dockyard.errors import DockyardError
 log = logging.getLogger(__name__)
 
 
-def status(exit_code: int | None, error: str = "", argv: list[str] = ()) -> dict:
+def status(exit_code: int | None, error: str = "", argv: Sequence[str] = ()) -> dict:
     """metav1.Status as the kubelet writes it: Success, a NonZeroExitCode failure, or a message."""
     if error:
         return {"metadata": {}, "status": "Failure", "message": error}

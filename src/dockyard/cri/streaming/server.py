@@ -9,6 +9,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import h11
@@ -31,8 +32,8 @@ HEAD_LIMIT = 64 * 1024
 @dataclass
 class Pending:
     kind: str                  # exec, attach, portforward
-    request: object            # the CRI request message
-    target: object             # the container, or the sandbox record
+    request: Any               # the CRI request (ExecRequest, AttachRequest), or the ports to forward
+    target: Any                # the container, or the sandbox record
     expires: float
 
 
@@ -84,6 +85,7 @@ class StreamingServer:
     # -- connections -----------------------------------------------------------------------
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
+        assert task is not None               # a connection's callback runs as a task
         self._tasks.add(task)
         try:
             await self._handle(reader, writer)
@@ -99,7 +101,7 @@ class StreamingServer:
         request, leftover = await _read_head(reader)
         if request is None:
             return
-        headers = {}
+        headers: dict[str, list[str]] = {}
         for name, value in request.headers:
             headers.setdefault(name.decode().lower(), []).append(value.decode())
         _, kind, token = (urlsplit(request.target.decode()).path.split("/") + ["", ""])[:3]

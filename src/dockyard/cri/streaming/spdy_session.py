@@ -10,6 +10,7 @@ import asyncio
 import logging
 
 from dockyard.cri.streaming import spdy
+from dockyard.cri.streaming.transport import AsyncReader, AsyncWriter
 
 log = logging.getLogger(__name__)
 READ_SIZE = 256 * 1024
@@ -50,7 +51,7 @@ class SpdyStream:
 
 
 class SpdySession:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+    def __init__(self, reader: AsyncReader, writer: AsyncWriter):
         self._reader, self._writer = reader, writer
         self._decoder, self._encoder = spdy.Decoder(), spdy.Encoder()
         self._streams: dict[int, SpdyStream] = {}

@@ -94,7 +94,7 @@ class SpdyCommandStreams(CommandStreams):
 class ChannelCommandStreams(CommandStreams):
     def __init__(self, connection: ChannelConnection, kinds: set[str]):
         self.connection, self.kinds = connection, kinds
-        self._queues = {kind: asyncio.Queue() for kind in (STDIN, RESIZE)}
+        self._queues: dict[str, asyncio.Queue[bytes | None]] = {kind: asyncio.Queue() for kind in (STDIN, RESIZE)}
         self.gone = asyncio.Event()
         self._reading = asyncio.ensure_future(self._demux())
 

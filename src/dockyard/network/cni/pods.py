@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 import os
+from typing import Any
 from pathlib import Path
 
 from dockyard.errors import DockyardError, NotFound
@@ -55,8 +56,9 @@ class PodNetworks:
     async def attach(self, pod_id: str, netns: str, args: dict[str, str], runtime_config: dict) -> dict:
         """ADD: the final result (addresses in `ips`)."""
         network = self.network()
-        record = {"list": {"name": network.name, "cniVersion": network.cni_version, "plugins": list(network.plugins)},
-                  "netns": netns, "args": args, "runtime_config": runtime_config}
+        record: dict[str, Any] = {
+            "list": {"name": network.name, "cniVersion": network.cni_version, "plugins": list(network.plugins)},
+            "netns": netns, "args": args, "runtime_config": runtime_config}
         self._results.put(pod_id, record)     # a DEL can clean up even after a half-done ADD
         result = None
         try:
