@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from tests.support.cri_images import HOSTS, SANDBOX_IMAGE
+from tests.support.processes import terminate
 
 CNI_BIN = "/usr/lib/cni"
 
@@ -83,13 +84,7 @@ class PrivateContainerd:
         raise RuntimeError("containerd did not listen in time")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, grace=30)
 
     def log(self) -> str:
         path = self.base / "containerd.log"

@@ -10,6 +10,7 @@ import json
 import os
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from dockyard.shim import jsonlog
@@ -178,14 +179,7 @@ class Shim:
         if self.init.exit is not None:
             raise RequestFailed("conflict", f"container {self.config['container_id']} is not running")
 
-        def done(error: str | None) -> None:
-            if error:
-                conn.reply_error(error)
-            else:
-                conn.reply()
-                conn.finish()
-
-        verb(done)
+        verb(_replied_when_done(conn))
 
     def op_attach(self, conn: Connection, request: dict) -> None:
         process = self._process(request)
@@ -223,14 +217,7 @@ class Shim:
         if self.init.exit is not None:
             raise RequestFailed("conflict", f"container {self.config['container_id']} is not running")
 
-        def reopened(error: str | None) -> None:
-            if error:
-                conn.reply_error(error)
-            else:
-                conn.reply()
-                conn.finish()
-
-        self.init.log.reopen(reopened)
+        self.init.log.reopen(_replied_when_done(conn))
 
     def op_wait(self, conn: Connection, request: dict) -> None:
         def exited(status) -> None:
@@ -362,3 +349,14 @@ def run_shim(config: dict, report: socket.socket) -> int:
     report.close()
     shim.serve()
     return 0
+
+
+def _replied_when_done(conn: Connection) -> Callable[[str | None], None]:
+    """A callback for work that ends later: the reply (or the error) goes out then."""
+    def done(error: str | None) -> None:
+        if error:
+            conn.reply_error(error)
+        else:
+            conn.reply()
+            conn.finish()
+    return done
