@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockyard.errors import InvalidArgument
+from dockyard.network.ipam import parse_address_pool
 from dockyard.registry.mirrors import parse_mirrors
 from dockyard.shim.logopts import keeps_log_file
 
@@ -41,6 +42,7 @@ class DaemonConfig:
     pod_sandbox_image: str = DEFAULT_SANDBOX_IMAGE
     cni_bin_dirs: list[str] = field(default_factory=lambda: list(DEFAULT_CNI_BIN_DIRS))
     cni_conf_dir: Path = Path("/etc/cni/net.d")
+    default_address_pools: list[tuple[str, int]] = field(default_factory=list)  # (base, size)
 
     @property
     def log_default(self) -> dict:
@@ -58,6 +60,7 @@ _FILE_KEYS = {
     "log-driver": "log_driver", "log-opts": "log_opts", "registry-mirrors": "registry_mirrors",
     "cri-socket": "cri_socket", "cri-stream-address": "cri_stream_address",
     "pod-sandbox-image": "pod_sandbox_image", "cni-bin-dir": "cni_bin_dirs", "cni-conf-dir": "cni_conf_dir",
+    "default-address-pools": "default_address_pools",
 }
 
 
@@ -93,6 +96,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cni-bin-dir", action="append", default=None, metavar="DIR",
                    help="where CNI plugins are (repeatable; default /usr/lib/cni, /opt/cni/bin)")
     p.add_argument("--cni-conf-dir", help="CNI network configurations (default /etc/cni/net.d)")
+    p.add_argument("--default-address-pool", action="append", default=[], metavar="base=CIDR,size=N",
+                   help="subnets for the default bridge and new networks (replace Docker's defaults)")
     return p
 
 
@@ -117,7 +122,16 @@ def load_config(argv: list[str]) -> DaemonConfig:
     values["insecure_registries"] = [*values.get("insecure_registries", []), *args.insecure_registry]
     values["log_opts"] = {**values.get("log_opts", {}), **_key_values("--log-opt", args.log_opt)}
     values["registry_mirrors"] = [*values.get("registry_mirrors", []), *args.registry_mirror]
+    pools = [_file_pool(p) for p in values.get("default_address_pools", [])]
+    values["default_address_pools"] = [*pools, *map(parse_address_pool, args.default_address_pool)]
     return _typed(values)
+
+
+def _file_pool(pool) -> tuple[str, int]:
+    """A `default-address-pools` entry of the config file: {"base": CIDR, "size": N}."""
+    if not isinstance(pool, dict):
+        raise InvalidArgument(f"invalid default-address-pools entry {pool!r}: want {{\"base\": ..., \"size\": ...}}")
+    return parse_address_pool(f"base={pool.get('base')},size={pool.get('size')}")
 
 
 def _key_values(flag: str, specs: list[str]) -> dict[str, str]:

@@ -73,3 +73,14 @@ def test_the_cri_endpoint_and_registry_mirrors_from_flags_and_the_file(tmp_path)
 def test_a_bad_cri_socket_or_mirror_stops_the_daemon(argv):
     with pytest.raises(InvalidArgument):
         load_config(argv)
+
+
+def test_default_address_pools_from_the_file_and_repeated_flags(tmp_path):
+    path = tmp_path / "daemon.json"
+    path.write_text('{"default-address-pools": [{"base": "10.10.0.0/16", "size": 24}]}')
+    config = load_config(["--config-file", str(path), "--default-address-pool", "base=10.20.0.0/16,size=20"])
+    assert config.default_address_pools == [("10.10.0.0/16", 24), ("10.20.0.0/16", 20)]
+    assert load_config([]).default_address_pools == []
+    path.write_text('{"default-address-pools": ["10.10.0.0/16"]}')
+    with pytest.raises(InvalidArgument, match="default-address-pools"):
+        load_config(["--config-file", str(path)])
