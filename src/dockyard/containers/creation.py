@@ -12,17 +12,22 @@ from dockyard.containers.linking import links_at_create
 from dockyard.containers.model import Container
 from dockyard.errors import InvalidArgument
 from dockyard.images.for_containers import ImageForContainer
-from dockyard.shim.logopts import container_log_config
+from dockyard.shim.logopts import CRI_LOG_DRIVER, container_log_config
 
 
 def new_container(body: dict, find_image: Callable, claim_name: Callable[[], str], runtimes, cgroup_v2: bool,
-                  log_default: dict, lookup: Callable) -> tuple[Container, ImageForContainer, bool]:
-    """(record, image, whether its output goes to a json-file log). `claim_name` gives the
-    checked name once the image is known (dockerd reports a missing image first)."""
+                  log_default: dict, lookup: Callable,
+                  cri_log: bool = False) -> tuple[Container, ImageForContainer, bool]:
+    """(record, image, whether its output goes to a log file). `claim_name` gives the checked
+    name once the image is known (dockerd reports a missing image first). `cri_log`: the output
+    goes to a log in the kubelet's format (containers of the CRI)."""
     config, host_config, networking = defaults.split_create_body(body)
     check_host_config(host_config)
-    host_config["LogConfig"], logged = container_log_config(  # a bad --log-opt fails here
-        host_config.get("LogConfig"), log_default)
+    if cri_log:
+        host_config["LogConfig"], logged = {"Type": CRI_LOG_DRIVER, "Config": {}}, True
+    else:
+        host_config["LogConfig"], logged = container_log_config(  # a bad --log-opt fails here
+            host_config.get("LogConfig"), log_default)
     if not config.get("Image"):
         raise InvalidArgument("config cannot be empty in order to create a container")
     image = find_image(config["Image"])

@@ -46,21 +46,27 @@ class ContainerService:
     def get(self, ref: str) -> Container:
         return self._registry.get(ref)
 
+    def all(self) -> list[Container]:
+        return self._registry.all()
+
     def counts(self) -> dict[str, int]:
         return self._registry.counts()
 
     # -- create -------------------------------------------------------------------------
-    async def create(self, body: dict, name: str, platform: str | None) -> tuple[str, list[str]]:
+    async def create(self, body: dict, name: str, platform: str | None,
+                     cri_log_path: str | None = None) -> tuple[str, list[str]]:
+        """cri_log_path: the output goes there in the kubelet's format (containers of the CRI)."""
         def claim_name() -> str:
             chosen = names.validate(name) if name else self._registry.new_name()
             self._registry.check_name(chosen)
             return chosen
 
         container, image, logged = new_container(body, self._images.for_container, claim_name, self._runner.runtimes,
-                                                 self._runner.cgroup_v2, self._log_default, self.get)
+                                                 self._runner.cgroup_v2, self._log_default, self.get,
+                                                 cri_log=bool(cri_log_path))
         container_id = container.id
         files_dir = self._registry.directory(container_id)
-        container.log_path = str(files_dir / f"{container_id}-json.log") if logged else ""
+        container.log_path = cri_log_path or (str(files_dir / f"{container_id}-json.log") if logged else "")
         if self._volumes is not None:
             container.mounts = await self._volumes.plan_for_create(container, image.config)
         try:
@@ -347,10 +353,7 @@ class ContainerService:
             exited = self._watcher.exit_future(container.id)
             self._events(container, "kill", signal="9")
             await self._resume_if_paused(container)
-            try:
-                await self._watcher.signal(container, signals.SIGKILL)
-            except Conflict:              # it exited meanwhile; its exit is being handled
-                pass
+            await self._signal_unless_exited(container, signals.SIGKILL)
             await exited
         await self._remove_now(container, volumes)
 
