@@ -134,8 +134,8 @@ class StageBuild:
         config = copy.deepcopy(state.config)
         flags = dict(state.flags)
         comment = apply_metadata(config, instruction, self._expander(state), flags)
-        if instruction.keyword == "WORKDIR":
-            await self._workdir(state, config, flags, self._nop(state, comment))
+        if instruction.keyword == "WORKDIR":   # dockerd: one word, `#(nop) WORKDIR /w`
+            await self._workdir(state, config, flags, [*(config.get("Shell") or DEFAULT_SHELL), "#(nop) " + comment])
             return
         state.flags = flags
         state.config = config
