@@ -73,7 +73,7 @@ class ContainerService:
         try:
             # its directory and fsynced record made by a worker thread, off the event loop
             await asyncio.to_thread(self._images.prepare_container_layer, container_id, image.id)
-            self._registry.add(container)
+            await self._registry.add(container)
         except Exception:
             self._images.remove_container_layer(container_id)
             if self._volumes is not None:
