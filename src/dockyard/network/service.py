@@ -187,6 +187,14 @@ class NetworkService:
             net = self.registry.lookup(network)
             sb, ep, plan = self._reserve_locked(container_id, netns_path, net,
                                                 endpoint_config or {}, name, hostname)
+            if plan is not None:    # the allocation is durable before the kernel sees it
+                try:
+                    await self._save_network(net)
+                except BaseException:
+                    sb.endpoints.pop(net.id, None)
+                    for pool in net.pools:
+                        pool.release_owner(ep.id)
+                    raise
         if plan is not None:
             try:
                 await asyncio.to_thread(self.driver.attach, plan)
@@ -215,7 +223,7 @@ class NetworkService:
             ep = Endpoint(new_id(), net.id, cid, name, hostname, "", None, None, 0, None, "")
             sb.endpoints[net.id] = ep
             return sb, ep, None
-        ep, plan = self._plan_endpoint(sb, net, cfg, name, hostname)
+        ep, plan = self._plan_endpoint(sb, net, cfg, name, hostname)   # the caller saves `net`
         sb.endpoints[net.id] = ep  # reserves its ifname and default route while attaching
         return sb, ep, plan
 
@@ -224,7 +232,6 @@ class NetworkService:
         if not netns_path:
             raise InvalidArgument(f"container {sb.container_id} has no network namespace")
         ep = reserve_endpoint(sb, net, cfg, name, hostname, self.sandboxes.values())
-        self.registry.save(net)  # the allocation is durable before the kernel sees it
         return ep, plan_attach(ep, net.linux_bridge, netns_path)
 
     async def disconnect(self, container_id: str, network: str, force: bool = False) -> None:
@@ -248,10 +255,15 @@ class NetworkService:
         if net.pools:
             for pool in net.pools:
                 pool.release_owner(ep.id)
-            self.registry.save(net)
+            await self._save_network(net)
         if ep.default_route:
             await self._move_default_route(sb)
         self._save_sandbox(sb)
+
+    async def _save_network(self, net: Network) -> None:
+        """Under the lock, which keeps `net` as it is until the write is done; the fsyncs in a
+        worker thread, so parallel starts and stops do not stall every other request."""
+        await asyncio.to_thread(self.registry.saver(net))
 
     async def _move_default_route(self, sb: Sandbox) -> None:
         for ep in sb.endpoints.values():
