@@ -12,6 +12,9 @@ from dockyard.daemon.config import DaemonConfig
 from dockyard.errors import InvalidArgument
 
 log = logging.getLogger(__name__)
+# Go's listeners (dockerd's) take net.core.somaxconn; asyncio's default of 100 makes a burst of
+# clients (500 parallel `docker exec`) fail with EAGAIN. The kernel caps it at somaxconn.
+LISTEN_BACKLOG = 4096
 
 
 async def open_listener(host: str, handle, config: DaemonConfig) -> asyncio.AbstractServer:
@@ -23,7 +26,7 @@ async def open_listener(host: str, handle, config: DaemonConfig) -> asyncio.Abst
             raise InvalidArgument(f"invalid host {host!r}: expected tcp://addr:port")
         context = _tls_context(config)
         return await asyncio.start_server(handle if context is None else _over_tls(handle, context),
-                                          address.hostname, address.port)
+                                          address.hostname, address.port, backlog=LISTEN_BACKLOG)
     raise InvalidArgument(f"unsupported host {host!r}")
 
 
@@ -43,7 +46,7 @@ async def _unix(path: Path, handle) -> asyncio.AbstractServer:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_socket():
         path.unlink()  # stale: our root lock proves no live daemon owns it
-    server = await asyncio.start_unix_server(handle, str(path))
+    server = await asyncio.start_unix_server(handle, str(path), backlog=LISTEN_BACKLOG)
     os.chmod(path, 0o660)
     return server
 

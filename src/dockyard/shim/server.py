@@ -29,6 +29,7 @@ from dockyard.shim.streams import ProcessStdio, make_stdio
 SOCKET = "shim.sock"
 SHUTDOWN_FLUSH = 30.0                 # seconds a shutting-down shim keeps sending to slow attach clients
 EXEC_RECORD_TTL = 60.0                # seconds a finished exec stays for wait_exec / a late attach
+LISTEN_BACKLOG = 4096                 # capped by net.core.somaxconn; a burst of execs waits, not fails
 
 
 class CreateFailed(Exception):
@@ -66,7 +67,7 @@ class Shim:
         if os.path.lexists(SOCKET):
             os.unlink(SOCKET)
         self.listener.bind(SOCKET)
-        self.listener.listen(64)
+        self.listener.listen(LISTEN_BACKLOG)
         self._remove_files([EXIT_FILE])   # a restarted container's state dir has its last exit
         log = self._open_log()            # a bad log path fails before anything exists
         stdio = make_stdio(self.tty, bool(self.config["open_stdin"]), "console.sock")
