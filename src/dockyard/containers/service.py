@@ -303,6 +303,10 @@ class ContainerService:
             container.host_config["RestartPolicy"] = {"Name": policy["Name"],
                                                        "MaximumRetryCount": int(policy.get("MaximumRetryCount") or 0)}
         resources = {k: v for k, v in body.items() if k != "RestartPolicy" and v not in (None, 0, "", [])}
+        memory, swap = resources.get("Memory"), container.host_config.get("MemorySwap") or 0
+        if memory and not resources.get("MemorySwap") and isinstance(memory, int) and memory > swap:
+            raise Conflict(f"Cannot update container {container.id}: Memory limit should be smaller than "
+                           "already set memoryswap limit, update the memoryswap at the same time")
         container.host_config.update(resources)
         if container.state.running and resources:
             await self._runner.update(container, resources)

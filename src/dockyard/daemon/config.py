@@ -9,6 +9,7 @@ from dockyard.errors import InvalidArgument
 from dockyard.shim.logopts import keeps_log_file
 
 DEFAULT_HOST = "unix:///run/dockyard.sock"
+DEFAULT_SOCKET_GROUP = "docker"           # as dockerd: root when no such group exists
 
 
 @dataclass
@@ -17,6 +18,7 @@ class DaemonConfig:
     data_root: Path = Path("/var/lib/dockyard")
     exec_root: Path = Path("/run/dockyard")
     pidfile: Path | None = None
+    group: str = DEFAULT_SOCKET_GROUP        # owner group of the unix sockets
     log_level: str = "info"
     tlsverify: bool = False
     tlscacert: str | None = None
@@ -41,7 +43,7 @@ class DaemonConfig:
 # flag name → (config-file key, how to parse one value)
 _FILE_KEYS = {
     "hosts": "hosts", "data-root": "data_root", "exec-root": "exec_root", "pidfile": "pidfile",
-    "log-level": "log_level", "tlsverify": "tlsverify", "tlscacert": "tlscacert",
+    "log-level": "log_level", "group": "group", "tlsverify": "tlsverify", "tlscacert": "tlscacert",
     "tlscert": "tlscert", "tlskey": "tlskey", "default-runtime": "default_runtime",
     "runtimes": "runtimes", "bridge": "bridge", "bip": "bip", "iptables": "iptables",
     "cgroup-parent": "cgroup_parent", "insecure-registries": "insecure_registries",
@@ -55,6 +57,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--data-root", help="root of persistent state (default /var/lib/dockyard)")
     p.add_argument("--exec-root", help="root of runtime state (default /run/dockyard)")
     p.add_argument("-p", "--pidfile", help="path of the daemon's PID file")
+    p.add_argument("-G", "--group", help="group of the unix sockets (default docker, if it exists)")
     p.add_argument("-l", "--log-level", choices=["debug", "info", "warn", "error", "fatal"])
     p.add_argument("--config-file", help="JSON file with the same keys as the flags")
     p.add_argument("--tlsverify", action="store_true", default=None, help="require client certificates")
