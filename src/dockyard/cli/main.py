@@ -5,7 +5,7 @@ import sys
 
 from dockyard.cli.commands import build, containers, disk_usage, images, networks, registry, system, volumes
 from dockyard.client import Client
-from dockyard.compose import commands as compose
+from dockyard.cli.compose import commands as compose
 from dockyard.errors import DockyardError
 
 _COMMAND_GROUPS = [system, images, registry, containers, volumes, networks, disk_usage, build, compose]

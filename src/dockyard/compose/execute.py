@@ -8,7 +8,7 @@ import time
 from typing import Callable, TextIO
 
 from dockyard.client import Client
-from dockyard.cli.build_context import chunks_of, context_tar
+from dockyard.client.build_context import chunks_of, context_tar
 from dockyard.client import build, containers, networks, volumes
 from dockyard.compose.plan import Step
 from dockyard.errors import InternalError, NotFound, NotModified

@@ -2,7 +2,7 @@
 
 import tarfile
 
-from dockyard.cli.build_context import context_tar
+from dockyard.client.build_context import context_tar
 
 
 def _names(tmp_path, dockerfile=None):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from dockyard.cli.build_context import chunks_of, context_tar
+from dockyard.client.build_context import chunks_of, context_tar
 from dockyard.client import Client
 from dockyard.client import build as api
 

@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 
-from dockyard.compose import actions, oneoff
+from dockyard.cli.compose import actions, oneoff
 from dockyard.compose.model import Project, load_project
 from dockyard.compose.model.load import find_files
 

@@ -14,7 +14,7 @@ from dockyard.cli.commands.run import Session
 from dockyard.client import Client
 from dockyard.client import containers as api
 from dockyard.compose import labels as L
-from dockyard.compose.actions import builds, pull_image
+from dockyard.cli.compose.actions import builds, pull_image
 from dockyard.compose.container_spec import container_body
 from dockyard.compose.execute import Executor
 from dockyard.compose.model import Project

@@ -1,4 +1,4 @@
-"""The build context the CLI sends: the directory as a tar with .dockerignore applied, the
+"""The build context a client sends: the directory as a tar with .dockerignore applied, the
 Dockerfile and .dockerignore always included, owners 0:0 (what the docker CLI sends)."""
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from dockyard.client import Client
 from dockyard.client import containers as api
 from dockyard.compose import labels as L
 from dockyard.compose.execute import Executor
-from dockyard.compose.logs import LogPrinter, Source
+from dockyard.cli.compose.logs import LogPrinter, Source
 from dockyard.compose.model import Project
 from dockyard.compose.observe import observe
 from dockyard.compose.plan import (UpOptions, build_step, dependency_order, orphans, plan_down, plan_lifecycle,
