@@ -7,7 +7,7 @@ import shutil
 import signal as signals
 import time
 
-from dockyard.containers import defaults, names
+from dockyard.containers import defaults, names, recovery
 from dockyard.containers.filters import select
 from dockyard.containers.inspect import inspect_body, summary_body
 from dockyard.containers.model import Container, State
@@ -15,7 +15,6 @@ from dockyard.containers.restart_policy import Backoff, should_restart, starts_w
 from dockyard.containers.waiters import WaitResult
 from dockyard.errors import Conflict, InvalidArgument, NotModified
 from dockyard.oci.signals import parse_signal
-from dockyard.shim.client import ShimClient
 from dockyard.shim.logopts import DEFAULT_LOG_CONFIG, container_log_config
 
 log = logging.getLogger(__name__)
@@ -125,18 +124,23 @@ class ContainerService:
 
     # -- daemon start and stop ------------------------------------------------------------
     async def adopt_all(self) -> None:
-        """Find the shims of containers that ran before this daemon started (live restore)."""
-        for container in self._registry.all():
-            if not container.state.running:
-                continue
-            shim = await ShimClient.connect(self._runner.state_dir(container.id))
-            if shim is not None:
-                self._watcher.watch(container, shim)
-                if self._health is not None:
-                    self._health.start(container)
-                continue
-            status = ShimClient.exit_status(self._runner.state_dir(container.id))
-            await self.handle_exit(container, None, status)
+        """At start: records, runtime state and live shims made to agree again, live shims
+        adopted (live restore), what a killed daemon left half made finished or rolled back."""
+        await recovery.recover(self._registry.all(), self._runner, self, self._images, self._registry.root)
+
+    async def adopt(self, container: Container, shim) -> None:
+        """A live shim found at start is watched from now on; its container runs, whatever the
+        record says (a daemon killed between a start and saving it)."""
+        if not container.state.running:
+            container.state = State(status="running", pid=shim.pid, started_at=time.time_ns())
+            self._registry.save(container)
+        self._watcher.watch(container, shim)
+        if self._health is not None:
+            self._health.start(container)
+
+    async def finish_removal(self, container: Container) -> None:
+        """A removal a killed daemon began: done now, anonymous volumes too, as dockerd does."""
+        await self._remove_now(container, volumes=True)
 
     def running_ids(self) -> list[str]:
         return [c.id for c in self._registry.all() if c.state.running]
@@ -221,7 +225,8 @@ class ContainerService:
         if not container.state.running:
             raise Conflict(f"Cannot kill container: {ref}: Container {container.id} is not running")
         self._events(container, "kill", signal=str(number))
-        await self._watcher.signal(container, number)
+        if not await self._watcher.signal(container, number) and container.state.status != "restarting":
+            raise Conflict(f"Cannot kill container: {ref}: Container {container.id} is not running")
 
     async def stop(self, ref: str, timeout: int | None, signal: str | None = None) -> None:
         container = self.get(ref)
@@ -334,7 +339,7 @@ class ContainerService:
             container.state.stopped_by_user = True
             exited = self._watcher.exit_future(container.id)
             self._events(container, "kill", signal="9")
-            await self._watcher.signal(container, signals.SIGKILL)
+            await self._watcher.signal(container, signals.SIGKILL)   # False: it exited meanwhile
             await exited
         await self._remove_now(container, volumes)
 
@@ -342,6 +347,7 @@ class ContainerService:
         if self._registry.find(container.id) is None:
             return
         container.state.status = "removing"
+        self._registry.save(container)        # a daemon killed from here on finishes it at start
         timer = self._restart_timers.pop(container.id, None)
         if timer is not None:
             timer.cancel()

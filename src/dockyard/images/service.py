@@ -59,6 +59,14 @@ class ImageService:
                 self._pinned.subtract(chains)
                 self._pinned += Counter()  # drop zero counts
 
+    def references(self) -> tuple[set[str], set[str]]:
+        """(blob digests, layer chain IDs) that images and in-flight operations refer to."""
+        with self._lock:
+            records = self.store.all()
+            blobs = {r.id for r in records} | {d for r in records for d in r.diff_ids} | set(self._pinned)
+            chains = {c for r in records for c in digests.chain_ids(r.diff_ids)} | set(self._pinned)
+        return blobs, chains
+
     def set_in_use(self, in_use: Callable[[str], list[str]]) -> None:
         """Handed in by the container service: container IDs that use an image."""
         self.in_use = in_use

@@ -243,6 +243,7 @@ class ShimClient:
         self.state_dir = Path(state_dir)
         self.pid = pid                      # the container init's host pid
         self.runtime_create_seconds: float | None = None   # time the runtime's create took (launch only)
+        self.status = "created"             # created | running | exited, as `connect` found it
 
     @classmethod
     async def connect(cls, state_dir: Path) -> "ShimClient | None":
@@ -253,6 +254,7 @@ class ShimClient:
         except ShimGone:
             return None
         client.pid = int(info["pid"])
+        client.status = info["status"]
         return client
 
     @staticmethod

@@ -328,15 +328,25 @@ def run_shim(config: dict, report: socket.socket) -> int:
     except CreateFailed as err:
         shim.listener.close()
         Shim._remove_files([SOCKET, "shim.pid"])
-        report.sendall(json.dumps({"error": str(err)}).encode() + b"\n")
-        report.close()
+        _report(report, {"error": str(err)})
         return 1
     except Exception as err:  # noqa: BLE001 - the daemon must hear about any failure
-        report.sendall(json.dumps({"error": f"shim: {err!r}"}).encode() + b"\n")
-        report.close()
+        _report(report, {"error": f"shim: {err!r}"})
         raise
-    # One line, not EOF: a child forked by an in-process runtime holds the socket until it execs.
-    report.sendall(json.dumps({"pid": pid, "create_s": time.monotonic() - started}).encode() + b"\n")
-    report.close()
+    _report(report, {"pid": pid, "create_s": time.monotonic() - started})
     shim.serve()
     return 0
+
+
+def _report(report: socket.socket, result: dict) -> None:
+    """One line, not EOF: a child forked by an in-process runtime holds the socket until it execs.
+
+    A daemon killed meanwhile reads nothing: the shim serves all the same, and the next daemon
+    adopts its container or rolls the start back (containers/recovery.py). Were it to exit
+    here, its created container would wait for a start forever, out of anyone's sight."""
+    try:
+        report.sendall(json.dumps(result).encode() + b"\n")
+    except OSError:
+        pass
+    finally:
+        report.close()

@@ -1,0 +1,65 @@
+"""kill -9 of the daemon during a build's RUN step whose container exits while the daemon is
+down: the next daemon removes that container, so it pins no image, and nothing of the
+build stays mounted or running."""
+
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.busybox import import_busybox
+from tests.support.daemon import Daemon
+from tests.support.leftovers import alive, processes_under, store_entries
+
+pytestmark = pytest.mark.root
+
+
+@pytest.fixture
+def d():
+    base = Path(tempfile.mkdtemp(prefix="dockyard-crash-", dir="/tmp"))
+    daemon = Daemon(base, "build").start()
+    import_busybox(daemon)
+    yield daemon
+    daemon.stop()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def _running_run_container(d: Daemon, deadline: float) -> dict:
+    """The record of the build's RUN container, once it runs."""
+    notes = d.data_root / "build" / "work" / "run-containers"
+    while time.monotonic() < deadline:
+        for note in notes.glob("*.json") if notes.is_dir() else ():
+            try:
+                record = json.loads((d.data_root / "containers" / "records" / note.name).read_text())
+            except (OSError, ValueError):
+                continue
+            if record["state"]["status"] == "running" and record["config"]["Cmd"][-1].startswith("sleep"):
+                return record
+        time.sleep(0.01)
+    raise AssertionError("the RUN step never ran")
+
+
+def test_a_run_container_that_exits_while_the_daemon_is_down_is_removed(d, tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo one > /one\nRUN sleep 1\n")
+    build = subprocess.Popen(["docker", "build", "-t", "crashy", str(tmp_path)], env={**d.env, "DOCKER_BUILDKIT": "0"},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    record = _running_run_container(d, time.monotonic() + 120)
+    d.kill()
+    build.wait(60)
+    deadline = time.monotonic() + 30
+    while alive(record["state"]["pid"]) and time.monotonic() < deadline:   # `sleep 1` ends meanwhile
+        time.sleep(0.05)
+
+    d.start()
+    assert d.docker("ps", "-aq").stdout == ""
+    parent = d.docker("images", "-aq", "--filter", "dangling=true").stdout.split()
+    assert len(parent) == 1, "the first step's image"
+    d.docker("rmi", parent[0])             # pinned by no container
+    assert d.docker("images", "-aq").stdout.split() == d.docker("images", "-q", "busybox").stdout.split()
+    assert not processes_under(d.base)
+    assert {k: v for k, v in store_entries(d).items() if v} == {}
+    assert list((d.data_root / "build" / "work" / "run-containers").iterdir()) == []

@@ -1,0 +1,93 @@
+"""What a daemon can leave on the host, looked up in the kernel rather than asked of the daemon:
+processes, cgroups, mounts, bridge ports (veths), iptables chains, and its own files."""
+
+import hashlib
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from tests.support.daemon import Daemon, mounts_under
+
+
+def processes_under(path: Path) -> list[tuple[int, str]]:
+    """(pid, cwd) of processes working under `path`: shims work in their state directory, and a
+    shim whose directory was removed shows it with ` (deleted)`."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                cwd = os.readlink(f"/proc/{entry.name}/cwd")
+            except OSError:
+                continue
+            if cwd.startswith(str(path) + "/"):
+                found.append((int(entry.name), cwd))
+    return found
+
+
+def children_named(pid: int, word: bytes) -> list[int]:
+    """Child processes of `pid` whose command line contains `word` (a daemon's shim zygote)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(c) for c in children if word in _cmdline(int(c))]
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def cgroups_of(container_ids, parent: str = "dockyard") -> list[str]:
+    """The cgroup directories of these containers, in every hierarchy (v1 and v2)."""
+    root = Path("/sys/fs/cgroup")
+    return [str(p) for container_id in container_ids
+            for p in [*root.glob(f"*/{parent}/{container_id}"), root / parent / container_id] if p.is_dir()]
+
+
+def cgroup_processes(container_id: str) -> set[int]:
+    return {int(pid) for directory in cgroups_of([container_id])
+            for pid in (Path(directory) / "cgroup.procs").read_text().split()}
+
+
+def bridge_ports(bridge: str) -> list[str]:
+    out = subprocess.run(["ip", "-j", "link", "show", "master", bridge], capture_output=True, text=True)
+    return [link["ifname"] for link in json.loads(out.stdout or "[]")] if out.returncode == 0 else []
+
+
+def link_exists(name: str) -> bool:
+    return subprocess.run(["ip", "link", "show", name], capture_output=True).returncode == 0
+
+
+def iptables_rules(exec_root: Path) -> list[str]:
+    """Rules and chains of the daemon on `exec_root` (its chains are named after a hash of it)."""
+    tag = "DOCKYARD-" + hashlib.sha256(str(exec_root).encode()).hexdigest()[:8]
+    rules = []
+    for table in ("filter", "nat"):
+        out = subprocess.run(["iptables", "-t", table, "-S"], capture_output=True, text=True).stdout
+        rules += [line for line in out.splitlines() if tag in line]
+    return rules
+
+
+def store_entries(d: Daemon) -> dict[str, list[str]]:
+    """What the daemon's roots hold per container: none of it may outlive `docker rm`."""
+    def names(path: Path) -> list[str]:
+        return sorted(p.name for p in path.iterdir()) if path.is_dir() else []
+    runtime_states = [f"{r.name}/{c}" for r in (d.exec_root / "runtime").glob("*") for c in names(r)]
+    return {"records": names(d.data_root / "containers" / "records"),
+            "container files": [n for n in names(d.data_root / "containers") if n != "records"],
+            "state dirs": names(d.exec_root / "containers"), "runtime state": runtime_states,
+            "netns": names(d.exec_root / "netns"),
+            "container layers": names(d.data_root / "snapshots" / "active"),
+            "mounts": mounts_under(d.base)}
