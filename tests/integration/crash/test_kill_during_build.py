@@ -3,29 +3,15 @@ down: the next daemon removes that container, so it pins no image, and nothing o
 build stays mounted or running."""
 
 import json
-import shutil
 import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.support.busybox import import_busybox
 from tests.support.daemon import Daemon
 from tests.support.leftovers import alive, processes_under, store_entries
 
 pytestmark = pytest.mark.root
-
-
-@pytest.fixture
-def d():
-    base = Path(tempfile.mkdtemp(prefix="dockyard-crash-", dir="/tmp"))
-    daemon = Daemon(base, "build").start()
-    import_busybox(daemon)
-    yield daemon
-    daemon.stop()
-    shutil.rmtree(base, ignore_errors=True)
 
 
 def _running_run_container(d: Daemon, deadline: float) -> dict:
@@ -43,7 +29,8 @@ def _running_run_container(d: Daemon, deadline: float) -> dict:
     raise AssertionError("the RUN step never ran")
 
 
-def test_a_run_container_that_exits_while_the_daemon_is_down_is_removed(d, tmp_path):
+def test_a_run_container_that_exits_while_the_daemon_is_down_is_removed(crash_busybox, tmp_path):
+    d = crash_busybox
     (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo one > /one\nRUN sleep 1\n")
     build = subprocess.Popen(["docker", "build", "-t", "crashy", str(tmp_path)], env={**d.env, "DOCKER_BUILDKIT": "0"},
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

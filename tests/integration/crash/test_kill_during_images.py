@@ -12,7 +12,6 @@ import pytest
 
 from bench.images import random_layers_image, save_archive
 from bench.registry import Registry
-from tests.support.busybox import import_busybox
 from tests.support.daemon import Daemon
 from tests.support.leftovers import processes_under
 
@@ -35,16 +34,6 @@ def big_image():
     shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.fixture
-def d():
-    base = Path(tempfile.mkdtemp(prefix="dockyard-crash-", dir="/tmp"))
-    daemon = Daemon(base, "images").start()
-    import_busybox(daemon)
-    yield daemon
-    daemon.stop()
-    shutil.rmtree(base, ignore_errors=True)
-
-
 def _store(d: Daemon) -> dict:
     """Blobs, layers and in-progress files on disk, and what the images refer to."""
     images = [json.loads(d.docker("image", "inspect", i).stdout)[0] for i in d.docker("images", "-q").stdout.split()]
@@ -57,7 +46,8 @@ def _store(d: Daemon) -> dict:
 
 
 @pytest.mark.parametrize("operation", ["pull", "load"])
-def test_kill_9_halfway_through_leaves_no_unreferenced_content(d, big_image, operation):
+def test_kill_9_halfway_through_leaves_no_unreferenced_content(crash_busybox, big_image, operation):
+    d = crash_busybox
     archive, registry = big_image
     argv, name = ((["pull", f"{registry.address}/big"], f"{registry.address}/big")
                   if operation == "pull" else (["load", "-i", str(archive)], "big:1"))

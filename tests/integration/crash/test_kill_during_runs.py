@@ -7,11 +7,8 @@ the test checks holds wherever it lands.
 """
 
 import json
-import shutil
 import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
@@ -24,20 +21,6 @@ pytestmark = pytest.mark.root
 BURST = 20
 
 
-@pytest.fixture
-def crashed():
-    base = Path(tempfile.mkdtemp(prefix="dockyard-crash-", dir="/tmp"))
-    bridge = "dyc" + base.name[-8:].replace("_", "0")
-    d = Daemon(base, "crash", extra_args=("--bridge", bridge))
-    yield d, bridge
-    if d.process is not None and d.process.poll() is None:   # a failed test's containers go too
-        names = d.docker("ps", "-aq", check=False).stdout.split()
-        if names:
-            d.docker("rm", "-f", *names, check=False)
-    d.stop()
-    shutil.rmtree(base, ignore_errors=True)
-
-
 def _records(d: Daemon) -> list[dict]:
     found = []
     for path in (d.data_root / "containers" / "records").glob("*.json"):
@@ -48,9 +31,9 @@ def _records(d: Daemon) -> list[dict]:
     return found
 
 
-def test_kill_9_during_a_burst_of_runs_leaves_nothing_behind(crashed):
-    d, bridge = crashed
-    d.start()
+def test_kill_9_during_a_burst_of_runs_leaves_nothing_behind(crash_daemon):
+    d = crash_daemon.start()
+    bridge = d.extra_args[d.extra_args.index("--bridge") + 1]
     import_busybox(d)
     first_zygote = children_named(d.process.pid, b"dockyard.shim.zygote")
     clients = [subprocess.Popen(["docker", "run", "-d", "--name", f"burst{i}", "busybox", "sleep", "1000"],
