@@ -26,9 +26,10 @@ import logging
 import os
 import shutil
 import signal
+import time
 from pathlib import Path
 
-from dockyard.containers.model import Container
+from dockyard.containers.model import Container, State
 from dockyard.oci.reference import is_full_id
 from dockyard.shim.client import ShimClient
 
@@ -50,13 +51,14 @@ def action_for(record_status: str, shim_status: str | None, leftovers: bool) -> 
     return CLEAN if leftovers else KEEP
 
 
-async def recover(containers: list[Container], runner, service, images, files_root: Path) -> None:
+async def recover(registry, runner, service, images) -> None:
     """Everything above, in order: stray shims, recorded containers, what has no record."""
+    containers = registry.all()
     await asyncio.to_thread(_kill_stray_shims, runner.containers_dir)
     shims = await asyncio.gather(*(ShimClient.connect(runner.state_dir(c.id)) for c in containers))
     for container, shim in zip(containers, shims):
         try:
-            await _recover_one(container, shim, runner, service)
+            await _recover_one(container, shim, registry, runner, service)
         except Exception as err:  # one broken container must not keep the daemon down
             log.warning("recovering container %s: %s", container.id[:12], err)
     known = {c.id for c in containers}
@@ -65,16 +67,22 @@ async def recover(containers: list[Container], runner, service, images, files_ro
     for container_id in images.container_layer_ids():
         if container_id not in known:
             await asyncio.to_thread(images.remove_container_layer, container_id)
-    await asyncio.to_thread(_remove_unrecorded_files, files_root, known)
+    await asyncio.to_thread(_remove_unrecorded_files, registry.root, known)
 
 
-async def _recover_one(container: Container, shim: ShimClient | None, runner, service) -> None:
+async def _recover_one(container: Container, shim: ShimClient | None, registry, runner, service) -> None:
     action = action_for(container.state.status, shim.status if shim else None, runner.has_leftovers(container))
     if action != ADOPT and shim is not None:   # a start never finished, or a removal
         log.info("container %s (%s): shutting its shim down", container.id[:12], action)
         await shim.shutdown()
         action = action_for(container.state.status, None, True)
     if action == ADOPT:
+        if not container.state.running:    # started, but the daemon was killed before saving it
+            container.state = State(status="running", pid=shim.pid, started_at=time.time_ns())
+            files = registry.directory(container.id)
+            container.hostname_path, container.hosts_path, container.resolv_conf_path = (
+                str(files / name) for name in ("hostname", "hosts", "resolv.conf"))
+            registry.save(container)
         await service.adopt(container, shim)
     elif action == EXITED:
         await service.handle_exit(container, None, ShimClient.exit_status(runner.state_dir(container.id)))

@@ -126,14 +126,10 @@ class ContainerService:
     async def adopt_all(self) -> None:
         """At start: records, runtime state and live shims made to agree again, live shims
         adopted (live restore), what a killed daemon left half made finished or rolled back."""
-        await recovery.recover(self._registry.all(), self._runner, self, self._images, self._registry.root)
+        await recovery.recover(self._registry, self._runner, self, self._images)
 
     async def adopt(self, container: Container, shim) -> None:
-        """A live shim found at start is watched from now on; its container runs, whatever the
-        record says (a daemon killed between a start and saving it)."""
-        if not container.state.running:
-            container.state = State(status="running", pid=shim.pid, started_at=time.time_ns())
-            self._registry.save(container)
+        """A live shim found at start (recovery.py) is watched from now on."""
         self._watcher.watch(container, shim)
         if self._health is not None:
             self._health.start(container)

@@ -60,7 +60,11 @@ async def serve(config: DaemonConfig, listeners: list[Listener]) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await start_services(services)
+        try:
+            await start_services(services)
+        except BaseException:             # a daemon that fails to start leaves no bridge or chain
+            await stop_services(services)
+            raise
         servers = [await listener.serve(handle) for listener in listeners]
         _write_pidfile(config)
         log.info("API listening on %s", ", ".join(config.hosts))
