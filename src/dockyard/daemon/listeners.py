@@ -87,9 +87,9 @@ def _bind(host: str, config: DaemonConfig) -> Listener:
 
 
 def _tcp_socket(host: str, hostname: str, port: int) -> socket.socket:
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            hostname, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    try:   # one address, IPv4 first, as Go's net.Listen (dockerd's) takes for a host name
+        found = socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = min(found, key=lambda a: a[0] != socket.AF_INET)
         sock = socket.socket(family, kind, proto)
     except OSError as err:
         raise InvalidArgument(f"failed to listen on {host}: {err}") from None
