@@ -73,3 +73,32 @@ def test_kill_9_during_a_burst_of_runs_leaves_nothing_behind(crash_daemon):
     assert d.stop() == 0, d.log()
     assert not any(alive(pid) for pid in second_zygote)
     assert not link_exists(bridge) and iptables_rules(d.exec_root) == []
+
+
+def test_kill_9_during_a_burst_of_removals_finishes_them(crash_daemon):
+    d = crash_daemon.start()
+    bridge = d.extra_args[d.extra_args.index("--bridge") + 1]
+    import_busybox(d)
+    names = [f"doomed{i}" for i in range(10)]
+    for name in names:
+        d.docker("run", "-d", "--name", name, "busybox", "sleep", "1000")
+    seen = {r["id"] for r in _records(d)}
+    clients = [subprocess.Popen(["docker", "rm", "-f", name], env=d.env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL) for name in names]
+    deadline = time.monotonic() + 120
+    while len(_records(d)) > 7 and time.monotonic() < deadline:
+        time.sleep(0.002)
+    d.kill()
+    for client in clients:
+        client.wait(60)
+    halfway = {r["id"]: r["state"]["status"] for r in _records(d)}
+
+    d.start()
+    left = {line.split()[0]: line.split()[1] for line in
+            d.docker("ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.State}}").stdout.splitlines()}
+    assert not any(status == "removing" for status in left.values()), left
+    assert not set(left) & {cid for cid, status in halfway.items() if status == "removing"}, "a removal not finished"
+    if left:
+        d.docker("rm", "-f", *left)
+    assert not processes_under(d.base) and not cgroups_of(seen) and not bridge_ports(bridge)
+    assert {k: v for k, v in store_entries(d).items() if v} == {}
