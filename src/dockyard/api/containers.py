@@ -18,6 +18,9 @@ def routes(services) -> list[Route]:
 
     async def create(req: Request) -> Response:
         body = await req.json(default={})
+        host_config = body.get("HostConfig") if isinstance(body, dict) else None
+        if req.api_version < (1, 40) and isinstance(host_config, dict) and not host_config.get("IpcMode"):
+            host_config["IpcMode"] = "shareable"  # older clients' default, as dockerd
         container_id, warnings = await containers.create(body, req.param("name") or "", req.param("platform"))
         return json_response({"Id": container_id, "Warnings": warnings}, 201)
 

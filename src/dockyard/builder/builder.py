@@ -31,6 +31,7 @@ from dockyard.dockerfile.shell_words import ShellLex
 from dockyard.errors import DockyardError, InvalidArgument, NotFound
 from dockyard.metadata.records import RecordStore
 from dockyard.oci import reference
+from dockyard.oci.defaults import DEFAULT_PATH
 from dockyard.oci.digest import short_id
 from dockyard.registry.credentials import Credentials
 from dockyard.runtime.paths import secure_join
@@ -141,6 +142,8 @@ class _Run:
         else:
             image_id = self._resolve_image(name)
         config = copy.deepcopy(self.b.images.config(image_id).get("config") or {}) if image_id else {}
+        if not any(e.startswith("PATH=") for e in config.get("Env") or []):  # as dockerd (setDefaultPath)
+            config["Env"] = [*(config.get("Env") or []), f"PATH={DEFAULT_PATH}"]
         return StageState(image_id, config)
 
     def _resolve_image(self, name: str) -> str:
@@ -291,12 +294,13 @@ class _Run:
                              args: dict[str, str]) -> str:
         env = list(state.config.get("Env") or []) + [f"{k}={v}" for k, v in sorted(args.items())]
         made: list[str] = []
-        succeeded = False
+        succeeded = failed = False
         try:
             container_id, code = await run_command(
                 self.b.containers, self.b.stdio, state.image_id, state.config, command, env,
                 self.options.host_config, lambda cid: self._started(made, cid), self.progress.output)
             if code != 0:
+                failed = True
                 raise StepFailed(failure_message(command, code), code)
             layer = await asyncio.to_thread(self.b.layers.commit, container_id, state.image_id, True)
             image_id = await asyncio.to_thread(commit_step, self.b.images, state.image_id, state.config,
@@ -304,10 +308,12 @@ class _Run:
             succeeded = True
             return image_id
         finally:
+            kept = failed and not self.options.forcerm  # as dockerd: the failed step's container stays
             if made and self._removes_containers:
                 if succeeded:
                     self.progress.text(f"Removing intermediate container {short_id(made[0])}\n")
-                await self._remove_container(made[0])
+                if not kept:
+                    await self._remove_container(made[0])
                 self.b.run_notes.delete(made[0])
 
     @property

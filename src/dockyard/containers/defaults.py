@@ -6,20 +6,21 @@ from dockyard.errors import InvalidArgument
 
 _RESTART_POLICIES = {"", "no", "always", "unless-stopped", "on-failure"}
 
+# What dockerd shows for a key the request left out: Go's zero values (null lists).
 HOST_CONFIG_DEFAULTS = {
     "Binds": None, "ContainerIDFile": "", "LogConfig": {"Type": "", "Config": {}},
-    "NetworkMode": "default", "PortBindings": {}, "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
+    "NetworkMode": "default", "PortBindings": None, "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
     "AutoRemove": False, "VolumeDriver": "", "VolumesFrom": None, "ConsoleSize": [0, 0], "CapAdd": None,
-    "CapDrop": None, "CgroupnsMode": "private", "Dns": [], "DnsOptions": [], "DnsSearch": [],
+    "CapDrop": None, "CgroupnsMode": "private", "Dns": None, "DnsOptions": None, "DnsSearch": None,
     "ExtraHosts": None, "GroupAdd": None, "IpcMode": "private", "Cgroup": "", "Links": None,
     "OomScoreAdj": 0, "PidMode": "", "Privileged": False, "PublishAllPorts": False,
     "ReadonlyRootfs": False, "SecurityOpt": None, "UTSMode": "", "UsernsMode": "", "ShmSize": 67108864,
     "Runtime": "", "Isolation": "", "CpuShares": 0, "Memory": 0, "NanoCpus": 0, "CgroupParent": "",
-    "BlkioWeight": 0, "BlkioWeightDevice": [], "BlkioDeviceReadBps": [], "BlkioDeviceWriteBps": [],
-    "BlkioDeviceReadIOps": [], "BlkioDeviceWriteIOps": [], "CpuPeriod": 0, "CpuQuota": 0,
-    "CpuRealtimePeriod": 0, "CpuRealtimeRuntime": 0, "CpusetCpus": "", "CpusetMems": "", "Devices": [],
+    "BlkioWeight": 0, "BlkioWeightDevice": None, "BlkioDeviceReadBps": None, "BlkioDeviceWriteBps": None,
+    "BlkioDeviceReadIOps": None, "BlkioDeviceWriteIOps": None, "CpuPeriod": 0, "CpuQuota": 0,
+    "CpuRealtimePeriod": 0, "CpuRealtimeRuntime": 0, "CpusetCpus": "", "CpusetMems": "", "Devices": None,
     "DeviceCgroupRules": None, "DeviceRequests": None, "MemoryReservation": 0, "MemorySwap": 0,
-    "MemorySwappiness": None, "OomKillDisable": None, "PidsLimit": None, "Ulimits": None, "CpuCount": 0,
+    "MemorySwappiness": None, "OomKillDisable": False, "PidsLimit": None, "Ulimits": None, "CpuCount": 0,
     "CpuPercent": 0, "IOMaximumIOps": 0, "IOMaximumBandwidth": 0, "Mounts": None, "Tmpfs": None,
     "Init": None, "MaskedPaths": None, "ReadonlyPaths": None, "Sysctls": None,
 }
@@ -62,15 +63,22 @@ def _default_memory_swap(host_config: dict) -> None:
 def merge_image_config(config: dict, image_config: dict) -> dict:
     """Docker's merge of the image's config under the user's (daemon/create.go `merge`)."""
     merged = dict(config)
+    for key in ("Entrypoint", "Cmd"):  # a JSON string is a one-element list (Go's StrSlice)
+        if isinstance(config.get(key), str):
+            config = {**config, key: [config[key]]}
+            merged[key] = config[key]
     image_env = image_config.get("Env") or []
     user_env = config.get("Env") or []
     user_keys = {e.split("=", 1)[0] for e in user_env}
-    merged["Env"] = [e for e in image_env if e.split("=", 1)[0] not in user_keys] + list(user_env)
+    merged["Env"] = [e for e in image_env if e.split("=", 1)[0] not in user_keys] + list(user_env) \
+        if user_env else image_config.get("Env")
     if not config.get("Entrypoint"):
         if not config.get("Cmd"):
             merged["Cmd"] = image_config.get("Cmd")
         if config.get("Entrypoint") is None:
             merged["Entrypoint"] = image_config.get("Entrypoint")
+    elif config["Entrypoint"] == [""]:  # `--entrypoint ""`: none, not the image's
+        merged["Entrypoint"] = None
     for key in ("WorkingDir", "User", "StopSignal", "Healthcheck", "OnBuild", "Shell"):
         if not merged.get(key) and image_config.get(key):
             merged[key] = image_config[key]
@@ -98,8 +106,7 @@ def with_default_hostname(config: dict, host_config: dict, container_id: str) ->
 
 def command_line(config: dict) -> tuple[str, list[str]]:
     """(Path, Args) of the container's process: entrypoint then cmd."""
-    entrypoint = [part for part in config.get("Entrypoint") or [] if part != ""]  # --entrypoint ""
-    argv = entrypoint + list(config.get("Cmd") or [])
+    argv = list(config.get("Entrypoint") or []) + list(config.get("Cmd") or [])
     if not argv:
         raise InvalidArgument("no command specified")
     return argv[0], argv[1:]

@@ -22,9 +22,30 @@ def inspect_body(c: Container, exec_ids: list[str], graph_driver: dict) -> dict:
         "HostnamePath": c.hostname_path, "HostsPath": c.hosts_path, "LogPath": c.log_path,
         "Name": "/" + c.name, "RestartCount": c.restart_count, "Driver": graph_driver.get("Name", "overlay2"),
         "Platform": "linux", "MountLabel": "", "ProcessLabel": "", "AppArmorProfile": "",
-        "ExecIDs": exec_ids or None, "HostConfig": c.host_config, "GraphDriver": graph_driver,
-        "Mounts": c.mounts, "Config": c.config, "NetworkSettings": network_settings(c),
+        "ExecIDs": exec_ids or None, "HostConfig": omit_empty(c.host_config, _HOST_CONFIG_OMITEMPTY),
+        "GraphDriver": graph_driver, "Mounts": c.mounts, "Config": config_body(c.config),
+        "NetworkSettings": network_settings(c),
     }
+
+
+# Keys dockerd's Go types tag `omitempty`: left out when empty ("nil": pointers, only when nil).
+_HOST_CONFIG_OMITEMPTY = {"Mounts": "empty", "Init": "nil", "Sysctls": "empty", "Tmpfs": "empty",
+                          "StorageOpt": "empty", "Runtime": "empty", "Annotations": "empty"}
+_CONFIG_OMITEMPTY = {"ExposedPorts": "empty", "Healthcheck": "nil", "ArgsEscaped": "empty", "NetworkDisabled": "empty",
+                     "MacAddress": "empty", "StopSignal": "empty", "StopTimeout": "nil", "Shell": "empty"}
+_HEALTHCHECK_KEYS = ("Test", "Interval", "Timeout", "StartPeriod", "StartInterval", "Retries")  # all omitempty
+
+
+def config_body(config: dict) -> dict:
+    body = omit_empty(config, _CONFIG_OMITEMPTY)
+    if isinstance(body.get("Healthcheck"), dict):
+        body["Healthcheck"] = {k: body["Healthcheck"][k] for k in _HEALTHCHECK_KEYS if body["Healthcheck"].get(k)}
+    return body
+
+
+def omit_empty(fields: dict, omitempty: dict[str, str]) -> dict:
+    return {k: v for k, v in fields.items()
+            if k not in omitempty or (v is not None if omitempty[k] == "nil" else bool(v))}
 
 
 def network_settings(c: Container) -> dict:

@@ -57,10 +57,11 @@ class ContainerService:
         path, args = defaults.command_line(merged)
         container_id = os.urandom(32).hex()
         merged = defaults.with_default_hostname(merged, host_config, container_id)
+        host_config["Runtime"] = self._runner.runtimes.check(host_config.get("Runtime") or self._runner.default_runtime)
         container = Container(
             id=container_id, name=name, created=time.time_ns(), image_id=image.id, config=merged,
             host_config=host_config, networking_config=networking, path=path, args=args,
-            runtime=self._runner.runtimes.check(host_config.get("Runtime") or self._runner.default_runtime),
+            runtime=host_config["Runtime"],  # the daemon's default when none is named, as dockerd shows it
         )
         files_dir = self._registry.directory(container_id)
         container.log_path = str(files_dir / f"{container_id}-json.log") if logged else ""
@@ -101,7 +102,8 @@ class ContainerService:
             raise
         healthcheck = (container.config.get("Healthcheck") or {}).get("Test") or []
         health = {"Status": "starting", "FailingStreak": 0, "Log": []} if healthcheck[:1] not in ([], ["NONE"]) else None
-        container.state = State(status="running", pid=shim.pid, started_at=time.time_ns(), health=health)
+        container.state = State(status="running", pid=shim.pid, started_at=time.time_ns(), health=health,
+                                finished_at=container.state.finished_at)  # the last run's end stays, as dockerd
         self._registry.save(container)
         self._events(container, "start")
         self._watcher.watch(container, shim)

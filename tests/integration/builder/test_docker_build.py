@@ -88,13 +88,18 @@ def test_second_build_is_fully_cached_and_a_changed_file_invalidates_from_its_co
     assert "Using cache" not in nocache
 
 
-def test_failing_run_exits_with_its_code_and_leaves_no_container(busybox, context):
+def test_failing_run_exits_with_its_code_and_keeps_its_container_unless_force_rm(busybox, context):
     before = _containers(busybox)
     result = build(busybox, str(context), check=False)
     assert result.returncode == 3
     assert "The command '/bin/sh -c echo about to fail && exit 3' returned a non-zero code: 3" in result.stderr
     assert "about to fail" in result.stdout
-    assert _containers(busybox) == before
+    (kept,) = _containers(busybox) - before  # as dockerd: the failed step's container stays to be looked at
+    state = busybox.docker("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", kept).stdout.split()
+    assert state == ["exited", "3"]
+    busybox.docker("rm", kept)
+    forced = build(busybox, "--force-rm", str(context), check=False)
+    assert forced.returncode == 3 and _containers(busybox) == before
 
 
 def test_quiet_iidfile_dockerfile_path_and_ignored_files(busybox, tmp_path):
@@ -131,7 +136,7 @@ def test_docker_py_builds_with_buildargs_and_streams_logs(busybox, context):
     assert image.tags == ["built/py:1"]
     assert client.containers.run("built/py:1", remove=True) == b"py from build\n"
     with pytest.raises(Exception) as failed:
-        client.images.build(path=str(context))
+        client.images.build(path=str(context), forcerm=True)
     assert "returned a non-zero code: 3" in str(failed.value)
     client.close()
 
@@ -160,7 +165,7 @@ def test_api_stream_shape_compressed_contexts_quiet_and_prune(busybox):
                            custom_context=True, decode=True, quiet=True))
     assert quiet == [{"stream": aux[-1] + "\n"}]
     failing = list(api.build(fileobj=_context_tar({"Dockerfile": b"FROM busybox\nRUN exit 5\n"}, "w"),
-                             custom_context=True, decode=True))
+                             custom_context=True, decode=True, forcerm=True))
     assert failing[-1]["errorDetail"] == {"code": 5, "message": "The command '/bin/sh -c exit 5' returned a non-zero code: 5"}
     hostile = list(api.build(fileobj=_context_tar({"Dockerfile": b"FROM busybox\n", "../x": b"x"}, "w"),
                              custom_context=True, decode=True))

@@ -25,5 +25,5 @@ def test_dockyard_build_with_ignore_args_iidfile_and_failure_code(busybox, tmp_p
     again = busybox.dockyard("build", "-q", "-t", "ours/built:1", "--build-arg", "WHO=you", str(tmp_path)).stdout
     assert again.strip() == iid.read_text()                    # fully cached: the same image
     (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN exit 7\n")
-    failed = busybox.dockyard("build", str(tmp_path), check=False)
+    failed = busybox.dockyard("build", "--force-rm", str(tmp_path), check=False)
     assert failed.returncode == 7 and "returned a non-zero code: 7" in failed.stderr

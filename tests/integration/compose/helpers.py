@@ -1,12 +1,18 @@
 """Running compose (ours or docker-compose v1) against a test daemon, in a project directory."""
 
+import shutil
 import socket
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.support.daemon import REPO
+
+NEEDS_DOCKER_COMPOSE_V1 = pytest.mark.skipif(shutil.which("docker-compose") is None,
+                                             reason="docker-compose is not installed (scripts/setup installs it)")
 
 
 def free_port() -> int:

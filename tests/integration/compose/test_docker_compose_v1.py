@@ -1,14 +1,10 @@
 """The real docker-compose (v1, Python, its own docker-py) drives dockyardd unchanged."""
 
-import shutil
-
 import pytest
 
-from tests.integration.compose.helpers import Compose, http_get, project_dir
+from tests.integration.compose.helpers import NEEDS_DOCKER_COMPOSE_V1, Compose, http_get, project_dir
 
-pytestmark = [pytest.mark.root,
-              pytest.mark.skipif(shutil.which("docker-compose") is None,
-                                 reason="docker-compose is not installed (scripts/setup installs it)")]
+pytestmark = [pytest.mark.root, NEEDS_DOCKER_COMPOSE_V1]
 
 PROJECT = """
 version: "3.8"
