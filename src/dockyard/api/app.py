@@ -5,7 +5,7 @@ import logging
 
 from dockyard import __version__
 from dockyard.api import build, container_files, containers, disk_usage, distribution, execs, images, networks, system, volumes
-from dockyard.api.request import Request
+from dockyard.api.request import Request, parse_query
 from dockyard.api.responses import Response, error_body, JSON
 from dockyard.api.router import Route, Router
 from dockyard.api.status import status_for
@@ -39,7 +39,8 @@ class Application:
     async def dispatch(self, request: Request):
         try:
             version, path = split_version(request.path)
-            request = dataclasses.replace(request, api_version=version, path=path)
+            query = request.query if request.raw_query is None else parse_query(request.raw_query)
+            request = dataclasses.replace(request, api_version=version, path=path, query=query)
             handler, params = self._router.match(request.method, request.path)
             log.debug("%s %s %s", request.method, request.path, dict(request.query))
             return await handler(request, **params)

@@ -21,6 +21,8 @@ from dockyard.errors import DockyardError, InvalidArgument
 from dockyard.oci import reference
 from dockyard.registry import credentials
 
+# BuildKit's prune filters, which dockerd accepts (and refuses any other key) in POST /build/prune.
+_CACHE_FILTERS = {"until", "unused-for", "id", "parent", "type", "description", "inuse", "shared", "private"}
 _INT_OPTIONS = {"shmsize", "memory", "memswap", "cpushares", "cpuperiod", "cpuquota"}
 
 
@@ -31,6 +33,10 @@ def routes(services) -> list[Route]:
         return json_lines(_messages(services.build, options, body))
 
     async def prune(req: Request) -> Response:
+        try:
+            req.filters(_CACHE_FILTERS)  # our cache holds only what live images use: nothing to narrow
+        except InvalidArgument as err:
+            raise InvalidArgument(f"failed to prune build cache: {err.message}") from None
         return json_response(await services.build.prune())
 
     return [Route("POST", "/build", build), Route("POST", "/build/prune", prune)]

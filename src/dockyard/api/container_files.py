@@ -3,6 +3,7 @@
 import asyncio
 
 from dockyard.api.blocking import BlockingBody, tar_stream
+from dockyard.api.bodies import engine_types as bodies
 from dockyard.api.request import Request
 from dockyard.api.responses import Response, StreamResponse, json_lines, json_response
 from dockyard.api.router import Route
@@ -19,6 +20,8 @@ def routes(services) -> list[Route]:
         path = req.param("path")
         if not path:
             raise InvalidArgument("Path cannot be empty")
+        if "\x00" in path:  # dockerd's lstat fails with EINVAL
+            raise InvalidArgument(f"lstat {path}: invalid argument")
         return path
 
     async def archive_head(req: Request, id: str) -> Response:
@@ -46,7 +49,7 @@ def routes(services) -> list[Route]:
         container = req.param("container")
         if not container:
             raise InvalidArgument("container is required")
-        await req.json(default={})  # a config body may come; its changes arrive as `changes`
+        await req.decode(bodies.CONFIG)  # a config body may come; its changes arrive as `changes`
         image_id = await files.commit(container, req.param("repo") or None, req.param("tag") or None,
                                       req.param("author") or "", req.param("comment") or "",
                                       req.params("changes"), req.flag("pause", True))

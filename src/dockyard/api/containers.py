@@ -1,9 +1,11 @@
 """Container routes: create, list, inspect, life cycle, wait, remove, attach, logs."""
 
+from dockyard.api.bodies import engine_types as bodies
 from dockyard.api.request import Request
 from dockyard.api.responses import HijackResponse, Response, StreamResponse, empty, encode_json, json_response
 from dockyard.api.router import Route
 from dockyard.api.streams import stdio_content_type
+from dockyard.containers import filters
 from dockyard.containers.attach import DEFAULT_DETACH_KEYS, parse_detach_keys
 from dockyard.containers.logs import LogQuery
 from dockyard.errors import InvalidArgument
@@ -17,15 +19,15 @@ def routes(services) -> list[Route]:
     containers, stdio = services.containers, services.stdio
 
     async def create(req: Request) -> Response:
-        body = await req.json(default={})
-        host_config = body.get("HostConfig") if isinstance(body, dict) else None
-        if req.api_version < (1, 40) and isinstance(host_config, dict) and not host_config.get("IpcMode"):
+        body = await req.decode(bodies.CONTAINER_CREATE)
+        host_config = body.get("HostConfig")
+        if req.api_version < (1, 40) and host_config is not None and not host_config.get("IpcMode"):
             host_config["IpcMode"] = "shareable"  # older clients' default, as dockerd
         container_id, warnings = await containers.create(body, req.param("name") or "", req.param("platform"))
         return json_response({"Id": container_id, "Warnings": warnings}, 201)
 
     async def list_(req: Request) -> Response:
-        items = containers.list(req.flag("all"), req.int_param("limit"), req.flag("size"), req.filters())
+        items = containers.list(req.flag("all"), req.int_param("limit"), req.flag("size"), req.filters(filters.LIST_FILTERS))
         return json_response(items)
 
     async def inspect(req: Request, id: str) -> Response:
@@ -60,7 +62,7 @@ def routes(services) -> list[Route]:
         return empty()
 
     async def update(req: Request, id: str) -> Response:
-        warnings = await containers.update(id, await req.json(default={}))
+        warnings = await containers.update(id, await req.decode(bodies.CONTAINER_UPDATE))
         return json_response({"Warnings": warnings})
 
     async def remove(req: Request, id: str) -> Response:
@@ -92,6 +94,8 @@ def routes(services) -> list[Route]:
         return HijackResponse(session, stdio_content_type(req.api_version, container.tty))
 
     async def logs(req: Request, id: str) -> StreamResponse:
+        if not (req.flag("stdout") or req.flag("stderr")):
+            raise InvalidArgument("Bad parameters: you must choose at least one stream")
         container = containers.get(id)
         query = LogQuery(stdout=req.flag("stdout"), stderr=req.flag("stderr"),
                          since_ns=parse_time_ns(req.param("since")) or None,
@@ -109,7 +113,7 @@ def routes(services) -> list[Route]:
         return StreamResponse(body(), content_type)
 
     async def prune(req: Request) -> Response:
-        deleted, reclaimed = await containers.prune(req.filters())
+        deleted, reclaimed = await containers.prune(req.filters(filters.PRUNE_FILTERS))
         return json_response({"ContainersDeleted": deleted or None, "SpaceReclaimed": reclaimed})
 
     return [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
+from dockyard.api.bodies import engine_types as bodies
 from dockyard.api.blocking import progress_stream
 from dockyard.api.request import Request
 from dockyard.api.responses import Response, StreamResponse, json_response
@@ -74,7 +75,7 @@ def routes(services) -> list[Route]:
         return progress_stream(work)
 
     async def login(req: Request) -> Response:
-        body = await req.json({})
+        body = await req.decode(bodies.AUTH_CONFIG)
         auth = credentials.from_auth_config(body)
         if not auth.username and not auth.identity_token:
             raise InvalidArgument("username is required")

@@ -1,5 +1,6 @@
 """Exec routes: create, start (hijacked or detached), resize, inspect."""
 
+from dockyard.api.bodies import engine_types as bodies
 from dockyard.api.request import Request
 from dockyard.api.responses import HijackResponse, Response, json_response
 from dockyard.api.router import Route
@@ -10,10 +11,10 @@ def routes(services) -> list[Route]:
     execs = services.execs
 
     async def create(req: Request, id: str) -> Response:
-        return json_response({"Id": execs.create(id, await req.json(default={}))}, 201)
+        return json_response({"Id": execs.create(id, await req.decode(bodies.EXEC_CREATE))}, 201)
 
     async def start(req: Request, id: str):
-        body = await req.json(default={}) or {}
+        body = await req.decode(bodies.EXEC_START)
         record = execs.get(id)
         session = await execs.start(id, bool(body.get("Detach")), body.get("ConsoleSize"))
         if session is None:

@@ -13,6 +13,7 @@ from dockyard.api.responses import Response, StreamResponse, empty, json_respons
 from dockyard.api.router import Route
 from dockyard.errors import InvalidArgument
 from dockyard.images import archive_load, archive_save
+from dockyard.images import filters as image_filters
 from dockyard.images.importer import import_rootfs
 
 
@@ -25,7 +26,7 @@ def routes(services) -> list[Route]:
         return await asyncio.to_thread(functools.partial(fn, *args, **kwargs))
 
     async def list_images(req: Request) -> Response:
-        return json_response(await run(images.list_images, req.flag("all"), req.filters(), req.api_version))
+        return json_response(await run(images.list_images, req.flag("all"), req.filters(image_filters.LIST_FILTERS), req.api_version))
 
     async def inspect(req: Request, name: str) -> Response:
         return json_response(await run(images.inspect, name, req.api_version))
@@ -44,7 +45,7 @@ def routes(services) -> list[Route]:
         return json_response(await run(images.remove, name, req.flag("force"), req.flag("noprune")))
 
     async def prune(req: Request) -> Response:
-        return json_response(await run(images.prune, req.filters()))
+        return json_response(await run(images.prune, req.filters(image_filters.PRUNE_FILTERS)))
 
     async def load(req: Request) -> StreamResponse:
         quiet = req.flag("quiet")

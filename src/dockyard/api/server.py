@@ -8,15 +8,21 @@ import asyncio
 import logging
 from http import HTTPStatus
 from typing import Awaitable, Callable
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import h11
 
+from dockyard.api import http_errors
 from dockyard.api.request import Request
 from dockyard.api.responses import HijackResponse, Response, StreamResponse
 from dockyard.api.versioning import MAX_API
+from dockyard.errors import InvalidArgument
 
 log = logging.getLogger(__name__)
+
+class MalformedBody(InvalidArgument):
+    """The request body broke HTTP's framing (a bad chunk header) while a handler read it."""
+
 
 Dispatch = Callable[[Request], Awaitable[Response | StreamResponse | HijackResponse]]
 _BODY_POLL = 0.05  # how often a streaming response checks whether the request body is complete
@@ -77,13 +83,16 @@ class Connection:
     def __init__(self, reader, writer, dispatch: Dispatch, base_headers: Callable[[], list]):
         self._reader, self._writer = reader, writer
         self._dispatch, self._base_headers = dispatch, base_headers
-        self._h11 = h11.Connection(h11.SERVER)
+        self._h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=http_errors.MAX_HEAD_BYTES)
+        self._head = bytearray()  # what was read of the request head: to word Go's refusal of it
 
     async def serve(self) -> None:
         try:
             while await self._serve_one():
                 self._h11.start_next_cycle()
-        except (h11.RemoteProtocolError, ConnectionError, asyncio.IncompleteReadError) as err:
+        except h11.RemoteProtocolError as err:
+            await self._refuse(err)
+        except (ConnectionError, asyncio.IncompleteReadError) as err:
             log.debug("connection ended: %s", err)
         except Exception:  # a failing stream cannot report in-band any more: drop the connection
             log.exception("connection failed")
@@ -93,6 +102,11 @@ class Connection:
     async def _serve_one(self) -> bool:
         event = await self._next_event()
         if not isinstance(event, h11.Request):
+            return False
+        head_size = len(event.method) + len(event.target) + sum(len(k) + len(v) + 4 for k, v in event.headers) + 14
+        refusal = http_errors.target_error(event.target.decode("latin-1"), event.http_version, head_size)
+        if refusal is not None:
+            await self._write_and_close(http_errors.answer(refusal))
             return False
         request = self._request(event)
         response = await self._dispatch(request)
@@ -112,9 +126,34 @@ class Connection:
         while True:
             event = self._h11.next_event()
             if event is not h11.NEED_DATA:
+                if isinstance(event, h11.Request):
+                    self._head.clear()
                 return event
             data = await self._reader.read(_READ_SIZE)
+            if self._h11.their_state is h11.IDLE and len(self._head) <= http_errors.MAX_HEAD_BYTES:
+                self._head += data
             self._h11.receive_data(data)
+
+    async def _refuse(self, err: h11.RemoteProtocolError) -> None:
+        """A request h11 could not parse: Go's plain-text answer, then close (dockerd never
+        drops such a connection unanswered)."""
+        log.debug("malformed request: %s", err)
+        if self._h11.our_state is not h11.IDLE:
+            return  # a body broke off after our answer began: nothing more can be said
+        if err.error_status_hint == 431:
+            reply = http_errors.answer(http_errors.TOO_LARGE)
+        elif err.error_status_hint == 501:
+            reply = http_errors.unsupported_encoding()
+        else:
+            reply = http_errors.answer(http_errors.head_error(bytes(self._head)))
+        await self._write_and_close(reply)
+
+    async def _write_and_close(self, reply: bytes) -> None:
+        try:
+            self._writer.write(reply)
+            await self._writer.drain()
+        except ConnectionError:
+            pass
 
     async def _receive_body(self) -> bytes:
         """The next piece of the request body; b"" once it is complete."""
@@ -126,6 +165,13 @@ class Connection:
             elif isinstance(event, h11.ConnectionClosed):
                 raise ConnectionError("client closed the connection mid-body")
         return b""
+
+    async def _read_body_piece(self) -> bytes:
+        """The handlers' view of the body: a body that breaks HTTP's framing is bad input."""
+        try:
+            return await self._receive_body()
+        except h11.RemoteProtocolError as err:
+            raise MalformedBody("malformed chunked encoding") from None  # Go's words; only chunks can break mid-body
 
     async def _drain_body(self) -> bool:
         while await self._receive_body():
@@ -140,8 +186,8 @@ class Connection:
             path=unquote(target.path),
             api_version=MAX_API,
             headers=headers,
-            query=parse_qs(target.query, keep_blank_values=True),
-            receive=self._receive_body,
+            raw_query=target.query,
+            receive=self._read_body_piece,
         )
 
     def _headers(self, content_type: str | None, extra: dict[str, str]) -> list[tuple[str, str]]:

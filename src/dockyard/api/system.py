@@ -33,7 +33,7 @@ def routes(services) -> list[Route]:
 
     async def events(req: Request):
         stream = services.events.stream(
-            parse_time_ns(req.param("since")), parse_time_ns(req.param("until")), req.filters()
+            parse_time_ns(req.param("since")), parse_time_ns(req.param("until")), req.filters(None)
         )
 
         async def bodies():

@@ -1,27 +1,26 @@
 """Volume routes: create, inspect, list, remove, prune."""
 
+from dockyard.api.bodies import engine_types as bodies
 from dockyard.api.request import Request
 from dockyard.api.responses import Response, empty, json_response
 from dockyard.api.router import Route
-from dockyard.errors import InvalidArgument
+from dockyard.volumes import filters as volume_filters
 
 
 def routes(services) -> list[Route]:
     volumes = services.volumes
 
     async def list_volumes(req: Request) -> Response:
-        found = volumes.list_volumes(req.filters())
+        found = volumes.list_volumes(req.filters(volume_filters.LIST_FILTERS))
         return json_response({"Volumes": [volumes.to_json(v) for v in found], "Warnings": None})
 
     async def inspect(req: Request, name: str) -> Response:
         return json_response(volumes.to_json(volumes.get(name)))
 
     async def create(req: Request) -> Response:
-        body = await req.json(default={})
-        if not isinstance(body, dict):
-            raise InvalidArgument("invalid volume create request: expected a JSON object")
+        body = await req.decode(bodies.VOLUME_CREATE)
         volume = volumes.create(body.get("Name") or None, body.get("Driver") or "local",
-                                _string_map(body, "DriverOpts"), _string_map(body, "Labels"))
+                                body.get("DriverOpts"), body.get("Labels"))
         return json_response(volumes.to_json(volume), status=201)
 
     async def remove(req: Request, name: str) -> Response:
@@ -29,7 +28,7 @@ def routes(services) -> list[Route]:
         return empty(204)
 
     async def prune(req: Request) -> Response:
-        names, reclaimed = await volumes.prune(req.filters(), req.api_version)
+        names, reclaimed = await volumes.prune(req.filters(volume_filters.PRUNE_FILTERS), req.api_version)
         return json_response({"VolumesDeleted": names or None, "SpaceReclaimed": reclaimed})
 
     return [
@@ -40,11 +39,3 @@ def routes(services) -> list[Route]:
         Route("DELETE", "/volumes/{name}", remove),
     ]
 
-
-def _string_map(body: dict, key: str) -> dict[str, str] | None:
-    value = body.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise InvalidArgument(f"invalid {key}: expected an object of strings")
-    return {str(k): str(v) for k, v in value.items()}

@@ -98,10 +98,11 @@ def extract_archive(root: str, path: str, stream: BinaryIO, container_name: str,
 
 def _extract_member(tar, member: tarfile.TarInfo, root: str, relative_target: str,
                     no_overwrite: bool, copy_uid_gid: bool) -> None:
-    name = clean_name(member.name)
+    name = clean_name(member.name)  # an absolute name lands under the target, as with dockerd
     if not name:
         return
     inside = posixpath.join("/", relative_target, name)
+    _make_parents(root, posixpath.dirname(inside))
     dest = resolve(root, inside)
     existing = os.lstat(dest) if os.path.lexists(dest) else None
     if existing is not None and no_overwrite and stat.S_ISDIR(existing.st_mode) != member.isdir():
@@ -126,6 +127,19 @@ def _extract_member(tar, member: tarfile.TarInfo, root: str, relative_target: st
         os.lchown(dest, member.uid, member.gid)
     if not member.issym():
         os.chmod(dest, member.mode & 0o7777)
+
+
+def _make_parents(root: str, directory: str) -> None:
+    """Create the missing directories of `directory` inside the root (0755, as dockerd's
+    unpacking does), each resolved inside the root."""
+    path = "/"
+    for part in directory.strip("/").split("/"):
+        if not part:
+            continue
+        path = posixpath.join(path, part)
+        host = resolve(root, path + "/")
+        if not os.path.lexists(host):
+            os.mkdir(host, 0o755)
 
 
 def _write_file(tar, member: tarfile.TarInfo, dest: str) -> None:

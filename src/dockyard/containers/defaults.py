@@ -35,8 +35,6 @@ _CONFIG_KEYS = (
 
 def split_create_body(body: dict) -> tuple[dict, dict, dict]:
     """(container config, host config with defaults, networking config) from a create body."""
-    if not isinstance(body, dict):
-        raise InvalidArgument("invalid create request: expected a JSON object")
     config = {k: copy.deepcopy(body.get(k)) for k in _CONFIG_KEYS if k in body}
     host_config = {**copy.deepcopy(HOST_CONFIG_DEFAULTS), **(body.get("HostConfig") or {})}
     # Unknown-but-valid host config fields stay, as clients send newer fields than they negotiated.

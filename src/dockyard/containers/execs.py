@@ -49,7 +49,7 @@ class ExecService:
 
     def create(self, ref: str, body: dict) -> str:
         container = self._registry.get(ref)
-        if not isinstance(body, dict) or not body.get("Cmd"):
+        if not body.get("Cmd"):
             raise InvalidArgument("No exec command specified")
         if container.state.status != "running":
             raise Conflict(f"Container {container.id} is not running")

@@ -39,7 +39,9 @@ class ContainerFiles:
                 if thaw:
                     cgroup.thaw()
             return
-        target = tempfile.mkdtemp(prefix="cp-", dir=self._runner.state_dir(container.id).parent)
+        parent = self._runner.state_dir(container.id).parent  # absent until a first container starts
+        os.makedirs(parent, exist_ok=True)
+        target = tempfile.mkdtemp(prefix="cp-", dir=parent)
         self._mounter.mount_all(for_daemon(self._layers.mounts(container.id)), target)
         try:
             yield target

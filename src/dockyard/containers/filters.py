@@ -7,6 +7,9 @@ from dockyard.containers.model import Container
 from dockyard.errors import InvalidArgument
 
 _STATUSES = {"created", "restarting", "running", "removing", "paused", "exited", "dead"}
+LIST_FILTERS = {"ancestor", "before", "exited", "expose", "health", "id", "is-task", "label", "name",
+                "network", "publish", "since", "status", "volume"}
+PRUNE_FILTERS = {"label", "label!", "until"}
 
 
 def select(containers: list[Container], filters: dict[str, list[str]], all_: bool, limit: int | None,
@@ -45,9 +48,7 @@ def _check(key: str, values: list[str], resolve, image_matches) -> Callable[[Con
         "expose": lambda c, v: v in (c.config.get("ExposedPorts") or {}),
         "publish": lambda c, v: v in (c.network_settings.get("Ports") or {}) or f"{v}/tcp" in (c.network_settings.get("Ports") or {}),
     }
-    if key not in simple:
-        raise InvalidArgument(f"invalid filter '{key}'")
-    match = simple[key]
+    match = simple[key]  # the API edge admitted only LIST_FILTERS
     if key == "label":  # labels: every one given must match (dockerd's MatchKVList)
         return lambda c: all(match(c, v) for v in values)
     return lambda c: any(match(c, v) for v in values)
@@ -57,3 +58,15 @@ def _label_matches(c: Container, label: str) -> bool:
     labels = c.config.get("Labels") or {}
     key, sep, value = label.partition("=")
     return key in labels and (not sep or labels[key] == value)
+
+
+def prunable(container: Container, filters: dict[str, list[str]], until_ns: int | None) -> bool:
+    """`POST /containers/prune`: a stopped container matching every `label`, none of the
+    `label!`, created before `until`."""
+    if container.state.status not in ("exited", "created", "dead"):
+        return False
+    if not all(_label_matches(container, v) for v in filters.get("label", [])):
+        return False
+    if any(_label_matches(container, v) for v in filters.get("label!", [])):
+        return False
+    return until_ns is None or container.created < until_ns

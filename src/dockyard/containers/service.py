@@ -8,13 +8,15 @@ import signal as signals
 import time
 
 from dockyard.containers import defaults, names, recovery
-from dockyard.containers.filters import select
+from dockyard.containers.filters import prunable, select
+from dockyard.containers.host_checks import check_host_config, check_resources
 from dockyard.containers.inspect import inspect_body, summary_body
 from dockyard.containers.model import Container, State
 from dockyard.containers.restart_policy import Backoff, should_restart, starts_with_daemon
 from dockyard.containers.waiters import WaitResult
 from dockyard.errors import Conflict, InvalidArgument, NotModified
 from dockyard.oci.signals import parse_signal
+from dockyard.wire.times import until_ns
 from dockyard.shim.logopts import DEFAULT_LOG_CONFIG, container_log_config
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ class ContainerService:
     # -- create -------------------------------------------------------------------------
     async def create(self, body: dict, name: str, platform: str | None) -> tuple[str, list[str]]:
         config, host_config, networking = defaults.split_create_body(body)
+        check_host_config(host_config)
         host_config["LogConfig"], logged = container_log_config(  # a bad --log-opt fails here
             host_config.get("LogConfig"), self._log_default)
         if not config.get("Image"):
@@ -298,8 +301,7 @@ class ContainerService:
 
     async def update(self, ref: str, body: dict) -> list[str]:
         container = self.get(ref)
-        if not isinstance(body, dict):
-            raise InvalidArgument("invalid update request")
+        check_resources(body)
         policy = body.get("RestartPolicy")
         if policy and policy.get("Name"):
             defaults.split_create_body({"HostConfig": {"RestartPolicy": policy}})
@@ -361,11 +363,10 @@ class ContainerService:
         self._waiters.removed(container.id, WaitResult(container.state.exit_code))
 
     async def prune(self, filters: dict[str, list[str]]) -> tuple[list[str], int]:
-        candidates = select(self._registry.all(), {k: v for k, v in filters.items() if k == "label"}, True,
-                            None, self.get, self._images.matches)
+        until = until_ns((filters.get("until") or [None])[-1])
         deleted = []
-        for container in candidates:
-            if container.state.status in ("exited", "created", "dead"):
+        for container in self._registry.all():
+            if prunable(container, filters, until):
                 await self._remove_now(container, volumes=False)
                 deleted.append(container.id)
         self._events.journal.emit("container", "prune", "", {"reclaimed": "0"})

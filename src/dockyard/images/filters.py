@@ -9,13 +9,7 @@ from dockyard.errors import InvalidArgument
 from dockyard.oci.reference import Reference
 
 LIST_FILTERS = {"dangling", "label", "reference", "before", "since", "until"}
-PRUNE_FILTERS = {"dangling", "label", "until"}
-
-
-def check(filters: dict[str, list[str]], allowed: set[str]) -> None:
-    for key in filters:
-        if key not in allowed:
-            raise InvalidArgument(f"invalid filter '{key}'")
+PRUNE_FILTERS = {"dangling", "label", "label!", "until"}
 
 
 def dangling_value(filters: dict[str, list[str]]) -> bool | None:

@@ -29,7 +29,7 @@ from dockyard.oci.reference import Reference
 from dockyard.snapshots.drivers import make_driver
 from dockyard.snapshots.mount import Mount
 from dockyard.snapshots.store import SnapshotStore
-from dockyard.wire.times import format_rfc3339_nano, parse_time_ns
+from dockyard.wire.times import format_rfc3339_nano, parse_time_ns, until_ns
 
 
 class ImageService:
@@ -99,7 +99,6 @@ class ImageService:
     def list_images(self, all_: bool = False, filters: dict[str, list[str]] | None = None,
                     api_version: tuple[int, int] = (1, 41)) -> list[dict[str, Any]]:
         filters = filters or {}
-        image_filters.check(filters, image_filters.LIST_FILTERS)
         dangling = image_filters.dangling_value(filters)
         before = self._bound(filters.get("before"))
         since = self._bound(filters.get("since"))
@@ -298,10 +297,10 @@ class ImageService:
 
     def prune(self, filters: dict[str, list[str]] | None = None) -> dict[str, Any]:
         filters = filters or {}
-        image_filters.check(filters, image_filters.PRUNE_FILTERS | {"label!"})
         dangling = image_filters.dangling_value(filters)
         dangling = True if dangling is None else dangling
-        until = self._until(filters.get("until"))
+        until = until_ns((filters.get("until") or [None])[-1])
+        until = None if until is None else until // 1_000_000_000
         deleted: list[dict[str, str]] = []
         reclaimed = 0
         with self._lock:
@@ -335,12 +334,6 @@ class ImageService:
         if "label!" in filters and not image_filters.negated_labels_match(labels, filters["label!"]):
             return False
         return True
-
-    def _until(self, values: list[str] | None) -> int | None:
-        if not values:
-            return None
-        ns = parse_time_ns(values[0])
-        return ns // 1_000_000_000 if ns is not None else None
 
     def layers_size(self) -> int:
         return sum(layer.size for layer in self.snapshots.layers())

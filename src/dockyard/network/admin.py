@@ -4,13 +4,11 @@ and connect/disconnect of containers named by the API."""
 from __future__ import annotations
 
 import asyncio
-import re
-import time
 
 from dockyard.errors import Conflict, Forbidden, InvalidArgument
 from dockyard.network.model import check_filters, matches_filters
 from dockyard.network.service import NetworkService
-from dockyard.wire.times import parse_time_ns
+from dockyard.wire.times import parse_time_ns, until_ns
 
 
 async def create_network(svc: NetworkService, body: dict) -> dict:
@@ -66,10 +64,7 @@ async def _remove_locked(svc: NetworkService, net) -> None:
 
 
 async def prune_networks(svc: NetworkService, filters: dict[str, list[str]]) -> dict:
-    for key in filters:
-        if key not in ("label", "label!", "until"):
-            raise InvalidArgument(f"invalid filter '{key}'")
-    until = _until(filters)
+    until = until_ns((filters.get("until") or [None])[-1])
     removed = []
     async with svc.lock:
         for net in list(svc.registry.networks.values()):
@@ -82,21 +77,6 @@ async def prune_networks(svc: NetworkService, filters: dict[str, list[str]]) -> 
     for net in removed:
         svc._emit(net, "destroy")
     return {"NetworksDeleted": [n.name for n in removed] or None}
-
-
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(h|m|s)$")
-
-
-def _until(filters) -> int | None:
-    """`until` as a timestamp or a Go duration before now (`24h`), in nanoseconds."""
-    values = filters.get("until") or []
-    if not values:
-        return None
-    match = _DURATION.match(values[0])
-    if match:
-        scale = {"h": 3600, "m": 60, "s": 1}[match.group(2)]
-        return time.time_ns() - int(float(match.group(1)) * scale * 1_000_000_000)
-    return parse_time_ns(values[0])
 
 
 def _prunable(net, filters, until) -> bool:

@@ -217,13 +217,11 @@ def _label_match(labels: dict, spec: str) -> bool:
     return not sep or labels[key] == value
 
 
-KNOWN_FILTERS = {"name", "id", "label", "driver", "type", "dangling", "scope"}
+LIST_FILTERS = {"name", "id", "label", "driver", "type", "dangling", "scope"}
+PRUNE_FILTERS = {"label", "label!", "until"}
 
 
 def check_filters(filters: dict[str, list[str]]) -> None:
-    for key in filters:
-        if key not in KNOWN_FILTERS:
-            raise InvalidArgument(f"invalid filter '{key}'")
     for value in filters.get("type", []):
         if value not in ("custom", "builtin"):
             raise InvalidArgument(f"invalid filter: 'type'='{value}'")

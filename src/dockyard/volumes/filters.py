@@ -7,14 +7,8 @@ from dockyard.errors import InvalidArgument
 from dockyard.volumes.model import Volume
 
 Predicate = Callable[[Volume], bool]
-_LIST_KEYS = {"dangling", "driver", "label", "name"}
-_PRUNE_KEYS = {"label", "label!", "all"}
-
-
-def _check_keys(filters: dict[str, list[str]], accepted: set[str]) -> None:
-    for key in filters:
-        if key not in accepted:
-            raise InvalidArgument(f"invalid filter '{key}'")
+LIST_FILTERS = {"dangling", "driver", "label", "name"}
+PRUNE_FILTERS = {"label", "label!", "all"}
 
 
 def _boolean(filters: dict[str, list[str]], key: str) -> bool | None:
@@ -55,7 +49,6 @@ def _label_checks(filters: dict[str, list[str]]) -> list[Predicate]:
 
 def list_predicate(filters: dict[str, list[str]]) -> Predicate:
     """Every given key must match (values of one key: any of them; labels: all of them)."""
-    _check_keys(filters, _LIST_KEYS)
     checks = _label_checks(filters)
     dangling = _boolean(filters, "dangling")
     if dangling is not None:
@@ -70,7 +63,6 @@ def list_predicate(filters: dict[str, list[str]]) -> Predicate:
 def prune_predicate(filters: dict[str, list[str]], api_version: tuple[int, int]) -> Predicate:
     """Unused volumes without mount options (nothing local to reclaim in those); only anonymous
     ones unless `all` (API ≥ 1.42: older clients meant every unused volume)."""
-    _check_keys(filters, _PRUNE_KEYS)
     prune_all = _prune_all(filters.get("all", [])) or api_version < (1, 42)
     checks = _label_checks(filters)
     if not prune_all:

@@ -12,6 +12,7 @@ import os
 import secrets
 from pathlib import Path
 
+from dockyard.errors import InvalidArgument
 from dockyard.metadata import atomic
 from dockyard.volumes.model import Volume, now_rfc3339
 from dockyard.volumes.removal import remove_tree
@@ -19,6 +20,7 @@ from dockyard.volumes.removal import remove_tree
 log = logging.getLogger(__name__)
 
 RECORD, DATA = "volume.json", "_data"
+NAME_MAX = 255  # bytes in one file name
 _STAGING, _TRASH = ".tmp-", ".trash-"
 
 
@@ -60,11 +62,15 @@ class VolumeDirectory:
     def create(self, volume: Volume, durable: bool = True) -> None:
         """`durable=False` for volumes a container's create makes: empty, and made again at its
         start should a crash lose them."""
+        target = self.root / volume.name
+        if len(os.fsencode(volume.name)) > NAME_MAX:  # refused before any staging is left behind
+            raise InvalidArgument(f"create {volume.name}: error while creating volume root path '{target}': "
+                                  f"mkdir {target}: file name too long")
         staging = self.root / f"{_STAGING}{secrets.token_hex(8)}"
         staging.mkdir(mode=0o701)
         (staging / DATA).mkdir(mode=0o755)
         write_atomic(staging / RECORD, volume.to_record(), durable)
-        os.rename(staging, self.root / volume.name)
+        os.rename(staging, target)
         if durable:
             atomic.fsync_dir(self.root)
 

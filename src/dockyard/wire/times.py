@@ -1,5 +1,8 @@
-"""Time parameters as clients send them: unix seconds, `seconds.nanoseconds`, RFC3339."""
+"""Time parameters as clients send them: unix seconds, `seconds.nanoseconds`, RFC3339, and
+Go durations (`1m30s`) counted back from now."""
 
+import re
+import time
 from datetime import datetime
 
 from dockyard.errors import InvalidArgument
@@ -18,6 +21,35 @@ def parse_time_ns(value: str | None) -> int | None:
     except ValueError:
         raise InvalidArgument(f"invalid time value: {value!r}") from None
     return int(stamp.timestamp()) * 1_000_000_000 + stamp.microsecond * 1000
+
+
+_UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 1_000_000, "s": 1_000_000_000,
+          "m": 60_000_000_000, "h": 3_600_000_000_000}
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+
+
+def go_duration_ns(text: str) -> int | None:
+    """Go's time.ParseDuration (`1h30m`, `-5s`, `1.5h`, `0`) in nanoseconds; None if `text` is not one."""
+    sign, body = (-1, text[1:]) if text[:1] == "-" else (1, text[1:] if text[:1] == "+" else text)
+    if body == "0":
+        return 0
+    total, at = 0.0, 0
+    for part in _DURATION_PART.finditer(body):
+        if part.start() != at:
+            return None
+        total += float(part.group(1)) * _UNITS[part.group(2)]
+        at = part.end()
+    return sign * int(total) if body and at == len(body) else None
+
+
+def until_ns(value: str | None, now_ns: int | None = None) -> int | None:
+    """A prune filter's `until` (dockerd's GetTimestamp): a duration back from now, or a time."""
+    if not value:
+        return None
+    duration = go_duration_ns(value)
+    if duration is not None:
+        return (time.time_ns() if now_ns is None else now_ns) - duration
+    return parse_time_ns(value)
 
 
 def format_rfc3339_nano(time_ns: int) -> str:

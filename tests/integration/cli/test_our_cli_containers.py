@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import tarfile
+import time
 import uuid
 
 import pytest
@@ -27,6 +28,28 @@ def dockyard(daemon, *args: str, input: str | None = None, check: bool = True) -
     if check and result.returncode != 0:
         raise AssertionError(f"dockyard {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
     return result
+
+
+WAIT_FOR_GO = "while [ ! -e /go ]; do sleep 0.1; done"
+
+
+def attached_until_go(daemon, name: str, *args: str) -> subprocess.CompletedProcess:
+    """Our CLI attached to a running container that waits for /go: /go is made once the daemon
+    has seen the attach (and a second more for the session to reach the shim), so the output
+    after it cannot be missed however slow the machine is."""
+    since = f"{time.time():.3f}"
+    env = {**daemon.env, "PYTHONPATH": str(REPO / "src")}
+    proc = subprocess.Popen([sys.executable, "-m", "dockyard.cli", *args], env=env, text=True,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not daemon.docker("events", "--since", since, "--until", f"{time.time():.3f}", "--filter",
+                            f"container={name}", "--filter", "event=attach").stdout.strip():
+        assert time.monotonic() < deadline and proc.poll() is None, "the attach never reached the daemon"
+        time.sleep(0.2)
+    time.sleep(1)
+    daemon.docker("exec", name, "touch", "/go")
+    stdout, stderr = proc.communicate(timeout=120)
+    return subprocess.CompletedProcess(args, proc.returncode, stdout, stderr)
 
 
 @pytest.mark.parametrize("argv", [["sh", "-c", "echo out; echo err >&2; exit 3"], ["nosuchcommand"], ["/etc"]])
@@ -151,14 +174,14 @@ def test_start_attach_and_attach(busybox):
         started = dockyard(busybox, "start", "-a", name, check=False)
         assert (started.returncode, started.stdout, started.stderr) == (3, "hi\n", "oops\n")
         busybox.docker("rm", name)
-        busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c", "sleep 1; echo later; exit 5")
-        attached = dockyard(busybox, "attach", name, check=False)
+        busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c", f"{WAIT_FOR_GO}; echo later; exit 5")
+        attached = attached_until_go(busybox, name, "attach", name)
         assert (attached.returncode, attached.stdout) == (5, "later\n")
         refused = dockyard(busybox, "attach", name, check=False)
         assert refused.returncode == 1 and "You cannot attach to a stopped container" in refused.stderr
         busybox.docker("rm", name)
-        busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c", "sleep 1; echo again; exit 2")
-        rejoined = dockyard(busybox, "start", "-a", name, check=False)  # already running: just attaches
+        busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c", f"{WAIT_FOR_GO}; echo again; exit 2")
+        rejoined = attached_until_go(busybox, name, "start", "-a", name)  # already running: just attaches
         assert (rejoined.returncode, rejoined.stdout) == (2, "again\n")
         busybox.docker("rm", name)
         busybox.docker("run", "-d", "--name", name, "busybox", "sh", "-c", "echo first; sleep 1; echo last >&2")

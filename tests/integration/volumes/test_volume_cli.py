@@ -54,7 +54,7 @@ def test_ls_filters(daemon):
     assert ls("driver=local", "dangling=true") == sorted([a, b, c])
     assert ls("dangling=false") == []
     bad = daemon.docker("volume", "ls", "--filter", "colour=red", check=False)
-    assert bad.returncode == 1 and "invalid filter 'colour'" in bad.stderr
+    assert bad.returncode == 1 and "Invalid filter 'colour'" in bad.stderr
     daemon.docker("volume", "rm", a, b, c)
 
 

@@ -3,6 +3,7 @@ import asyncio
 import pytest
 
 from dockyard.api.app import Application
+from dockyard.api.bodies.gotypes import Int, Struct
 from dockyard.api.request import Request
 from dockyard.api.responses import json_response
 from dockyard.api.router import Route, Router
@@ -49,7 +50,7 @@ def dispatch(app, method, path, body=b""):
 
 def test_errors_become_json_with_status():
     async def create(req):
-        return json_response(await req.json(), 201)
+        return json_response(await req.decode(Struct("test.Thing", {"a": Int("int")})), 201)
 
     async def broken(req):
         raise RuntimeError("boom")

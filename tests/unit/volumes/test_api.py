@@ -67,7 +67,7 @@ def test_prune(app):
     everything = {"filters": json.dumps({"all": {"true": True}})}
     assert call(app, "POST", "/volumes/prune", query=everything) == (200, {"VolumesDeleted": ["named"], "SpaceReclaimed": 0})
     bad = call(app, "POST", "/volumes/prune", query={"filters": json.dumps({"dangling": ["true"]})})
-    assert bad == (400, {"message": "invalid filter 'dangling'"})
+    assert bad == (400, {"message": "Invalid filter 'dangling'"})
 
 
 def test_prune_before_api_1_42_removes_named_volumes_too(app):

@@ -1,0 +1,1 @@
+"""Request bodies: JSON read and typed as dockerd reads them."""
