@@ -8,15 +8,17 @@ _PAD = 3
 _MIN_WIDTH = 10  # the docker CLI's tabwriter: minwidth 10, padding 3
 
 
-def align(rows: list[list[str]]) -> str:
-    """Columns padded like Go's tabwriter with Docker's settings (minwidth 10, padding 3)."""
+def align(rows: list[list[str]], min_width: int = _MIN_WIDTH, pad: int = _PAD) -> str:
+    """Columns padded like Go's tabwriter (Docker's settings by default: minwidth 10, padding 3):
+    every cell but a line's last is padded, so an empty last cell leaves the padding before it."""
     if not rows:
         return ""
     widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(max(map(len, rows)))]
     lines = []
     for row in rows:
-        cells = [cell.ljust(max(widths[i] + _PAD, _MIN_WIDTH)) if i < len(row) - 1 else cell for i, cell in enumerate(row)]
-        lines.append("".join(cells).rstrip())
+        cells = [cell.ljust(max(widths[i] + pad, min_width)) if i < len(row) - 1 else cell
+                 for i, cell in enumerate(row)]
+        lines.append("".join(cells))
     return "\n".join(lines) + "\n"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from dockyard.compose import labels as L
+from dockyard.compose import file_refs, labels as L
 from dockyard.compose.host_spec import host_settings
 from dockyard.compose.model.types import Project, Service
 
@@ -34,12 +34,11 @@ def service_body(project: Project, service: Service, number: int = 0, oneoff: bo
                 "StopTimeout": service.stop_grace_period, "ExposedPorts": _exposed(service),
                 "Healthcheck": _healthcheck(service)}
     config.update({k: v for k, v in optional.items() if v not in (None, "", {}, [])})
-    if service.depends_on:
-        config["Labels"][L.DEPENDS_ON] = ",".join(
-            f"{d.service}:{d.condition}:{str(d.required).lower()}" for d in service.depends_on)
+    config["Labels"][L.DEPENDS_ON] = ",".join(
+        f"{d.service}:{d.condition}:{str(d.restart).lower()}" for d in service.depends_on)
     links = _links(project, service, number, oneoff)
     return {**config, "HostConfig": _host_config(project, service, links),
-            "NetworkingConfig": _networking(project, service, links)}
+            "NetworkingConfig": _networking(project, service, links, number)}
 
 
 def config_hash(body: dict) -> str:
@@ -57,7 +56,7 @@ def container_body(project: Project, service: Service, number: int, oneoff: bool
     hashed = {**base, "Labels": {k: v for k, v in base["Labels"].items() if k != L.CONFIG_FILES}}
     if service.platform:
         hashed["platform"] = service.platform
-    body = service_body(project, service, number, oneoff) if service.links or oneoff else base
+    body = service_body(project, service, number, oneoff)
     body["Labels"] = {**body["Labels"], L.CONFIG_HASH: config_hash(hashed), L.NUMBER: str(number),
                       L.ONEOFF: "True" if oneoff else "False"}
     declared = {m.target for m in service.volumes if m.source or m.type == "tmpfs"}
@@ -108,6 +107,7 @@ def _host_config(project: Project, service: Service, links: list[str]) -> dict:
             if mount.type == "volume" and mount.source:
                 entry["Source"] = project.volumes[mount.source].name
             host["Mounts"].append(entry)
+    host["Mounts"] += file_refs.bind_mounts(project, service, {m.target for m in service.volumes})
     return {k: v for k, v in host.items() if v is not None}
 
 
@@ -164,11 +164,14 @@ def _containers_of(project: Project, service_name: str) -> list[str]:
     return [container_name(project, service, n) for n in range(1, max(service.scale, 1) + 1)]
 
 
-def _networking(project: Project, service: Service, links: list[str]) -> dict:
+def _networking(project: Project, service: Service, links: list[str], number: int) -> dict:
+    """Every network of the service, aliased by the container's name (not in the hash's body,
+    number 0), the service's name and its own aliases."""
     endpoints = {}
     primary = _network_mode(project, service) if service.networks else ""
     for key, attachment in service.networks.items():
-        endpoint: dict = {"Aliases": [service.name, *attachment.aliases]}
+        own = [container_name(project, service, number)] if number else []
+        endpoint: dict = {"Aliases": [*own, service.name, *attachment.aliases]}
         if attachment.ipv4_address:
             endpoint["IPAMConfig"] = {"IPv4Address": attachment.ipv4_address}
         if links:

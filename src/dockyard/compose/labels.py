@@ -13,7 +13,7 @@ VERSION = "com.docker.compose.version"
 NETWORK = "com.docker.compose.network"
 VOLUME = "com.docker.compose.volume"
 
-COMPOSE_VERSION = "2.24.0"  # the compose v2 behaviour these labels follow
+COMPOSE_VERSION = "5.6.1"  # the compose v2 behaviour these labels follow
 
 
 def project_filter(project: str, *more: str) -> dict[str, list[str]]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dockyard.compose import labels as L
-from dockyard.compose.container_spec import container_body, container_name
+from dockyard.compose import file_refs, labels as L
+from dockyard.compose.container_spec import config_hash, container_body, container_name
 from dockyard.compose.model.types import Project, Service
 from dockyard.compose.observe import Observed, Seen
 from dockyard.errors import InvalidArgument, NotFound
@@ -21,11 +21,12 @@ from dockyard.errors import InvalidArgument, NotFound
 class Step:
     action: str  # build_image, create_network, create_volume, create_container, start_container, stop_container,
     #              restart_container, remove_container, remove_network, remove_volume, wait_healthy,
-    #              wait_completed
+    #              wait_completed, wait_running, remove_image, keep_running (reported only)
     target: str  # the object's name
     body: dict | None = field(default=None, compare=True)
     service: str = ""
     platform: str = ""  # create_container: the `platform` query (the service's `platform:`)
+    files: tuple = ()  # create_container: secrets and configs written in before the start (file_refs.Injected)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,12 @@ class UpOptions:
     remove_orphans: bool = False
     timeout: int | None = None  # stop grace in seconds (default: the service's stop_grace_period)
     build: bool = False  # build images even when they exist (`up --build`)
+    wait: bool = False  # `up --wait`: then wait for every container to run (healthy if it has a check)
+    all_resources: bool = False  # `--all-resources`: networks and volumes no service uses too
+    no_build: bool = False  # `--no-build`: a missing image is pulled (or an error), never built
+    pull: str = ""  # `--pull always|missing|never|build` (empty: the services' pull_policy)
+    recreate_deps: bool = False  # `--always-recreate-deps`: the dependencies of the services named too
+    renew_anon_volumes: bool = False  # `-V`: recreated containers get fresh anonymous volumes
 
 
 def dependency_order(project: Project, names: list[str] | None = None, with_deps: bool = True) -> list[str]:
@@ -68,25 +75,50 @@ def dependency_order(project: Project, names: list[str] | None = None, with_deps
 def plan_up(project: Project, observed: Observed, options: UpOptions = UpOptions()) -> list[Step]:
     order = dependency_order(project, list(options.services) or None, not options.no_deps)
     services = [project.services[n] for n in order]
-    steps = _resources(project, observed, services)
+    steps = _resources(project, observed, services, options.all_resources)
     if options.remove_orphans:
         steps += _remove(project, orphans(project, observed), False, options.timeout)
     waited: set[str] = set()
     for service in services:
-        built = service.build is not None and (options.build or not observed.has_image(service.image))
+        built = service.build is not None and not options.no_build and (
+            options.build or options.pull == "build" or not observed.has_image(service.image))
+        if options.pull == "always" or (options.pull == "missing" and not built
+                                        and not observed.has_image(service.image)):
+            steps.append(Step("pull_image", service.image, service=service.name))
         if built:
             steps.append(build_step(service))
         if not options.no_start:
             steps += _waits(project, service, observed, waited, order)
         steps += _converge(project, service, observed, options, rebuilt=built)
+    if options.wait and not options.no_start:
+        steps += [Step("wait_running", container_name(project, service, n), {"completed": _completes(project, service)},
+                       service.name)
+                  for service in services for n in _numbers(service, observed, options)]
     return steps
 
 
-def build_step(service: Service, no_cache: bool = False) -> Step:
+def _completes(project: Project, service: Service) -> bool:
+    """compose v2: a service another waits on to complete successfully is waited on for that."""
+    return any(d.service == service.name and d.condition == "service_completed_successfully"
+               for other in project.services.values() for d in other.depends_on)
+
+
+def _numbers(service: Service, observed: Observed, options: UpOptions) -> list[int]:
+    """The container numbers a service has once `up` converged it."""
+    scale = int(options.scale.get(service.name, service.scale))
+    kept = [c.number for c in observed.of_service(service.name)][:scale]
+    free = (n for n in range(1, scale + len(kept) + 1) if n not in kept)
+    return sorted(kept + [next(free) for _ in range(scale - len(kept))])
+
+
+def build_step(service: Service, no_cache: bool = False, args: dict | None = None, pull: bool = False,
+               memory: int = 0, quiet: bool = False) -> Step:
+    """`args` (`--build-arg`) override the service's build args."""
     spec = service.build
     return Step("build_image", service.image, {"context": spec.context, "dockerfile": spec.dockerfile,
-                                               "args": dict(spec.args), "target": spec.target,
-                                               "labels": dict(spec.labels), "no_cache": no_cache}, service.name)
+                                               "args": {**dict(spec.args), **(args or {})}, "target": spec.target,
+                                               "labels": dict(spec.labels), "no_cache": no_cache, "pull": pull,
+                                               "memory": memory, "quiet": quiet}, service.name)
 
 
 def plan_run(project: Project, observed: Observed, name: str, no_deps: bool = False) -> list[Step]:
@@ -101,9 +133,12 @@ def plan_run(project: Project, observed: Observed, name: str, no_deps: bool = Fa
     return own + up + _waits(project, service, observed, set(), deps)
 
 
-def _resources(project: Project, observed: Observed, services: list[Service]) -> list[Step]:
+def _resources(project: Project, observed: Observed, services: list[Service], every: bool = False) -> list[Step]:
     networks = dict.fromkeys(k for s in services for k in s.networks)
     volumes = dict.fromkeys(m.source for s in services for m in s.volumes if m.type == "volume" and m.source)
+    if every:
+        networks.update(dict.fromkeys(project.networks))
+        volumes.update(dict.fromkeys(project.volumes))
     return (_create_missing(project, "network", networks, project.networks, observed.networks, _network_body)
             + _create_missing(project, "volume", volumes, project.volumes, observed.volumes, _volume_body))
 
@@ -132,13 +167,18 @@ def _network_body(project: Project, key: str) -> dict:
             "Labels": {**net.labels, L.PROJECT: project.name, L.NETWORK: key, L.VERSION: L.COMPOSE_VERSION}}
     if net.subnets:
         body["IPAM"] = {"Driver": "default", "Config": [{"Subnet": s} for s in net.subnets]}
-    return body
+    return _hashed(body)
+
+
+def _hashed(body: dict) -> dict:
+    """compose v2 labels networks and volumes with a hash of their definition too."""
+    return {**body, "Labels": {**body["Labels"], L.CONFIG_HASH: config_hash(body)}}
 
 
 def _volume_body(project: Project, key: str) -> dict:
     vol = project.volumes[key]
-    return {"Name": vol.name, "Driver": vol.driver or "local", "DriverOpts": vol.driver_opts,
-            "Labels": {**vol.labels, L.PROJECT: project.name, L.VOLUME: key, L.VERSION: L.COMPOSE_VERSION}}
+    return _hashed({"Name": vol.name, "Driver": vol.driver or "local", "DriverOpts": vol.driver_opts,
+                    "Labels": {**vol.labels, L.PROJECT: project.name, L.VOLUME: key, L.VERSION: L.COMPOSE_VERSION}})
 
 
 def _waits(project: Project, service: Service, observed: Observed, waited: set[str], order: list[str]) -> list[Step]:
@@ -164,15 +204,20 @@ def _converge(project: Project, service: Service, observed: Observed, options: U
     wanted_hash = config_hash_of(project, service)
     used = {c.number for c in keep}
     for seen in keep:
-        stale = seen.config_hash != wanted_hash or options.force_recreate or rebuilt
+        dependency = bool(options.services) and service.name not in options.services
+        stale = seen.config_hash != wanted_hash or options.force_recreate or rebuilt or (
+            options.recreate_deps and dependency)
         if stale and not options.no_recreate:
             steps += _remove(project, [seen], False, options.timeout)
-            steps.append(_create(project, service, seen.number, seen))  # compose v2's name, whoever made it
+            inherit = None if options.renew_anon_volumes else seen
+            steps.append(_create(project, service, seen.number, inherit))  # compose v2's name, whoever made it
             if not options.no_start:
                 steps.append(Step("start_container", container_name(project, service, seen.number),
                                   service=service.name))
         elif not seen.running and not options.no_start:
             steps.append(Step("start_container", seen.name, service=service.name))
+        elif seen.running and not options.no_start:
+            steps.append(Step("keep_running", seen.name, service=service.name))
     free = (n for n in range(1, scale + len(used) + 1) if n not in used)
     for _ in range(scale - len(keep)):
         number = next(free)
@@ -189,7 +234,8 @@ def config_hash_of(project: Project, service: Service) -> str:
 def _create(project: Project, service: Service, number: int, replaces: Seen | None = None) -> Step:
     name = container_name(project, service, number)
     body = container_body(project, service, number, inherited=replaces.volumes if replaces else ())
-    return Step("create_container", name, body, service.name, service.platform)
+    return Step("create_container", name, body, service.name, service.platform,
+                file_refs.injected(project, service))
 
 
 def _stop(project: Project, seen: Seen, timeout: int | None) -> Step:
@@ -214,8 +260,10 @@ def orphans(project: Project, observed: Observed) -> list[Seen]:
 
 
 def plan_down(project: Project, observed: Observed, volumes: bool = False, remove_orphans: bool = False,
-              timeout: int | None = None) -> list[Step]:
-    """Containers in reverse dependency order (one-off ones too), then networks, then (-v) volumes."""
+              timeout: int | None = None, rmi: str = "") -> list[Step]:
+    """Containers in reverse dependency order (one-off ones too), then networks, then (-v) volumes,
+    then (`--rmi local`) the images built under compose's default name or (`--rmi all`) every
+    service's image."""
     order = dependency_order(project)
     rank = {name: i for i, name in enumerate(order)}
     ours = [c for c in observed.containers if c.service in rank or c.service in project.disabled]
@@ -227,14 +275,23 @@ def plan_down(project: Project, observed: Observed, volumes: bool = False, remov
     if volumes:
         steps += [Step("remove_volume", v.name) for v in project.volumes.values()
                   if not v.external and v.name in observed.volumes]
+    if rmi not in ("", "local", "all"):
+        raise InvalidArgument(f"invalid value for --rmi: {rmi}")
+    if rmi:
+        local = [s.image for s in project.services.values()
+                 if s.build is not None and s.image == f"{project.name}-{s.name}"]
+        named = [s.image for s in project.services.values()] if rmi == "all" else []
+        steps += [Step("remove_image", image) for image in dict.fromkeys(named + local)
+                  if observed.has_image(image)]
     return steps
 
 
 def plan_lifecycle(action: str, project: Project, observed: Observed, services: tuple[str, ...] = (),
-                   timeout: int | None = None, signal: str | None = None) -> list[Step]:
+                   timeout: int | None = None, signal: str | None = None, with_deps: bool = False) -> list[Step]:
     """start, stop, restart, kill, pause and unpause of the containers a project already has
-    (dependencies first for start and unpause, dependents first otherwise)."""
-    order = dependency_order(project, list(services) or None, with_deps=False)
+    (dependencies first for start and unpause, dependents first otherwise; `with_deps`: the
+    named services' dependencies too, as `restart` without `--no-deps`)."""
+    order = dependency_order(project, list(services) or None, with_deps=with_deps)
     if action not in ("start", "unpause"):
         order.reverse()
     steps = []

@@ -172,7 +172,7 @@ class ImageService:
     def _tag(self, image_id: str, ref: Reference) -> str | None:
         previous = self.store.set_tag(ref, image_id)
         record = self.store.get(image_id)
-        self.store.put(replace(record, last_tag_time=format_rfc3339_nano(time.time_ns())))
+        self.store.put(replace(record, last_tag_time=format_rfc3339_nano(time.time_ns(), fixed=False)))
         self.emit("tag", image_id, {"name": ref.familiar()})
         return str(ref) if previous else None
 

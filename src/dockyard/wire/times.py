@@ -52,10 +52,13 @@ def until_ns(value: str | None, now_ns: int | None = None) -> int | None:
     return parse_time_ns(value)
 
 
-def format_rfc3339_nano(time_ns: int) -> str:
-    """`2026-11-28T00:25:12.165029631Z`, the form Docker prints."""
+def format_rfc3339_nano(time_ns: int, fixed: bool = True) -> str:
+    """`2026-11-28T00:25:12.165029630Z` (Docker's RFC3339NanoFixed, as in logs and events), or with
+    `fixed=False` Go's RFC3339Nano as encoding/json writes a time: `…12.16502963Z` (trailing zeros
+    of the fraction dropped, and the fraction with them)."""
     if time_ns <= 0:
         return "0001-01-01T00:00:00Z"
     seconds, nanos = divmod(time_ns, 1_000_000_000)
     stamp = datetime.utcfromtimestamp(seconds).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{stamp}.{nanos:09d}Z"
+    fraction = f"{nanos:09d}" if fixed else f"{nanos:09d}".rstrip("0")
+    return f"{stamp}.{fraction}Z" if fraction else f"{stamp}Z"

@@ -46,7 +46,7 @@ def test_up_reaches_services_by_name_keeps_volumes_recreates_on_change_and_down_
         ids = {name: busybox.docker("inspect", "-f", "{{.Id}}", name).stdout for name in containers}
         compose("run", "--rm", "--no-deps", "client", "sh", "-c", "echo kept > /data/f")
 
-        assert "Recreated" not in compose("up", "-d").stderr  # nothing changed, nothing done
+        assert " Creating " not in compose("up", "-d").stderr  # nothing changed, nothing done
         assert ids["shop-web-1"] == busybox.docker("inspect", "-f", "{{.Id}}", "shop-web-1").stdout
         compose("up", "-d", env={"GREETING": "there"})
         assert ids["shop-web-1"] != busybox.docker("inspect", "-f", "{{.Id}}", "shop-web-1").stdout
@@ -94,10 +94,12 @@ services:
         lines = up.stdout.splitlines()
         assert {"first-1   | one", "first-1   | two", "second-1  | three"} <= {
             line.replace("jobs-", "", 1) for line in lines}
-        assert "jobs-first-1 exited with code 0" in lines
+        assert lines[0] == "Attaching to first-1, second-1"
+        assert "\x1b[Kfirst-1 exited with code 0" in lines  # after compose v2's "\r\x1b[K" line reset
         assert compose("logs", "--no-log-prefix", "second").stdout == "three\n"
-        assert compose("logs", "first").stdout == "jobs-first-1  | one\njobs-first-1  | two\n"
-        (project / "compose.override.yaml").write_text("services: {second: {command: [sh, -c, 'exit 7']}}")
+        assert compose("logs", "first").stdout == "first-1  | one\nfirst-1  | two\n"
+        # (alive a second: a container that exits as it starts can fail the daemon's network attach)
+        (project / "compose.override.yaml").write_text("services: {second: {command: [sh, -c, 'sleep 1; exit 7']}}")
         assert compose("up", "--exit-code-from", "second", check=False).returncode == 7
         (project / "compose.override.yaml").unlink()
 
@@ -106,6 +108,9 @@ services:
         names = busybox.docker("ps", "--filter", "label=com.docker.compose.service=worker",
                                "--format", "{{.Names}}").stdout.split()
         assert sorted(names) == ["jobs-worker-1", "jobs-worker-2", "jobs-worker-3"]
+        listed = compose("ps", "--format", "{{.Name}}").stdout.split()  # no --profile now: still listed
+        assert listed == ["jobs-worker-1", "jobs-worker-2", "jobs-worker-3"]
+        assert compose("ps", "--services").stdout == "worker\n"
         workers("--profile", "workers", "stop", "worker")
         assert "Exited" in workers("--profile", "workers", "ps", "-a", "worker").stdout
         workers("--profile", "workers", "start", "worker")
@@ -134,7 +139,8 @@ services:
                           text=True)
     compose = Compose(busybox, tmp_path)
     try:
-        assert up.stdout.readline() == "ctrlc-loop-1  | ready\n"
+        assert up.stdout.readline() == "Attaching to loop-1\n"
+        assert up.stdout.readline() == "loop-1  | ready\n"
         up.send_signal(2)
         out, err = up.communicate(timeout=60)
         assert up.returncode == 130
@@ -159,13 +165,13 @@ services:
     compose = Compose(busybox, tmp_path)
     try:
         first = compose("-p", "built", "up")
-        assert first.stdout.splitlines()[0] == "built-app-1  | first built"
-        assert "Image built-app  Built" in first.stderr
+        assert first.stdout.splitlines()[1] == "app-1  | first built"
+        assert " Image built-app Built " in first.stderr
         again = compose("-p", "built", "up", env={"GREETING": "second"})
         assert "Built" not in again.stderr  # the image exists: no build without --build
-        assert again.stdout.splitlines()[0] == "built-app-1  | first built"  # only this run's output
+        assert again.stdout.splitlines()[1] == "app-1  | first built"  # only this run's output
         rebuilt = compose("-p", "built", "up", "--build", env={"GREETING": "second"})
-        assert rebuilt.stdout.splitlines()[0] == "built-app-1  | second built"
+        assert rebuilt.stdout.splitlines()[1] == "app-1  | second built"
         assert compose("-p", "built", "run", "--rm", "app").stdout == "second built\n"
         legacy = Compose(busybox, tmp_path, ours=False)  # v1 builds through the same API, as built_app
         legacy("-p", "built", "build", env={"GREETING": "legacy"})
@@ -188,7 +194,7 @@ def test_pull_and_up_fetch_images_from_a_registry(busybox, tmp_path):
         busybox.docker("rmi", ref)
         compose("-p", "pulls", "pull")
         busybox.docker("rmi", ref)  # present after pull; gone again, so that up has to pull it
-        assert compose("-p", "pulls", "up").stdout.splitlines()[0] == "pulls-a-1  | pulled"
+        assert compose("-p", "pulls", "up").stdout.splitlines()[1] == "a-1  | pulled"
     finally:
         compose("-p", "pulls", "down", check=False)
         busybox.docker("rmi", ref, check=False)

@@ -83,10 +83,10 @@ def test_every_key_lands_where_compose_v2_puts_it():
     }
     assert body["Domainname"] == "example.test" and "MacAddress" not in body
     assert body["NetworkingConfig"]["EndpointsConfig"]["p_default"] == {
-        "Aliases": ["app"], "Links": host["Links"], "MacAddress": "02:42:ac:11:00:99"}
+        "Aliases": ["p-app-2", "app"], "Links": host["Links"], "MacAddress": "02:42:ac:11:00:99"}
     # links and volumes_from make db a dependency, as compose-go's normalisation does
     assert proj.services["app"].depends_on == [Dependency("db")]
-    assert body["Labels"][L.DEPENDS_ON] == "db:service_started:true"
+    assert body["Labels"][L.DEPENDS_ON] == "db:service_started:false"
 
 
 def test_more_cgroup_and_namespace_keys_the_daemon_runs():
@@ -178,14 +178,10 @@ services:
   app:
     image: busybox
     userns_mode: "ns:/proc/1/ns/user"
-    configs: [c]
-    secrets: [s]
     isolation: process
 """)
     assert proj.warnings == [
-        "services.app.configs is not supported by dockyard compose; ignored",
         "services.app.isolation is not supported by dockyard compose; ignored",
-        "services.app.secrets is not supported by dockyard compose; ignored",
         "services.app.userns_mode 'ns:/proc/1/ns/user' is not supported by dockyard (it has no user namespace "
         "remapping); ignored"]
     assert "UsernsMode" not in container_body(proj, proj.services["app"], 1)["HostConfig"]

@@ -128,7 +128,7 @@ def test_profiles_and_errors():
     for bad, message in (("services: {web: {}}", "neither an image"),
                          ("services: {web: {image: a, volumes: ['nope:/x']}}", "undefined volume nope"),
                          ("services: {web: {image: a, depends_on: [db]}}", "undefined service db"),
-                         ("services: {web: {image: a, colour: red}}", "colour is not allowed"),
+                         ("services: {web: {image: a, colour: red}}", "validating /p/compose.yaml: services.web.colour false schema"),
                          ("services: {web: {image: a, networks: [back]}}", "undefined network back")):
         with pytest.raises(InvalidArgument, match=message):
             load({"/p/compose.yaml": bad})

@@ -43,8 +43,9 @@ def running(proj, service, number, state="running", **changes):
                  "State": state})
 
 
-def actions(steps):
-    return [(s.action, s.target) for s in steps]
+def actions(steps, reported: bool = False):
+    """(action, target) of the steps that act; `keep_running` only reports, shown with `reported`."""
+    return [(s.action, s.target) for s in steps if reported or s.action != "keep_running"]
 
 
 def test_first_up_creates_everything_in_dependency_order():
@@ -56,14 +57,16 @@ def test_first_up_creates_everything_in_dependency_order():
         ("wait_healthy", "shop-db-1"),
         ("create_container", "shop-web-1"), ("start_container", "shop-web-1")]
     network = steps[0].body
+    hash_ = network["Labels"].pop(L.CONFIG_HASH)
     assert network["Labels"] == {L.PROJECT: "shop", L.NETWORK: "default", L.VERSION: L.COMPOSE_VERSION}
+    assert len(hash_) == 64
     web = steps[5].body
     assert web["Labels"][L.SERVICE] == "web" and web["Labels"][L.NUMBER] == "1"
     assert web["Labels"][L.ONEOFF] == "False" and web["Labels"][L.WORKING_DIR] == "/srv/shop"
     assert web["Env"] == ["MODE=prod"]
     assert web["HostConfig"]["NetworkMode"] == "shop_default"
     assert web["HostConfig"]["PortBindings"] == {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}
-    assert web["NetworkingConfig"] == {"EndpointsConfig": {"shop_default": {"Aliases": ["web"]}}}
+    assert web["NetworkingConfig"] == {"EndpointsConfig": {"shop_default": {"Aliases": ["shop-web-1", "web"]}}}
     db = steps[2].body
     assert db["HostConfig"]["Mounts"] == [{"Type": "volume", "Target": "/var/lib/db", "ReadOnly": False,
                                            "Source": "shop_data"}]
@@ -75,7 +78,8 @@ def test_up_again_changes_nothing_and_starts_what_stopped():
     proj = project()
     observed = Observed([running(proj, "db", 1), running(proj, "web", 1, state="exited")],
                         {"shop_default"}, {"shop_data"})
-    assert actions(plan_up(proj, observed)) == [("wait_healthy", "shop-db-1"), ("start_container", "shop-web-1")]
+    assert actions(plan_up(proj, observed), reported=True) == [
+        ("keep_running", "shop-db-1"), ("wait_healthy", "shop-db-1"), ("start_container", "shop-web-1")]
 
 
 def test_config_change_recreates_only_that_service():
@@ -85,7 +89,7 @@ def test_config_change_recreates_only_that_service():
     assert actions(steps) == [("wait_healthy", "shop-db-1"), ("stop_container", "shop-web-1"),
                               ("remove_container", "shop-web-1"), ("create_container", "shop-web-1"),
                               ("start_container", "shop-web-1")]
-    assert steps[3].body["Env"] == ["MODE=dev"]
+    assert [s for s in steps if s.action == "create_container"][0].body["Env"] == ["MODE=dev"]
     assert actions(plan_up(project({"MODE": "dev"}), observed, UpOptions(no_recreate=True))) == \
         [("wait_healthy", "shop-db-1")]
     forced = plan_up(old, observed, UpOptions(force_recreate=True))
@@ -156,10 +160,10 @@ def test_build_when_the_image_is_missing_or_asked_and_recreate_what_was_built():
     first = plan_up(proj, Observed(networks={"shop_default"}))
     assert actions(first)[0] == ("build_image", "shop-app")
     assert first[0].body == {"context": "/srv/shop/app", "dockerfile": "Dockerfile", "args": {}, "target": "",
-                             "labels": {}, "no_cache": False}
+                             "labels": {}, "no_cache": False, "pull": False, "memory": 0, "quiet": False}
     observed = Observed([running(proj, "app", 1), running(proj, "db", 1)], {"shop_default"},
                         images={"shop-app:latest", "busybox:latest"})
-    assert plan_up(proj, observed) == []
+    assert actions(plan_up(proj, observed)) == []
     rebuilt = plan_up(proj, observed, UpOptions(build=True))
     assert actions(rebuilt) == [("build_image", "shop-app"), ("stop_container", "shop-app-1"),
                                 ("remove_container", "shop-app-1"), ("create_container", "shop-app-1"),

@@ -19,6 +19,12 @@ class Source:
     tty: bool
     tail: str = "all"
     since: str | None = None  # unix seconds: only what was written from then on
+    shown: str = ""  # the name in the prefix (compose v2: without the project, `web-1`)
+    until: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.shown or self.name
 
 
 class LinePrefixer:
@@ -40,36 +46,42 @@ class LinePrefixer:
 
 
 class LogPrinter:
-    def __init__(self, client: Client, out: TextIO = sys.stdout, timestamps: bool = False, prefix: bool = True):
+    """`err`: where a container's stderr goes (a foreground `up` keeps it apart; `logs` does not)."""
+
+    def __init__(self, client: Client, out: TextIO = sys.stdout, timestamps: bool = False, prefix: bool = True,
+                 err: TextIO | None = None):
         self.client, self.out, self.timestamps, self.prefix = client, out, timestamps, prefix
+        self.err = err or out
         self.lock = threading.Lock()
 
-    def write(self, text: str) -> None:
+    def write(self, text: str, to: TextIO | None = None) -> None:
         with self.lock:
-            self.out.write(text)
-            self.out.flush()
+            (to or self.out).write(text)
+            (to or self.out).flush()
 
     def stream(self, sources: list[Source], follow: bool, on_exit=None) -> list[threading.Thread]:
         """One thread per container; `on_exit(name)` runs when a followed container's stream ends."""
-        width = max((len(s.name) for s in sources), default=0)
+        width = max((len(s.label) for s in sources), default=0)
         threads = []
         for source in sources:
-            prefix = f"{source.name.ljust(width)}  | " if self.prefix else ""
+            prefix = f"{source.label.ljust(width)}  | " if self.prefix else ""
             thread = threading.Thread(target=self._copy, args=(source, prefix, follow, on_exit), daemon=True)
             thread.start()
             threads.append(thread)
         return threads
 
     def _copy(self, source: Source, prefix: str, follow: bool, on_exit) -> None:
-        lines = LinePrefixer(prefix, self.write)
+        out = LinePrefixer(prefix, self.write)
+        err = LinePrefixer(prefix, lambda text: self.write(text, self.err))
         demux = None if source.tty else Demultiplexer()
         try:
             for chunk in api.logs(self.client, source.name, follow=follow, tail=source.tail,
-                                  timestamps=self.timestamps, since=source.since):
-                for data in ([chunk] if demux is None else [p for _, p in demux.feed(chunk)]):
-                    lines.feed(data)
+                                  timestamps=self.timestamps, since=source.since, until=source.until):
+                for stream, data in ([(1, chunk)] if demux is None else demux.feed(chunk)):
+                    (err if stream == 2 else out).feed(data)
         except (DockyardError, OSError):
             pass  # the container went away while we read
-        lines.flush()
+        out.flush()
+        err.flush()
         if on_exit is not None:
             on_exit(source.name)

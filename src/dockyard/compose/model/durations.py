@@ -8,7 +8,7 @@ def duration_ns(value, where: str = "duration") -> int:
     """Nanoseconds; a bare number counts as seconds."""
     if isinstance(value, (int, float)):
         return int(value * 1_000_000_000)
-    found = go_duration_ns(str(value).strip())
-    if found is None:
+    parsed = go_duration_ns(str(value).strip())
+    if parsed is None:
         raise InvalidArgument(f"{where}: invalid duration {value!r}")
-    return found
+    return parsed

@@ -113,3 +113,28 @@ def _env_value(value: str) -> str:
         return value[1:-1].replace("\\n", "\n").replace('\\"', '"').replace("\\\\", "\\")
     comment = value.find(" #")
     return (value[:comment] if comment >= 0 else value).rstrip()
+
+
+def variables(value, found: dict | None = None) -> dict[str, tuple[bool, str, str]]:
+    """The variables a document's strings use: name → (required, default, alternate), as
+    `compose config --variables` lists them (`${V:?e}` required, `${V:-d}` default, `${V:+a}` alternate)."""
+    found = {} if found is None else found
+    if isinstance(value, dict):
+        for item in value.values():
+            variables(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            variables(item, found)
+    elif isinstance(value, str):
+        for match in _REFERENCE.finditer(value):
+            if match.group("escaped"):
+                continue
+            name = match.group("braced") or match.group("bare")
+            op, arg = match.group("op") or "", match.group("arg") or ""
+            found[name] = (op.endswith("?"), arg if op.endswith("-") else "", arg if op.endswith("+") else "")
+    return found
+
+
+_REFERENCE = re.compile(r"(?P<escaped>\$\$)|\$\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
+                        r"|\$(?P<bare>[A-Za-z_][A-Za-z0-9_]*)")
+

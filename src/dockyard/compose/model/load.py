@@ -7,18 +7,21 @@ import os
 import re
 from typing import Callable, Mapping
 
-import yaml
-
-from dockyard.compose.model.interpolate import interpolate, parse_env_file
+from dockyard.compose.model import documents
+from dockyard.compose.model.casts import cast_types
+from dockyard.compose.model.extends import apply_extends
+from dockyard.compose.model.include import apply_include
+from dockyard.compose.model.interpolate import interpolate, parse_env_file, variables
 from dockyard.compose.model.merge import merge_files
+from dockyard.compose.model.schema import validate
 from dockyard.compose.model.service import Context, load_service
-from dockyard.compose.model.types import NetworkDef, Project, VolumeDef
+from dockyard.compose.model.syntax import host_path
+from dockyard.compose.model.types import FileObject, NetworkDef, Project, VolumeDef
 from dockyard.errors import InvalidArgument, NotFound
 
 DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 OVERRIDE_FILES = ("compose.override.yaml", "compose.override.yml", "docker-compose.override.yaml",
                   "docker-compose.override.yml")
-_TOP_KEYS = {"version", "name", "services", "networks", "volumes", "configs", "secrets"}
 
 
 def find_files(directory: str, exists: Callable[[str], bool]) -> list[str]:
@@ -37,20 +40,28 @@ def find_files(directory: str, exists: Callable[[str], bool]) -> list[str]:
 
 def load_project(files: list[str], read_file: Callable[[str], str], environ: Mapping[str, str],
                  project_name: str | None = None, profiles: tuple[str, ...] = (),
-                 working_dir: str | None = None) -> Project:
+                 working_dir: str | None = None, env_files: tuple[str, ...] = ()) -> Project:
+    """`env_files` (`--env-file`) replace the project directory's `.env`."""
     working_dir = working_dir or os.path.dirname(os.path.abspath(files[0]))
-    env = {**_dotenv(working_dir, read_file), **environ}
-    documents = [_read_yaml(path, read_file, env) for path in files]
-    merged = merge_files(documents)
-    unknown = sorted(k for k in merged if k not in _TOP_KEYS and not k.startswith("x-"))
-    if unknown:
-        raise InvalidArgument(f"additional property {unknown[0]} is not allowed")
+    dotenv: dict[str, str] = {}
+    for path in env_files:
+        try:
+            dotenv.update(parse_env_file(read_file(path), path))
+        except FileNotFoundError:
+            raise NotFound(f"couldn't find env file: {path}") from None
+    env = {**(dotenv if env_files else _dotenv(working_dir, read_file)), **environ}
+    warnings: list[str] = []
+    merged = load_raw([f if f == "-" else os.path.abspath(f) for f in files], working_dir, env, read_file,
+                      warnings)
     name = normalize_name(project_name or env.get("COMPOSE_PROJECT_NAME") or merged.get("name")
                           or os.path.basename(working_dir))
     volumes = {key: _volume(name, key, spec or {}) for key, spec in (merged.get("volumes") or {}).items()}
     networks = {key: _network(name, key, spec or {}) for key, spec in (merged.get("networks") or {}).items()}
     networks.setdefault("default", NetworkDef(f"{name}_default"))
-    ctx = Context(name, working_dir, env, set(volumes), set(networks), read_file)
+    secrets = {key: _file_object(name, key, spec or {}, env, working_dir) for key, spec in (merged.get("secrets") or {}).items()}
+    configs = {key: _file_object(name, key, spec or {}, env, working_dir) for key, spec in (merged.get("configs") or {}).items()}
+    ctx = Context(name, working_dir, env, set(volumes), set(networks), read_file, set(secrets), set(configs))
+    ctx.warnings += warnings
     services = {key: load_service(key, raw or {}, ctx) for key, raw in (merged.get("services") or {}).items()}
     active = set(profiles) | set(filter(None, env.get("COMPOSE_PROFILES", "").split(",")))
     enabled = {k: s for k, s in services.items() if not s.profiles or "*" in active or active & set(s.profiles)}
@@ -58,7 +69,43 @@ def load_project(files: list[str], read_file: Callable[[str], str], environ: Map
     used = {key for s in enabled.values() for key in s.networks}
     networks = {k: n for k, n in networks.items() if k in used or k != "default"}
     return Project(name, working_dir, [os.path.abspath(f) for f in files], enabled, networks, volumes,
-                   {k: s for k, s in services.items() if k not in enabled}, ctx.warnings)
+                   {k: s for k, s in services.items() if k not in enabled}, ctx.warnings, secrets, configs, dict(env))
+
+
+def load_raw(files: list[str], working_dir: str, env: Mapping[str, str], read_file, warnings: list[str],
+             including: tuple[str, ...] = ()) -> dict:
+    """The files' documents, each interpolated, cast, its `include`s and `extends` applied, merged
+    over the ones before and the result validated against the schema, as compose-go does."""
+    merged: dict = {}
+
+    def load_included(paths, directory, environment, chain):
+        return load_raw(paths, directory, environment, read_file, warnings, chain)
+
+    def services_of(path: str) -> dict:
+        raw = merge_files([cast_types(interpolate(d, env)) for d in _read_yaml(path, read_file)])
+        return raw.get("services") or {}
+
+    for path in files:
+        for document in _read_yaml(path, read_file):
+            document = cast_types(interpolate(document, env))
+            document = apply_include(document, working_dir, env, (*including, path), load_included, read_file)
+            document = apply_extends(document, path, services_of)
+            merged = merge_files([merged, document])
+            validate(documents.unwrap(merged), path)
+            if "version" in merged:
+                warnings.append(f"{path}: the attribute `version` is obsolete, it will be ignored, please remove "
+                                f"it to avoid potential confusion")
+                merged.pop("version")
+    return documents.unwrap(merged)
+
+
+def file_variables(files: list[str], read_file) -> dict[str, tuple[bool, str, str]]:
+    """The variables the files use (`config --variables`), read before interpolation."""
+    found: dict = {}
+    for path in files:
+        for document in _read_yaml(path, read_file):
+            variables(document, found)
+    return found
 
 
 def normalize_name(name: str) -> str:
@@ -77,18 +124,24 @@ def _dotenv(working_dir: str, read_file) -> dict[str, str]:
         return {}
 
 
-def _read_yaml(path: str, read_file, env) -> dict:
+def _read_yaml(path: str, read_file) -> list[dict]:
     try:
         text = read_file(path)
     except FileNotFoundError:
         raise NotFound(f"open {path}: no such file or directory") from None
-    try:
-        document = yaml.safe_load(text) or {}
-    except yaml.YAMLError as err:
-        raise InvalidArgument(f"{path}: {err}") from None
-    if not isinstance(document, dict):
-        raise InvalidArgument(f"{path}: top-level object must be a mapping")
-    return interpolate(document, env)
+    return documents.parse(text, path)
+
+
+def _file_object(project: str, key: str, spec: dict, env: Mapping[str, str], working_dir: str) -> FileObject:
+    """A top-level secret or config: a file (bind-mounted read-only), an environment variable or
+    inline content (written into the container), or external (refused at use, as compose v2 does)."""
+    variable = str(spec.get("environment") or "")
+    content = spec.get("content")
+    if variable:
+        content = env.get(variable)
+    return FileObject(name=str(spec.get("name") or f"{project}_{key}"), file=host_path(str(spec["file"]), working_dir) if spec.get("file") else "",
+                      environment=variable, content=None if content is None else str(content),
+                      external=bool(spec.get("external")), driver=str(spec.get("driver") or ""))
 
 
 def _volume(project: str, key: str, spec: dict) -> VolumeDef:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dockyard.compose.model.documents import RESET, Override
+
 # Mappings that may be written as `KEY=VALUE` lists: merged by key.
 _KEYED_LISTS = {"environment", "labels", "sysctls", "extra_hosts_map", "args"}
 # Sequences whose entries add up (duplicates dropped).
@@ -19,10 +21,16 @@ def merge_files(documents: list[dict]) -> dict:
 def _merge_top(base: dict, over: dict) -> dict:
     out = dict(base)
     for key, value in over.items():
+        if _marked(out, key, value):
+            continue
         if key == "services":
             services = dict(out.get("services") or {})
             for name, service in (value or {}).items():
-                services[name] = merge_service(services.get(name) or {}, service or {})
+                if _marked(services, name, service):
+                    continue
+                old = services.get(name)
+                both = isinstance(old, dict) and isinstance(service, dict)
+                services[name] = merge_service(old, service) if both else service
             out["services"] = services
         elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = {**out[key], **value}
@@ -34,6 +42,11 @@ def _merge_top(base: dict, over: dict) -> dict:
 def merge_service(base: dict, over: dict) -> dict:
     out = dict(base)
     for key, value in over.items():
+        if _marked(out, key, value):
+            continue
+        if key not in out:
+            out[key] = value
+            continue
         old = out.get(key)
         if key in _KEYED_LISTS:
             out[key] = {**_as_mapping(old), **_as_mapping(value)}
@@ -42,12 +55,24 @@ def merge_service(base: dict, over: dict) -> dict:
         elif key == "volumes" and isinstance(old, list) and isinstance(value, list):
             out[key] = _merge_by_target(old, value)
         elif key == "depends_on":
-            out[key] = {**_as_mapping(old, default={}), **_as_mapping(value, default={})}
+            started = {"condition": "service_started", "required": True}
+            out[key] = {**_as_mapping(old, default=started), **_as_mapping(value, default=started)}
         elif isinstance(value, dict) and isinstance(old, dict) and key not in ("healthcheck",):
             out[key] = {**old, **value}
         else:
             out[key] = value
     return out
+
+
+def _marked(out: dict, key: str, value) -> bool:
+    """`!reset` removes the key, `!override` replaces it: True when one of them applied."""
+    if value is RESET:
+        out.pop(key, None)
+    elif isinstance(value, Override):
+        out[key] = value.value
+    else:
+        return False
+    return True
 
 
 def _as_mapping(value, default=None) -> dict:

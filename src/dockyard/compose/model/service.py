@@ -7,13 +7,12 @@ from typing import Mapping
 from dockyard.compose.model import host, syntax
 from dockyard.compose.model.durations import duration_ns
 from dockyard.compose.model.interpolate import parse_env_file
-from dockyard.compose.model.types import Attachment, Build, Healthcheck, Service
+from dockyard.compose.model.types import Attachment, Build, FileReference, Healthcheck, Service, WatchRule
 from dockyard.errors import InvalidArgument
 
-# Keys the Compose Specification defines that cannot work here: warned about, ignored. configs and
-# secrets need files compose v2 copies in, develop is `watch`, isolation is Windows', attach is
-# a per-service `up` option.
-IGNORED = {"isolation", "configs", "secrets", "develop", "attach"}
+# Keys the Compose Specification defines that cannot work here: warned about, ignored. isolation is
+# Windows', attach is a per-service `up` option.
+IGNORED = {"isolation", "attach"}
 
 _SIMPLE = ("container_name", "hostname", "user", "working_dir", "stop_signal", "network_mode", "pull_policy",
            "restart")
@@ -21,7 +20,7 @@ _FLAGS = ("tty", "stdin_open", "privileged", "init", "read_only")
 _LISTS = ("cap_add", "cap_drop", "dns", "expose", "profiles")
 _KNOWN = {"image", "build", "command", "entrypoint", "environment", "env_file", "labels", "ports", "volumes",
           "depends_on", "healthcheck", "networks", "extra_hosts", "tmpfs", "sysctls", "stop_grace_period",
-          "scale", *_SIMPLE, *_FLAGS, *_LISTS, *IGNORED, *host.KEYS}
+          "scale", "secrets", "configs", "develop", *_SIMPLE, *_FLAGS, *_LISTS, *IGNORED, *host.KEYS}
 
 
 def load_service(name: str, raw: dict, ctx: "Context") -> Service:
@@ -30,7 +29,7 @@ def load_service(name: str, raw: dict, ctx: "Context") -> Service:
         raise InvalidArgument(f"{where} must be a mapping")
     unknown = sorted(k for k in raw if k not in _KNOWN and not k.startswith("x-"))
     if unknown:
-        raise InvalidArgument(f"{where}: additional property {unknown[0]} is not allowed")
+        raise InvalidArgument(f"{where}.{unknown[0]} is not supported by dockyard compose")
     ctx.warnings += [f"{where}.{k} is not supported by dockyard compose; ignored"
                      for k in sorted(raw) if k in IGNORED]
     service = Service(name=name, image=_image(name, raw, ctx), build=_build(raw.get("build"), where, ctx))
@@ -54,6 +53,9 @@ def load_service(name: str, raw: dict, ctx: "Context") -> Service:
     service.networks = _networks(raw.get("networks"), where, ctx.network_keys, service.network_mode)
     if raw.get("stop_grace_period") is not None:
         service.stop_grace_period = duration_ns(raw["stop_grace_period"], where) // 1_000_000_000
+    service.secrets = _file_references(raw.get("secrets"), name, "secret", ctx.secret_keys, "/run/secrets/")
+    service.configs = _file_references(raw.get("configs"), name, "config", ctx.config_keys, "/")
+    service.watch = _watch_rules((raw.get("develop") or {}).get("watch"), ctx.working_dir)
     host.load_host_keys(service, raw, where, ctx)
     service.scale = int(raw.get("scale", (raw.get("deploy") or {}).get("replicas", 1)))
     return service
@@ -63,12 +65,47 @@ class Context:
     """What normalising a service needs from the rest of the project."""
 
     def __init__(self, project: str, working_dir: str, env: Mapping[str, str], volume_keys: set[str],
-                 network_keys: set[str], read_file):
+                 network_keys: set[str], read_file, secret_keys: set[str] = frozenset(),
+                 config_keys: set[str] = frozenset()):
         self.project = project
         self.working_dir, self.env = working_dir, env
         self.volume_keys, self.network_keys = volume_keys, network_keys
+        self.secret_keys, self.config_keys = secret_keys, config_keys
         self.read_file = read_file  # path → text (env_file)
         self.warnings: list[str] = []
+
+
+def _file_references(value, service: str, kind: str, defined: set[str], base: str) -> list[FileReference]:
+    """`secrets: [token]` or `[{source, target, uid, gid, mode}]`; a relative target is under
+    `base` (/run/secrets/ for secrets, / for configs), as compose v2 places them."""
+    out = []
+    for entry in value or []:
+        spec = {"source": entry} if isinstance(entry, str) else dict(entry)
+        source = str(spec.get("source") or "")
+        if source not in defined:
+            raise InvalidArgument(f'service "{service}" refers to undefined {kind} {source}: invalid compose project')
+        target = str(spec.get("target") or source)
+        mode = spec.get("mode")
+        out.append(FileReference(source, target if target.startswith("/") else base + target,
+                                 str(spec.get("uid") or ""), str(spec.get("gid") or ""),
+                                 None if mode is None else _file_mode(mode)))
+    return out
+
+
+def _watch_rules(rules, working_dir: str) -> list[WatchRule]:
+    out = []
+    for rule in rules or []:
+        command = (rule.get("exec") or {}).get("command")
+        out.append(WatchRule(syntax.host_path(str(rule["path"]), working_dir), str(rule["action"]),
+                             str(rule.get("target") or ""), tuple(str(p) for p in syntax.listify(rule.get("ignore"))),
+                             tuple(str(p) for p in syntax.listify(rule.get("include"))), bool(rule.get("initial_sync")),
+                             tuple(syntax.command(command, "exec.command") or ())))
+    return out
+
+
+def _file_mode(mode) -> int:
+    """An integer, or a string read as octal (`"0440"`), as compose-go's FileMode."""
+    return mode if isinstance(mode, int) else int(str(mode), 8)
 
 
 def _image(name: str, raw: dict, ctx: Context) -> str:
@@ -145,10 +182,11 @@ def _networks(raw, where: str, declared: set[str], network_mode: str) -> dict[st
         return {"default": Attachment()}
     items = {name: None for name in raw} if isinstance(raw, list) else raw
     out = {}
-    for key, spec in items.items():
+    for key, spec in sorted(items.items(), key=lambda item: (-int((item[1] or {}).get("priority") or 0), item[0])):
         if key not in declared:
             raise InvalidArgument(f"service {where.split('.')[1]} refers to undefined network {key}: "
                                   f"invalid compose project")
         spec = spec or {}
-        out[key] = Attachment(tuple(str(a) for a in spec.get("aliases") or ()), str(spec.get("ipv4_address") or ""))
+        out[key] = Attachment(tuple(str(a) for a in spec.get("aliases") or ()), str(spec.get("ipv4_address") or ""),
+                              int(spec.get("priority") or 0))
     return out

@@ -43,8 +43,11 @@ def _split_item(item, where: str):
 
 
 def _scalar(value) -> str:
+    """A YAML scalar as compose v2 writes it into a string: `true`, `1.5`, `1000` for 1e3."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
     return str(value)
 
 
@@ -163,5 +166,5 @@ def depends_on(value, where: str) -> list[Dependency]:
         condition = spec.get("condition", "service_started")
         if condition not in _CONDITIONS:
             raise InvalidArgument(f"{where}.{name}: unknown condition {condition!r}")
-        out.append(Dependency(str(name), condition, bool(spec.get("required", True))))
+        out.append(Dependency(str(name), condition, bool(spec.get("required", True)), bool(spec.get("restart"))))
     return out

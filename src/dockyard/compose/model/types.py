@@ -28,6 +28,7 @@ class Dependency:
     service: str
     condition: str = "service_started"  # service_healthy, service_completed_successfully
     required: bool = True
+    restart: bool = False  # restart this service when the dependency is updated
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Attachment:
     """A service's membership of one project network."""
     aliases: tuple[str, ...] = ()
     ipv4_address: str = ""
+    priority: int = 0  # the highest (then the first by name) is the container's main network
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,39 @@ class Device:
 class Logging:
     driver: str = ""  # "" = the daemon's
     options: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class FileObject:
+    """A top-level secret or config."""
+    name: str
+    file: str = ""  # absolute host path: bind-mounted read-only
+    environment: str = ""  # the variable its content comes from
+    content: str | None = None  # inline or from `environment` (None: that variable is unset)
+    external: bool = False
+    driver: str = ""
+
+
+@dataclass(frozen=True)
+class FileReference:
+    """A service's use of a secret or config: where it appears in the container."""
+    source: str
+    target: str  # absolute: /run/secrets/<source> and /<source> by default
+    uid: str = ""
+    gid: str = ""
+    mode: int | None = None
+
+
+@dataclass(frozen=True)
+class WatchRule:
+    """One `develop.watch` entry: what `compose watch` does when files under `path` change."""
+    path: str  # absolute host path
+    action: str  # sync, rebuild, restart, sync+restart, sync+exec
+    target: str = ""  # where `sync` copies to in the container
+    ignore: tuple[str, ...] = ()  # .dockerignore-style patterns, relative to `path`
+    include: tuple[str, ...] = ()
+    initial_sync: bool = False
+    command: tuple[str, ...] = ()  # sync+exec: run in the container after syncing
 
 
 @dataclass
@@ -154,6 +189,9 @@ class Service:
     volumes_from: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     external_links: list[str] = field(default_factory=list)
+    secrets: list[FileReference] = field(default_factory=list)
+    configs: list[FileReference] = field(default_factory=list)
+    watch: list[WatchRule] = field(default_factory=list)
 
 
 @dataclass
@@ -186,6 +224,9 @@ class Project:
     volumes: dict[str, VolumeDef]
     disabled: dict[str, Service] = field(default_factory=dict)  # services left out by profiles
     warnings: list[str] = field(default_factory=list)
+    secrets: dict[str, FileObject] = field(default_factory=dict)
+    configs: dict[str, FileObject] = field(default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict)  # what interpolation read (.env, then the process's)
 
     def service(self, name: str) -> Service:
         if name not in self.services:
