@@ -76,7 +76,7 @@ async def _recover_one(container: Container, shim: ShimClient | None, registry, 
         log.info("container %s (%s): shutting its shim down", container.id[:12], action)
         await shim.shutdown()
         action = action_for(container.state.status, None, True)
-    if action == ADOPT:
+    if action == ADOPT and shim is not None:
         if not container.state.running:    # started, but the daemon was killed before saving it
             container.state = State(status="running", pid=shim.pid, started_at=time.time_ns())
             files = registry.directory(container.id)

@@ -33,7 +33,7 @@ class Runtimes:
         name = name or self.default
         if name in BUILTIN_NAMES:
             return RuntimeChoice.builtin(self._state_root(name))
-        binary = self._binaries.get(self.check(name))
+        binary = self._binaries[self.check(name)]
         return RuntimeChoice.oci(binary, self._state_root(name))
 
     def _state_root(self, name: str) -> Path:
@@ -72,7 +72,7 @@ class Runtimes:
             from dockyard.runtime.builtin import BuiltinRuntime
             try:
                 await asyncio.to_thread(BuiltinRuntime(root=str(choice.root)).delete, container_id, True)
-            except Exception as err:     # noqa: BLE001 - a state it cannot read is removed below
+            except Exception as err:
                 log.warning("runtime delete of %s: %s", container_id[:12], err)
         else:
             process = await asyncio.create_subprocess_exec(

@@ -25,7 +25,7 @@ def collect(images) -> int:
             freed += images.content.size(digest)
             images.content.delete(digest)
     layers = {layer.chain_id: layer for layer in images.snapshots.layers()}
-    for layer in sorted(layers.values(), key=lambda l: _depth(l.chain_id, layers), reverse=True):
+    for layer in sorted(layers.values(), key=lambda layer: _depth(layer.chain_id, layers), reverse=True):
         if layer.chain_id in chains:
             continue
         try:

@@ -42,6 +42,12 @@ def go_duration_ns(text: str) -> int | None:
     return sign * int(total) if body and at == len(body) else None
 
 
+def until_filter(filters: dict[str, list[str]]) -> int | None:
+    """The prune filters' `until` (the last one given), in ns; None without one."""
+    values = filters.get("until")
+    return until_ns(values[-1]) if values else None
+
+
 def until_ns(value: str | None, now_ns: int | None = None) -> int | None:
     """A prune filter's `until` (dockerd's GetTimestamp): a duration back from now, or a time."""
     if not value:
