@@ -5,6 +5,7 @@ import hashlib
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 from tests.support.daemon import Daemon, mounts_under
@@ -91,3 +92,34 @@ def store_entries(d: Daemon) -> dict[str, list[str]]:
             "netns": names(d.exec_root / "netns"),
             "container layers": names(d.data_root / "snapshots" / "active"),
             "mounts": mounts_under(d.base)}
+
+
+def bridge_of(d: Daemon) -> str:
+    """The bridge a test gave its daemon (`--bridge NAME`)."""
+    return d.extra_args[d.extra_args.index("--bridge") + 1]
+
+
+def left_behind(d: Daemon, container_ids=(), rules_before: list[str] | None = None,
+                settle: float = 10) -> dict[str, list]:
+    """What outlived the containers of a running daemon, by kind; {} when nothing did: processes
+    working under its base, the containers' cgroups, ports on its bridge (veths), iptables
+    rules other than `rules_before` (its own chains with no container), and its roots' entries.
+    A removed container's directories are deleted off the request path (containers/service.py),
+    so what is found is looked at again for up to `settle` seconds."""
+    deadline = time.monotonic() + settle
+    while True:
+        found = {"processes": processes_under(d.base), "cgroups": cgroups_of(container_ids),
+                 "veths": bridge_ports(bridge_of(d)), **store_entries(d)}
+        if rules_before is not None:
+            found["iptables"] = sorted(set(iptables_rules(d.exec_root)) ^ set(rules_before))
+        found = {kind: entries for kind, entries in found.items() if entries}
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def left_after_stop(d: Daemon) -> dict[str, list]:
+    """What a stopped daemon with no containers left on the host; {} when nothing."""
+    found = {"processes": processes_under(d.base), "bridge": [bridge_of(d)] if link_exists(bridge_of(d)) else [],
+             "iptables": iptables_rules(d.exec_root), "mounts": mounts_under(d.base)}
+    return {kind: entries for kind, entries in found.items() if entries}

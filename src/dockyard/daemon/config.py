@@ -1,6 +1,7 @@
 """Daemon configuration from flags and a JSON config file, named as dockerd names them (pure)."""
 
 import argparse
+import ipaddress
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,7 +84,12 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _bool(text: str) -> bool:
-    return text.lower() in ("1", "true", "yes")
+    """Go's strconv.ParseBool, as dockerd reads its flags: anything else is refused, not false."""
+    if text in ("1", "t", "T", "TRUE", "true", "True"):
+        return True
+    if text in ("0", "f", "F", "FALSE", "false", "False"):
+        return False
+    raise argparse.ArgumentTypeError(f'invalid argument "{text}": strconv.ParseBool: parsing "{text}": invalid syntax')
 
 
 def load_config(argv: list[str]) -> DaemonConfig:
@@ -148,4 +154,14 @@ def _typed(values: dict) -> DaemonConfig:
         if not host.startswith(("unix://", "tcp://", "fd://")):
             raise InvalidArgument(f"invalid host {host!r}: use unix:///path or tcp://addr:port")
     keeps_log_file(config.log_default)      # an unknown driver or option stops the daemon here
+    if config.bip is not None:
+        _check_cidr(config.bip)
     return config
+
+
+def _check_cidr(text: str) -> None:
+    """An address with its prefix length, as Go's net.ParseCIDR wants it (dockerd's words)."""
+    try:
+        ipaddress.ip_interface(text if "/" in text else "invalid")
+    except ValueError:
+        raise InvalidArgument(f"Error initializing network controller: invalid CIDR address: {text}") from None

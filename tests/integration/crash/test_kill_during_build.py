@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tests.support.daemon import Daemon
-from tests.support.leftovers import alive, processes_under, store_entries
+from tests.support.leftovers import alive, iptables_rules, left_after_stop, left_behind
 
 pytestmark = pytest.mark.root
 
@@ -31,6 +31,7 @@ def _running_run_container(d: Daemon, deadline: float) -> dict:
 
 def test_a_run_container_that_exits_while_the_daemon_is_down_is_removed(crash_busybox, tmp_path):
     d = crash_busybox
+    rules_before = iptables_rules(d.exec_root)
     (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo one > /one\nRUN sleep 1\n")
     build = subprocess.Popen(["docker", "build", "-t", "crashy", str(tmp_path)], env={**d.env, "DOCKER_BUILDKIT": "0"},
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -47,6 +48,7 @@ def test_a_run_container_that_exits_while_the_daemon_is_down_is_removed(crash_bu
     assert len(parent) == 1, "the first step's image"
     d.docker("rmi", parent[0])             # pinned by no container
     assert d.docker("images", "-aq").stdout.split() == d.docker("images", "-q", "busybox").stdout.split()
-    assert not processes_under(d.base)
-    assert {k: v for k, v in store_entries(d).items() if v} == {}
+    assert left_behind(d, [record["id"]], rules_before) == {}
     assert list((d.data_root / "build" / "work" / "run-containers").iterdir()) == []
+    assert d.stop() == 0, d.log()
+    assert left_after_stop(d) == {}

@@ -13,7 +13,7 @@ import pytest
 from bench.images import random_layers_image, save_archive
 from bench.registry import Registry
 from tests.support.daemon import Daemon
-from tests.support.leftovers import processes_under
+from tests.support.leftovers import left_after_stop, left_behind
 
 pytestmark = pytest.mark.root
 
@@ -74,4 +74,6 @@ def test_kill_9_halfway_through_leaves_no_unreferenced_content(crash_busybox, bi
     layers = json.loads(d.docker("image", "inspect", "-f", "{{json .RootFS.Layers}}", name).stdout)
     whole = _store(d)
     assert len(layers) == 4 and whole["blobs"] == whole["referenced"] and whole["layers"] == 5
-    assert not processes_under(d.base)
+    assert left_behind(d) == {}
+    assert d.stop() == 0, d.log()
+    assert left_after_stop(d) == {}

@@ -50,6 +50,29 @@ def test_the_socket_is_root_and_the_docker_group_s_0660(base):
         d.stop()
 
 
+class _DaemonWithoutDockerGroup(Daemon):
+    """Started in a mount namespace of its own whose /etc/group has no `docker` group."""
+
+    def command(self) -> list[str]:
+        group_file = self.base / "group"
+        group_file.write_text("".join(line for line in Path("/etc/group").read_text().splitlines(True)
+                                      if not line.startswith("docker:")))
+        return ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+                'mount --bind "$0" /etc/group && exec "$@"', str(group_file), *super().command()]
+
+
+def test_without_a_docker_group_the_socket_stays_root_s(base):
+    """dockerd 20.10 on such a host: the socket root:root 0660, and this warning."""
+    bridge = "dynogrp" + hashlib.sha256(str(base).encode()).hexdigest()[:6]
+    d = _DaemonWithoutDockerGroup(base, "nogrp", extra_args=("--bridge", bridge)).start()
+    try:
+        info = d.socket.stat()
+        assert (stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid) == (0o660, 0, 0)
+        assert f"could not change group {d.socket} to docker: group docker not found" in d.log()
+    finally:
+        d.stop()
+
+
 def test_group_flag_decides_who_reaches_the_api(base):
     nogroup = grp.getgrnam("nogroup").gr_gid
     d = Daemon(base, "grp", extra_args=("--group", "nogroup")).start()
