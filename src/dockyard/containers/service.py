@@ -17,7 +17,7 @@ from dockyard.containers.waiters import WaitResult
 from dockyard.errors import Conflict, InvalidArgument, NotModified
 from dockyard.oci.signals import parse_signal
 from dockyard.wire.times import until_filter
-from dockyard.shim.logopts import DEFAULT_LOG_CONFIG, container_log_config
+from dockyard.shim.logopts import CRI_LOG_DRIVER, DEFAULT_LOG_CONFIG, container_log_config
 
 log = logging.getLogger(__name__)
 _DEFAULT_STOP_TIMEOUT = 10
@@ -41,15 +41,23 @@ class ContainerService:
     def get(self, ref: str) -> Container:
         return self._registry.get(ref)
 
+    def all(self) -> list[Container]:
+        return self._registry.all()
+
     def counts(self) -> dict[str, int]:
         return self._registry.counts()
 
     # -- create -------------------------------------------------------------------------
-    async def create(self, body: dict, name: str, platform: str | None) -> tuple[str, list[str]]:
+    async def create(self, body: dict, name: str, platform: str | None,
+                     cri_log_path: str | None = None) -> tuple[str, list[str]]:
+        """cri_log_path: the output goes there in the kubelet's format (containers of the CRI)."""
         config, host_config, networking = defaults.split_create_body(body)
         check_host_config(host_config)
-        host_config["LogConfig"], logged = container_log_config(  # a bad --log-opt fails here
-            host_config.get("LogConfig"), self._log_default)
+        if cri_log_path:
+            host_config["LogConfig"], logged = {"Type": CRI_LOG_DRIVER, "Config": {}}, True
+        else:
+            host_config["LogConfig"], logged = container_log_config(  # a bad --log-opt fails here
+                host_config.get("LogConfig"), self._log_default)
         if not config.get("Image"):
             raise InvalidArgument("config cannot be empty in order to create a container")
         image = self._images.for_container(config["Image"])
@@ -66,7 +74,7 @@ class ContainerService:
             runtime=host_config["Runtime"],  # the daemon's default when none is named, as dockerd shows it
         )
         files_dir = self._registry.directory(container_id)
-        container.log_path = str(files_dir / f"{container_id}-json.log") if logged else ""
+        container.log_path = cri_log_path or (str(files_dir / f"{container_id}-json.log") if logged else "")
         if self._volumes is not None:
             container.mounts = await self._volumes.plan_for_create(container, image.config)
         try:
@@ -250,21 +258,15 @@ class ContainerService:
         if container.state.status == "paused":
             await self._watcher.shim_of(container.id).resume()
         self._events(container, "kill", signal=str(stop_signal))
-        await self._signal_unless_exited(container, stop_signal)
+        # A stop races the container's own exit: a signal to an init that has exited before
+        # its exit was handled is refused (False); the stop then just waits for that exit.
+        await self._watcher.signal(container, stop_signal)
         try:
             await asyncio.wait_for(asyncio.shield(exited), timeout if timeout >= 0 else None)
         except asyncio.TimeoutError:
             self._events(container, "kill", signal="9")
-            await self._signal_unless_exited(container, signals.SIGKILL)
+            await self._watcher.signal(container, signals.SIGKILL)
             await exited
-
-    async def _signal_unless_exited(self, container: Container, number: int) -> None:
-        """A stop races the container's own exit: the shim refuses a signal to an init that has
-        exited before the daemon has handled its exit; the stop then just waits for that."""
-        try:
-            await self._watcher.signal(container, number)
-        except Conflict:
-            pass
 
     async def _cancel_restart(self, container: Container) -> None:
         timer = self._restart_timers.pop(container.id, None)
