@@ -79,8 +79,9 @@ class ContainerService:
         if self._volumes is not None:
             container.mounts = await self._volumes.plan_for_create(container, image.config)
         try:
-            self._images.prepare_container_layer(container_id, image.id)
-            self._registry.add(container)
+            # its directory and fsynced record made by a worker thread, off the event loop
+            await asyncio.to_thread(self._images.prepare_container_layer, container_id, image.id)
+            await self._registry.add(container)
         except Exception:
             self._images.remove_container_layer(container_id)
             if self._volumes is not None:
