@@ -5,6 +5,7 @@ import logging
 
 from dockyard import __version__
 from dockyard.api import build, container_files, containers, disk_usage, distribution, execs, images, networks, system, volumes
+from dockyard.api.buildkit import routes as buildkit
 from dockyard.api.request import Request, parse_query
 from dockyard.api.responses import Response, error_body, JSON
 from dockyard.api.router import Route, Router
@@ -19,7 +20,8 @@ SERVER_HEADER = f"Docker/{__version__}-dockyard (linux)"
 
 def all_routes(services) -> list[Route]:
     """Every resource's route table; a new resource adds one line here."""
-    tables = (system, disk_usage, distribution, images, containers, container_files, execs, networks, volumes, build)
+    tables = (system, disk_usage, distribution, images, containers, container_files, execs, networks, volumes, build,
+              buildkit)
     return [route for table in tables for route in table.routes(services)]
 
 

@@ -79,6 +79,13 @@ class Builder:
         finally:
             await asyncio.to_thread(context.remove)
 
+    async def build_directory(self, options: BuildOptions, context_root: str, dockerfile: str,
+                              progress) -> tuple[str, "_Run"]:
+        """A build whose context is already a directory (BuildKit's file sync made it) and whose
+        Dockerfile came apart; the run comes back too, for what it learnt of the stages."""
+        run = _Run(self, options, BuildContext(context_root), progress)
+        return await run.run(dockerfile), run
+
 
 class _Run:
     """One build: the plan, the build args, the images of finished stages."""
@@ -91,11 +98,13 @@ class _Run:
         self.step = 0
         self.lex = ShellLex()
         self.plan: BuildPlan | None = None
+        self.stage_base: str | None = None    # the base image of the stage built last
 
     async def run(self, text: str) -> str:
         dockerfile = parse(text)
         self.lex = ShellLex(dockerfile.escape)
         self.plan = plan_build(dockerfile, self.options.target, self.options.labels)
+        self.progress.planned(self.plan)
         for instruction in self.plan.meta_args:
             self._announce(instruction)
             for name, default in instruction.pairs:
@@ -122,6 +131,7 @@ class _Run:
     async def _stage(self, stage: Stage) -> StageState:
         self._announce(stage.source)
         state = await asyncio.to_thread(self._base, stage)
+        self.stage_base = state.image_id
         await self._triggers(state)
         self.progress.image(state.image_id)
         for instruction in stage.instructions:

@@ -13,10 +13,13 @@ import shutil
 from typing import Any, BinaryIO, Callable
 
 from dockyard.builder.builder import Builder, BuildOptions
+from dockyard.builder.buildkit_image import buildkit_config
 from dockyard.builder.cache import BuildCache
 from dockyard.builder.layers import BuildLayers
-from dockyard.errors import DockyardError, NotFound
+from dockyard.builder.vertices import BuildEvents, VertexProgress
+from dockyard.errors import DockyardError, InvalidArgument, NotFound
 from dockyard.metadata.records import RecordStore
+from dockyard.oci import image as oci_image
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +32,8 @@ class BuildService:
                                 lambda image_id: image_id in images.store.images)
         layers = BuildLayers(images, mounter, work_dir)
         layers.sweep()
-        self._containers = containers
+        self._containers, self._images = containers, images
+        self.work_dir = work_dir
         # RUN containers a build will remove, one empty record each: a daemon that died mid-build
         # left them running (adopted like any container), so the next one removes them
         self._run_notes = RecordStore(os.path.join(work_dir, "run-containers"))
@@ -48,6 +52,34 @@ class BuildService:
 
     async def build(self, options: BuildOptions, context: BinaryIO, send: Callable[[dict], None]) -> str:
         return await self._builder.build(options, context, send)
+
+    async def build_buildkit(self, options: BuildOptions, context_root: str, dockerfile: str,
+                             events: BuildEvents) -> str:
+        """A build for BuildKit's protocol: progress as vertexes, the image as BuildKit exports
+        it (one image, BuildKit's history); tags are the exporter's job."""
+        progress = VertexProgress(events)
+        try:
+            image_id, run = await self._builder.build_directory(options, context_root, dockerfile, progress)
+        except DockyardError as err:
+            progress.fail(err.message)
+            raise
+        return await asyncio.to_thread(self._export_config, image_id, run)
+
+    def _export_config(self, image_id: str, run) -> str:
+        base_history = len(self._images.config(run.stage_base).get("history") or []) if run.stage_base else 0
+        config = buildkit_config(self._images.config(image_id), base_history, run.plan.stages[-1].instructions)
+        exported, _ = self._images.create_image(oci_image.encode(config))
+        return exported
+
+    async def cache_records(self) -> list[dict[str, Any]]:
+        """The build cache as `docker buildx du` lists it: one record per cached step."""
+        return await asyncio.to_thread(self.cache.records)
+
+    async def prune_cache(self, all_: bool = False, filters: list[str] | None = None) -> list[dict[str, Any]]:
+        """`docker buildx prune`: entries of deleted images; with `--all`, every entry."""
+        if filters:
+            raise InvalidArgument(f"prune filters are not supported by this daemon: {', '.join(filters)}")
+        return await asyncio.to_thread(self.cache.remove_records, all_)
 
     async def prune(self) -> dict[str, Any]:
         """`POST /build/prune`: cache entries of deleted images go; the images are the
