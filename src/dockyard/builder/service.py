@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import shutil
@@ -58,16 +59,19 @@ class BuildService:
         """A build for BuildKit's protocol: progress as vertexes, the image as BuildKit exports
         it (one image, BuildKit's history); tags are the exporter's job."""
         progress = VertexProgress(events)
+        labels = options.labels   # BuildKit sets them on the exported config, with no LABEL step
         try:
-            image_id, run = await self._builder.build_directory(options, context_root, dockerfile, progress)
+            image_id, run = await self._builder.build_directory(dataclasses.replace(options, labels={}),
+                                                                context_root, dockerfile, progress)
         except DockyardError as err:
             progress.fail(err.message)
             raise
-        return await asyncio.to_thread(self._export_config, image_id, run)
+        return await asyncio.to_thread(self._export_config, image_id, run, labels)
 
-    def _export_config(self, image_id: str, run) -> str:
+    def _export_config(self, image_id: str, run, labels: dict[str, str]) -> str:
         base_history = len(self._images.config(run.stage_base).get("history") or []) if run.stage_base else 0
-        config = buildkit_config(self._images.config(image_id), base_history, run.plan.stages[-1].instructions)
+        config = buildkit_config(self._images.config(image_id), base_history, run.plan.stages[-1].instructions,
+                                 labels)
         exported, _ = self._images.create_image(oci_image.encode(config))
         return exported
 
