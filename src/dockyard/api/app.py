@@ -43,8 +43,8 @@ class Application:
             version, path = split_version(request.path)
             query = request.query if request.raw_query is None else parse_query(request.raw_query)
             request = dataclasses.replace(request, api_version=version, path=path, query=query)
-            handler, params = self._router.match(request.method, request.path)
             log.debug("%s %s %s", request.method, request.path, dict(request.query))
+            handler, params = self._router.match(request.method, request.path)
             return await handler(request, **params)
         except DockyardError as err:
             return error_response(err)

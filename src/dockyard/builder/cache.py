@@ -7,6 +7,7 @@ entry only costs a rebuild of that step.
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from dockyard.metadata import atomic
@@ -57,11 +58,13 @@ class BuildCache:
                           "live": bool(image_id) and self._exists(image_id)})
         return found
 
-    def remove_records(self, all_: bool) -> list[dict[str, Any]]:
-        """Remove entries of deleted images (every entry with `all_`); returns those removed."""
+    def remove_records(self, all_: bool, keep_seconds: float = 0.0) -> list[dict[str, Any]]:
+        """Remove entries of deleted images (every entry with `all_`), but none made in the last
+        `keep_seconds`; returns those removed."""
         removed = []
+        newest = time.time() - keep_seconds
         for record in self.records():
-            if all_ or not record["live"]:
+            if (all_ or not record["live"]) and record["created"] <= newest:
                 try:
                     os.unlink(os.path.join(self.root, record["key"]))
                     removed.append(record)

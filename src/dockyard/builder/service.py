@@ -79,11 +79,13 @@ class BuildService:
         """The build cache as `docker buildx du` lists it: one record per cached step."""
         return await asyncio.to_thread(self.cache.records)
 
-    async def prune_cache(self, all_: bool = False, filters: list[str] | None = None) -> list[dict[str, Any]]:
-        """`docker buildx prune`: entries of deleted images; with `--all`, every entry."""
+    async def prune_cache(self, all_: bool = False, filters: list[str] | None = None,
+                          keep_seconds: float = 0.0) -> list[dict[str, Any]]:
+        """`docker buildx prune`: entries of deleted images, with `--all` every entry, and with
+        `--keep-duration` only those older than that."""
         if filters:
             raise InvalidArgument(f"prune filters are not supported by this daemon: {', '.join(filters)}")
-        return await asyncio.to_thread(self.cache.remove_records, all_)
+        return await asyncio.to_thread(self.cache.remove_records, all_, keep_seconds)
 
     async def prune(self) -> dict[str, Any]:
         """`POST /build/prune`: cache entries of deleted images go; the images are the

@@ -16,6 +16,7 @@ import socket
 
 from dockyard import __version__
 from dockyard.api.buildkit import exporter, frontend
+from dockyard.api.buildkit.auth import SessionAuths
 from dockyard.api.buildkit.generated import caps_pb2, control_pb2, gateway_pb2, worker_pb2
 from dockyard.api.buildkit.sessions import Sessions
 from dockyard.api.buildkit.solves import Solves, status_response
@@ -87,8 +88,7 @@ class BuildKitControl:
                 image_id = await self._frontend(solve, request.Frontend, dict(request.FrontendAttrs), events)
             else:  # the client's gateway build: wait for what it returns
                 image_id = await self._returned(solve, request.Session)
-            session = await self._sessions.get(request.Session)
-            response = await exporter.export(self._services, session, request, image_id, events)
+            response = await exporter.export(self._services, request, image_id, events)
             await call.send(response.SerializeToString())
         finally:
             solve.finish()
@@ -111,6 +111,7 @@ class BuildKitControl:
         log.debug("dockerfile.v0 options: %s", attrs)
         options = frontend.build_options(attrs)
         session = await self._sessions.get(await solve.session_id)
+        options.registry_auths = SessionAuths(session, asyncio.get_running_loop())
         build = self._services.build
         loaded = await frontend.load(session, attrs, build.work_dir, events)
         try:
@@ -186,7 +187,9 @@ class BuildKitControl:
 
     async def prune(self, call: ServerCall) -> None:
         request = control_pb2.PruneRequest.FromString(await call.recv() or b"")
-        for record in await self._services.build.prune_cache(all_=request.all, filters=list(request.filter)):
+        filters = [f for f in request.filter if f]
+        keep = request.keepDuration / 1e9 if request.keepDuration > 0 else 0.0
+        for record in await self._services.build.prune_cache(request.all, filters, keep):
             await call.send(_usage_record(record).SerializeToString())
 
 
