@@ -311,7 +311,7 @@ class _Run:
                 self.options.host_config, lambda cid: self._started(made, cid), self.progress.output)
             if code != 0:
                 failed = True
-                raise StepFailed(failure_message(command, code), code)
+                raise StepFailed(failure_message(command, code), code, command)
             layer = await asyncio.to_thread(self.b.layers.commit, container_id, state.image_id, True)
             image_id = await asyncio.to_thread(commit_step, self.b.images, state.image_id, state.config,
                                                created_by, layer.diff_id, state.flags.get("author", ""))

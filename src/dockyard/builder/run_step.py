@@ -22,9 +22,9 @@ HOST_OPTIONS = {"networkmode": "NetworkMode", "shmsize": "ShmSize", "memory": "M
 class StepFailed(InternalError):
     """A RUN command exited non-zero; `code` becomes the CLI's exit status."""
 
-    def __init__(self, message: str, code: int):
+    def __init__(self, message: str, code: int, command: list[str] | None = None):
         super().__init__(message)
-        self.code = code
+        self.code, self.command = code, command or []
 
 
 async def run_command(containers, stdio, image_id: str, config: dict[str, Any], command: list[str],

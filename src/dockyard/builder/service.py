@@ -17,6 +17,7 @@ from dockyard.builder.builder import Builder, BuildOptions
 from dockyard.builder.buildkit_image import buildkit_config
 from dockyard.builder.cache import BuildCache
 from dockyard.builder.layers import BuildLayers
+from dockyard.builder.run_step import StepFailed
 from dockyard.builder.vertices import BuildEvents, VertexProgress
 from dockyard.errors import DockyardError, InvalidArgument, NotFound
 from dockyard.metadata.records import RecordStore
@@ -60,9 +61,14 @@ class BuildService:
         it (one image, BuildKit's history); tags are the exporter's job."""
         progress = VertexProgress(events)
         labels = options.labels   # BuildKit sets them on the exported config, with no LABEL step
+        # BuildKit keeps no container of a failed step, and no intermediate one
+        options = dataclasses.replace(options, labels={}, rm=True, forcerm=True, quiet=False)
         try:
-            image_id, run = await self._builder.build_directory(dataclasses.replace(options, labels={}),
-                                                                context_root, dockerfile, progress)
+            image_id, run = await self._builder.build_directory(options, context_root, dockerfile, progress)
+        except StepFailed as err:
+            message = f"executor failed running [{' '.join(err.command)}]: exit code: {err.code}"
+            progress.fail(message)
+            raise StepFailed(message, err.code, err.command) from None
         except DockyardError as err:
             progress.fail(err.message)
             raise

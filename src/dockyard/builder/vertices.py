@@ -143,6 +143,7 @@ class VertexProgress:
         except InvalidArgument:
             shown = base
         self._current = self.events.start(self._name(f"FROM {shown}"))
+        self._current.cached = True   # BuildKit shows CACHED when the image is there; a pull clears it
         self._last = self._current.digest
 
     def _name(self, text: str) -> str:
@@ -176,8 +177,10 @@ class VertexProgress:
 
     def message(self, message: dict) -> None:
         """A base image's pull, line by line: shown as the FROM step's statuses."""
-        if self._current is not None and message.get("id") and message.get("status"):
-            self.events.status(self._current, f"{message['status']} {message['id']}", done=True)
+        if self._current is not None:
+            self._current.cached = False
+            if message.get("id") and message.get("status"):
+                self.events.status(self._current, f"{message['status']} {message['id']}", done=True)
 
     def image(self, image_id: str | None) -> None:
         pass

@@ -58,7 +58,6 @@ class DirectoryWriter:
         self.wanted: dict[int, str] = {}      # index → path of a regular file whose bytes we ask for
         self._open: dict[int, object] = {}
         self._times: list[tuple[str, int]] = []
-        self.size = 0
         self._index = 0
 
     def entry(self, stat) -> None:
@@ -93,7 +92,6 @@ class DirectoryWriter:
         if chunk:
             with open(target, "ab") as f:
                 f.write(chunk)
-            self.size += len(chunk)
             return False
         del self._open[index]
         os.utime(target, ns=(stat.modTime, stat.modTime))
@@ -125,15 +123,18 @@ def _relative(path: str) -> str:
 
 async def receive(session, dir_name: str, root: str, *, include: list[str] | None = None,
                   exclude: list[str] | None = None, follow: list[str] | None = None) -> int:
-    """Copy the client's directory `dir_name` into `root`; the number of bytes received."""
+    """Copy the client's directory `dir_name` into `root`; the bytes of packets received (what
+    BuildKit's progress counts as transferred)."""
     call = session.call(DIFF_COPY, sync_metadata(dir_name, include, exclude, follow))
     writer = DirectoryWriter(root)
     await call.open()
     walked = sent_fin = False
+    received = 0
     while True:
         payload = await call.recv()
         if payload is None:
             break
+        received += len(payload)
         packet = wire_pb2.Packet.FromString(payload)
         if packet.type == wire_pb2.Packet.PACKET_ERR:
             raise GrpcError(Status.UNKNOWN, f"error from sender: {packet.data.decode('utf-8', 'replace')}")
@@ -151,4 +152,4 @@ async def receive(session, dir_name: str, root: str, *, include: list[str] | Non
             await call.send(wire_pb2.Packet(type=wire_pb2.Packet.PACKET_FIN).SerializeToString())
             await call.close_send()
     writer.finish()
-    return writer.size
+    return received

@@ -13,7 +13,9 @@ from dockyard.api.buildkit import filesync
 from dockyard.builder.builder import BuildOptions
 from dockyard.builder.vertices import BuildEvents
 from dockyard.dockerfile.ignore import read_patterns
-from dockyard.errors import InvalidArgument, NotFound
+from dockyard.dockerfile.parser import parse
+from dockyard.errors import DockyardError, InvalidArgument, NotFound
+from dockyard.oci import reference
 
 NAME = "dockerfile.v0"
 _IGNORED = {  # options that change nothing here, or that buildx sends to every builder
@@ -81,6 +83,8 @@ async def load(session, attrs: dict[str, str], work_dir: str, events: BuildEvent
         except FileNotFoundError:
             raise NotFound(f"failed to solve: failed to read dockerfile: open {base}: no such file or directory") from None
         excludes = await _ignore_patterns(session, context_key, definition, base, loaded.top, events)
+        for image in external_bases(loaded.dockerfile):
+            events.done(events.start(f"[internal] load metadata for {image}"))
         os.mkdir(loaded.root)
         vertex = events.start("[internal] load build context")
         size = await filesync.receive(session, context_key, loaded.root, exclude=excludes or None)
@@ -90,6 +94,31 @@ async def load(session, attrs: dict[str, str], work_dir: str, events: BuildEvent
     except BaseException:
         loaded.remove()
         raise
+
+
+def external_bases(dockerfile: str) -> list[str]:
+    """The images the stages start from (not scratch, not earlier stages), as BuildKit names them."""
+    try:
+        instructions = parse(dockerfile).instructions
+    except DockyardError:
+        return []  # the build reports it
+    stages: set[str] = set()
+    found: list[str] = []
+    for instruction in instructions:
+        if instruction.keyword != "FROM" or not instruction.args:
+            continue
+        base = instruction.args[0]
+        if len(instruction.args) == 3:
+            stages.add(instruction.args[2].lower())
+        if base.lower() in stages or base.lower() == "scratch" or "$" in base:
+            continue
+        try:
+            name = str(reference.parse(base).with_default_tag())
+        except InvalidArgument:
+            continue
+        if name not in found:
+            found.append(name)
+    return found
 
 
 async def _ignore_patterns(session, context_key: str, definition: str, base: str, top: str,
