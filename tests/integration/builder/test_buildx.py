@@ -17,8 +17,8 @@ FROM $BASE AS builder
 ARG GREETING=hello
 RUN echo "$GREETING from build" > /greet.txt && cat /greet.txt
 FROM busybox AS final
-ENV PATH=/bin
 WORKDIR /srv/app
+ENV PATH=/bin
 COPY --from=builder /greet.txt ./
 COPY data/ data/
 VOLUME /data
