@@ -3,8 +3,13 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 TESTS = Path(__file__).resolve().parent
+# No per-example deadline: up to 8 test runs share 2 cores here, and a property is about what
+# the code returns, not how fast a loaded machine runs it (bench/ measures speed).
+settings.register_profile("dockyard", deadline=None)
+settings.load_profile("dockyard")
 _DEFINES_TESTS = re.compile(r"^\s*(async\s+)?def test_", re.MULTILINE)
 
 

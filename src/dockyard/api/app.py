@@ -4,7 +4,8 @@ import dataclasses
 import logging
 
 from dockyard import __version__
-from dockyard.api import build, container_files, containers, disk_usage, distribution, execs, images, networks, system, volumes
+from dockyard.api import (build, container_files, containers, disk_usage, distribution, execs, images, networks, system,
+                          volumes)
 from dockyard.api.buildkit import routes as buildkit
 from dockyard.api.request import Request, parse_query
 from dockyard.api.responses import Response, error_body, JSON

@@ -152,7 +152,7 @@ class BlockingBody:
                     self.eof = True
                     break
                 self.buffer, self.pos = chunk, 0
-            piece = self.buffer[self.pos:self.pos + need] if need != float("inf") else self.buffer[self.pos:]
+            piece = self.buffer[self.pos:] if n < 0 else self.buffer[self.pos:self.pos + int(need)]
             parts.append(piece)
             self.pos += len(piece)
             need -= len(piece)

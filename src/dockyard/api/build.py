@@ -13,7 +13,7 @@ from typing import Any, AsyncIterator
 
 from dockyard.api.blocking import BlockingBody
 from dockyard.api.request import Request
-from dockyard.api.responses import Response, json_lines, json_response
+from dockyard.api.responses import Response, StreamResponse, json_lines, json_response
 from dockyard.api.router import Route
 from dockyard.builder.builder import BuildOptions
 from dockyard.builder.run_step import HOST_OPTIONS
@@ -27,7 +27,7 @@ _INT_OPTIONS = {"shmsize", "memory", "memswap", "cpushares", "cpuperiod", "cpuqu
 
 
 def routes(services) -> list[Route]:
-    async def build(req: Request) -> Response:
+    async def build(req: Request) -> StreamResponse:
         options = build_options(req)
         body = BlockingBody(req.chunks(), asyncio.get_running_loop())
         return json_lines(_messages(services.build, options, body))
@@ -116,8 +116,9 @@ async def _run(service, options: BuildOptions, body: BlockingBody, queue: asynci
         await service.build(options, body, queue.put_nowait)
     except DockyardError as err:
         detail: dict[str, Any] = {"message": err.message}
-        if getattr(err, "code", None):
-            detail["code"] = err.code
+        code = getattr(err, "code", None)
+        if code:
+            detail["code"] = code
         queue.put_nowait({"errorDetail": detail, "error": err.message})
     except Exception as err:  # a bug: end the stream with the reason
         queue.put_nowait({"errorDetail": {"message": f"internal error: {err}"}, "error": f"internal error: {err}"})

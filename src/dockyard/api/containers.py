@@ -27,7 +27,8 @@ def routes(services) -> list[Route]:
         return json_response({"Id": container_id, "Warnings": warnings}, 201)
 
     async def list_(req: Request) -> Response:
-        items = containers.list(req.flag("all"), req.int_param("limit"), req.flag("size"), req.filters(filters.LIST_FILTERS))
+        items = containers.list(req.flag("all"), req.int_param("limit"), req.flag("size"),
+                                req.filters(filters.LIST_FILTERS))
         return json_response(items)
 
     async def inspect(req: Request, id: str) -> Response:
@@ -88,8 +89,8 @@ def routes(services) -> list[Route]:
     async def attach(req: Request, id: str) -> HijackResponse:
         container = containers.get(id)
         keys = parse_detach_keys(req.param("detachKeys") or DEFAULT_DETACH_KEYS)
-        options = dict(stdin=req.flag("stdin"), stdout=req.flag("stdout"), stderr=req.flag("stderr"),
-                       logs=req.flag("logs"), stream=req.flag("stream", True), detach_keys=keys)
+        options = {"stdin": req.flag("stdin"), "stdout": req.flag("stdout"), "stderr": req.flag("stderr"),
+                   "logs": req.flag("logs"), "stream": req.flag("stream", True), "detach_keys": keys}
         session = await stdio.prepare_attach(container, **options)
         return HijackResponse(session, stdio_content_type(req.api_version, container.tty))
 

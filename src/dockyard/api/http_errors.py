@@ -50,7 +50,7 @@ def head_error(head: bytes) -> str:
         return f"{BAD_REQUEST}: missing required Host header"
     if any(not _TOKEN.match(name) for name, _ in headers):
         return f"{BAD_REQUEST}: invalid header name"
-    if any(any(b < 0x20 and b != 0x09 or b == 0x7F for b in value) for _, value in headers):
+    if any(any((b < 0x20 and b != 0x09) or b == 0x7F for b in value) for _, value in headers):
         return f"{BAD_REQUEST}: invalid header value"
     return BAD_REQUEST
 

@@ -26,7 +26,8 @@ def routes(services) -> list[Route]:
         return await asyncio.to_thread(functools.partial(fn, *args, **kwargs))
 
     async def list_images(req: Request) -> Response:
-        return json_response(await run(images.list_images, req.flag("all"), req.filters(image_filters.LIST_FILTERS), req.api_version))
+        return json_response(await run(images.list_images, req.flag("all"), req.filters(image_filters.LIST_FILTERS),
+                                       req.api_version))
 
     async def inspect(req: Request, name: str) -> Response:
         return json_response(await run(images.inspect, name, req.api_version))
@@ -66,9 +67,9 @@ def routes(services) -> list[Route]:
         if source != "-":
             raise InvalidArgument("importing from a URL is not supported: send the archive in the body (fromSrc=-)")
         body = BlockingBody(req.chunks(), asyncio.get_running_loop())
-        args = dict(repo=req.param("repo") or None, tag=req.param("tag") or None,
-                    changes=req.params("changes"), message=req.param("message") or "",
-                    platform=req.param("platform") or None)
+        args = {"repo": req.param("repo") or None, "tag": req.param("tag") or None,
+                "changes": req.params("changes"), "message": req.param("message") or "",
+                "platform": req.param("platform") or None}
 
         def work(report):
             image_id = import_rootfs(images, body, **args)

@@ -4,7 +4,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote_plus
-from typing import Any, AsyncIterator, Awaitable, Callable, Collection, Mapping
+from typing import AsyncIterator, Awaitable, Callable, Collection, Mapping
 
 from dockyard.api.bodies import gojson
 from dockyard.api.bodies.gotypes import Struct, decode

@@ -72,6 +72,7 @@ class ConnectionTasks:
 
     async def __call__(self, reader, writer) -> None:
         task = asyncio.current_task()
+        assert task is not None  # a coroutine runs in a task
         self.running.add(task)
         try:
             await Connection(reader, writer, self._dispatch, self._base_headers).serve()
@@ -170,7 +171,7 @@ class Connection:
         """The handlers' view of the body: a body that breaks HTTP's framing is bad input."""
         try:
             return await self._receive_body()
-        except h11.RemoteProtocolError as err:
+        except h11.RemoteProtocolError:
             raise MalformedBody("malformed chunked encoding") from None  # Go's words; only chunks can break mid-body
 
     async def _drain_body(self) -> bool:
@@ -210,7 +211,8 @@ class Connection:
         if not no_body:
             headers.append(("Content-Length", str(len(response.body))))
         # One write, so one send(2): a response in three sends costs the client three wake-ups.
-        out = self._h11.send(h11.Response(status_code=response.status, headers=headers, reason=_reason(response.status)))
+        out = self._h11.send(h11.Response(status_code=response.status, headers=headers,
+                                          reason=_reason(response.status)))
         if response.body and not no_body and request.method != "HEAD":
             out += self._h11.send(h11.Data(data=response.body))
         self._writer.write(out + self._h11.send(h11.EndOfMessage()))

@@ -68,7 +68,8 @@ def version_body() -> dict:
         **engine,
         "Platform": {"Name": "dockyard"},
         "Components": [{"Name": "Engine", "Version": __version__, "Details": {
-            **{k: str(engine[k]) for k in ("ApiVersion", "MinAPIVersion", "GitCommit", "GoVersion", "Os", "Arch", "KernelVersion")},
+            **{k: str(engine[k]) for k in ("ApiVersion", "MinAPIVersion", "GitCommit", "GoVersion", "Os", "Arch",
+                                           "KernelVersion")},
             "Experimental": "false",
         }}],
     }

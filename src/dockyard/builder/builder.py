@@ -97,7 +97,7 @@ class _Run:
         self.stage_images: dict[int, str | None] = {}
         self.step = 0
         self.lex = ShellLex()
-        self.plan: BuildPlan | None = None
+        self.plan: BuildPlan  # made by run()
         self.stage_base: str | None = None    # the base image of the stage built last
 
     async def run(self, text: str) -> str:
@@ -165,7 +165,8 @@ class _Run:
                 if self.b.puller is None:
                     raise NotFound(f"pull access denied for {_familiar(name)}, repository does not exist or "
                                    f"may require 'docker login': no such image {name} locally") from None
-        report = lambda message: self.loop.call_soon_threadsafe(self.progress.message, message)
+        def report(message):
+            return self.loop.call_soon_threadsafe(self.progress.message, message)
         return self.b.puller.pull(name, self.options.registry_auths, report)
 
     async def _triggers(self, state: StageState) -> None:
@@ -263,11 +264,13 @@ class _Run:
         words = [expand.word(a) for a in instruction.args]
         source_image = self._copy_source(instruction, expand)
         request = CopyRequest(
-            keyword=instruction.keyword, sources=words[:-1], dest=words[-1], workdir=state.config.get("WorkingDir") or "",
+            keyword=instruction.keyword, sources=words[:-1], dest=words[-1],
+            workdir=state.config.get("WorkingDir") or "",
             chown=expand.word(instruction.flags["chown"]) if "chown" in instruction.flags else "",
             chmod=instruction.flags.get("chmod", ""), from_image=source_image, from_given="from" in instruction.flags,
             parent_id=state.image_id, config=state.config, author=state.flags.get("author", ""),
-            nop_prefix=" ".join([*(state.config.get("Shell") or DEFAULT_SHELL), "#(nop)"]), nocache=self.options.nocache)
+            nop_prefix=" ".join([*(state.config.get("Shell") or DEFAULT_SHELL), "#(nop)"]),
+            nocache=self.options.nocache)
         image_id, cached = await asyncio.to_thread(run_copy, self.b, self.context.root, request)
         if cached:
             self.progress.using_cache()
@@ -296,18 +299,18 @@ class _Run:
         if cached is None:
             if state.image_id is None:
                 raise InvalidArgument("a RUN step needs a base image with a shell: FROM scratch has none")
-            cached = await self._run_container(state, command, created_by, effect)
+            cached = await self._run_container(state, state.image_id, command, created_by, effect)
             self.b.cache.store(key, cached)
         state.image_id = cached
 
-    async def _run_container(self, state: StageState, command: list[str], created_by: str,
+    async def _run_container(self, state: StageState, image_id: str, command: list[str], created_by: str,
                              args: dict[str, str]) -> str:
         env = list(state.config.get("Env") or []) + [f"{k}={v}" for k, v in sorted(args.items())]
         made: list[str] = []
         succeeded = failed = False
         try:
             container_id, code = await run_command(
-                self.b.containers, self.b.stdio, state.image_id, state.config, command, env,
+                self.b.containers, self.b.stdio, image_id, state.config, command, env,
                 self.options.host_config, lambda cid: self._started(made, cid), self.progress.output)
             if code != 0:
                 failed = True

@@ -8,7 +8,6 @@ a clear error, never a file of the host.
 
 from __future__ import annotations
 
-import bz2
 import fnmatch
 import os
 import posixpath
@@ -33,7 +32,7 @@ class BuildContext:
         os.makedirs(parent_dir, exist_ok=True)
         root = tempfile.mkdtemp(prefix="context-", dir=parent_dir)
         try:
-            tar_extract.LayerExtractor(root, tar_extract.DELETE).extract(_uncompressed(stream))
+            tar_extract.LayerExtractor(root, tar_extract.DELETE).extract(tar_stream.decompressed(stream))
             while stream.read(1 << 16):
                 pass  # the tar's end padding: the whole body must be read
         except BaseException:
@@ -116,10 +115,3 @@ def _glob(root: str, pattern: str) -> list[str]:
             following += [posixpath.join(base, n) for n in names if fnmatch.fnmatchcase(n, part)]
         candidates = following
     return candidates
-
-
-def _uncompressed(stream: BinaryIO) -> BinaryIO:
-    reader = tar_stream.PeekReader(stream)
-    if tar_stream.compression_of(reader.peek(6)) == "bzip2":
-        return bz2.BZ2File(reader)  # type: ignore[arg-type]
-    return tar_stream.decompressed(reader)

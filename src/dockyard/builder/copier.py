@@ -9,7 +9,6 @@ Destination paths resolve inside the root (symlinks cannot lead out of it).
 
 from __future__ import annotations
 
-import bz2
 import hashlib
 import os
 import posixpath
@@ -32,7 +31,7 @@ class CopyOptions:
 
 def copy_sources(sources: list[tuple[str, str]], root: str, dest: str, options: CopyOptions,
                  what: str = "COPY") -> None:
-    into_dir = dest.endswith("/") or dest.endswith("/.") or dest in (".", "/")
+    into_dir = dest.endswith(("/", "/.")) or dest in (".", "/")
     if len(sources) > 1 and not into_dir:
         raise InvalidArgument(f"When using {what} with more than one source file, "
                               "the destination must be a directory and end with a /")
@@ -152,9 +151,7 @@ def _is_archive(path: str) -> bool:
 
 def _extract(path: str, target: str) -> None:
     with open(path, "rb") as f:
-        reader = tar_stream.PeekReader(f)
-        kind = tar_stream.compression_of(reader.peek(6))
-        stream = bz2.BZ2File(reader) if kind == "bzip2" else tar_stream.decompressed(reader)
+        stream = tar_stream.decompressed(f)
         try:
             tar_extract.LayerExtractor(target, tar_extract.DELETE).extract(stream)
         except (tarfile.TarError, EOFError, OSError) as exc:

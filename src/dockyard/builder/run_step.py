@@ -29,7 +29,8 @@ class StepFailed(InternalError):
 
 async def run_command(containers, stdio, image_id: str, config: dict[str, Any], command: list[str],
                       env: list[str], host_config: dict[str, Any],
-                      started: Callable[[str], None], output: Callable[[bytes], Awaitable[None] | None]) -> tuple[str, int]:
+                      started: Callable[[str], None],
+                      output: Callable[[bytes], Awaitable[None] | None]) -> tuple[str, int]:
     """Run `command` in a new container of `image_id`; returns (container ID, exit code).
 
     The container is left for the caller to commit and remove (also when this raises after

@@ -114,7 +114,9 @@ class CgroupV1:
 
     def frozen(self) -> bool:
         directory = self._dir("freezer")
-        return bool(directory) and files.read(os.path.join(directory, "freezer.state")).strip() == "FROZEN"
+        if not directory:
+            return False
+        return files.read(os.path.join(directory, "freezer.state")).strip() == "FROZEN"
 
     def _freezer_set(self, state: str) -> None:
         directory = self._dir("freezer")

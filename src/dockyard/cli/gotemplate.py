@@ -9,7 +9,7 @@ import json
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from dockyard.errors import InvalidArgument
 
@@ -29,7 +29,8 @@ def render(template: str, data: Any) -> str:
 
 
 def _tokens(template: str) -> list[tuple[str, str]]:
-    tokens, pos = [], 0
+    tokens: list[tuple[str, str]] = []
+    pos = 0
     for match in _ACTION.finditer(template):
         text = template[pos:match.start()]
         if match.group(1):
@@ -147,7 +148,7 @@ def _index(container, *keys):
     return container
 
 
-_FUNCS = {
+_FUNCS: dict[str, Callable[..., Any]] = {
     "json": lambda v: json.dumps(v, separators=(",", ":")),
     "index": _index,
     "join": lambda items, sep: sep.join(_to_text(i) for i in items or []),

@@ -47,7 +47,7 @@ class Client:
 def _filters(filters: dict[str, list[str]] | None) -> str | None:
     if not filters:
         return None
-    return json.dumps({k: {v: True for v in values} for k, values in filters.items()})
+    return json.dumps({k: dict.fromkeys(values, True) for k, values in filters.items()})
 
 
 def _error(response: HttpResponse) -> errors.DockyardError:

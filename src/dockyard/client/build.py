@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from dockyard.client.api import Client
 
 
-def build(client: Client, context_chunks: Iterable[bytes], *, tags: list[str] = (), dockerfile: str = "Dockerfile",
+def build(client: Client, context_chunks: Iterable[bytes], *, tags: Sequence[str] = (), dockerfile: str = "Dockerfile",
           quiet: bool = False, nocache: bool = False, target: str = "", build_args: dict[str, str | None] | None = None,
           labels: dict[str, str] | None = None, rm: bool = True, forcerm: bool = False,
           network: str = "", pull: bool = False, memory: int = 0) -> Iterator[dict]:

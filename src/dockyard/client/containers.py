@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from dockyard.client.api import Client, _filters
 from dockyard.client.transport import HttpResponse
@@ -121,7 +121,7 @@ def export(client: Client, container: str) -> Iterator[bytes]:
 
 
 def commit(client: Client, container: str, repo: str | None, tag: str | None, author: str = "",
-           comment: str = "", changes_: list[str] = (), pause_: bool = True) -> str:
+           comment: str = "", changes_: Sequence[str] = (), pause_: bool = True) -> str:
     query = {"container": container, "repo": repo, "tag": tag, "author": author or None,
              "comment": comment or None, "changes": list(changes_) or None, "pause": None if pause_ else "0"}
     return client.call("POST", "/commit", query, body={}).json()["Id"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dockyard.client.api import Client
 from dockyard.client.transport import HttpResponse
 
@@ -12,7 +14,7 @@ def create(client: Client, container: str, body: dict) -> str:
 
 def start(client: Client, exec_id: str, tty: bool, console_size: list[int] | None = None) -> HttpResponse:
     """The hijacked session of a foreground exec: `.hijacked_socket()` gives the raw stream."""
-    body = {"Detach": False, "Tty": tty}
+    body: dict[str, Any] = {"Detach": False, "Tty": tty}
     if console_size:
         body["ConsoleSize"] = console_size
     return client.call("POST", f"/exec/{exec_id}/start", body=body, upgrade=True)

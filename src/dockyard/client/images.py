@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from dockyard.client.api import Client
 
@@ -11,7 +11,7 @@ from dockyard.client.api import Client
 def _filters(filters: dict[str, list[str]] | None) -> str | None:
     if not filters:
         return None
-    return json.dumps({k: {v: True for v in values} for k, values in filters.items()})
+    return json.dumps({k: dict.fromkeys(values, True) for k, values in filters.items()})
 
 
 def list_images(client: Client, all_: bool = False, filters: dict[str, list[str]] | None = None,
@@ -52,7 +52,7 @@ def save(client: Client, names: list[str]) -> Iterator[bytes]:
 
 
 def import_image(client: Client, chunks: Iterable[bytes], repo: str | None = None,
-                 tag_: str | None = None, changes: list[str] = (), message: str | None = None,
+                 tag_: str | None = None, changes: Sequence[str] = (), message: str | None = None,
                  platform: str | None = None) -> Iterator[dict]:
     query = {"fromSrc": "-", "repo": repo, "tag": tag_, "changes": list(changes) or None,
              "message": message, "platform": platform}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dockyard.client.api import Client, _filters
 
 
 def create(client: Client, name: str | None = None, driver: str = "local",
            driver_opts: dict[str, str] | None = None, labels: dict[str, str] | None = None) -> dict:
-    body = {"Driver": driver, "Name": name or ""}
+    body: dict[str, Any] = {"Driver": driver, "Name": name or ""}
     if driver_opts:
         body["DriverOpts"] = driver_opts
     if labels:

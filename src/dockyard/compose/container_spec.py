@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from dockyard.compose import file_refs, labels as L
 from dockyard.compose.host_spec import host_settings
@@ -20,7 +21,7 @@ def container_name(project: Project, service: Service, number: int) -> str:
 def service_body(project: Project, service: Service, number: int = 0, oneoff: bool = False) -> dict:
     """Everything but the per-container labels; the config hash is taken over this with number 0
     (only the links differ between a service's containers)."""
-    config = {
+    config: dict[str, Any] = {
         "Image": service.image, "Env": [f"{k}={v}" for k, v in service.environment.items()],
         "Labels": {**service.labels, L.PROJECT: project.name, L.SERVICE: service.name,
                    L.WORKING_DIR: project.working_dir, L.CONFIG_FILES: ",".join(project.config_files),
@@ -70,7 +71,7 @@ def container_body(project: Project, service: Service, number: int, oneoff: bool
 
 
 def _exposed(service: Service) -> dict:
-    ports = {f"{p.target}/{p.protocol}": {} for p in service.ports}
+    ports: dict[str, dict] = {f"{p.target}/{p.protocol}": {} for p in service.ports}
     for entry in service.expose:
         port, _, proto = entry.partition("/")
         ports[f"{port}/{proto or 'tcp'}"] = {}
@@ -193,7 +194,7 @@ def _port_bindings(service: Service) -> dict:
 
 def _restart(policy: str) -> dict:
     name, _, count = (policy or "no").partition(":")
-    body = {"Name": _RESTART.get(name, name)}
+    body: dict[str, str | int] = {"Name": _RESTART.get(name, name)}
     if count:
         body["MaximumRetryCount"] = int(count)
     return body

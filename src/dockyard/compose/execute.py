@@ -19,10 +19,13 @@ _POLL = 0.1
 # action → (what is shown, word while it runs, word once done), as compose v2's plain progress
 _SHOWN = {"build_image": ("Image", "Building", "Built"), "create_network": ("Network", "Creating", "Created"),
           "create_volume": ("Volume", "Creating", "Created"), "create_container": ("Container", "Creating", "Created"),
-          "start_container": ("Container", "Starting", "Started"), "stop_container": ("Container", "Stopping", "Stopped"),
+          "start_container": ("Container", "Starting", "Started"),
+          "stop_container": ("Container", "Stopping", "Stopped"),
           "restart_container": ("Container", "Restarting", "Started"),
-          "remove_container": ("Container", "Removing", "Removed"), "kill_container": ("Container", "Killing", "Killed"),
-          "pause_container": ("Container", "Pausing", "Paused"), "unpause_container": ("Container", "Unpausing", "Unpaused"),
+          "remove_container": ("Container", "Removing", "Removed"),
+          "kill_container": ("Container", "Killing", "Killed"),
+          "pause_container": ("Container", "Pausing", "Paused"),
+          "unpause_container": ("Container", "Unpausing", "Unpaused"),
           "remove_network": ("Network", "Removing", "Removed"), "remove_volume": ("Volume", "Removing", "Removed"),
           "wait_healthy": ("Container", "Waiting", "Healthy"), "wait_completed": ("Container", "Waiting", "Exited"),
           "wait_running": ("Container", "Waiting", "Healthy"), "remove_image": ("Image", "Removing", "Removed"),
@@ -69,7 +72,7 @@ class Executor:
         pass  # up to date and running: only reported
 
     def build_image(self, step: Step) -> None:
-        spec = step.body
+        spec = step.body or {}
         dockerfile_path = os.path.join(spec["context"], spec["dockerfile"])  # compose: relative to the context
         if not os.path.isfile(dockerfile_path):
             raise NotFound(f"failed to build service {step.service}: no Dockerfile at {dockerfile_path}")
@@ -87,14 +90,15 @@ class Executor:
                     self.out.write(message["stream"])
 
     def create_network(self, step: Step) -> None:
-        networks.create(self.client, step.body)
+        networks.create(self.client, step.body or {})
 
     def create_volume(self, step: Step) -> None:
-        body = step.body
+        body = step.body or {}
         volumes.create(self.client, body["Name"], body["Driver"], body.get("DriverOpts"), body.get("Labels"))
 
     def create_container(self, step: Step) -> None:
-        body = {**step.body, "Labels": {**step.body["Labels"], L.IMAGE: self._image_id(step.body["Image"])}}
+        given = step.body or {}
+        body = {**given, "Labels": {**given["Labels"], L.IMAGE: self._image_id(given["Image"])}}
         created = containers.create(self.client, body, step.target, step.platform or None)
         self.created[step.target] = created["Id"]
         for file in step.files:
@@ -168,16 +172,17 @@ class Executor:
     def wait_running(self, step: Step) -> None:
         """`up --wait`: running (healthy when it has a health check), or exited 0 for a service
         another waits on to complete; compose v2's errors otherwise."""
+        completed = (step.body or {}).get("completed")
         while True:
             inspected = containers.inspect(self.client, step.target)
             state = inspected["State"]
             if state.get("Status") == "exited":
-                if step.body.get("completed") and state.get("ExitCode") == 0:
+                if completed and state.get("ExitCode") == 0:
                     return
                 raise InternalError(f"container {step.target} exited ({state.get('ExitCode', 0)})")
             test = (inspected["Config"].get("Healthcheck") or {}).get("Test") or []
             health = (state.get("Health") or {}).get("Status")
-            if (not test or test[0] == "NONE") and state.get("Status") == "running" and not step.body.get("completed"):
+            if (not test or test[0] == "NONE") and state.get("Status") == "running" and not completed:
                 return
             if health == "healthy":
                 return

@@ -115,6 +115,8 @@ def build_step(service: Service, no_cache: bool = False, args: dict | None = Non
                memory: int = 0, quiet: bool = False) -> Step:
     """`args` (`--build-arg`) override the service's build args."""
     spec = service.build
+    if spec is None:
+        raise InvalidArgument(f"service {service.name} has no build section")
     return Step("build_image", service.image, {"context": spec.context, "dockerfile": spec.dockerfile,
                                                "args": {**dict(spec.args), **(args or {})}, "target": spec.target,
                                                "labels": dict(spec.labels), "no_cache": no_cache, "pull": pull,
@@ -308,7 +310,7 @@ def _lifecycle_step(action: str, project: Project, seen: Seen, timeout: int | No
         return []
     if action == "stop":
         return [_stop(project, seen, timeout)]
-    body = {"restart": lambda: {"timeout": _stop(project, seen, timeout).body["timeout"]},
+    body = {"restart": lambda: {"timeout": (_stop(project, seen, timeout).body or {})["timeout"]},
             "kill": lambda: {"signal": signal}}.get(action, lambda: None)()
     return [Step(f"{action}_container", seen.name, body, seen.service)]
 

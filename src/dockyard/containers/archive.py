@@ -28,7 +28,7 @@ def resolve(root: str, path: str) -> str:
     unless the path ends with `/` or `/.`."""
     if not path.startswith("/"):
         path = "/" + path
-    follow_last = path.endswith("/") or path.endswith("/.")
+    follow_last = path.endswith(("/", "/."))
     parent, base = posixpath.split(path.rstrip("/") or "/")
     if follow_last or base in ("", ".", ".."):
         return secure_join(root, path)
@@ -107,7 +107,8 @@ def _extract_member(tar, member: tarfile.TarInfo, root: str, relative_target: st
     existing = os.lstat(dest) if os.path.lexists(dest) else None
     if existing is not None and no_overwrite and stat.S_ISDIR(existing.st_mode) != member.isdir():
         kind = "directory" if stat.S_ISDIR(existing.st_mode) else "non-directory"
-        raise InvalidArgument(f"cannot overwrite {kind} {inside} with {'directory' if member.isdir() else 'non-directory'}")
+        incoming = "directory" if member.isdir() else "non-directory"
+        raise InvalidArgument(f"cannot overwrite {kind} {inside} with {incoming}")
     if member.isdir():
         if existing is None:
             os.mkdir(dest, member.mode & 0o7777)

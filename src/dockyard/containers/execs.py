@@ -37,6 +37,7 @@ class ExecService:
     def __init__(self, registry, watcher, runner, emit):
         self._registry, self._watcher, self._runner, self._emit = registry, watcher, runner, emit
         self._execs: dict[str, ExecRecord] = {}
+        self._reaping: set[asyncio.Task] = set()  # detached execs' waits, held: asyncio keeps tasks only weakly
 
     def ids_for(self, container_id: str) -> list[str]:
         return [e.id for e in self._execs.values() if e.container_id == container_id and e.exit_code is None]
@@ -83,7 +84,8 @@ class ExecService:
                     session = await self._launch(record, container, shim, console_size, attach=True,
                                                  output_fd=client.output_fd())
                 except DockyardError as err:
-                    await client.write(err.message.encode() + b"\r\n" if record.tty else frame(2, err.message.encode() + b"\n"))
+                    text = err.message.encode()
+                    await client.write(text + b"\r\n" if record.tty else frame(2, text + b"\n"))
                     return
                 await bridge(client, session, tty=record.tty, stdin=stdin, close_stdin_on_eof=True,
                              detach_keys=record.detach_keys)
@@ -118,7 +120,9 @@ class ExecService:
             raise
         self._emit(container, "exec_start: " + " ".join(record.argv) + " ", execID=record.id)
         if session is None:
-            asyncio.ensure_future(self._reap(record, shim, container))
+            task = asyncio.ensure_future(self._reap(record, shim, container))
+            self._reaping.add(task)
+            task.add_done_callback(self._reaping.discard)
         return session
 
     async def _finish(self, record: ExecRecord, session, shim, container) -> None:
@@ -128,7 +132,7 @@ class ExecService:
         else:
             self._exited(record, container, session.exit_status.code)
 
-    async def run_probe(self, container, argv: list[str], timeout: float) -> tuple[int, str]:
+    async def run_probe(self, container, argv: list[str], timeout: float) -> tuple[int | None, str]:
         """A health probe: run `argv` like an exec, collect its output, kill it at the timeout."""
         shim = self._watcher.shim_of(container.id)
         if shim is None:
@@ -198,7 +202,7 @@ class ExecService:
         if record.config.get("Privileged"):
             caps = spec["process"].get("capabilities", {})
             every = sorted(set().union(*[set(v) for v in caps.values()])) if caps else []
-            process["capabilities"] = {k: every for k in ("bounding", "effective", "permitted")}
+            process["capabilities"] = dict.fromkeys(("bounding", "effective", "permitted"), every)
         if console_size and any(console_size):
             process["consoleSize"] = {"height": console_size[0], "width": console_size[1]}
         return process

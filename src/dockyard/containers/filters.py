@@ -41,12 +41,13 @@ def _check(key: str, values: list[str], resolve, image_matches) -> Callable[[Con
         "label": _label_matches,
         "ancestor": image_matches,
         "exited": lambda c, v: c.state.status == "exited" and str(c.state.exit_code) == v,
-        "network": lambda c, v: v in (c.network_settings.get("Networks") or {}) or c.host_config.get("NetworkMode") == v,
+        "network": lambda c, v: (v in (c.network_settings.get("Networks") or {})
+                                 or c.host_config.get("NetworkMode") == v),
         "volume": lambda c, v: any(m.get("Name") == v or m.get("Destination") == v for m in c.mounts),
         "health": lambda c, v: ((c.state.health or {}).get("Status") or "none") == v,
         "is-task": lambda c, v: v in ("false", "0"),
         "expose": lambda c, v: v in (c.config.get("ExposedPorts") or {}),
-        "publish": lambda c, v: v in (c.network_settings.get("Ports") or {}) or f"{v}/tcp" in (c.network_settings.get("Ports") or {}),
+        "publish": lambda c, v: bool({v, f"{v}/tcp"} & set(c.network_settings.get("Ports") or {})),
     }
     match = simple[key]  # the API edge admitted only LIST_FILTERS
     if key == "label":  # labels: every one given must match (dockerd's MatchKVList)

@@ -51,7 +51,7 @@ def omit_empty(fields: dict, omitempty: dict[str, str]) -> dict:
 def network_settings(c: Container) -> dict:
     settings = c.network_settings or {}
     networks = settings.get("Networks") or configured_networks(c)
-    primary = next(iter(networks.values()), {})
+    primary: dict = next(iter(networks.values()), {})
     return {
         "Bridge": "", "SandboxID": settings.get("SandboxID", ""), "SandboxKey": settings.get("SandboxKey", ""),
         "HairpinMode": False, "LinkLocalIPv6Address": "", "LinkLocalIPv6PrefixLen": 0,

@@ -51,6 +51,15 @@ class Container:
         raw["state"] = State(**raw.get("state", {}))
         return cls(**raw)
 
+    def set_endpoint_config(self, network: str, endpoint: dict | None) -> None:
+        """`network connect`/`disconnect` of a stopped container: the endpoint it gets at its
+        next start (None: none)."""
+        endpoints = self.networking_config.setdefault("EndpointsConfig", {})
+        if endpoint is None:
+            endpoints.pop(network, None)
+        else:
+            endpoints[network] = endpoint
+
     @property
     def tty(self) -> bool:
         return bool(self.config.get("Tty"))

@@ -5,25 +5,27 @@ import logging
 from typing import Awaitable, Callable
 
 from dockyard.containers.model import Container
+from dockyard.shim.client import ShimClient
 
 log = logging.getLogger(__name__)
+ExitHandler = Callable[[Container, object, object], Awaitable[None]]
 
 
 class ShimWatcher:
     def __init__(self):
-        self._shims: dict[str, object] = {}
+        self._shims: dict[str, ShimClient] = {}
         self._exits: dict[str, asyncio.Future] = {}
         self._tasks: dict[str, asyncio.Task] = {}      # waiting for an exit
         self._handling: set[asyncio.Task] = set()       # handling one (teardown, restart, removal)
-        self.on_exit: Callable[[Container, object, object], Awaitable[None]] | None = None
 
     def shim_of(self, container_id: str):
         return self._shims.get(container_id)
 
-    def watch(self, container: Container, shim) -> None:
+    def watch(self, container: Container, shim, on_exit: ExitHandler) -> None:
+        """Report the exit of this run of `container` to `on_exit` (container, shim, status)."""
         self._shims[container.id] = shim
         self._exits[container.id] = asyncio.get_running_loop().create_future()
-        self._tasks[container.id] = asyncio.ensure_future(self._wait(container, shim))
+        self._tasks[container.id] = asyncio.ensure_future(self._wait(container, shim, on_exit))
 
     def exit_future(self, container_id: str) -> asyncio.Future:
         """Resolved once the current run's exit has been fully handled."""
@@ -33,7 +35,7 @@ class ShimWatcher:
             future.set_result(None)
         return future
 
-    async def _wait(self, container: Container, shim) -> None:
+    async def _wait(self, container: Container, shim, on_exit: ExitHandler) -> None:
         status = None
         try:
             status = await shim.wait()
@@ -43,12 +45,12 @@ class ShimWatcher:
         # From waiting to handling: held in _handling meanwhile, since asyncio keeps tasks only
         # weakly and one waiting on a shim's socket would otherwise be garbage mid-way.
         task = asyncio.current_task()
+        assert task is not None  # a coroutine runs in a task
         if self._tasks.get(container.id) is task:
             del self._tasks[container.id]
         self._handling.add(task)
         try:
-            if self.on_exit is not None:
-                await self.on_exit(container, shim, status)
+            await on_exit(container, shim, status)
         finally:
             self._handling.discard(task)
             future = self._exits.pop(container.id, None)

@@ -71,6 +71,14 @@ class ContainerRegistry:
     def all(self) -> list[Container]:
         return list(self._by_id.values())
 
+    def using_image(self, image_id: str) -> list[str]:
+        """IDs of the containers made from an image (`images.service.ImageUsers`)."""
+        return [c.id for c in self._by_id.values() if c.image_id == image_id]
+
+    def mounts_of(self, ref: str) -> list[dict]:
+        """A container's inspect `Mounts`, for `--volumes-from` (`mounts.plan.MountsLookup`)."""
+        return self.get(ref).mounts
+
     def counts(self) -> dict[str, int]:
         counts = {"running": 0, "paused": 0, "stopped": 0}
         for c in self._by_id.values():

@@ -100,8 +100,8 @@ class ContainerRunner:
             cgroup_path=self.cgroup_path(container),
             **self._file_paths(container, files_dir),
         )
-        container.hostname_path = context.hostname_path
-        container.hosts_path, container.resolv_conf_path = context.hosts_path, context.resolv_conf_path
+        container.hostname_path = context.hostname_path or ""
+        container.hosts_path, container.resolv_conf_path = context.hosts_path or "", context.resolv_conf_path or ""
         if self._host_capabilities is not None:
             context.host_capabilities = self._host_capabilities
         if container.host_config.get("Privileged"):

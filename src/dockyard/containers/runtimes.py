@@ -29,7 +29,7 @@ class Runtimes:
         name = name or self.default
         if name in BUILTIN_NAMES:
             return RuntimeChoice.builtin(self._root / "dockyard")
-        binary = self._binaries.get(self.check(name))
+        binary = self._binaries[self.check(name)]
         return RuntimeChoice.oci(binary, self._root / name)
 
     def describe(self) -> dict[str, dict]:

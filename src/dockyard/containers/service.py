@@ -17,7 +17,7 @@ from dockyard.containers.waiters import WaitResult
 from dockyard.errors import Conflict, InvalidArgument, NotModified
 from dockyard.oci.signals import parse_signal
 from dockyard.shim.client import ShimClient
-from dockyard.wire.times import until_ns
+from dockyard.wire.times import until_filter
 from dockyard.shim.logopts import DEFAULT_LOG_CONFIG, container_log_config
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,6 @@ class ContainerService:
         self._locks: dict[str, asyncio.Lock] = {}
         self._backoffs: dict[str, Backoff] = {}
         self._restart_timers: dict[str, asyncio.TimerHandle] = {}
-        watcher.on_exit = self.handle_exit
 
     def _lock(self, container_id: str) -> asyncio.Lock:
         return self._locks.setdefault(container_id, asyncio.Lock())
@@ -105,18 +104,20 @@ class ContainerService:
             await self._start_failed(container, err)
             raise
         healthcheck = (container.config.get("Healthcheck") or {}).get("Test") or []
-        health = {"Status": "starting", "FailingStreak": 0, "Log": []} if healthcheck[:1] not in ([], ["NONE"]) else None
+        checked = healthcheck[:1] not in ([], ["NONE"])
+        health = {"Status": "starting", "FailingStreak": 0, "Log": []} if checked else None
         container.state = State(status="running", pid=shim.pid, started_at=time.time_ns(), health=health,
                                 finished_at=container.state.finished_at)  # the last run's end stays, as dockerd
         self._registry.save(container)
         self._events(container, "start")
-        self._watcher.watch(container, shim)
+        self._watcher.watch(container, shim, self.handle_exit)
         if self._health is not None:
             self._health.start(container)
 
     async def _start_failed(self, container: Container, err: Exception) -> None:
         message = getattr(err, "message", str(err))
-        code = 127 if ("not found" in message or "no such file" in message) else 126 if "permission denied" in message else 128
+        missing = "not found" in message or "no such file" in message
+        code = 127 if missing else 126 if "permission denied" in message else 128
         self._late.abandon_all(container.id)
         await self._runner.teardown(container)
         container.state = State(status="created" if not container.state.finished_at else "exited",
@@ -136,7 +137,7 @@ class ContainerService:
                 continue
             shim = await ShimClient.connect(self._runner.state_dir(container.id))
             if shim is not None:
-                self._watcher.watch(container, shim)
+                self._watcher.watch(container, shim, self.handle_exit)
                 if self._health is not None:
                     self._health.start(container)
                 continue
@@ -248,13 +249,21 @@ class ContainerService:
         if container.state.status == "paused":
             await self._watcher.shim_of(container.id).resume()
         self._events(container, "kill", signal=str(stop_signal))
-        await self._watcher.signal(container, stop_signal)
+        await self._signal_unless_exited(container, stop_signal)
         try:
             await asyncio.wait_for(asyncio.shield(exited), timeout if timeout >= 0 else None)
         except asyncio.TimeoutError:
             self._events(container, "kill", signal="9")
-            await self._watcher.signal(container, signals.SIGKILL)
+            await self._signal_unless_exited(container, signals.SIGKILL)
             await exited
+
+    async def _signal_unless_exited(self, container: Container, number: int) -> None:
+        """A stop races the container's own exit: the shim refuses a signal to an init that has
+        exited before the daemon has handled its exit; the stop then just waits for that."""
+        try:
+            await self._watcher.signal(container, number)
+        except Conflict:
+            pass
 
     async def _cancel_restart(self, container: Container) -> None:
         timer = self._restart_timers.pop(container.id, None)
@@ -357,7 +366,7 @@ class ContainerService:
         self._waiters.removed(container.id, WaitResult(container.state.exit_code))
 
     async def prune(self, filters: dict[str, list[str]]) -> tuple[list[str], int]:
-        until = until_ns((filters.get("until") or [None])[-1])
+        until = until_filter(filters)
         deleted = []
         for container in self._registry.all():
             if prunable(container, filters, until):

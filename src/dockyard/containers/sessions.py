@@ -12,7 +12,7 @@ import os
 
 class LateSession:
     def __init__(self, *, stdin: bool, stdout: bool, stderr: bool):
-        self.wanted = dict(stdin=stdin, stdout=stdout, stderr=stderr)
+        self.wanted = {"stdin": stdin, "stdout": stdout, "stderr": stderr}
         self.output_fd: int | None = None
         self._bound: asyncio.Future = asyncio.get_running_loop().create_future()
         self._stdin: list[bytes] = []

@@ -21,7 +21,7 @@ def system_cpu_ns() -> int:
 
 def network_counters(pid: int) -> dict:
     """Per-interface rx/tx from /proc/<pid>/net/dev (the container's own network namespace)."""
-    networks = {}
+    networks: dict[str, dict] = {}
     try:
         lines = Path(f"/proc/{pid}/net/dev").read_text().splitlines()[2:]
     except OSError:

@@ -14,7 +14,7 @@ def status_text(state: State, now_ns: int) -> str:
     if state.status == "running":
         health = (state.health or {}).get("Status")
         suffix = {"starting": " (health: starting)", "healthy": " (healthy)", "unhealthy": " (unhealthy)"}
-        return f"Up {since_start}" + suffix.get(health, "")
+        return f"Up {since_start}" + suffix.get(health or "", "")
     if state.status == "removing":
         return "Removal In Progress"
     if state.status == "dead":

@@ -45,7 +45,7 @@ class ContainerStdio:
                              logs: bool, stream: bool, detach_keys: bytes):
         """The hijacked session of `POST /containers/{id}/attach`. Over a plain socket the shim
         writes the output to the client itself; the daemon keeps stdin, detach keys and the end."""
-        wanted = dict(stdin=stdin and bool(container.config.get("OpenStdin")), stdout=stdout, stderr=stderr)
+        wanted = {"stdin": stdin and bool(container.config.get("OpenStdin")), "stdout": stdout, "stderr": stderr}
         shim = self._watcher.shim_of(container.id)
         late = self._late.add(container.id, **wanted) if shim is None else None   # bound at start
         self._emit(container, "attach")

@@ -14,6 +14,7 @@ from typing import BinaryIO, Iterable, Iterator
 
 from dockyard.errors import InvalidArgument, NotFound
 from dockyard.oci import digest as digests
+from dockyard.wire.tar_stream import ByteReader
 
 CHUNK = 1 << 20
 
@@ -49,7 +50,7 @@ class ContentStore:
     def write(self, data: bytes, expected: str | None = None) -> str:
         return self.ingest([data], expected)[0]
 
-    def ingest_file(self, f: BinaryIO, expected: str | None = None,
+    def ingest_file(self, f: ByteReader, expected: str | None = None,
                     limit: int | None = None) -> tuple[str, int]:
         """Copy a file object (up to `limit` bytes) into the store."""
         return self.ingest(_read_chunks(f, limit), expected)
@@ -145,7 +146,7 @@ class BlobWriter:
             pass
 
 
-def _read_chunks(f: BinaryIO, limit: int | None) -> Iterator[bytes]:
+def _read_chunks(f: ByteReader, limit: int | None) -> Iterator[bytes]:
     remaining = limit
     while remaining is None or remaining > 0:
         chunk = f.read(CHUNK if remaining is None else min(CHUNK, remaining))

@@ -32,7 +32,8 @@ def _lock(root: Path):
         handle.seek(0)
         owner = handle.read().strip() or "another process"
         handle.close()
-        raise Conflict(f"{root} is in use by another dockyardd (pid {owner}); use another --data-root/--exec-root") from None
+        raise Conflict(f"{root} is in use by another dockyardd (pid {owner}); "
+                       "use another --data-root/--exec-root") from None
     handle.truncate(0)
     handle.write(str(os.getpid()))
     handle.flush()

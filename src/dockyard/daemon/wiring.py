@@ -7,6 +7,7 @@ from dockyard.builder.service import BuildService
 from dockyard.containers.events import ContainerEvents
 from dockyard.containers.execs import ExecService
 from dockyard.containers.files import ContainerFiles
+from dockyard.containers.for_networks import ContainersForNetworks
 from dockyard.containers.health import HealthMonitor
 from dockyard.containers.monitor import ShimWatcher
 from dockyard.containers.registry import ContainerRegistry
@@ -23,27 +24,33 @@ from dockyard.images.layer_sources import LayerSources
 from dockyard.images.puller import ImagePuller
 from dockyard.images.service import ImageService
 from dockyard.network.attach import ContainerNetworking
-from dockyard.network.service import ContainerRef, NetworkService
+from dockyard.network.service import NetworkService
+from dockyard.registry.hosts import Registries
 from dockyard.runtime.host import host_capabilities
 from dockyard.shim.client import ShimLauncher
-from dockyard.registry.hosts import Registries
 from dockyard.snapshots.mounter import Mounter
+from dockyard.syscalls.linux import LinuxSyscalls
 from dockyard.volumes.service import VolumeService
 
 log = logging.getLogger(__name__)
 
 
 def build_services(config: DaemonConfig) -> Services:
+    """Each service gets what it needs at construction, as the small interfaces it declares
+    (`ImageUsers`, `MountsLookup`, `ContainerLookup`, `Syscalls`): nothing is patched afterwards."""
+    syscalls = LinuxSyscalls()
+    mounter = Mounter(syscalls)
     events = EventJournal(config.data_root / "events.jsonl")
-    images = ImageService(str(config.data_root), events)
-    volumes = VolumeService(config.data_root, events)
-    networks = NetworkService(config.data_root, config.exec_root, events, config)
     registry = ContainerRegistry(config.data_root)
+    images = ImageService(str(config.data_root), events, mounter=mounter, users=registry)
+    volumes = VolumeService(config.data_root, events, syscalls, mounts_of=registry.mounts_of)
+    networks = NetworkService(config.data_root, config.exec_root, events, config,
+                              containers=ContainersForNetworks(registry), syscalls=syscalls)
     runtimes = Runtimes(config.exec_root, config.default_runtime, config.runtimes)
     watcher = ShimWatcher()
     layers = ImagesForContainers(images)
     runner = ContainerRunner(
-        config.exec_root, layers, Mounter(), ShimLauncher(), runtimes,
+        config.exec_root, layers, mounter, ShimLauncher(), runtimes,
         networks=ContainerNetworking(networks, registry.get), volumes=volumes,
         host_capabilities=host_capabilities(), cgroup_parent=config.cgroup_parent,
     )
@@ -54,10 +61,7 @@ def build_services(config: DaemonConfig) -> Services:
     containers = ContainerService(registry, runner, watcher, late, execs, layers, emit, waiters, volumes,
                                   HealthMonitor(execs, registry, emit), networks.settings,
                                   log_default=config.log_default)
-    files = ContainerFiles(registry, runner, watcher, images, layers, Mounter(), emit)
-    images.set_in_use(lambda image_id: [c.id for c in registry.all() if c.image_id == image_id])
-    networks.container_lookup = lambda ref: _network_ref(registry.get(ref), runner)
-    volumes.containers.find_mounts = lambda ref: registry.get(ref).mounts  # --volumes-from
+    files = ContainerFiles(registry, runner, watcher, images, layers, mounter, emit)
     volumes.adopt_containers(registry.all())
     stdio = ContainerStdio(watcher, late, emit)
     registries = Registries(config.insecure_registries)
@@ -66,23 +70,8 @@ def build_services(config: DaemonConfig) -> Services:
     return Services(config=config, events=events, images=images, containers=containers, networks=networks,
                     volumes=volumes, execs=execs, stdio=stdio,
                     runtimes=runtimes, runner=runner, files=files,
-                    build=BuildService(images, containers, stdio, Mounter(), str(config.data_root), puller),
+                    build=BuildService(images, containers, stdio, mounter, str(config.data_root), puller),
                     registries=registries, layer_sources=layer_sources)
-
-
-def _network_ref(container, runner) -> ContainerRef:
-    running = container.state.running and container.network_settings.get("SandboxKey")
-    return ContainerRef(container.id, container.name, container.config.get("Hostname") or container.id[:12],
-                        container.network_settings.get("SandboxKey") if running else None,
-                        lambda network, cfg: _record_network(container, network, cfg))
-
-
-def _record_network(container, network: str, endpoint: dict | None) -> None:
-    endpoints = container.networking_config.setdefault("EndpointsConfig", {})
-    if endpoint is None:
-        endpoints.pop(network, None)
-    else:
-        endpoints[network] = endpoint
 
 
 async def start_services(services: Services) -> None:

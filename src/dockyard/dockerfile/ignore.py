@@ -102,7 +102,7 @@ def _to_regex(pattern: str) -> str:
                 out.append(re.escape(ch))
             else:
                 body = pattern[index + 1:end]
-                if body.startswith("^") or body.startswith("!"):
+                if body.startswith(("^", "!")):
                     body = "^" + body[1:]
                 out.append("[" + body.replace("\\", "\\\\") + "]")
                 index = end

@@ -7,6 +7,7 @@ the instruction, with the ARG and ENV values in effect there.
 from __future__ import annotations
 
 import json
+import functools
 from dataclasses import dataclass, field
 
 from dockyard.dockerfile.lexer import Line, lex
@@ -35,7 +36,7 @@ class Instruction:
     lineno: int
     json_form: bool = False
     flags: dict[str, str] = field(default_factory=dict)
-    pairs: list[tuple[str, str]] = field(default_factory=list)   # ENV, LABEL, ARG (value None: no default)
+    pairs: list[tuple[str, str | None]] = field(default_factory=list)   # ENV, LABEL, ARG (value None: no default)
     trigger: "Instruction | None" = None                           # ONBUILD's instruction
 
     @property
@@ -70,13 +71,14 @@ def _parse(line: Line, escape: str) -> Instruction:
     if keyword not in KEYWORDS:
         raise InvalidArgument(f"unknown instruction: {keyword}")
     flags, rest = _split_flags(keyword, line.rest, escape)
-    base = dict(keyword=keyword, original=line.original, lineno=line.lineno, flags=flags)
+    instruction = functools.partial(Instruction, keyword=keyword, original=line.original, lineno=line.lineno,
+                                    flags=flags)
     if keyword == "ONBUILD":
-        return Instruction(args=[rest], trigger=_onbuild_trigger(rest, line, escape), **base)
+        return instruction(args=[rest], trigger=_onbuild_trigger(rest, line, escape))
     if keyword in ("ENV", "LABEL"):
-        return Instruction(args=[rest], pairs=_name_values(keyword, rest, escape), **base)
+        return instruction(args=[rest], pairs=_name_values(keyword, rest, escape))
     if keyword == "ARG":
-        return Instruction(args=[rest], pairs=_arg_pairs(rest, escape), **base)
+        return instruction(args=[rest], pairs=_arg_pairs(rest, escape))
     json_args = _json_array(rest) if keyword in _JSON_CAPABLE else None
     if keyword == "SHELL" and json_args is None:
         raise InvalidArgument("SHELL requires the arguments to be in JSON form")
@@ -87,7 +89,7 @@ def _parse(line: Line, escape: str) -> Instruction:
     else:
         args, is_json = ([rest] if rest else []), False
     _check_count(keyword, args, rest)
-    return Instruction(args=args, json_form=is_json, **base)
+    return instruction(args=args, json_form=is_json)
 
 
 def _check_count(keyword: str, args: list[str], rest: str) -> None:
@@ -128,7 +130,8 @@ def _split_flags(keyword: str, rest: str, escape: str) -> tuple[dict[str, str], 
             raise InvalidArgument(f"unknown flag: {name}")
         if (keyword, name) in _BUILDKIT_ONLY:
             raise InvalidArgument(f"the --{name} option requires BuildKit. Refer to "
-                                  "https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled")
+                                  "https://docs.docker.com/go/buildkit/ to learn how to build images with "
+                                  "BuildKit enabled")
         flags[name] = value if eq else "true"
         rest = remainder.lstrip()
     return flags, rest
@@ -148,7 +151,9 @@ def _json_array(rest: str) -> list[str] | None:
 
 def split_words(text: str, escape: str = "\\") -> list[str]:
     """Whitespace-separated words; quotes and escapes kept (substitution removes them)."""
-    words, current, quote, in_word = [], [], "", False
+    words: list[str] = []
+    current: list[str] = []
+    quote, in_word = "", False
     index = 0
     while index < len(text):
         ch = text[index]
@@ -174,7 +179,7 @@ def split_words(text: str, escape: str = "\\") -> list[str]:
     return words
 
 
-def _name_values(keyword: str, rest: str, escape: str) -> list[tuple[str, str]]:
+def _name_values(keyword: str, rest: str, escape: str) -> list[tuple[str, str | None]]:
     words = split_words(rest, escape)
     if not words:
         raise InvalidArgument(f"{keyword} requires at least one argument")
@@ -183,7 +188,7 @@ def _name_values(keyword: str, rest: str, escape: str) -> list[tuple[str, str]]:
         if not value.strip() and keyword == "ENV":
             raise InvalidArgument("ENV must have two arguments")
         return [(name, value.strip())]
-    pairs = []
+    pairs: list[tuple[str, str | None]] = []
     for word in words:
         name, eq, value = word.partition("=")
         if not eq:

@@ -84,7 +84,7 @@ class ShellLex:
 
     def _double_quoted(self, scanner: _Scanner, env: Mapping[str, str]) -> str:
         scanner.next()
-        out = []
+        out: list[str] = []
         while True:
             ch = scanner.peek()
             if ch == _EOF:
@@ -122,14 +122,13 @@ class ShellLex:
             raise InvalidArgument(f"unsupported modifier ({modifier}) in substitution")
         word = self._until_brace(scanner, env)
         value = env.get(name)
-        is_set = value is not None and (value != "" or not colon)
+        if value is not None and (value != "" or not colon):  # set (and, with ':', not empty)
+            return word if modifier == "+" else value
         if modifier == "-":
-            return value if is_set else word
+            return word
         if modifier == "+":
-            return word if is_set else ""
-        if not is_set:
-            raise InvalidArgument(f"{name}: {word or 'is not allowed to be unset'}")
-        return value
+            return ""
+        raise InvalidArgument(f"{name}: {word or 'is not allowed to be unset'}")
 
     def _until_brace(self, scanner: _Scanner, env: Mapping[str, str]) -> str:
         out = []

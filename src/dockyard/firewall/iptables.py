@@ -30,7 +30,7 @@ class Iptables:
                 argv, input=stdin, capture_output=True, text=True, check=False, timeout=60
             )
         except FileNotFoundError:
-            raise InternalError(f"{argv[0]} not found: iptables is required for bridge networks")
+            raise InternalError(f"{argv[0]} not found: iptables is required for bridge networks") from None
         if proc.returncode != 0:
             raise InternalError(f"{argv[0]} failed: {proc.stderr.strip() or proc.returncode}")
         return proc.stdout

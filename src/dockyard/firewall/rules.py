@@ -11,6 +11,7 @@ kernel an RCU grace period (~20-30 ms), appending does not.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 import hashlib
 from dataclasses import dataclass
 
@@ -200,7 +201,7 @@ def present_jumps(chains: Chains, saved: str) -> list[Jump]:
     return [j for j in jumps(chains) if (j.table, _norm(f"-A {j.chain} {j.rule()}")) in present]
 
 
-def jump_input(add: list[Jump], delete: list[Jump] = ()) -> str:
+def jump_input(add: list[Jump], delete: Sequence[Jump] = ()) -> str:
     lines = []
     for table in ("nat", "filter"):
         body = [f"-D {j.chain} {j.rule()}" for j in delete if j.table == table]
@@ -228,7 +229,7 @@ def teardown_input(chains: Chains, saved: str) -> str:
 
 
 def _saved_rules(saved: str) -> set[tuple[str, str]]:
-    table, out = None, set()
+    table, out = "", set()
     for line in saved.splitlines():
         if line.startswith("*"):
             table = line[1:].strip()
@@ -238,7 +239,7 @@ def _saved_rules(saved: str) -> set[tuple[str, str]]:
 
 
 def _saved_chains(saved: str) -> set[tuple[str, str]]:
-    table, out = None, set()
+    table, out = "", set()
     for line in saved.splitlines():
         if line.startswith("*"):
             table = line[1:].strip()

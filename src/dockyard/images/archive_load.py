@@ -118,6 +118,8 @@ def _read_member(service: ImageService, index: ArchiveIndex, archive: tarfile.Ta
     if not member.isreg():
         return
     source = archive.extractfile(member)
+    if source is None:  # a regular file always has one
+        return
     expected = _expected_digest(name)
     if member.size <= SMALL_FILE and expected is None and not name.endswith("layer.tar"):
         index.files[name] = source.read()
@@ -173,8 +175,8 @@ def _oci_descriptor(service: ImageService, index: ArchiveIndex, descriptor: dict
         return _oci_descriptor(service, index, chosen, tags) if chosen else []
     config_digest = digests.validate(document["config"]["digest"])
     config = index.read(service, f"blobs/sha256/{digests.hex_of(config_digest)}")
-    layers = [index.blob(f"blobs/sha256/{digests.hex_of(digests.validate(l['digest']))}")
-              for l in document.get("layers") or []]
+    layers = [index.blob(f"blobs/sha256/{digests.hex_of(digests.validate(layer['digest']))}")
+              for layer in document.get("layers") or []]
     return [ImageToLoad(config, layers, tags)]
 
 

@@ -3,8 +3,9 @@
 The layout is Docker's (what 20.10 writes and every later Docker loads): `manifest.json`,
 `repositories`, `<config hex>.json`, and per layer `<id>/VERSION`, `<id>/json`,
 `<id>/layer.tar`; plus, as Docker ≥ 25 writes, an OCI layout (`index.json`, `oci-layout`,
-`blobs/sha256/`) whose blobs are hardlinks to those files. Layers shared by several saved images are written once. Layer tars are the
-blobs kept at load/import time, streamed straight from the content store.
+`blobs/sha256/`) whose blobs are hardlinks to those files. Layers shared by several saved images
+are written once. Layer tars are the blobs kept at load/import time, streamed straight from the
+content store.
 """
 
 from __future__ import annotations
@@ -116,7 +117,8 @@ def _add_oci_layout(service: ImageService, archive: tarfile.TarFile, images: lis
             linked.add(manifest_digest)
         descriptor = {"mediaType": oci_image.MEDIA_OCI_MANIFEST, "digest": manifest_digest,
                       "size": len(manifest)}
-        for tag in item.tags or [None]:
+        tags: list[Reference | None] = [*item.tags] or [None]
+        for tag in tags:
             entry = dict(descriptor)
             if tag is not None:
                 entry["annotations"] = {oci_image.ANNOTATION_DOCKER_NAME: str(tag),

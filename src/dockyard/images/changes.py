@@ -34,7 +34,7 @@ def _apply(config: dict[str, Any], line: str) -> None:
     if keyword in ("CMD", "ENTRYPOINT"):
         config["Cmd" if keyword == "CMD" else "Entrypoint"] = _command(rest)
     elif keyword == "ENV":
-        env = [e for e in config.get("Env") or []]
+        env = list(config.get("Env") or [])
         for key, value in _pairs(rest, "ENV"):
             env = [e for e in env if e.split("=", 1)[0] != key] + [f"{key}={value}"]
         config["Env"] = env

@@ -16,7 +16,7 @@ def dangling_value(filters: dict[str, list[str]]) -> bool | None:
     values = filters.get("dangling")
     if not values:
         return None
-    if len(set(v.lower() for v in values)) > 1:
+    if len({v.lower() for v in values}) > 1:
         raise InvalidArgument("conflicting dangling filter values")
     value = values[0].lower()
     if value in ("true", "1"):

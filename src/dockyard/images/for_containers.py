@@ -3,16 +3,16 @@
     layers = ImagesForContainers(image_service)
     image = layers.for_container("busybox")          # .id, .config (Env, Cmd, ...), 404 if missing
     layers.prepare_container_layer(cid, image.id)    # writable layer on the image
-    Mounter().mount_all(layers.mounts(cid), rootfs)  # mount it; unmount before removing
+    mounter.mount_all(layers.mounts(cid), rootfs)    # mount it; unmount before removing
     layers.remove_container_layer(cid)
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
+from dockyard.disk.usage import tree_size
 from dockyard.errors import DockyardError
 from dockyard.images.service import ImageService
 from dockyard.snapshots.mount import Mount
@@ -65,20 +65,9 @@ class ImagesForContainers:
         """(SizeRw, SizeRootFs): bytes in the container layer, and that plus the image."""
         data = self.images.container_graph_driver(container_id)["Data"]
         parent = self.images.snapshots.parent_of(container_id)
-        image = sum(l.size for l in self.images.snapshots.chain(parent))
+        image = sum(layer.size for layer in self.images.snapshots.chain(parent))
         if "UpperDir" in data:
-            rw = _tree_size(data["UpperDir"])
+            rw = tree_size(data["UpperDir"])
         else:  # a full copy: what it holds beyond the image (an estimate; deletions hide growth)
-            rw = max(0, _tree_size(data.get("Dir") or "") - image)
+            rw = max(0, tree_size(data.get("Dir") or "") - image)
         return rw, rw + image
-
-
-def _tree_size(root: str) -> int:
-    total = 0
-    for dirpath, _, files in os.walk(root):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(dirpath, name)).st_size
-            except OSError:
-                continue
-    return total

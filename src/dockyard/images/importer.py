@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Sequence
 
 from dockyard.errors import InvalidArgument
 from dockyard.images.changes import apply_changes
@@ -24,7 +24,7 @@ def parse_platform(value: str | None) -> tuple[str, str | None, str]:
     return "linux", arch, parts[2] if len(parts) > 2 else ""
 
 
-def ingest_uncompressed(service: ImageService, stream: BinaryIO,
+def ingest_uncompressed(service: ImageService, stream: tar_stream.ByteReader,
                         expected: str | None = None) -> tuple[str, bool]:
     """Store the uncompressed bytes of a (possibly compressed) layer tar as a blob.
 
@@ -40,7 +40,7 @@ def ingest_uncompressed(service: ImageService, stream: BinaryIO,
 
 
 def import_rootfs(service: ImageService, stream: BinaryIO, repo: str | None = None,
-                  tag: str | None = None, changes: list[str] = (), message: str = "",
+                  tag: str | None = None, changes: Sequence[str] = (), message: str = "",
                   platform: str | None = None, source: str = "-") -> str:
     """`POST /images/create?fromSrc=-`: a one-layer image from a rootfs tar."""
     ref = reference.parse_repository_tag(repo, tag) if repo else None
@@ -66,7 +66,7 @@ def import_rootfs(service: ImageService, stream: BinaryIO, repo: str | None = No
 def commit_container(service: ImageService, container_id: str, image_id: str | None,
                      container_config: dict[str, Any], *, repo: str | None = None,
                      tag: str | None = None, author: str = "", comment: str = "",
-                     changes: list[str] = (), created_by: str = "") -> str:
+                     changes: Sequence[str] = (), created_by: str = "") -> str:
     """`POST /commit`: the container's changes as a new layer on its image's layers."""
     ref = reference.parse_repository_tag(repo, tag) if repo else None
     base = service.config(image_id) if image_id else {}

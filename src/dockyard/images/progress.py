@@ -22,11 +22,14 @@ def progress_message(status: str, row: str, current: int, total: int) -> dict:
 
 
 def _human(n: int) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.4g}{unit}" if unit != "B" else f"{n}B"
-        n /= 1000
-    return f"{n}B"
+    if n < 1000:
+        return f"{n}B"
+    scaled = n / 1000
+    for unit in ("kB", "MB"):
+        if scaled < 1000:
+            return f"{scaled:.4g}{unit}"
+        scaled /= 1000
+    return f"{scaled:.4g}GB"
 
 
 class Meter:

@@ -49,7 +49,7 @@ class PullPlan:
 def resolve(client: RegistryClient, ref: Reference, platform: str | None = None) -> PullPlan:
     """Manifest and config of `ref` (NotFound before any progress is sent)."""
     display = ref.familiar()
-    body, content_type = client.get_manifest(ref.digest or ref.tag, display)
+    body, content_type = client.get_manifest(ref.digest or ref.tag or "latest", display)
     digest = _verified(body, ref.digest)
     media_type = manifests.media_type_of(body, content_type)
     if manifests.is_index(media_type, body):

@@ -67,7 +67,7 @@ def push(service: ImageService, sources: LayerSources, client: RegistryClient, r
     body = manifests.docker_manifest(
         Descriptor(oci_image.MEDIA_DOCKER_CONFIG, config_digest, len(config)), layers)
     digest = digests.sha256_digest(body)
-    client.put_manifest(ref.tag, body, oci_image.MEDIA_DOCKER_MANIFEST)
+    client.put_manifest(ref.tag or "latest", body, oci_image.MEDIA_DOCKER_MANIFEST)
     service.create_image(config, [], repo_digests=[f"{ref.name}@{digest}"])
     service.emit("push", ref.familiar(), {"name": ref.familiar()})
     report({"status": f"{ref.tag}: digest: {digest} size: {len(body)}"})

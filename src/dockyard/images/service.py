@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any, Protocol, Sequence
 
 from dockyard.content.store import ContentStore
 from dockyard.errors import Conflict, InternalError, InvalidArgument, NotFound
@@ -28,21 +28,29 @@ from dockyard.oci.image import parse_created
 from dockyard.oci.reference import Reference
 from dockyard.snapshots.drivers import make_driver
 from dockyard.snapshots.mount import Mount
+from dockyard.snapshots.mounter import Mounter
 from dockyard.snapshots.store import SnapshotStore
-from dockyard.wire.times import format_rfc3339_nano, parse_time_ns, until_ns
+from dockyard.wire.times import format_rfc3339_nano, until_filter
+
+
+class ImageUsers(Protocol):
+    """Who uses an image: the containers made from it."""
+
+    def using_image(self, image_id: str) -> list[str]: ...
 
 
 class ImageService:
-    def __init__(self, data_root: str, events=None, driver: str | None = None):
+    def __init__(self, data_root: str, events=None, driver: str | None = None, mounter: Mounter | None = None,
+                 users: ImageUsers | None = None):
         self.data_root = data_root
         self.content = ContentStore(os.path.join(data_root, "content"))
         self.content.discard_partial_ingests()
         snapshot_root = os.path.join(data_root, "snapshots")
         os.makedirs(snapshot_root, exist_ok=True)
-        self.snapshots = SnapshotStore(snapshot_root, make_driver(driver, snapshot_root))
+        self.snapshots = SnapshotStore(snapshot_root, make_driver(driver, snapshot_root, mounter))
         self.store = ImageStore(os.path.join(data_root, "images"))
         self.events = events
-        self.in_use: Callable[[str], list[str]] = lambda image_id: []
+        self._users = users  # None: no containers (tools working on a data root's images alone)
         self._lock = threading.RLock()
         self._configs: dict[str, dict[str, Any]] = {}
         self._pinned: Counter[str] = Counter()
@@ -59,9 +67,9 @@ class ImageService:
                 self._pinned.subtract(chains)
                 self._pinned += Counter()  # drop zero counts
 
-    def set_in_use(self, in_use: Callable[[str], list[str]]) -> None:
-        """Handed in by the container service: container IDs that use an image."""
-        self.in_use = in_use
+    def in_use(self, image_id: str) -> list[str]:
+        """IDs of the containers that use an image."""
+        return self._users.using_image(image_id) if self._users is not None else []
 
     def emit(self, action: str, actor: str, attributes: dict[str, str] | None = None) -> None:
         if self.events is not None:
@@ -140,8 +148,8 @@ class ImageService:
 
     # ---- creating ------------------------------------------------------------------------
 
-    def create_image(self, config_bytes: bytes, tags: list[Reference] = (), parent: str = "",
-                     repo_digests: list[str] = ()) -> tuple[str, list[str]]:
+    def create_image(self, config_bytes: bytes, tags: Sequence[Reference] = (), parent: str = "",
+                     repo_digests: Sequence[str] = ()) -> tuple[str, list[str]]:
         """Record an image whose layers are all unpacked; returns (id, refs moved off others)."""
         config = json.loads(config_bytes)
         diff_ids = config_diff_ids(config)
@@ -229,10 +237,12 @@ class ImageService:
         if self.store.children(image_id):
             raise Conflict(f"conflict: unable to delete {short} (cannot be forced) - image has dependent child images")
         if len(refs) > 1 and not force:
-            raise Conflict(f"conflict: unable to delete {short} (must be forced) - image is referenced in multiple repositories")
+            raise Conflict(f"conflict: unable to delete {short} (must be forced) - "
+                           "image is referenced in multiple repositories")
         users = self.in_use(image_id)
         if users and not force:
-            raise Conflict(f"conflict: unable to delete {short} (must be forced) - image is being used by stopped container {users[0][:12]}")
+            raise Conflict(f"conflict: unable to delete {short} (must be forced) - "
+                           f"image is being used by stopped container {users[0][:12]}")
         results = [self._untag(image_id, ref) for ref in refs]
         if users:
             return results  # a container still runs from its layers: keep the image, untagged
@@ -291,7 +301,7 @@ class ImageService:
         filters = filters or {}
         dangling = image_filters.dangling_value(filters)
         dangling = True if dangling is None else dangling
-        until = until_ns((filters.get("until") or [None])[-1])
+        until = until_filter(filters)
         until = None if until is None else until // 1_000_000_000
         deleted: list[dict[str, str]] = []
         reclaimed = 0

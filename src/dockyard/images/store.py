@@ -44,7 +44,7 @@ class ImageStore:
         self.tags_path = os.path.join(root, "tags.json")
         self.lock = threading.RLock()
         self.images: dict[str, ImageRecord] = {}
-        for key, data in self.records.items():
+        for _key, data in self.records.items():
             record = ImageRecord(**data)
             self.images[record.id] = record
         tags = atomic.read_json(self.tags_path, {}) or {}

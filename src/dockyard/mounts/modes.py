@@ -11,7 +11,7 @@ _GROUPS = {
     "z": "label", "Z": "label",
     "nocopy": "copy",
     "consistent": "consistency", "cached": "consistency", "delegated": "consistency",
-    **{p: "propagation" for p in PROPAGATIONS},
+    **dict.fromkeys(PROPAGATIONS, "propagation"),
 }
 
 

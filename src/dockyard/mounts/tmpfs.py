@@ -19,8 +19,8 @@ _FLAG_KEYS = {
     "bind": "bind", "rbind": "bind",
     "relatime": "relatime", "norelatime": "relatime",
     "strictatime": "strictatime", "nostrictatime": "strictatime",
-    **{p: "propagation" for p in ("private", "rprivate", "slave", "rslave", "shared", "rshared",
-                                  "unbindable", "runbindable")},
+    **dict.fromkeys(("private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable"),
+                    "propagation"),
 }
 _DATA_KEYS = {"size", "mode", "uid", "gid", "nr_inodes", "nr_blocks", "mpol", "huge", "inode64", "noswap"}
 

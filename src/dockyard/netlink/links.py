@@ -35,6 +35,8 @@ def ensure_bridge(ipr: IPRoute, name: str, address: str, prefixlen: int, mtu: in
             if exc.code != errno.EEXIST:
                 raise
         index = link_index(ipr, name)
+        if index is None:
+            raise OSError(errno.ENODEV, f"bridge {name} vanished after it was made")
     have = {
         (a.get_attr("IFA_ADDRESS"), a["prefixlen"]) for a in ipr.get_addr(index=index, family=2)
     }

@@ -10,52 +10,25 @@ container start and removal needs the host's namespace).
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 from pyroute2 import IPRoute
 
-CLONE_NEWNET = 0x40000000
-MS_BIND = 4096
-MNT_DETACH = 2
+from dockyard.syscalls import constants as c
+from dockyard.syscalls.protocol import Syscalls
 
 T = TypeVar("T")
 
 
-class _Libc:
-    """The four syscalls this module needs, raising OSError on failure."""
-
-    def __init__(self):
-        self._libc = ctypes.CDLL(None, use_errno=True)
-
-    def _check(self, result: int, what: str, path: str | None = None) -> None:
-        if result != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, f"{what}: {os.strerror(err)}", path)
-
-    def unshare(self, flags: int) -> None:
-        self._check(self._libc.unshare(flags), "unshare")
-
-    def setns(self, fd: int, nstype: int) -> None:
-        self._check(self._libc.setns(fd, nstype), "setns")
-
-    def bind_mount(self, source: str, target: str) -> None:
-        res = self._libc.mount(source.encode(), target.encode(), None, MS_BIND, None)
-        self._check(res, "mount", target)
-
-    def detach(self, target: str) -> None:
-        self._check(self._libc.umount2(target.encode(), MNT_DETACH), "umount", target)
-
-
 def in_thread(fn: Callable[[], T]) -> T:
     """Run fn in a new thread (which may change its own namespaces) and return its result."""
-    box: dict = {}
+    box: dict[str, Any] = {}
 
     def run():
         try:
@@ -68,7 +41,7 @@ def in_thread(fn: Callable[[], T]) -> T:
     thread.join()
     if "error" in box:
         raise box["error"]
-    return box.get("value")
+    return box["value"]
 
 
 class _HostNetlink:
@@ -99,8 +72,11 @@ class _HostNetlink:
 class Namespaces:
     """Creates, enters and removes network namespaces pinned at paths."""
 
-    def __init__(self):
-        self.libc = _Libc()
+    def __init__(self, syscalls: Syscalls | None = None):
+        if syscalls is None:
+            from dockyard.syscalls.linux import LinuxSyscalls
+            syscalls = LinuxSyscalls()
+        self.sys = syscalls
         self._host = _HostNetlink()
         # pyroute2 logs every netlink message at DEBUG: far too much for a daemon's log
         logging.getLogger("pyroute2").setLevel(logging.WARNING)
@@ -115,8 +91,8 @@ class Namespaces:
         path.touch(exist_ok=True)
 
         def work():
-            self.libc.unshare(CLONE_NEWNET)
-            self.libc.bind_mount(f"/proc/self/task/{threading.get_native_id()}/ns/net", str(path))
+            self.sys.unshare(c.CLONE_NEWNET)
+            self.sys.mount(f"/proc/self/task/{threading.get_native_id()}/ns/net", str(path), None, c.MS_BIND, None)
             if setup is None:
                 return None
             with IPRoute() as ipr:
@@ -132,7 +108,7 @@ class Namespaces:
         """Unpin the netns at `path`; the kernel frees it (and its veths) with its last user."""
         path = Path(path)
         try:
-            self.libc.detach(str(path))
+            self.sys.umount2(str(path), c.MNT_DETACH)
         except OSError as exc:
             if exc.errno not in (errno.EINVAL, errno.ENOENT):
                 raise
@@ -150,7 +126,7 @@ class Namespaces:
         def work():
             fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
             try:
-                self.libc.setns(fd, CLONE_NEWNET)
+                self.sys.setns(fd, c.CLONE_NEWNET)
             finally:
                 os.close(fd)
             with IPRoute() as ipr:

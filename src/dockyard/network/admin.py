@@ -8,7 +8,7 @@ import asyncio
 from dockyard.errors import Conflict, Forbidden, InvalidArgument
 from dockyard.network.model import check_filters, matches_filters
 from dockyard.network.service import NetworkService
-from dockyard.wire.times import parse_time_ns, until_ns
+from dockyard.wire.times import parse_time_ns, until_filter
 
 
 async def create_network(svc: NetworkService, body: dict) -> dict:
@@ -16,8 +16,8 @@ async def create_network(svc: NetworkService, body: dict) -> dict:
         host = await asyncio.to_thread(svc._host_networks)
         own_routes = set(svc.registry.subnets())
         net = svc.registry.plan_user_network(body, [h for h in host if h not in own_routes])
-        await asyncio.to_thread(svc.driver.ensure_bridge, net.bridge, str(net.pool.gateway),
-                                net.pool.subnet.prefixlen)
+        await asyncio.to_thread(svc.driver.ensure_bridge, net.linux_bridge, str(net.ipam.gateway),
+                                net.ipam.subnet.prefixlen)
         svc.registry.save(net)
     await svc._apply_firewall()
     await svc._listen_dns(net)
@@ -64,7 +64,7 @@ async def _remove_locked(svc: NetworkService, net) -> None:
 
 
 async def prune_networks(svc: NetworkService, filters: dict[str, list[str]]) -> dict:
-    until = until_ns((filters.get("until") or [None])[-1])
+    until = until_filter(filters)
     removed = []
     async with svc.lock:
         for net in list(svc.registry.networks.values()):
@@ -122,6 +122,6 @@ async def disconnect_container(svc: NetworkService, ref: str, body: dict) -> Non
 def _lookup(svc: NetworkService, ref: str):
     if not ref:
         raise InvalidArgument("container name or id is required")
-    if svc.container_lookup is None:
+    if svc.containers is None:
         raise Conflict("containers are not available in this daemon")
-    return svc.container_lookup(ref)
+    return svc.containers.network_ref(ref)

@@ -10,15 +10,33 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 from dockyard.errors import Conflict
 from dockyard.network.model import parse_network_mode
 from dockyard.network.service import NetworkService
 
 
+class _RunState(Protocol):
+    @property
+    def running(self) -> bool: ...
+
+
+class OtherContainer(Protocol):
+    """A container whose network namespace another one joins (`container:<id>`)."""
+
+    id: str
+    config: dict
+    network_settings: dict
+    hosts_path: str
+    resolv_conf_path: str
+
+    @property
+    def state(self) -> _RunState: ...
+
+
 class ContainerNetworking:
-    def __init__(self, service: NetworkService, find_container: Callable[[str], object] | None = None):
+    def __init__(self, service: NetworkService, find_container: Callable[[str], OtherContainer] | None = None):
         self.svc = service
         self.find_container = find_container  # ref -> Container (for container:<id> mode)
 
@@ -36,7 +54,7 @@ class ContainerNetworking:
         kind, arg = parse_network_mode((container.host_config or {}).get("NetworkMode") or "default")
         if kind == "host" and not config.get("Hostname"):
             config["Hostname"] = socket.gethostname()
-        elif kind == "container":
+        elif kind == "container" and arg:
             other = self.find_container(arg) if self.find_container else None
             if other is not None:
                 config["Hostname"] = other.config.get("Hostname") or other.id[:12]
@@ -49,7 +67,7 @@ class ContainerNetworking:
         otherwise None, and `sandbox_path(container)` is the new netns to hand the runtime."""
         mode = (container.host_config or {}).get("NetworkMode") or "default"
         kind, arg = parse_network_mode(mode)
-        if kind == "container":
+        if kind == "container" and arg:
             return self._join_other(container, arg, Path(files_dir))
         hostname = (container.config or {}).get("Hostname") or container.id[:12]
         if kind == "host":
@@ -104,9 +122,8 @@ class ContainerNetworking:
     def _join_other(self, container, ref: str, files_dir: Path) -> dict:
         """container:<id> shares the other container's netns and its name files."""
         other = self.find_container(ref) if self.find_container else None
-        path = (getattr(other, "network_settings", None) or {}).get("SandboxKey") if other else None
-        running = other is not None and getattr(other.state, "running", False)
-        if not running or not path:
+        path = other.network_settings.get("SandboxKey") if other is not None else None
+        if other is None or not other.state.running or not path:
             raise Conflict(f"cannot join network of a non running container: {ref}")
         for name, source in (("hosts", other.hosts_path), ("resolv.conf", other.resolv_conf_path)):
             if source and Path(source).exists():

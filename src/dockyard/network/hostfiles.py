@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 import ipaddress
 from dataclasses import dataclass
 
@@ -115,8 +116,8 @@ def parse_extra_host(entry: str, host_gateway: str | None) -> tuple[str, str]:
 def hosts_file(
     hostname: str,
     domainname: str = "",
-    addresses: list[str] = (),
-    extra_hosts: list[str] = (),
+    addresses: Sequence[str] = (),
+    extra_hosts: Sequence[str] = (),
     host_gateway: str | None = None,
 ) -> str:
     """/etc/hosts: localhost entries, --add-host entries, then the container's own names."""

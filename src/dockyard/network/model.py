@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from dockyard.errors import InvalidArgument
+from dockyard.errors import InternalError, InvalidArgument
 from dockyard.network.ipam import Pool
 
 BUILTIN_NAMES = ("bridge", "host", "none")
@@ -37,6 +37,20 @@ class Network:
     labels: dict = field(default_factory=dict)
     ipam_options: dict = field(default_factory=dict)
     ipam_user_config: bool = False  # the user gave --subnet (shown as given)
+
+    @property
+    def ipam(self) -> Pool:
+        """The address pool of a bridge network (host and none have none)."""
+        if self.pool is None:
+            raise InternalError(f"network {self.name} has no address pool")
+        return self.pool
+
+    @property
+    def linux_bridge(self) -> str:
+        """The Linux bridge of a bridge network."""
+        if self.bridge is None:
+            raise InternalError(f"network {self.name} has no bridge")
+        return self.bridge
 
     @property
     def dns_enabled(self) -> bool:

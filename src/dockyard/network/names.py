@@ -43,7 +43,7 @@ class Names:
         for net_id, ep in sb.endpoints.items():
             net = self.registry.networks.get(net_id)
             if net is not None and net.dns_enabled and ep.address:
-                return str(net.pool.gateway)
+                return str(net.ipam.gateway)
         return None
 
     def hosts_file(self, container_id: str, hostname: str, domainname: str = "",

@@ -85,6 +85,7 @@ class _Pipe(asyncio.Protocol):
 
     def join(self, peer: "_Pipe"):
         """Connect to `peer` and flush what arrived before it existed."""
+        assert peer.transport is not None and self.transport is not None  # both connected by now
         self.peer = peer
         for chunk in self.pending:
             peer.transport.write(chunk)
@@ -100,13 +101,16 @@ class TcpProxy:
         self.target = target
         self.server: asyncio.base_events.Server | None = None
         self.conns: set[asyncio.Transport] = set()
+        self.dialling: set[asyncio.Task] = set()  # held: asyncio keeps tasks only weakly
 
     async def start(self):
         self.server = await asyncio.get_running_loop().create_server(self._accepted, sock=self.sock)
 
     def _accepted(self):
         client = _Pipe(self.conns)
-        asyncio.ensure_future(self._dial(client))
+        task = asyncio.ensure_future(self._dial(client))
+        self.dialling.add(task)
+        task.add_done_callback(self.dialling.discard)
         return client
 
     async def _dial(self, client: _Pipe):
@@ -118,7 +122,8 @@ class TcpProxy:
                 client.transport.abort()
             return
         if client.transport is None or client.transport.is_closing():
-            upstream.transport.close()
+            if upstream.transport is not None:
+                upstream.transport.close()
             return
         upstream.join(client)
         client.join(upstream)
@@ -146,6 +151,7 @@ class UdpProxy(asyncio.DatagramProtocol):
         self.sock, self.target = sock, target
         self.transport = None
         self.flows: dict[tuple, tuple[asyncio.DatagramTransport, float]] = {}
+        self.forwarding: set[asyncio.Task] = set()  # held: asyncio keeps tasks only weakly
 
     async def start(self):
         loop = asyncio.get_running_loop()
@@ -155,7 +161,9 @@ class UdpProxy(asyncio.DatagramProtocol):
         self.transport = transport
 
     def datagram_received(self, data, addr):
-        asyncio.ensure_future(self._forward(data, addr))
+        task = asyncio.ensure_future(self._forward(data, addr))
+        self.forwarding.add(task)
+        task.add_done_callback(self.forwarding.discard)
 
     async def _forward(self, data, client):
         loop = asyncio.get_running_loop()

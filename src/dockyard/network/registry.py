@@ -5,20 +5,20 @@ from __future__ import annotations
 from ipaddress import IPv4Network
 
 from dockyard.errors import Conflict, Forbidden, InvalidArgument, NotFound
+from dockyard.metadata.records import RecordStore
 from dockyard.network import ipam
 from dockyard.network.model import DRIVERS, Network, new_id, now_rfc3339
-from dockyard.network.store import RecordDir
 
 BRIDGE_NAME_OPTION = "com.docker.network.bridge.name"
 
 
 class NetworkRegistry:
-    def __init__(self, store: RecordDir):
+    def __init__(self, store: RecordStore):
         self.store = store
         self.networks: dict[str, Network] = {}
 
     def load(self) -> None:
-        self.networks = {k: Network.from_record(v) for k, v in self.store.load_all().items()}
+        self.networks = {k: Network.from_record(v) for k, v in self.store.items()}
 
     def save(self, net: Network) -> None:
         self.store.put(net.id, net.to_record())

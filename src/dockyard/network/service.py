@@ -15,11 +15,12 @@ import ipaddress
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Protocol
 
 from dockyard.errors import Conflict, Forbidden, InternalError, InvalidArgument
 from dockyard.firewall.iptables import Iptables, enable_forwarding
 from dockyard.firewall.rules import BridgeNet, Chains
+from dockyard.metadata.records import RecordStore
 from dockyard.netlink import links
 from dockyard.netlink.netns import Namespaces
 from dockyard.network import ipam
@@ -33,8 +34,8 @@ from dockyard.network.portmap import PortMap
 from dockyard.network.ports import bindings_from_api, ports_view
 from dockyard.network.registry import NetworkRegistry
 from dockyard.network.sandbox import Sandbox
-from dockyard.network.store import RecordDir
 from dockyard.network.sweep import sweep_allocations, sweep_kernel
+from dockyard.syscalls.protocol import Syscalls
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,15 @@ class ContainerRef:
     record_network: Callable[[str, dict | None], None] | None = None
 
 
+class ContainerLookup(Protocol):
+    """What networking asks of the containers: one by name or ID (NotFound if none)."""
+
+    def network_ref(self, ref: str) -> ContainerRef: ...
+
+
 class NetworkService:
-    def __init__(self, data_root, exec_root, events, config):
+    def __init__(self, data_root, exec_root, events, config, containers: ContainerLookup | None = None,
+                 syscalls: Syscalls | None = None):
         self.data_root = Path(data_root)
         self.exec_root = Path(exec_root)
         self.events = events
@@ -64,10 +72,10 @@ class NetworkService:
         self.host_hosts = Path(getattr(config, "hosts_file", None) or "/etc/hosts")
         self.dns_port = getattr(config, "dns_port", None) or 53
         root = self.data_root / "network"
-        self.registry = NetworkRegistry(RecordDir(root / "networks"))
-        self.sandbox_store = RecordDir(root / "sandboxes")
+        self.registry = NetworkRegistry(RecordStore(root / "networks"))
+        self.sandbox_store = RecordStore(root / "sandboxes")
         self.sandboxes: dict[str, Sandbox] = {}
-        self.ns = Namespaces()
+        self.ns = Namespaces(syscalls)
         self.driver = BridgeDriver(self.ns)
         self.ports = PortMap()
         self.firewall = Iptables(Chains.for_root(str(self.exec_root))) if self.use_iptables else None
@@ -75,7 +83,7 @@ class NetworkService:
         self.dns = DnsServer(Answerer(self.names.resolve, self.names.upstreams))
         self.lock = asyncio.Lock()
         self.fw = FirewallSync(self.firewall, self._firewall_state)
-        self.container_lookup: Callable[[str], ContainerRef] | None = None
+        self.containers = containers  # None: a daemon without containers (tests of networking alone)
         self.started = False
         self._bridge_lock: BridgeClaim | None = None
 
@@ -88,7 +96,7 @@ class NetworkService:
         self.registry.load()
         self.sandboxes.clear()
         self.sandboxes.update(
-            (k, Sandbox.from_record(v)) for k, v in self.sandbox_store.load_all().items())
+            (k, Sandbox.from_record(v)) for k, v in self.sandbox_store.items())
         await asyncio.to_thread(self._setup_host)
         for net in self.registry.bridges():
             if net.dns_enabled:
@@ -101,14 +109,14 @@ class NetworkService:
         default = default_bridge(self.registry, self.driver, self.bridge_name, self.bip,
                                  self._host_networks)
         for net in self.registry.bridges():
-            self.driver.ensure_bridge(net.bridge, str(net.pool.gateway), net.pool.subnet.prefixlen)
+            self.driver.ensure_bridge(net.linux_bridge, str(net.ipam.gateway), net.ipam.subnet.prefixlen)
         if self.firewall:
             self.firewall.install()
             enable_forwarding()
-        log.debug("default bridge %s on %s", default.bridge, default.pool.subnet)
+        log.debug("default bridge %s on %s", default.bridge, default.ipam.subnet)
 
     def _host_networks(self) -> list[ipaddress.IPv4Network]:
-        return [ipaddress.ip_network(n, strict=False) for n in self.driver.host_networks()]
+        return [ipaddress.IPv4Network(n, strict=False) for n in self.driver.host_networks()]
 
     async def reconcile(self, running: Iterable[str] = ()) -> None:
         """At daemon start: drop the networking of containers not in `running` (leaked netns,
@@ -138,7 +146,7 @@ class NetworkService:
         await self.dns.close()
         if self.started and not self.sandboxes:
             for net in self.registry.bridges():
-                await asyncio.to_thread(self.driver.remove_bridge, net.bridge)
+                await asyncio.to_thread(self.driver.remove_bridge, net.linux_bridge)
             await self.fw.teardown()
         if self._bridge_lock is not None:
             self._bridge_lock.release()
@@ -184,7 +192,7 @@ class NetworkService:
             except Exception as exc:
                 async with self.lock:
                     sb.endpoints.pop(net.id, None)
-                    net.pool.release_owner(ep.id)
+                    net.ipam.release_owner(ep.id)
                     self.registry.save(net)
                 raise InternalError(f"failed to attach container {container_id} to network"
                                     f" {net.name}: {exc}") from exc
@@ -221,19 +229,19 @@ class NetworkService:
                         for other in self.sandboxes.values()):
             raise Conflict(f"endpoint with name {name} already exists in network {net.name}")
         ep_id = new_id()
-        addr = net.pool.allocate(ep_id, requested)
+        addr = net.ipam.allocate(ep_id, requested)
         self.registry.save(net)  # the allocation is durable before the kernel sees it
-        gateway = str(net.pool.gateway)
+        gateway = str(net.ipam.gateway)
         default = not net.internal and not sb.has_default_route()
         mac = cfg.get("MacAddress") or ipam.mac_for(addr)
         ep = Endpoint(
             id=ep_id, network_id=net.id, container_id=sb.container_id, container_name=name,
             hostname=hostname, ifname=sb.next_ifname(), host_veth="dy" + ep_id[:11],
-            address=str(addr), prefixlen=net.pool.subnet.prefixlen, gateway=gateway, mac=mac,
+            address=str(addr), prefixlen=net.ipam.subnet.prefixlen, gateway=gateway, mac=mac,
             aliases=list(cfg.get("Aliases") or []), ipam_config=cfg.get("IPAMConfig") or None,
             default_route=default, links=list(cfg.get("Links") or []),
         )
-        plan = plan_attach(ep_id, net.bridge, sb.netns_path, ep.ifname, mac, ep.address,
+        plan = plan_attach(ep_id, net.linux_bridge, sb.netns_path, ep.ifname, mac, str(addr),
                            ep.prefixlen, gateway if default else None)
         return ep, plan
 
@@ -282,9 +290,9 @@ class NetworkService:
             sb.exposed = sorted(set(exposed_ports or {}) | set(port_bindings or {}))
             target = sb.primary()
             bindings = bindings_from_api(port_bindings, exposed_ports, publish_all, "0.0.0.0")
-            if target is not None and bindings:
+            if target is not None and target.address and bindings:  # primary() has an address
                 net = self.registry.networks[target.network_id]
-                sb.ports += await self.ports.publish(container_id, bindings, target.address, net.bridge)
+                sb.ports += await self.ports.publish(container_id, bindings, target.address, net.linux_bridge)
             self._save_sandbox(sb)
         await self._apply_firewall()
         return ports_view(sb.exposed, [p.view() for p in sb.ports])
@@ -322,7 +330,7 @@ class NetworkService:
                 if emit:
                     self._emit(net, "disconnect", container_id)
             self.sandboxes.pop(container_id, None)
-            self.sandbox_store.delete(container_id)
+            self.sandbox_store.delete(container_id, durable=False)  # run state, as its puts
         await asyncio.to_thread(self.ns.remove, self.netns_path(container_id))
 
     # ---- views for container inspect / ps ----------------------------------------------------
@@ -361,7 +369,7 @@ class NetworkService:
 
     async def _listen_dns(self, net: Network) -> None:
         try:
-            await self.dns.listen(net.id, str(net.pool.gateway), self.dns_port)
+            await self.dns.listen(net.id, str(net.ipam.gateway), self.dns_port)
         except OSError as exc:
             log.warning("embedded DNS for network %s unavailable: %s", net.name, exc)
 

@@ -186,7 +186,7 @@ def _seccomp(host: dict, privileged: bool, caps: list[str]) -> dict | None:
     if privileged:
         return None
     for opt in host.get("SecurityOpt") or []:
-        key, sep, value = opt.partition("=") if "=" in opt else opt.partition(":")
+        key, _sep, value = opt.partition("=") if "=" in opt else opt.partition(":")
         if key != "seccomp":
             continue
         if value == "unconfined":

@@ -44,7 +44,7 @@ def parse_challenges(header: str) -> list[Challenge]:
 def _starts_new_challenge(header: str, pos: int) -> bool:
     """`Basic realm="x", Bearer realm="y"`: a bare token followed by a space starts a new one."""
     match = re.compile(r"\s*[A-Za-z][A-Za-z0-9._-]*\s+[A-Za-z0-9]").match(header, pos)
-    return bool(match) and "=" not in header[pos:match.end() - 1]
+    return match is not None and "=" not in header[pos:match.end() - 1]
 
 
 def _skip_separators(header: str, pos: int) -> int:

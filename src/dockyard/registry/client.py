@@ -105,8 +105,9 @@ class RegistryClient:
         if response.status == 404:
             raise NotFound(f"manifest for {display} not found: {error_text(response.data, 404, response.reason)}")
         if response.status in (401, 403):  # dockerd reports denial as not-found
+            reason = error_text(response.data, response.status, response.reason)
             raise NotFound(f"pull access denied for {display.rsplit(':', 1)[0].split('@')[0]}, repository does "
-                               f"not exist or may require 'docker login': {error_text(response.data, response.status, response.reason)}")
+                           f"not exist or may require 'docker login': {reason}")
         if response.status != 200:
             raise _error(response, display)
         return response.data, response.headers.get("Content-Type", "")

@@ -8,6 +8,7 @@ over HTTPS with certificate checks.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 import ipaddress
 import socket
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ class Endpoint:
 class InsecureRegistries:
     """The daemon's `--insecure-registry` list: CIDRs and host[:port] names."""
 
-    def __init__(self, entries: list[str] = ()):
+    def __init__(self, entries: Sequence[str] = ()):
         self.networks = [ipaddress.ip_network(c) for c in DEFAULT_INSECURE]
         self.names: set[str] = set()
         for entry in entries:

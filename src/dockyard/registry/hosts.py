@@ -3,6 +3,7 @@ connected clients per repository."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 import urllib3
 
 from dockyard.oci.reference import Reference
@@ -15,7 +16,7 @@ TIMEOUT = urllib3.Timeout(connect=15, read=300)
 
 
 class Registries:
-    def __init__(self, insecure: list[str] = ()):
+    def __init__(self, insecure: Sequence[str] = ()):
         self.insecure = InsecureRegistries(list(insecure))
         self.http = _pool()
         self.unverified_http = _pool(cert_reqs="CERT_NONE")   # insecure registries' HTTPS

@@ -7,6 +7,7 @@ reap it, which the per-container shim relies on.
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import select
@@ -15,6 +16,7 @@ import time
 
 from dockyard.cgroups import open_cgroup
 from dockyard.errors import Conflict, InvalidArgument
+from dockyard.metadata import atomic
 from dockyard.oci.annotations import INIT_ANNOTATION
 from dockyard.runtime import sync
 from dockyard.runtime.state import (ContainerRecord, ContainerState, StateStore,
@@ -209,7 +211,7 @@ class BuiltinRuntime:
         linux["resources"] = merged
         self.store.save(record)
 
-    def pids(self, container_id: str) -> list[int]:
+    def pids(self, container_id: str) -> builtins.list[int]:  # `list` here is the verb below
         """Host pids of every process in the container (runc ps)."""
         return self._cgroup(self.store.load(container_id)).procs()
 
@@ -308,7 +310,7 @@ def _join_cgroup(cgroup, pid: int, joined_w: int) -> Exception | None:
     error = None
     try:
         cgroup.add(pid)
-    except Exception as exc:  # noqa: BLE001 - reported through the child's failure path
+    except Exception as exc:
         error = exc
     try:
         os.write(joined_w, b"0" if error else b"1")
@@ -351,7 +353,7 @@ def _kill_and_wait(pid: int, reap: bool = False, timeout: float = 5.0) -> None:
 def _quietly(action) -> None:
     try:
         action()
-    except Exception:  # noqa: BLE001 - cleanup after a failure must not hide it
+    except Exception:
         pass
 
 
@@ -362,7 +364,4 @@ def _now() -> str:
 
 
 def _write_atomic(path: str, text: str) -> None:
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.rename(tmp, path)
+    atomic.write_bytes(path, text.encode(), mode=0o644, durable=False)

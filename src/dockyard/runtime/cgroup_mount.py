@@ -7,8 +7,8 @@ v2: a fresh cgroup2 mount inside a cgroup namespace, else a bind of the containe
 
 import os
 
-from dockyard.cgroups import Cgroup
-from dockyard.runtime.mount_options import MountOptions
+from dockyard.cgroups import Cgroup, CgroupV2
+from dockyard.syscalls.mount_options import MountOptions
 from dockyard.syscalls import constants as c
 from dockyard.syscalls.protocol import Syscalls
 
@@ -17,7 +17,7 @@ def mount_cgroups(sys: Syscalls, target: str, options: MountOptions, cgroup: Cgr
                   cgroupns: bool) -> None:
     os.makedirs(target, exist_ok=True)
     remount = c.MS_BIND | c.MS_REMOUNT | (options.flags & ~(c.MS_BIND | c.MS_REC))
-    if cgroup.version == 2:
+    if isinstance(cgroup, CgroupV2):
         if cgroupns:
             sys.mount("cgroup", target, "cgroup2", options.flags, None)
         else:

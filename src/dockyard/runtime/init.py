@@ -48,7 +48,7 @@ def run_child(sys: Syscalls, plan: ChildPlan, setup) -> None:
                     os.dup2(fd, target)
         setup(sys, plan)
         path = _become_process(sys, plan)
-    except BaseException as exc:  # noqa: BLE001 - everything must reach the parent
+    except BaseException as exc:
         _fail(plan.sync_fd, _describe(exc))
         os._exit(1)
     _exec(plan, path)

@@ -103,7 +103,7 @@ def _error_from_log(text: str, cmd: list[str]):
             messages.append(entry.get("msg", ""))
     message = messages[-1] if messages else f"{os.path.basename(cmd[0])} {' '.join(cmd[-2:])} failed"
     lowered = message.lower()
-    if "does not exist" in lowered or "not found" in lowered and "executable" not in lowered:
+    if "does not exist" in lowered or ("not found" in lowered and "executable" not in lowered):
         return NotFound(message)
     if "already exists" in lowered or "id exists" in lowered or "not stopped" in lowered \
             or "not running" in lowered or "not paused" in lowered:

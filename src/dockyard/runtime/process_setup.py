@@ -66,7 +66,7 @@ def change_dir(cwd: str) -> None:
         os.chdir(cwd)
     except OSError as exc:
         raise RuntimeFailure(
-            f"chdir to cwd ({cwd!r}) set in config.json failed: {exc.strerror.lower()}") from None
+            f"chdir to cwd ({cwd!r}) set in config.json failed: {_reason(exc)}") from None
 
 
 def find_executable(name: str, env: list[str]) -> str:
@@ -89,7 +89,7 @@ def _check_executable(name: str, path: str) -> str:
     try:
         mode = os.stat(path).st_mode
     except OSError as exc:
-        raise RuntimeFailure(f'exec: "{name}": stat {path}: {exc.strerror.lower()}') from None
+        raise RuntimeFailure(f'exec: "{name}": stat {path}: {_reason(exc)}') from None
     if stat.S_ISDIR(mode):
         raise RuntimeFailure(f'exec: "{name}": is a directory')
     if not mode & 0o111:
@@ -121,7 +121,7 @@ def switch_user(sys: Syscalls, user: dict) -> None:
         os.setresgid(gid, gid, gid)
         os.setresuid(uid, uid, uid)
     except OSError as exc:
-        raise RuntimeFailure(f"cannot set user {uid}:{gid}: {exc.strerror.lower()}") from None
+        raise RuntimeFailure(f"cannot set user {uid}:{gid}: {_reason(exc)}") from None
     sys.prctl(c.PR_SET_KEEPCAPS, 0)
 
 
@@ -138,6 +138,11 @@ def install_seccomp(sys: Syscalls, profile: dict | None) -> None:
         sys.seccomp_set_filter(compile_profile(profile))
 
 
+def _reason(exc: OSError) -> str:
+    """Go's wording of an errno: lower case."""
+    return (exc.strerror or str(exc)).lower()
+
+
 def restore_signals() -> None:
     """Python ignores SIGPIPE and SIGXFSZ; ignored signals survive execve, so reset them."""
     for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
@@ -147,5 +152,5 @@ def restore_signals() -> None:
 
 def exec_error_message(name: str, exc: OSError) -> tuple[str, int]:
     if exc.errno in (errno.EACCES, errno.EISDIR, errno.ENOEXEC):
-        return f'exec: "{name}": {exc.strerror.lower()}', 126
-    return f'exec: "{name}": {exc.strerror.lower()}', 127
+        return f'exec: "{name}": {_reason(exc)}', 126
+    return f'exec: "{name}": {_reason(exc)}', 127

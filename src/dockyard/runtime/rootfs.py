@@ -10,7 +10,7 @@ import os
 from dockyard.cgroups import Cgroup
 from dockyard.runtime.cgroup_mount import mount_cgroups
 from dockyard.runtime.devices import create_dev_symlinks, create_devices
-from dockyard.runtime.mount_options import (BIND_REMOUNT_FLAGS, PROPAGATION, parse_mount_options,
+from dockyard.syscalls.mount_options import (BIND_REMOUNT_FLAGS, PROPAGATION, parse_mount_options,
                                             statvfs_mount_flags)
 from dockyard.runtime.paths import secure_join
 from dockyard.syscalls import constants as c

@@ -7,6 +7,7 @@ import shutil
 from dataclasses import dataclass, field
 
 from dockyard.errors import Conflict, InvalidArgument, NotFound
+from dockyard.metadata import atomic
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$")
 FIFO_NAME = "exec.fifo"
@@ -64,14 +65,10 @@ class StateStore:
         return path
 
     def save(self, record: ContainerRecord) -> None:
-        path = os.path.join(self.dir(record.id), "state.json")
-        tmp = path + ".tmp"
         # vars(), not asdict(): asdict deep-copies the whole spec, json.dumps encodes in C.
-        # 0600: the spec holds the container's environment.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-        with open(fd, "w") as f:
-            f.write(json.dumps(vars(record)))
-        os.rename(tmp, path)
+        # 0600: the spec holds the container's environment. Run state: no fsync.
+        atomic.write_bytes(os.path.join(self.dir(record.id), "state.json"), json.dumps(vars(record)).encode(),
+                           durable=False)
 
     def load(self, container_id: str) -> ContainerRecord:
         try:

@@ -101,7 +101,7 @@ class LibraryBackend:
     def _call(self, verb: str, action):
         try:
             return action(), None
-        except Exception as err:  # noqa: BLE001 - RuntimeFailure, DockyardError, OSError
+        except Exception as err:
             return None, failure_message(verb, str(err))
 
     def create(self, bundle: str, stdio: ProcessStdio) -> int:

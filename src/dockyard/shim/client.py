@@ -31,6 +31,7 @@ import os
 import socket
 import sys
 from pathlib import Path
+from typing import Any, Sequence
 
 import dockyard
 from dockyard import errors
@@ -64,7 +65,8 @@ class ShimLauncher:
         self._control: socket.socket | None = None
         self._process: asyncio.subprocess.Process | None = None
 
-    async def start(self) -> None:
+    async def start(self) -> socket.socket:
+        """Start a zygote; the socket that sends it requests."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         source_root = str(Path(dockyard.__file__).resolve().parent.parent)
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [source_root, os.environ.get("PYTHONPATH")])))
@@ -76,6 +78,7 @@ class ShimLauncher:
         finally:
             theirs.close()
         self._control = ours
+        return ours
 
     async def close(self) -> None:
         if self._control is not None:
@@ -104,7 +107,8 @@ class ShimLauncher:
             "console_size": list(console_size) if console_size else None, "auto_remove": auto_remove,
         }
         report = await self._send(json.dumps(config).encode())
-        result = json.loads(report) if report else {"error": "shim exited before creating the container"}
+        result: dict[str, Any] = (json.loads(report) if report
+                                  else {"error": "shim exited before creating the container"})
         if "error" in result:
             raise errors.InvalidArgument(result["error"])
         client = ShimClient(state_dir, int(result["pid"]))
@@ -112,13 +116,14 @@ class ShimLauncher:
         return client
 
     async def _send(self, message: bytes) -> bytes:
-        if self._control is None or self._process is None or self._process.returncode is not None:
-            await self.start()
+        control = self._control
+        if control is None or self._process is None or self._process.returncode is not None:
+            control = await self.start()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         with ours:
             try:
                 with theirs:
-                    socket.send_fds(self._control, [message], [theirs.fileno()])
+                    socket.send_fds(control, [message], [theirs.fileno()])
             except OSError:                  # the zygote died: start another once
                 await self.start()
                 ours.close()
@@ -255,7 +260,7 @@ class ShimClient:
         except OSError as err:            # the shim died while taking the request
             raise ShimGone(f"shim of {self.state_dir.name} went away: {err}") from None
 
-    async def _request(self, request: dict, fds: list[int] = ()):
+    async def _request(self, request: dict, fds: Sequence[int] = ()):
         reader, writer = await self._connect(request, list(fds))
         try:
             frames = _Frames(reader)

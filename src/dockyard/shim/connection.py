@@ -55,7 +55,7 @@ class Connection:
         self.outgoing = Outgoing()
         self.closed = False
         self.close_when_sent = False
-        self.session = None               # an AttachSession once attached
+        self.session: AttachSession | None = None  # once attached
         self.reading = True
         self.received_fds: list[int] = []  # passed with the request (SCM_RIGHTS), until taken
         sock.setblocking(False)

@@ -39,17 +39,20 @@ class DirectSession(AttachSession):
         return len(self.pending)
 
     def _flush(self) -> None:
+        client = self.client
+        if client is None:  # closed meanwhile
+            return
         try:
             while self.pending:
-                self.pending.send_to(self.client)
+                self.pending.send_to(client)
         except BlockingIOError:
-            self.loop.add_writer(self.client.fileno(), self._flush)
+            self.loop.add_writer(client.fileno(), self._flush)
             return
         except OSError:                   # the client went away: so does this session
             self._close_client()
             self.connection.close()
             return
-        self.loop.remove_writer(self.client.fileno())
+        self.loop.remove_writer(client.fileno())
         self.process.session_drained()
         if self.ending:
             self._end_now()

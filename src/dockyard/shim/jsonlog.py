@@ -104,7 +104,8 @@ class RotatingFile:
     def write_entries(self, entries: list[bytes]) -> None:
         """One line each; gathered into as few writev calls as rotation allows (no joining)."""
         cap = self.config.max_size
-        batch, size = [], 0
+        batch: list[bytes] = []
+        size = 0
         for entry in entries:
             filled = self.size + size
             if cap and (filled >= cap or (filled and filled + len(entry) > cap)):

@@ -7,6 +7,7 @@ The files are `<path>.<N>` (oldest) ... `<path>.1`, `<path>` (newest), as Rotati
 import calendar
 import json
 import os
+from typing import BinaryIO, TypeGuard
 from collections import namedtuple
 
 LogEntry = namedtuple("LogEntry", "stream data time_ns")   # stream: "stdout" | "stderr"
@@ -66,7 +67,7 @@ def _lines_backwards(file_path: str):
 def read_entries(path: str, *, tail: int | None = None, since_ns: int | None = None,
                  until_ns: int | None = None, streams=("stdout", "stderr")) -> list[LogEntry]:
     """Entries in order; `tail` keeps the last N (counted after the stream/time filters; None = all)."""
-    def wanted(entry: LogEntry | None) -> bool:
+    def wanted(entry: LogEntry | None) -> TypeGuard[LogEntry]:
         return entry is not None and entry.stream in streams \
             and (since_ns is None or entry.time_ns >= since_ns) \
             and (until_ns is None or entry.time_ns <= until_ns)
@@ -95,7 +96,7 @@ class LogFollower:
 
     def __init__(self, path: str, *, from_end: bool = True):
         self.path = path
-        self._file = None
+        self._file: BinaryIO | None = None
         self._partial = b""
         self._open(seek_end=from_end)
 
@@ -111,31 +112,32 @@ class LogFollower:
     def read_new(self) -> list[LogEntry]:
         if self._file is None:
             self._open(seek_end=False)
-            if self._file is None:
-                return []
-        entries = self._drain()
-        if self._rotated():
-            entries += self._drain()                  # the rest of the old file, then the new one
-            self._file.close()
+        file = self._file
+        if file is None:
+            return []
+        entries = self._drain(file)
+        if self._rotated(file):
+            entries += self._drain(file)              # the rest of the old file, then the new one
+            file.close()
             self._partial = b""
             self._open(seek_end=False)
             if self._file is not None:
-                entries += self._drain()
+                entries += self._drain(self._file)
         return entries
 
-    def _drain(self) -> list[LogEntry]:
-        data = self._partial + self._file.read()
+    def _drain(self, file: BinaryIO) -> list[LogEntry]:
+        data = self._partial + file.read()
         lines = data.split(b"\n")
         self._partial = lines.pop()
         return [e for e in map(parse_line, lines) if e is not None]
 
-    def _rotated(self) -> bool:
+    def _rotated(self, file: BinaryIO) -> bool:
         try:
             current = os.stat(self.path)
         except FileNotFoundError:
             return False
-        mine = os.fstat(self._file.fileno())
-        return (current.st_ino, current.st_dev) != (mine.st_ino, mine.st_dev) or current.st_size < self._file.tell()
+        mine = os.fstat(file.fileno())
+        return (current.st_ino, current.st_dev) != (mine.st_ino, mine.st_dev) or current.st_size < file.tell()
 
     def close(self) -> None:
         if self._file is not None:

@@ -13,6 +13,7 @@ the queue or its lock, and os.fork holds the GIL, so the thread is between bytec
 """
 
 import collections
+from typing import Any
 import sys
 import traceback
 
@@ -26,12 +27,12 @@ class BackgroundLog:
         self._loop = loop
         self._limit, self._caught_up = backlog_limit, caught_up
         self._queue: collections.deque = collections.deque()
-        self._ready = None                     # a threading.Condition, made with the thread
+        self._ready: Any = None                # a threading.Condition, made with the thread
         self._backlog = 0                      # queued bytes, under _ready's lock
         self._stopping = False
         self.on_caught_up = None               # loop callback once the backlog fell below CAUGHT_UP
         # Started with the first output: a quiet container (a `sleep`) costs no thread.
-        self._thread = None
+        self._thread: Any = None               # a threading.Thread (threading is imported late)
 
     # loop side ------------------------------------------------------------
     def write(self, stream: str, data: bytes, now_ns: int) -> None:

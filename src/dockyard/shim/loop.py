@@ -134,7 +134,7 @@ class Loop:
         if self._timers:
             timeout = max(0.0, self._timers[0][0] - time.monotonic())
         for key, mask in self.selector.select(timeout):
-            pair = key.data
+            pair: list = key.data  # [on_readable, on_writable]
             if mask & _READ and pair[0]:
                 _guarded(pair[0])
             if mask & _WRITE and pair[1] and self._callbacks.get(key.fd) is pair:
@@ -149,6 +149,6 @@ def _guarded(callback) -> None:
     """A bug in one callback must not kill the shim: the container would lose its keeper."""
     try:
         callback()
-    except Exception:  # noqa: BLE001
+    except Exception:
         traceback.print_exc()
         sys.stderr.flush()

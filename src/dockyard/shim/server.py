@@ -52,11 +52,11 @@ class Shim:
                                    config.get("cgroup_hierarchies"))
         self.tty = bool(config["tty"])
         self.connections: set[Connection] = set()
-        self.init: StdioProcess | None = None
+        self.init: StdioProcess                # made by create()
         self.started = False
         self.starting = False
         self.execs: dict[str, StdioProcess] = {}
-        self.listener: socket.socket | None = None
+        self.listener: socket.socket           # bound by create()
         self.heap_tuned = False
 
     # create ---------------------------------------------------------------
@@ -86,9 +86,13 @@ class Shim:
         self.init.pid = pid
         self.init.oom_probe = OomProbe.for_pid(pid)
         self.init.on_bulk_output = self._bulk_output
-        self.init.on_finished.append(lambda process: record_exit(self.state_dir, process.exit))
+        self.init.on_finished.append(self._record_exit)
         self.loop.watch_child(pid, self.init.on_exit)
         return pid
+
+    def _record_exit(self, process: StdioProcess) -> None:
+        if process.exit is not None:  # always, once finished
+            record_exit(self.state_dir, process.exit)
 
     def _open_log(self):
         path = self.config.get("log_path")
@@ -136,11 +140,11 @@ class Shim:
 
     # operations -----------------------------------------------------------
     def op_info(self, conn: Connection, request: dict) -> None:
-        execs = {key: {"pid": p.pid, "exit": p.exit.to_json() if p.finished else None}
+        execs = {key: {"pid": p.pid, "exit": p.exit.to_json() if p.finished and p.exit else None}
                  for key, p in self.execs.items()}
         status = "exited" if self.init.exit else "running" if self.started else "created"
         conn.reply(pid=self.init.pid, tty=self.tty, status=status, execs=execs,
-                   exit=self.init.exit.to_json() if self.init.finished else None)
+                   exit=self.init.exit.to_json() if self.init.finished and self.init.exit else None)
         conn.finish()
 
     def op_start(self, conn: Connection, request: dict) -> None:
@@ -330,7 +334,7 @@ def run_shim(config: dict, report: socket.socket) -> int:
         report.sendall(json.dumps({"error": str(err)}).encode() + b"\n")
         report.close()
         return 1
-    except Exception as err:  # noqa: BLE001 - the daemon must hear about any failure
+    except Exception as err:
         report.sendall(json.dumps({"error": f"shim: {err!r}"}).encode() + b"\n")
         report.close()
         raise

@@ -8,7 +8,9 @@ import socket
 import struct
 import termios
 
-PR_SET_CHILD_SUBREAPER = 36
+from dockyard.syscalls import constants as c
+from dockyard.syscalls.linux import LinuxSyscalls
+
 # Python ignores SIGPIPE and SIGXFSZ, we handle SIGCHLD; ignored signals survive execve and a
 # container must start with default dispositions.
 DEFAULT_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGCHLD, signal.SIGHUP, signal.SIGINT,
@@ -16,9 +18,7 @@ DEFAULT_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGCHLD, signal.SIGHUP
 
 
 def become_subreaper() -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+    LinuxSyscalls().prctl(c.PR_SET_CHILD_SUBREAPER, 1)
 
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3          # glibc's mallopt parameters

@@ -5,6 +5,8 @@ import os
 from collections import namedtuple
 from pathlib import Path
 
+from dockyard.metadata import atomic
+
 EXIT_FILE = "exit.json"
 
 
@@ -28,25 +30,9 @@ def exit_code_of(wait_status: int) -> int:
     return 128 - code if code < 0 else code
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """temp file + fsync + rename + fsync of the directory: all or nothing after a crash."""
-    temp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(temp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
 def record_exit(state_dir: Path, status: ExitStatus) -> None:
-    write_atomically(state_dir / EXIT_FILE, json.dumps(status.to_json()).encode())
+    """All or nothing after a crash (temp file + fsync + rename + fsync of the directory)."""
+    atomic.write_bytes(str(state_dir / EXIT_FILE), json.dumps(status.to_json()).encode())
 
 
 def read_exit(state_dir: Path) -> ExitStatus | None:

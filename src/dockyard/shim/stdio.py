@@ -10,7 +10,9 @@ with it, so its exit is not held back while the log catches up).
 
 import os
 import time
+from typing import Callable
 
+from dockyard.shim.oom import OomProbe
 from dockyard.shim.status import ExitStatus, exit_code_of
 
 READ_SIZE = 512 * 1024
@@ -47,9 +49,9 @@ class StdioProcess:
         self.finishing = False                # exited and drained, the log still being written
         self.finished = False
         self.waiters: list = []
-        self.on_finished = []                 # callbacks(process)
-        self.oom_probe = None
-        self.on_bulk_output = None            # called when a read returns BULK_READ or more
+        self.on_finished: list[Callable[[StdioProcess], None]] = []
+        self.oom_probe: OomProbe | None = None
+        self.on_bulk_output: Callable[[], None] | None = None  # a read returned BULK_READ or more
         self._flush_scheduled = False
         for stream, fd in self.outputs.items():
             os.set_blocking(fd, False)
@@ -104,16 +106,16 @@ class StdioProcess:
                 self._flush_scheduled = True
                 self.loop.call_later(PARTIAL_FLUSH, self._flush_partials)
         if self.early is not None:
-            self._keep_early(stream, data)
+            self._keep_early(self.early, stream, data)
         for session in list(self.sessions):
             session.output(stream, data)
         self._apply_backpressure()
 
-    def _keep_early(self, stream: int, data: bytes) -> None:
-        self.early.append((stream, data))
+    def _keep_early(self, early: list, stream: int, data: bytes) -> None:
+        early.append((stream, data))
         self.early_size += len(data)
-        while self.early_size > EARLY_OUTPUT_CAP and self.early:
-            self.early_size -= len(self.early.pop(0)[1])
+        while self.early_size > EARLY_OUTPUT_CAP and early:
+            self.early_size -= len(early.pop(0)[1])
 
     def _flush_partials(self) -> None:
         self._flush_scheduled = False
@@ -180,12 +182,15 @@ class StdioProcess:
             self._drop_stdin()
 
     def _flush_stdin(self) -> None:
+        fd = self.stdin_fd
+        if fd is None:  # dropped meanwhile
+            return
         try:
             while self.stdin_buffer:
-                written = os.write(self.stdin_fd, self.stdin_buffer)
+                written = os.write(fd, self.stdin_buffer)
                 del self.stdin_buffer[:written]
         except BlockingIOError:
-            self.loop.add_writer(self.stdin_fd, self._flush_stdin)
+            self.loop.add_writer(fd, self._flush_stdin)
             return
         except OSError:                       # EPIPE: nobody reads stdin any more
             self.stdin_buffer.clear()

@@ -36,7 +36,7 @@ def _become_shim(config: dict, report: socket.socket) -> int:
     os.close(diagnostics)
     try:
         return run_shim(config, report)
-    except BaseException:         # noqa: BLE001 - last words go to shim.log
+    except BaseException:
         traceback.print_exc()
         return 1
     finally:
@@ -80,9 +80,9 @@ def _preload_builtin_runtime() -> dict:
     hierarchies once (mountinfo grows with every container's netns mount), so that shims
     forked from here start warm. Returns what the shims are handed in their config."""
     try:
-        import dockyard.runtime.builtin  # noqa: F401
-        import dockyard.runtime.console  # noqa: F401
-        import dockyard.runtime.init  # noqa: F401
+        import dockyard.runtime.builtin
+        import dockyard.runtime.console
+        import dockyard.runtime.init
         import dockyard.syscalls.linux  # noqa: F401
         from dockyard.cgroups.mounts import read_hierarchies
     except ImportError:

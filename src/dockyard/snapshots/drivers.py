@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
-from typing import BinaryIO, Protocol
+from typing import Protocol
 
 from dockyard.errors import DockyardError, InvalidArgument
 from dockyard.snapshots import copy_tool
 from dockyard.snapshots.mounter import Mounter
 from dockyard.snapshots.mount import Mount
 from dockyard.wire import tar_diff, tar_extract
+from dockyard.wire.tar_stream import ByteSink
 
 
 class Driver(Protocol):
@@ -24,7 +25,7 @@ class Driver(Protocol):
 
     def fill_layer(self, layer_fs: str, parent_fs: str | None) -> None: ...
     def prepare(self, active: str, lowers: list[str], readonly: bool) -> list[Mount]: ...
-    def diff(self, active: str, lowers: list[str], out: BinaryIO) -> None: ...
+    def diff(self, active: str, lowers: list[str], out: ByteSink) -> None: ...
     def graph_data(self, active: str | None, lowers: list[str]) -> dict[str, str]: ...
 
 
@@ -49,7 +50,7 @@ class OverlayDriver:
         return [Mount("overlay", "overlay", (
             "lowerdir=" + ":".join(lowers), f"upperdir={upper}", f"workdir={work}"))]
 
-    def diff(self, active: str, lowers: list[str], out: BinaryIO) -> None:
+    def diff(self, active: str, lowers: list[str], out: ByteSink) -> None:
         tar_diff.write_overlay_diff(os.path.join(active, "upper"), out)
 
     def graph_data(self, active: str | None, lowers: list[str]) -> dict[str, str]:
@@ -82,7 +83,7 @@ class CopyDriver:
                 copy_tool.copy_tree(lowers[0], fs)
         return [Mount("bind", fs, ("rbind", "ro" if readonly else "rw"))]
 
-    def diff(self, active: str, lowers: list[str], out: BinaryIO) -> None:
+    def diff(self, active: str, lowers: list[str], out: ByteSink) -> None:
         tar_diff.write_tree_diff(lowers[0] if lowers else None, os.path.join(active, "fs"), out)
 
     def graph_data(self, active: str | None, lowers: list[str]) -> dict[str, str]:
@@ -97,14 +98,13 @@ def _empty_dir(active: str) -> str:
     return path
 
 
-def overlay_supported(probe_dir: str) -> bool:
+def overlay_supported(probe_dir: str, mounter: Mounter) -> bool:
     """True when an overlay can be mounted here (kernel support, permissions, backing fs)."""
     base = os.path.join(probe_dir, "overlay-probe")
     dirs = [os.path.join(base, d) for d in ("lower", "upper", "work", "merged")]
     try:
         for d in dirs:
             os.makedirs(d, exist_ok=True)
-        mounter = Mounter()
         mounter.mount(Mount("overlay", "overlay", (f"lowerdir={dirs[0]}", f"upperdir={dirs[1]}",
                                                     f"workdir={dirs[2]}")), dirs[3])
         mounter.unmount(dirs[3])
@@ -115,12 +115,12 @@ def overlay_supported(probe_dir: str) -> bool:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def make_driver(name: str | None, probe_dir: str) -> Driver:
-    """`overlay2`, `vfs`, or None to pick overlay when it works here."""
+def make_driver(name: str | None, probe_dir: str, mounter: Mounter | None = None) -> Driver:
+    """`overlay2`, `vfs`, or None to pick overlay when it works here (probed with `mounter`)."""
     if name in ("overlay", "overlay2"):
         return OverlayDriver()
     if name in ("vfs", "copy"):
         return CopyDriver()
     if name:
         raise InvalidArgument(f"unknown storage driver: {name}")
-    return OverlayDriver() if overlay_supported(probe_dir) else CopyDriver()
+    return OverlayDriver() if overlay_supported(probe_dir, mounter or Mounter()) else CopyDriver()

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import threading
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from dockyard.errors import Conflict, InvalidArgument, NotFound
 from dockyard.metadata import atomic
@@ -25,6 +25,7 @@ from dockyard.oci import digest as digests
 from dockyard.snapshots.drivers import Driver
 from dockyard.snapshots.mount import Mount
 from dockyard.wire import tar_extract, tar_stream
+from dockyard.wire.tar_stream import ByteSink
 
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
@@ -63,11 +64,12 @@ class SnapshotStore:
             os.mkdir(fs, 0o755)
             self.driver.fill_layer(fs, self._fs(parent_layer.chain_id) if parent_layer else None)
             try:
-                source = tar_stream.decompressed(stream)
+                source: tar_stream.ByteReader = tar_stream.decompressed(stream)
                 if tee is not None:
                     source = tar_stream.TeeReader(source, tee)
                 hashing = tar_stream.HashingReader(source)
-                size = tar_extract.LayerExtractor(fs, self.driver.whiteouts).extract(hashing)
+                # the extractor reads its stream with read(n) only (tarfile's stream mode)
+                size = tar_extract.LayerExtractor(fs, self.driver.whiteouts).extract(cast(BinaryIO, hashing))
                 hashing.drain()
             except tar_stream.STREAM_ERRORS as exc:
                 raise InvalidArgument(f"invalid layer archive: {exc}") from None
@@ -144,7 +146,7 @@ class SnapshotStore:
     def remove_layer(self, chain_id: str) -> None:
         """Delete a layer nobody builds on (no child layer, no active snapshot)."""
         with self._lock:
-            if any(l.parent == chain_id for l in self.layers()):
+            if any(layer.parent == chain_id for layer in self.layers()):
                 raise Conflict(f"layer {chain_id} is in use by another layer")
             if any(chain_id in self._active_chain(key) for key in self._active_keys()):
                 raise Conflict(f"layer {chain_id} is in use by a container")
@@ -210,7 +212,7 @@ class SnapshotStore:
     def parent_of(self, key: str) -> str | None:
         return self._active_meta(key)["parent"]
 
-    def diff(self, key: str, out: BinaryIO) -> None:
+    def diff(self, key: str, out: ByteSink) -> None:
         """Write the changes of an active snapshot as a layer tar (for commit and build)."""
         meta = self._active_meta(key)
         self.driver.diff(self._active_dir(key), self._lowers(meta["parent"]), out)
@@ -219,7 +221,7 @@ class SnapshotStore:
         active = self._active_dir(key) if key else None
         if self.driver.whiteouts == tar_extract.DELETE:
             return self.driver.graph_data(active, self._lowers(parent))
-        return self.driver.graph_data(active, [self._fs(l.chain_id) for l in self.chain(parent)])
+        return self.driver.graph_data(active, [self._fs(layer.chain_id) for layer in self.chain(parent)])
 
     def remove(self, key: str) -> None:
         """Delete an active snapshot (it must be unmounted)."""
@@ -239,7 +241,7 @@ class SnapshotStore:
 
     def _active_chain(self, key: str) -> set[str]:
         meta = atomic.read_json(os.path.join(self._active_dir(key), "meta.json"), {})
-        return {l.chain_id for l in self.chain(meta.get("parent"))}
+        return {layer.chain_id for layer in self.chain(meta.get("parent"))}
 
     def _active_meta(self, key: str) -> dict:
         meta = atomic.read_json(os.path.join(self._active_dir(key), "meta.json"))

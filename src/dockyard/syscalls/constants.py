@@ -1,4 +1,5 @@
-"""Linux ABI constants (x86_64) used by the runtime, from the kernel's UAPI headers."""
+"""Linux ABI constants (x86_64) of every syscall dockyard makes, from the kernel's UAPI headers:
+the one place that defines them."""
 
 # Namespaces (sched.h)
 CLONE_NEWNS = 0x00020000
@@ -42,6 +43,27 @@ MS_RELATIME = 1 << 21
 MS_STRICTATIME = 1 << 24
 MS_LAZYTIME = 1 << 25
 MNT_DETACH = 2
+PROPAGATION_MASK = MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE
+
+# The new mount API (fsopen, fsconfig, fsmount, move_mount; mount.h)
+FSOPEN_CLOEXEC = 1
+FSCONFIG_SET_STRING = 1
+FSCONFIG_CMD_CREATE = 6
+FSMOUNT_CLOEXEC = 1
+MOUNT_ATTR_RDONLY = 0x1
+MOUNT_ATTR_NOSUID = 0x2
+MOUNT_ATTR_NODEV = 0x4
+MOUNT_ATTR_NOEXEC = 0x8
+MOVE_MOUNT_F_EMPTY_PATH = 4
+AT_FDCWD = -100
+
+# openat2(2)'s resolve flags (openat2.h)
+RESOLVE_NO_XDEV = 0x01
+RESOLVE_NO_MAGICLINKS = 0x02
+RESOLVE_NO_SYMLINKS = 0x04
+RESOLVE_BENEATH = 0x08
+RESOLVE_IN_ROOT = 0x10
+RESOLVE_CACHED = 0x20
 
 # prctl(2)
 PR_SET_PDEATHSIG = 1

@@ -21,6 +21,13 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
+class _OpenHow(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64), ("resolve", ctypes.c_uint64)]
+
+
+_OPEN_HOW_SIZE = ctypes.c_size_t(ctypes.sizeof(_OpenHow))
+
+
 def _path(value: str | None) -> bytes | None:
     return None if value is None else os.fsencode(value)
 
@@ -34,6 +41,7 @@ class LinuxSyscalls:
         self._libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
                                      ctypes.c_ulong, ctypes.c_char_p]
         self._libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
+        self._openat2 = X86_64["openat2"]
 
     def _check(self, result: int, what: str, target: str | None = None) -> int:
         if result < 0:
@@ -54,6 +62,39 @@ class LinuxSyscalls:
 
     def umount2(self, target: str, flags: int) -> None:
         self._check(self._libc.umount2(_path(target), flags), f"umount {target}", target)
+
+    def fsopen(self, fstype: str, flags: int) -> int:
+        return self._check(self._libc.syscall(X86_64["fsopen"], _path(fstype), ctypes.c_uint(flags)),
+                           f"fsopen {fstype}")
+
+    def fsconfig(self, fs_fd: int, cmd: int, key: str | None, value: str | None, aux: int = 0) -> None:
+        result = self._libc.syscall(X86_64["fsconfig"], ctypes.c_int(fs_fd), ctypes.c_uint(cmd), _path(key),
+                                    _path(value), ctypes.c_int(aux))
+        self._check(result, f"fsconfig {key}" if key else "fsconfig")
+
+    def fsmount(self, fs_fd: int, flags: int, attr_flags: int) -> int:
+        return self._check(self._libc.syscall(X86_64["fsmount"], ctypes.c_int(fs_fd), ctypes.c_uint(flags),
+                                              ctypes.c_uint(attr_flags)), "fsmount")
+
+    def move_mount(self, from_dirfd: int, from_path: str, to_dirfd: int, to_path: str, flags: int) -> None:
+        result = self._libc.syscall(X86_64["move_mount"], ctypes.c_int(from_dirfd), _path(from_path),
+                                    ctypes.c_int(to_dirfd), _path(to_path), ctypes.c_uint(flags))
+        self._check(result, f"move_mount to {to_path}", to_path)
+
+    def openat2(self, dirfd: int, path: str, flags: int, mode: int = 0, resolve: int = 0) -> int:
+        """A file descriptor for `path` from `dirfd`, resolved as `resolve` says (RESOLVE_IN_ROOT:
+        every symlink and `..` stays inside dirfd). Always O_CLOEXEC, as os.open's are. ENOSYS
+        before Linux 5.6."""
+        how = _OpenHow(flags | os.O_CLOEXEC, mode, resolve)
+        fd = self._libc.syscall(self._openat2, ctypes.c_int(dirfd), os.fsencode(path), ctypes.byref(how),
+                                _OPEN_HOW_SIZE)
+        if fd < 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"openat2: {os.strerror(err).lower()}", path)
+        return fd
+
+    def close(self, fd: int) -> None:
+        os.close(fd)
 
     def pivot_root(self, new_root: str, put_old: str) -> None:
         result = self._libc.syscall(X86_64["pivot_root"], _path(new_root), _path(put_old))

@@ -1,10 +1,14 @@
-"""A Syscalls fake that records calls instead of making them, for tests of plans."""
+"""A Syscalls fake that records calls instead of making them, for tests of plans. Calls that
+return a file descriptor return made-up ones, counting up from 1000."""
+
+import itertools
 
 
 class RecordingSyscalls:
     def __init__(self) -> None:
         self.calls: list[tuple] = []
         self.caps = (0, 0, 0)
+        self._fds = itertools.count(1000)
 
     def _record(self, *call) -> None:
         self.calls.append(call)
@@ -20,6 +24,27 @@ class RecordingSyscalls:
 
     def umount2(self, target, flags):
         self._record("umount2", target, flags)
+
+    def fsopen(self, fstype, flags):
+        self._record("fsopen", fstype, flags)
+        return next(self._fds)
+
+    def fsconfig(self, fs_fd, cmd, key, value, aux=0):
+        self._record("fsconfig", fs_fd, cmd, key, value, aux)
+
+    def fsmount(self, fs_fd, flags, attr_flags):
+        self._record("fsmount", fs_fd, flags, attr_flags)
+        return next(self._fds)
+
+    def move_mount(self, from_dirfd, from_path, to_dirfd, to_path, flags):
+        self._record("move_mount", from_dirfd, from_path, to_dirfd, to_path, flags)
+
+    def openat2(self, dirfd, path, flags, mode=0, resolve=0):
+        self._record("openat2", dirfd, path, flags, mode, resolve)
+        return next(self._fds)
+
+    def close(self, fd):
+        self._record("close", fd)
 
     def pivot_root(self, new_root, put_old):
         self._record("pivot_root", new_root, put_old)

@@ -11,8 +11,9 @@ In order (each a coroutine, on the event loop; `container` has .id, .config, .ho
     boot    adopt_containers(containers)           (once containers are loaded; they need .mounts)
 
 Each container's resolved mounts are kept by `container_records`; volume references are rebuilt
-from them at boot (or from the containers' own `mounts` where a crash lost ours). Callers that keep plans themselves can use the steps underneath (prepare,
-copy_up, mount, unmount, release), but then references last only until the daemon restarts.
+from them at boot (or from the containers' own `mounts` where a crash lost ours). Callers that keep
+plans themselves can use the steps underneath (prepare, copy_up, mount, unmount, release), but then
+references last only until the daemon restarts.
 """
 
 import asyncio
@@ -33,11 +34,10 @@ from dockyard.volumes.records import purge, purge_all
 
 
 class ContainerMounts:
-    def __init__(self, volumes, records_dir: Path):
+    def __init__(self, volumes, records_dir: Path, find_mounts: MountsLookup | None = None):
         self._volumes = volumes  # VolumeService
         self._records = ContainerRecords(records_dir)
-        # container reference → its inspect `Mounts`, for `--volumes-from` (set by the composer)
-        self.find_mounts: MountsLookup | None = None
+        self._find_mounts = find_mounts  # container reference → its inspect `Mounts`, for `--volumes-from`
         self._restore_references()
 
     def _restore_references(self) -> None:
@@ -71,11 +71,12 @@ class ContainerMounts:
         self._records.put_state(container.id, {"seeded": True, "mounted": True})
         return list(zip(entries, mounts))
 
-    async def _resolve(self, container, image_config: dict | None, volumes_from: MountsLookup | None) -> list[PlannedMount]:
+    async def _resolve(self, container, image_config: dict | None,
+                       volumes_from: MountsLookup | None) -> list[PlannedMount]:
         """Plan and prepare; kept when volumes or other containers are involved (binds and tmpfs
         are planned again at start, from the container's config alone)."""
         body = {**container.config, "HostConfig": container.host_config}
-        plan = plan_mounts(body, image_config, volumes_from or self.find_mounts)
+        plan = plan_mounts(body, image_config, volumes_from or self._find_mounts)
         resolved = self.prepare(container.id, _pin_names(plan, getattr(container, "mounts", None) or []))
         if any(m.type == VOLUME for m in resolved) or container.host_config.get("VolumesFrom"):
             try:
@@ -223,7 +224,7 @@ class ContainerMounts:
 def _pin_names(plan: list[PlannedMount], known: list[dict]) -> list[PlannedMount]:
     """Planning again for a container that has inspect `Mounts`: its anonymous volumes keep their names."""
     names = {m["Destination"]: m.get("Name") for m in known if m.get("Type") == VOLUME}
-    return [replace(m, source=names[m.destination]) if m.anonymous and names.get(m.destination) else m
+    return [replace(m, source=name) if m.anonymous and (name := names.get(m.destination)) else m
             for m in plan]
 
 

@@ -1,5 +1,6 @@
 """Filters of `GET /volumes` and `POST /volumes/prune` (pure), with dockerd's errors."""
 
+import functools
 import re
 from typing import Callable
 
@@ -29,6 +30,10 @@ def has_label(labels: dict[str, str] | None, wanted: str) -> bool:
     return key in labels and (not sep or labels[key] == value)
 
 
+def _labelled(wanted: str, volume: Volume) -> bool:
+    return has_label(volume.labels, wanted)
+
+
 def _name_matches(name: str, pattern: str) -> bool:
     if name == pattern:
         return True
@@ -41,7 +46,7 @@ def _name_matches(name: str, pattern: str) -> bool:
 def _label_checks(filters: dict[str, list[str]]) -> list[Predicate]:
     checks: list[Predicate] = []
     for wanted in filters.get("label", []):
-        checks.append(lambda v, w=wanted: has_label(v.labels, w))
+        checks.append(functools.partial(_labelled, wanted))
     if filters.get("label!"):
         checks.append(lambda v: not any(has_label(v.labels, w) for w in filters["label!"]))
     return checks

@@ -1,36 +1,11 @@
-"""The kernel side of device-backed volumes: mount(2)/umount2(2) and /proc/self/mountinfo.
+"""The kernel side of device-backed volumes: mounts through the syscall seam (`Syscalls`), and
+/proc/self/mountinfo."""
 
-`LibcMounter` has the `mount`/`umount2` signatures of `dockyard.syscalls` Syscalls, so either fits
-where a mounter is asked for.
-"""
-
-import ctypes
-import ctypes.util
 import os
 
-from dockyard.volumes.options import MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT, PROPAGATION_MASK, parse_mount_options
-
-MNT_DETACH = 2
-
-
-class LibcMounter:
-    def __init__(self):
-        self._libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-
-    def mount(self, source: str | None, target: str, fstype: str | None, flags: int, data: str | None) -> None:
-        result = self._libc.mount(_c(source), _c(target), _c(fstype), ctypes.c_ulong(flags), _c(data))
-        if result != 0:
-            errno = ctypes.get_errno()
-            raise OSError(errno, f"mount {source} on {target}: {os.strerror(errno)}", target)
-
-    def umount2(self, target: str, flags: int) -> None:
-        if self._libc.umount2(_c(target), flags) != 0:
-            errno = ctypes.get_errno()
-            raise OSError(errno, f"umount {target}: {os.strerror(errno)}", target)
-
-
-def _c(text: str | None) -> bytes | None:
-    return None if text is None else os.fsencode(text)
+from dockyard.syscalls import constants as c
+from dockyard.syscalls.mount_options import split_option_string
+from dockyard.syscalls.protocol import Syscalls
 
 
 def mount_points(mountinfo: str = "/proc/self/mountinfo") -> list[str]:
@@ -82,14 +57,14 @@ def mounts_under(path: str) -> set[str]:
     return {p for p in mount_points() if p == prefix or p.startswith(prefix + "/")}
 
 
-def mount_filesystem(mounter, device: str, target: str, fstype: str, o: str) -> None:
+def mount_filesystem(syscalls: Syscalls, device: str, target: str, fstype: str, o: str) -> None:
     """Mount as `mount -t fstype -o o device target`: flags first, then propagation, then a
     read-only remount for binds (which ignore MS_RDONLY on the first call)."""
-    flags, data = parse_mount_options(o)
-    plain = flags & ~PROPAGATION_MASK
-    if not plain & MS_REMOUNT or data:
-        mounter.mount(device, target, fstype or None, plain, data or None)
-    if flags & PROPAGATION_MASK:
-        mounter.mount("", target, None, flags & (PROPAGATION_MASK | MS_REC), None)
-    if plain & (MS_BIND | MS_RDONLY) == MS_BIND | MS_RDONLY:
-        mounter.mount("", target, None, plain | MS_REMOUNT, None)
+    flags, data = split_option_string(o)
+    plain = flags & ~c.PROPAGATION_MASK
+    if not plain & c.MS_REMOUNT or data:
+        syscalls.mount(device, target, fstype or None, plain, data or None)
+    if flags & c.PROPAGATION_MASK:
+        syscalls.mount("", target, None, flags & (c.PROPAGATION_MASK | c.MS_REC), None)
+    if plain & (c.MS_BIND | c.MS_RDONLY) == c.MS_BIND | c.MS_RDONLY:
+        syscalls.mount("", target, None, plain | c.MS_REMOUNT, None)

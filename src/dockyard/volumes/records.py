@@ -69,13 +69,13 @@ class VolumeDirectory:
         staging = self.root / f"{_STAGING}{secrets.token_hex(8)}"
         staging.mkdir(mode=0o701)
         (staging / DATA).mkdir(mode=0o755)
-        write_atomic(staging / RECORD, volume.to_record(), durable)
+        atomic.write_json(str(staging / RECORD), volume.to_record(), durable)
         os.rename(staging, target)
         if durable:
             atomic.fsync_dir(self.root)
 
     def save(self, volume: Volume) -> None:
-        write_atomic(self.root / volume.name / RECORD, volume.to_record())
+        atomic.write_json(str(self.root / volume.name / RECORD), volume.to_record())
 
     def trash(self, name: str, durable: bool = True) -> Path:
         """Take the volume out of sight at once; deleting its content is `removal.remove_tree`."""
@@ -109,9 +109,3 @@ def purge(trash: Path) -> int:
     freed = remove_tree(trash / DATA)
     remove_tree(trash)
     return freed
-
-
-def write_atomic(path: Path, record: dict, durable: bool = True) -> None:
-    """Replace `path` by rename; `durable=False` skips the fsyncs, for what a crash may lose."""
-    atomic.write_json(str(path), record, durable)
-

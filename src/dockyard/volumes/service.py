@@ -12,8 +12,13 @@ import os
 import threading
 from pathlib import Path
 
+from dockyard.disk.usage import tree_size
 from dockyard.errors import Conflict, InternalError, InvalidArgument, NotFound
 from dockyard.mounts.model import PlannedMount
+from dockyard.mounts.plan import MountsLookup
+from dockyard.syscalls.linux import LinuxSyscalls
+from dockyard.syscalls.protocol import Syscalls
+from dockyard.syscalls import constants as c
 from dockyard.volumes import kernel
 from dockyard.volumes.containers import ContainerMounts
 from dockyard.volumes.filters import list_predicate, prune_predicate
@@ -21,20 +26,21 @@ from dockyard.volumes.model import ANONYMOUS_LABEL, TRANSIENT_USER, Volume, now_
 from dockyard.volumes.names import anonymous_name, check_name
 from dockyard.volumes.options import check_options
 from dockyard.volumes.records import VolumeDirectory, purge_all
-from dockyard.volumes.size import tree_size
 
 log = logging.getLogger(__name__)
 
 
 class VolumeService:
-    def __init__(self, data_root: Path, events, mounter=None):
+    def __init__(self, data_root: Path, events, syscalls: Syscalls | None = None,
+                 mounts_of: MountsLookup | None = None):
+        """`mounts_of`: a container's inspect `Mounts` by name or ID, for `--volumes-from`."""
         self._store = VolumeDirectory(Path(data_root) / "volumes")
         self.events = events
-        self._mounter = mounter or kernel.LibcMounter()
+        self._sys = syscalls if syscalls is not None else LinuxSyscalls()
         self.lock = threading.RLock()
         self._volumes = {v.name: v for v in self._store.load_all()}
         self._reconcile_device_mounts()
-        self.containers = ContainerMounts(self, Path(data_root) / "volumes" / ".containers")
+        self.containers = ContainerMounts(self, Path(data_root) / "volumes" / ".containers", mounts_of)
 
     # ---- the volume API -------------------------------------------------------------------
 
@@ -152,7 +158,7 @@ class VolumeService:
             if not volume.mounted_by and not kernel.is_mounted(path):
                 options = volume.options or {}
                 try:
-                    kernel.mount_filesystem(self._mounter, options.get("device", ""), path,
+                    kernel.mount_filesystem(self._sys, options.get("device", ""), path,
                                             options.get("type", ""), options.get("o", ""))
                 except OSError as err:
                     raise InternalError(f"error while mounting volume '{path}': "
@@ -190,7 +196,7 @@ class VolumeService:
 
     def _unmount_quietly(self, path: str) -> None:
         try:
-            self._mounter.umount2(path, kernel.MNT_DETACH)
+            self._sys.umount2(path, c.MNT_DETACH)
         except OSError as err:
             log.error("could not unmount the volume mount %s: %s", path, err)
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import stat
 import tarfile
-from typing import BinaryIO, Iterator
+from typing import IO, Iterator, cast
 
 from dockyard.wire import tar_paths
+from dockyard.wire.tar_stream import ByteSink
 
 OPAQUE_XATTR = "trusted.overlay.opaque"
 _KEPT_XATTR_PREFIXES = ("security.", "user.")
@@ -21,8 +22,9 @@ _KEPT_XATTR_PREFIXES = ("security.", "user.")
 class LayerWriter:
     """Writes entries of one layer tar in PAX format, preserving hardlinks and xattrs."""
 
-    def __init__(self, out: BinaryIO):
-        self.archive = tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT)
+    def __init__(self, out: ByteSink):
+        # tarfile's stream mode ("w|") only ever writes to its file object
+        self.archive = tarfile.open(fileobj=cast(IO[bytes], out), mode="w|", format=tarfile.PAX_FORMAT)
         self._inodes: dict[tuple[int, int], str] = {}
 
     def add(self, path: str, name: str) -> None:
@@ -58,7 +60,7 @@ class LayerWriter:
         self.archive.close()
 
 
-def write_overlay_diff(upper: str, out: BinaryIO) -> None:
+def write_overlay_diff(upper: str, out: ByteSink) -> None:
     writer = LayerWriter(out)
     for path, name, st in _walk(upper):
         if stat.S_ISCHR(st.st_mode) and st.st_rdev == 0:
@@ -70,20 +72,21 @@ def write_overlay_diff(upper: str, out: BinaryIO) -> None:
     writer.close()
 
 
-def write_tree_diff(lower: str | None, upper: str, out: BinaryIO) -> None:
+def write_tree_diff(lower: str | None, upper: str, out: ByteSink) -> None:
     """Entries of `upper` that differ from `lower`, and whiteouts for what `upper` lacks."""
     writer = LayerWriter(out)
     emitted_dirs: set[str] = set()
+    base = lower or ""
     for path, name, st in _walk(upper):
-        lower_st = _lstat(os.path.join(lower, name)) if lower else None
+        lower_st = _lstat(os.path.join(base, name)) if lower else None
         if stat.S_ISDIR(st.st_mode):
-            if lower_st is None or _changed(st, lower_st, path, lower, name):
+            if lower_st is None or _changed(st, lower_st, path, base, name):
                 _emit_parents(writer, upper, name, emitted_dirs)
                 writer.add(path, name)
                 emitted_dirs.add(name)
             if lower_st is not None and stat.S_ISDIR(lower_st.st_mode):
-                _whiteout_missing(writer, upper, lower, name, emitted_dirs)
-        elif lower_st is None or _changed(st, lower_st, path, lower, name):
+                _whiteout_missing(writer, upper, base, name, emitted_dirs)
+        elif lower_st is None or _changed(st, lower_st, path, base, name):
             _emit_parents(writer, upper, name, emitted_dirs)
             writer.add(path, name)
     writer.close()
@@ -169,8 +172,9 @@ def _tarinfo(path: str, name: str, st: os.stat_result) -> tarfile.TarInfo:
     elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
         info.type = tarfile.CHRTYPE if stat.S_ISCHR(st.st_mode) else tarfile.BLKTYPE
         info.devmajor, info.devminor = os.major(st.st_rdev), os.minor(st.st_rdev)
-    for key, value in _xattrs(path).items():
-        info.pax_headers["SCHILY.xattr." + key] = value.decode("utf-8", "surrogateescape")
+    xattrs = {"SCHILY.xattr." + key: value.decode("utf-8", "surrogateescape") for key, value in _xattrs(path).items()}
+    if xattrs:
+        info.pax_headers = {**info.pax_headers, **xattrs}
     return info
 
 

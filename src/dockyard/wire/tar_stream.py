@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import hashlib
 import lzma
 import zlib
-from typing import BinaryIO
+from typing import Any, BinaryIO, Protocol, cast
 
 import zstandard
 
-from dockyard.errors import InvalidArgument
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -21,10 +21,20 @@ BZIP2_MAGIC = b"BZh"
 STREAM_ERRORS = (EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError, gzip.BadGzipFile, OSError)
 
 
+class ByteReader(Protocol):
+    def read(self, n: int = -1, /) -> bytes: ...
+
+
+class ByteSink(Protocol):
+    """Where bytes go: a file, or the content store's writer (which hashes as it writes)."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+
 class PeekReader:
     """A read-only stream that lets the first bytes be inspected before they are consumed."""
 
-    def __init__(self, raw: BinaryIO):
+    def __init__(self, raw: ByteReader):
         self.raw = raw
         self.head = b""
 
@@ -61,19 +71,25 @@ def compression_of(head: bytes) -> str:
     return "none"
 
 
-def decompressed(raw: BinaryIO) -> BinaryIO:
-    """The uncompressed byte stream of `raw`, whichever supported compression it uses."""
-    reader = PeekReader(raw)
+def decompressed(raw: ByteReader) -> BinaryIO:
+    """The uncompressed byte stream of `raw`, whichever compression it uses (gzip, zstd, xz,
+    bzip2: what dockerd's DecompressStream reads, for layers, `load`, `import`, contexts, ADD).
+    Every reader here offers `read(n)`, all that tarfile's stream mode and the ingesters use."""
+    return cast(BinaryIO, _reader_of(PeekReader(raw)))
+
+
+def _reader_of(reader: PeekReader) -> ByteReader:
     kind = compression_of(reader.peek(6))
     if kind == "gzip":
-        return GzipReader(reader)  # type: ignore[return-value]
+        return GzipReader(reader)
+    source = cast(BinaryIO, reader)  # the decompressors below only read(n) their source
     if kind == "zstd":
-        return zstandard.ZstdDecompressor().stream_reader(reader, read_across_frames=True)  # type: ignore[return-value]
+        return zstandard.ZstdDecompressor().stream_reader(source, read_across_frames=True)
     if kind == "xz":
-        return lzma.LZMAFile(reader)  # type: ignore[arg-type]
+        return lzma.LZMAFile(source)
     if kind == "bzip2":
-        raise InvalidArgument("unsupported compression format: bzip2")
-    return reader  # type: ignore[return-value]
+        return bz2.BZ2File(source)
+    return reader
 
 
 class GzipReader:
@@ -81,9 +97,9 @@ class GzipReader:
     1 MiB at a time — `gzip.GzipFile` reads 8 KiB at a time, which costs dearly when the source
     is a network stream. zlib checks each member's CRC and length."""
 
-    def __init__(self, raw: BinaryIO, chunk: int = 1 << 20):
+    def __init__(self, raw: ByteReader, chunk: int = 1 << 20):
         self.raw, self.chunk = raw, chunk
-        self.inflater = None          # None between members
+        self.inflater: Any = None     # a zlib decompressor; None between members
         self.pending = b""            # input zlib has not consumed yet
 
     def read(self, n: int = -1) -> bytes:
@@ -124,7 +140,7 @@ class GzipReader:
 class HashingReader:
     """Counts and sha256-hashes every byte read through it (the diff ID of a layer)."""
 
-    def __init__(self, raw: BinaryIO):
+    def __init__(self, raw: ByteReader):
         self.raw = raw
         self.hasher = hashlib.sha256()
         self.size = 0
@@ -148,7 +164,7 @@ class HashingReader:
 class TeeReader:
     """Passes reads through and copies every byte to `sink.write`."""
 
-    def __init__(self, raw: BinaryIO, sink):
+    def __init__(self, raw: ByteReader, sink: ByteSink):
         self.raw = raw
         self.sink = sink
 

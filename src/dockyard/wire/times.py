@@ -63,6 +63,12 @@ def _decimal(value: int, size: int) -> str:
     return f"{whole}." + str(fraction).rjust(len(str(size)) - 1, "0").rstrip("0")
 
 
+def until_filter(filters: dict[str, list[str]]) -> int | None:
+    """The prune filters' `until` (the last one given), in ns; None without one."""
+    values = filters.get("until")
+    return until_ns(values[-1]) if values else None
+
+
 def until_ns(value: str | None, now_ns: int | None = None) -> int | None:
     """A prune filter's `until` (dockerd's GetTimestamp): a duration back from now, or a time."""
     if not value:

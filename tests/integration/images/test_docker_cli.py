@@ -1,7 +1,10 @@
 """The image commands of the real docker CLI against a real dockyardd."""
 
+import bz2
+import gzip
 import io
 import json
+import lzma
 import os
 import tarfile
 
@@ -41,6 +44,16 @@ def test_import_with_message_and_several_changes(d):
     assert config["Env"] == ["A=1"] and config["WorkingDir"] == "/srv"
     assert config["Entrypoint"] == ["/bin/sh"] and config["User"] == "nobody"
     assert config["ExposedPorts"] == {"80/tcp": {}} and config["Labels"] == {"k": "v"}
+
+
+def test_import_reads_every_compression_dockerd_reads(d):
+    """dockerd 20.10 imports a bzip2 (and gzip, xz, zstd) tar; the layer is the same tar."""
+    plain = d.docker("import", "-", "plain:1", input=rootfs_tar()).stdout.strip()
+    for name, compress in (("bzip2", bz2.compress), ("gzip", gzip.compress), ("xz", lzma.compress)):
+        imported = d.docker("import", "-", f"{name}:1", input=compress(rootfs_tar())).stdout.strip()
+        layers = [json.loads(d.docker("image", "inspect", ref).stdout)[0]["RootFS"]["Layers"]
+                  for ref in (plain, imported)]
+        assert layers[0] == layers[1], name
 
 
 def test_tag_filter_rmi_and_prune(d):

@@ -69,9 +69,9 @@ def make_service(roots, loop):
     upstream = roots / "resolv.conf"
     upstream.write_text(f"nameserver {FAKE_UPSTREAM}\nsearch example.test\n")
 
-    def make(bridge="dyt0", **kw):
+    def make(bridge="dyt0", containers=None, **kw):
         config = Config(bridge=bridge, resolv_conf=str(upstream), **kw)
-        svc = NetworkService(roots / "data", roots / "exec", None, config)
+        svc = NetworkService(roots / "data", roots / "exec", None, config, containers)
         made.append(svc)
         return svc
 

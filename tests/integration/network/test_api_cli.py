@@ -10,34 +10,38 @@ from dockyard.api import networks, system
 from dockyard.api.app import Application, base_headers
 from dockyard.api.server import Connection
 from dockyard.daemon.config import DaemonConfig
-from dockyard.daemon.services import Services
+from dockyard.errors import NotFound
 from dockyard.events.journal import EventJournal
 from dockyard.network.service import ContainerRef
 from tests.integration.network.conftest import in_netns
+from tests.support.services import services_with
 
 pytestmark = pytest.mark.root
+
+
+class Containers:
+    """The containers networking may look up (`network.service.ContainerLookup`)."""
+
+    def __init__(self, known: dict[str, ContainerRef]):
+        self.known = known
+
+    def network_ref(self, ref: str) -> ContainerRef:
+        if ref not in self.known:
+            raise NotFound(f"No such container: {ref}")
+        return self.known[ref]
 
 
 @pytest.fixture
 def api(make_service, loop, roots):
     """(docker runner, service, containers by name) for a served Application."""
-    svc = make_service()
+    containers: dict[str, ContainerRef] = {}
+    svc = make_service(containers=Containers(containers))
     loop.run(svc.reconcile())
     events = EventJournal(roots / "events.jsonl")
-    services = Services(config=DaemonConfig(), events=events, networks=svc)
+    services = services_with(config=DaemonConfig(), events=events, networks=svc)
     svc.events = events
     app = Application([*system.routes(services), *networks.routes(services)])
     sock = str(roots / "api.sock")
-    containers: dict[str, ContainerRef] = {}
-
-    def lookup(ref):
-        from dockyard.errors import NotFound
-
-        if ref not in containers:
-            raise NotFound(f"No such container: {ref}")
-        return containers[ref]
-
-    svc.container_lookup = lookup
 
     async def start():
         async def handle(reader, writer):

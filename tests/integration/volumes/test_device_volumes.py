@@ -9,7 +9,9 @@ import pytest
 
 from dockyard.events.journal import EventJournal
 from dockyard.mounts.plan import plan_mounts
-from dockyard.volumes.kernel import MNT_DETACH, LibcMounter, mount_points
+from dockyard.syscalls.constants import MNT_DETACH
+from dockyard.syscalls.linux import LinuxSyscalls
+from dockyard.volumes.kernel import mount_points
 from dockyard.volumes.removal import remove_tree
 from dockyard.volumes.service import VolumeService
 
@@ -27,7 +29,7 @@ def journal(tmp_path):
 def root(tmp_path):
     yield tmp_path / "root"
     for point in sorted((p for p in mount_points() if p.startswith(str(tmp_path))), reverse=True):
-        LibcMounter().umount2(point, MNT_DETACH)
+        LinuxSyscalls().umount2(point, MNT_DETACH)
 
 
 def fstype_of(path: str) -> str | None:
@@ -99,7 +101,7 @@ def test_crash_with_a_mounted_volume(root, journal, tmp_path):
 def test_stale_mount_without_users_is_unmounted_at_load(root, journal, tmp_path):
     service = VolumeService(root, journal)
     service.create("tv", options={"type": "tmpfs", "device": "tmpfs", "o": "size=1m"})
-    LibcMounter().mount("tmpfs", service.path("tv"), "tmpfs", 0, "size=1m")
+    LinuxSyscalls().mount("tmpfs", service.path("tv"), "tmpfs", 0, "size=1m")
     VolumeService(root, journal)
     assert fstype_of(service.path("tv")) is None
 
@@ -111,13 +113,13 @@ def test_removal_never_reaches_through_a_mount_point(tmp_path):
     doomed = tmp_path / "doomed/inner"
     doomed.mkdir(parents=True)
     (tmp_path / "doomed/file").write_text("x")
-    LibcMounter().mount(str(source), str(doomed), None, 4096, None)  # MS_BIND, same filesystem
+    LinuxSyscalls().mount(str(source), str(doomed), None, 4096, None)  # MS_BIND, same filesystem
     try:
         remove_tree(tmp_path / "doomed")
         assert (source / "data").read_text() == "must survive"
         assert not (tmp_path / "doomed/file").exists()
     finally:
-        LibcMounter().umount2(str(doomed), MNT_DETACH)
+        LinuxSyscalls().umount2(str(doomed), MNT_DETACH)
 
 
 def test_bad_mount_options_fail_cleanly(root, journal):
@@ -135,9 +137,9 @@ def test_shared_binds_need_a_shared_host_mount(root, journal, tmp_path):
     private, shared = tmp_path / "private", tmp_path / "shared"
     for directory in (private, shared):
         directory.mkdir()
-        LibcMounter().mount("tmpfs", str(directory), "tmpfs", 0, "size=1m")
-    LibcMounter().mount("", str(private), None, 1 << 18, None)  # MS_PRIVATE
-    LibcMounter().mount("", str(shared), None, 1 << 20, None)   # MS_SHARED
+        LinuxSyscalls().mount("tmpfs", str(directory), "tmpfs", 0, "size=1m")
+    LinuxSyscalls().mount("", str(private), None, 1 << 18, None)  # MS_PRIVATE
+    LinuxSyscalls().mount("", str(shared), None, 1 << 20, None)   # MS_SHARED
     from dockyard.errors import InvalidArgument
     resolved = service.containers.prepare("c1", plan_mounts({"HostConfig": {"Binds": [f"{private}:/p:rshared"]}}, {}))
     with pytest.raises(InvalidArgument, match=f"path {private} is mounted on {private} but it is not a shared mount"):

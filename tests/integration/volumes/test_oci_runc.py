@@ -13,7 +13,9 @@ import pytest
 
 from dockyard.events.journal import EventJournal
 from dockyard.mounts.plan import plan_mounts
-from dockyard.volumes.kernel import MNT_DETACH, LibcMounter, mount_points
+from dockyard.syscalls.constants import MNT_DETACH
+from dockyard.syscalls.linux import LinuxSyscalls
+from dockyard.volumes.kernel import mount_points
 from dockyard.volumes.service import VolumeService
 
 pytestmark = pytest.mark.root
@@ -35,7 +37,7 @@ def bundle(tmp_path):
     subprocess.run(["runc", "spec"], cwd=tmp_path / "bundle", check=True)
     yield tmp_path / "bundle"
     for point in sorted((p for p in mount_points() if p.startswith(str(tmp_path))), reverse=True):
-        LibcMounter().umount2(point, MNT_DETACH)
+        LinuxSyscalls().umount2(point, MNT_DETACH)
 
 
 def run_container(bundle, state, mounts: list[dict], script: str) -> subprocess.CompletedProcess:

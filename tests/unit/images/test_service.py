@@ -25,9 +25,24 @@ class Events:
         self.seen.append((type_, action, actor, attributes or {}))
 
 
+class Users:
+    """The containers using each image, as the container registry answers them."""
+
+    def __init__(self):
+        self.by_image: dict[str, list[str]] = {}
+
+    def using_image(self, image_id):
+        return self.by_image.get(image_id, [])
+
+
 @pytest.fixture
-def service(tmp_path):
-    return ImageService(str(tmp_path / "root"), Events(), driver="vfs")
+def users():
+    return Users()
+
+
+@pytest.fixture
+def service(tmp_path, users):
+    return ImageService(str(tmp_path / "root"), Events(), driver="vfs", users=users)
 
 
 def imported(service, repo="bb", tag="1", changes=('CMD ["sh"]',), data=ROOTFS):
@@ -96,9 +111,9 @@ def test_remove_by_id_with_several_tags_needs_force(service):
     assert {"Deleted": image_id} in service.remove(image_id, force=True)
 
 
-def test_remove_conflicts_while_a_container_uses_the_image(service):
+def test_remove_conflicts_while_a_container_uses_the_image(service, users):
     image_id = imported(service)
-    service.set_in_use(lambda i: ["d7d899f5a122aaaa"] if i == image_id else [])
+    users.by_image[image_id] = ["d7d899f5a122aaaa"]
     with pytest.raises(Conflict, match=r'unable to remove repository reference "bb:1" \(must force\) '
                                        r"- container d7d899f5a122 is using its referenced image"):
         service.remove("bb:1")

@@ -5,12 +5,12 @@ import pytest
 from dockyard.errors import Conflict, Forbidden, InvalidArgument, NotFound
 from dockyard.network.model import check_filters, matches_filters, parse_network_mode
 from dockyard.network.registry import NetworkRegistry
-from dockyard.network.store import RecordDir
+from dockyard.metadata.records import RecordStore
 
 
 @pytest.fixture
 def registry(tmp_path):
-    reg = NetworkRegistry(RecordDir(tmp_path))
+    reg = NetworkRegistry(RecordStore(tmp_path))
     reg.builtin("none")
     return reg
 
@@ -49,7 +49,7 @@ def test_lookup_by_name_id_and_prefix(registry, tmp_path):
     assert registry.lookup(net.id[:5]) is net
     with pytest.raises(NotFound, match="network nope not found"):
         registry.lookup("nope")
-    reloaded = NetworkRegistry(RecordDir(tmp_path))
+    reloaded = NetworkRegistry(RecordStore(tmp_path))
     reloaded.load()
     again = reloaded.lookup("app")
     assert again.view() == net.view()

@@ -7,7 +7,7 @@ from dockyard.network.model import Endpoint
 from dockyard.network.names import Names
 from dockyard.network.registry import NetworkRegistry
 from dockyard.network.sandbox import Sandbox
-from dockyard.network.store import RecordDir
+from dockyard.metadata.records import RecordStore
 
 
 def _ep(net, cid, name, ip, aliases=()):
@@ -17,7 +17,7 @@ def _ep(net, cid, name, ip, aliases=()):
 
 @pytest.fixture
 def names(tmp_path):
-    reg = NetworkRegistry(RecordDir(tmp_path / "n"))
+    reg = NetworkRegistry(RecordStore(tmp_path / "n"))
     front = reg.plan_user_network({"Name": "front"}, [])
     reg.save(front)
     back = reg.plan_user_network({"Name": "back", "Internal": True}, [])

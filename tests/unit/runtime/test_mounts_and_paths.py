@@ -1,6 +1,6 @@
 import os
 
-from dockyard.runtime.mount_options import parse_mount_options, statvfs_mount_flags
+from dockyard.syscalls.mount_options import parse_mount_options, statvfs_mount_flags
 from dockyard.runtime.paths import secure_join
 from dockyard.syscalls import constants as c
 

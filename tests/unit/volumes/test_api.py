@@ -9,15 +9,15 @@ from dockyard.api.app import Application
 from dockyard.api.request import Request
 from dockyard.api.volumes import routes
 from dockyard.daemon.config import DaemonConfig
-from dockyard.daemon.services import Services
 from dockyard.events.journal import EventJournal
 from dockyard.volumes.service import VolumeService
+from tests.support.services import services_with
 
 
 @pytest.fixture
 def app(tmp_path):
     events = EventJournal(tmp_path / "events.jsonl")
-    services = Services(config=DaemonConfig(data_root=tmp_path), events=events,
+    services = services_with(config=DaemonConfig(data_root=tmp_path), events=events,
                         volumes=VolumeService(tmp_path, events))
     yield Application(routes(services))
     events.close()

@@ -28,8 +28,14 @@ def journal(tmp_path):
 
 
 @pytest.fixture
-def service(tmp_path, journal):
-    return VolumeService(tmp_path / "root", journal)
+def known_mounts():
+    """Containers' inspect `Mounts` by reference, as the container registry answers them."""
+    return {}
+
+
+@pytest.fixture
+def service(tmp_path, journal, known_mounts):
+    return VolumeService(tmp_path / "root", journal, mounts_of=known_mounts.__getitem__)
 
 
 @pytest.fixture
@@ -83,10 +89,10 @@ def test_rm_without_v_keeps_anonymous_volumes(service):
     assert service.get(mount["Name"]).references == set()
 
 
-def test_volumes_from_through_the_lookup(service):
+def test_volumes_from_through_the_lookup(service, known_mounts):
     web = Container("web1", host_config={"Binds": ["shared:/shared"]})
     web.mounts = run(service.plan_for_create(web, {}))
-    service.containers.find_mounts = {"web": web.mounts}.__getitem__
+    known_mounts["web"] = web.mounts
     reader = Container("reader1", host_config={"VolumesFrom": ["web:ro"]})
     [mount] = run(service.plan_for_create(reader, {}))
     assert mount["Name"] == "shared" and mount["RW"] is False

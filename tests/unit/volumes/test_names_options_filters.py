@@ -7,7 +7,9 @@ from dockyard.errors import InvalidArgument
 from dockyard.volumes.filters import list_predicate, prune_predicate
 from dockyard.volumes.model import ANONYMOUS_LABEL, Volume
 from dockyard.volumes.names import anonymous_name, check_name
-from dockyard.volumes.options import MS_BIND, MS_RDONLY, MS_REC, check_options, parse_mount_options
+from dockyard.syscalls.constants import MS_BIND, MS_RDONLY, MS_REC
+from dockyard.syscalls.mount_options import split_option_string as parse_mount_options
+from dockyard.volumes.options import check_options
 
 
 @pytest.mark.parametrize("name", ["ab", "my_vol", "a.b-c", "0x", anonymous_name()])

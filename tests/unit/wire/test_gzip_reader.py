@@ -1,9 +1,12 @@
+import bz2
 import gzip
 import io
+import lzma
 import random
 import zlib
 
 import pytest
+import zstandard
 
 from dockyard.wire.tar_stream import GzipReader, decompressed
 
@@ -36,3 +39,10 @@ def test_truncated_corrupt_and_trailing_garbage_are_errors():
         _read_all(GzipReader(io.BytesIO(bytes(flipped))))
     with pytest.raises(gzip.BadGzipFile):
         _read_all(GzipReader(io.BytesIO(packed + b"junk")))
+
+
+def test_the_shared_decompressor_reads_every_format_dockerd_reads():
+    data = random.Random(2).randbytes(100_000)
+    for packed in (data, gzip.compress(data), bz2.compress(data), lzma.compress(data),
+                   zstandard.ZstdCompressor().compress(data)):
+        assert _read_all(decompressed(io.BytesIO(packed))) == data

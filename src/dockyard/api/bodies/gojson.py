@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import NoReturn
 
 from dockyard.errors import InvalidArgument
 
@@ -83,7 +84,7 @@ class _Scanner:
     def __init__(self, data: bytes, at: int):
         self.data, self.at = data, at
 
-    def fail(self, context: str):
+    def fail(self, context: str) -> NoReturn:
         if self.at >= len(self.data):
             raise GoSyntaxError("unexpected EOF")
         raise GoSyntaxError(f"invalid character {quote_char(self.data[self.at])} {context}")

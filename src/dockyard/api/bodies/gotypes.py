@@ -38,7 +38,8 @@ class _Where:
         if self.struct is None:
             return GoTypeError(f"json: cannot unmarshal {what} into Go value of type {go_type}")
         field_path = ".".join(self.path)
-        return GoTypeError(f"json: cannot unmarshal {what} into Go struct field {self.struct}.{field_path} of type {go_type}")
+        return GoTypeError(f"json: cannot unmarshal {what} into Go struct field {self.struct}.{field_path} "
+                           f"of type {go_type}")
 
 
 def _kind(value) -> str:

@@ -32,7 +32,7 @@ def run_build(client: Client, args) -> int:
     with tar:
         messages = api.build(client, chunks_of(tar), tags=args.tag, dockerfile=dockerfile, quiet=args.quiet,
                              nocache=args.no_cache, target=args.target, build_args=_build_args(args.build_arg),
-                             labels=dict(_pair(l) for l in args.label), rm=args.rm, forcerm=args.force_rm,
+                             labels=dict(_pair(label) for label in args.label), rm=args.rm, forcerm=args.force_rm,
                              network=args.network)
         image_id = ""
         for message in messages:

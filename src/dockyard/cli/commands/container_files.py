@@ -7,7 +7,7 @@ import posixpath
 import sys
 import tarfile
 import threading
-from typing import Iterable, Iterator
+from typing import IO, Iterable, Iterator, cast
 
 from dockyard.cli.each import write_output
 from dockyard.cli.commands.images import split_tag
@@ -65,6 +65,7 @@ def run_cp(client: Client, args) -> int:
         copied = copy_from_container(client, source_container, source, dest, args.archive)
         target = os.path.abspath(dest)
     else:
+        assert dest_container  # one side is a container, checked above
         copied = copy_to_container(client, source, dest_container, dest, args.archive, args.follow_link)
         target = args.destination
     if not args.quiet and dest != "-" and sys.stderr.isatty():
@@ -83,7 +84,7 @@ def copy_from_container(client: Client, container: str, source: str, dest: str, 
         sys.stdout.buffer.flush()
         return counted.total
     into, rename = extract_plan(stat, dest)
-    with tarfile.open(fileobj=counted, mode="r|") as tar:
+    with tarfile.open(fileobj=cast(IO[bytes], counted), mode="r|") as tar:  # stream mode only reads
         tar.extractall(into, filter=_extract_filter(stat.get("name", ""), rename, keep_owner))
         return tar.offset + END_OF_ARCHIVE  # what docker counts: the archive up to its end marker
 

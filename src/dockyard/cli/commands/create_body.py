@@ -25,7 +25,7 @@ def duration_ns(text: str) -> int:
 
 def nano_cpus(text: str) -> int:
     try:
-        return int(round(float(text) * 1e9))
+        return round(float(text) * 1e9)
     except ValueError:
         raise InvalidArgument(f"failed to parse {text} as a rational number") from None
 
@@ -103,8 +103,8 @@ def parse_mount(spec: str) -> dict:
     mount: dict = {"Type": "volume"}
     options: dict[str, str | None] = {}
     for field in spec.split(","):
-        key, eq, value = field.partition("=")
-        options[key.strip().lower()] = value if eq else None
+        key, eq, given = field.partition("=")
+        options[key.strip().lower()] = given if eq else None
     for key, value in options.items():
         if key == "type":
             mount["Type"] = value
@@ -214,7 +214,8 @@ def build_create_body(args, detach: bool, environ: Mapping[str, str], cwd: str,
     if detach and attach:
         raise InvalidArgument("conflicting options: cannot specify both --attach and --detach")
     stdin = "stdin" in attach or (args.interactive and not attach)
-    binds, volumes = [], {}
+    binds: list[str] = []
+    volumes: dict[str, dict] = {}
     for spec in args.volume:
         bind, anonymous = split_volume(spec, cwd)
         if bind:

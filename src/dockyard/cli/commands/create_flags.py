@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 
 def add_create_flags(p: argparse.ArgumentParser) -> None:
     """Every `docker create` flag we turn into a create body; `p` must be built with add_help=False."""
     p.add_argument("--help", action="help", help="Print usage")
-    many = dict(action="append", default=[])
+    many: dict[str, Any] = {"action": "append", "default": []}
     # process and terminal
     p.add_argument("-i", "--interactive", action="store_true")
     p.add_argument("-t", "--tty", action="store_true")

@@ -39,7 +39,7 @@ def run_pull(client: Client, args) -> int:
     if not ref.tag and not ref.digest:
         print("Using default tag: latest")
     target = ref.with_default_tag()
-    stream = api.pull(client, target.repository().familiar(), target.digest or target.tag,
+    stream = api.pull(client, target.repository().familiar(), target.digest or target.tag or "latest",
                       _auth_for(ref.domain), args.platform)
     _show(stream, args.quiet)
     print(target.familiar())

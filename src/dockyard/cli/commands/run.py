@@ -103,8 +103,8 @@ def _pull(client: Client, image: str, quiet: bool, announce: bool = True) -> Non
         repo, _, tag = image.partition("@")
         shown = image
     else:
-        repo, tag = split_tag(image)
-        tag = tag or "latest"
+        repo, given = split_tag(image)
+        tag = given or "latest"
         shown = f"{repo}:{tag}"
     if announce:
         print(f"Unable to find image '{shown}' locally", file=sys.stderr)

@@ -78,11 +78,11 @@ def _attach(client: Client, project: Project, args, since: str) -> int:
         if not remaining:
             all_done.set()
 
-    printer.stream(sources, follow=True, on_exit=exited)
     # Ctrl-C stops the project even when this process was started with SIGINT ignored (a
     # background job of a script), as Go's signal.Notify makes compose v2 do.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
+    try:  # from the first line shown: Ctrl-C may come as soon as the user sees output
+        printer.stream(sources, follow=True, on_exit=exited)
         while not done.wait(0.5):
             pass
     except KeyboardInterrupt:

@@ -71,7 +71,7 @@ def one_off_body(project: Project, args, stdin_is_tty: bool, name: str) -> dict:
     service = project.service(args.service)
     body = container_body(project, service, 1, oneoff=True)
     body["Labels"] = {**body["Labels"], L.ONEOFF: "True", **syntax.mapping(args.label, "--label")}
-    for key, endpoint in body["NetworkingConfig"]["EndpointsConfig"].items():
+    for endpoint in body["NetworkingConfig"]["EndpointsConfig"].values():
         endpoint["Aliases"] = [name] + (endpoint["Aliases"][1:] if args.use_aliases else [])
     for path in args.env_from_file:
         body["Env"] = body["Env"] + [f"{k}={v}" for k, v in parse_env_file(_read(path), path).items()]
@@ -97,7 +97,8 @@ def one_off_body(project: Project, args, stdin_is_tty: bool, name: str) -> dict:
         host["CapDrop"] = [*host.get("CapDrop", []), *args.cap_drop] or None
     for mount in syntax.volumes(args.volume, f"services.{service.name}", project.working_dir, set(project.volumes)):
         if mount.type == "bind":
-            host["Binds"] = [*host.get("Binds", []), f"{mount.source}:{mount.target}" + (":ro" if mount.read_only else "")]
+            bind = f"{mount.source}:{mount.target}" + (":ro" if mount.read_only else "")
+            host["Binds"] = [*host.get("Binds", []), bind]
         else:
             source = project.volumes[mount.source].name if mount.source else ""
             host["Mounts"] = [*host.get("Mounts", []), {"Type": "volume", "Source": source, "Target": mount.target,

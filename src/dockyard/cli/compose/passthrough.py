@@ -29,7 +29,8 @@ def service_container(client: Client, name: str, service: str, index: int | None
     if index:
         found = [c for c in found if (c.get("Labels") or {}).get(L.NUMBER) == str(index)]
     if not found:
-        raise NotFound(f'service "{service}" is not running' if running else f'no container found for service "{service}"')
+        raise NotFound(f'service "{service}" is not running' if running
+                       else f'no container found for service "{service}"')
     return found[0]
 
 
@@ -44,7 +45,7 @@ def cp(client: Client, args, project: Project | None, name: str) -> int:
         raise InvalidArgument("copying between services is not supported")
     if not source_service and not dest_service:
         raise InvalidArgument("unknown copy direction")
-    service = source_service or dest_service
+    service = source_service or dest_service or ""
     if source_service or args.index:
         targets = [service_container(client, name, service, args.index or 1)]
     else:

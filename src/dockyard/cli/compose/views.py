@@ -128,7 +128,8 @@ def _repo_tag(image: dict, used: str) -> tuple[str, str]:
 
 
 def _created(created: str) -> str:
-    return human_since(parse_time_ns(created) / 1e9) if created else "N/A"
+    created_ns = parse_time_ns(created) if created else None
+    return human_since(created_ns / 1e9) if created_ns is not None else "N/A"
 
 
 def top(client: Client, args, project: Project | None, name: str) -> int:

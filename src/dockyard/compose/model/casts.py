@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Callable
 
 from dockyard.errors import InvalidArgument
 
@@ -43,8 +44,8 @@ _SERVICE = {
     ("ulimits", "*"): _int, ("ulimits", "*", "hard"): _int, ("ulimits", "*", "soft"): _int,
     ("volumes", "[]", "read_only"): _bool, ("volumes", "[]", "volume", "nocopy"): _bool,
 }
-_TOP = {("networks", "*", key): _bool for key in ("external", "internal", "attachable", "enable_ipv4",
-                                                   "enable_ipv6")}
+_NETWORK_FLAGS = ("external", "internal", "attachable", "enable_ipv4", "enable_ipv6")
+_TOP: dict[tuple[str, ...], Callable] = {("networks", "*", key): _bool for key in _NETWORK_FLAGS}
 _TOP.update({(kind, "*", "external"): _bool for kind in ("volumes", "secrets", "configs")})
 _TOP.update({("services", "*", *path): cast for path, cast in _SERVICE.items()})
 
@@ -72,6 +73,6 @@ def _walk(value, path: tuple[str, ...]):
 
 def _cast_for(path: tuple[str, ...]):
     for pattern, cast in _TOP.items():
-        if len(pattern) == len(path) and all(p == "*" and q != "[]" or p == q for p, q in zip(pattern, path)):
+        if len(pattern) == len(path) and all((p == "*" and q != "[]") or p == q for p, q in zip(pattern, path)):
             return cast
     return None

@@ -30,6 +30,7 @@ def _extended(name: str, services: dict, path: str, read: ReadServices, seen: tu
     if not isinstance(service, dict) or "extends" not in service:
         return service
     extends = service["extends"]
+    ref: str | None
     if isinstance(extends, str):
         ref, file = extends, None
     elif isinstance(extends, dict):

@@ -78,8 +78,10 @@ def _int(value, where: str) -> int:
 def _limits(raw: dict, where: str) -> Limits:
     sizes = {"memory": "mem_limit", "memory_swap": "memswap_limit", "memory_reservation": "mem_reservation",
              "shm_size": "shm_size"}
-    limits = Limits(**{field: byte_size(raw[key], f"{where}.{key}") for field, key in sizes.items()
-                       if raw.get(key) is not None})
+    limits = Limits()
+    for field, key in sizes.items():
+        if raw.get(key) is not None:
+            setattr(limits, field, byte_size(raw[key], f"{where}.{key}"))
     if raw.get("cpus") is not None:
         limits.nano_cpus = nano_cpus(raw["cpus"], f"{where}.cpus")
     ints = {"cpu_shares": "cpu_shares", "pids_limit": "pids_limit", "oom_score_adj": "oom_score_adj",

@@ -58,8 +58,10 @@ def load_project(files: list[str], read_file: Callable[[str], str], environ: Map
     volumes = {key: _volume(name, key, spec or {}) for key, spec in (merged.get("volumes") or {}).items()}
     networks = {key: _network(name, key, spec or {}) for key, spec in (merged.get("networks") or {}).items()}
     networks.setdefault("default", NetworkDef(f"{name}_default"))
-    secrets = {key: _file_object(name, key, spec or {}, env, working_dir) for key, spec in (merged.get("secrets") or {}).items()}
-    configs = {key: _file_object(name, key, spec or {}, env, working_dir) for key, spec in (merged.get("configs") or {}).items()}
+    secrets = {key: _file_object(name, key, spec or {}, env, working_dir)
+               for key, spec in (merged.get("secrets") or {}).items()}
+    configs = {key: _file_object(name, key, spec or {}, env, working_dir)
+               for key, spec in (merged.get("configs") or {}).items()}
     ctx = Context(name, working_dir, env, set(volumes), set(networks), read_file, set(secrets), set(configs))
     ctx.warnings += warnings
     services = {key: load_service(key, raw or {}, ctx) for key, raw in (merged.get("services") or {}).items()}
@@ -139,7 +141,8 @@ def _file_object(project: str, key: str, spec: dict, env: Mapping[str, str], wor
     content = spec.get("content")
     if variable:
         content = env.get(variable)
-    return FileObject(name=str(spec.get("name") or f"{project}_{key}"), file=host_path(str(spec["file"]), working_dir) if spec.get("file") else "",
+    return FileObject(name=str(spec.get("name") or f"{project}_{key}"),
+                      file=host_path(str(spec["file"]), working_dir) if spec.get("file") else "",
                       environment=variable, content=None if content is None else str(content),
                       external=bool(spec.get("external")), driver=str(spec.get("driver") or ""))
 

@@ -29,8 +29,10 @@ def _merge_top(base: dict, over: dict) -> dict:
                 if _marked(services, name, service):
                     continue
                 old = services.get(name)
-                both = isinstance(old, dict) and isinstance(service, dict)
-                services[name] = merge_service(old, service) if both else service
+                if isinstance(old, dict) and isinstance(service, dict):
+                    services[name] = merge_service(old, service)
+                else:
+                    services[name] = service
             out["services"] = services
         elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = {**out[key], **value}

@@ -29,7 +29,8 @@ def resolve_service(raw: dict, base: str) -> dict:
     build = out.get("build")
     if isinstance(build, str) and not _remote(build):
         out["build"] = absolute(build, base)
-    elif isinstance(build, dict) and isinstance(build.get("context", "."), str) and not _remote(build.get("context", ".")):
+    elif isinstance(build, dict) and isinstance(build.get("context", "."), str) \
+            and not _remote(build.get("context", ".")):
         out["build"] = {**build, "context": absolute(build.get("context") or ".", base)}
     if "env_file" in out:
         files = out["env_file"] if isinstance(out["env_file"], list) else [out["env_file"]]

@@ -10,6 +10,7 @@ import re
 from importlib import resources
 
 import jsonschema
+from typing import Any
 
 from dockyard.compose.model.durations import duration_ns
 from dockyard.errors import InvalidArgument
@@ -39,12 +40,14 @@ def _is_duration(value) -> bool:
 def _most_specific(errors) -> jsonschema.ValidationError:
     """compose-go's pick among an error's causes (santhosh-tekuri/jsonschema): the deepest
     instance location, an unknown property counting one deeper; the first of equals."""
-    best, best_depth = None, -1
+    best: jsonschema.ValidationError | None = None
+    best_depth = -1
     for error in errors:
         error = _most_specific(error.context) if error.context else error
         depth = len(error.absolute_path) + (error.validator in ("additionalProperties", "unevaluatedProperties"))
         if depth > best_depth:
             best, best_depth = error, depth
+    assert best is not None  # asked about one error or more
     return best
 
 
@@ -68,7 +71,9 @@ def _type_words(want) -> str:
 
 def _text(error: jsonschema.ValidationError) -> str:
     """santhosh-tekuri's English texts for the other kinds of error."""
-    kind, want, instance = error.validator, error.validator_value, error.instance
+    kind = error.validator
+    want: Any = error.validator_value
+    instance: Any = error.instance
     if kind == "additionalProperties":
         extra = sorted(_unexpected(error))
         return f"additional properties {', '.join(repr(k) for k in extra)} not allowed"
@@ -100,7 +105,8 @@ def _unexpected(error: jsonschema.ValidationError) -> list[str]:
     """The instance's keys its schema neither names nor matches by pattern."""
     schema = error.schema if isinstance(error.schema, dict) else {}
     named, patterns = schema.get("properties") or {}, schema.get("patternProperties") or {}
-    return [str(k) for k in error.instance or {}
+    instance: Any = error.instance
+    return [str(k) for k in instance or {}
             if k not in named and not any(re.search(p, str(k)) for p in patterns)]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import AbstractSet, Mapping
 
 from dockyard.compose.model import host, syntax
 from dockyard.compose.model.durations import duration_ns
@@ -65,8 +65,8 @@ class Context:
     """What normalising a service needs from the rest of the project."""
 
     def __init__(self, project: str, working_dir: str, env: Mapping[str, str], volume_keys: set[str],
-                 network_keys: set[str], read_file, secret_keys: set[str] = frozenset(),
-                 config_keys: set[str] = frozenset()):
+                 network_keys: set[str], read_file, secret_keys: AbstractSet[str] = frozenset(),
+                 config_keys: AbstractSet[str] = frozenset()):
         self.project = project
         self.working_dir, self.env = working_dir, env
         self.volume_keys, self.network_keys = volume_keys, network_keys
@@ -75,7 +75,7 @@ class Context:
         self.warnings: list[str] = []
 
 
-def _file_references(value, service: str, kind: str, defined: set[str], base: str) -> list[FileReference]:
+def _file_references(value, service: str, kind: str, defined: AbstractSet[str], base: str) -> list[FileReference]:
     """`secrets: [token]` or `[{source, target, uid, gid, mode}]`; a relative target is under
     `base` (/run/secrets/ for secrets, / for configs), as compose v2 places them."""
     out = []
@@ -180,7 +180,7 @@ def _networks(raw, where: str, declared: set[str], network_mode: str) -> dict[st
         return {}
     if raw is None:
         return {"default": Attachment()}
-    items = {name: None for name in raw} if isinstance(raw, list) else raw
+    items = dict.fromkeys(raw) if isinstance(raw, list) else raw
     out = {}
     for key, spec in sorted(items.items(), key=lambda item: (-int((item[1] or {}).get("priority") or 0), item[0])):
         if key not in declared:

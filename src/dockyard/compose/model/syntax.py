@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+from collections.abc import Mapping
 
 from dockyard.compose.model.types import Dependency, Mount, Port
 from dockyard.errors import InvalidArgument
@@ -19,7 +20,7 @@ def listify(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def mapping(value, where: str, null_from: dict[str, str] | None = None) -> dict[str, str]:
+def mapping(value, where: str, null_from: Mapping[str, str] | None = None) -> dict[str, str]:
     """`environment`/`labels`: a mapping or a list of `KEY=VALUE`. A key without a value takes
     it from `null_from` (the environment) or is left out."""
     if value is None:

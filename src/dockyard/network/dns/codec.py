@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 import ipaddress
 import struct
 from dataclasses import dataclass
@@ -131,7 +132,7 @@ def build_query(msg_id: int, name: str, qtype: int = TYPE_A, recursion: bool = T
 
 
 def build_response(
-    query: Message, rcode: int, addresses: list[str] = (), ttl: int = 600, authoritative=True
+    query: Message, rcode: int, addresses: Sequence[str] = (), ttl: int = 600, authoritative=True
 ) -> bytes:
     """Answer the query's first question with A records (compressed to the question name)."""
     flags = _QR | _RA | (query.flags & _RD) | (query.opcode << 11) | (rcode & 0xF)

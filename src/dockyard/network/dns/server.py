@@ -11,6 +11,7 @@ networks that container is attached to.
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 import struct
 from typing import Callable
@@ -44,7 +45,7 @@ async def forward(query: bytes, upstreams: list[tuple[str, int]]) -> bytes | Non
         future = loop.create_future()
         try:
             transport, _ = await loop.create_datagram_endpoint(
-                lambda: _Forwarder(future), remote_addr=upstream
+                functools.partial(_Forwarder, future), remote_addr=upstream
             )
         except OSError:
             continue
@@ -96,12 +97,15 @@ class _UdpListener(asyncio.DatagramProtocol):
     def __init__(self, network_id: str, answerer: Answerer):
         self.network_id, self.answerer = network_id, answerer
         self.transport = None
+        self.replying: set[asyncio.Task] = set()  # held: asyncio keeps tasks only weakly
 
     def connection_made(self, transport):
         self.transport = transport
 
     def datagram_received(self, data, addr):
-        asyncio.ensure_future(self._reply(data, addr))
+        task = asyncio.ensure_future(self._reply(data, addr))
+        self.replying.add(task)
+        task.add_done_callback(self.replying.discard)
 
     async def _reply(self, data, addr):
         reply = await self.answerer.answer(self.network_id, addr[0], data)

@@ -1,4 +1,7 @@
-"""The size of a volume's content for `docker system df -v`: apparent sizes, hard links once."""
+"""The size of a directory tree as dockerd's `directory.Size` counts it, for `docker system df`
+(volumes) and a container's `SizeRw`: apparent sizes of everything but directories, symlinks
+included, each hard-linked inode once (asked of dockerd 20.10: three links to one 1 MB file in a
+container layer make 1.02MB, and two links in a volume count once)."""
 
 import os
 import stat

@@ -1,4 +1,5 @@
-"""OCI mount options -> mount(2) flags, propagation changes and fs data (pure)."""
+"""Mount options (mount(8)'s names, as OCI mounts, `--mount` and the local volume driver's `o=`
+use them) -> mount(2) flags, propagation changes and fs data (pure): the one parser of them."""
 
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ _FLAGS: dict[str, tuple[bool, int]] = {
     "strictatime": (True, c.MS_STRICTATIME), "nostrictatime": (False, c.MS_STRICTATIME),
     "lazytime": (True, c.MS_LAZYTIME), "nolazytime": (False, c.MS_LAZYTIME),
     "nosymfollow": (True, c.MS_NOSYMFOLLOW), "symfollow": (False, c.MS_NOSYMFOLLOW),
+    "defaults": (True, 0),
 }
 PROPAGATION: dict[str, int] = {
     "private": c.MS_PRIVATE, "rprivate": c.MS_PRIVATE | c.MS_REC,
@@ -61,6 +63,16 @@ def parse_mount_options(options: list[str] | None) -> MountOptions:
         else:
             parsed.data.append(option)
     return parsed
+
+
+def split_option_string(options: str) -> tuple[int, str]:
+    """`mount -o`'s string → (flags, propagation included; data): "size=10m,uid=1000,noexec" →
+    (MS_NOEXEC, "size=10m,uid=1000")."""
+    parsed = parse_mount_options([o for o in options.split(",") if o])
+    flags = parsed.flags
+    for change in parsed.propagation:
+        flags |= change
+    return flags, ",".join(parsed.data + parsed.extensions)
 
 
 def statvfs_mount_flags(f_flag: int) -> int:
