@@ -258,7 +258,8 @@ class Connection:
         await self._drain_body()
         reason = "UPGRADED" if response.protocol == "tcp" else "Switching Protocols"
         head = f"HTTP/1.1 101 {reason}\r\n".encode()
-        for name, value in self._headers(response.content_type, {"Connection": "Upgrade", "Upgrade": response.protocol}):
+        upgrade = {"Connection": "Upgrade", "Upgrade": response.protocol}
+        for name, value in self._headers(response.content_type, upgrade):
             head += f"{name}: {value}\r\n".encode("latin-1")
         self._writer.write(head + b"\r\n")
         await self._writer.drain()

@@ -17,7 +17,7 @@ import socket
 from dockyard import __version__
 from dockyard.api.buildkit import exporter, frontend
 from dockyard.api.buildkit.auth import SessionAuths
-from dockyard.api.buildkit.generated import caps_pb2, control_pb2, gateway_pb2, worker_pb2
+from dockyard.api.buildkit.generated import control_pb2, gateway_pb2, worker_pb2
 from dockyard.api.buildkit.sessions import Sessions
 from dockyard.api.buildkit.solves import Solves, status_response
 from dockyard.api.grpc.calls import ServerCall
@@ -32,6 +32,8 @@ GATEWAY = "/moby.buildkit.v1.frontend.LLBBridge/"
 _GATEWAY_CAPS = ("solve.base", "solve.inlinereturn", "return", "proto.refarray", "frontend.inputs",
                  "gateway.solve.metadata", "readfile")
 BUILDKIT_VERSION = "v0.8.3"  # what dockerd 20.10 embeds: the protocol level served here
+
+_NO_LLB = "LLB definitions are not supported: this daemon builds Dockerfiles (the dockerfile.v0 frontend)"
 
 
 class BuildKitControl:
@@ -81,9 +83,10 @@ class BuildKitControl:
         if not solve.session_id.done():
             solve.session_id.set_result(request.Session)
         events = BuildEvents(solve.emit, request.Ref)
+        image_id: str | None
         try:
             if request.HasField("Definition") and getattr(request.Definition, "def"):
-                raise GrpcError(Status.UNIMPLEMENTED, "LLB definitions are not supported: this daemon builds Dockerfiles (the dockerfile.v0 frontend)")
+                raise GrpcError(Status.UNIMPLEMENTED, _NO_LLB)
             if request.Frontend:
                 image_id = await self._frontend(solve, request.Frontend, dict(request.FrontendAttrs), events)
             else:  # the client's gateway build: wait for what it returns
@@ -129,7 +132,8 @@ class BuildKitControl:
     def _gateway_solve_of(self, call: ServerCall):
         ref = (call.metadata.get("buildkit-controlapi-buildid") or [""])[0]
         if not ref:
-            raise GrpcError(Status.INVALID_ARGUMENT, "no buildkit-controlapi-buildid: the gateway serves builds of Control.Solve only")
+            raise GrpcError(Status.INVALID_ARGUMENT,
+                            "no buildkit-controlapi-buildid: the gateway serves builds of Control.Solve only")
         return self._solves.get(ref)
 
     async def ping(self, call: ServerCall) -> None:
@@ -145,7 +149,7 @@ class BuildKitControl:
         request = gateway_pb2.SolveRequest.FromString(await call.recv() or b"")
         solve = self._gateway_solve_of(call)
         if not request.Frontend:
-            raise GrpcError(Status.UNIMPLEMENTED, "LLB definitions are not supported: this daemon builds Dockerfiles (the dockerfile.v0 frontend)")
+            raise GrpcError(Status.UNIMPLEMENTED, _NO_LLB)
         events = BuildEvents(solve.emit, solve.ref + "/gateway")
         try:
             image_id = await self._frontend(solve, request.Frontend, dict(request.FrontendOpt), events)
@@ -167,8 +171,9 @@ class BuildKitControl:
         solve = self._gateway_solve_of(call)
         if not solve.returned.done():
             if request.HasField("error") and request.error.code:
-                solve.returned.set_exception(GrpcError(Status(request.error.code) if request.error.code in Status._value2member_map_ else Status.UNKNOWN,
-                                                       request.error.message))
+                code = request.error.code
+                known = Status(code) if code in Status._value2member_map_ else Status.UNKNOWN
+                solve.returned.set_exception(GrpcError(known, request.error.message))
             else:
                 result = request.result
                 kind = result.WhichOneof("result")

@@ -13,7 +13,7 @@ import posixpath
 import stat as stat_module
 from urllib.parse import quote
 
-from dockyard.api.buildkit.generated import wire_pb2
+from dockyard.api.buildkit.generated import stat_pb2, wire_pb2
 from dockyard.api.grpc.framing import GrpcError, Status
 from dockyard.errors import InvalidArgument
 from dockyard.runtime.paths import secure_join
@@ -56,7 +56,7 @@ class DirectoryWriter:
     def __init__(self, root: str):
         self.root = root
         self.wanted: dict[int, str] = {}      # index → path of a regular file whose bytes we ask for
-        self._open: dict[int, object] = {}
+        self._open: dict[int, tuple[str, stat_pb2.Stat]] = {}
         self._times: list[tuple[str, int]] = []
         self._index = 0
 

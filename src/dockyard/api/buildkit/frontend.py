@@ -81,7 +81,8 @@ async def load(session, attrs: dict[str, str], work_dir: str, events: BuildEvent
             with open(os.path.join(definition, base), encoding="utf-8", errors="replace") as f:
                 loaded.dockerfile = f.read()
         except FileNotFoundError:
-            raise NotFound(f"failed to solve: failed to read dockerfile: open {base}: no such file or directory") from None
+            raise NotFound(f"failed to solve: failed to read dockerfile: open {base}: "
+                           "no such file or directory") from None
         excludes = await _ignore_patterns(session, context_key, definition, base, loaded.top, events)
         for image in external_bases(loaded.dockerfile):
             events.done(events.start(f"[internal] load metadata for {image}"))

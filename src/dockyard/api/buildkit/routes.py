@@ -25,7 +25,8 @@ def routes(services) -> list[Route]:
     def upgrade(req: Request) -> None:
         protocol = req.headers.get("upgrade", "")
         if protocol.lower() != "h2c":
-            raise InvalidArgument(f"protocol {protocol} not supported" if protocol else "no upgrade: BuildKit's endpoints speak h2c")
+            raise InvalidArgument(f"protocol {protocol} not supported" if protocol
+                                  else "no upgrade: BuildKit's endpoints speak h2c")
 
     async def grpc(req: Request) -> HijackResponse:
         upgrade(req)

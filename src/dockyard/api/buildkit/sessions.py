@@ -36,7 +36,8 @@ class Sessions:
     async def serve(self, headers: dict[str, str], raw) -> None:
         """Own one hijacked `/session` connection until the client closes it."""
         methods = {m.strip() for m in headers.get("x-docker-expose-session-grpc-method", "").split(",") if m.strip()}
-        session = Session(headers.get("x-docker-expose-session-uuid", ""), headers.get("x-docker-expose-session-name", ""),
+        session = Session(headers.get("x-docker-expose-session-uuid", ""),
+                          headers.get("x-docker-expose-session-name", ""),
                           headers.get("x-docker-expose-session-sharedkey", ""), methods, GrpcChannel(raw))
         async with self._changed:
             self._live[session.id] = session

@@ -15,7 +15,7 @@ def metadata_of(headers: dict[str, str]) -> dict[str, list[str]]:
     values decoded, comma-joined repeats split (grpc-go joins them so)."""
     metadata: dict[str, list[str]] = {}
     for name, value in headers.items():
-        if name.startswith(":") or name in ("content-type", "te", "user-agent") or name.startswith("grpc-"):
+        if name.startswith((":", "grpc-")) or name in ("content-type", "te", "user-agent"):
             continue
         if name.endswith("-bin"):
             values = [base64.b64decode(v + "=" * (-len(v) % 4)).decode("utf-8", "replace") for v in value.split(",")]
@@ -60,7 +60,7 @@ class ServerCall(_Messages):
             await self.endpoint.send_headers(self.stream, list(_RESPONSE_HEADERS))
         await self.endpoint.send_data(self.stream, encode_message(payload))
 
-    async def finish(self, code: Status = Status.OK, message: str = "") -> None:
+    async def finish(self, code: Status | int = Status.OK, message: str = "") -> None:
         if self.stream.reset or self.endpoint.closed.is_set():
             return
         if self._headers_sent:

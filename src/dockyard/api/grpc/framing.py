@@ -26,7 +26,7 @@ class Status(enum.IntEnum):
 class GrpcError(Exception):
     """A call that ended with a status other than OK."""
 
-    def __init__(self, code: Status, message: str):
+    def __init__(self, code: Status | int, message: str):   # int: a code gRPC does not name
         super().__init__(message)
         self.code, self.message = code, message
 
@@ -59,7 +59,7 @@ class MessageReader:
         return bool(self._buffer)
 
 
-def status_headers(code: Status, message: str) -> list[tuple[str, str]]:
+def status_headers(code: Status | int, message: str) -> list[tuple[str, str]]:
     headers = [("grpc-status", str(int(code)))]
     if message:
         headers.append(("grpc-message", quote(message, safe=" !\"#$&'()*+,-./:;<=>?@[\\]^_`{|}~")))

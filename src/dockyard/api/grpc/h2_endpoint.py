@@ -102,10 +102,10 @@ class H2Endpoint:
 
     def _handle(self, event) -> None:
         if isinstance(event, h2.events.RequestReceived):
-            stream = H2Stream(event.stream_id, _joined(event.headers))
-            self._streams[event.stream_id] = stream
+            opened = H2Stream(event.stream_id, _joined(event.headers))
+            self._streams[event.stream_id] = opened
             if self._on_request is not None:
-                self._on_request(stream)
+                self._on_request(opened)
         elif isinstance(event, h2.events.ResponseReceived):
             stream = self._streams.get(event.stream_id)
             if stream is not None and not stream.headers.done():
