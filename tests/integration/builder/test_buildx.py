@@ -85,12 +85,13 @@ def test_multi_stage_build_with_args_target_and_labels(buildx, context):
     assert info["Config"]["Labels"] == {"team": "core"} and info["Config"]["ArgsEscaped"] is True
     history = [line.split(" | ") for line in buildx.docker(
         "history", "--no-trunc", "--format", "{{.CreatedBy}} | {{.Comment}}", "built/bk:1").stdout.splitlines()]
-    assert history[:6] == [  # dockerd 20.10's BuildKit, word for word
+    assert history[:7] == [  # dockerd 20.10's BuildKit, word for word
         ['CMD ["cat" "greet.txt"]', "buildkit.dockerfile.v0"],
         ["HEALTHCHECK &{[\"CMD-SHELL\" \"true\"] \"5s\" \"0s\" \"0s\" '\\x00'}", "buildkit.dockerfile.v0"],
         ["VOLUME [/data]", "buildkit.dockerfile.v0"],
         ["COPY data/ data/ # buildkit", "buildkit.dockerfile.v0"],
         ["COPY /greet.txt ./ # buildkit", "buildkit.dockerfile.v0"],
+        ["ENV PATH=/bin", "buildkit.dockerfile.v0"],
         ["WORKDIR /srv/app", "buildkit.dockerfile.v0"],
     ]
     assert buildx.docker("ps", "-aq").stdout.strip() == ""  # no build container left
