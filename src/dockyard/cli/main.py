@@ -1,6 +1,7 @@
 """`dockyard`: parse Docker's grammar, call the daemon, map errors to exit codes."""
 
 import argparse
+import signal
 import sys
 
 from dockyard.cli.commands import build, containers, disk_usage, images, networks, registry, system, volumes
@@ -21,6 +22,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Ctrl-C works even when we were started with SIGINT ignored (a background job of a
+    # non-interactive shell inherits that), as with the docker CLI: Go's signal.Notify
+    # un-ignores it. Foreground `compose up` and `run` stop on it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     args = parser().parse_args(argv)
     client = Client(args.host)
     try:

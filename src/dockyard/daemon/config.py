@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockyard.errors import InvalidArgument
+from dockyard.network.ipam import parse_address_pool
 from dockyard.shim.logopts import keeps_log_file
 
 DEFAULT_HOST = "unix:///run/dockyard.sock"
@@ -31,6 +32,7 @@ class DaemonConfig:
     insecure_registries: list[str] = field(default_factory=list)
     log_driver: str = "json-file"
     log_opts: dict[str, str] = field(default_factory=dict)
+    default_address_pools: list[tuple[str, int]] = field(default_factory=list)  # (base, size)
 
     @property
     def log_default(self) -> dict:
@@ -45,7 +47,7 @@ _FILE_KEYS = {
     "tlscert": "tlscert", "tlskey": "tlskey", "default-runtime": "default_runtime",
     "runtimes": "runtimes", "bridge": "bridge", "bip": "bip", "iptables": "iptables",
     "cgroup-parent": "cgroup_parent", "insecure-registries": "insecure_registries",
-    "log-driver": "log_driver", "log-opts": "log_opts",
+    "log-driver": "log_driver", "log-opts": "log_opts", "default-address-pools": "default_address_pools",
 }
 
 
@@ -72,6 +74,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--log-driver", help="log driver of containers that name none (json-file, none)")
     p.add_argument("--log-opt", action="append", default=[], metavar="KEY=VALUE",
                    help="default log driver option, e.g. max-size=10m")
+    p.add_argument("--default-address-pool", action="append", default=[], metavar="base=CIDR,size=N",
+                   help="subnets for the default bridge and new networks (replace Docker's defaults)")
     return p
 
 
@@ -95,7 +99,16 @@ def load_config(argv: list[str]) -> DaemonConfig:
     values["runtimes"] = runtimes
     values["insecure_registries"] = [*values.get("insecure_registries", []), *args.insecure_registry]
     values["log_opts"] = {**values.get("log_opts", {}), **_key_values("--log-opt", args.log_opt)}
+    pools = [_file_pool(p) for p in values.get("default_address_pools", [])]
+    values["default_address_pools"] = [*pools, *map(parse_address_pool, args.default_address_pool)]
     return _typed(values)
+
+
+def _file_pool(pool) -> tuple[str, int]:
+    """A `default-address-pools` entry of the config file: {"base": CIDR, "size": N}."""
+    if not isinstance(pool, dict):
+        raise InvalidArgument(f"invalid default-address-pools entry {pool!r}: want {{\"base\": ..., \"size\": ...}}")
+    return parse_address_pool(f"base={pool.get('base')},size={pool.get('size')}")
 
 
 def _key_values(flag: str, specs: list[str]) -> dict[str, str]:

@@ -36,5 +36,5 @@ def _pool(current, driver, bridge, bip, registry, host_networks) -> ipam.Pool:
         iface = ipaddress.ip_interface(f"{existing[0]}/{existing[1]}")
         return ipam.Pool.configure(str(iface.network), str(iface.ip))
     taken = [*host_networks(), *registry.subnets()]
-    subnet = ipam.choose_subnet([ipam.DEFAULT_BRIDGE_POOL, *ipam.default_pools()], taken)
+    subnet = ipam.choose_subnet(ipam.bridge_pools(registry.address_pools), taken)
     return ipam.Pool.configure(str(subnet))

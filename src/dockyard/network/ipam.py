@@ -11,18 +11,39 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from dockyard.errors import Conflict, Forbidden, InvalidArgument
 
 DEFAULT_BRIDGE_POOL = IPv4Network("172.17.0.0/16")
 
 
-def default_pools() -> list[IPv4Network]:
-    """Candidate subnets in Docker's order (after the default bridge's own)."""
+def default_pools(configured: Sequence[tuple[str, int]] = ()) -> list[IPv4Network]:
+    """Candidate subnets in Docker's order (after the default bridge's own), or those of
+    `--default-address-pool base=CIDR,size=N` (which replace them, as in dockerd)."""
+    if configured:
+        return [subnet for base, size in configured for subnet in IPv4Network(base).subnets(new_prefix=size)]
     pools = [IPv4Network(f"172.{n}.0.0/16") for n in range(18, 32)]
     pools += list(IPv4Network("192.168.0.0/20").subnets(new_prefix=24))
     return pools
+
+
+def bridge_pools(configured: Sequence[tuple[str, int]] = ()) -> list[IPv4Network]:
+    """Candidates for the default bridge: 172.17.0.0/16 first, unless pools are configured."""
+    return default_pools(configured) if configured else [DEFAULT_BRIDGE_POOL, *default_pools()]
+
+
+def parse_address_pool(spec: str) -> tuple[str, int]:
+    """`base=10.10.0.0/16,size=24` (dockerd's --default-address-pool) → ("10.10.0.0/16", 24)."""
+    fields = dict(part.partition("=")[::2] for part in spec.split(","))
+    try:
+        base, size = IPv4Network(fields["base"]), int(fields["size"])
+    except (KeyError, ValueError) as err:
+        raise InvalidArgument(f"invalid default address pool {spec!r}: {err}") from None
+    if set(fields) != {"base", "size"} or not base.prefixlen <= size <= 30:
+        raise InvalidArgument(f"invalid default address pool {spec!r}: want base=CIDR,size=N with the "
+                              f"base's prefix ≤ N ≤ 30")
+    return str(base), size
 
 
 def choose_subnet(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from ipaddress import IPv4Network
 
 from dockyard.errors import Conflict, Forbidden, InvalidArgument, NotFound
@@ -13,8 +14,9 @@ BRIDGE_NAME_OPTION = "com.docker.network.bridge.name"
 
 
 class NetworkRegistry:
-    def __init__(self, store: RecordStore):
+    def __init__(self, store: RecordStore, address_pools: Sequence[tuple[str, int]] = ()):
         self.store = store
+        self.address_pools = list(address_pools)  # --default-address-pool; empty: Docker's defaults
         self.networks: dict[str, Network] = {}
 
     def load(self) -> None:
@@ -107,5 +109,5 @@ class NetworkRegistry:
             return pool
         if config.get("Gateway") or config.get("IPRange"):
             raise InvalidArgument("gateway and ip-range need a subnet")
-        subnet = ipam.choose_subnet(ipam.default_pools(), [*ours, *host_networks])
+        subnet = ipam.choose_subnet(ipam.default_pools(self.address_pools), [*ours, *host_networks])
         return ipam.Pool.configure(str(subnet))

