@@ -98,15 +98,15 @@ def _stdout_run(target, state) -> float:
 def workloads() -> list[Workload]:
     return [
         Workload("run-rm-true-nonet", "docker run --rm --network none busybox true",
-                 _run_rm("--network", "none"), setup=_busybox, goal=0.25, rounds=10, stage=20),
+                 _run_rm("--network", "none"), setup=_busybox, goal=0.15, rounds=10, stage=20),
         Workload("run-rm-true", "docker run --rm busybox true", _run_rm(), setup=_busybox,
-                 goal=0.25, rounds=10, stage=20),
+                 goal=0.15, rounds=10, stage=20),
         Workload("exec-true", "docker exec C true", _exec_run, setup=_exec_setup, teardown=_remove,
-                 goal=0.5, rounds=10, stage=20),
+                 goal=0.35, rounds=10, stage=20),
         Workload("run-d-50x10", "50 × docker run -d busybox sleep, 10 at a time", _parallel_run,
-                 setup=_busybox, goal=0.3, rounds=3, stage=20),
+                 setup=_busybox, goal=0.2, rounds=3, stage=20),
         Workload("ps-a-300", "docker ps -a (300 containers)", _ps_run, setup=_ps_setup,
-                 teardown=_ps_teardown, goal=0.7, rounds=10, stage=20),
+                 teardown=_ps_teardown, goal=0.4, rounds=10, stage=20),
         Workload("stdout-50mb", "docker run --rm busybox head -c 52428800 /dev/zero", _stdout_run,
                  setup=_busybox, goal=0.3, rounds=5, stage=20),
     ]

@@ -24,7 +24,7 @@ def busybox_rootfs_tar(path: Path) -> Path:
                              check=True).stdout.split()
     with tarfile.open(path, "w") as tar:
         for name in ("bin", *EMPTY_DIRS):
-            tar.addfile(_dir(name, 0o1777 if name == "tmp" else 0o755))
+            tar.addfile(dir_entry(name, 0o1777 if name == "tmp" else 0o755))
         tar.add(BUSYBOX, arcname="bin/busybox", filter=_owned_by_root)
         for applet in applets:
             if applet != "busybox":
@@ -40,7 +40,7 @@ def busybox_rootfs_tar(path: Path) -> Path:
     return path
 
 
-def _dir(name: str, mode: int) -> tarfile.TarInfo:
+def dir_entry(name: str, mode: int) -> tarfile.TarInfo:
     info = tarfile.TarInfo(name)
     info.type, info.mode = tarfile.DIRTYPE, mode
     return info
@@ -74,12 +74,12 @@ def random_layers_image(directory: Path, layers: int = 5, layer_mib: int = 32,
         data = random.Random(seed + index).randbytes(layer_mib << 20)
         path = directory / f"layer{index}.tar"
         with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as tar:
-            tar.addfile(_dir("data", 0o755))
+            tar.addfile(dir_entry("data", 0o755))
             info = tarfile.TarInfo(f"data/blob{index}.bin")
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
         paths.append(path)
-        diff_ids.append("sha256:" + _sha256_file(path))
+        diff_ids.append("sha256:" + sha256_file(path))
     config = json.dumps({
         "architecture": "amd64", "os": "linux", "created": "2026-01-01T00:00:00Z",
         "config": {"Env": [f"PATH={'/usr/bin:/bin'}"], "Cmd": ["sh"]},
@@ -90,7 +90,7 @@ def random_layers_image(directory: Path, layers: int = 5, layer_mib: int = 32,
     return GeneratedImage(paths, diff_ids, config, directory)
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
@@ -109,7 +109,7 @@ def save_archive(image: GeneratedImage, tag: str, path: Path) -> Path:
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
         for name, layer in zip(layer_names, image.layers):
-            tar.addfile(_dir(name.split("/")[0], 0o755))
+            tar.addfile(dir_entry(name.split("/")[0], 0o755))
             tar.add(layer, arcname=name, filter=_owned_by_root)
     return path
 
@@ -124,5 +124,5 @@ def gzip_layers(image: GeneratedImage) -> list[tuple[Path, str]]:
                 with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) as gz:
                     while chunk := src.read(1 << 20):
                         gz.write(chunk)
-        compressed.append((target, "sha256:" + _sha256_file(target)))
+        compressed.append((target, "sha256:" + sha256_file(target)))
     return compressed

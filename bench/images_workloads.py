@@ -8,12 +8,15 @@ from bench.workload import Workload
 PULL_REPO = "bench/pull"
 
 
-def _save_run(target, state) -> float:
-    archive = target.workdir / "saved.tar"
-    try:
-        return target.timed("save", "-o", str(archive), BIG_IMAGE)
-    finally:
-        archive.unlink(missing_ok=True)
+def save_run(image: str):
+    """A run that times `docker save -o FILE image` (the file removed afterwards)."""
+    def run(target, state) -> float:
+        archive = target.workdir / "saved.tar"
+        try:
+            return target.timed("save", "-o", str(archive), image)
+        finally:
+            archive.unlink(missing_ok=True)
+    return run
 
 
 def _load_run(target, state) -> float:
@@ -55,7 +58,7 @@ def _pull_run(target, reference: str) -> float:
 
 def workloads() -> list[Workload]:
     return [
-        Workload("save-160mb", "docker save -o FILE (160 MB, 5 layers)", _save_run,
+        Workload("save-160mb", "docker save -o FILE (160 MB, 5 layers)", save_run(BIG_IMAGE),
                  setup=need_big_image, rounds=3, stage=60),
         Workload("load-160mb", "docker load -i FILE (160 MB, 5 layers)", _load_run,
                  setup=need_big_image, rounds=3, stage=60),

@@ -25,7 +25,7 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def _parent(pid: int) -> int | None:
+def parent_pid(pid: int) -> int | None:
     stat = _read(PROC / str(pid) / "stat")
     if stat is None:
         return None
@@ -61,7 +61,7 @@ def daemon_processes(marker: str, daemon_pid: int) -> list[int]:
     needle = f"{MARKER_VAR}={marker}".encode()
     own_ns = _pid_namespace(os.getpid())
     pids = _pids()
-    parents = {pid: _parent(pid) for pid in pids}
+    parents = {pid: parent_pid(pid) for pid in pids}
     chosen = {daemon_pid}
     for pid in pids:
         environ = _read(PROC / str(pid) / "environ")

@@ -39,6 +39,8 @@ def ratio_cell(result: WorkloadResult) -> str:
 
 
 def goal_cell(result: WorkloadResult) -> str:
+    if result.limit is not None:
+        return f"{'≥' if result.higher_is_better else '≤'} {format_value(result.limit, result.unit)}"
     if result.goal is None:
         return "—"
     return f"{'≥' if result.higher_is_better else '≤'} {result.goal:g}×"
@@ -48,15 +50,24 @@ def met_cell(result: WorkloadResult) -> str:
     return {True: "yes", False: "NO", None: "—"}[result.met]
 
 
+def load_cell(result: WorkloadResult) -> str:
+    """The machine's 1-minute load average when the workload started and ended (2 cores)."""
+    return "—" if result.load is None else f"{result.load[0]:.1f}–{result.load[1]:.1f}"
+
+
 def rows(results: Sequence[WorkloadResult], targets: Sequence[str]) -> list[list[str]]:
     """Header and one row per workload. The ratio columns only appear when both sides ran."""
     compare = OURS in targets and BASELINE in targets
-    header = ["workload", *targets] + (["ratio", "goal", "met?"] if compare else [])
+    loads = any(result.load is not None for result in results)
+    header = (["workload", *targets] + (["ratio", "goal", "met?"] if compare else [])
+              + (["load"] if loads else []))
     body = []
     for result in results:
         row = [result.name] + [outcome_cell(result.outcomes.get(t), result.unit) for t in targets]
         if compare:
             row += [ratio_cell(result), goal_cell(result), met_cell(result)]
+        if loads:
+            row.append(load_cell(result))
         body.append(row)
     return [header, *body]
 

@@ -30,6 +30,8 @@ class WorkloadResult:
     goal: float | None
     higher_is_better: bool
     outcomes: dict[str, Outcome] = field(default_factory=dict)   # by target name
+    load: tuple[float, float] | None = None   # 1-minute load average before and after
+    limit: float | None = None                # an absolute goal for dockyard's median, in `unit`
 
     @property
     def ratio(self) -> float | None:
@@ -38,12 +40,17 @@ class WorkloadResult:
 
     @property
     def met(self) -> bool | None:
+        if self.limit is not None:
+            ours = self.outcomes.get(OURS)
+            return goal_met(ours.median if ours else None, self.limit, self.higher_is_better)
         return goal_met(self.ratio, self.goal, self.higher_is_better)
 
     def to_json(self) -> dict:
         return {
             "name": self.name, "command": self.command, "unit": self.unit, "goal": self.goal,
+            "limit": self.limit,
             "higher_is_better": self.higher_is_better, "ratio": self.ratio, "met": self.met,
+            "load": self.load,
             "targets": {name: {"median": o.median, "samples": o.samples, "failure": o.failure,
                                "notes": o.notes}
                         for name, o in self.outcomes.items()},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -27,8 +28,9 @@ def _progress(message: str) -> None:
 def run_workload(workload: Workload, targets: Sequence, rounds: int | None = None,
                  progress: Callable[[str], None] = _progress) -> WorkloadResult:
     result = WorkloadResult(workload.name, workload.command, workload.unit, workload.goal,
-                            workload.higher_is_better)
+                            workload.higher_is_better, limit=workload.limit)
     states = {}
+    load_before = os.getloadavg()[0]
     for target in targets:
         outcome = result.outcomes[target.name] = Outcome()
         try:
@@ -53,6 +55,7 @@ def run_workload(workload: Workload, targets: Sequence, rounds: int | None = Non
             outcome.samples.append(value)
         label = "" if slot.measured else " (warm-up)"
         progress(f"{workload.name} on {slot.target.name}: {format_value(value, workload.unit)}{label}")
+    result.load = (load_before, os.getloadavg()[0])
     for target in targets:
         if target.name in states:
             try:

@@ -22,6 +22,7 @@ class Shared:
         self._big: GeneratedImage | None = None
         self._big_archive: Path | None = None
         self._registry: Registry | None = None
+        self._made: dict[str, object] = {}
 
     def busybox_tar(self) -> Path:
         if self._busybox is None:
@@ -38,6 +39,12 @@ class Shared:
             self._big_archive = save_archive(self.big_image(), BIG_IMAGE, self.workdir / "big.tar")
         return self._big_archive
 
+    def made(self, name: str, make: Callable[[Path], object]):
+        """What `make(directory)` returns, made once per run in its own directory."""
+        if name not in self._made:
+            self._made[name] = make(self.workdir / name)
+        return self._made[name]
+
     def registry(self) -> Registry:
         if self._registry is None:
             if not Registry.installed():
@@ -50,7 +57,7 @@ class Shared:
             self._registry.stop()
 
 
-def _fixture(target, name: str, make: Callable[[], None]) -> None:
+def fixture(target, name: str, make: Callable[[], None]) -> None:
     """Make a fixture once per target; a failure is remembered and re-raised for later workloads."""
     if name not in target.fixtures:
         try:
@@ -64,9 +71,9 @@ def _fixture(target, name: str, make: Callable[[], None]) -> None:
 
 def need_busybox(target) -> None:
     changes = [arg for change in BUSYBOX_CHANGES for arg in ("-c", change)]
-    _fixture(target, "busybox image", lambda: target.docker(
+    fixture(target, "busybox image", lambda: target.docker(
         "import", *changes, str(target.shared.busybox_tar()), BUSYBOX_IMAGE))
 
 
 def need_big_image(target) -> None:
-    _fixture(target, "160 MB image", lambda: target.docker("load", "-i", str(target.shared.big_archive())))
+    fixture(target, "160 MB image", lambda: target.docker("load", "-i", str(target.shared.big_archive())))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ class Target:
     shared: Any               # bench.shared.Shared: registry, generated images
     config_dir: Path = field(init=False)
     fixtures: dict[str, str | None] = field(default_factory=dict)   # name -> None (ok) or failure
+    kept: dict[str, Any] = field(default_factory=dict)   # state shared by workloads (e.g. 500 sleepers)
 
     def __post_init__(self) -> None:
         self.config_dir = self.workdir / "docker-config"
@@ -83,6 +85,21 @@ class Target:
 
     def out(self, *args: str, **kwargs) -> str:
         return self.docker(*args, **kwargs).stdout.decode().strip()
+
+    def api_get(self, path: str, timeout: float = 30) -> float:
+        """Seconds for one GET of the Engine API on the daemon's socket, answer read whole."""
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(timeout)
+            start = time.perf_counter()
+            sock.connect(self.host.removeprefix("unix://"))
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n".encode())
+            head = b""
+            while chunk := sock.recv(1 << 16):
+                head += chunk
+            elapsed = time.perf_counter() - start
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise CommandFailed(f"GET {path}: {head[:200]!r}")
+        return elapsed
 
     def remove_containers(self, ids: list[str], chunk: int = 50, timeout: float = 180) -> list[str]:
         """Best effort, never raising: a daemon that hangs on removal must not lose a result.

@@ -40,6 +40,7 @@ class Workload:
     teardown: Callable[[Any, Any], None] = _no_teardown
     unit: str = "s"                               # s, MiB, MB/s, count
     goal: float | None = None                     # dockyard/dockerd ratio to meet
+    limit: float | None = None                    # or: dockyard's own value to meet, in `unit`
     higher_is_better: bool = False
     rounds: int = 5
     warmup: int = 1                               # unmeasured runs first, per target

@@ -34,7 +34,7 @@ from dockyard.oci import reference
 from dockyard.oci.defaults import DEFAULT_PATH
 from dockyard.oci.digest import short_id
 from dockyard.registry.credentials import Credentials
-from dockyard.runtime.paths import secure_join
+from dockyard.confined.paths import resolve_in_root
 
 log = logging.getLogger(__name__)
 
@@ -251,7 +251,7 @@ class _Run:
 
     def _make_workdir(self, state: StageState, created_by: str) -> str:
         with self.b.layers.writable(state.image_id) as (key, root):
-            target = secure_join(root, state.config["WorkingDir"])
+            target = resolve_in_root(root, state.config["WorkingDir"])
             diff_id = None
             if not os.path.isdir(target):
                 os.makedirs(target, 0o755, exist_ok=True)

@@ -1,6 +1,6 @@
 """The build context: the client's tar unpacked into a private directory (blocking I/O).
 
-The tar is hostile input: it is unpacked with the layer extractor (no `..`, symlinks resolved
+The tar is hostile input: it is unpacked with the one confined extractor (no `..`, symlinks resolved
 inside the directory, no devices). Every later path lookup (the Dockerfile, COPY sources)
 is confined to the directory too: a source naming `..` or a symlink pointing outside gets
 a clear error, never a file of the host.
@@ -17,8 +17,9 @@ from typing import BinaryIO
 
 from dockyard.dockerfile.ignore import IgnoreMatcher, read_patterns
 from dockyard.errors import InvalidArgument, NotFound
-from dockyard.runtime.paths import secure_join
-from dockyard.wire import tar_extract, tar_stream
+from dockyard.confined.extract import DELETE, Extractor, Options
+from dockyard.confined.paths import resolve_in_root
+from dockyard.wire import tar_stream
 
 _WILDCARDS = set("*?[")
 
@@ -32,7 +33,7 @@ class BuildContext:
         os.makedirs(parent_dir, exist_ok=True)
         root = tempfile.mkdtemp(prefix="context-", dir=parent_dir)
         try:
-            tar_extract.LayerExtractor(root, tar_extract.DELETE).extract(tar_stream.decompressed(stream))
+            Extractor(root, Options(whiteouts=DELETE)).extract(tar_stream.decompressed(stream))
             while stream.read(1 << 16):
                 pass  # the tar's end padding: the whole body must be read
         except BaseException:
@@ -60,7 +61,7 @@ class BuildContext:
         relative = posixpath.normpath("/" + name).lstrip("/")
         candidates = [relative] + (["dockerfile"] if name == "Dockerfile" else [])
         for candidate in candidates:
-            path = secure_join(self.root, candidate)
+            path = resolve_in_root(self.root, candidate)
             if os.path.isfile(path):
                 return path
         raise NotFound(f"Cannot locate specified Dockerfile: {name}")
@@ -85,9 +86,9 @@ def resolve_sources(root: str, sources: list[str], what: str, in_context: bool =
         relative = posixpath.normpath("/" + source).lstrip("/")
         if _WILDCARDS & set(relative):
             matches = _glob(root, relative)
-            found += [(secure_join(root, m), m) for m in matches]
+            found += [(resolve_in_root(root, m), m) for m in matches]
             continue
-        host = secure_join(root, relative)
+        host = resolve_in_root(root, relative)
         if not os.path.lexists(host):
             where = "build context or excluded by .dockerignore" if in_context else "image"
             raise NotFound(f"{what} failed: file not found in {where}: stat {source}: file does not exist")
@@ -103,7 +104,7 @@ def _glob(root: str, pattern: str) -> list[str]:
     for part in [p for p in pattern.split("/") if p]:
         following: list[str] = []
         for base in candidates:
-            directory = secure_join(root, base) if base else root
+            directory = resolve_in_root(root, base) if base else root
             if not _WILDCARDS & set(part):
                 if os.path.lexists(os.path.join(directory, part)):
                     following.append(posixpath.join(base, part))

@@ -14,12 +14,12 @@ import os
 import posixpath
 import shutil
 import stat
-import tarfile
 from dataclasses import dataclass
 
 from dockyard.errors import InvalidArgument
-from dockyard.runtime.paths import secure_join
-from dockyard.wire import tar_extract, tar_stream
+from dockyard.confined.extract import DELETE, Extractor, Options
+from dockyard.confined.paths import resolve_in_root
+from dockyard.wire import tar_stream
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def copy_sources(sources: list[tuple[str, str]], root: str, dest: str, options: 
 
 
 def _copy_file_to(host: str, name: str, root: str, dest: str, into_dir: bool, options: CopyOptions) -> None:
-    resolved = secure_join(root, dest)
+    resolved = resolve_in_root(root, dest)
     if into_dir or os.path.isdir(resolved):
         directory = _make_dirs(root, dest, options)
         target = os.path.join(directory, name)
@@ -59,7 +59,7 @@ def _copy_file_to(host: str, name: str, root: str, dest: str, into_dir: bool, op
 
 def _make_dirs(root: str, path: str, options: CopyOptions) -> str:
     """Create `path` (and missing parents) inside root; new ones get the copy's owner."""
-    resolved = secure_join(root, path)
+    resolved = resolve_in_root(root, path)
     missing = []
     probe = resolved
     while not os.path.lexists(probe) and probe != root:
@@ -153,8 +153,8 @@ def _extract(path: str, target: str) -> None:
     with open(path, "rb") as f:
         stream = tar_stream.decompressed(f)
         try:
-            tar_extract.LayerExtractor(target, tar_extract.DELETE).extract(stream)
-        except (tarfile.TarError, EOFError, OSError) as exc:
+            Extractor(target, Options(whiteouts=DELETE)).extract(stream)
+        except (EOFError, OSError) as exc:
             raise InvalidArgument(f"ADD failed: cannot extract {os.path.basename(path)}: {exc}") from None
 
 

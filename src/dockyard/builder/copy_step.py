@@ -15,7 +15,7 @@ from dockyard.builder.copier import CopyOptions, copy_sources, sources_digest
 from dockyard.dockerfile.cache_keys import step_key
 from dockyard.errors import InvalidArgument
 from dockyard.oci.user import resolve_user
-from dockyard.runtime.paths import secure_join
+from dockyard.confined.paths import resolve_in_root
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def _owner(root: str, chown: str) -> tuple[int, int]:
     texts = {}
     for name in ("passwd", "group"):
         try:
-            with open(secure_join(root, "etc/" + name), encoding="utf-8", errors="replace") as f:
+            with open(resolve_in_root(root, "etc/" + name), encoding="utf-8", errors="replace") as f:
                 texts[name] = f.read()
         except OSError:
             texts[name] = ""

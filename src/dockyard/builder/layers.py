@@ -85,14 +85,7 @@ class BuildLayers:
         """The snapshot's changes as a layer on `image_id`'s layers (content blob + unpacked)."""
         if drop_mount_points:
             self._drop_mount_points(key)
-        writer = self.images.content.writer()
-        try:
-            self.images.snapshots.diff(key, writer)
-            diff_id, _ = writer.commit()
-        finally:
-            writer.abort()
-        return self.images.snapshots.apply_layer_file(self.images.content.path(diff_id), diff_id,
-                                                      self.top_chain(image_id))
+        return self.images.layer_from_snapshot(key, self.top_chain(image_id))
 
     def _drop_mount_points(self, key: str) -> None:
         data = self.images.container_graph_driver(key)["Data"]

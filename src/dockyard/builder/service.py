@@ -22,6 +22,7 @@ from dockyard.builder.vertices import BuildEvents, VertexProgress
 from dockyard.errors import DockyardError, InvalidArgument, NotFound
 from dockyard.metadata.records import RecordStore
 from dockyard.oci import image as oci_image
+from dockyard.syscalls.inode_flags import spread_subdirectories
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,8 @@ class BuildService:
     def __init__(self, images, containers, stdio, mounter, data_root: str, puller=None):
         work_dir = os.path.join(data_root, "build", "work")
         _remove_stale_contexts(work_dir)
+        os.makedirs(work_dir, exist_ok=True)
+        spread_subdirectories(work_dir)      # contexts: many files made and deleted per build
         self.cache = BuildCache(os.path.join(data_root, "build", "cache"),
                                 lambda image_id: image_id in images.store.images)
         layers = BuildLayers(images, mounter, work_dir)

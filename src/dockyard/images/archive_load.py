@@ -23,7 +23,8 @@ from dockyard.oci import digest as digests
 from dockyard.oci import image as oci_image
 from dockyard.oci import reference
 from dockyard.oci.reference import Reference
-from dockyard.wire import tar_paths, tar_stream
+from dockyard.snapshots.store import StagedLayer
+from dockyard.wire import tar_paths, tar_reader, tar_stream
 
 SMALL_FILE = 8 << 20        # metadata files (manifests, configs) are read into memory up to this
 METADATA_MAX = 32 << 20     # no config or manifest is larger: refuse to read one into memory
@@ -38,6 +39,7 @@ class ArchiveIndex:
     blobs: dict[str, str] = field(default_factory=dict)       # member name → blob digest
     links: dict[str, str] = field(default_factory=dict)       # member name → target name
     ingested: set[str] = field(default_factory=set)           # blobs this load added
+    staged: dict[str, StagedLayer] = field(default_factory=dict)   # layer tars unpacked as read
 
     def resolve(self, name: str) -> str:
         name = tar_paths.clean_name(name)
@@ -84,12 +86,14 @@ def load_archive(service: ImageService, stream: BinaryIO, progress: Progress | N
         created: list[str] = []
         try:
             for item in images:
-                lines += _load_image(service, item, progress, created, created_blobs)
+                lines += _load_image(service, item, progress, created, created_blobs, index.staged)
         except BaseException:
             remove_orphan_layers(service, created)
             raise
         return lines
     finally:
+        for staged in index.staged.values():
+            service.snapshots.discard_staged(staged)
         keep = set(service.store.images) | {d for r in service.store.all() for d in r.diff_ids}
         for digest in (index.ingested | set(created_blobs)) - keep:
             service.content.delete(digest)
@@ -101,10 +105,14 @@ def read_archive(service: ImageService, stream: BinaryIO) -> ArchiveIndex:
         with tarfile.open(fileobj=tar_stream.decompressed(stream), mode="r|", bufsize=1 << 20) as archive:
             for member in archive:
                 _read_member(service, index, archive, member)
-    except (tarfile.TarError, *tar_stream.STREAM_ERRORS) as exc:
+    except BaseException as exc:
         for digest in index.ingested:
             service.content.delete(digest)
-        raise InvalidArgument(f"invalid archive: {exc}") from None
+        for staged in index.staged.values():
+            service.snapshots.discard_staged(staged)
+        if isinstance(exc, (tarfile.TarError, *tar_stream.STREAM_ERRORS)):
+            raise InvalidArgument(f"invalid archive: {exc}") from None
+        raise
     return index
 
 
@@ -117,18 +125,49 @@ def _read_member(service: ImageService, index: ArchiveIndex, archive: tarfile.Ta
         return
     if not member.isreg():
         return
-    source = archive.extractfile(member)
-    if source is None:  # a regular file always has one
+    member_file = archive.extractfile(member)
+    if member_file is None:  # a regular file always has one
         return
+    source: tar_stream.ByteReader = member_file
     expected = _expected_digest(name)
     if member.size <= SMALL_FILE and expected is None and not name.endswith("layer.tar"):
-        index.files[name] = source.read()
+        index.files[name] = member_file.read()
         return
     existed = expected is not None and service.content.has(expected)
+    if not existed and service.snapshots.layers_stand_alone and (
+            expected is not None or name.endswith("layer.tar")):
+        source = peeking = tar_stream.PeekReader(member_file)
+        if _is_tar(peeking.peek(tar_reader.BLOCK)):
+            _stage(service, index, name, peeking, expected)
+            return
     digest, _ = service.content.ingest_file(source, expected=expected)
     if not existed and digest not in service.store.images:
         index.ingested.add(digest)
     index.blobs[name] = digest
+
+
+def _stage(service: ImageService, index: ArchiveIndex, name: str, source, expected: str | None) -> None:
+    """An uncompressed layer tar unpacked while it is stored (parents come later, with the
+    manifest): the archive is read once and the layer's files are made as it streams by."""
+    writer = service.content.writer()
+    try:
+        staged = service.snapshots.stage_layer(source, tee=writer)
+        digest, _ = writer.commit(expected)
+    except InvalidArgument:
+        raise InvalidArgument(f"invalid archive: {name} is not a valid layer") from None
+    finally:
+        writer.abort()
+    if digest in index.staged:
+        service.snapshots.discard_staged(staged)      # the same layer twice in the archive
+    else:
+        index.staged[digest] = staged
+    if digest not in service.store.images:
+        index.ingested.add(digest)
+    index.blobs[name] = digest
+
+
+def _is_tar(head: bytes) -> bool:
+    return len(head) == tar_reader.BLOCK and head[257:262] == b"ustar"
 
 
 def _expected_digest(name: str) -> str | None:
@@ -215,7 +254,8 @@ def remove_orphan_layers(service: ImageService, chains: list[str]) -> None:
 
 
 def _load_image(service: ImageService, item: ImageToLoad, progress: Progress | None,
-                created: list[str], created_blobs: list[str]) -> list[str]:
+                created: list[str], created_blobs: list[str],
+                staged_layers: dict[str, StagedLayer]) -> list[str]:
     config = _json(item.config, "image config")
     diff_ids = oci_image.diff_ids(config)
     if len(diff_ids) != len(item.layers):
@@ -229,7 +269,7 @@ def _load_image(service: ImageService, item: ImageToLoad, progress: Progress | N
             if not service.snapshots.has(chain) or not service.content.has(diff_id):
                 if not service.snapshots.has(chain):
                     created.append(chain)
-                _apply(service, blob, parent, diff_id, progress, created_blobs)
+                _apply(service, blob, parent, diff_id, progress, created_blobs, staged_layers)
             parent = chain
         image_id, _ = service.create_image(item.config, item.tags)
     service.emit("load", image_id)
@@ -239,7 +279,8 @@ def _load_image(service: ImageService, item: ImageToLoad, progress: Progress | N
 
 
 def _apply(service: ImageService, blob: str, parent: str | None, diff_id: str,
-           progress: Progress | None, created_blobs: list[str]) -> None:
+           progress: Progress | None, created_blobs: list[str],
+           staged_layers: dict[str, StagedLayer]) -> None:
     """Unpack one layer from its blob (decompressing it into the diff ID's blob first)."""
     total = service.content.size(blob)
     row = digests.short_id(diff_id)
@@ -250,7 +291,11 @@ def _apply(service: ImageService, blob: str, parent: str | None, diff_id: str,
             created_blobs.append(diff_id)
     elif progress:
         progress(progress_message("Loading layer", row, 0, total))
-    service.snapshots.apply_layer_file(service.content.path(diff_id), diff_id, parent)
+    staged = staged_layers.pop(diff_id, None) if blob == diff_id else None
+    if staged is not None:
+        service.snapshots.commit_staged(staged, parent)
+    else:
+        service.snapshots.apply_layer_file(service.content.path(diff_id), diff_id, parent)
     if progress:
         progress(progress_message("Loading layer", row, total, total))
 

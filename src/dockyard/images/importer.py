@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from typing import Any, BinaryIO, Sequence
 
@@ -46,14 +47,17 @@ def import_rootfs(service: ImageService, stream: BinaryIO, repo: str | None = No
     ref = reference.parse_repository_tag(repo, tag) if repo else None
     os_, arch, variant = parse_platform(platform)
     container_config = apply_changes({}, list(changes))
-    diff_id, created = ingest_uncompressed(service, stream)
-    with service.pinned([diff_id]):  # a base layer's chain ID is its diff ID
+    with ExitStack() as pins:
+        # One pass: the tar is unpacked as it arrives, its bytes copied to the blob meanwhile.
+        writer = service.content.writer()
         try:
-            service.snapshots.apply_layer_file(service.content.path(diff_id), diff_id, None)
-        except BaseException:
-            if created:
-                service.content.delete(diff_id)
-            raise
+            layer = service.snapshots.apply_layer(
+                stream, None, tee=writer,
+                before_commit=lambda chain: pins.enter_context(service.pinned([chain])))
+            diff_id = layer.diff_id         # a base layer's chain ID is its diff ID
+            writer.commit(diff_id)
+        finally:
+            writer.abort()
         now = datetime.now(timezone.utc)
         history = [{"created": oci_image.rfc3339(now), "comment": message or f"Imported from {source}"}]
         config = oci_image.new_config([diff_id], container_config, now, history, comment=message,
@@ -71,13 +75,7 @@ def commit_container(service: ImageService, container_id: str, image_id: str | N
     ref = reference.parse_repository_tag(repo, tag) if repo else None
     base = service.config(image_id) if image_id else {}
     parent_chain = service.store.get(image_id).top_chain if image_id else None
-    writer = service.content.writer()
-    try:
-        service.snapshots.diff(container_id, writer)
-        diff_id, _ = writer.commit()
-    finally:
-        writer.abort()
-    layer = service.snapshots.apply_layer_file(service.content.path(diff_id), diff_id, parent_chain)
+    layer = service.layer_from_snapshot(container_id, parent_chain)
     now = datetime.now(timezone.utc)
     history = [*(base.get("history") or []),
                {"created": oci_image.rfc3339(now), "created_by": created_by, "author": author,

@@ -27,6 +27,7 @@ from dockyard.oci.reference import Reference
 from dockyard.registry import manifests
 from dockyard.registry.client import RegistryClient
 from dockyard.registry.manifests import Descriptor
+from dockyard.snapshots.store import StagedLayer
 from dockyard.wire import tar_stream
 
 DOWNLOADS = 3          # layers downloaded at once, as dockerd
@@ -107,20 +108,25 @@ class _Transfer:
         self.cancelled = threading.Event()
         self.created_chains: list[str] = []
         self.created_diffs: list[str] = []
+        self.staged: dict[str, StagedLayer] = {}     # diff ID → unpacked while downloaded
         self.lock = threading.Lock()
 
     def download(self, layer: Descriptor, diff_id: str) -> None:
         """Stream the blob, verify its digest, and store it decompressed as the layer's tar.
 
-        Decompressing and hashing here, in the download threads, leaves the in-order unpacking
-        only the extraction of a tar already on disk."""
+        Decompressing, hashing and (where layers stand alone, as with overlay) unpacking here,
+        in the download threads, overlaps them for the layers in flight; the in-order part
+        is then one rename per layer (or the extraction of a tar already on disk)."""
         row = digests.short_id(layer.digest)
         source = self.plan.client.open_blob(layer.digest)
         blob = tar_stream.HashingReader(_Cancellable(source, self.cancelled,
                                                      Meter(self.report, "Downloading", row, layer.size)))
         try:
             try:
-                _, created = ingest_uncompressed(self.service, blob, diff_id)
+                if self.service.snapshots.layers_stand_alone and not self.service.content.has(diff_id):
+                    created = self._stage(blob, diff_id)
+                else:
+                    _, created = ingest_uncompressed(self.service, blob, diff_id)
             except InvalidArgument:
                 self._check(blob, layer)     # a corrupt download is reported as such
                 raise
@@ -132,6 +138,25 @@ class _Transfer:
         finally:
             source.close()
         self.report(status("Download complete", row))
+
+    def _stage(self, blob: tar_stream.HashingReader, diff_id: str) -> bool:
+        writer = self.service.content.writer()
+        try:
+            staged = self.service.snapshots.stage_layer(blob, tee=writer)
+            try:
+                writer.commit(diff_id)
+            except InvalidArgument:
+                self.service.snapshots.discard_staged(staged)
+                raise
+        finally:
+            writer.abort()
+        with self.lock:
+            duplicate = diff_id in self.staged      # the same layer twice in one image
+            if not duplicate:
+                self.staged[diff_id] = staged
+        if duplicate:
+            self.service.snapshots.discard_staged(staged)
+        return True
 
     def _check(self, blob: tar_stream.HashingReader, layer: Descriptor) -> None:
         if not self.cancelled.is_set():
@@ -146,12 +171,19 @@ class _Transfer:
             self.created_chains.append(chain)
         size = service.content.size(diff_id)
         self.report(progress_message("Extracting", row, 0, size))
-        service.snapshots.apply_layer_file(service.content.path(diff_id), diff_id, parent)
+        with self.lock:
+            staged = self.staged.pop(diff_id, None)
+        if staged is not None:
+            service.snapshots.commit_staged(staged, parent)
+        else:
+            service.snapshots.apply_layer_file(service.content.path(diff_id), diff_id, parent)
         self.report(progress_message("Extracting", row, size, size))
         self.report(status("Pull complete", row))
 
     def undo(self) -> None:
         """After a failure: drop the unpacked layers and layer tars no image uses."""
+        for staged in self.staged.values():
+            self.service.snapshots.discard_staged(staged)
         remove_orphan_layers(self.service, self.created_chains)
         used = {d for r in self.service.store.all() for d in r.diff_ids}
         for diff_id in self.created_diffs:

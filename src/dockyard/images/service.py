@@ -29,7 +29,7 @@ from dockyard.oci.reference import Reference
 from dockyard.snapshots.drivers import make_driver
 from dockyard.snapshots.mount import Mount
 from dockyard.snapshots.mounter import Mounter
-from dockyard.snapshots.store import SnapshotStore
+from dockyard.snapshots.store import Layer, SnapshotStore
 from dockyard.wire.times import format_rfc3339_nano, until_filter
 
 
@@ -66,6 +66,17 @@ class ImageService:
             with self._lock:
                 self._pinned.subtract(chains)
                 self._pinned += Counter()  # drop zero counts
+
+    def layer_from_snapshot(self, key: str, parent_chain: str | None) -> Layer:
+        """The changes of a container's (or build step's) snapshot as a layer on
+        `parent_chain`: its tar stored as a blob and unpacked, in one pass."""
+        writer = self.content.writer()
+        try:
+            layer = self.snapshots.commit(key, parent_chain, tee=writer)
+            writer.commit(layer.diff_id)
+        finally:
+            writer.abort()
+        return layer
 
     def in_use(self, image_id: str) -> list[str]:
         """IDs of the containers that use an image."""

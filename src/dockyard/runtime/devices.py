@@ -3,7 +3,7 @@
 import os
 import stat
 
-from dockyard.runtime.paths import secure_join
+from dockyard.confined.paths import resolve_in_root
 from dockyard.syscalls import constants as c
 from dockyard.syscalls.protocol import Syscalls
 
@@ -23,7 +23,7 @@ def create_devices(sys: Syscalls, rootfs: str, devices: list[dict]) -> None:
         if device["path"] in seen:
             continue
         seen.add(device["path"])
-        target = secure_join(rootfs, device["path"])
+        target = resolve_in_root(rootfs, device["path"])
         os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
         _make_node(sys, target, device)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from dockyard.cgroups import Cgroup
 from dockyard.runtime import console, process_setup as ps, sync
-from dockyard.runtime.paths import secure_join
+from dockyard.confined.paths import resolve_in_root
 from dockyard.runtime.reaper import exec_under_reaper
 from dockyard.runtime.rootfs import finalize_rootfs, pivot_into, prepare_rootfs
 from dockyard.runtime.state import FIFO_NAME
@@ -80,7 +80,7 @@ def setup_container(sys: Syscalls, plan: ChildPlan) -> None:
     prepare_rootfs(sys, plan.spec, plan.rootfs, plan.bundle, plan.cgroup,
                    cgroupns=bool(new & c.CLONE_NEWCGROUP))
     # Like runc, make a missing working directory rather than fail on it.
-    os.makedirs(secure_join(plan.rootfs, plan.process.get("cwd") or "/"), 0o755, exist_ok=True)
+    os.makedirs(resolve_in_root(plan.rootfs, plan.process.get("cwd") or "/"), 0o755, exist_ok=True)
     pivot_into(sys, plan.rootfs)
     _setup_console(sys, plan, bind_console=True)
     finalize_rootfs(sys, plan.spec)

@@ -12,7 +12,7 @@ from dockyard.runtime.cgroup_mount import mount_cgroups
 from dockyard.runtime.devices import create_dev_symlinks, create_devices
 from dockyard.syscalls.mount_options import (BIND_REMOUNT_FLAGS, PROPAGATION, parse_mount_options,
                                             statvfs_mount_flags)
-from dockyard.runtime.paths import secure_join
+from dockyard.confined.paths import resolve_in_root
 from dockyard.syscalls import constants as c
 from dockyard.syscalls.protocol import Syscalls
 
@@ -39,7 +39,7 @@ def prepare_rootfs(sys: Syscalls, spec: dict, rootfs: str, bundle: str, cgroup: 
 def _mount_entry(sys, rootfs, bundle, mount: dict, cgroup, cgroupns) -> None:
     options = parse_mount_options(mount.get("options"))
     kind = mount.get("type") or ("bind" if options.is_bind else "")
-    dest = secure_join(rootfs, mount["destination"])
+    dest = resolve_in_root(rootfs, mount["destination"])
     if kind == "cgroup":
         mount_cgroups(sys, dest, options, cgroup, cgroupns)
     elif kind == "bind" or options.is_bind:

@@ -15,13 +15,14 @@ from dockyard.errors import DockyardError, InvalidArgument
 from dockyard.snapshots import copy_tool
 from dockyard.snapshots.mounter import Mounter
 from dockyard.snapshots.mount import Mount
-from dockyard.wire import tar_diff, tar_extract
+from dockyard.confined import extract
+from dockyard.wire import tar_diff
 from dockyard.wire.tar_stream import ByteSink
 
 
 class Driver(Protocol):
     name: str          # as Docker reports it in GraphDriver.Name
-    whiteouts: str     # tar_extract.OVERLAY or tar_extract.DELETE
+    whiteouts: str     # extract.OVERLAY or extract.DELETE
 
     def fill_layer(self, layer_fs: str, parent_fs: str | None) -> None: ...
     def prepare(self, active: str, lowers: list[str], readonly: bool) -> list[Mount]: ...
@@ -31,7 +32,7 @@ class Driver(Protocol):
 
 class OverlayDriver:
     name = "overlay2"
-    whiteouts = tar_extract.OVERLAY
+    whiteouts = extract.OVERLAY
 
     def fill_layer(self, layer_fs: str, parent_fs: str | None) -> None:
         pass  # a layer starts empty: it holds only its own diff
@@ -67,7 +68,7 @@ class OverlayDriver:
 
 class CopyDriver:
     name = "vfs"
-    whiteouts = tar_extract.DELETE
+    whiteouts = extract.DELETE
 
     def fill_layer(self, layer_fs: str, parent_fs: str | None) -> None:
         if parent_fs:

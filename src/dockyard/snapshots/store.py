@@ -10,6 +10,7 @@ Layout under the root:
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
@@ -17,17 +18,28 @@ import shutil
 import tempfile
 import threading
 from dataclasses import dataclass
-from typing import BinaryIO, cast
+from typing import BinaryIO
 
 from dockyard.errors import Conflict, InvalidArgument, NotFound
 from dockyard.metadata import atomic
 from dockyard.oci import digest as digests
 from dockyard.snapshots.drivers import Driver
 from dockyard.snapshots.mount import Mount
-from dockyard.wire import tar_extract, tar_stream
+from dockyard.syscalls.inode_flags import spread_subdirectories
+from dockyard.confined import extract
+from dockyard.wire import tar_stream
 from dockyard.wire.tar_stream import ByteSink
 
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+PIPE_SIZE = 1 << 20
+
+
+@dataclass(frozen=True)
+class StagedLayer:
+    """A layer unpacked before its parent is known (overlay: it holds only its own changes)."""
+    directory: str
+    diff_id: str
+    size: int
 
 
 @dataclass(frozen=True)
@@ -47,40 +59,78 @@ class SnapshotStore:
             os.makedirs(os.path.join(root, sub), exist_ok=True)
         shutil.rmtree(os.path.join(root, "staging"), ignore_errors=True)  # leftovers of a crash
         os.makedirs(os.path.join(root, "staging"), exist_ok=True)
+        for sub in ("staging", "active"):     # where layers and container layers are made
+            spread_subdirectories(os.path.join(root, sub))
 
     # ---- layers -------------------------------------------------------------------------
 
     def apply_layer(self, stream: BinaryIO, parent: str | None = None,
-                    expected_diff_id: str | None = None, tee=None) -> Layer:
+                    expected_diff_id: str | None = None, tee=None, before_commit=None) -> Layer:
         """Unpack a layer tar (any supported compression) on top of `parent`.
 
-        `tee.write` receives the uncompressed tar bytes (to store the layer blob). A stream that
-        is corrupt, truncated or does not match `expected_diff_id` leaves nothing behind.
+        `tee.write` receives the uncompressed tar bytes (to store the layer blob);
+        `before_commit(chain_id)` runs once the digest is known, before the layer is visible
+        (to pin it). A stream that is corrupt, truncated or does not match `expected_diff_id`
+        leaves nothing behind.
         """
         parent_layer = self.get(parent) if parent else None
         staging = tempfile.mkdtemp(dir=os.path.join(self.root, "staging"))
         try:
-            fs = os.path.join(staging, "fs")
-            os.mkdir(fs, 0o755)
-            self.driver.fill_layer(fs, self._fs(parent_layer.chain_id) if parent_layer else None)
-            try:
-                source: tar_stream.ByteReader = tar_stream.decompressed(stream)
-                if tee is not None:
-                    source = tar_stream.TeeReader(source, tee)
-                hashing = tar_stream.HashingReader(source)
-                # the extractor reads its stream with read(n) only (tarfile's stream mode)
-                size = tar_extract.LayerExtractor(fs, self.driver.whiteouts).extract(cast(BinaryIO, hashing))
-                hashing.drain()
-            except tar_stream.STREAM_ERRORS as exc:
-                raise InvalidArgument(f"invalid layer archive: {exc}") from None
-            diff_id = hashing.digest
+            diff_id, size = self._unpack(staging, stream, tee, parent_layer)
             if expected_diff_id and diff_id != expected_diff_id:
                 raise InvalidArgument(
                     f"layer digest mismatch: expected {expected_diff_id}, got {diff_id}")
-            return self._commit_staging(staging, digests.chain_id(parent, diff_id), diff_id,
-                                        parent, size)
+            chain = digests.chain_id(parent, diff_id)
+            if before_commit is not None:
+                before_commit(chain)
+            return self._commit_staging(staging, chain, diff_id, parent, size)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+    @property
+    def layers_stand_alone(self) -> bool:
+        """Whether a layer can be unpacked before its parent is known (`stage_layer`)."""
+        return self.driver.whiteouts == extract.OVERLAY
+
+    def stage_layer(self, stream: tar_stream.ByteReader, tee=None) -> StagedLayer:
+        """Unpack a layer tar whose parent is not known yet (docker load reads the manifest
+        last); `commit_staged` makes it a layer once it is, `discard_staged` drops it."""
+        staging = tempfile.mkdtemp(dir=os.path.join(self.root, "staging"))
+        try:
+            diff_id, size = self._unpack(staging, stream, tee, None)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return StagedLayer(staging, diff_id, size)
+
+    def commit_staged(self, staged: StagedLayer, parent: str | None) -> Layer:
+        try:
+            return self._commit_staging(staged.directory, digests.chain_id(parent, staged.diff_id),
+                                        staged.diff_id, parent, staged.size)
+        finally:
+            self.discard_staged(staged)
+
+    def discard_staged(self, staged: StagedLayer) -> None:
+        shutil.rmtree(staged.directory, ignore_errors=True)
+
+    def _unpack(self, staging: str, stream: tar_stream.ByteReader, tee, parent_layer: Layer | None) -> tuple[str, int]:
+        """The layer's tree in `<staging>/fs`; returns (diff ID, size of file contents)."""
+        fs = os.path.join(staging, "fs")
+        os.mkdir(fs, 0o755)
+        self.driver.fill_layer(fs, self._fs(parent_layer.chain_id) if parent_layer else None)
+        source: tar_stream.ByteReader = tar_stream.decompressed(stream)
+        if tee is not None:
+            source = tar_stream.TeeReader(source, tee)
+        hashing = tar_stream.HashingReader(source)
+        ahead = tar_stream.ReadAhead(hashing)    # inflate, hash and store while files are made
+        try:
+            size = extract.Extractor(fs, extract.Options(whiteouts=self.driver.whiteouts)).extract(ahead)
+            ahead.finish()
+        except tar_stream.STREAM_ERRORS as exc:
+            raise InvalidArgument(f"invalid layer archive: {exc}") from None
+        finally:
+            ahead.close()
+        return hashing.digest, size
 
     def apply_layer_file(self, path: str, diff_id: str, parent: str | None = None) -> Layer:
         """Unpack an uncompressed layer tar already stored and verified as `diff_id`."""
@@ -93,7 +143,7 @@ class SnapshotStore:
             fs = os.path.join(staging, "fs")
             os.mkdir(fs, 0o755)
             self.driver.fill_layer(fs, self._fs(parent_layer.chain_id) if parent_layer else None)
-            size = tar_extract.LayerExtractor(fs, self.driver.whiteouts).extract_file(path)
+            size = extract.Extractor(fs, extract.Options(whiteouts=self.driver.whiteouts)).extract_file(path)
             return self._commit_staging(staging, chain, diff_id, parent, size)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -172,7 +222,7 @@ class SnapshotStore:
 
     def _lowers(self, parent: str | None) -> list[str]:
         """Paths of the stack below a snapshot, top-most first, as the driver mounts them."""
-        if self.driver.whiteouts == tar_extract.DELETE:
+        if self.driver.whiteouts == extract.DELETE:
             return [self._fs(parent)] if parent else []
         links = []
         for layer in self.chain(parent):
@@ -217,9 +267,46 @@ class SnapshotStore:
         meta = self._active_meta(key)
         self.driver.diff(self._active_dir(key), self._lowers(meta["parent"]), out)
 
+    def commit(self, key: str, parent: str | None, tee, before_commit=None) -> Layer:
+        """The changes of active snapshot `key` as a new layer on `parent`. A thread writes the
+        diff into a pipe while this one hashes it, copies it to `tee` and unpacks it: walking
+        the container's files and making the layer's overlap (the kernel's work in both)."""
+        read_fd, write_fd = os.pipe2(os.O_CLOEXEC)
+        try:
+            fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+        except OSError:
+            pass    # above /proc/sys/fs/pipe-max-size: the default size works too
+        failures: list[BaseException] = []
+
+        def write_diff() -> None:
+            try:
+                with open(write_fd, "wb") as out:
+                    self.diff(key, out)
+            except BaseException as error:
+                failures.append(error)
+
+        def written(chain: str) -> None:    # a diff cut short must not become a layer
+            writer.join()
+            if failures:
+                raise failures[0]
+            if before_commit is not None:
+                before_commit(chain)
+
+        writer = threading.Thread(target=write_diff, name=f"diff-{key[:12]}")
+        writer.start()
+        try:
+            with open(read_fd, "rb", buffering=0) as source:
+                layer = self.apply_layer(source, parent, tee=tee, before_commit=written)
+        except BaseException:
+            writer.join()       # the pipe is closed: a blocked writer fails and ends
+            if failures and not isinstance(failures[0], BrokenPipeError):
+                raise failures[0] from None
+            raise
+        return layer
+
     def graph_data(self, key: str | None, parent: str | None) -> dict[str, str]:
         active = self._active_dir(key) if key else None
-        if self.driver.whiteouts == tar_extract.DELETE:
+        if self.driver.whiteouts == extract.DELETE:
             return self.driver.graph_data(active, self._lowers(parent))
         return self.driver.graph_data(active, [self._fs(layer.chain_id) for layer in self.chain(parent)])
 

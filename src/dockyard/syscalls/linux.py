@@ -6,6 +6,7 @@ import struct
 
 from dockyard.syscalls import constants as c
 from dockyard.oci.syscall_table import X86_64
+from dockyard.syscalls.openat2 import openat2
 
 
 class _CapHeader(ctypes.Structure):
@@ -21,13 +22,6 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-class _OpenHow(ctypes.Structure):
-    _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64), ("resolve", ctypes.c_uint64)]
-
-
-_OPEN_HOW_SIZE = ctypes.c_size_t(ctypes.sizeof(_OpenHow))
-
-
 def _path(value: str | None) -> bytes | None:
     return None if value is None else os.fsencode(value)
 
@@ -41,7 +35,6 @@ class LinuxSyscalls:
         self._libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
                                      ctypes.c_ulong, ctypes.c_char_p]
         self._libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
-        self._openat2 = X86_64["openat2"]
 
     def _check(self, result: int, what: str, target: str | None = None) -> int:
         if result < 0:
@@ -83,15 +76,8 @@ class LinuxSyscalls:
 
     def openat2(self, dirfd: int, path: str, flags: int, mode: int = 0, resolve: int = 0) -> int:
         """A file descriptor for `path` from `dirfd`, resolved as `resolve` says (RESOLVE_IN_ROOT:
-        every symlink and `..` stays inside dirfd). Always O_CLOEXEC, as os.open's are. ENOSYS
-        before Linux 5.6."""
-        how = _OpenHow(flags | os.O_CLOEXEC, mode, resolve)
-        fd = self._libc.syscall(self._openat2, ctypes.c_int(dirfd), os.fsencode(path), ctypes.byref(how),
-                                _OPEN_HOW_SIZE)
-        if fd < 0:
-            err = ctypes.get_errno()
-            raise OSError(err, f"openat2: {os.strerror(err).lower()}", path)
-        return fd
+        every symlink and `..` stays inside dirfd). Always O_CLOEXEC; ENOSYS before Linux 5.6."""
+        return openat2(dirfd, path, flags, mode, resolve)
 
     def close(self, fd: int) -> None:
         os.close(fd)

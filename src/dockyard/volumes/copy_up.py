@@ -9,38 +9,7 @@ import os
 import shutil
 import stat
 
-_MAX_LINKS = 255
-
-
-def resolve_in_root(root: str, path: str) -> str:
-    """`path` under `root` with symlinks followed as if `root` were `/`: never lands outside it."""
-    parts: list[str] = []
-    pending = [p for p in path.split("/") if p]
-    hops = 0
-    while pending:
-        name = pending.pop(0)
-        if name in (".", ""):
-            continue
-        if name == "..":
-            parts = parts[:-1]
-            continue
-        candidate = os.path.join(root, *parts, name)
-        try:
-            is_link = stat.S_ISLNK(os.lstat(candidate).st_mode)
-        except FileNotFoundError:
-            is_link = False
-        if not is_link:
-            parts.append(name)
-            continue
-        hops += 1
-        if hops > _MAX_LINKS:
-            raise OSError(errno.ELOOP, f"too many levels of symbolic links: {path}")
-        target = os.readlink(candidate)
-        if target.startswith("/"):
-            parts = []
-        pending = [p for p in target.split("/") if p] + pending
-    return os.path.join(root, *parts)
-
+from dockyard.confined.paths import resolve_in_root
 
 def image_directory(rootfs: str, destination: str) -> str | None:
     """The image's directory at `destination`, if there is one (cheap: no copying)."""

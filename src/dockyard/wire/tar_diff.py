@@ -1,18 +1,18 @@
 """Layer tars from directories: the reverse of extraction.
 
-`write_overlay_diff` turns an overlay upper dir into a layer (char 0/0 → `.wh.name`, opaque
-xattr → `.wh..wh..opq`); `write_tree_diff` compares a full tree with its lower tree (the
-plain-copy driver) and emits changed entries plus `.wh.` entries for deletions.
+Headers are built by `tar_writer` (tarfile costs ~40 µs per entry). `write_overlay_diff` turns
+an overlay upper dir into a layer (char 0/0 → `.wh.name`, opaque xattr → `.wh..wh..opq`);
+`write_tree_diff` compares a full tree with its lower tree (the plain-copy driver) and emits
+changed entries plus `.wh.` entries for deletions.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-import tarfile
-from typing import IO, Iterator, cast
+from typing import Iterator
 
-from dockyard.wire import tar_paths
+from dockyard.wire import tar_paths, tar_writer
 from dockyard.wire.tar_stream import ByteSink
 
 OPAQUE_XATTR = "trusted.overlay.opaque"
@@ -20,29 +20,70 @@ _KEPT_XATTR_PREFIXES = ("security.", "user.")
 
 
 class LayerWriter:
-    """Writes entries of one layer tar in PAX format, preserving hardlinks and xattrs."""
+    """Writes entries of one layer tar (ustar + pax where needed, as Go's archive/tar does),
+    preserving hardlinks and xattrs. Small entries are gathered into 1 MiB writes; a file's
+    contents are read through one descriptor, which also gives its xattrs."""
+
+    FLUSH = 1 << 20
 
     def __init__(self, out: ByteSink):
-        # tarfile's stream mode ("w|") only ever writes to its file object
-        self.archive = tarfile.open(fileobj=cast(IO[bytes], out), mode="w|", format=tarfile.PAX_FORMAT)
+        self.out = out
+        self._buf = bytearray()
         self._inodes: dict[tuple[int, int], str] = {}
 
-    def add(self, path: str, name: str) -> None:
-        """Add the file at `path` under archive name `name` (relative, no leading slash)."""
-        st = os.lstat(path)
-        info = _tarinfo(path, name, st)
-        if stat.S_ISREG(st.st_mode) and st.st_nlink > 1:
+    def add(self, path: str, name: str, st: os.stat_result | None = None) -> bool:
+        """Add the file at `path` under archive name `name` (relative, no leading slash).
+        Returns whether it is an overlay-opaque directory."""
+        st = st or os.lstat(path)
+        mode = st.st_mode
+        if stat.S_ISREG(mode):
+            self._add_file(path, name, st)
+            return False
+        names = _xattr_names(path)
+        xattrs = _kept_xattrs(names, lambda key: os.getxattr(path, key, follow_symlinks=False))
+        perm, mtime = stat.S_IMODE(mode), int(st.st_mtime)
+        if stat.S_ISDIR(mode):
+            self._emit(tar_writer.header(name + "/", tar_writer.DIRECTORY, perm, st.st_uid, st.st_gid,
+                                         0, mtime, xattrs=xattrs))
+            return OPAQUE_XATTR in names and _is_opaque(path)
+        if stat.S_ISLNK(mode):
+            kind, link, major, minor = tar_writer.SYMLINK, os.readlink(path), 0, 0
+        elif stat.S_ISFIFO(mode):
+            kind, link, major, minor = tar_writer.FIFO, "", 0, 0
+        elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            kind = tar_writer.CHAR if stat.S_ISCHR(mode) else tar_writer.BLOCKDEV
+            link, major, minor = "", os.major(st.st_rdev), os.minor(st.st_rdev)
+        else:
+            return False        # sockets are not content
+        self._emit(tar_writer.header(name, kind, perm, st.st_uid, st.st_gid, 0, mtime, link,
+                                     major, minor, xattrs))
+        return False
+
+    def _add_file(self, path: str, name: str, st: os.stat_result) -> None:
+        perm, mtime = stat.S_IMODE(st.st_mode), int(st.st_mtime)
+        if st.st_nlink > 1:
             key = (st.st_dev, st.st_ino)
             first = self._inodes.get(key)
             if first is not None:
-                info.type, info.linkname, info.size = tarfile.LNKTYPE, first, 0
-            else:
-                self._inodes[key] = name
-        if info.type == tarfile.REGTYPE:
-            with open(path, "rb") as f:
-                self.archive.addfile(info, f)
-        else:
-            self.archive.addfile(info)
+                self._emit(tar_writer.header(name, tar_writer.HARDLINK, perm, st.st_uid, st.st_gid,
+                                             0, mtime, first))
+                return
+            self._inodes[key] = name
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        try:
+            xattrs = _kept_xattrs(_xattr_names(fd), lambda key: os.getxattr(fd, key))
+            self._emit(tar_writer.header(name, tar_writer.REGULAR, perm, st.st_uid, st.st_gid,
+                                         st.st_size, mtime, xattrs=xattrs))
+            remaining = st.st_size
+            while remaining:
+                data = os.read(fd, min(remaining, self.FLUSH))
+                if not data:
+                    raise OSError(f"{path} shrank while being archived")
+                self._emit(data)
+                remaining -= len(data)
+        finally:
+            os.close(fd)
+        self._emit(tar_writer.padding(st.st_size))
 
     def add_whiteout(self, name: str, opaque: bool = False) -> None:
         """`.wh.<base>` for a deleted `name`, or `name/.wh..wh..opq` for an opaque directory."""
@@ -52,12 +93,25 @@ class LayerWriter:
             parent, base = tar_paths.split(name)
             marker = tar_paths.WHITEOUT_PREFIX + base
             target = f"{parent}/{marker}" if parent else marker
-        info = tarfile.TarInfo(target)
-        info.mode = 0o644
-        self.archive.addfile(info)
+        self._emit(tar_writer.header(target, tar_writer.REGULAR, 0o644, 0, 0, 0, 0))
+
+    def _emit(self, data: bytes) -> None:
+        if len(data) >= self.FLUSH:
+            self._flush()
+            self.out.write(data)
+            return
+        self._buf += data
+        if len(self._buf) >= self.FLUSH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buf:
+            self.out.write(self._buf)
+            self._buf = bytearray()
 
     def close(self) -> None:
-        self.archive.close()
+        self._emit(bytes(2 * tar_writer.BLOCK))
+        self._flush()
 
 
 def write_overlay_diff(upper: str, out: ByteSink) -> None:
@@ -66,8 +120,7 @@ def write_overlay_diff(upper: str, out: ByteSink) -> None:
         if stat.S_ISCHR(st.st_mode) and st.st_rdev == 0:
             writer.add_whiteout(name)
             continue
-        writer.add(path, name)
-        if stat.S_ISDIR(st.st_mode) and _is_opaque(path):
+        if writer.add(path, name, st):
             writer.add_whiteout(name, opaque=True)
     writer.close()
 
@@ -155,39 +208,22 @@ def _is_opaque(path: str) -> bool:
         return False
 
 
-def _tarinfo(path: str, name: str, st: os.stat_result) -> tarfile.TarInfo:
-    info = tarfile.TarInfo(name)
-    info.mode = stat.S_IMODE(st.st_mode)
-    info.uid, info.gid = st.st_uid, st.st_gid
-    info.mtime = int(st.st_mtime)
-    info.uname = info.gname = ""
-    if stat.S_ISREG(st.st_mode):
-        info.type, info.size = tarfile.REGTYPE, st.st_size
-    elif stat.S_ISDIR(st.st_mode):
-        info.type = tarfile.DIRTYPE
-    elif stat.S_ISLNK(st.st_mode):
-        info.type, info.linkname = tarfile.SYMTYPE, os.readlink(path)
-    elif stat.S_ISFIFO(st.st_mode):
-        info.type = tarfile.FIFOTYPE
-    elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
-        info.type = tarfile.CHRTYPE if stat.S_ISCHR(st.st_mode) else tarfile.BLKTYPE
-        info.devmajor, info.devminor = os.major(st.st_rdev), os.minor(st.st_rdev)
-    xattrs = {"SCHILY.xattr." + key: value.decode("utf-8", "surrogateescape") for key, value in _xattrs(path).items()}
-    if xattrs:
-        info.pax_headers = {**info.pax_headers, **xattrs}
-    return info
-
-
-def _xattrs(path: str) -> dict[str, bytes]:
+def _xattr_names(target: str | int) -> list[str]:
     try:
-        names = os.listxattr(path, follow_symlinks=False)
+        if isinstance(target, int):
+            return os.listxattr(target)
+        return os.listxattr(target, follow_symlinks=False)
     except OSError:
-        return {}
+        return []
+
+
+def _kept_xattrs(names: list[str], get) -> dict[str, bytes] | None:
+    """The xattrs a layer carries (security.*, user.*); overlay's own trusted.* stay behind."""
     found = {}
     for key in names:
         if key.startswith(_KEPT_XATTR_PREFIXES):
             try:
-                found[key] = os.getxattr(path, key, follow_symlinks=False)
+                found[key] = get(key)
             except OSError:
                 continue
-    return found
+    return found or None

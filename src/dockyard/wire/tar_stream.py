@@ -6,16 +6,22 @@ import bz2
 import gzip
 import hashlib
 import lzma
+import queue
+import threading
 import zlib
 from typing import Any, BinaryIO, Protocol, cast
 
 import zstandard
+from isal import isal_zlib
 
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 XZ_MAGIC = b"\xfd7zXZ\x00"
 BZIP2_MAGIC = b"BZh"
+
+# isal's stubs declare its error class an instance
+_ISAL_ERROR = cast(type[Exception], isal_zlib.error)
 
 # Errors a corrupt or truncated compressed stream can raise while being read.
 STREAM_ERRORS = (EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError, gzip.BadGzipFile, OSError)
@@ -28,7 +34,7 @@ class ByteReader(Protocol):
 class ByteSink(Protocol):
     """Where bytes go: a file, or the content store's writer (which hashes as it writes)."""
 
-    def write(self, data: bytes, /) -> object: ...
+    def write(self, data: bytes | bytearray, /) -> object: ...
 
 
 class PeekReader:
@@ -93,9 +99,10 @@ def _reader_of(reader: PeekReader) -> ByteReader:
 
 
 class GzipReader:
-    """gzip (one or more members, zero padding allowed) inflated by zlib, reading the source
-    1 MiB at a time — `gzip.GzipFile` reads 8 KiB at a time, which costs dearly when the source
-    is a network stream. zlib checks each member's CRC and length."""
+    """gzip (one or more members, zero padding allowed) inflated by ISA-L (2-3x zlib's speed,
+    the same API), reading the source 1 MiB at a time — `gzip.GzipFile` reads 8 KiB at a time,
+    which costs dearly when the source is a network stream. Each member's CRC and length are
+    checked."""
 
     def __init__(self, raw: ByteReader, chunk: int = 1 << 20):
         self.raw, self.chunk = raw, chunk
@@ -112,7 +119,10 @@ class GzipReader:
                 self.pending = self.raw.read(self.chunk)
                 if not self.pending:
                     raise EOFError("compressed file ended before the end-of-stream marker was reached")
-            data = self.inflater.decompress(self.pending, n)
+            try:
+                data = self.inflater.decompress(self.pending, n)
+            except _ISAL_ERROR as error:
+                raise zlib.error(str(error)) from None
             if self.inflater.eof:
                 self.pending, self.inflater = self.inflater.unused_data, None
             else:
@@ -133,7 +143,7 @@ class GzipReader:
             self.pending += more
         if not self.pending.startswith(GZIP_MAGIC):
             raise gzip.BadGzipFile("not a gzipped file")
-        self.inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self.inflater = isal_zlib.decompressobj(16 + zlib.MAX_WBITS)
         return True
 
 
@@ -173,3 +183,64 @@ class TeeReader:
         if data:
             self.sink.write(data)
         return data
+
+
+class ReadAhead:
+    """Reads `raw` in a thread of its own, up to `depth` chunks ahead of the consumer: the
+    work behind `raw.read` (receiving, inflating, hashing, storing a copy) overlaps with what
+    the consumer does with each chunk (unpacking files). `finish` reads on to the end of the
+    stream (digests cover every byte) and re-raises the reader's error; `close` stops it."""
+
+    _END = object()
+
+    def __init__(self, raw: ByteReader, chunk: int = 1 << 20, depth: int = 8):
+        self._queue: queue.Queue = queue.Queue(depth)
+        self._stop = threading.Event()
+        self._pending = memoryview(b"")
+        self._done = False
+        self._thread = threading.Thread(target=self._produce, args=(raw, chunk), name="read-ahead",
+                                        daemon=True)
+        self._thread.start()
+
+    def _produce(self, raw: ByteReader, chunk: int) -> None:
+        try:
+            while not self._stop.is_set():
+                data = raw.read(chunk)
+                if not data:
+                    break
+                self._queue.put(data)
+            self._queue.put(self._END)
+        except BaseException as error:
+            self._queue.put(error)
+
+    def read(self, n: int = -1) -> bytes:
+        if not self._pending:
+            if self._done:
+                return b""
+            item = self._queue.get()
+            if item is self._END:
+                self._done = True
+                return b""
+            if isinstance(item, BaseException):
+                self._done = True
+                raise item
+            self._pending = memoryview(item)
+        if n is None or n < 0 or n >= len(self._pending):
+            data, self._pending = self._pending, memoryview(b"")
+        else:
+            data, self._pending = self._pending[:n], self._pending[n:]
+        return data.tobytes() if len(data) < 4096 else data   # type: ignore[return-value]
+
+    def finish(self) -> None:
+        while self.read(1 << 20):
+            pass
+        self._thread.join()
+
+    def close(self) -> None:
+        self._stop.set()
+        while self._thread.is_alive():
+            try:
+                self._queue.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        self._thread.join()

@@ -7,6 +7,7 @@ import os
 import pytest
 
 from dockyard.syscalls import LinuxSyscalls
+from dockyard.syscalls.openat2 import available, openat2
 from dockyard.syscalls.constants import RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS
 
 
@@ -58,3 +59,10 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_the_function_confined_calls_is_the_same_binding(root):
+    """`confined` calls `syscalls.openat2.openat2` directly; this kernel (5.6+) has it."""
+    assert available() is True
+    fd = openat2(root, "absolute", os.O_RDONLY, resolve=RESOLVE_IN_ROOT)
+    assert read(fd) == "inside\n"

@@ -69,3 +69,20 @@ def test_markdown_table_with_commands():
     table = [["workload", "dockyard"], ["run", "1 ms"]]
     assert markdown_table(table, ["docker run | x"]).splitlines() == [
         "| workload | dockyard | command |", "|---|---|---|", "| run | 1 ms | `docker run \\| x` |"]
+
+
+def test_load_column_when_recorded():
+    measured = result()
+    measured.load = (1.25, 3.5)
+    table = rows([measured], ["dockyard", "dockerd"])
+    assert table[0][-1] == "load"
+    assert table[1][-1] == "1.2–3.5"
+
+
+def test_absolute_limit_is_judged_on_our_median_alone():
+    within = result(ours=(0.04,), theirs=(0.01,), goal=None)
+    within.limit = 0.05
+    table = rows([within], ["dockyard", "dockerd"])
+    assert table[1][3:] == ["4.00×", "≤ 50 ms", "yes"]
+    within.limit = 0.03
+    assert rows([within], ["dockyard", "dockerd"])[1][-1] == "NO"

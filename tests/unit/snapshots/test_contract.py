@@ -65,3 +65,49 @@ def test_tee_receives_the_uncompressed_tar(store):
     assert sink.getvalue() == BASE
 
 
+
+
+def _changed_dir(store, key):
+    """Where a test can write an active snapshot's changes without mounting it."""
+    active = os.path.join(store.root, "active", key)
+    return os.path.join(active, "upper" if os.path.isdir(os.path.join(active, "upper")) else "fs")
+
+
+def test_commit_unpacks_the_diff_as_it_is_written_and_tees_it(store):
+    base = store.apply_layer(io.BytesIO(BASE))
+    store.prepare("c1", base.chain_id)
+    with open(os.path.join(_changed_dir(store, "c1"), "new"), "wb") as f:
+        f.write(b"N" * 100_000)
+    sink = io.BytesIO()
+    layer = store.commit("c1", base.chain_id, tee=sink)
+    assert layer.diff_id == sha256_digest(sink.getvalue())
+    assert layer.chain_id == chain_id(base.chain_id, layer.diff_id)
+    with open(os.path.join(store.layer_path(layer.chain_id), "new"), "rb") as f:
+        assert f.read() == b"N" * 100_000
+
+
+def test_a_diff_cut_short_never_becomes_a_layer(store, monkeypatch):
+    base = store.apply_layer(io.BytesIO(BASE))
+    store.prepare("c2", base.chain_id)
+
+    def failing_diff(active, lowers, out):
+        out.write(layer_tar(entry("half", data=b"h"))[:1024])   # whole entries, then a failure
+        raise OSError("disk went away")
+
+    monkeypatch.setattr(store.driver, "diff", failing_diff)
+    with pytest.raises(OSError, match="disk went away"):
+        store.commit("c2", base.chain_id, tee=io.BytesIO())
+    assert [l.chain_id for l in store.layers()] == [base.chain_id]
+    assert os.listdir(os.path.join(store.root, "staging")) == []
+
+
+def test_staged_layers_wait_for_their_parent(store):
+    if store.driver.name == "vfs":
+        assert not store.layers_stand_alone   # a copied tree needs its parent unpacked first
+        return
+    staged = store.stage_layer(io.BytesIO(TOP))
+    base = store.apply_layer(io.BytesIO(BASE))
+    layer = store.commit_staged(staged, base.chain_id)
+    assert layer.chain_id == chain_id(base.chain_id, sha256_digest(TOP))
+    assert sorted(os.listdir(os.path.join(store.layer_path(layer.chain_id), "bin"))) == ["y"]
+    assert os.listdir(os.path.join(store.root, "staging")) == []

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from dockyard.api.buildkit.generated import stat_pb2, wire_pb2
 from dockyard.api.grpc.framing import GrpcError, Status
 from dockyard.errors import InvalidArgument
-from dockyard.runtime.paths import secure_join
+from dockyard.confined.paths import resolve_in_root
 
 DIFF_COPY = "/moby.filesync.v1.FileSync/DiffCopy"
 
@@ -76,7 +76,7 @@ class DirectoryWriter:
         elif mode & _GO_TYPE:
             return  # devices, pipes and sockets: a build context has no use for them
         elif stat.linkname:  # a hard link to an entry already sent
-            os.link(secure_join(self.root, _relative(stat.linkname)), target)
+            os.link(resolve_in_root(self.root, _relative(stat.linkname)), target)
         else:
             self.wanted[index] = target
             self._open[index] = (target, stat)
@@ -108,7 +108,7 @@ class DirectoryWriter:
 
     def _place(self, path: str) -> str:
         parent, name = posixpath.split(path)
-        directory = secure_join(self.root, parent) if parent else self.root
+        directory = resolve_in_root(self.root, parent) if parent else self.root
         if not os.path.isdir(directory):
             raise InvalidArgument(f"file sync: {path} arrived before its directory")
         return os.path.join(directory, name)

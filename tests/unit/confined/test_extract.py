@@ -6,12 +6,12 @@ import pytest
 
 from dockyard.errors import InvalidArgument
 from dockyard.wire import tar_paths
-from dockyard.wire.tar_extract import DELETE, OVERLAY, LayerExtractor
+from dockyard.confined.extract import DELETE, OVERLAY, Extractor, Options
 from tests.support.layers import entry, layer_tar
 
 
 def extract(root, *entries, mode=OVERLAY):
-    return LayerExtractor(str(root), mode).extract(io.BytesIO(layer_tar(*entries)))
+    return Extractor(str(root), Options(whiteouts=mode)).extract(io.BytesIO(layer_tar(*entries)))
 
 
 @pytest.fixture
@@ -101,22 +101,22 @@ def test_duplicate_entries_last_one_wins(jail):
 def test_truncated_stream_fails_cleanly(jail):
     data = layer_tar(entry("big", data=b"z" * 100_000))
     with pytest.raises(InvalidArgument, match="invalid tar archive|unexpected end"):
-        LayerExtractor(str(jail), OVERLAY).extract(io.BytesIO(data[:50_000]))
+        Extractor(str(jail), Options(whiteouts=OVERLAY)).extract(io.BytesIO(data[:50_000]))
 
 
 def test_an_archive_ending_right_after_the_last_data_is_whole_as_for_go(jail):
     """The docker CLI sends `build -f - DIR` contexts without the last padding and end blocks."""
     data = layer_tar(entry("Dockerfile", data=b"FROM x\n"), entry(".dockerignore", data=b"x" * 47))
     end_of_data = data.index(b"x" * 47) + 47
-    LayerExtractor(str(jail), OVERLAY).extract(io.BytesIO(data[:end_of_data]))
+    Extractor(str(jail), Options(whiteouts=OVERLAY)).extract(io.BytesIO(data[:end_of_data]))
     assert (jail / "Dockerfile").read_bytes() == b"FROM x\n" and (jail / ".dockerignore").read_bytes() == b"x" * 47
     with pytest.raises(InvalidArgument, match="unexpected end of data"):
-        LayerExtractor(str(jail.parent / "outside"), OVERLAY).extract(io.BytesIO(data[:end_of_data - 1]))
+        Extractor(str(jail.parent / "outside"), Options(whiteouts=OVERLAY)).extract(io.BytesIO(data[:end_of_data - 1]))
 
 
 def test_garbage_is_not_an_archive(jail):
     with pytest.raises(InvalidArgument):
-        LayerExtractor(str(jail), OVERLAY).extract(io.BytesIO(b"\x01" * 2048))
+        Extractor(str(jail), Options(whiteouts=OVERLAY)).extract(io.BytesIO(b"\x01" * 2048))
 
 
 def test_overlay_whiteouts(jail):
@@ -158,7 +158,7 @@ def test_extract_file_copies_contents_in_the_kernel_and_keeps_metadata(jail, tmp
     archive = tmp_path / "layer.tar"
     archive.write_bytes(layer_tar(entry("d", "d"), entry("d/big", data=data, mode=0o600),
                                   entry("d/empty"), entry("d/link", "h", link="d/big", mode=0o600)))
-    size = LayerExtractor(str(jail), OVERLAY).extract_file(str(archive))
+    size = Extractor(str(jail), Options(whiteouts=OVERLAY)).extract_file(str(archive))
     assert size == len(data)
     assert (jail / "d/big").read_bytes() == data and (jail / "d/empty").read_bytes() == b""
     assert stat.S_IMODE(os.stat(jail / "d/big").st_mode) == 0o600
@@ -169,12 +169,23 @@ def test_extract_file_of_truncated_archive_fails_cleanly(jail, tmp_path):
     archive = tmp_path / "layer.tar"
     archive.write_bytes(layer_tar(entry("big", data=b"z" * 100_000))[:50_000])
     with pytest.raises(InvalidArgument, match="invalid tar archive|unexpected end"):
-        LayerExtractor(str(jail), OVERLAY).extract_file(str(archive))
+        Extractor(str(jail), Options(whiteouts=OVERLAY)).extract_file(str(archive))
 
 
 def test_extract_file_refuses_escapes_too(jail, tmp_path):
     archive = tmp_path / "layer.tar"
     archive.write_bytes(layer_tar(entry("../outside/evil", data=b"x")))
     with pytest.raises(InvalidArgument, match="outside of the layer"):
-        LayerExtractor(str(jail), OVERLAY).extract_file(str(archive))
+        Extractor(str(jail), Options(whiteouts=OVERLAY)).extract_file(str(archive))
     assert outside_untouched(tmp_path)
+
+
+def test_hardlinks_land_in_their_directory_when_the_descriptor_cache_is_full(jail, monkeypatch):
+    from dockyard.confined import extract as module
+    monkeypatch.setattr(module, "MAX_OPEN_DIRS", 3)
+    dirs = [entry(f"d{i}", "d") for i in range(6)]
+    # d0 leaves the cache, so the link's source is looked up while its destination is cached
+    extract(jail, *dirs, entry("d0/f", data=b"x"), entry("d1/a"), entry("d2/b"), entry("d3/c"),
+            entry("d5/h", "h", link="d0/f"))
+    assert os.stat(jail / "d5/h").st_ino == os.stat(jail / "d0/f").st_ino
+    assert sorted(os.listdir(jail / "d0")) == ["f"]
