@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from tests.support.daemon import mounts_under
+from tests.support.processes import terminate
 
 
 def dockerd_available() -> bool:
@@ -52,12 +53,6 @@ class PrivateDockerd:
         return result
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, grace=60)
         for point in sorted(mounts_under(self.base), reverse=True):  # its own leftovers only
             subprocess.run(["umount", "-l", point], capture_output=True)

@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.support.token_server import ISSUER, SERVICE
+from tests.support.processes import terminate
 
 BINARY = "/usr/bin/docker-registry"
 
@@ -92,13 +93,7 @@ class Registry:
             return False
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, grace=10)
 
     def remove(self) -> None:
         """Stop and delete the storage, configuration and log."""

@@ -16,6 +16,7 @@ from dockyard.api.request import Request
 from dockyard.api.responses import Response, StreamResponse, json_lines, json_response
 from dockyard.api.router import Route
 from dockyard.builder.builder import BuildOptions
+from dockyard.builder.platforms import build_platform
 from dockyard.builder.run_step import HOST_OPTIONS
 from dockyard.errors import DockyardError, InvalidArgument
 from dockyard.oci import reference
@@ -34,10 +35,10 @@ def routes(services) -> list[Route]:
 
     async def prune(req: Request) -> Response:
         try:
-            req.filters(_CACHE_FILTERS)  # our cache holds only what live images use: nothing to narrow
+            filters = req.filters(_CACHE_FILTERS)
         except InvalidArgument as err:
             raise InvalidArgument(f"failed to prune build cache: {err.message}") from None
-        return json_response(await services.build.prune())
+        return json_response(await services.build.prune(filters))
 
     return [Route("POST", "/build", build), Route("POST", "/build/prune", prune)]
 
@@ -59,6 +60,7 @@ def build_options(req: Request) -> BuildOptions:
         target=req.param("target") or "", build_args=build_args,
         labels={str(k): str(v) for k, v in _json_param(req, "labels", dict).items()},
         host_config=_host_config(req), pull=req.flag("pull"),
+        platform=build_platform(req.param("platform") or "") if req.param("platform") else "",
         registry_auths=credentials.decode_config_header(req.headers.get("x-registry-config")))
 
 

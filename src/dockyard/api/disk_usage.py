@@ -1,4 +1,4 @@
-"""`GET /system/df`: space used by images, containers, volumes (and the build cache, none yet)."""
+"""`GET /system/df`: space used by images, containers, volumes and the build cache."""
 
 import asyncio
 
@@ -20,7 +20,7 @@ def routes(services) -> list[Route]:
         return json_response({
             "LayersSize": await asyncio.to_thread(services.images.layers_size),
             "Images": images, "Containers": containers,
-            "Volumes": await services.volumes.usage(), "BuildCache": [],
+            "Volumes": await services.volumes.usage(), "BuildCache": await services.build.disk_usage(),
         })
 
     return [Route("GET", "/system/df", disk_usage)]

@@ -22,6 +22,7 @@ from dockyard.oci import digest as digests
 from dockyard.oci import reference
 from dockyard.oci.reference import Reference
 from dockyard.registry import credentials, manifests
+from dockyard.registry.hosts import first_answer
 
 
 def pull_reference(from_image: str, tag: str) -> Reference:
@@ -42,13 +43,12 @@ async def pull(services, req: Request) -> StreamResponse:
     all_tags = not tag and not repository.tag and not repository.digest   # dockerd: no tag = every tag
     ref = repository if all_tags else pull_reference(from_image, tag)
 
-    def resolve() -> list:
-        client = services.registries.client(ref, auth)
+    def resolve(client) -> list:
         if all_tags:
             return image_pull.resolve_all_tags(client, repository, platform)
         return [image_pull.resolve(client, ref, platform)]
 
-    plans = await asyncio.to_thread(resolve)
+    plans = await asyncio.to_thread(first_answer, services.registries.pull_sources(ref, auth), resolve)
 
     def work(report) -> None:
         updated = False

@@ -98,6 +98,37 @@ def resolve_sources(root: str, sources: list[str], what: str, in_context: bool =
     return found
 
 
+def resolve_with_parents(root: str, sources: list[str], what: str, in_context: bool = True) -> list[tuple[str, str]]:
+    """`COPY --parents`: (host path, path kept under the destination) of each source. The kept
+    path is the source's path, or the part after a `/./` in it (rsync's pivot); a pattern
+    (wildcards, `**` for any number of directories) names everything under the pivot it matches."""
+    found: list[tuple[str, str]] = []
+    for source in sources:
+        base, pivot, pattern = source.partition("/./")
+        if not pivot:
+            base, pattern = "", source
+        base_rel = posixpath.normpath("/" + base).lstrip("/")
+        pattern_rel = posixpath.normpath("/" + pattern).lstrip("/")
+        if in_context and posixpath.normpath(source).startswith(".."):
+            raise InvalidArgument(f"{what} failed: forbidden path outside the build context: {source} ()")
+        base_host = resolve_in_root(root, base_rel) if base_rel else root
+        if not _WILDCARDS & set(pattern_rel):
+            found += [(host, posixpath.relpath(rel, base_rel) if base_rel else rel)
+                      for host, rel in resolve_sources(root, [posixpath.join(base_rel, pattern_rel)], what, in_context)]
+            continue
+        matcher = IgnoreMatcher([pattern_rel])
+        for dirpath, dirnames, filenames in os.walk(base_host):
+            dirnames.sort()
+            for name in sorted(dirnames + filenames):
+                host = os.path.join(dirpath, name)
+                rel = os.path.relpath(host, base_host)
+                if matcher.ignored(rel) and not matcher.ignored(os.path.dirname(rel) or "."):
+                    found.append((host, rel))
+    if not found:
+        raise InvalidArgument(f"{what} failed: no source files were specified")
+    return found
+
+
 def _glob(root: str, pattern: str) -> list[str]:
     """Context paths matching a Go filepath.Match pattern, element by element."""
     candidates = [""]

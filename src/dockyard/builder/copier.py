@@ -4,7 +4,9 @@ Docker's destination rules: a relative destination is under WORKDIR; a directory
 its contents; a file goes *into* the destination when it ends with `/` or is an existing
 directory, else it becomes the destination; several sources need a `/`-terminated destination.
 ADD unpacks local tar archives (plain, gzip, bzip2, xz) into the destination instead.
-Destination paths resolve inside the root (symlinks cannot lead out of it).
+Destination paths resolve inside the root (symlinks cannot lead out of it). `--parents` keeps
+each source's path under the destination; `--exclude` patterns (.dockerignore's syntax) leave
+out what they match inside a source directory (a file source: its name).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import shutil
 import stat
 from dataclasses import dataclass
 
+from dockyard.dockerfile.ignore import IgnoreMatcher
 from dockyard.errors import InvalidArgument
 from dockyard.confined.extract import DELETE, Extractor, Options
 from dockyard.confined.paths import resolve_in_root
@@ -27,6 +30,8 @@ class CopyOptions:
     owner: tuple[int, int] | None = (0, 0)   # None: keep the source's owner (COPY --from)
     chmod: int | None = None
     extract_archives: bool = False           # ADD
+    exclude: IgnoreMatcher | None = None     # --exclude
+    parents: bool = False                    # --parents: `relative` is kept under the destination
 
 
 def copy_sources(sources: list[tuple[str, str]], root: str, dest: str, options: CopyOptions,
@@ -37,13 +42,23 @@ def copy_sources(sources: list[tuple[str, str]], root: str, dest: str, options: 
                               "the destination must be a directory and end with a /")
     for host, relative in sources:
         st = os.stat(host)  # the named source itself is followed when it is a symlink
+        name = posixpath.basename(relative.rstrip("/")) or relative
+        here = dest
+        if options.parents:
+            here = posixpath.join(dest, posixpath.dirname(relative.rstrip("/"))) + "/"
         if stat.S_ISDIR(st.st_mode):
-            target = _make_dirs(root, dest, options)
+            target = _make_dirs(root, posixpath.join(here, name) if options.parents else here, options)
             _copy_tree(host, target, options)
+        elif excluded(options, name):
+            continue
         elif options.extract_archives and _is_archive(host):
-            _extract(host, _make_dirs(root, dest, options))
+            _extract(host, _make_dirs(root, here, options))
         else:
-            _copy_file_to(host, posixpath.basename(relative.rstrip("/")) or relative, root, dest, into_dir, options)
+            _copy_file_to(host, name, root, here, into_dir or options.parents, options)
+
+
+def excluded(options: CopyOptions, relative: str) -> bool:
+    return options.exclude is not None and options.exclude.ignored(relative)
 
 
 def _copy_file_to(host: str, name: str, root: str, dest: str, into_dir: bool, options: CopyOptions) -> None:
@@ -78,6 +93,11 @@ def _copy_tree(source: str, target: str, options: CopyOptions) -> None:
     for dirpath, dirnames, filenames in os.walk(source):
         relative = os.path.relpath(dirpath, source)
         here = target if relative == "." else os.path.join(target, relative)
+        inside = "" if relative == "." else relative + "/"
+        filenames = [n for n in filenames if not excluded(options, inside + n)]
+        exclude = options.exclude
+        dirnames[:] = [n for n in dirnames if exclude is None or not exclude.ignored(inside + n)
+                       or exclude.may_reinclude_under(inside + n)]
         for name in sorted(dirnames):
             path = os.path.join(dirpath, name)
             st = os.lstat(path)
@@ -158,8 +178,10 @@ def _extract(path: str, target: str) -> None:
             raise InvalidArgument(f"ADD failed: cannot extract {os.path.basename(path)}: {exc}") from None
 
 
-def sources_digest(sources: list[tuple[str, str]]) -> str:
-    """Docker-like `file:<hex>` / `dir:<hex>` / `multi:<hex>` of names, modes and contents."""
+def sources_digest(sources: list[tuple[str, str]], exclude: IgnoreMatcher | None = None) -> str:
+    """Docker-like `file:<hex>` / `dir:<hex>` / `multi:<hex>` of names, modes and contents
+    (of what `exclude` leaves)."""
+    options = CopyOptions(exclude=exclude)
     parts = []
     for host, relative in sources:
         hasher = hashlib.sha256()
@@ -169,9 +191,11 @@ def sources_digest(sources: list[tuple[str, str]]) -> str:
                 dirnames.sort()
                 for name in sorted(dirnames + filenames):
                     path = os.path.join(dirpath, name)
-                    _hash_entry(hasher, os.path.relpath(path, host), path, os.lstat(path))
+                    inside = os.path.relpath(path, host)
+                    if not excluded(options, inside):
+                        _hash_entry(hasher, inside, path, os.lstat(path))
             parts.append(("dir", hasher.hexdigest()))
-        else:
+        elif not excluded(options, posixpath.basename(relative)):
             _hash_entry(hasher, posixpath.basename(relative), host, st)
             parts.append(("file", hasher.hexdigest()))
     if len(parts) == 1:

@@ -6,9 +6,10 @@ read-only view of an image (COPY --from), and a snapshot's changes committed as 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from dockyard.images.service import ImageService
 from dockyard.snapshots.mount import for_daemon
@@ -30,11 +31,12 @@ class BuildLayers:
         """What a daemon that died mid-build left: mounted roots and build snapshots."""
         for name in os.listdir(self.work_dir):
             path = os.path.join(self.work_dir, name)
-            if not name.startswith(("root-", "view-")):
+            if not name.startswith(("root-", "view-", "mnt-")):
                 continue
-            if os.path.ismount(path):
-                self.mounter.unmount(path, lazy=True)
-            os.rmdir(path)
+            for point in (os.path.join(path, "merged"), path):  # a RUN mount's overlay, or the mount itself
+                if os.path.ismount(point):
+                    self.mounter.unmount(point, lazy=True)
+            shutil.rmtree(path, ignore_errors=True)
         for key in self.images.snapshots.active_keys():
             if key.startswith("build-"):
                 self.images.remove_container_layer(key)
@@ -81,18 +83,27 @@ class BuildLayers:
         finally:
             os.rmdir(target)
 
-    def commit(self, key: str, image_id: str | None, drop_mount_points: bool = False) -> Layer:
-        """The snapshot's changes as a layer on `image_id`'s layers (content blob + unpacked)."""
+    def commit(self, key: str, image_id: str | None, drop_mount_points: bool = False,
+               file_mounts: Sequence[str] = ()) -> Layer:
+        """The snapshot's changes as a layer on `image_id`'s layers (content blob + unpacked).
+        `drop_mount_points`: a RUN container's layer, without the runtime's placeholders (those
+        of its own files and of the `file_mounts`, as BuildKit drops them; directories made for
+        mounts stay)."""
         if drop_mount_points:
-            self._drop_mount_points(key)
+            self._drop_mount_points(key, [m.lstrip("/") for m in file_mounts])
         return self.images.layer_from_snapshot(key, self.top_chain(image_id))
 
-    def _drop_mount_points(self, key: str) -> None:
+    def apply(self, diff_id: str, image_id: str | None) -> Layer:
+        """A layer already in the content store, put on `image_id`'s layers (`COPY --link`)."""
+        return self.images.snapshots.apply_layer_file(self.images.content.path(diff_id), diff_id,
+                                                      self.top_chain(image_id))
+
+    def _drop_mount_points(self, key: str, file_mounts: list[str]) -> None:
         data = self.images.container_graph_driver(key)["Data"]
         upper = data.get("UpperDir")
         if not upper:
             return
-        for name in _MOUNT_POINT_FILES:
+        for name in (*_MOUNT_POINT_FILES, *file_mounts):
             path = os.path.join(upper, name)
             try:
                 if os.path.isfile(path) and not os.path.islink(path) and os.path.getsize(path) == 0:

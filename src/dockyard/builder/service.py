@@ -1,4 +1,5 @@
-"""The build service: classic-builder builds, the build cache, its pruning and disk usage.
+"""The build service: builds, the build cache (step images, `--link` layers, cache mounts),
+its pruning and disk usage.
 
     service = BuildService(images, containers, stdio, Mounter(), data_root)
     image_id = await service.build(BuildOptions(tags=["app:1"]), context_stream, send)
@@ -16,25 +17,32 @@ from typing import Any, BinaryIO, Callable
 from dockyard.builder.builder import Builder, BuildOptions
 from dockyard.builder.buildkit_image import buildkit_config
 from dockyard.builder.cache import BuildCache
+from dockyard.builder.cache_mounts import CacheMounts
 from dockyard.builder.layers import BuildLayers
+from dockyard.builder.prune_filters import cache_keeper
+from dockyard.builder.run_mounts import RunMounts
 from dockyard.builder.run_step import StepFailed
 from dockyard.builder.vertices import BuildEvents, VertexProgress
 from dockyard.errors import DockyardError, InvalidArgument, NotFound
 from dockyard.metadata.records import RecordStore
 from dockyard.oci import image as oci_image
 from dockyard.syscalls.inode_flags import spread_subdirectories
+from dockyard.wire.times import format_rfc3339_nano
 
 log = logging.getLogger(__name__)
 
 
 class BuildService:
     def __init__(self, images, containers, stdio, mounter, data_root: str, puller=None):
-        work_dir = os.path.join(data_root, "build", "work")
+        build_root = os.path.join(data_root, "build")
+        work_dir = os.path.join(build_root, "work")
         _remove_stale_contexts(work_dir)
         os.makedirs(work_dir, exist_ok=True)
         spread_subdirectories(work_dir)      # contexts: many files made and deleted per build
-        self.cache = BuildCache(os.path.join(data_root, "build", "cache"),
-                                lambda image_id: image_id in images.store.images)
+        self.cache = BuildCache(os.path.join(build_root, "cache"), lambda image_id: image_id in images.store.images)
+        # `COPY --link` layers by their sources, while the content store holds them
+        link_layers = BuildCache(os.path.join(build_root, "link-layers"), images.content.has)
+        self.cache_mounts = CacheMounts(os.path.join(build_root, "cache-mounts"))
         layers = BuildLayers(images, mounter, work_dir)
         layers.sweep()
         self._containers, self._images = containers, images
@@ -42,7 +50,9 @@ class BuildService:
         # RUN containers a build will remove, one empty record each: a daemon that died mid-build
         # left them running (adopted like any container), so the next one removes them
         self._run_notes = RecordStore(os.path.join(work_dir, "run-containers"))
-        self._builder = Builder(images, containers, stdio, layers, self.cache, work_dir, self._run_notes, puller)
+        run_mounts = RunMounts(layers, self.cache_mounts, mounter, work_dir)
+        self._builder = Builder(images, containers, stdio, layers, self.cache, work_dir, self._run_notes,
+                                run_mounts, link_layers, puller)
 
     async def start(self) -> None:
         """Remove the RUN containers of builds a crashed daemon left (once containers are adopted)."""
@@ -85,22 +95,48 @@ class BuildService:
         return exported
 
     async def cache_records(self) -> list[dict[str, Any]]:
-        """The build cache as `docker buildx du` lists it: one record per cached step."""
-        return await asyncio.to_thread(self.cache.records)
+        """The build cache as `docker buildx du` lists it: one record per cached step, and the
+        cache mounts."""
+        steps = await asyncio.to_thread(self.cache.records)
+        mounts = await asyncio.to_thread(self.cache_mounts.usage)
+        return steps + [_step_shaped(usage) for usage in mounts]
 
     async def prune_cache(self, all_: bool = False, filters: list[str] | None = None,
                           keep_seconds: float = 0.0) -> list[dict[str, Any]]:
-        """`docker buildx prune`: entries of deleted images, with `--all` every entry, and with
-        `--keep-duration` only those older than that."""
+        """`docker buildx prune`: entries of deleted images (with `--all` every entry) and the
+        cache mounts no build uses; with `--keep-duration` none used more recently than that."""
         if filters:
             raise InvalidArgument(f"prune filters are not supported by this daemon: {', '.join(filters)}")
-        return await asyncio.to_thread(self.cache.remove_records, all_, keep_seconds)
+        steps = await asyncio.to_thread(self.cache.remove_records, all_, keep_seconds)
+        keep = cache_keeper({"unused-for": [f"{keep_seconds}s"]} if keep_seconds else {})
+        mounts = await asyncio.to_thread(self.cache_mounts.prune, keep)
+        return steps + [_step_shaped(usage) for usage in mounts]
 
-    async def prune(self) -> dict[str, Any]:
-        """`POST /build/prune`: cache entries of deleted images go; the images are the
-        image service's (`docker image prune` removes the dangling ones)."""
+    async def prune(self, filters: dict[str, list[str]] | None = None) -> dict[str, Any]:
+        """`POST /build/prune`: cache entries of deleted images go (the images are the image
+        service's: `docker image prune` removes the dangling ones), and the cache mounts no
+        build is using, as BuildKit prunes them (those `filters` select)."""
         await asyncio.to_thread(self.cache.prune)
-        return {"CachesDeleted": None, "SpaceReclaimed": 0}
+        removed = await asyncio.to_thread(self.cache_mounts.prune, cache_keeper(filters or {}))
+        return {"CachesDeleted": [r["ID"] for r in removed] or None,
+                "SpaceReclaimed": sum(r["Size"] for r in removed)}
+
+    async def disk_usage(self) -> list[dict[str, Any]]:
+        """The build cache as `GET /system/df` lists it (BuildKit's records: the cache mounts)."""
+        return [{**usage, "Parent": "", "CreatedAt": _rfc3339(usage["CreatedAt"]),
+                 "LastUsedAt": _rfc3339(usage["LastUsedAt"])}
+                for usage in await asyncio.to_thread(self.cache_mounts.usage)]
+
+
+def _step_shaped(usage: dict[str, Any]) -> dict[str, Any]:
+    """A cache mount's usage record in the shape of `BuildCache.records`."""
+    return {"id": usage["ID"], "type": usage["Type"], "size": usage["Size"], "description": usage["Description"],
+            "created": usage["CreatedAt"], "used": usage["LastUsedAt"] or usage["CreatedAt"],
+            "usage": usage["UsageCount"], "in_use": usage["InUse"]}
+
+
+def _rfc3339(seconds: float | None) -> str | None:
+    return format_rfc3339_nano(int(seconds * 1e9), fixed=False) if seconds is not None else None
 
 
 def _remove_stale_contexts(work_dir: str) -> None:

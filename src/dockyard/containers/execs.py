@@ -125,45 +125,93 @@ class ExecService:
             task.add_done_callback(self._reaping.discard)
         return session
 
-    async def _finish(self, record: ExecRecord, session, shim, container) -> None:
+    async def _finish(self, record: ExecRecord, session, shim, container) -> int:
         """Once an attached session ended: its exit code, or (client gone first) the shim's."""
         if session.exit_status is None:
-            await self._reap(record, shim, container)
-        else:
-            self._exited(record, container, session.exit_status.code)
+            return await self._reap(record, shim, container)
+        return self._exited(record, container, session.exit_status.code)
 
     async def run_probe(self, container, argv: list[str], timeout: float) -> tuple[int | None, str]:
         """A health probe: run `argv` like an exec, collect its output, kill it at the timeout."""
+        if self._watcher.shim_of(container.id) is None:
+            return -1, "container is not running"
+        try:
+            code, chunks = await self._run_collected(container, argv, timeout)
+        except asyncio.TimeoutError:
+            return -1, f"Health check exceeded timeout ({timeout:g}s)"
+        except DockyardError as err:
+            return -1, err.message
+        return code, b"".join(data for _, data in chunks).decode(errors="replace")
+
+    async def run_captured(self, container, argv: list[str], timeout: float | None) -> tuple[int, bytes, bytes]:
+        """Run `argv` like an exec: (exit code, stdout, stderr). At the timeout the process is
+        killed and asyncio.TimeoutError raised (the CRI's ExecSync)."""
+        code, chunks = await self._run_collected(container, argv, timeout)
+        stdout, stderr = (b"".join(data for stream, data in chunks if stream == wanted) for wanted in (1, 2))
+        return code, stdout, stderr
+
+    async def _run_collected(self, container, argv: list[str],
+                             timeout: float | None) -> tuple[int, list[tuple[int, bytes]]]:
         shim = self._watcher.shim_of(container.id)
         if shim is None:
-            return -1, "container is not running"
+            raise Conflict(f"container {container.id} is not running")
         record = ExecRecord(os.urandom(32).hex(), container.id, {"Cmd": argv, "AttachStdout": True,
                                                                   "AttachStderr": True})
         self._execs[record.id] = record
         try:
             session = await self._launch(record, container, shim, None, attach=True)
-            output = await asyncio.wait_for(_collect(session), timeout)
-            await self._finish(record, session, shim, container)
-            return record.exit_code, output
-        except asyncio.TimeoutError:
-            await _quietly(shim.kill(9, exec_id=record.id))
-            return -1, f"Health check exceeded timeout ({timeout:g}s)"
-        except DockyardError as err:
-            return -1, err.message
+            try:
+                chunks = await asyncio.wait_for(_collect(session), timeout)
+            except asyncio.TimeoutError:
+                session.close()
+                await _quietly(shim.kill(9, exec_id=record.id))
+                raise
+            return await self._finish(record, session, shim, container), chunks
         finally:
             self._execs.pop(record.id, None)
 
-    async def _reap(self, record: ExecRecord, shim, container) -> None:
+    async def open_session(self, container, argv: list[str], tty: bool, stdin: bool) -> tuple[ExecRecord, object]:
+        """An exec whose output (and stdin) the caller bridges itself (the CRI's streaming
+        server); `close_session` once its output ended gives the exit code."""
+        shim = self._watcher.shim_of(container.id)
+        if shim is None or container.state.status != "running":
+            raise Conflict(f"container {container.id} is not running")
+        record = ExecRecord(os.urandom(32).hex(), container.id, {"Cmd": argv, "Tty": tty, "AttachStdin": stdin,
+                                                                  "AttachStdout": True, "AttachStderr": True})
+        self._execs[record.id] = record
+        record.running = True
+        try:
+            session = await self._launch(record, container, shim, None, attach=True)
+        except BaseException:
+            self._execs.pop(record.id, None)
+            raise
+        return record, session
+
+    async def close_session(self, record: ExecRecord, session, container, kill: bool = False) -> int:
+        """kill: the client went away before the process ended; it ends with it (as in containerd)."""
+        try:
+            session.close()
+            shim = self._watcher.shim_of(container.id)
+            if session.exit_status is None and shim is None:
+                return 137                    # the container (and the exec with it) is gone
+            if session.exit_status is None and kill:
+                await _quietly(shim.kill(9, exec_id=record.id))
+            return await self._finish(record, session, shim, container)
+        finally:
+            self._execs.pop(record.id, None)
+
+    async def _reap(self, record: ExecRecord, shim, container) -> int:
         try:
             code = await shim.wait_exec(record.id)
         except Exception:
             code = 126
-        self._exited(record, container, code)
+        return self._exited(record, container, code)
 
-    def _exited(self, record: ExecRecord, container, code: int) -> None:
+    def _exited(self, record: ExecRecord, container, code: int) -> int:
         record.exit_code = code
         record.running = False
         self._emit(container, "exec_die", execID=record.id, exitCode=str(code))
+        return code
 
     async def resize(self, exec_id: str, height: int, width: int) -> None:
         record = self.get(exec_id)
@@ -218,9 +266,8 @@ class ExecService:
         return resolve_user(user, texts[0], texts[1])
 
 
-async def _collect(session) -> str:
-    chunks = [data async for _, data in session]
-    return b"".join(chunks).decode(errors="replace")
+async def _collect(session) -> list[tuple[int, bytes]]:
+    return [chunk async for chunk in session]
 
 
 async def _quietly(coroutine) -> None:

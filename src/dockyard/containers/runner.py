@@ -15,23 +15,29 @@ from pathlib import Path
 from dockyard.cgroups import open_cgroup
 from dockyard.containers.inspect import stopped_network_settings
 from dockyard.containers.model import Container
+from dockyard.errors import Conflict
 from dockyard.metadata import atomic
+from dockyard.oci.defaults import DEFAULT_SHM_SIZE
 from dockyard.oci.resources import linux_resources
 from dockyard.oci.spec import SpecContext, generate_spec
 from dockyard.oci.user import resolve_user
 from dockyard.runtime.host import device_for, host_devices
+from dockyard.shim.logopts import CRI_LOG_DRIVER
+from dockyard.snapshots.mount import Mount
 
 log = logging.getLogger(__name__)
 
 
 class ContainerRunner:
     def __init__(self, exec_root: Path, layers, mounter, shims, runtimes, networks=None, volumes=None,
-                 host_capabilities: list[str] | None = None, cgroup_parent: str = "dockyard"):
+                 host_capabilities: list[str] | None = None, cgroup_parent: str = "dockyard",
+                 find_container=None):
         self._exec_root = exec_root
         self._layers, self._mounter, self._shims, self.runtimes = layers, mounter, shims, runtimes
         self._networks, self._volumes = networks, volumes
         self._host_capabilities = host_capabilities
         self._cgroup_parent = cgroup_parent
+        self._find_container = find_container   # ref -> Container, for the container:<id> modes
 
     @property
     def default_runtime(self) -> str:
@@ -78,6 +84,7 @@ class ContainerRunner:
         if self._networks is not None:
             self._networks.adopt_hostname(container)
         context = self._context(container, rootfs, files_dir)
+        self._mount_shareable_shm(container, context)
         prepared = await self._network_namespace(container, context, files_dir)
         if self._volumes is not None:
             context.mounts = await self._volumes.mounts_for_start(container, str(rootfs))
@@ -109,7 +116,41 @@ class ContainerRunner:
         context.devices = [device_for(d.get("PathOnHost", ""), d.get("PathInContainer", ""),
                                       d.get("CgroupPermissions") or "rwm")
                            for d in container.host_config.get("Devices") or []]
+        self._join_namespaces(container, context)
         return context
+
+    def _join_namespaces(self, container: Container, context: SpecContext) -> None:
+        """`--ipc`/`--pid` `container:<id>` (and a pod's shared UTS namespace): join that running
+        container's namespaces, and for IPC its /dev/shm too. dockerd's wording when it cannot."""
+        for kind, key in (("pid", "PidMode"), ("ipc", "IpcMode"), ("uts", "UTSMode")):
+            mode = container.host_config.get(key) or ""
+            if not mode.startswith("container:") or self._find_container is None:
+                continue
+            other = self._find_container(mode.split(":", 1)[1])        # NotFound: "No such container"
+            prefix = f"can't join IPC of container {other.id}: " if kind == "ipc" else ""
+            if not other.state.running or not other.state.pid:
+                raise Conflict(f"{prefix}container {other.id} is not running")
+            context.namespace_paths[kind] = f"/proc/{other.state.pid}/ns/{kind}"
+            if kind == "ipc":
+                context.shm_path = str(self._shm_path(other.id))
+                if not os.path.ismount(context.shm_path):
+                    raise Conflict(f"{prefix}non-shareable IPC (hint: use IpcMode:shareable for the donor container)")
+
+    def _shm_path(self, container_id: str) -> Path:
+        return self.state_dir(container_id) / "shm"
+
+    def _mount_shareable_shm(self, container: Container, context: SpecContext) -> None:
+        """`--ipc shareable`: /dev/shm is a tmpfs on the host that `container:<id>` joiners
+        bind-mount too (a mount in another container's namespace cannot be bound)."""
+        if (container.host_config.get("IpcMode") or "") != "shareable":
+            return
+        path = self._shm_path(container.id)
+        path.mkdir(parents=True, exist_ok=True)
+        if not os.path.ismount(path):
+            size = int(container.host_config.get("ShmSize") or 0) or DEFAULT_SHM_SIZE
+            self._mounter.mount(Mount("tmpfs", "shm", ("nosuid", "nodev", "noexec", "mode=1777", f"size={size}")),
+                                str(path))
+        context.shm_path = str(path)
 
     async def _network_namespace(self, container: Container, context: SpecContext, files_dir: Path) -> dict | None:
         """Phase one of networking. Returns the final settings when there is no phase two."""
@@ -135,12 +176,15 @@ class ContainerRunner:
     async def _launch_shim(self, container: Container, bundle: Path):
         console = container.host_config.get("ConsoleSize") or [0, 0]
         logged = bool(container.log_path)             # not with `--log-driver none`
+        log_config = container.host_config.get("LogConfig") or {}
+        cri_log = log_config.get("Type") == CRI_LOG_DRIVER
         return await self._shims.launch(
             container_id=container.id, state_dir=self.state_dir(container.id), bundle=bundle,
             runtime=self.runtimes.choice(container.runtime), tty=container.tty,
             open_stdin=bool(container.config.get("OpenStdin")),
             log_path=Path(container.log_path) if logged else None,
-            log_opts=(container.host_config.get("LogConfig") or {}).get("Config") if logged else None,
+            log_opts=log_config.get("Config") if logged and not cri_log else None,
+            log_format="cri" if cri_log else "json-file",
             console_size=tuple(console) if any(console) else None,
             auto_remove=bool(container.host_config.get("AutoRemove")),
         )
@@ -164,12 +208,12 @@ class ContainerRunner:
             container.network_settings = stopped_network_settings(container.network_settings or {})
         if self._volumes is not None:
             await _quietly("volume release", self._volumes.after_stop(container))
-        rootfs = self.rootfs(container.id)
-        if os.path.ismount(rootfs):
-            try:
-                self._mounter.unmount(str(rootfs), lazy=True)
-            except OSError as err:
-                log.warning("unmount %s: %s", rootfs, err)
+        for mounted in (self.rootfs(container.id), self._shm_path(container.id)):
+            if os.path.ismount(mounted):
+                try:
+                    self._mounter.unmount(str(mounted), lazy=True)
+                except OSError as err:
+                    log.warning("unmount %s: %s", mounted, err)
 
 
 def _resolve_user(rootfs: Path, user: str, group_add: list | None):

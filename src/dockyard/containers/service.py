@@ -18,7 +18,7 @@ from dockyard.errors import Conflict, InvalidArgument, NotModified
 from dockyard.oci.signals import parse_signal
 from dockyard.shim.client import ShimClient
 from dockyard.wire.times import until_filter
-from dockyard.shim.logopts import DEFAULT_LOG_CONFIG, container_log_config
+from dockyard.shim.logopts import CRI_LOG_DRIVER, DEFAULT_LOG_CONFIG, container_log_config
 
 log = logging.getLogger(__name__)
 _DEFAULT_STOP_TIMEOUT = 10
@@ -42,15 +42,23 @@ class ContainerService:
     def get(self, ref: str) -> Container:
         return self._registry.get(ref)
 
+    def all(self) -> list[Container]:
+        return self._registry.all()
+
     def counts(self) -> dict[str, int]:
         return self._registry.counts()
 
     # -- create -------------------------------------------------------------------------
-    async def create(self, body: dict, name: str, platform: str | None) -> tuple[str, list[str]]:
+    async def create(self, body: dict, name: str, platform: str | None,
+                     cri_log_path: str | None = None) -> tuple[str, list[str]]:
+        """cri_log_path: the output goes there in the kubelet's format (containers of the CRI)."""
         config, host_config, networking = defaults.split_create_body(body)
         check_host_config(host_config)
-        host_config["LogConfig"], logged = container_log_config(  # a bad --log-opt fails here
-            host_config.get("LogConfig"), self._log_default)
+        if cri_log_path:
+            host_config["LogConfig"], logged = {"Type": CRI_LOG_DRIVER, "Config": {}}, True
+        else:
+            host_config["LogConfig"], logged = container_log_config(  # a bad --log-opt fails here
+                host_config.get("LogConfig"), self._log_default)
         if not config.get("Image"):
             raise InvalidArgument("config cannot be empty in order to create a container")
         image = self._images.for_container(config["Image"])
@@ -67,7 +75,7 @@ class ContainerService:
             runtime=host_config["Runtime"],  # the daemon's default when none is named, as dockerd shows it
         )
         files_dir = self._registry.directory(container_id)
-        container.log_path = str(files_dir / f"{container_id}-json.log") if logged else ""
+        container.log_path = cri_log_path or (str(files_dir / f"{container_id}-json.log") if logged else "")
         if self._volumes is not None:
             container.mounts = await self._volumes.plan_for_create(container, image.config)
         try:
@@ -343,7 +351,7 @@ class ContainerService:
             container.state.stopped_by_user = True
             exited = self._watcher.exit_future(container.id)
             self._events(container, "kill", signal="9")
-            await self._watcher.signal(container, signals.SIGKILL)
+            await self._signal_unless_exited(container, signals.SIGKILL)
             await exited
         await self._remove_now(container, volumes)
 

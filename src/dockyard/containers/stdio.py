@@ -73,6 +73,21 @@ class ContainerStdio:
             raise Conflict(f"Container {container.id} is not running")
         await shim.resize(height, width)
 
+    async def open_session(self, container: Container, *, stdin: bool, stdout: bool, stderr: bool):
+        """The running process's output (and stdin) as a session the caller bridges itself."""
+        shim = self._watcher.shim_of(container.id)
+        if shim is None:
+            raise Conflict(f"container {container.id} is not running")
+        self._emit(container, "attach")
+        return await shim.attach(stdin=stdin and bool(container.config.get("OpenStdin")), stdout=stdout, stderr=stderr)
+
+    async def reopen_log(self, container: Container) -> None:
+        """A CRI log the kubelet moved aside: the shim starts a new file at its path."""
+        shim = self._watcher.shim_of(container.id)
+        if shim is None:
+            raise Conflict(f"Container {container.id} is not running")
+        await shim.reopen_log()
+
     def logs(self, container: Container, query: LogQuery):
         """(stream, bytes) pairs from the json-file log, following while the container runs."""
         if not container.log_path:

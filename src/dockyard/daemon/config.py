@@ -7,9 +7,12 @@ from pathlib import Path
 
 from dockyard.errors import InvalidArgument
 from dockyard.network.ipam import parse_address_pool
+from dockyard.registry.mirrors import parse_mirrors
 from dockyard.shim.logopts import keeps_log_file
 
 DEFAULT_HOST = "unix:///run/dockyard.sock"
+DEFAULT_SANDBOX_IMAGE = "registry.k8s.io/pause:3.10"   # the kubelet's own default since 1.31
+DEFAULT_CNI_BIN_DIRS = ("/usr/lib/cni", "/opt/cni/bin")   # Debian's plugins, then upstream's
 
 
 @dataclass
@@ -32,6 +35,13 @@ class DaemonConfig:
     insecure_registries: list[str] = field(default_factory=list)
     log_driver: str = "json-file"
     log_opts: dict[str, str] = field(default_factory=dict)
+    registry_mirrors: list[str] = field(default_factory=list)   # URL (docker.io) or HOST=URL
+    # The Kubernetes CRI endpoint, served only when cri_socket is set.
+    cri_socket: str | None = None
+    cri_stream_address: str = "127.0.0.1:0"     # exec/attach/port-forward URLs; port 0: any free one
+    pod_sandbox_image: str = DEFAULT_SANDBOX_IMAGE
+    cni_bin_dirs: list[str] = field(default_factory=lambda: list(DEFAULT_CNI_BIN_DIRS))
+    cni_conf_dir: Path = Path("/etc/cni/net.d")
     default_address_pools: list[tuple[str, int]] = field(default_factory=list)  # (base, size)
 
     @property
@@ -47,7 +57,10 @@ _FILE_KEYS = {
     "tlscert": "tlscert", "tlskey": "tlskey", "default-runtime": "default_runtime",
     "runtimes": "runtimes", "bridge": "bridge", "bip": "bip", "iptables": "iptables",
     "cgroup-parent": "cgroup_parent", "insecure-registries": "insecure_registries",
-    "log-driver": "log_driver", "log-opts": "log_opts", "default-address-pools": "default_address_pools",
+    "log-driver": "log_driver", "log-opts": "log_opts", "registry-mirrors": "registry_mirrors",
+    "cri-socket": "cri_socket", "cri-stream-address": "cri_stream_address",
+    "pod-sandbox-image": "pod_sandbox_image", "cni-bin-dir": "cni_bin_dirs", "cni-conf-dir": "cni_conf_dir",
+    "default-address-pools": "default_address_pools",
 }
 
 
@@ -74,6 +87,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--log-driver", help="log driver of containers that name none (json-file, none)")
     p.add_argument("--log-opt", action="append", default=[], metavar="KEY=VALUE",
                    help="default log driver option, e.g. max-size=10m")
+    p.add_argument("--registry-mirror", action="append", default=[], metavar="[HOST=]URL",
+                   help="pull from URL first: Docker Hub's images, or HOST's with HOST=URL")
+    p.add_argument("--cri-socket", metavar="unix:///PATH", help="serve the Kubernetes CRI (gRPC) here")
+    p.add_argument("--cri-stream-address", metavar="ADDR:PORT",
+                   help="CRI streaming server (exec, attach, port-forward); default 127.0.0.1:0")
+    p.add_argument("--pod-sandbox-image", help=f"image of pods' sandbox containers (default {DEFAULT_SANDBOX_IMAGE})")
+    p.add_argument("--cni-bin-dir", action="append", default=None, metavar="DIR",
+                   help="where CNI plugins are (repeatable; default /usr/lib/cni, /opt/cni/bin)")
+    p.add_argument("--cni-conf-dir", help="CNI network configurations (default /etc/cni/net.d)")
     p.add_argument("--default-address-pool", action="append", default=[], metavar="base=CIDR,size=N",
                    help="subnets for the default bridge and new networks (replace Docker's defaults)")
     return p
@@ -99,6 +121,7 @@ def load_config(argv: list[str]) -> DaemonConfig:
     values["runtimes"] = runtimes
     values["insecure_registries"] = [*values.get("insecure_registries", []), *args.insecure_registry]
     values["log_opts"] = {**values.get("log_opts", {}), **_key_values("--log-opt", args.log_opt)}
+    values["registry_mirrors"] = [*values.get("registry_mirrors", []), *args.registry_mirror]
     pools = [_file_pool(p) for p in values.get("default_address_pools", [])]
     values["default_address_pools"] = [*pools, *map(parse_address_pool, args.default_address_pool)]
     return _typed(values)
@@ -137,7 +160,9 @@ def _file_values(path: str) -> dict:
 
 def _typed(values: dict) -> DaemonConfig:
     config = DaemonConfig(**values)
-    for name in ("data_root", "exec_root", "pidfile"):
+    if isinstance(config.cni_bin_dirs, str):
+        config.cni_bin_dirs = [config.cni_bin_dirs]
+    for name in ("data_root", "exec_root", "pidfile", "cni_conf_dir"):
         value = getattr(config, name)
         if value is not None:
             setattr(config, name, Path(value).absolute())
@@ -145,4 +170,7 @@ def _typed(values: dict) -> DaemonConfig:
         if not host.startswith(("unix://", "tcp://", "fd://")):
             raise InvalidArgument(f"invalid host {host!r}: use unix:///path or tcp://addr:port")
     keeps_log_file(config.log_default)      # an unknown driver or option stops the daemon here
+    if config.cri_socket is not None and not config.cri_socket.startswith("unix://"):
+        raise InvalidArgument(f"invalid cri-socket {config.cri_socket!r}: use unix:///path")
+    parse_mirrors(config.registry_mirrors)  # a malformed mirror stops the daemon here
     return config

@@ -13,6 +13,7 @@ from dockyard.daemon.config import DaemonConfig, load_config
 from dockyard.daemon.listeners import open_listener, unix_paths
 from dockyard.daemon.lock import RootLock
 from dockyard.daemon.roots import prepare_roots
+from dockyard.daemon.services import Services
 from dockyard.errors import DockyardError
 
 log = logging.getLogger("dockyardd")
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("pyroute2").setLevel(logging.WARNING)  # its debug output is per netlink message
+    logging.getLogger("grpc").setLevel(logging.WARNING)      # and gRPC's per call
     try:
         prepare_roots(config.data_root, config.exec_root)
         lock = RootLock([config.data_root, config.exec_root])
@@ -56,6 +58,7 @@ async def serve(config: DaemonConfig) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await start_services(services)
+    cri = await _start_cri(services, config)
     servers = [await open_listener(host, handle, config) for host in config.hosts]
     _write_pidfile(config)
     log.info("API listening on %s", ", ".join(config.hosts))
@@ -65,11 +68,31 @@ async def serve(config: DaemonConfig) -> None:
         log.info("shutting down")
         for server in servers:
             server.close()
+        if cri is not None:
+            await cri.stop()
         await stop_services(services)
         for path in unix_paths(config.hosts):
             path.unlink(missing_ok=True)
         if config.pidfile:
             config.pidfile.unlink(missing_ok=True)
+
+
+async def _start_cri(services: Services, config: DaemonConfig):
+    """The Kubernetes CRI endpoint, when asked for: only then is the gRPC stack loaded."""
+    if not config.cri_socket:
+        return None
+    try:
+        from dockyard.cri.server import CriEndpoint, CriSettings
+    except ImportError as err:
+        raise DockyardError(f"the CRI needs grpcio and its stubs (scripts/setup makes them): {err}") from None
+    settings = CriSettings(socket=config.cri_socket, stream_address=config.cri_stream_address,
+                           sandbox_image=config.pod_sandbox_image, cni_conf_dir=config.cni_conf_dir,
+                           cni_bin_dirs=list(config.cni_bin_dirs), data_root=config.data_root)
+    endpoint = CriEndpoint(settings, images=services.images, registries=services.registries,
+                           layer_sources=services.layer_sources, containers=services.containers,
+                           execs=services.execs, stdio=services.stdio, runner=services.runner)
+    await endpoint.start()
+    return endpoint
 
 
 def _write_pidfile(config: DaemonConfig) -> None:

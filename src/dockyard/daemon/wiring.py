@@ -53,6 +53,7 @@ def build_services(config: DaemonConfig) -> Services:
         config.exec_root, layers, mounter, ShimLauncher(), runtimes,
         networks=ContainerNetworking(networks, registry.get), volumes=volumes,
         host_capabilities=host_capabilities(), cgroup_parent=config.cgroup_parent,
+        find_container=registry.get,
     )
     late = LateSessions()
     waiters = Waiters()
@@ -64,7 +65,7 @@ def build_services(config: DaemonConfig) -> Services:
     files = ContainerFiles(registry, runner, watcher, images, layers, mounter, emit)
     volumes.adopt_containers(registry.all())
     stdio = ContainerStdio(watcher, late, emit)
-    registries = Registries(config.insecure_registries)
+    registries = Registries(config.insecure_registries, config.registry_mirrors)
     layer_sources = LayerSources(str(config.data_root / "images"))
     puller = ImagePuller(images, layer_sources, registries)
     return Services(config=config, events=events, images=images, containers=containers, networks=networks,

@@ -3,6 +3,7 @@
 `--build-arg` values override ARG defaults; ARGs before the first FROM (meta args) are seen
 by FROM lines and, re-declared by a bare `ARG NAME`, inside a stage. The proxy variables are
 usable without an ARG but stay out of the image history. ENV wins over ARG in expansions.
+BuildKit's platform args (`TARGETPLATFORM`, `BUILDARCH`, ...) are meta args every build has.
 """
 
 from __future__ import annotations
@@ -13,11 +14,27 @@ PROXY_ARGS = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PRO
               "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy")
 
 
+def platform_args(target: str, build: str) -> dict[str, str]:
+    """BuildKit's automatic platform ARGs for `os/arch[/variant]` platforms."""
+    found = {}
+    for prefix, platform in (("TARGET", target), ("BUILD", build)):
+        os_, arch, variant = (platform.split("/") + ["", ""])[:3]
+        found.update({f"{prefix}PLATFORM": platform, f"{prefix}OS": os_, f"{prefix}ARCH": arch,
+                      f"{prefix}VARIANT": variant})
+    return found
+
+
 @dataclass
 class BuildArgs:
     given: dict[str, str | None]                      # --build-arg (None: `--build-arg NAME` unset)
     meta: dict[str, str | None] = field(default_factory=dict)
     consumed: set[str] = field(default_factory=set)
+
+    def predefine(self, values: dict[str, str]) -> None:
+        """Meta args every build has (the platform args); a --build-arg of the same name wins."""
+        for name, value in values.items():
+            self.meta[name] = self._value(name, value)
+            self.consumed.add(name)
 
     def declare_meta(self, name: str, default: str | None) -> None:
         self.consumed.add(name)

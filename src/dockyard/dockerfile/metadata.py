@@ -24,10 +24,13 @@ _UNIT_NS = {"ns": 1, "us": 1000, "µs": 1000, "ms": 1_000_000, "s": 1_000_000_00
 
 
 class Expander:
-    """Substitution with the variables in effect at one instruction."""
+    """Substitution with the variables in effect at one instruction: one word, words split on
+    blanks, and a here-document's text (quotes are ordinary characters there)."""
 
-    def __init__(self, word: Callable[[str], str], words: Callable[[str], list[str]]):
+    def __init__(self, word: Callable[[str], str], words: Callable[[str], list[str]],
+                 document: Callable[[str], str] | None = None):
         self.word, self.words = word, words
+        self.document = document or word
 
 
 def go_list(items: list[str]) -> str:

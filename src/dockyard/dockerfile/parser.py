@@ -1,4 +1,5 @@
-"""Logical lines → instructions: flags, JSON or shell form, key=value pairs (pure).
+"""Logical lines → instructions: flags, JSON or shell form, key=value pairs, here-documents
+(pure).
 
 Values are kept as written (quotes, `$VAR`): substitution happens when the build reaches
 the instruction, with the ARG and ENV values in effect there.
@@ -6,28 +7,22 @@ the instruction, with the ARG and ENV values in effect there.
 
 from __future__ import annotations
 
-import json
 import functools
 from dataclasses import dataclass, field
 
+from dockyard.dockerfile import heredoc
+from dockyard.dockerfile.flags import split_flags
+from dockyard.dockerfile.heredoc import Heredoc
 from dockyard.dockerfile.lexer import Line, lex
+from dockyard.dockerfile.run_mounts import parse_mount
+from dockyard.dockerfile.shell_words import json_array, split_words
+from dockyard.dockerfile.syntax import check_syntax
 from dockyard.errors import InvalidArgument
 
 KEYWORDS = {"FROM", "RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "ENV", "ARG", "LABEL",
             "WORKDIR", "USER", "EXPOSE", "VOLUME", "HEALTHCHECK", "STOPSIGNAL", "ONBUILD",
             "MAINTAINER"}
 _JSON_CAPABLE = {"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"}
-_FLAGS = {
-    "FROM": {"platform"},
-    "COPY": {"from", "chown", "chmod", "link", "parents", "exclude"},
-    "ADD": {"chown", "chmod", "link", "checksum", "keep-git-dir", "exclude"},
-    "RUN": {"mount", "network", "security"},
-    "HEALTHCHECK": {"interval", "timeout", "start-period", "start-interval", "retries"},
-}
-_BUILDKIT_ONLY = {("RUN", "mount"), ("RUN", "network"), ("RUN", "security"), ("COPY", "parents"),
-                  ("COPY", "exclude"), ("ADD", "exclude"), ("ADD", "checksum"), ("ADD", "keep-git-dir")}
-
-
 @dataclass(frozen=True)
 class Instruction:
     keyword: str
@@ -35,28 +30,42 @@ class Instruction:
     original: str
     lineno: int
     json_form: bool = False
-    flags: dict[str, str] = field(default_factory=dict)
-    pairs: list[tuple[str, str | None]] = field(default_factory=list)   # ENV, LABEL, ARG (value None: no default)
+    flags: dict[str, str] = field(default_factory=dict)             # booleans as "true"/"false"
+    pairs: list[tuple[str, str | None]] = field(default_factory=list)   # ENV, LABEL, ARG (None: no default)
     trigger: "Instruction | None" = None                           # ONBUILD's instruction
+    flag_lists: dict[str, list[str]] = field(default_factory=dict)  # repeatable: --mount, --exclude
+    heredocs: tuple[Heredoc, ...] = ()
 
     @property
     def text(self) -> str:
         """The argument text (after flags) as one string: the shell form's command."""
         return self.args[0] if self.args else ""
 
+    def flag_on(self, name: str) -> bool:
+        return self.flags.get(name) == "true"
+
+    def heredoc_named(self, word: str) -> Heredoc | None:
+        """The document a source word (`<<EOF`) stands for, with its content."""
+        opened = heredoc.parse_word(word)
+        if opened is None:
+            return None
+        return next((doc for doc in self.heredocs if doc.name == opened.name), None)
+
 
 @dataclass(frozen=True)
 class Dockerfile:
     instructions: list[Instruction]
     escape: str
+    directives: dict[str, str] = field(default_factory=dict)
 
 
 def parse(text: str) -> Dockerfile:
     lexed = lex(text)
+    check_syntax(lexed.directives.get("syntax"))
     instructions = [parse_line(line, lexed.escape) for line in lexed.lines]
     if not instructions:
         raise InvalidArgument("the Dockerfile (Dockerfile) cannot be empty")
-    return Dockerfile(instructions, lexed.escape)
+    return Dockerfile(instructions, lexed.escape, lexed.directives)
 
 
 def parse_line(line: Line, escape: str) -> Instruction:
@@ -70,16 +79,18 @@ def _parse(line: Line, escape: str) -> Instruction:
     keyword = line.keyword
     if keyword not in KEYWORDS:
         raise InvalidArgument(f"unknown instruction: {keyword}")
-    flags, rest = _split_flags(keyword, line.rest, escape)
+    flags, rest = split_flags(keyword, line.rest, escape)
+    if keyword == "RUN":
+        _check_run_flags(flags.values, flags.lists.get("mount", []))
     instruction = functools.partial(Instruction, keyword=keyword, original=line.original, lineno=line.lineno,
-                                    flags=flags)
+                                    flags=flags.values, flag_lists=flags.lists, heredocs=line.heredocs)
     if keyword == "ONBUILD":
-        return instruction(args=[rest], trigger=_onbuild_trigger(rest, line, escape))
+        return instruction(args=[_with_documents(rest, line.heredocs)], trigger=_onbuild_trigger(rest, line, escape))
     if keyword in ("ENV", "LABEL"):
         return instruction(args=[rest], pairs=_name_values(keyword, rest, escape))
     if keyword == "ARG":
         return instruction(args=[rest], pairs=_arg_pairs(rest, escape))
-    json_args = _json_array(rest) if keyword in _JSON_CAPABLE else None
+    json_args = json_array(rest) if keyword in _JSON_CAPABLE else None
     if keyword == "SHELL" and json_args is None:
         raise InvalidArgument("SHELL requires the arguments to be in JSON form")
     if json_args is not None:
@@ -89,7 +100,25 @@ def _parse(line: Line, escape: str) -> Instruction:
     else:
         args, is_json = ([rest] if rest else []), False
     _check_count(keyword, args, rest)
+    if keyword in ("COPY", "ADD") and heredoc.parse_word(args[-1]) is not None:
+        raise InvalidArgument(f"{keyword} cannot accept a heredoc as a destination")
     return instruction(args=args, json_form=is_json)
+
+
+def _check_run_flags(values: dict[str, str], mounts: list[str]) -> None:
+    network = values.get("network", "default")
+    if network not in ("default", "none", "host"):
+        raise InvalidArgument(f'invalid network mode "{network}"')
+    security = values.get("security", "sandbox")
+    if security not in ("sandbox", "insecure"):
+        raise InvalidArgument(f'security "{security}" is not valid')
+    for value in mounts:
+        parse_mount(value)
+
+
+def _with_documents(text: str, docs: tuple[Heredoc, ...]) -> str:
+    """An instruction's text with its here-documents after it, as ONBUILD stores a trigger."""
+    return text + "".join(f"\n{doc.content}{doc.name}" for doc in docs)
 
 
 def _check_count(keyword: str, args: list[str], rest: str) -> None:
@@ -111,72 +140,8 @@ def _onbuild_trigger(rest: str, line: Line, escape: str) -> Instruction:
         raise InvalidArgument("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
     if keyword in ("FROM", "MAINTAINER"):
         raise InvalidArgument(f"{keyword} isn't allowed as an ONBUILD trigger")
-    inner = lex(rest).lines[0]
-    return _parse(Line(inner.keyword, inner.rest, inner.original, line.lineno), escape)
-
-
-def _split_flags(keyword: str, rest: str, escape: str) -> tuple[dict[str, str], str]:
-    """Leading `--name=value` words of the instructions that take flags."""
-    allowed = _FLAGS.get(keyword)
-    flags: dict[str, str] = {}
-    if not allowed:
-        return flags, rest
-    while rest.startswith("--"):
-        word, _, remainder = rest.partition(" ")
-        if word == "--":
-            return flags, remainder.lstrip()
-        name, eq, value = word[2:].partition("=")
-        if name not in allowed:
-            raise InvalidArgument(f"unknown flag: {name}")
-        if (keyword, name) in _BUILDKIT_ONLY:
-            raise InvalidArgument(f"the --{name} option requires BuildKit. Refer to "
-                                  "https://docs.docker.com/go/buildkit/ to learn how to build images with "
-                                  "BuildKit enabled")
-        flags[name] = value if eq else "true"
-        rest = remainder.lstrip()
-    return flags, rest
-
-
-def _json_array(rest: str) -> list[str] | None:
-    if not rest.startswith("["):
-        return None
-    try:
-        value = json.loads(rest)
-    except ValueError:
-        return None
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return value
-    return None
-
-
-def split_words(text: str, escape: str = "\\") -> list[str]:
-    """Whitespace-separated words; quotes and escapes kept (substitution removes them)."""
-    words: list[str] = []
-    current: list[str] = []
-    quote, in_word = "", False
-    index = 0
-    while index < len(text):
-        ch = text[index]
-        if not quote and ch in " \t\n":
-            if in_word:
-                words.append("".join(current))
-                current, in_word = [], False
-            index += 1
-            continue
-        in_word = True
-        current.append(ch)
-        if ch == escape and quote != "'" and index + 1 < len(text):
-            current.append(text[index + 1])
-            index += 2
-            continue
-        if quote and ch == quote:
-            quote = ""
-        elif not quote and ch in ("'", '"'):
-            quote = ch
-        index += 1
-    if in_word:
-        words.append("".join(current))
-    return words
+    inner = lex(_with_documents(rest, line.heredocs)).lines[0]
+    return _parse(Line(inner.keyword, inner.rest, inner.original, line.lineno, inner.heredocs), escape)
 
 
 def _name_values(keyword: str, rest: str, escape: str) -> list[tuple[str, str | None]]:

@@ -1,8 +1,9 @@
-"""A parsed Dockerfile → the build plan: meta ARGs, stages up to the target, step count (pure).
+"""A parsed Dockerfile → the build plan: meta ARGs, stages up to the target, step numbers (pure).
 
-The classic builder builds every stage up to `--target` (or the last one) in order, numbers
-every instruction, meta ARGs and FROMs included (`Step 3/9 : ...`), and appends `--label`
-values as one extra LABEL instruction at the end.
+The target is `--target` (or the last stage). The classic builder numbers every instruction
+of the stages it builds, meta ARGs and FROMs included (`Step 3/9 : ...`), and `--label` values
+become one extra LABEL instruction at the end of the target. Which stages are built is
+`stage_graph.needed` (the ones the target reaches).
 """
 
 from __future__ import annotations
@@ -28,12 +29,28 @@ class Stage:
 @dataclass
 class BuildPlan:
     meta_args: list[Instruction]
-    stages: list[Stage]
+    stages: list[Stage]             # every stage up to the target; `index` is the position
     escape: str
 
     @property
+    def target(self) -> int:
+        return len(self.stages) - 1
+
+    @property
     def total_steps(self) -> int:
-        return len(self.meta_args) + sum(1 + len(s.instructions) for s in self.stages)
+        return self.steps_of(range(len(self.stages)))
+
+    def steps_of(self, built) -> int:
+        """How many steps a build of the stages `built` numbers."""
+        return len(self.meta_args) + sum(1 + len(self.stages[i].instructions) for i in built)
+
+    def first_steps(self, built: list[int]) -> dict[int, int]:
+        """The number of each built stage's FROM step (the stages numbered in file order)."""
+        numbers, step = {}, len(self.meta_args)
+        for index in sorted(built):
+            numbers[index] = step + 1
+            step += 1 + len(self.stages[index].instructions)
+        return numbers
 
     def stage_named(self, name: str, before: int) -> Stage | None:
         """A stage referred to by `--from` / `FROM`: by name or index, built before `before`."""

@@ -9,6 +9,8 @@ unquoted whitespace (EXPOSE, VOLUME, COPY sources, ...).
 
 from __future__ import annotations
 
+import json
+
 from typing import Mapping
 
 from dockyard.errors import InvalidArgument
@@ -31,8 +33,9 @@ class _Scanner:
 
 
 class ShellLex:
-    def __init__(self, escape: str = "\\"):
+    def __init__(self, escape: str = "\\", quotes: bool = True):
         self.escape = escape
+        self.quotes = quotes   # False: quotes are ordinary characters (here-document contents)
 
     def expand_word(self, text: str, env: Mapping[str, str]) -> str:
         words = self._process(text, env, split=False)
@@ -62,9 +65,9 @@ class ShellLex:
     def _piece(self, scanner: _Scanner, env: Mapping[str, str]) -> str:
         """One unit of a word: a quoted run, an expansion, or one (escaped) character."""
         ch = scanner.peek()
-        if ch == "'":
+        if ch == "'" and self.quotes:
             return self._single_quoted(scanner)
-        if ch == '"':
+        if ch == '"' and self.quotes:
             return self._double_quoted(scanner, env)
         if ch == "$":
             return self._dollar(scanner, env)
@@ -152,6 +155,49 @@ def _name(scanner: _Scanner) -> str:
     return "".join(out)
 
 
+def split_words(text: str, escape: str = "\\") -> list[str]:
+    """Whitespace-separated words; quotes and escapes kept (substitution removes them)."""
+    words: list[str] = []
+    current: list[str] = []
+    quote, in_word = "", False
+    index = 0
+    while index < len(text):
+        ch = text[index]
+        if not quote and ch in " \t\n":
+            if in_word:
+                words.append("".join(current))
+                current, in_word = [], False
+            index += 1
+            continue
+        in_word = True
+        current.append(ch)
+        if ch == escape and quote != "'" and index + 1 < len(text):
+            current.append(text[index + 1])
+            index += 2
+            continue
+        if quote and ch == quote:
+            quote = ""
+        elif not quote and ch in ("'", '"'):
+            quote = ch
+        index += 1
+    if in_word:
+        words.append("".join(current))
+    return words
+
+
 def escape_literal(text: str, escape: str = "\\") -> str:
     """`text` quoted so that expansion gives it back unchanged."""
     return "".join(escape + ch if ch in ("'", '"', "$", escape, " ", "\t", "\n") else ch for ch in text)
+
+
+def json_array(text: str) -> list[str] | None:
+    """An instruction's JSON (exec) form: a JSON array of strings, else None (the shell form)."""
+    if not text.startswith("["):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    return None

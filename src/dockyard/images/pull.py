@@ -76,8 +76,10 @@ def resolve_all_tags(client: RegistryClient, repository: Reference, platform: st
     return [resolve(client, repository.with_tag(tag), platform) for tag in sorted(tags)]
 
 
-def pull(service: ImageService, sources: LayerSources, plan: PullPlan, report: Progress) -> bool:
-    """Download and unpack what is missing, record the image; True when anything changed."""
+def pull(service: ImageService, sources: LayerSources, plan: PullPlan, report: Progress,
+         cancelled: threading.Event | None = None) -> bool:
+    """Download and unpack what is missing, record the image; True when anything changed.
+    `cancelled` set (the client went away): stop, and leave nothing behind."""
     ref = plan.ref
     report({"status": f"Pulling from {ref.path}", "id": ref.tag or ref.digest})
     diff_ids = plan.diff_ids
@@ -86,8 +88,11 @@ def pull(service: ImageService, sources: LayerSources, plan: PullPlan, report: P
     present = image_id in service.store.images and all(service.snapshots.has(c) for c in chains)
     up_to_date = present and service.store.lookup(str(ref)) == image_id
     with service.pinned(chains + diff_ids):
-        if not present:
-            _fetch_layers(service, sources, plan, diff_ids, chains, report)
+        transfer = None if present else _fetch_layers(service, sources, plan, diff_ids, chains, report, cancelled)
+        if cancelled is not None and cancelled.is_set():
+            if transfer is not None:
+                transfer.undo()
+            raise InvalidArgument("pull cancelled")
         tags = [ref] if ref.tag else []
         service.create_image(plan.config, tags, repo_digests=[f"{ref.name}@{plan.digest}"])
     service.emit("pull", ref.familiar(), {"name": ref.familiar()})
@@ -206,8 +211,10 @@ class _Cancellable:
 
 
 def _fetch_layers(service: ImageService, sources: LayerSources, plan: PullPlan, diff_ids: list[str],
-                  chains: list[str], report: Progress) -> None:
+                  chains: list[str], report: Progress, cancelled: threading.Event | None) -> "_Transfer":
     transfer = _Transfer(service, plan, report)
+    if cancelled is not None:
+        transfer.cancelled = cancelled
     have = [service.snapshots.has(c) and service.content.has(d) for c, d in zip(chains, diff_ids)]
     for layer, present in zip(plan.layers, have):
         report(status("Already exists" if present else "Pulling fs layer", digests.short_id(layer.digest)))
@@ -231,6 +238,7 @@ def _fetch_layers(service: ImageService, sources: LayerSources, plan: PullPlan, 
         raise
     finally:
         pool.shutdown(wait=True)
+    return transfer
 
 
 def _verified(body: bytes, expected: str | None) -> str:

@@ -9,7 +9,7 @@ from dockyard.images.service import ImageService
 from dockyard.oci import reference
 from dockyard.registry import credentials
 from dockyard.registry.credentials import Credentials
-from dockyard.registry.hosts import Registries
+from dockyard.registry.hosts import Registries, first_answer
 
 
 class ImagePuller:
@@ -19,8 +19,8 @@ class ImagePuller:
     def pull(self, name: str, auths: dict[str, Credentials], report: Progress) -> str:
         """Pull `name` (`latest` when untagged), reporting as `docker pull` does; its image ID."""
         ref = reference.parse(name).with_default_tag()
-        client = self._registries.client(ref, credentials.for_domain(auths, ref.domain))
-        plan = pull.resolve(client, ref)
+        sources = self._registries.pull_sources(ref, credentials.for_domain(auths, ref.domain))
+        plan = first_answer(sources, lambda client: pull.resolve(client, ref))
         updated = pull.pull(self._images, self._layer_sources, plan, report)
         report(pull.status_line(ref.familiar(), updated))
         return self._images.resolve(str(ref)).id

@@ -37,16 +37,6 @@ def oci_mounts(mounts: list[PlannedMount], volume_path: VolumePath) -> list[dict
     return [oci_mount(m, volume_path) for m in mounts]
 
 
-def rootfs_propagation(mounts: list[PlannedMount]) -> str:
-    """What the rootfs propagation must be for shared/slave binds to work ("" = leave the default)."""
-    kinds = {m.propagation for m in mounts if m.type == BIND}
-    if kinds & {"shared", "rshared"}:
-        return "shared"
-    if kinds & {"slave", "rslave"}:
-        return "rslave"
-    return ""
-
-
 def inspect_mount(mount: PlannedMount, volume_path: VolumePath) -> dict:
     """One entry of container inspect `Mounts` (and `docker ps` Mounts), shaped as dockerd's."""
     entry: dict = {"Type": mount.type}

@@ -124,12 +124,20 @@ class Namespaces:
             return self._host.run(fn)
 
         def work():
+            with IPRoute() as ipr:
+                return fn(ipr)
+
+        return self.call_in(path, work)
+
+    def call_in(self, path: Path, fn: Callable[[], T]) -> T:
+        """fn() in a thread that entered the netns at `path`: sockets it makes live there (a
+        connection into a pod for port forwarding) and stay usable from any thread."""
+        def work():
             fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
             try:
                 self.sys.setns(fd, c.CLONE_NEWNET)
             finally:
                 os.close(fd)
-            with IPRoute() as ipr:
-                return fn(ipr)
+            return fn()
 
         return in_thread(work)

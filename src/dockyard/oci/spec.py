@@ -5,6 +5,7 @@ the resolved user); those arrive in `SpecContext`. Everything else follows Docke
 """
 
 import json
+from typing import Any
 from dataclasses import dataclass, field
 
 from dockyard.errors import InvalidArgument
@@ -30,6 +31,7 @@ class SpecContext:
     resolv_conf_path: str | None = None
     netns_path: str | None = None                # join this netns; None: a new one
     namespace_paths: dict[str, str] = field(default_factory=dict)  # container:<id> modes
+    shm_path: str | None = None                  # a host tmpfs as /dev/shm (--ipc shareable, container:<id>)
     cgroupns_private: bool = False
     cgroup_path: str = ""
     mounts: list[dict] = field(default_factory=list)   # from the volume layer
@@ -47,16 +49,23 @@ def generate_spec(image_config: dict, create: dict, ctx: SpecContext) -> dict:
     privileged = bool(host.get("Privileged"))
     caps = _capabilities(host, ctx, privileged)
     readonly = bool(host.get("ReadonlyRootfs"))
-    spec = {
+    mounts = _mounts(host, ctx, privileged, readonly)
+    spec: dict[str, Any] = {
         "ociVersion": OCI_VERSION,
         "process": _process(image_config, create, host, ctx, caps),
         "root": {"path": ctx.rootfs, "readonly": readonly},
         "hostname": ctx.hostname,
-        "mounts": _mounts(host, ctx, privileged, readonly),
+        "mounts": mounts,
         "linux": _linux(host, ctx, privileged, caps),
     }
+    propagation = _rootfs_propagation(mounts)
+    if propagation:
+        spec["linux"]["rootfsPropagation"] = propagation
     if create.get("Domainname"):
         spec["domainname"] = create["Domainname"]
+    if ctx.namespace_paths.get("uts"):   # a joined UTS namespace keeps the names its owner set
+        spec.pop("hostname")
+        spec.pop("domainname", None)
     annotations = dict(ctx.annotations)
     if host.get("Init") and not ctx.init_path:
         annotations[INIT_ANNOTATION] = "reaper"
@@ -116,9 +125,12 @@ def _mounts(host: dict, ctx: SpecContext, privileged: bool, readonly: bool) -> l
     shm = int(host.get("ShmSize") or 0) or defaults.DEFAULT_SHM_SIZE
     base = defaults.default_mounts(shm, privileged)
     ipc = host.get("IpcMode") or ""
-    if ipc == "host" or ipc.startswith("container:"):
+    if ipc == "host" or ipc.startswith("container:") or ctx.shm_path:
         base = [m for m in base if m["destination"] != "/dev/shm"]
     extra: list[dict] = []
+    if ctx.shm_path:
+        extra.append({"destination": "/dev/shm", "type": "bind", "source": ctx.shm_path,
+                      "options": ["rbind", "rprivate"]})
     etc_opts = ["rbind", "rprivate"] + (["ro"] if readonly else [])
     for dest, path in (("/etc/resolv.conf", ctx.resolv_conf_path),
                        ("/etc/hostname", ctx.hostname_path), ("/etc/hosts", ctx.hosts_path)):
@@ -135,6 +147,17 @@ def _mounts(host: dict, ctx: SpecContext, privileged: bool, readonly: bool) -> l
     taken = {m["destination"] for m in extra}
     # Defaults in Docker's order unless overridden; the rest parents before children.
     return [m for m in base if m["destination"] not in taken] + sorted(extra, key=_depth)
+
+
+def _rootfs_propagation(mounts: list[dict]) -> str:
+    """dockerd's rule: a shared bind needs a shared root (its copies of the host's mounts stay
+    peers of theirs), a slave bind a slave one; "" leaves the runtime's default."""
+    kinds = {o for m in mounts if m["type"] == "bind" for o in m.get("options", [])}
+    if kinds & {"shared", "rshared"}:
+        return "shared"
+    if kinds & {"slave", "rslave"}:
+        return "rslave"
+    return ""
 
 
 def _depth(mount: dict) -> int:

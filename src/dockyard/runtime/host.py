@@ -7,6 +7,7 @@ from dockyard.errors import InvalidArgument
 
 from dockyard.oci.capabilities import capabilities_from_mask
 
+CAP_SYS_RESOURCE = 24
 _SKIP_DIRS = {"pts", "shm", "fd", "mqueue", ".lxc", ".lxd-mounts", ".udev"}
 
 
@@ -17,6 +18,17 @@ def host_capabilities(status_path: str = "/proc/self/status") -> list[str]:
             if line.startswith("CapBnd:"):
                 return capabilities_from_mask(int(line.split()[1], 16))
     return []
+
+
+def min_oom_score_adj(proc_self: str = "/proc/self") -> int:
+    """The lowest oom_score_adj our children can be given: below our own takes CAP_SYS_RESOURCE
+    (which a daemon in a container often lacks; containerd's restrict_oom_score_adj)."""
+    with open(f"{proc_self}/status") as f:
+        effective = next((int(line.split()[1], 16) for line in f if line.startswith("CapEff:")), 0)
+    if effective >> CAP_SYS_RESOURCE & 1:
+        return -1000
+    with open(f"{proc_self}/oom_score_adj") as f:
+        return int(f.read().strip() or 0)
 
 
 def device_for(path_on_host: str, path_in_container: str = "", access: str = "rwm") -> dict:

@@ -90,11 +90,13 @@ class ShimLauncher:
 
     async def launch(self, *, container_id: str, state_dir: Path, bundle: Path, runtime: RuntimeChoice,
                      tty: bool, open_stdin: bool, log_path: Path | None, log_opts: dict | None,
-                     console_size: tuple[int, int] | None, auto_remove: bool = False) -> "ShimClient":
+                     console_size: tuple[int, int] | None, auto_remove: bool = False,
+                     log_format: str = "json-file") -> "ShimClient":
         """Fork a shim that runs `runtime create`; returns once the container is created.
 
         auto_remove: the container is removed when it exits (`--rm`), so its exit is reported
         without waiting for the log to catch up with the output (see shim/stdio.py).
+        log_format: "json-file" (rotated by log_opts) or "cri" (the kubelet's, which it rotates).
 
         Raises InvalidArgument with the runtime's message when create fails."""
         state_dir = Path(state_dir)
@@ -103,7 +105,7 @@ class ShimLauncher:
             "container_id": container_id, "state_dir": str(state_dir), "bundle": str(bundle),
             "runtime": runtime.to_json(), "tty": tty, "open_stdin": open_stdin,
             "log_path": str(log_path) if log_path else None,
-            "log_config": parse_log_opts(log_opts).to_json(),
+            "log_config": parse_log_opts(log_opts).to_json(), "log_format": log_format,
             "console_size": list(console_size) if console_size else None, "auto_remove": auto_remove,
         }
         report = await self._send(json.dumps(config).encode())
@@ -350,6 +352,10 @@ class ShimClient:
 
     async def resize_exec(self, exec_id: str, height: int, width: int) -> None:
         await self._call("resize", exec_id=exec_id, height=height, width=width)
+
+    async def reopen_log(self) -> None:
+        """A CRI log moved aside by the kubelet: the shim writes to a new file at its path."""
+        await self._call("reopen_log")
 
     async def wait_exec(self, exec_id: str) -> int:
         """The exec's exit code; available until a minute after it finished (then NotFound)."""

@@ -6,6 +6,7 @@ from dockyard.errors import InvalidArgument
 from dockyard.wire.humanize import ram_in_bytes
 
 DEFAULT_LOG_CONFIG = {"Type": "json-file", "Config": {}}   # a daemon's without --log-driver/--log-opt
+CRI_LOG_DRIVER = "cri"     # the kubelet's format at the path it gives; only the CRI creates these
 DEFAULT_MAX_SIZE = 20 * 1024 * 1024
 DEFAULT_MAX_FILE = 3
 # Accepted for compatibility; they only add attributes Docker's own readers use.

@@ -1,4 +1,4 @@
-"""Reading json-file logs back (for `docker logs`): rotated files, tail, since/until, follow.
+"""Reading json-file (and CRI-format) logs back (for `docker logs`): rotated files, tail, since/until, follow.
 
 Blocking file I/O: call from a worker thread (asyncio.to_thread) in the daemon.
 The files are `<path>.<N>` (oldest) ... `<path>.1`, `<path>` (newest), as RotatingFile writes.
@@ -31,11 +31,27 @@ def parse_time(text: str) -> int:
 
 
 def parse_line(line: bytes) -> LogEntry | None:
+    """A json-file entry, or a line of the CRI format (containers the kubelet made)."""
+    if not line.startswith(b"{"):
+        return _parse_cri_line(line)
     try:
         obj = json.loads(line)
         return LogEntry(obj["stream"], obj["log"].encode(), parse_time(obj["time"]))
     except (ValueError, KeyError, TypeError, AttributeError, IndexError):
         return None                                   # a torn last line, or garbage
+
+
+def _parse_cri_line(line: bytes) -> LogEntry | None:
+    """`<time> <stream> <F|P> <text>`: F ends the line, P is part of one."""
+    parts = line.rstrip(b"\n").split(b" ", 3)
+    if len(parts) < 3 or parts[1] not in (b"stdout", b"stderr") or parts[2] not in (b"F", b"P"):
+        return None
+    try:
+        when = parse_time(parts[0].decode())
+    except (ValueError, IndexError, UnicodeDecodeError):
+        return None
+    text = parts[3] if len(parts) == 4 else b""
+    return LogEntry(parts[1].decode(), text + b"\n" if parts[2] == b"F" else text, when)
 
 
 def log_files(path: str) -> list[str]:

@@ -42,6 +42,15 @@ class BackgroundLog:
         """Idle partial lines become entries (queued behind the output before them)."""
         self._put(("flush", None, b"", now_ns), 0)
 
+    def reopen(self, done) -> None:
+        """Write to a new file at the log's path (a CRI log the kubelet moved aside); then
+        done(error or None) on the loop."""
+        self._put(("reopen", done, b"", 0), 0)
+
+    @property
+    def writer(self):
+        return self._writer
+
     def full(self) -> bool:
         return self._backlog > self._limit
 
@@ -83,6 +92,9 @@ class BackgroundLog:
             if op == "close":
                 self._finish(arg, now_ns)
                 return
+            if op == "reopen":
+                self._reopen(arg)
+                continue
             self._do(op, arg, data, now_ns)
             if data:
                 self._written(len(data))
@@ -97,6 +109,14 @@ class BackgroundLog:
         except OSError:                       # a full disk: the output still reaches clients
             traceback.print_exc()
             sys.stderr.flush()
+
+    def _reopen(self, done) -> None:
+        try:
+            self._writer.reopen()
+            error = None
+        except OSError as err:
+            error = f"reopen {self._writer.path}: {err.strerror}"
+        self._loop.call_soon_threadsafe(lambda: done(error))
 
     def _written(self, size: int) -> None:
         with self._ready:

@@ -10,11 +10,13 @@ import json
 import os
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from dockyard.shim import jsonlog
 from dockyard.shim.backends import INIT_PID, RuntimeVerbFailed, backend_for
 from dockyard.shim.connection import AttachSession, Connection
+from dockyard.shim.crilog import CriLogWriter
 from dockyard.shim.direct import DirectSession
 from dockyard.shim.logopts import LogConfig
 from dockyard.shim.logthread import BackgroundLog
@@ -99,6 +101,8 @@ class Shim:
         if not path:
             return None
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        if self.config.get("log_format") == "cri":
+            return BackgroundLog(CriLogWriter(path), self.loop)
         config = LogConfig.from_json(self.config["log_config"])
         return BackgroundLog(jsonlog.JsonLogWriter(jsonlog.RotatingFile(path, config)), self.loop)
 
@@ -175,14 +179,7 @@ class Shim:
         if self.init.exit is not None:
             raise RequestFailed("conflict", f"container {self.config['container_id']} is not running")
 
-        def done(error: str | None) -> None:
-            if error:
-                conn.reply_error(error)
-            else:
-                conn.reply()
-                conn.finish()
-
-        verb(done)
+        verb(_replied_when_done(conn))
 
     def op_attach(self, conn: Connection, request: dict) -> None:
         process = self._process(request)
@@ -212,6 +209,15 @@ class Shim:
         os.kill(process.pid, int(request["signal"]))
         conn.reply()
         conn.finish()
+
+    def op_reopen_log(self, conn: Connection, request: dict) -> None:
+        """The kubelet rotated a CRI log: write to a new file at its path from now on."""
+        if self.init.log is None or not hasattr(self.init.log.writer, "reopen"):
+            raise RequestFailed("invalid", "the container's log cannot be reopened")
+        if self.init.exit is not None:
+            raise RequestFailed("conflict", f"container {self.config['container_id']} is not running")
+
+        self.init.log.reopen(_replied_when_done(conn))
 
     def op_wait(self, conn: Connection, request: dict) -> None:
         def exited(status) -> None:
@@ -343,3 +349,14 @@ def run_shim(config: dict, report: socket.socket) -> int:
     report.close()
     shim.serve()
     return 0
+
+
+def _replied_when_done(conn: Connection) -> Callable[[str | None], None]:
+    """A callback for work that ends later: the reply (or the error) goes out then."""
+    def done(error: str | None) -> None:
+        if error:
+            conn.reply_error(error)
+        else:
+            conn.reply()
+            conn.finish()
+    return done

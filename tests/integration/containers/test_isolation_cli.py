@@ -53,3 +53,27 @@ def test_privileged_works_here(busybox):
               "grep CapEff /proc/self/status; mount -t tmpfs t /tmp && echo mounted; ls /dev | wc -l").stdout.split()
     assert out[0] == "CapEff:" and int(out[1], 16) > 0xa80425fb and "mounted" in out
     assert int(out[-1]) > 10  # the host's devices
+
+
+def test_ipc_and_pid_namespaces_of_another_container(busybox, runtime):
+    """`--ipc shareable` / `--ipc container:` share IPC and /dev/shm, `--pid container:` the
+    processes (what a Kubernetes pod's containers do through the CRI); dockerd's refusals."""
+    donor = f"donor-{runtime}"
+    busybox.docker("run", "-d", "--name", donor, "--ipc", "shareable", "busybox", "sh", "-c",
+                   "echo shared > /dev/shm/flag; exec sleep 100")
+    private = f"private-{runtime}"
+    busybox.docker("run", "-d", "--name", private, "busybox", "sleep", "100")
+    try:
+        ipc = busybox.docker("inspect", "-f", "{{.State.Pid}}", donor).stdout.strip()
+        out = run(busybox, runtime, "--ipc", f"container:{donor}", "--pid", f"container:{donor}", "busybox", "sh", "-c",
+                  "readlink /proc/self/ns/ipc; cat /dev/shm/flag; ps -o comm").stdout.split()
+        import os
+        assert out[0] == os.readlink(f"/proc/{ipc}/ns/ipc") and out[1] == "shared" and "sleep" in out[2:]
+        refused = run(busybox, runtime, "--ipc", f"container:{private}", "busybox", "true", check=False)
+        private_id = busybox.docker("inspect", "-f", "{{.Id}}", private).stdout.strip()
+        assert f"can't join IPC of container {private_id}: non-shareable IPC" in refused.stderr
+        busybox.docker("stop", "-t", "0", donor)
+        stopped = run(busybox, runtime, "--pid", f"container:{donor}", "busybox", "true", check=False)
+        assert "is not running" in stopped.stderr and stopped.returncode == 125
+    finally:
+        busybox.docker("rm", "-f", donor, private)

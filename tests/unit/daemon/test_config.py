@@ -56,6 +56,25 @@ def test_default_log_driver_and_options_from_flags_and_file(tmp_path):
             load_config(argv)
 
 
+def test_the_cri_endpoint_and_registry_mirrors_from_flags_and_the_file(tmp_path):
+    path = tmp_path / "daemon.json"
+    path.write_text(json.dumps({"cri-socket": "unix:///run/dockyard/cri.sock", "cni-bin-dir": ["/opt/cni/bin"],
+                                "registry-mirrors": ["https://mirror.example"]}))
+    config = load_config(["--config-file", str(path), "--registry-mirror", "gcr.io=http://127.0.0.1:5000",
+                          "--cni-conf-dir", "net.d"])
+    assert config.cri_socket == "unix:///run/dockyard/cri.sock"
+    assert config.cni_bin_dirs == ["/opt/cni/bin"] and config.cni_conf_dir == Path("net.d").absolute()
+    assert config.registry_mirrors == ["https://mirror.example", "gcr.io=http://127.0.0.1:5000"]
+    assert load_config([]).cri_socket is None and load_config([]).cni_bin_dirs == ["/usr/lib/cni", "/opt/cni/bin"]
+
+
+@pytest.mark.parametrize("argv", [["--cri-socket", "tcp://127.0.0.1:1"], ["--registry-mirror", "ftp://m"],
+                                  ["--registry-mirror", "https://m/path"]])
+def test_a_bad_cri_socket_or_mirror_stops_the_daemon(argv):
+    with pytest.raises(InvalidArgument):
+        load_config(argv)
+
+
 def test_default_address_pools_from_the_file_and_repeated_flags(tmp_path):
     path = tmp_path / "daemon.json"
     path.write_text('{"default-address-pools": [{"base": "10.10.0.0/16", "size": 24}]}')

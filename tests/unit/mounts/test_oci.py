@@ -1,6 +1,6 @@
 """Resolved mounts as OCI runtime-spec entries and as container inspect `Mounts`."""
 
-from dockyard.mounts.oci import inspect_mounts, oci_mounts, rootfs_propagation
+from dockyard.mounts.oci import inspect_mounts, oci_mounts
 from dockyard.mounts.plan import plan_mounts
 
 
@@ -27,7 +27,6 @@ def test_oci_entries():
         {"destination": "/srv", "type": "bind", "source": "/srv", "options": ["rbind", "rshared"]},
         {"destination": "/sub", "type": "bind", "source": volume_path("v2") + "/a/b", "options": ["rbind"]},
     ]
-    assert rootfs_propagation(mounts) == "shared"
 
 
 def test_inspect_mounts_match_dockerd():
@@ -41,4 +40,3 @@ def test_inspect_mounts_match_dockerd():
         {"Type": "tmpfs", "Source": "", "Destination": "/scratch", "Mode": "", "RW": True, "Propagation": ""},
         {"Type": "bind", "Source": "/tmp", "Destination": "/t", "Mode": "ro", "RW": False, "Propagation": "rprivate"},
     ]
-    assert rootfs_propagation(mounts) == ""

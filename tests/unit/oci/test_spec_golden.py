@@ -61,6 +61,11 @@ CASES = {
                   context()),
     "ulimit": (cli_body(["sh"], Ulimits=[{"Name": "nofile", "Soft": 512, "Hard": 512}]),
                context()),
+    "shared_bind_joined_namespaces": (   # a pod's container: bidirectional mount, joined IPC/PID/UTS
+        cli_body(["sh"], IpcMode="container:pause", PidMode="container:pause", UTSMode="container:pause"),
+        context(mounts=[{"destination": "/mnt", "type": "bind", "source": "/srv", "options": ["rbind", "rshared"]}],
+                namespace_paths={"ipc": "/proc/7/ns/ipc", "pid": "/proc/7/ns/pid", "uts": "/proc/7/ns/uts"},
+                shm_path="/run/dockyard/containers/pause/shm")),
     "tty_init_unconfined": (
         _with_user_fields(cli_body(["sh"], Init=True, ConsoleSize=[40, 120],
                                    SecurityOpt=["seccomp=unconfined", "no-new-privileges"]),
@@ -96,3 +101,11 @@ def test_systempaths_unconfined_lifts_masked_paths_and_builtin_seccomp_is_the_de
     spec = generate_spec(IMAGE, body, context())
     assert (spec["linux"]["maskedPaths"], spec["linux"]["readonlyPaths"]) == ([], [])
     assert default["linux"]["maskedPaths"] and spec["linux"]["seccomp"] == default["linux"]["seccomp"]
+
+
+def test_a_slave_bind_makes_the_root_a_slave_and_a_shared_one_wins():
+    def propagation(*options):
+        mounts = [{"destination": f"/m{i}", "type": "bind", "source": "/srv", "options": ["rbind", o]}
+                  for i, o in enumerate(options)]
+        return generate_spec(IMAGE, cli_body(["sh"]), context(mounts=mounts))["linux"].get("rootfsPropagation")
+    assert (propagation("rprivate"), propagation("rslave"), propagation("rslave", "rshared")) == (None, "rslave", "shared")

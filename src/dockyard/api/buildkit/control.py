@@ -200,7 +200,8 @@ class BuildKitControl:
 
 def _usage_record(record: dict) -> control_pb2.UsageRecord:
     usage = control_pb2.UsageRecord(ID=record["id"], Size=record["size"], Description=record["description"],
-                                    RecordType="regular", UsageCount=record.get("usage", 1), InUse=False)
+                                    RecordType=record.get("type", "regular"), UsageCount=record.get("usage", 1),
+                                    InUse=record.get("in_use", False))
     usage.CreatedAt.FromNanoseconds(int(record["created"] * 1e9))
     usage.LastUsedAt.FromNanoseconds(int(record.get("used", record["created"]) * 1e9))
     return usage
