@@ -17,11 +17,13 @@ import socket
 from dockyard import __version__
 from dockyard.api.buildkit import exporter, frontend
 from dockyard.api.buildkit.auth import SessionAuths
+from dockyard.api.buildkit.client_session import ClientSession
 from dockyard.api.buildkit.generated import control_pb2, gateway_pb2, worker_pb2
 from dockyard.api.buildkit.sessions import Sessions
 from dockyard.api.buildkit.solves import Solves, status_response
 from dockyard.api.grpc.calls import ServerCall
 from dockyard.api.grpc.framing import GrpcError, Status
+from dockyard.builder.session import NETWORK_HOST
 from dockyard.builder.vertices import BuildEvents
 from dockyard.errors import DockyardError
 
@@ -80,6 +82,7 @@ class BuildKitControl:
     async def solve(self, call: ServerCall) -> None:
         request = control_pb2.SolveRequest.FromString(await call.recv() or b"")
         solve = self._solves.get(request.Ref)
+        solve.entitlements = frozenset(request.Entitlements)
         if not solve.session_id.done():
             solve.session_id.set_result(request.Session)
         events = BuildEvents(solve.emit, request.Ref)
@@ -87,6 +90,8 @@ class BuildKitControl:
         try:
             if request.HasField("Definition") and getattr(request.Definition, "def"):
                 raise GrpcError(Status.UNIMPLEMENTED, _NO_LLB)
+            _refuse_cache_transfer(request.Cache)
+            _refuse_entitlements(solve.entitlements)
             if request.Frontend:
                 image_id = await self._frontend(solve, request.Frontend, dict(request.FrontendAttrs), events)
             else:  # the client's gateway build: wait for what it returns
@@ -116,6 +121,7 @@ class BuildKitControl:
         session = await self._sessions.get(await solve.session_id)
         options.registry_auths = SessionAuths(session, asyncio.get_running_loop())
         build = self._services.build
+        options.session = ClientSession(session, solve.entitlements, build.work_dir)
         loaded = await frontend.load(session, attrs, build.work_dir, events)
         try:
             return await build.build_buildkit(options, loaded.root, loaded.dockerfile, events)
@@ -196,6 +202,26 @@ class BuildKitControl:
         keep = request.keepDuration / 1e9 if request.keepDuration > 0 else 0.0
         for record in await self._services.build.prune_cache(request.all, filters, keep):
             await call.send(_usage_record(record).SerializeToString())
+
+
+def _refuse_cache_transfer(cache: control_pb2.CacheOptions) -> None:
+    """`--cache-from`/`--cache-to`: BuildKit's cache records are keyed by its LLB digests, which
+    this builder does not make, so it can neither read nor write them; refused, not ignored."""
+    kinds = [f"--cache-from type={entry.Type}" for entry in cache.Imports]
+    kinds += [f"--cache-to type={entry.Type}" for entry in cache.Exports]
+    kinds += ["--cache-from"] * bool(cache.ImportRefsDeprecated) + ["--cache-to"] * bool(cache.ExportRefDeprecated)
+    if kinds:   # UNKNOWN, as the gateway's errors: buildx then prints the message alone
+        raise GrpcError(Status.UNKNOWN, f"{', '.join(kinds)}: importing or exporting BuildKit's cache is not "
+                        "supported by this daemon (its build cache stays in it: docker builder prune, "
+                        "docker buildx du)")
+
+
+def _refuse_entitlements(asked: frozenset[str]) -> None:
+    """dockerd's BuildKit grants `network.host` (its default configuration) and nothing else."""
+    refused = sorted(asked - {NETWORK_HOST})
+    if refused:
+        raise GrpcError(Status.UNKNOWN,
+                        f"granting entitlement {refused[0]} is not allowed by build daemon configuration")
 
 
 def _usage_record(record: dict) -> control_pb2.UsageRecord:

@@ -17,6 +17,7 @@ class Solve:
     session_id: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     returned: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     results: dict[str, str] = field(default_factory=dict)     # gateway ref id → image id
+    entitlements: frozenset[str] = frozenset()                # what the client asked for (--allow)
     done: bool = False
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -42,6 +43,9 @@ class Solve:
             await self._changed.wait()
 
 
+_LINGER = 30.0   # a finished build stays this long: its Status call may come after a quick failure
+
+
 class Solves:
     def __init__(self) -> None:
         self._live: dict[str, Solve] = {}
@@ -53,7 +57,15 @@ class Solves:
         return solve
 
     def forget(self, ref: str) -> None:
-        self._live.pop(ref, None)
+        """Drop a finished build, after a while: buildx asks for its progress in a call of its
+        own, which may reach us only after a build that failed at once is over."""
+        solve = self._live.get(ref)
+        if solve is not None:
+            asyncio.get_running_loop().call_later(_LINGER, self._drop, ref, solve)
+
+    def _drop(self, ref: str, solve: Solve) -> None:
+        if self._live.get(ref) is solve:
+            del self._live[ref]
 
 
 def status_response(events: list[Event]) -> control_pb2.StatusResponse:
