@@ -129,3 +129,4 @@ def test_cache_mount_and_heredoc_then_builder_prune(buildx, tmp_path):
     buildx.docker("builder", "prune", "-f")                          # = docker buildx prune with the plugin
     third = buildx.docker("build", "--progress", "plain", "--no-cache", str(context)).stderr
     assert _run_output(third, runs) == ["1"]
+    buildx.docker("builder", "prune", "-f")      # the daemon is shared: leave no cache mount behind
