@@ -105,12 +105,13 @@ class ContainerService:
         checked = healthcheck[:1] not in ([], ["NONE"])
         health = {"Status": "starting", "FailingStreak": 0, "Log": []} if checked else None
         container.state = State(status="running", pid=shim.pid, started_at=time.time_ns(), health=health,
-                                finished_at=container.state.finished_at)   # dockerd keeps the last run's
-        self._registry.save(container)
+                                finished_at=container.state.finished_at)  # the last run's end stays, as dockerd
+        saved = self._registry.save_in_thread(container)
         self._events(container, "start")
         self._watcher.watch(container, shim, self.handle_exit)
         if self._health is not None:
             self._health.start(container)
+        await saved
 
     async def _start_failed(self, container: Container, err: Exception) -> None:
         message = getattr(err, "message", str(err))
@@ -366,7 +367,7 @@ class ContainerService:
         remove_link(container, alias, ref)
         self._registry.save(container)
         if container.state.running and self._drop_link_hosts is not None:
-            self._drop_link_hosts(container.id, alias)
+            await self._drop_link_hosts(container.id, alias)
 
     async def _remove_now(self, container: Container, volumes: bool) -> None:
         if self._registry.find(container.id) is None:

@@ -45,7 +45,7 @@ def inspect(record: ImageRecord, config: dict[str, Any], tags: list[Reference],
         "RepoTags": [t.familiar() for t in tags],
         "RepoDigests": [_familiar_digest(d) for d in record.repo_digests],
         "Parent": record.parent,
-        "Comment": config.get("comment", ""),
+        "Comment": _comment(config),
         "Created": go_rfc3339_nano(config.get("created", "")),   # as dockerd formats the time it parsed
         "Container": config.get("container", ""),
         "ContainerConfig": oci_image.full_container_config(config.get("container_config")),
@@ -94,3 +94,13 @@ def _familiar_digest(value: str) -> str:
         return f"{reference.parse(name).familiar_name}@{digest}"
     except InvalidArgument:
         return value
+
+
+def _comment(config: dict[str, Any]) -> str:
+    """The image's comment; dockerd shows the last history entry's when the config has none
+    (BuildKit's images: `buildkit.dockerfile.v0`)."""
+    if "comment" in config:
+        return config["comment"]
+    history = config.get("history") or []
+    return history[-1].get("comment", "") if history else ""
+

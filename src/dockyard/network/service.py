@@ -29,7 +29,7 @@ from dockyard.network.dns.server import Answerer, DnsServer
 from dockyard.network.endpoints import reserve_endpoint
 from dockyard.network.fwsync import FirewallSync
 from dockyard.network.model import Endpoint, Network, new_id
-from dockyard.network.names import Names
+from dockyard.network.names import Names, write_texts
 from dockyard.network.portmap import PortMap
 from dockyard.network.ports import bindings_from_api, ports_view
 from dockyard.network.registry import NetworkRegistry
@@ -208,7 +208,7 @@ class NetworkService:
                                     f" {net.name}: {exc}") from exc
         async with self.lock:
             self._refresh_files(sb)
-            self._save_sandbox(sb)
+            await self._save_sandbox(sb)
         self._emit(net, "connect", container_id)
         return ep.settings(net.dns_enabled)
 
@@ -258,7 +258,7 @@ class NetworkService:
             await self._save_network(net)
         if ep.default_route:
             await self._move_default_route(sb)
-        self._save_sandbox(sb)
+        await self._save_sandbox(sb)
 
     async def _save_network(self, net: Network) -> None:
         """Under the lock, which keeps `net` as it is until the write is done; the fsyncs in a
@@ -287,7 +287,7 @@ class NetworkService:
             if target is not None and target.address and bindings:  # primary() has an address
                 net = self.registry.networks[target.network_id]
                 sb.ports += await self.ports.publish(container_id, bindings, target.address, net.linux_bridge)
-            self._save_sandbox(sb)
+            await self._save_sandbox(sb)
         await self._apply_firewall()
         return ports_view(sb.exposed, [p.view() for p in sb.ports])
 
@@ -301,7 +301,7 @@ class NetworkService:
         sb = self.sandboxes.get(container_id)
         if sb and sb.ports:
             sb.ports = []
-            self._save_sandbox(sb)
+            await self._save_sandbox(sb)
 
     async def release(self, container_id: str) -> None:
         """Container stopped: free its ports, endpoints and netns."""
@@ -338,7 +338,7 @@ class NetworkService:
 
     # ---- /etc/hosts, /etc/resolv.conf --------------------------------------------------------
 
-    def write_files(self, container_id: str, hosts_path: str, resolv_path: str, network_mode: str,
+    async def write_files(self, container_id: str, hosts_path: str, resolv_path: str, network_mode: str,
                     hostname: str, domainname: str = "", extra_hosts=(), dns=None,
                     dns_search=None, dns_options=None, links=()) -> None:
         """Write the container's /etc/hosts and /etc/resolv.conf and remember how, so a
@@ -348,20 +348,23 @@ class NetworkService:
                  "extra_hosts": list(extra_hosts or []), "dns": list(dns or []),
                  "dns_search": list(dns_search or []), "dns_options": list(dns_options or []),
                  "links": [list(pair) for pair in links]}
-        sb = self.sandboxes.get(container_id)
-        if sb is not None:
-            sb.files = files
-        self.names.write(container_id, files)
-        if sb is not None:
-            self._save_sandbox(sb)
+        async with self.lock:
+            sb = self.sandboxes.get(container_id)
+            if sb is not None:
+                sb.files = files
+            texts = self.names.texts(container_id, files)
+            await asyncio.to_thread(write_texts, files, *texts)
+            if sb is not None:
+                await self._save_sandbox(sb)
 
-    def drop_link_hosts(self, container_id: str, alias: str) -> None:
+    async def drop_link_hosts(self, container_id: str, alias: str) -> None:
         """A legacy link removed from a running container: its /etc/hosts line (the alias's) goes too."""
-        sb = self.sandboxes.get(container_id)
-        if sb is not None and sb.files:
-            sb.files["links"] = [pair for pair in sb.files.get("links") or [] if pair[1].split()[0] != alias]
-            self._refresh_files(sb)
-            self._save_sandbox(sb)
+        async with self.lock:
+            sb = self.sandboxes.get(container_id)
+            if sb is not None and sb.files:
+                sb.files["links"] = [pair for pair in sb.files.get("links") or [] if pair[1].split()[0] != alias]
+                self._refresh_files(sb)
+                await self._save_sandbox(sb)
 
     def bridge_address(self, container_id: str) -> str | None:
         """A container's address on the default bridge, if it has one."""
@@ -384,10 +387,11 @@ class NetworkService:
 
     # ---- helpers ---------------------------------------------------------------------------
 
-    def _save_sandbox(self, sb: Sandbox) -> None:
+    async def _save_sandbox(self, sb: Sandbox) -> None:
         # Not fsynced: a killed daemon loses nothing (the page cache survives it), and this runs
-        # on every container start; only a power loss could drop it.
-        self.sandbox_store.put(sb.container_id, sb.to_record(), durable=False)
+        # on every container start; only a power loss could drop it. Written by a worker thread
+        # (a new file: an inode allocation), the lock held by every caller keeping them in order.
+        await asyncio.to_thread(self.sandbox_store.put, sb.container_id, sb.to_record(), False)
 
     def _emit(self, net: Network, action: str, container_id: str | None = None) -> None:
         if self.events is None:

@@ -37,9 +37,21 @@ _CONTAINER_CONFIG_SHAPE = {
     "Image": "", "Volumes": None, "WorkingDir": "", "Entrypoint": None, "OnBuild": None, "Labels": None}
 
 
+# The order of the fields of Go's container.Config, as dockerd prints it.
+_CONFIG_ORDER = ("Hostname", "Domainname", "User", "AttachStdin", "AttachStdout", "AttachStderr", "ExposedPorts",
+                 "Tty", "OpenStdin", "StdinOnce", "Env", "Cmd", "Healthcheck", "ArgsEscaped", "Image", "Volumes",
+                 "WorkingDir", "Entrypoint", "NetworkDisabled", "MacAddress", "OnBuild", "Labels", "StopSignal",
+                 "StopTimeout", "Shell")
+
+
 def full_container_config(config: dict[str, Any] | None) -> dict[str, Any]:
-    """A container config with every field dockerd always shows."""
-    return {**_CONTAINER_CONFIG_SHAPE, **(config or {})}
+    """A container config as dockerd prints its Go struct: the fields without `omitempty` are
+    always there (an image built by BuildKit, or pulled, stores only those set), in the struct's order."""
+    given = config or {}
+    shown = {key: given[key] if key in given else _CONTAINER_CONFIG_SHAPE[key]
+             for key in _CONFIG_ORDER if key in given or key in _CONTAINER_CONFIG_SHAPE}
+    shown.update((k, v) for k, v in given.items() if k not in shown)
+    return shown
 
 
 def host_architecture() -> str:
