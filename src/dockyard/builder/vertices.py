@@ -168,9 +168,9 @@ class VertexProgress:
             self.events.done(self._current, cached=True)
             self._current = None
 
-    def output(self, data: bytes) -> None:
+    def output(self, stream: int, data: bytes) -> None:
         if self._current is not None:
-            self.events.log(self._current, data)
+            self.events.log(self._current, data, stream)
 
     def text(self, text: str) -> None:
         """The classic builder's chatter (` ---> Running in ...`): BuildKit shows none of it."""
