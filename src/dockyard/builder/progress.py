@@ -34,6 +34,10 @@ class BuildProgress:
     def output(self, data: bytes) -> None:
         self.text(data.decode("utf-8", "replace"))
 
+    def stage_started(self, index: int) -> None:
+        """Stage `index` of the plan begins (its FROM step comes next); the classic stream does
+        not say it, BuildKit's progress names steps by their stage."""
+
     def stage_done(self, image_id: str | None) -> None:
         if not self.quiet and image_id:
             self._send({"aux": {"ID": image_id}})
