@@ -1,13 +1,17 @@
-"""Classic-builder builds of a 17-step Dockerfile, from scratch and from cache."""
+"""Builds of a 17-step Dockerfile, from scratch and from cache: with the classic builder, and
+through BuildKit's protocol (`docker buildx build`, the buildx plugin of scripts/buildx, the
+default `docker` driver: dockerd 20.10's embedded BuildKit on the other side)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from bench.shared import need_busybox
 from bench.workload import Workload
 
 TAG = "bench/build:latest"
+BUILDX_PLUGIN = Path(os.environ.get("DOCKER_BUILDX_PLUGIN", Path.home() / ".docker/cli-plugins/docker-buildx"))
 
 # 17 instructions: the mix a small service's Dockerfile has (metadata, files, commands).
 DOCKERFILE = """\
@@ -53,6 +57,24 @@ def _build(*flags: str):
     return lambda target, context: target.timed("build", "-q", *flags, "-t", TAG, str(context))
 
 
+def _buildkit_context(target) -> Path:
+    plugins = target.config_dir / "cli-plugins"
+    plugins.mkdir(parents=True, exist_ok=True)
+    if not (plugins / "docker-buildx").exists():
+        (plugins / "docker-buildx").symlink_to(BUILDX_PLUGIN)
+    return _context(target)
+
+
+def _buildkit_cached_setup(target) -> Path:
+    context = _buildkit_context(target)
+    target.docker("buildx", "build", "-q", "-t", TAG, str(context))   # fills the cache
+    return context
+
+
+def _buildkit(*flags: str):
+    return lambda target, context: target.timed("buildx", "build", "-q", *flags, "-t", TAG, str(context))
+
+
 def _teardown(target, context: Path) -> None:
     target.docker("rmi", "-f", TAG, check=False)
     target.docker("image", "prune", "-f", check=False)
@@ -64,4 +86,8 @@ def workloads() -> list[Workload]:
                  setup=_context, teardown=_teardown, goal=0.5, rounds=3, stage=40),
         Workload("build-17-cached", "docker build (17 steps, all cached)", _build(),
                  setup=_cached_setup, teardown=_teardown, goal=1.0, rounds=5, stage=40),
+        Workload("buildkit-17-uncached", "docker buildx build --no-cache (17 steps)", _buildkit("--no-cache"),
+                 setup=_buildkit_context, teardown=_teardown, goal=0.5, rounds=3, stage=40),
+        Workload("buildkit-17-cached", "docker buildx build (17 steps, all cached)", _buildkit(),
+                 setup=_buildkit_cached_setup, teardown=_teardown, goal=0.5, rounds=5, stage=40),
     ]

@@ -6,6 +6,7 @@ import logging
 from dockyard import __version__
 from dockyard.api import (build, container_files, containers, disk_usage, distribution, execs, images, networks, system,
                           volumes)
+from dockyard.api.buildkit import routes as buildkit
 from dockyard.api.request import Request, parse_query
 from dockyard.api.responses import Response, error_body, JSON
 from dockyard.api.router import Route, Router
@@ -20,7 +21,8 @@ SERVER_HEADER = f"Docker/{__version__}-dockyard (linux)"
 
 def all_routes(services) -> list[Route]:
     """Every resource's route table; a new resource adds one line here."""
-    tables = (system, disk_usage, distribution, images, containers, container_files, execs, networks, volumes, build)
+    tables = (system, disk_usage, distribution, images, containers, container_files, execs, networks, volumes, build,
+              buildkit)
     return [route for table in tables for route in table.routes(services)]
 
 
@@ -42,8 +44,8 @@ class Application:
             version, path = split_version(request.path)
             query = request.query if request.raw_query is None else parse_query(request.raw_query)
             request = dataclasses.replace(request, api_version=version, path=path, query=query)
-            handler, params = self._router.match(request.method, request.path)
             log.debug("%s %s %s", request.method, request.path, dict(request.query))
+            handler, params = self._router.match(request.method, request.path)
             return await handler(request, **params)
         except DockyardError as err:
             return error_response(err)

@@ -1,5 +1,5 @@
 """Registry routes: pull (`POST /images/create?fromImage=`, dispatched from api/images.py),
-push and `POST /auth`.
+push, `POST /auth` and `GET /distribution/{name}/json`.
 
 Everything that can fail before a byte of progress is sent (a bad reference, a refused login,
 a missing manifest or image) is a plain HTTP error, as dockerd's; later failures go in-band.
@@ -8,6 +8,7 @@ a missing manifest or image) is a plain HTTP error, as dockerd's; later failures
 from __future__ import annotations
 
 import asyncio
+import json
 
 from dockyard.api.bodies import engine_types as bodies
 from dockyard.api.blocking import progress_stream
@@ -20,7 +21,7 @@ from dockyard.images import push as image_push
 from dockyard.oci import digest as digests
 from dockyard.oci import reference
 from dockyard.oci.reference import Reference
-from dockyard.registry import credentials
+from dockyard.registry import credentials, manifests
 from dockyard.registry.hosts import first_answer
 
 
@@ -82,7 +83,28 @@ def routes(services) -> list[Route]:
         await asyncio.to_thread(services.registries.login, auth.server, auth)
         return json_response({"IdentityToken": "", "Status": "Login Succeeded"})
 
+    async def inspect(req: Request, name: str) -> Response:
+        """`GET /distribution/{name}/json` (buildx asks it after pushing through the daemon):
+        the manifest's descriptor and the platforms it serves, read from the registry."""
+        ref = reference.parse(name).with_default_tag()
+        auth = credentials.decode_header(req.headers.get("x-registry-auth"))
+        return json_response(await asyncio.to_thread(_distribution_info, services, ref, auth))
+
     return [
+        Route("GET", "/distribution/{name:path}/json", inspect),
         Route("POST", "/images/{name:path}/push", push),
         Route("POST", "/auth", login),
     ]
+
+
+def _distribution_info(services, ref: Reference, auth) -> dict:
+    client = services.registries.client(ref, auth)
+    body, content_type = client.get_manifest(ref.digest or ref.tag, ref.familiar())
+    media_type = manifests.media_type_of(body, content_type)
+    descriptor = {"mediaType": media_type, "digest": digests.sha256_digest(body), "size": len(body)}
+    if manifests.is_index(media_type, body):
+        platforms = [entry.get("platform") or {} for entry in json.loads(body).get("manifests") or []]
+    else:
+        config = json.loads(client.get_blob(manifests.parse_manifest(body, media_type).config.digest))
+        platforms = [{k: config[k] for k in ("architecture", "os", "variant") if config.get(k)}]
+    return {"Descriptor": descriptor, "Platforms": platforms}

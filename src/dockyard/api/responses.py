@@ -39,10 +39,12 @@ class RawStream(Protocol):
 
 @dataclass
 class HijackResponse:
-    """Answered with `101 UPGRADED`; then `session` owns the connection until it returns."""
+    """Answered with `101 UPGRADED`; then `session` owns the connection until it returns.
+    BuildKit's endpoints upgrade to `h2c` (and send no content type, as dockerd)."""
 
     session: Callable[[RawStream], Awaitable[None]]
-    content_type: str = RAW_STREAM
+    content_type: str | None = RAW_STREAM
+    protocol: str = "tcp"
 
 
 def encode_json(obj: Any) -> bytes:

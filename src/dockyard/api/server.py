@@ -181,7 +181,10 @@ class Connection:
 
     def _request(self, event: h11.Request) -> Request:
         target = urlsplit(event.target.decode("latin-1"))
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in event.headers}
+        headers: dict[str, str] = {}
+        for k, v in event.headers:  # a repeated header reads as one, its values comma-joined
+            name, value = k.decode("latin-1").lower(), v.decode("latin-1")
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
         return Request(
             method=event.method.decode("ascii"),
             path=unquote(target.path),
@@ -253,8 +256,10 @@ class Connection:
 
     async def _hijack(self, request: Request, response: HijackResponse) -> None:
         await self._drain_body()
-        head = b"HTTP/1.1 101 UPGRADED\r\n"
-        for name, value in self._headers(response.content_type, {"Connection": "Upgrade", "Upgrade": "tcp"}):
+        reason = "UPGRADED" if response.protocol == "tcp" else "Switching Protocols"
+        head = f"HTTP/1.1 101 {reason}\r\n".encode()
+        upgrade = {"Connection": "Upgrade", "Upgrade": response.protocol}
+        for name, value in self._headers(response.content_type, upgrade):
             head += f"{name}: {value}\r\n".encode("latin-1")
         self._writer.write(head + b"\r\n")
         await self._writer.drain()

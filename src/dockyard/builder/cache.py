@@ -7,6 +7,8 @@ entry only costs a rebuild of that step.
 from __future__ import annotations
 
 import os
+import time
+from typing import Any
 
 from dockyard.metadata import atomic
 
@@ -36,6 +38,36 @@ class BuildCache:
                 try:
                     os.unlink(os.path.join(self.root, name))
                     removed += 1
+                except FileNotFoundError:
+                    pass
+        return removed
+
+    def records(self) -> list[dict[str, Any]]:
+        """Each entry: its key, the image it names, when it was made and last used."""
+        found = []
+        for name in sorted(os.listdir(self.root)):
+            path = os.path.join(self.root, name)
+            try:
+                info = os.stat(path)
+                with open(path, encoding="ascii") as f:
+                    image_id = f.read().strip()
+            except FileNotFoundError:
+                continue
+            found.append({"id": name[:25], "key": name, "size": 0, "created": info.st_mtime, "used": info.st_atime,
+                          "description": f"cached step: {image_id.removeprefix('sha256:')[:12]}",
+                          "live": bool(image_id) and self._exists(image_id)})
+        return found
+
+    def remove_records(self, all_: bool, keep_seconds: float = 0.0) -> list[dict[str, Any]]:
+        """Remove entries of deleted images (every entry with `all_`), but none made in the last
+        `keep_seconds`; returns those removed."""
+        removed = []
+        newest = time.time() - keep_seconds
+        for record in self.records():
+            if (all_ or not record["live"]) and record["created"] <= newest:
+                try:
+                    os.unlink(os.path.join(self.root, record["key"]))
+                    removed.append(record)
                 except FileNotFoundError:
                     pass
         return removed

@@ -21,6 +21,9 @@ class BuildProgress:
         if not self.quiet:
             self._send(message)
 
+    def planned(self, plan) -> None:
+        """The plan, before the first step (BuildKit's progress numbers steps per stage)."""
+
     def step(self, number: int, total: int, original: str) -> None:
         self.text(f"Step {number}/{total} : {original}")
         self.text("\n")

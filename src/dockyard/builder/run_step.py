@@ -35,9 +35,9 @@ HOST_OPTIONS = {"networkmode": "NetworkMode", "shmsize": "ShmSize", "memory": "M
 class StepFailed(InternalError):
     """A RUN command exited non-zero; `code` becomes the CLI's exit status."""
 
-    def __init__(self, message: str, code: int):
+    def __init__(self, message: str, code: int, command: list[str] | None = None):
         super().__init__(message)
-        self.code = code
+        self.code, self.command = code, command or []
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ class RunStep:
                 lambda cid: self._started(made, cid), self.progress.output)
             if code != 0:
                 failed = True
-                raise StepFailed(failure_message(argv, code), code)
+                raise StepFailed(failure_message(argv, code), code, argv)
             layer = await asyncio.to_thread(self.b.layers.commit, container_id, request.parent_id, True,
                                             file_targets)
             image_id = await asyncio.to_thread(commit_step, self.b.images, request.parent_id, request.config,

@@ -8,19 +8,24 @@ its pruning and disk usage.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import shutil
 from typing import Any, BinaryIO, Callable
 
 from dockyard.builder.builder import Builder, BuildOptions
+from dockyard.builder.buildkit_image import buildkit_config
 from dockyard.builder.cache import BuildCache
 from dockyard.builder.cache_mounts import CacheMounts
 from dockyard.builder.layers import BuildLayers
 from dockyard.builder.prune_filters import cache_keeper
 from dockyard.builder.run_mounts import RunMounts
-from dockyard.errors import DockyardError, NotFound
+from dockyard.builder.run_step import StepFailed
+from dockyard.builder.vertices import BuildEvents, VertexProgress
+from dockyard.errors import DockyardError, InvalidArgument, NotFound
 from dockyard.metadata.records import RecordStore
+from dockyard.oci import image as oci_image
 from dockyard.syscalls.inode_flags import spread_subdirectories
 from dockyard.wire.times import format_rfc3339_nano
 
@@ -40,7 +45,8 @@ class BuildService:
         self.cache_mounts = CacheMounts(os.path.join(build_root, "cache-mounts"))
         layers = BuildLayers(images, mounter, work_dir)
         layers.sweep()
-        self._containers = containers
+        self._containers, self._images = containers, images
+        self.work_dir = work_dir
         # RUN containers a build will remove, one empty record each: a daemon that died mid-build
         # left them running (adopted like any container), so the next one removes them
         self._run_notes = RecordStore(os.path.join(work_dir, "run-containers"))
@@ -62,6 +68,50 @@ class BuildService:
     async def build(self, options: BuildOptions, context: BinaryIO, send: Callable[[dict], None]) -> str:
         return await self._builder.build(options, context, send)
 
+    async def build_buildkit(self, options: BuildOptions, context_root: str, dockerfile: str,
+                             events: BuildEvents) -> str:
+        """A build for BuildKit's protocol: progress as vertexes, the image as BuildKit exports
+        it (one image, BuildKit's history); tags are the exporter's job."""
+        progress = VertexProgress(events)
+        labels = options.labels   # BuildKit sets them on the exported config, with no LABEL step
+        # BuildKit keeps no container of a failed step, and no intermediate one
+        options = dataclasses.replace(options, labels={}, rm=True, forcerm=True, quiet=False)
+        try:
+            image_id, run = await self._builder.build_directory(options, context_root, dockerfile, progress)
+        except StepFailed as err:
+            message = f"executor failed running [{' '.join(err.command)}]: exit code: {err.code}"
+            progress.fail(message)
+            raise StepFailed(message, err.code, err.command) from None
+        except DockyardError as err:
+            progress.fail(err.message)
+            raise
+        return await asyncio.to_thread(self._export_config, image_id, run, labels)
+
+    def _export_config(self, image_id: str, run, labels: dict[str, str]) -> str:
+        base_history = len(self._images.config(run.stage_base).get("history") or []) if run.stage_base else 0
+        config = buildkit_config(self._images.config(image_id), base_history, run.plan.stages[-1].instructions,
+                                 labels)
+        exported, _ = self._images.create_image(oci_image.encode(config))
+        return exported
+
+    async def cache_records(self) -> list[dict[str, Any]]:
+        """The build cache as `docker buildx du` lists it: one record per cached step, and the
+        cache mounts."""
+        steps = await asyncio.to_thread(self.cache.records)
+        mounts = await asyncio.to_thread(self.cache_mounts.usage)
+        return steps + [_step_shaped(usage) for usage in mounts]
+
+    async def prune_cache(self, all_: bool = False, filters: list[str] | None = None,
+                          keep_seconds: float = 0.0) -> list[dict[str, Any]]:
+        """`docker buildx prune`: entries of deleted images (with `--all` every entry) and the
+        cache mounts no build uses; with `--keep-duration` none used more recently than that."""
+        if filters:
+            raise InvalidArgument(f"prune filters are not supported by this daemon: {', '.join(filters)}")
+        steps = await asyncio.to_thread(self.cache.remove_records, all_, keep_seconds)
+        keep = cache_keeper({"unused-for": [f"{keep_seconds}s"]} if keep_seconds else {})
+        mounts = await asyncio.to_thread(self.cache_mounts.prune, keep)
+        return steps + [_step_shaped(usage) for usage in mounts]
+
     async def prune(self, filters: dict[str, list[str]] | None = None) -> dict[str, Any]:
         """`POST /build/prune`: cache entries of deleted images go (the images are the image
         service's: `docker image prune` removes the dangling ones), and the cache mounts no
@@ -76,6 +126,13 @@ class BuildService:
         return [{**usage, "Parent": "", "CreatedAt": _rfc3339(usage["CreatedAt"]),
                  "LastUsedAt": _rfc3339(usage["LastUsedAt"])}
                 for usage in await asyncio.to_thread(self.cache_mounts.usage)]
+
+
+def _step_shaped(usage: dict[str, Any]) -> dict[str, Any]:
+    """A cache mount's usage record in the shape of `BuildCache.records`."""
+    return {"id": usage["ID"], "type": usage["Type"], "size": usage["Size"], "description": usage["Description"],
+            "created": usage["CreatedAt"], "used": usage["LastUsedAt"] or usage["CreatedAt"],
+            "usage": usage["UsageCount"], "in_use": usage["InUse"]}
 
 
 def _rfc3339(seconds: float | None) -> str | None:

@@ -43,13 +43,13 @@ def inspect(record: ImageRecord, config: dict[str, Any], tags: list[Reference],
         "RepoTags": [t.familiar() for t in tags],
         "RepoDigests": [_familiar_digest(d) for d in record.repo_digests],
         "Parent": record.parent,
-        "Comment": config.get("comment", ""),
+        "Comment": _comment(config),
         "Created": config.get("created", ""),
         "Container": config.get("container", ""),
         "ContainerConfig": config.get("container_config") or _empty_container_config(),
         "DockerVersion": config.get("docker_version", ""),
         "Author": config.get("author", ""),
-        "Config": config.get("config") or {},
+        "Config": _go_config(config.get("config")),
         "Architecture": config.get("architecture", ""),
         "Os": config.get("os", ""),
         "Size": record.size,
@@ -92,6 +92,37 @@ def _familiar_digest(value: str) -> str:
         return f"{reference.parse(name).familiar_name}@{digest}"
     except InvalidArgument:
         return value
+
+
+def _comment(config: dict[str, Any]) -> str:
+    """The image's comment; dockerd shows the last history entry's when the config has none
+    (BuildKit's images: `buildkit.dockerfile.v0`)."""
+    if "comment" in config:
+        return config["comment"]
+    history = config.get("history") or []
+    return history[-1].get("comment", "") if history else ""
+
+
+def _go_config(config: dict[str, Any] | None) -> dict[str, Any]:
+    """A config as dockerd prints its Go struct: the fields without `omitempty` are always
+    there (an image built by BuildKit, or pulled, stores only those set), in the struct's order."""
+    if not config:
+        return config or {}
+    shown = {}
+    zero = _empty_container_config()
+    for key in _CONFIG_ORDER:
+        if key in config:
+            shown[key] = config[key]
+        elif key in zero:
+            shown[key] = zero[key]
+    shown.update((k, v) for k, v in config.items() if k not in shown)
+    return shown
+
+
+_CONFIG_ORDER = ("Hostname", "Domainname", "User", "AttachStdin", "AttachStdout", "AttachStderr", "ExposedPorts",
+                 "Tty", "OpenStdin", "StdinOnce", "Env", "Cmd", "Healthcheck", "ArgsEscaped", "Image", "Volumes",
+                 "WorkingDir", "Entrypoint", "NetworkDisabled", "MacAddress", "OnBuild", "Labels", "StopSignal",
+                 "StopTimeout", "Shell")
 
 
 def _empty_container_config() -> dict[str, Any]:

@@ -42,6 +42,27 @@ def go_duration_ns(text: str) -> int | None:
     return sign * int(total) if body and at == len(body) else None
 
 
+def go_duration_text(ns: int) -> str:
+    """Go's time.Duration.String: `0s`, `1.5s`, `1m30s`, `2h0m0s`, `500ms`, `1µs`, `-3ns`."""
+    if ns == 0:
+        return "0s"
+    sign, value = ("-" if ns < 0 else ""), abs(ns)
+    if value < 1_000_000_000:
+        unit, size = ("ns", 1) if value < 1_000 else ("µs", 1_000) if value < 1_000_000 else ("ms", 1_000_000)
+        return sign + _decimal(value, size) + unit
+    hours, rest = divmod(value, 3_600_000_000_000)
+    minutes, rest = divmod(rest, 60_000_000_000)
+    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if hours or minutes else "")
+    return sign + text + _decimal(rest, 1_000_000_000) + "s"
+
+
+def _decimal(value: int, size: int) -> str:
+    whole, fraction = divmod(value, size)
+    if not fraction:
+        return str(whole)
+    return f"{whole}." + str(fraction).rjust(len(str(size)) - 1, "0").rstrip("0")
+
+
 def until_filter(filters: dict[str, list[str]]) -> int | None:
     """The prune filters' `until` (the last one given), in ns; None without one."""
     values = filters.get("until")

@@ -1,0 +1,142 @@
+"""BuildKit's Dockerfile frontend (`dockerfile.v0`) as the edge sees it: its options → the
+builder's, and the Dockerfile and context fetched from the client's session as BuildKit's
+frontend fetches them (the Dockerfile's directory, then `.dockerignore`, then the context with
+those patterns left out), each load shown as BuildKit shows it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+from dockyard.api.buildkit import filesync
+from dockyard.builder.builder import BuildOptions
+from dockyard.builder.vertices import BuildEvents
+from dockyard.dockerfile.ignore import read_patterns
+from dockyard.dockerfile.parser import parse
+from dockyard.errors import DockyardError, InvalidArgument, NotFound
+from dockyard.oci import reference
+
+NAME = "dockerfile.v0"
+_IGNORED = {  # options that change nothing here, or that buildx sends to every builder
+    "filename", "target", "no-cache", "platform", "force-network-mode", "image-resolve-mode",
+    "context", "dockerfilekey", "contextkey", "cgroup-parent", "shm-size", "ulimit", "add-hosts",
+    "multi-platform", "frontend.caps", "exporter-image-config", "build-arg:BUILDKIT_INLINE_CACHE",
+}
+_REFUSED = {"requestid": "--call/--check", "sbom": "--sbom", "attest:sbom": "--sbom"}
+
+
+def build_options(attrs: dict[str, str]) -> BuildOptions:
+    """`--build-arg`, `--label`, `--target`, `--no-cache`, `--network`, ... from the frontend's options."""
+    for key, what in _REFUSED.items():
+        if key in attrs and not (key == "requestid" and attrs[key] in ("", "frontend.build")):
+            raise InvalidArgument(f"{what} is not supported by this daemon's builder")
+    platform = attrs.get("platform", "")
+    if platform and platform not in ("linux/amd64", "linux/x86_64"):
+        raise InvalidArgument(f"building for {platform} is not supported: this builder builds for linux/amd64 only")
+    host: dict = {}
+    if attrs.get("force-network-mode") and attrs["force-network-mode"] != "default":
+        host["NetworkMode"] = attrs["force-network-mode"]
+    if attrs.get("add-hosts"):
+        host["ExtraHosts"] = [h for h in attrs["add-hosts"].split(",") if h]
+    if attrs.get("cgroup-parent"):
+        host["CgroupParent"] = attrs["cgroup-parent"]
+    if attrs.get("shm-size") and attrs["shm-size"] != "0":
+        host["ShmSize"] = int(attrs["shm-size"])
+    return BuildOptions(
+        dockerfile=attrs.get("filename") or "Dockerfile", target=attrs.get("target", ""),
+        nocache="no-cache" in attrs and attrs["no-cache"] == "",
+        build_args={k[len("build-arg:"):]: v for k, v in attrs.items() if k.startswith("build-arg:")},
+        labels={k[len("label:"):]: v for k, v in attrs.items() if k.startswith("label:")},
+        host_config=host, pull=attrs.get("image-resolve-mode") == "pull")
+
+
+class LoadedContext:
+    """The Dockerfile's text and the context directory of one build (removed by `remove`)."""
+
+    def __init__(self, work_dir: str):
+        os.makedirs(work_dir, exist_ok=True)
+        self.top = tempfile.mkdtemp(prefix="context-", dir=work_dir)
+        self.root = os.path.join(self.top, "context")
+        self.dockerfile = ""
+
+    def remove(self) -> None:
+        shutil.rmtree(self.top, ignore_errors=True)
+
+
+async def load(session, attrs: dict[str, str], work_dir: str, events: BuildEvents) -> LoadedContext:
+    name = attrs.get("filename") or "Dockerfile"
+    context_key = attrs.get("contextkey") or "context"
+    loaded = LoadedContext(work_dir)
+    try:
+        definition = os.path.join(loaded.top, "dockerfile")
+        os.mkdir(definition)
+        base = os.path.basename(name)
+        vertex = events.start(f"[internal] load build definition from {base}")
+        size = await filesync.receive(session, attrs.get("dockerfilekey") or "dockerfile", definition,
+                                      include=[base, base + ".dockerignore"], follow=[base, base + ".dockerignore"])
+        events.status(vertex, "transferring dockerfile:", size)
+        events.done(vertex)
+        try:
+            with open(os.path.join(definition, base), encoding="utf-8", errors="replace") as f:
+                loaded.dockerfile = f.read()
+        except FileNotFoundError:
+            raise NotFound(f"failed to solve: failed to read dockerfile: open {base}: "
+                           "no such file or directory") from None
+        excludes = await _ignore_patterns(session, context_key, definition, base, loaded.top, events)
+        for image in external_bases(loaded.dockerfile):
+            events.done(events.start(f"[internal] load metadata for {image}"))
+        os.mkdir(loaded.root)
+        vertex = events.start("[internal] load build context")
+        size = await filesync.receive(session, context_key, loaded.root, exclude=excludes or None)
+        events.status(vertex, "transferring context:", size)
+        events.done(vertex)
+        return loaded
+    except BaseException:
+        loaded.remove()
+        raise
+
+
+def external_bases(dockerfile: str) -> list[str]:
+    """The images the stages start from (not scratch, not earlier stages), as BuildKit names them."""
+    try:
+        instructions = parse(dockerfile).instructions
+    except DockyardError:
+        return []  # the build reports it
+    stages: set[str] = set()
+    found: list[str] = []
+    for instruction in instructions:
+        if instruction.keyword != "FROM" or not instruction.args:
+            continue
+        base = instruction.args[0]
+        if len(instruction.args) == 3:
+            stages.add(instruction.args[2].lower())
+        if base.lower() in stages or base.lower() == "scratch" or "$" in base:
+            continue
+        try:
+            name = str(reference.parse(base).with_default_tag())
+        except InvalidArgument:
+            continue
+        if name not in found:
+            found.append(name)
+    return found
+
+
+async def _ignore_patterns(session, context_key: str, definition: str, base: str, top: str,
+                           events: BuildEvents) -> list[str]:
+    """`<Dockerfile>.dockerignore` beside the Dockerfile wins over the context's `.dockerignore`."""
+    beside = os.path.join(definition, base + ".dockerignore")
+    if os.path.isfile(beside):
+        with open(beside, encoding="utf-8", errors="replace") as f:
+            return read_patterns(f.read())
+    ignore_dir = os.path.join(top, "dockerignore")
+    os.mkdir(ignore_dir)
+    vertex = events.start("[internal] load .dockerignore")
+    size = await filesync.receive(session, context_key, ignore_dir, include=[".dockerignore"], follow=[".dockerignore"])
+    events.status(vertex, "transferring context:", size)
+    events.done(vertex)
+    path = os.path.join(ignore_dir, ".dockerignore")
+    if not os.path.isfile(path):
+        return []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return read_patterns(f.read())

@@ -1,0 +1,60 @@
+"""The clients' BuildKit sessions (`POST /session`): each is a gRPC server on the client's side
+of a hijacked connection (file sync, auth, secrets, SSH), which builds call by session ID."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from dockyard.api.grpc.calls import ClientCall
+from dockyard.api.grpc.client import GrpcChannel
+from dockyard.errors import NotFound
+
+_WAIT = 10.0  # a Solve may arrive before its session's connection: the client opens both at once
+
+
+@dataclass
+class Session:
+    id: str
+    name: str
+    shared_key: str
+    methods: set[str]
+    channel: GrpcChannel = field(repr=False)
+
+    def supports(self, method: str) -> bool:
+        return method in self.methods
+
+    def call(self, method: str, metadata: dict[str, list[str]] | None = None) -> ClientCall:
+        return self.channel.call(method, metadata)
+
+
+class Sessions:
+    def __init__(self) -> None:
+        self._live: dict[str, Session] = {}
+        self._changed = asyncio.Condition()
+
+    async def serve(self, headers: dict[str, str], raw) -> None:
+        """Own one hijacked `/session` connection until the client closes it."""
+        methods = {m.strip() for m in headers.get("x-docker-expose-session-grpc-method", "").split(",") if m.strip()}
+        session = Session(headers.get("x-docker-expose-session-uuid", ""),
+                          headers.get("x-docker-expose-session-name", ""),
+                          headers.get("x-docker-expose-session-sharedkey", ""), methods, GrpcChannel(raw))
+        async with self._changed:
+            self._live[session.id] = session
+            self._changed.notify_all()
+        try:
+            await session.channel.run()
+        finally:
+            async with self._changed:
+                if self._live.get(session.id) is session:
+                    del self._live[session.id]
+
+    async def get(self, session_id: str) -> Session:
+        async def present() -> Session:
+            async with self._changed:
+                await self._changed.wait_for(lambda: session_id in self._live)
+                return self._live[session_id]
+        try:
+            return await asyncio.wait_for(present(), _WAIT)
+        except asyncio.TimeoutError:
+            raise NotFound(f"no active session for {session_id}: context deadline exceeded") from None

@@ -1,0 +1,141 @@
+"""`docker build` with the buildx plugin (no DOCKER_BUILDKIT): BuildKit's protocol (`/grpc`,
+`/session`) against a real dockyardd, read as a user reads buildx's plain progress. The image
+config and history were compared with dockerd 20.10's BuildKit for the same Dockerfile."""
+
+import json
+
+import pytest
+
+from tests.support import buildx as buildx_support
+from tests.support.registry import Registry
+
+pytestmark = pytest.mark.root
+
+DOCKERFILE = """\
+ARG BASE=busybox
+FROM $BASE AS builder
+ARG GREETING=hello
+RUN echo "$GREETING from build" > /greet.txt && cat /greet.txt
+FROM busybox AS final
+WORKDIR /srv/app
+ENV PATH=/bin
+COPY --from=builder /greet.txt ./
+COPY data/ data/
+VOLUME /data
+HEALTHCHECK --interval=5s CMD true
+CMD ["cat", "greet.txt"]
+FROM final AS broken
+RUN echo about to fail && exit 3
+"""
+
+
+@pytest.fixture
+def buildx(busybox, tmp_path):
+    reason = buildx_support.missing()
+    if reason:
+        pytest.skip(reason)
+    return buildx_support.Buildx(busybox, tmp_path / "docker-config")
+
+
+@pytest.fixture
+def context(tmp_path):
+    context = tmp_path / "context"
+    (context / "data").mkdir(parents=True)
+    (context / "data" / "one.txt").write_text("one\n")
+    (context / "secret.env").write_text("TOKEN=x\n")
+    (context / ".dockerignore").write_text("secret.env\n")
+    (context / "Dockerfile").write_text(DOCKERFILE)
+    return context
+
+
+def _steps(output: str) -> dict[str, list[str]]:
+    """buildx's plain progress: each step's name → its lines."""
+    steps, names = {}, {}
+    for line in output.splitlines():
+        number, _, rest = line.partition(" ")
+        if not number.startswith("#"):
+            continue
+        if number not in names:
+            names[number] = rest
+            steps[rest] = []
+        else:
+            steps[names[number]].append(rest)
+    return steps
+
+
+def test_multi_stage_build_with_args_target_and_labels(buildx, context):
+    result = buildx.docker("build", "--progress", "plain", "--build-arg", "GREETING=hi", "--target", "final",
+                           "--label", "team=core", "-t", "built/bk:1", str(context))
+    steps = _steps(result.stderr)
+    assert 'building with "default" instance using docker driver' in result.stderr
+    assert "[internal] load build definition from Dockerfile" in steps
+    assert "[internal] load metadata for docker.io/library/busybox:latest" in steps
+    run = steps['[builder 2/2] RUN echo "$GREETING from build" > /greet.txt && cat /greet.txt']
+    assert any(line.endswith("hi from build") for line in run) and run[-1].startswith("DONE")
+    assert "[final 4/4] COPY data/ data/" in steps
+    export = steps["exporting to image"]
+    assert any(line.startswith("naming to docker.io/built/bk:1") for line in export)
+    assert not any("broken" in step for step in steps)       # --target stops at final
+
+    assert buildx.docker("run", "--rm", "built/bk:1").stdout == "hi from build\n"
+    files = buildx.docker("run", "--rm", "built/bk:1", "sh", "-c", "ls /srv/app/data; ls -a /srv/app").stdout
+    assert files.split() == ["one.txt", ".", "..", "data", "greet.txt"]
+    info = json.loads(buildx.docker("image", "inspect", "built/bk:1").stdout)[0]
+    assert info["Parent"] == "" and info["Comment"] == "buildkit.dockerfile.v0"
+    assert info["Config"]["Labels"] == {"team": "core"} and info["Config"]["ArgsEscaped"] is True
+    history = [line.split(" | ") for line in buildx.docker(
+        "history", "--no-trunc", "--format", "{{.CreatedBy}} | {{.Comment}}", "built/bk:1").stdout.splitlines()]
+    assert history[:7] == [  # dockerd 20.10's BuildKit, word for word
+        ['CMD ["cat" "greet.txt"]', "buildkit.dockerfile.v0"],
+        ["HEALTHCHECK &{[\"CMD-SHELL\" \"true\"] \"5s\" \"0s\" \"0s\" '\\x00'}", "buildkit.dockerfile.v0"],
+        ["VOLUME [/data]", "buildkit.dockerfile.v0"],
+        ["COPY data/ data/ # buildkit", "buildkit.dockerfile.v0"],
+        ["COPY /greet.txt ./ # buildkit", "buildkit.dockerfile.v0"],
+        ["ENV PATH=/bin", "buildkit.dockerfile.v0"],
+        ["WORKDIR /srv/app", "buildkit.dockerfile.v0"],
+    ]
+    assert buildx.docker("ps", "-aq").stdout.strip() == ""  # no build container left
+
+
+def test_cached_rebuild_no_cache_and_failure(buildx, context):
+    args = ("build", "--progress", "plain", "--target", "final", "-t", "built/bk:2", str(context))
+    buildx.docker(*args)
+    steps = _steps(buildx.docker(*args).stderr)
+    assert steps['[builder 2/2] RUN echo "$GREETING from build" > /greet.txt && cat /greet.txt'] == ["CACHED"]
+    assert steps["[final 1/4] FROM docker.io/library/busybox"] == ["CACHED"]
+    steps = _steps(buildx.docker(*args[:-1], "--no-cache", str(context)).stderr)
+    run = steps['[builder 2/2] RUN echo "$GREETING from build" > /greet.txt && cat /greet.txt']
+    assert run != ["CACHED"] and any(line.endswith("hello from build") for line in run)
+
+    failed = buildx.docker("build", "--progress", "plain", str(context), check=False)
+    assert failed.returncode == 1
+    assert failed.stderr.rstrip().endswith("ERROR: failed to build: failed to solve: executor failed running "
+                                           "[/bin/sh -c echo about to fail && exit 3]: exit code: 3")
+    assert buildx.docker("ps", "-aq").stdout.strip() == ""  # BuildKit keeps no failed container
+
+
+def test_push_du_prune_and_builder_listing(buildx, context, tmp_path):
+    reason = Registry.missing()
+    if reason:
+        pytest.skip(reason)
+    registry = Registry(tmp_path / "registry").start()
+    try:
+        name = f"127.0.0.1:{registry.port}/bk/pushed:1"
+        buildx.docker("build", "--progress", "plain", "--target", "final", "--push", "-t", name, str(context))
+        buildx.docker("rmi", name)
+        pulled = buildx.docker("pull", name).stdout
+        assert f"Status: Downloaded newer image for {name}" in pulled
+        assert buildx.docker("run", "--rm", name).stdout == "hello from build\n"
+    finally:
+        registry.stop()
+
+    listing = buildx.docker("buildx", "ls").stdout
+    assert "default*" in listing and "docker" in listing and "running" in listing
+    inspect = buildx.docker("buildx", "inspect").stdout
+    assert "Driver:        docker" in inspect and "linux/amd64" in inspect
+    usage = buildx.docker("buildx", "du").stdout
+    assert usage.splitlines()[0].split()[:2] == ["ID", "RECLAIMABLE"] and "Total:" in usage
+    assert len(usage.splitlines()) > 3                        # the cached steps, one row each
+    buildx.docker("buildx", "prune", "-af")
+    assert buildx.docker("buildx", "du").stdout.split()[-4:] == ["Reclaimable:", "0B", "Total:", "0B"]
+    assert [line for line in buildx.docker("buildx", "du").stdout.splitlines()[1:] if line.strip()][0].startswith("Reclaimable")

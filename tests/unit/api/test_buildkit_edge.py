@@ -1,0 +1,72 @@
+"""The BuildKit edge's pure parts: the frontend's options, file sync's writer (confined to its
+directory, Go's file modes)."""
+
+import os
+
+import pytest
+
+from dockyard.api.buildkit.filesync import DirectoryWriter, sync_metadata, unix_permissions
+from dockyard.api.buildkit.frontend import build_options, external_bases
+from dockyard.api.buildkit.generated import stat_pb2
+from dockyard.errors import InvalidArgument
+
+GO_DIR, GO_SYMLINK, GO_SETUID = 1 << 31, 1 << 27, 1 << 23
+
+
+def test_frontend_options_become_build_options():
+    options = build_options({"filename": "df/Dockerfile", "target": "final", "build-arg:A": "1", "label:team": "core",
+                             "no-cache": "", "force-network-mode": "host", "image-resolve-mode": "pull"})
+    assert (options.dockerfile, options.target, options.build_args, options.labels) == \
+        ("df/Dockerfile", "final", {"A": "1"}, {"team": "core"})
+    assert options.nocache and options.pull and options.host_config == {"NetworkMode": "host"}
+    assert not build_options({"no-cache": "stage1"}).nocache   # --no-cache-filter is not all steps
+    with pytest.raises(InvalidArgument, match="linux/arm64"):
+        build_options({"platform": "linux/arm64"})
+    with pytest.raises(InvalidArgument, match="--call"):
+        build_options({"requestid": "frontend.outline"})
+
+
+def test_external_bases_skip_stages_scratch_and_arguments():
+    dockerfile = "FROM busybox AS a\nFROM a\nFROM scratch\nFROM $X\nFROM alpine:3\nFROM busybox\n"
+    assert external_bases(dockerfile) == ["docker.io/library/busybox:latest", "docker.io/library/alpine:3"]
+
+
+def _stat(path, mode, linkname="", mtime=1_700_000_000_000_000_000):
+    return stat_pb2.Stat(path=path, mode=mode, linkname=linkname, modTime=mtime)
+
+
+def test_writer_makes_the_tree_and_asks_for_regular_files(tmp_path):
+    writer = DirectoryWriter(str(tmp_path))
+    writer.entry(_stat("d", GO_DIR | 0o755))
+    writer.entry(_stat("d/f", 0o644))
+    writer.entry(_stat("d/link", GO_SYMLINK | 0o777, "f"))
+    writer.entry(_stat("d/hard", 0o644, "d/f"))
+    writer.entry(_stat("x", GO_SETUID | 0o755))
+    assert sorted(writer.wanted) == [1, 4]
+    assert writer.data(1, b"hello") is False
+    assert writer.data(1, b"") is False
+    assert writer.data(4, b"") is True
+    writer.finish()
+    assert (tmp_path / "d/f").read_bytes() == b"hello" and os.readlink(tmp_path / "d/link") == "f"
+    assert oct(os.stat(tmp_path / "x").st_mode & 0o7777) == "0o4755"
+    assert int(os.stat(tmp_path / "d").st_mtime) == 1_700_000_000
+    assert unix_permissions(GO_DIR | 0o700) == 0o700
+
+
+def test_writer_keeps_every_path_inside(tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    writer = DirectoryWriter(str(root))
+    writer.entry(_stat("../escape", 0o644))              # normalised into the root
+    assert (root / "escape").exists() and not (tmp_path / "escape").exists()
+    writer.entry(_stat("out", GO_SYMLINK | 0o777, str(tmp_path)))
+    with pytest.raises(InvalidArgument, match="before its directory"):
+        writer.entry(_stat("out/x", 0o644))              # through a symlink to outside: refused
+    assert not (tmp_path / "x").exists()
+    with pytest.raises(InvalidArgument):
+        writer.data(99, b"x")
+
+
+def test_sync_metadata_escapes_non_ascii_patterns():
+    assert sync_metadata("context", exclude=["a", "é"]) == {
+        "dir-name": ["context"], "exclude-patterns-encoded": ["1"], "exclude-patterns": ["a", "%C3%A9"]}
