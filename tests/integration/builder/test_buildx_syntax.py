@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import buildx as buildx_support
+from tests.integration.builder import test_dockerfile_syntax as classic
 from tests.support.busybox import import_busybox
 from tests.support.dockerd import PrivateDockerd, dockerd_available
 
@@ -49,14 +50,6 @@ def context(tmp_path):
 
 
 @pytest.fixture
-def buildx(busybox, tmp_path):
-    reason = buildx_support.missing()
-    if reason:
-        pytest.skip(reason)
-    return buildx_support.Buildx(busybox, tmp_path / "docker-config")
-
-
-@pytest.fixture
 def reference(tmp_path):
     if not dockerd_available() or buildx_support.missing():
         pytest.skip("dockerd 20.10 or the buildx plugin is not installed")
@@ -92,16 +85,8 @@ def test_the_same_image_as_dockerd_20_10s_buildkit(buildx, reference, context):
     assert "COPY /other /other # buildkit|6B" in ours["history"] and "/bound 644 0:0 7 regular file" in ours["files"]
 
 
-HEREDOCS = """\
-# syntax=docker/dockerfile:1
-FROM busybox
-ARG NAME=world
-RUN <<EOF
-echo "hello $NAME" > /greeting
-EOF
-COPY <<EOF /etc/app.conf
-name=$NAME
-EOF
+# the classic path's heredocs, then what dockerd 20.10 lacks too
+HEREDOCS = classic.HEREDOCS + """\
 COPY --link <<EOF /linked
 linked
 EOF
@@ -114,10 +99,12 @@ def test_heredocs_link_and_network_through_buildx(buildx, tmp_path):
     out = buildx.docker("build", "--progress", "plain", "--build-arg", "NAME=bk", "-t", "bk/heredoc",
                         str(tmp_path)).stderr
     assert "RUN <<EOF" in out
-    got = buildx.docker("run", "--rm", "bk/heredoc", "cat", "/greeting", "/etc/app.conf", "/linked", "/nets").stdout
-    assert got == "hello bk\nname=bk\nlinked\nlo\n"
+    got = buildx.docker("run", "--rm", "bk/heredoc", "cat", "/greeting", "/literal", "/script", "/etc/app.conf",
+                        "/docs/A", "/docs/B", "/x", "/y", "/linked", "/nets").stdout
+    assert got == ("hello bk\n$NAME stays\nscript /dev/pipes/EOF\nname=bk\nfirst\nsecond\nx body\ny body\n"
+                   "linked\nlo\n")
     again = buildx.docker("build", "--progress", "plain", "--build-arg", "NAME=bk", str(tmp_path)).stderr
-    assert again.count("CACHED") >= 5
+    assert again.count("CACHED") >= 9
 
 
 def test_refused_syntax_is_refused_through_buildx(buildx, tmp_path):
