@@ -2,7 +2,7 @@
 and dockyard's extractor on the same tar (from a file, and as a stream), interleaved, each in a
 fresh directory, after a sync (so one run's writeback does not land on the next).
 
-    python -m bench.floor [--rounds 3]
+    python -m bench.floor [--rounds 3] [--dir /var/tmp]
 
 Prints wall and CPU (user + system) medians. Needs the Debian root (bench/real_images.py)."""
 
@@ -38,9 +38,10 @@ def _timed(argv: list[str]) -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.floor", description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--dir", default="/var/tmp", help="where the trees are made: the filesystem measured")
     args = parser.parse_args(argv)
     layer = str(debian_rootfs_tar())
-    base = Path(tempfile.mkdtemp(prefix="dockyard-floor-", dir="/var/tmp"))
+    base = Path(tempfile.mkdtemp(prefix="dockyard-floor-", dir=args.dir))
     tree = base / "tree"
     tree.mkdir()
     subprocess.run(["tar", "-xf", layer, "-C", str(tree)], check=True)

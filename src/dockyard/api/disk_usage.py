@@ -5,6 +5,7 @@ import asyncio
 from dockyard.api.request import Request
 from dockyard.api.responses import Response, json_response
 from dockyard.api.router import Route
+from dockyard.images import garbage
 
 
 def routes(services) -> list[Route]:
@@ -18,9 +19,14 @@ def routes(services) -> list[Route]:
             image.setdefault("SharedSize", -1)
         containers = await asyncio.to_thread(services.containers.list, True, None, True, {})
         return json_response({
-            "LayersSize": await asyncio.to_thread(services.images.layers_size),
+            "LayersSize": await asyncio.to_thread(_layers_size, services.images),
             "Images": images, "Containers": containers,
             "Volumes": await services.volumes.usage(), "BuildCache": await services.build.disk_usage(),
         })
 
     return [Route("GET", "/system/df", disk_usage)]
+
+
+def _layers_size(images) -> int:
+    """Every layer, and the content no image refers to yet (a pull or load in flight)."""
+    return images.layers_size() + garbage.unreferenced_blob_bytes(images)

@@ -101,7 +101,10 @@ async def _copy_input(client: ClientStream, session: ProcessSession, close_stdin
                     await session.write_stdin(data)
                 return "detached"
         if data:
-            await session.write_stdin(data)
+            try:
+                await session.write_stdin(data)
+            except ConnectionError:   # the process ended meanwhile: its output and exit still come
+                return "stdin-closed"
     if close_stdin_on_eof:
         await session.close_stdin()
         return "stdin-closed"

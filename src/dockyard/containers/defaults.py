@@ -45,8 +45,17 @@ def split_create_body(body: dict) -> tuple[dict, dict, dict]:
         raise InvalidArgument("can't create 'AutoRemove' container with restart policy")
     host_config["RestartPolicy"] = {"Name": policy.get("Name") or "no",
                                     "MaximumRetryCount": int(policy.get("MaximumRetryCount") or 0)}
+    _default_memory_swap(host_config)
     networking = body.get("NetworkingConfig") or {}
     return config, host_config, networking
+
+
+def _default_memory_swap(host_config: dict) -> None:
+    """dockerd (adaptContainerSettings): a memory limit without a swap limit allows as much swap
+    again, and inspect shows that total (`-m 20m` -> MemorySwap 41943040)."""
+    memory = host_config.get("Memory")
+    if isinstance(memory, int) and memory > 0 and not host_config.get("MemorySwap"):
+        host_config["MemorySwap"] = memory * 2
 
 
 def merge_image_config(config: dict, image_config: dict) -> dict:

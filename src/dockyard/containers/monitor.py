@@ -5,6 +5,7 @@ import logging
 from typing import Awaitable, Callable
 
 from dockyard.containers.model import Container
+from dockyard.errors import Conflict
 from dockyard.shim.client import ShimClient
 
 log = logging.getLogger(__name__)
@@ -57,10 +58,17 @@ class ShimWatcher:
             if future is not None and not future.done():
                 future.set_result(status)
 
-    async def signal(self, container: Container, number: int) -> None:
+    async def signal(self, container: Container, number: int) -> bool:
+        """Signal the container's process; False if it exited meanwhile (then its exit is being
+        handled: wait for `exit_future`) or is not watched."""
         shim = self._shims.get(container.id)
-        if shim is not None:
+        if shim is None:
+            return False
+        try:
             await shim.kill(number)
+        except Conflict:
+            return False
+        return True
 
     async def close(self) -> None:
         """Daemon shutdown: stop watching; the shims and their containers keep running."""

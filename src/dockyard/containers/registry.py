@@ -1,5 +1,6 @@
 """The containers the daemon knows: an in-memory index over crash-safe records on disk."""
 
+import asyncio
 import random
 from pathlib import Path
 
@@ -15,6 +16,7 @@ class ContainerRegistry:
         self._records = RecordStore(str(self.root / "records"))
         self._by_id: dict[str, Container] = {}
         self._id_by_name: dict[str, str] = {}
+        self._adding: dict[str, str] = {}        # name → ID of a container being recorded
         self._rng = random.Random()
         for _, raw in self._records.items():
             self._index(Container.from_dict(raw))
@@ -28,18 +30,28 @@ class ContainerRegistry:
         return self.root / container_id
 
     def new_name(self) -> str:
-        return names.generate(set(self._id_by_name), self._rng)
+        return names.generate(set(self._id_by_name) | set(self._adding), self._rng)
 
     def check_name(self, name: str) -> None:
-        owner = self._id_by_name.get(name)
+        owner = self._id_by_name.get(name) or self._adding.get(name)
         if owner:
             raise names.name_conflict(name, owner)
 
-    def add(self, container: Container) -> None:
+    async def add(self, container: Container) -> None:
+        """Its directory and durable record written by a worker thread (parallel creates do
+        not stall the event loop in fsync), its name held meanwhile; then it is listed."""
         self.check_name(container.name)
-        self.directory(container.id).mkdir(parents=True, exist_ok=True)
-        self.save(container, durable=True)
+        self._adding[container.name] = container.id
+        record = container.to_dict()
+        try:
+            await asyncio.to_thread(self._write_new, container.id, record)
+        finally:
+            del self._adding[container.name]
         self._index(container)
+
+    def _write_new(self, container_id: str, record: dict) -> None:
+        self.directory(container_id).mkdir(parents=True, exist_ok=True)
+        self._records.put(container_id, record, True)
 
     def save(self, container: Container, durable: bool = False) -> None:
         """Run-state changes need not be durable: at start the daemon checks them against the

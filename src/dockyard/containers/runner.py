@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import posixpath
+import shutil
 from pathlib import Path
 
 from dockyard.cgroups import open_cgroup
@@ -22,6 +23,7 @@ from dockyard.oci.resources import linux_resources
 from dockyard.oci.spec import SpecContext, generate_spec
 from dockyard.oci.user import resolve_user
 from dockyard.runtime.host import device_for, host_devices
+from dockyard.shim.client import ShimClient
 from dockyard.shim.logopts import CRI_LOG_DRIVER
 from dockyard.snapshots.mount import Mount
 
@@ -52,9 +54,11 @@ class ContainerRunner:
     def cgroup_path(self, container: Container) -> str:
         """<parent>/<id>: the container's --cgroup-parent (taken from the cgroup root, as dockerd's
         cgroupfs driver does with an absolute one), else the daemon's."""
-        parent = container.host_config.get("CgroupParent") or self._cgroup_parent
-        parent = posixpath.normpath("/" + parent).strip("/")   # `..` cannot climb out of the root
-        return f"/{parent}/{container.id}" if parent else f"/{container.id}"
+        return self._cgroup_path(container.id, container.host_config.get("CgroupParent"))
+
+    def _cgroup_path(self, container_id: str, parent: str | None) -> str:
+        parent = posixpath.normpath("/" + (parent or self._cgroup_parent)).strip("/")   # `..` stays in
+        return f"/{parent}/{container_id}" if parent else f"/{container_id}"
 
     async def update(self, container: Container, changes: dict) -> None:
         """Apply new resource limits to a running container's cgroup."""
@@ -63,11 +67,43 @@ class ContainerRunner:
         await asyncio.to_thread(cgroup.apply, resources)
 
     async def kill_leftovers(self, container: Container) -> None:
-        """SIGKILL whatever still runs in the container's cgroup, and remove the cgroup."""
+        """The shim is gone: SIGKILL whatever still runs of the container, and remove its runtime
+        state and cgroup."""
+        await _quietly("runtime delete", self.runtimes.delete_state(container.runtime, container.id))
         await _quietly("cgroup cleanup", asyncio.to_thread(open_cgroup(self.cgroup_path(container)).delete))
 
+    def has_leftovers(self, container: Container) -> bool:
+        """Runtime state or a mounted root file system: a start or a stop was cut short."""
+        return os.path.ismount(self.rootfs(container.id)) or self.runtimes.has_state(container.runtime, container.id)
+
+    @property
+    def containers_dir(self) -> Path:
+        return self._exec_root / "containers"
+
+    def unrecorded(self, known: set[str]) -> set[str]:
+        """IDs with a state directory or runtime state but no record."""
+        ids = {entry.name for entry in os.scandir(self.containers_dir) if entry.is_dir()} \
+            if self.containers_dir.is_dir() else set()
+        return (ids | set(self.runtimes.state_ids())) - known
+
+    async def clean_unrecorded(self, container_id: str) -> None:
+        """Kill and remove what a container left that has no record: its shim, runtime state,
+        cgroup (under the daemon's parent: the record that named another is gone), mounts, state."""
+        log.info("removing what is left of container %s, which has no record", container_id[:12])
+        shim = await ShimClient.connect(self.state_dir(container_id))
+        if shim is not None:
+            await _quietly("shim shutdown", shim.shutdown())
+        for runtime in self.runtimes.state_ids().get(container_id, []):
+            await _quietly("runtime delete", self.runtimes.delete_state(runtime, container_id))
+        cgroup = open_cgroup(self._cgroup_path(container_id, None))
+        await _quietly("cgroup cleanup", asyncio.to_thread(cgroup.delete))
+        rootfs = self.rootfs(container_id)
+        if os.path.ismount(rootfs):
+            self._mounter.unmount(str(rootfs), lazy=True)
+        await asyncio.to_thread(shutil.rmtree, self.state_dir(container_id), True)
+
     def state_dir(self, container_id: str) -> Path:
-        return self._exec_root / "containers" / container_id
+        return self.containers_dir / container_id
 
     def rootfs(self, container_id: str) -> Path:
         return self.state_dir(container_id) / "rootfs"

@@ -7,7 +7,7 @@ import shutil
 import signal as signals
 import time
 
-from dockyard.containers import defaults, names
+from dockyard.containers import defaults, names, recovery
 from dockyard.containers.filters import prunable, select
 from dockyard.containers.host_checks import check_host_config, check_resources
 from dockyard.containers.inspect import inspect_body, summary_body
@@ -16,7 +16,6 @@ from dockyard.containers.restart_policy import Backoff, should_restart, starts_w
 from dockyard.containers.waiters import WaitResult
 from dockyard.errors import Conflict, InvalidArgument, NotModified
 from dockyard.oci.signals import parse_signal
-from dockyard.shim.client import ShimClient
 from dockyard.wire.times import until_filter
 from dockyard.shim.logopts import CRI_LOG_DRIVER, DEFAULT_LOG_CONFIG, container_log_config
 
@@ -79,8 +78,9 @@ class ContainerService:
         if self._volumes is not None:
             container.mounts = await self._volumes.plan_for_create(container, image.config)
         try:
-            self._images.prepare_container_layer(container_id, image.id)
-            self._registry.add(container)
+            # its directory and fsynced record made by a worker thread, off the event loop
+            await asyncio.to_thread(self._images.prepare_container_layer, container_id, image.id)
+            await self._registry.add(container)
         except Exception:
             self._images.remove_container_layer(container_id)
             if self._volumes is not None:
@@ -139,18 +139,19 @@ class ContainerService:
 
     # -- daemon start and stop ------------------------------------------------------------
     async def adopt_all(self) -> None:
-        """Find the shims of containers that ran before this daemon started (live restore)."""
-        for container in self._registry.all():
-            if not container.state.running:
-                continue
-            shim = await ShimClient.connect(self._runner.state_dir(container.id))
-            if shim is not None:
-                self._watcher.watch(container, shim, self.handle_exit)
-                if self._health is not None:
-                    self._health.start(container)
-                continue
-            status = ShimClient.exit_status(self._runner.state_dir(container.id))
-            await self.handle_exit(container, None, status)
+        """At start: records, runtime state and live shims made to agree again, live shims
+        adopted (live restore), what a killed daemon left half made finished or rolled back."""
+        await recovery.recover(self._registry, self._runner, self, self._images)
+
+    async def adopt(self, container: Container, shim) -> None:
+        """A live shim found at start (recovery.py) is watched from now on."""
+        self._watcher.watch(container, shim, self.handle_exit)
+        if self._health is not None:
+            self._health.start(container)
+
+    async def finish_removal(self, container: Container) -> None:
+        """A removal a killed daemon began: done now, anonymous volumes too, as dockerd does."""
+        await self._remove_now(container, volumes=True)
 
     def running_ids(self) -> list[str]:
         return [c.id for c in self._registry.all() if c.state.running]
@@ -235,7 +236,8 @@ class ContainerService:
         if not container.state.running:
             raise Conflict(f"Cannot kill container: {ref}: Container {container.id} is not running")
         self._events(container, "kill", signal=str(number))
-        await self._watcher.signal(container, number)
+        if not await self._watcher.signal(container, number) and container.state.status != "restarting":
+            raise Conflict(f"Cannot kill container: {ref}: Container {container.id} is not running")
 
     async def stop(self, ref: str, timeout: int | None, signal: str | None = None) -> None:
         container = self.get(ref)
@@ -257,21 +259,15 @@ class ContainerService:
         if container.state.status == "paused":
             await self._watcher.shim_of(container.id).resume()
         self._events(container, "kill", signal=str(stop_signal))
-        await self._signal_unless_exited(container, stop_signal)
+        # A stop races the container's own exit: a signal to an init that has exited before
+        # its exit was handled is refused (False); the stop then just waits for that exit.
+        await self._watcher.signal(container, stop_signal)
         try:
             await asyncio.wait_for(asyncio.shield(exited), timeout if timeout >= 0 else None)
         except asyncio.TimeoutError:
             self._events(container, "kill", signal="9")
-            await self._signal_unless_exited(container, signals.SIGKILL)
+            await self._watcher.signal(container, signals.SIGKILL)
             await exited
-
-    async def _signal_unless_exited(self, container: Container, number: int) -> None:
-        """A stop races the container's own exit: the shim refuses a signal to an init that has
-        exited before the daemon has handled its exit; the stop then just waits for that."""
-        try:
-            await self._watcher.signal(container, number)
-        except Conflict:
-            pass
 
     async def _cancel_restart(self, container: Container) -> None:
         timer = self._restart_timers.pop(container.id, None)
@@ -324,6 +320,10 @@ class ContainerService:
             container.host_config["RestartPolicy"] = {"Name": policy["Name"],
                                                        "MaximumRetryCount": int(policy.get("MaximumRetryCount") or 0)}
         resources = {k: v for k, v in body.items() if k != "RestartPolicy" and v not in (None, 0, "", [])}
+        memory, swap = resources.get("Memory"), container.host_config.get("MemorySwap") or 0
+        if memory and not resources.get("MemorySwap") and isinstance(memory, int) and memory > swap:
+            raise Conflict(f"Cannot update container {container.id}: Memory limit should be smaller than "
+                           "already set memoryswap limit, update the memoryswap at the same time")
         container.host_config.update(resources)
         if container.state.running and resources:
             await self._runner.update(container, resources)
@@ -351,7 +351,7 @@ class ContainerService:
             container.state.stopped_by_user = True
             exited = self._watcher.exit_future(container.id)
             self._events(container, "kill", signal="9")
-            await self._signal_unless_exited(container, signals.SIGKILL)
+            await self._watcher.signal(container, signals.SIGKILL)   # False: it exited meanwhile
             await exited
         await self._remove_now(container, volumes)
 
@@ -359,6 +359,7 @@ class ContainerService:
         if self._registry.find(container.id) is None:
             return
         container.state.status = "removing"
+        self._registry.save(container)        # a daemon killed from here on finishes it at start
         timer = self._restart_timers.pop(container.id, None)
         if timer is not None:
             timer.cancel()

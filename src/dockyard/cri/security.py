@@ -97,6 +97,8 @@ def resources(linux: cri.LinuxContainerResources, min_oom_score_adj: int) -> dic
     host = {"CpuPeriod": linux.cpu_period, "CpuQuota": linux.cpu_quota, "CpuShares": linux.cpu_shares,
             "Memory": linux.memory_limit_in_bytes, "MemorySwap": linux.memory_swap_limit_in_bytes,
             "CpusetCpus": linux.cpuset_cpus, "CpusetMems": linux.cpuset_mems}
+    if linux.memory_limit_in_bytes and not linux.memory_swap_limit_in_bytes:
+        host["MemorySwap"] = linux.memory_limit_in_bytes   # containerd's CRI: no swap unless asked
     if linux.oom_score_adj:
         host["OomScoreAdj"] = max(linux.oom_score_adj, min_oom_score_adj)
     return {k: v for k, v in host.items() if v}

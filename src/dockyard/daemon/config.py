@@ -1,6 +1,7 @@
 """Daemon configuration from flags and a JSON config file, named as dockerd names them (pure)."""
 
 import argparse
+import ipaddress
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from dockyard.registry.mirrors import parse_mirrors
 from dockyard.shim.logopts import keeps_log_file
 
 DEFAULT_HOST = "unix:///run/dockyard.sock"
+DEFAULT_SOCKET_GROUP = "docker"           # as dockerd: root when no such group exists
 DEFAULT_SANDBOX_IMAGE = "registry.k8s.io/pause:3.10"   # the kubelet's own default since 1.31
 DEFAULT_CNI_BIN_DIRS = ("/usr/lib/cni", "/opt/cni/bin")   # Debian's plugins, then upstream's
 
@@ -21,6 +23,7 @@ class DaemonConfig:
     data_root: Path = Path("/var/lib/dockyard")
     exec_root: Path = Path("/run/dockyard")
     pidfile: Path | None = None
+    group: str = DEFAULT_SOCKET_GROUP        # owner group of the unix sockets
     log_level: str = "info"
     tlsverify: bool = False
     tlscacert: str | None = None
@@ -53,7 +56,7 @@ class DaemonConfig:
 # flag name → (config-file key, how to parse one value)
 _FILE_KEYS = {
     "hosts": "hosts", "data-root": "data_root", "exec-root": "exec_root", "pidfile": "pidfile",
-    "log-level": "log_level", "tlsverify": "tlsverify", "tlscacert": "tlscacert",
+    "log-level": "log_level", "group": "group", "tlsverify": "tlsverify", "tlscacert": "tlscacert",
     "tlscert": "tlscert", "tlskey": "tlskey", "default-runtime": "default_runtime",
     "runtimes": "runtimes", "bridge": "bridge", "bip": "bip", "iptables": "iptables",
     "cgroup-parent": "cgroup_parent", "insecure-registries": "insecure_registries",
@@ -70,6 +73,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--data-root", help="root of persistent state (default /var/lib/dockyard)")
     p.add_argument("--exec-root", help="root of runtime state (default /run/dockyard)")
     p.add_argument("-p", "--pidfile", help="path of the daemon's PID file")
+    p.add_argument("-G", "--group", help="group of the unix sockets (default docker, if it exists)")
     p.add_argument("-l", "--log-level", choices=["debug", "info", "warn", "error", "fatal"])
     p.add_argument("--config-file", help="JSON file with the same keys as the flags")
     p.add_argument("--tlsverify", action="store_true", default=None, help="require client certificates")
@@ -102,7 +106,12 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _bool(text: str) -> bool:
-    return text.lower() in ("1", "true", "yes")
+    """Go's strconv.ParseBool, as dockerd reads its flags: anything else is refused, not false."""
+    if text in ("1", "t", "T", "TRUE", "true", "True"):
+        return True
+    if text in ("0", "f", "F", "FALSE", "false", "False"):
+        return False
+    raise argparse.ArgumentTypeError(f'invalid argument "{text}": strconv.ParseBool: parsing "{text}": invalid syntax')
 
 
 def load_config(argv: list[str]) -> DaemonConfig:
@@ -170,7 +179,17 @@ def _typed(values: dict) -> DaemonConfig:
         if not host.startswith(("unix://", "tcp://", "fd://")):
             raise InvalidArgument(f"invalid host {host!r}: use unix:///path or tcp://addr:port")
     keeps_log_file(config.log_default)      # an unknown driver or option stops the daemon here
+    if config.bip is not None:
+        _check_cidr(config.bip)
     if config.cri_socket is not None and not config.cri_socket.startswith("unix://"):
         raise InvalidArgument(f"invalid cri-socket {config.cri_socket!r}: use unix:///path")
     parse_mirrors(config.registry_mirrors)  # a malformed mirror stops the daemon here
     return config
+
+
+def _check_cidr(text: str) -> None:
+    """An address with its prefix length, as Go's net.ParseCIDR wants it (dockerd's words)."""
+    try:
+        ipaddress.ip_interface(text if "/" in text else "invalid")
+    except ValueError:
+        raise InvalidArgument(f"Error initializing network controller: invalid CIDR address: {text}") from None

@@ -10,7 +10,7 @@ from dockyard.api.app import Application, all_routes, base_headers
 from dockyard.api.server import ConnectionTasks
 from dockyard.daemon.wiring import build_services, start_services, stop_services
 from dockyard.daemon.config import DaemonConfig, load_config
-from dockyard.daemon.listeners import open_listener, unix_paths
+from dockyard.daemon.listeners import Listener, bind_listeners
 from dockyard.daemon.lock import RootLock
 from dockyard.daemon.roots import prepare_roots
 from dockyard.daemon.services import Services
@@ -38,7 +38,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dockyardd: failed to start daemon: {err}", file=sys.stderr)
         return 1
     try:
-        asyncio.run(serve(config))
+        listeners = bind_listeners(config)      # before the host is touched: see listeners.py
+    except DockyardError as err:
+        lock.release()
+        print(f"dockyardd: failed to load listeners: {err}", file=sys.stderr)
+        return 1
+    try:
+        asyncio.run(serve(config, listeners))
     except DockyardError as err:
         print(f"dockyardd: failed to start daemon: {err}", file=sys.stderr)
         return 1
@@ -47,32 +53,36 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-async def serve(config: DaemonConfig) -> None:
-    services = build_services(config)
-    app = Application(all_routes(services))
-
-    handle = ConnectionTasks(app.dispatch, base_headers)
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await start_services(services)
-    cri = await _start_cri(services, config)
-    servers = [await open_listener(host, handle, config) for host in config.hosts]
-    _write_pidfile(config)
-    log.info("API listening on %s", ", ".join(config.hosts))
+async def serve(config: DaemonConfig, listeners: list[Listener]) -> None:
     try:
-        await stop.wait()
+        services = build_services(config)
+        app = Application(all_routes(services))
+        handle = ConnectionTasks(app.dispatch, base_headers)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await start_services(services)
+            cri = await _start_cri(services, config)
+        except BaseException:             # a daemon that fails to start leaves no bridge or chain
+            await stop_services(services)
+            raise
+        servers = [await listener.serve(handle) for listener in listeners]
+        _write_pidfile(config)
+        log.info("API listening on %s", ", ".join(config.hosts))
+        try:
+            await stop.wait()
+        finally:
+            log.info("shutting down")
+            for server in servers:
+                server.close()
+            if cri is not None:
+                await cri.stop()
+            await stop_services(services)
     finally:
-        log.info("shutting down")
-        for server in servers:
-            server.close()
-        if cri is not None:
-            await cri.stop()
-        await stop_services(services)
-        for path in unix_paths(config.hosts):
-            path.unlink(missing_ok=True)
+        for listener in listeners:
+            listener.close()
         if config.pidfile:
             config.pidfile.unlink(missing_ok=True)
 

@@ -19,6 +19,7 @@ from dockyard.containers.waiters import Waiters
 from dockyard.daemon.config import DaemonConfig
 from dockyard.daemon.services import Services
 from dockyard.events.journal import EventJournal
+from dockyard.images import garbage
 from dockyard.images.for_containers import ImagesForContainers
 from dockyard.images.layer_sources import LayerSources
 from dockyard.images.puller import ImagePuller
@@ -82,6 +83,7 @@ async def start_services(services: Services) -> None:
     await services.networks.start()
     await services.containers.adopt_all()
     await services.build.start()
+    await asyncio.to_thread(garbage.collect, services.images)   # once containers' layers are settled
     await services.networks.reconcile(services.containers.running_ids())
     await services.containers.start_restartable()
 

@@ -15,6 +15,7 @@ from typing import Any
 from dockyard.disk.usage import tree_size
 from dockyard.errors import DockyardError
 from dockyard.images.service import ImageService
+from dockyard.oci.reference import is_full_id
 from dockyard.snapshots.mount import Mount
 
 
@@ -43,6 +44,10 @@ class ImagesForContainers:
 
     def remove_container_layer(self, container_id: str) -> None:
         self.images.remove_container_layer(container_id)
+
+    def container_layer_ids(self) -> list[str]:
+        """Containers that have a writable layer (build steps' layers are keyed otherwise)."""
+        return [key for key in self.images.snapshots.active_keys() if is_full_id(key)]
 
     def graph_driver(self, container_id: str, image_id: str | None = None) -> dict[str, Any]:
         return self.images.container_graph_driver(container_id)

@@ -67,6 +67,14 @@ class ImageService:
                 self._pinned.subtract(chains)
                 self._pinned += Counter()  # drop zero counts
 
+    def references(self) -> tuple[set[str], set[str]]:
+        """(blob digests, layer chain IDs) that images and in-flight operations refer to."""
+        with self._lock:
+            records = self.store.all()
+            blobs = {r.id for r in records} | {d for r in records for d in r.diff_ids} | set(self._pinned)
+            chains = {c for r in records for c in digests.chain_ids(r.diff_ids)} | set(self._pinned)
+        return blobs, chains
+
     def layer_from_snapshot(self, key: str, parent_chain: str | None) -> Layer:
         """The changes of a container's (or build step's) snapshot as a layer on
         `parent_chain`: its tar stored as a blob and unpacked, in one pass."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from ipaddress import IPv4Network
 
 from dockyard.errors import Conflict, Forbidden, InvalidArgument, NotFound
@@ -25,6 +25,12 @@ class NetworkRegistry:
     def save(self, net: Network) -> None:
         self.store.put(net.id, net.to_record())
         self.networks[net.id] = net
+
+    def saver(self, net: Network) -> Callable[[], None]:
+        """`save` of a known network in two halves: its record taken now, written (and
+        fsynced) by the returned call, which a worker thread may run."""
+        record = net.to_record()
+        return lambda: self.store.put(net.id, record)
 
     def delete(self, net: Network) -> None:
         self.store.delete(net.id)

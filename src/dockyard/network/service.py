@@ -186,6 +186,13 @@ class NetworkService:
             net = self.registry.lookup(network)
             sb, ep, plan = self._reserve_locked(container_id, netns_path, net,
                                                 endpoint_config or {}, name, hostname)
+            if plan is not None:    # the allocation is durable before the kernel sees it
+                try:
+                    await self._save_network(net)
+                except BaseException:
+                    sb.endpoints.pop(net.id, None)
+                    net.ipam.release_owner(ep.id)
+                    raise
         if plan is not None:
             try:
                 await asyncio.to_thread(self.driver.attach, plan)
@@ -213,7 +220,7 @@ class NetworkService:
             ep = Endpoint(new_id(), net.id, cid, name, hostname, "", None, None, 0, None, "")
             sb.endpoints[net.id] = ep
             return sb, ep, None
-        ep, plan = self._plan_endpoint(sb, net, cfg, name, hostname)
+        ep, plan = self._plan_endpoint(sb, net, cfg, name, hostname)   # the caller saves `net`
         sb.endpoints[net.id] = ep  # reserves its ifname and default route while attaching
         return sb, ep, plan
 
@@ -230,7 +237,6 @@ class NetworkService:
             raise Conflict(f"endpoint with name {name} already exists in network {net.name}")
         ep_id = new_id()
         addr = net.ipam.allocate(ep_id, requested)
-        self.registry.save(net)  # the allocation is durable before the kernel sees it
         gateway = str(net.ipam.gateway)
         default = not net.internal and not sb.has_default_route()
         mac = cfg.get("MacAddress") or ipam.mac_for(addr)
@@ -267,10 +273,15 @@ class NetworkService:
             await asyncio.to_thread(self.driver.detach, ep.host_veth)
         if net.pool is not None:
             net.pool.release_owner(ep.id)
-            self.registry.save(net)
+            await self._save_network(net)
         if ep.default_route:
             await self._move_default_route(sb)
         self._save_sandbox(sb)
+
+    async def _save_network(self, net: Network) -> None:
+        """Under the lock, which keeps `net` as it is until the write is done; the fsyncs in a
+        worker thread, so parallel starts and stops do not stall every other request."""
+        await asyncio.to_thread(self.registry.saver(net))
 
     async def _move_default_route(self, sb: Sandbox) -> None:
         for ep in sb.endpoints.values():

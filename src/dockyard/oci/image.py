@@ -36,8 +36,11 @@ def host_architecture() -> str:
 
 
 def rfc3339(when: datetime) -> str:
-    """`2026-11-28T00:25:12.165029Z`, the form image configs carry."""
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """`2026-11-28T00:25:12.16503Z`, the form image configs carry: Go's RFC3339Nano, as dockerd
+    writes a time, drops trailing zeros of the fraction (`.165030` -> `.16503`, `.000000` -> none)."""
+    stamp = when.astimezone(timezone.utc)
+    fraction = f"{stamp.microsecond:06d}".rstrip("0")
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
 
 
 def parse_created(value: str | None) -> datetime | None:

@@ -154,11 +154,11 @@ async def _open(state_dir: Path, request: dict, fds: list[int]):
     try:
         path = state_dir / SOCKET
         if len(os.fsencode(path)) <= _MAX_SUN_PATH:
-            await loop.sock_connect(sock, str(path))
+            await _connect(sock, str(path))
         else:
             dir_fd = os.open(state_dir, os.O_PATH | os.O_CLOEXEC)
             try:
-                await loop.sock_connect(sock, f"/proc/self/fd/{dir_fd}/{SOCKET}")
+                await _connect(sock, f"/proc/self/fd/{dir_fd}/{SOCKET}")
             finally:
                 os.close(dir_fd)
         payload = protocol.encode_json(protocol.REQUEST, request)
@@ -169,6 +169,23 @@ async def _open(state_dir: Path, request: dict, fds: list[int]):
     except BaseException:
         sock.close()
         raise
+
+
+async def _connect(sock: socket.socket, path: str) -> None:
+    """Connect a non-blocking unix socket, waiting while the shim's accept queue is full.
+
+    A unix socket's connect never is "in progress": it succeeds, or fails with EAGAIN when the
+    listener's backlog is full. asyncio's sock_connect takes EAGAIN for "in progress" and reports
+    the still unconnected socket as connected (the request then fails with ENOTCONN), which 100
+    parallel `docker exec` did to a few percent of them."""
+    delay = 0.001
+    while True:
+        try:
+            sock.connect(path)
+            return
+        except BlockingIOError:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.05)
 
 
 class _Frames:
@@ -233,6 +250,7 @@ class ShimClient:
         self.state_dir = Path(state_dir)
         self.pid = pid                      # the container init's host pid
         self.runtime_create_seconds: float | None = None   # time the runtime's create took (launch only)
+        self.status = "created"             # created | running | exited, as `connect` found it
 
     @classmethod
     async def connect(cls, state_dir: Path) -> "ShimClient | None":
@@ -243,6 +261,7 @@ class ShimClient:
         except ShimGone:
             return None
         client.pid = int(info["pid"])
+        client.status = info["status"]
         return client
 
     @staticmethod

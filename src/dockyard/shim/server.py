@@ -31,6 +31,7 @@ from dockyard.shim.streams import ProcessStdio, make_stdio
 SOCKET = "shim.sock"
 SHUTDOWN_FLUSH = 30.0                 # seconds a shutting-down shim keeps sending to slow attach clients
 EXEC_RECORD_TTL = 60.0                # seconds a finished exec stays for wait_exec / a late attach
+LISTEN_BACKLOG = 4096                 # capped by net.core.somaxconn; a burst of execs waits, not fails
 
 
 class CreateFailed(Exception):
@@ -68,7 +69,7 @@ class Shim:
         if os.path.lexists(SOCKET):
             os.unlink(SOCKET)
         self.listener.bind(SOCKET)
-        self.listener.listen(64)
+        self.listener.listen(LISTEN_BACKLOG)
         self._remove_files([EXIT_FILE])   # a restarted container's state dir has its last exit
         log = self._open_log()            # a bad log path fails before anything exists
         stdio = make_stdio(self.tty, bool(self.config["open_stdin"]), "console.sock")
@@ -337,18 +338,28 @@ def run_shim(config: dict, report: socket.socket) -> int:
     except CreateFailed as err:
         shim.listener.close()
         Shim._remove_files([SOCKET, "shim.pid"])
-        report.sendall(json.dumps({"error": str(err)}).encode() + b"\n")
-        report.close()
+        _report(report, {"error": str(err)})
         return 1
     except Exception as err:
-        report.sendall(json.dumps({"error": f"shim: {err!r}"}).encode() + b"\n")
-        report.close()
+        _report(report, {"error": f"shim: {err!r}"})
         raise
-    # One line, not EOF: a child forked by an in-process runtime holds the socket until it execs.
-    report.sendall(json.dumps({"pid": pid, "create_s": time.monotonic() - started}).encode() + b"\n")
-    report.close()
+    _report(report, {"pid": pid, "create_s": time.monotonic() - started})
     shim.serve()
     return 0
+
+
+def _report(report: socket.socket, result: dict) -> None:
+    """One line, not EOF: a child forked by an in-process runtime holds the socket until it execs.
+
+    A daemon killed meanwhile reads nothing: the shim serves all the same, and the next daemon
+    adopts its container or rolls the start back (containers/recovery.py). Were it to exit
+    here, its created container would wait for a start forever, out of anyone's sight."""
+    try:
+        report.sendall(json.dumps(result).encode() + b"\n")
+    except OSError:
+        pass
+    finally:
+        report.close()
 
 
 def _replied_when_done(conn: Connection) -> Callable[[str | None], None]:

@@ -146,7 +146,7 @@ def test_lifecycle_commands(busybox):
         assert busybox.docker("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == "paused"
         dockyard(busybox, "unpause", name)
         dockyard(busybox, "rename", name, renamed)
-        dockyard(busybox, "update", "-m", "64m", "--pids-limit", "100", renamed)
+        dockyard(busybox, "update", "-m", "64m", "--memory-swap", "128m", "--pids-limit", "100", renamed)
         fmt = "{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}"
         assert busybox.docker("inspect", "-f", fmt, renamed).stdout == "67108864 100\n"
         top = dockyard(busybox, "top", renamed).stdout.splitlines()

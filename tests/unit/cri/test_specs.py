@@ -5,6 +5,7 @@ import json
 import pytest
 
 from dockyard.cri import labels, specs
+from dockyard.cri.security import resources
 from dockyard.cri.generated import api_pb2 as cri
 from dockyard.errors import InvalidArgument, NotImplementedYet
 
@@ -141,3 +142,14 @@ def test_metadata_and_image_are_required():
         specs.container_body(cri.ContainerConfig(metadata=cri.ContainerMetadata(name="x")), "p", pod(), "", 0)
     with pytest.raises(InvalidArgument):
         specs.sandbox_body(cri.PodSandboxConfig(), "pause", 0)
+
+
+def test_a_memory_limit_without_a_swap_limit_allows_no_swap_as_containerd_does():
+    """containerd's CRI sets swap = limit unless the kubelet names a swap limit (an Engine API
+    body without MemorySwap would allow as much swap again, and `update` of the limit alone
+    would then be refused past it)."""
+    assert resources(cri.LinuxContainerResources(memory_limit_in_bytes=48 << 20), 0) == {
+        "Memory": 48 << 20, "MemorySwap": 48 << 20}
+    both = cri.LinuxContainerResources(memory_limit_in_bytes=16 << 20, memory_swap_limit_in_bytes=32 << 20)
+    assert resources(both, 0) == {"Memory": 16 << 20, "MemorySwap": 32 << 20}
+    assert resources(cri.LinuxContainerResources(cpu_shares=512), 0) == {"CpuShares": 512}

@@ -23,10 +23,19 @@ def test_flags_override_the_config_file(tmp_path):
     assert config.runtimes == {"runc": "/usr/sbin/runc", "crun": "/usr/bin/crun"}
 
 
-@pytest.mark.parametrize("argv", [["-H", "http://x"], ["--add-runtime", "nopath"]])
+@pytest.mark.parametrize("argv", [["-H", "http://x"], ["--add-runtime", "nopath"], ["--bip", "10.300.0.1/24"],
+                                  ["--bip", "10.0.0.1"], ["--bip", "bridge"]])
 def test_bad_flags_are_refused(argv):
     with pytest.raises(InvalidArgument):
         load_config(argv)
+
+
+def test_booleans_read_as_go_reads_them(capsys):
+    assert load_config(["--iptables", "false"]).iptables is False
+    assert load_config(["--iptables", "T"]).iptables is True
+    with pytest.raises(SystemExit):                 # before: read as false, silently
+        load_config(["--iptables", "maybe"])
+    assert 'strconv.ParseBool: parsing "maybe": invalid syntax' in capsys.readouterr().err
 
 
 def test_unknown_config_file_keys_are_refused(tmp_path):
