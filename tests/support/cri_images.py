@@ -32,9 +32,23 @@ PASSWD = (b"root:x:0:0:root:/root:/bin/sh\nwww-data:x:33:33:www-data:/var/www:/b
           b"nobody:x:65534:65534:nobody:/home:/bin/false\n")
 GROUP = b"root:x:0:\nwww-data:x:33:\nusers:x:100:\nnogroup:x:65534:\n"
 
+# The pause stand-in waits on a child it can be interrupted from; not `sleep`, which critest's
+# execSync-with-timeout spec looks for (`pgrep sleep`) in the pod's shared PID namespace.
 PAUSE = b"""#!/bin/sh
 trap 'exit 0' TERM INT
-while :; do sleep 3600 & wait $!; done
+while :; do tail -f /dev/null & wait $!; done
+"""
+
+
+PGREP = b"""#!/bin/sh
+# pgrep PATTERN: the pids whose process name has it (Debian's busybox-static has no pgrep applet;
+# critest's execSync-with-timeout spec runs `pgrep sleep` in the e2e busybox image)
+found=1
+for dir in /proc/[0-9]*; do
+    read -r name < "$dir/comm" 2>/dev/null || continue
+    case "$name" in *"$1"*) echo "${dir#/proc/}"; found=0 ;; esac
+done
+exit $found
 """
 
 
@@ -74,7 +88,8 @@ def stand_ins() -> list[StandIn]:
     e2e = "registry.k8s.io/e2e-test-images/"
     web = {"Cmd": ["/usr/sbin/nginx", "-g", "master process"], "ExposedPorts": {"80/tcp": {}}}
     images = [
-        StandIn((e2e + "busybox:1.29-2", "docker.io/library/busybox:latest"), config={"Cmd": ["sh"]}),
+        StandIn((e2e + "busybox:1.29-2", "docker.io/library/busybox:latest"), {"bin/pgrep": PGREP},
+                {"Cmd": ["sh"]}),
         StandIn((e2e + "nginx:1.14-2",), {"usr/sbin/nginx": _web_server(80)}, web),
         StandIn((e2e + "httpd:2.4.39-4",), {"usr/sbin/nginx": _web_server(80, b"httpd")}, web),
         StandIn((cri_tools + "hostnet-nginx-amd64:latest",), {"usr/sbin/nginx": _web_server(12003)},
