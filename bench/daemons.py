@@ -147,7 +147,7 @@ class Dockerd(Daemon):
                 "--exec-root", str(self.base / "exec"), "--pidfile", str(self.base / "d.pid"),
                 "--config-file", str(self.base / "daemon.json"), "--iptables=false",
                 "--ip-masq=false", f"--bridge={self.bridge}", "--ip", "127.0.0.1",
-                "--default-address-pool", "base=10.62.0.0/16,size=24"]
+                "--default-address-pool", os.environ.get("DOCKYARD_BENCH_DOCKERD_POOL", "base=10.62.0.0/16,size=24")]
 
     def restore_host(self) -> None:
         super().restore_host()

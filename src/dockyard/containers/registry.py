@@ -1,7 +1,9 @@
 """The containers the daemon knows: an in-memory index over crash-safe records on disk."""
 
 import asyncio
+import itertools
 import random
+import threading
 from pathlib import Path
 
 from dockyard.containers import names
@@ -18,6 +20,9 @@ class ContainerRegistry:
         self._id_by_name: dict[str, str] = {}
         self._adding: dict[str, str] = {}        # name → ID of a container being recorded
         self._rng = random.Random()
+        self._stamps = itertools.count(1)        # save order: the newest snapshot wins on disk
+        self._written: dict[str, int] = {}       # ID → stamp of the snapshot last written
+        self._writing: dict[str, threading.Lock] = {}
         for _, raw in self._records.items():
             self._index(Container.from_dict(raw))
 
@@ -56,7 +61,23 @@ class ContainerRegistry:
     def save(self, container: Container, durable: bool = False) -> None:
         """Run-state changes need not be durable: at start the daemon checks them against the
         shims (and the exit statuses the shims recorded durably)."""
-        self._records.put(container.id, container.to_dict(), durable)
+        self._put(container.id, next(self._stamps), container.to_dict(), durable)
+
+    def save_in_thread(self, container: Container) -> asyncio.Future:
+        """`save` by a worker thread, of the state as it is now (each save is a new file: an
+        inode allocation, slow on a busy disk); for the start path, which awaits it before
+        it answers, as it did `save`."""
+        stamp, record = next(self._stamps), container.to_dict()
+        return asyncio.get_running_loop().run_in_executor(None, self._put, container.id, stamp, record, False)
+
+    def _put(self, container_id: str, stamp: int, record: dict, durable: bool) -> None:
+        """One writer per container at a time; a snapshot older than the one on disk (a thread
+        overtaken by a later save) or of a removed container is dropped."""
+        with self._writing.setdefault(container_id, threading.Lock()):
+            if stamp < self._written.get(container_id, 0) or container_id not in self._by_id:
+                return
+            self._records.put(container_id, record, durable)
+            self._written[container_id] = stamp
 
     def rename(self, container: Container, new_name: str) -> None:
         self.check_name(new_name)
@@ -66,8 +87,11 @@ class ContainerRegistry:
         self.save(container, durable=True)
 
     def remove(self, container: Container) -> None:
-        self._records.delete(container.id)
-        self._by_id.pop(container.id, None)
+        with self._writing.setdefault(container.id, threading.Lock()):
+            self._by_id.pop(container.id, None)
+            self._records.delete(container.id)
+        self._written.pop(container.id, None)
+        self._writing.pop(container.id, None)
         if self._id_by_name.get(container.name) == container.id:
             del self._id_by_name[container.name]
 

@@ -114,17 +114,18 @@ class ContainerRunner:
         The network's endpoints are configured while the runtime creates the container in
         its (already made) network namespace: both take tens of milliseconds."""
         rootfs = self.rootfs(container.id)
-        rootfs.mkdir(parents=True, exist_ok=True)
-        if not os.path.ismount(rootfs):
-            self._mounter.mount_all(self._layers.mounts(container.id), str(rootfs))
         if self._networks is not None:
             self._networks.adopt_hostname(container)
-        context = self._context(container, rootfs, files_dir)
+        # New directories and files (each an inode allocation, slow on a busy disk) and the
+        # rootfs's passwd are a worker thread's: parallel starts do not stall the event loop.
+        context = await asyncio.to_thread(self._prepare_root, container, rootfs,
+                                          self._layers.mounts(container.id), files_dir)
+        self._complete_context(container, context)
         self._mount_shareable_shm(container, context)
         prepared = await self._network_namespace(container, context, files_dir)
         if self._volumes is not None:
             context.mounts = await self._volumes.mounts_for_start(container, str(rootfs))
-        bundle = self._write_bundle(container, image_config, context)
+        bundle = await self._write_bundle(container, image_config, context)
         launching = asyncio.ensure_future(self._launch_shim(container, bundle))
         if prepared is not None:
             return await launching
@@ -135,14 +136,21 @@ class ContainerRunner:
             raise
         return await launching
 
-    def _context(self, container: Container, rootfs: Path, files_dir: Path) -> SpecContext:
-        context = SpecContext(
+    def _prepare_root(self, container: Container, rootfs: Path, mounts: list[Mount], files_dir: Path) -> SpecContext:
+        """In a worker thread: the mounted rootfs, the name files, the user from its passwd."""
+        rootfs.mkdir(parents=True, exist_ok=True)
+        if not os.path.ismount(rootfs):
+            self._mounter.mount_all(mounts, str(rootfs))
+        hostname = container.config.get("Hostname") or container.id[:12]
+        return SpecContext(
             rootfs=str(rootfs),
-            hostname=container.config.get("Hostname") or container.id[:12],
+            hostname=hostname,
             user=_resolve_user(rootfs, container.config.get("User") or "", container.host_config.get("GroupAdd")),
             cgroup_path=self.cgroup_path(container),
-            **self._file_paths(container, files_dir),
+            **_write_name_files(files_dir, hostname),
         )
+
+    def _complete_context(self, container: Container, context: SpecContext) -> None:
         container.hostname_path = context.hostname_path or ""
         container.hosts_path, container.resolv_conf_path = context.hosts_path or "", context.resolv_conf_path or ""
         if self._host_capabilities is not None:
@@ -153,7 +161,6 @@ class ContainerRunner:
                                       d.get("CgroupPermissions") or "rwm")
                            for d in container.host_config.get("Devices") or []]
         self._join_namespaces(container, context)
-        return context
 
     def _join_namespaces(self, container: Container, context: SpecContext) -> None:
         """`--ipc`/`--pid` `container:<id>` (and a pod's shared UTS namespace): join that running
@@ -202,11 +209,10 @@ class ContainerRunner:
         container.network_settings = {k: v for k, v in settings.items() if k != "host_mode"}
         return settings
 
-    def _write_bundle(self, container: Container, image_config: dict, context: SpecContext) -> Path:
+    async def _write_bundle(self, container: Container, image_config: dict, context: SpecContext) -> Path:
         spec = generate_spec(image_config, {**container.config, "HostConfig": container.host_config}, context)
         bundle = self.state_dir(container.id) / "bundle"
-        bundle.mkdir(parents=True, exist_ok=True)
-        atomic.write_bytes(str(bundle / "config.json"), json.dumps(spec).encode(), durable=False)  # 0600: env
+        await asyncio.to_thread(_write_spec, bundle, json.dumps(spec).encode())
         return bundle
 
     async def _launch_shim(self, container: Container, bundle: Path):
@@ -224,18 +230,6 @@ class ContainerRunner:
             console_size=tuple(console) if any(console) else None,
             auto_remove=bool(container.host_config.get("AutoRemove")),
         )
-
-    def _file_paths(self, container: Container, files_dir: Path) -> dict:
-        hostname = container.config.get("Hostname") or container.id[:12]
-        (files_dir / "hostname").write_text(hostname + "\n")
-        paths = {"hostname_path": str(files_dir / "hostname")}
-        if not (files_dir / "hosts").exists():
-            (files_dir / "hosts").write_text(_default_hosts(hostname))
-        if not (files_dir / "resolv.conf").exists():
-            (files_dir / "resolv.conf").write_text(_host_resolv_conf())
-        paths["hosts_path"] = str(files_dir / "hosts")
-        paths["resolv_conf_path"] = str(files_dir / "resolv.conf")
-        return paths
 
     async def teardown(self, container: Container) -> None:
         """Undo launch; each step tolerates having been done already."""
@@ -260,6 +254,22 @@ def _resolve_user(rootfs: Path, user: str, group_add: list | None):
         except OSError:
             texts[name] = ""
     return resolve_user(user, texts["passwd"], texts["group"], group_add or [])
+
+
+def _write_name_files(files_dir: Path, hostname: str) -> dict:
+    """The container's /etc/hostname, and its hosts and resolv.conf until its network writes them."""
+    (files_dir / "hostname").write_text(hostname + "\n")
+    if not (files_dir / "hosts").exists():
+        (files_dir / "hosts").write_text(_default_hosts(hostname))
+    if not (files_dir / "resolv.conf").exists():
+        (files_dir / "resolv.conf").write_text(_host_resolv_conf())
+    return {"hostname_path": str(files_dir / "hostname"), "hosts_path": str(files_dir / "hosts"),
+            "resolv_conf_path": str(files_dir / "resolv.conf")}
+
+
+def _write_spec(bundle: Path, spec: bytes) -> None:
+    bundle.mkdir(parents=True, exist_ok=True)
+    atomic.write_bytes(str(bundle / "config.json"), spec, durable=False)  # 0600: env
 
 
 def _default_hosts(hostname: str) -> str:

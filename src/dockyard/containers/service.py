@@ -116,11 +116,12 @@ class ContainerService:
         health = {"Status": "starting", "FailingStreak": 0, "Log": []} if checked else None
         container.state = State(status="running", pid=shim.pid, started_at=time.time_ns(), health=health,
                                 finished_at=container.state.finished_at)  # the last run's end stays, as dockerd
-        self._registry.save(container)
+        saved = self._registry.save_in_thread(container)
         self._events(container, "start")
         self._watcher.watch(container, shim, self.handle_exit)
         if self._health is not None:
             self._health.start(container)
+        await saved
 
     async def _start_failed(self, container: Container, err: Exception) -> None:
         message = getattr(err, "message", str(err))

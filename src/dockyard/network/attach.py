@@ -72,7 +72,7 @@ class ContainerNetworking:
         hostname = (container.config or {}).get("Hostname") or container.id[:12]
         if kind == "host":
             settings = await self.svc.connect(container.id, None, "host", {}, container.name.lstrip("/"), hostname)
-            self._write_files(container, Path(files_dir), mode, hostname)
+            await self._write_files(container, Path(files_dir), mode, hostname)
             return {"Networks": {"host": settings}, "Ports": {}, "SandboxKey": "", "host_mode": True}
         await self.svc.create_netns(container.id, loopback_up=kind == "none")
         return None
@@ -93,7 +93,7 @@ class ContainerNetworking:
             await self._connect_all(container, self.sandbox_path(container), kind, arg, mode, name, hostname)
             await self.svc.publish(container.id, hc.get("PortBindings"), cfg.get("ExposedPorts"),
                                    bool(hc.get("PublishAllPorts")))
-            self._write_files(container, Path(files_dir), mode, hostname)
+            await self._write_files(container, Path(files_dir), mode, hostname)
         except BaseException:
             await self.svc.release(container.id)
             raise
@@ -113,9 +113,9 @@ class ContainerNetworking:
         for network, config in endpoints.items():
             await self.svc.connect(container.id, path, network, config or {}, name, hostname)
 
-    def _write_files(self, container, files_dir: Path, mode: str, hostname: str) -> None:
+    async def _write_files(self, container, files_dir: Path, mode: str, hostname: str) -> None:
         hc, cfg = container.host_config or {}, container.config or {}
-        self.svc.write_files(container.id, str(files_dir / "hosts"), str(files_dir / "resolv.conf"),
+        await self.svc.write_files(container.id, str(files_dir / "hosts"), str(files_dir / "resolv.conf"),
                              mode, hostname, cfg.get("Domainname") or "", hc.get("ExtraHosts") or [],
                              hc.get("Dns"), hc.get("DnsSearch"), hc.get("DnsOptions"))
 

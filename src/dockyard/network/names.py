@@ -59,11 +59,12 @@ class Names:
 
     def write(self, container_id: str, f: dict) -> None:
         """Write both files from the inputs `NetworkService.write_files` recorded."""
-        hosts = self.hosts_file(container_id, f["hostname"], f["domainname"], f["extra_hosts"], f["mode"])
-        resolv = self.resolv_conf(container_id, f["mode"], f["dns"], f["dns_search"], f["dns_options"])
-        # rewrite in place: the files are bind-mounted into the container by inode
-        Path(f["hosts"]).write_text(hosts)
-        Path(f["resolv"]).write_text(resolv)
+        write_texts(f, *self.texts(container_id, f))
+
+    def texts(self, container_id: str, f: dict) -> tuple[str, str]:
+        """The hosts and resolv.conf files `write` writes."""
+        return (self.hosts_file(container_id, f["hostname"], f["domainname"], f["extra_hosts"], f["mode"]),
+                self.resolv_conf(container_id, f["mode"], f["dns"], f["dns_search"], f["dns_options"]))
 
     def host_gateway(self) -> str | None:
         """`host-gateway` in --add-host: the default bridge's address on the host."""
@@ -109,3 +110,9 @@ class Names:
         custom = client.dns if client else []
         servers = hostfiles.forward_servers(_read(self.host_resolv), custom)
         return [(s, 53) for s in servers]
+
+
+def write_texts(f: dict, hosts: str, resolv: str) -> None:
+    # rewritten in place: the files are bind-mounted into the container by inode
+    Path(f["hosts"]).write_text(hosts)
+    Path(f["resolv"]).write_text(resolv)

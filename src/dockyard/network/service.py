@@ -29,7 +29,7 @@ from dockyard.network.defaults import default_bridge
 from dockyard.network.dns.server import Answerer, DnsServer
 from dockyard.network.fwsync import FirewallSync
 from dockyard.network.model import Endpoint, Network, new_id
-from dockyard.network.names import Names
+from dockyard.network.names import Names, write_texts
 from dockyard.network.portmap import PortMap
 from dockyard.network.ports import bindings_from_api, ports_view
 from dockyard.network.registry import NetworkRegistry
@@ -205,7 +205,7 @@ class NetworkService:
                                     f" {net.name}: {exc}") from exc
         async with self.lock:
             self._refresh_files(sb)
-            self._save_sandbox(sb)
+            await self._save_sandbox(sb)
         self._emit(net, "connect", container_id)
         return ep.settings(net.dns_enabled)
 
@@ -276,7 +276,7 @@ class NetworkService:
             await self._save_network(net)
         if ep.default_route:
             await self._move_default_route(sb)
-        self._save_sandbox(sb)
+        await self._save_sandbox(sb)
 
     async def _save_network(self, net: Network) -> None:
         """Under the lock, which keeps `net` as it is until the write is done; the fsyncs in a
@@ -304,7 +304,7 @@ class NetworkService:
             if target is not None and target.address and bindings:  # primary() has an address
                 net = self.registry.networks[target.network_id]
                 sb.ports += await self.ports.publish(container_id, bindings, target.address, net.linux_bridge)
-            self._save_sandbox(sb)
+            await self._save_sandbox(sb)
         await self._apply_firewall()
         return ports_view(sb.exposed, [p.view() for p in sb.ports])
 
@@ -318,7 +318,7 @@ class NetworkService:
         sb = self.sandboxes.get(container_id)
         if sb and sb.ports:
             sb.ports = []
-            self._save_sandbox(sb)
+            await self._save_sandbox(sb)
 
     async def release(self, container_id: str) -> None:
         """Container stopped: free its ports, endpoints and netns."""
@@ -355,7 +355,7 @@ class NetworkService:
 
     # ---- /etc/hosts, /etc/resolv.conf --------------------------------------------------------
 
-    def write_files(self, container_id: str, hosts_path: str, resolv_path: str, network_mode: str,
+    async def write_files(self, container_id: str, hosts_path: str, resolv_path: str, network_mode: str,
                     hostname: str, domainname: str = "", extra_hosts=(), dns=None,
                     dns_search=None, dns_options=None) -> None:
         """Write the container's /etc/hosts and /etc/resolv.conf and remember how, so a
@@ -364,12 +364,14 @@ class NetworkService:
                  "hostname": hostname, "domainname": domainname,
                  "extra_hosts": list(extra_hosts or []), "dns": list(dns or []),
                  "dns_search": list(dns_search or []), "dns_options": list(dns_options or [])}
-        sb = self.sandboxes.get(container_id)
-        if sb is not None:
-            sb.files = files
-        self.names.write(container_id, files)
-        if sb is not None:
-            self._save_sandbox(sb)
+        async with self.lock:
+            sb = self.sandboxes.get(container_id)
+            if sb is not None:
+                sb.files = files
+            texts = self.names.texts(container_id, files)
+            await asyncio.to_thread(write_texts, files, *texts)
+            if sb is not None:
+                await self._save_sandbox(sb)
 
     def _refresh_files(self, sb: Sandbox) -> None:
         if sb.files:
@@ -386,10 +388,11 @@ class NetworkService:
 
     # ---- helpers ---------------------------------------------------------------------------
 
-    def _save_sandbox(self, sb: Sandbox) -> None:
+    async def _save_sandbox(self, sb: Sandbox) -> None:
         # Not fsynced: a killed daemon loses nothing (the page cache survives it), and this runs
-        # on every container start; only a power loss could drop it.
-        self.sandbox_store.put(sb.container_id, sb.to_record(), durable=False)
+        # on every container start; only a power loss could drop it. Written by a worker thread
+        # (a new file: an inode allocation), the lock held by every caller keeping them in order.
+        await asyncio.to_thread(self.sandbox_store.put, sb.container_id, sb.to_record(), False)
 
     def _emit(self, net: Network, action: str, container_id: str | None = None) -> None:
         if self.events is None:

@@ -83,8 +83,6 @@ class BuildKitControl:
         request = control_pb2.SolveRequest.FromString(await call.recv() or b"")
         solve = self._solves.get(request.Ref)
         solve.entitlements = frozenset(request.Entitlements)
-        if not solve.session_id.done():
-            solve.session_id.set_result(request.Session)
         events = BuildEvents(solve.emit, request.Ref)
         image_id: str | None
         try:
@@ -92,6 +90,8 @@ class BuildKitControl:
                 raise GrpcError(Status.UNIMPLEMENTED, _NO_LLB)
             _refuse_cache_transfer(request.Cache)
             _refuse_entitlements(solve.entitlements)
+            if not solve.session_id.done():   # a refused build never starts the gateway's frontend
+                solve.session_id.set_result(request.Session)
             if request.Frontend:
                 image_id = await self._frontend(solve, request.Frontend, dict(request.FrontendAttrs), events)
             else:  # the client's gateway build: wait for what it returns
@@ -140,7 +140,10 @@ class BuildKitControl:
         if not ref:
             raise GrpcError(Status.INVALID_ARGUMENT,
                             "no buildkit-controlapi-buildid: the gateway serves builds of Control.Solve only")
-        return self._solves.get(ref)
+        solve = self._solves.get(ref)
+        if solve.done:
+            raise GrpcError(Status.NOT_FOUND, f"no such job {ref}")
+        return solve
 
     async def ping(self, call: ServerCall) -> None:
         await call.recv()

@@ -7,6 +7,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from dockyard.api.buildkit.generated import control_pb2
+from dockyard.api.grpc.framing import GrpcError, Status
 from dockyard.builder.vertices import Event, Vertex, VertexLog, VertexStatus
 
 
@@ -28,6 +29,9 @@ class Solve:
     def finish(self) -> None:
         self.done = True
         self._changed.set()
+        if not self.session_id.done():   # a gateway call waiting for the build's start: it never comes
+            self.session_id.set_exception(GrpcError(Status.CANCELLED, f"build {self.ref} ended"))
+            self.session_id.exception()   # retrieved: no "never retrieved" warning when nobody waited
 
     async def updates(self):
         """Every event so far, then each batch as it comes, until the build is done."""
