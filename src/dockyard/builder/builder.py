@@ -108,9 +108,7 @@ class _Run:
         self.args.predefine(platform_args(self.options.platform or host_platform(), host_platform()))
         built = stage_graph.needed(self.plan, lambda word: self.lex.expand_word(word, self.args.meta_env()))
         self._first_steps, self._total = self.plan.first_steps(built), self.plan.steps_of(built)
-        planned = getattr(self.progress, "planned", None)
-        if planned is not None:
-            planned(self.plan)
+        self.progress.planned(self.plan)
         for number, instruction in enumerate(self.plan.meta_args, 1):
             self.progress.step(number, self._total, instruction.original)
             self._declare_meta(instruction)

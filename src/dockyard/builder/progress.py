@@ -39,6 +39,10 @@ class BuildProgress:
         text = data.decode("utf-8", "replace")
         self.text(f"\x1b[91m{text}\x1b[0m" if stream == 2 else text)
 
+    def stage_started(self, index: int) -> None:
+        """Stage `index` of the plan begins (its FROM step comes next); the classic stream does
+        not say it, BuildKit's progress names steps by their stage."""
+
     def stage_done(self, image_id: str | None) -> None:
         if not self.quiet and image_id:
             self._send({"aux": {"ID": image_id}})

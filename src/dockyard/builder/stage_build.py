@@ -50,6 +50,7 @@ class StageBuild:
         self.runs = RunStep(self.b, self.options, progress, run.lookup)
 
     async def build(self) -> StageState:
+        self.progress.stage_started(self.stage.index)
         self._announce(self.stage.source)
         state = await self._base()
         self.base_image = state.image_id

@@ -26,6 +26,9 @@ class StageProgress:
     def message(self, message: dict) -> None:
         self._order.call(self, "message", (message,))
 
+    def stage_started(self, index: int) -> None:
+        self._order.call(self, "stage_started", (index,))
+
     def step(self, number: int, total: int, original: str) -> None:
         self._order.call(self, "step", (number, total, original))
 

@@ -101,6 +101,7 @@ class VertexProgress:
         self.quiet = False
         self._plan: BuildPlan | None = None
         self._stage = -1
+        self._next_stage: int | None = None  # the plan's index of the stage whose FROM comes next
         self._index = 0
         self._total = 0
         self._current: Vertex | None = None
@@ -110,13 +111,18 @@ class VertexProgress:
     def planned(self, plan: BuildPlan) -> None:
         self._plan = plan
 
+    def stage_started(self, index: int) -> None:
+        """Only the stages the target needs are built: the next FROM is stage `index`'s."""
+        self._next_stage = index
+
     def step(self, number: int, total: int, original: str) -> None:
         keyword = original.split(None, 1)[0].upper() if original.strip() else ""
         if keyword == "FROM":
             self._close()
             if self._stage >= 0:
                 self._stage_heads[self._stage] = self._last
-            self._stage += 1
+            self._stage = self._stage + 1 if self._next_stage is None else self._next_stage
+            self._next_stage = None
             self._from(original)
         elif keyword in _COUNTED and self._plan is not None:
             self._close()

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from tests.support import buildx as buildx_support
 from tests.support.registry import Registry
 
 pytestmark = pytest.mark.root
@@ -27,14 +26,6 @@ CMD ["cat", "greet.txt"]
 FROM final AS broken
 RUN echo about to fail && exit 3
 """
-
-
-@pytest.fixture
-def buildx(busybox, tmp_path):
-    reason = buildx_support.missing()
-    if reason:
-        pytest.skip(reason)
-    return buildx_support.Buildx(busybox, tmp_path / "docker-config")
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import subprocess
 
 import pytest
 
-from tests.support import buildx as buildx_support
 
 pytestmark = pytest.mark.root
 
@@ -22,14 +21,6 @@ RUN --mount=type=secret,id=token,target=/etc/tok cat /etc/tok
 RUN --mount=type=ssh echo "sock=$SSH_AUTH_SOCK"; ssh-add -l
 RUN --mount=type=secret,id=missing echo "no secret: $(ls /run/secrets)"
 """
-
-
-@pytest.fixture
-def buildx(busybox, tmp_path):
-    reason = buildx_support.missing()
-    if reason:
-        pytest.skip(reason)
-    return buildx_support.Buildx(busybox, tmp_path / "docker-config")
 
 
 def _with_ssh_add(context) -> None:

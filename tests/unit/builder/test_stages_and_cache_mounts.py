@@ -26,13 +26,15 @@ def test_stages_speak_in_dockerfile_order_whoever_runs_first():
     target = _Recorder()
     order = OrderedProgress(target, [0, 2])
     first, second = order.stage(0), order.stage(2)
+    second.stage_started(2)
     second.text("b1")                       # stage 2 runs ahead: recorded
+    first.stage_started(0)
     first.text("a1")
-    assert target.calls == [("text", "a1")]
+    assert target.calls == [("stage_started", 0), ("text", "a1")]
     second.text("b2")
     order.finish(0)                         # stage 0 done: stage 2's record is told, then it is live
     second.text("b3")
-    assert [c[1] for c in target.calls] == ["a1", "b1", "b2", "b3"]
+    assert [c[1] for c in target.calls] == [0, "a1", 2, "b1", "b2", "b3"]
     order.add(1)                            # a stage found while building takes its place
     assert order.stages == {0, 1, 2}
 

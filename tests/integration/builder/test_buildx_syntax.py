@@ -1,0 +1,113 @@
+"""BuildKit's Dockerfile syntax through `docker buildx build` (BuildKit's protocol) against a real
+dockyardd; where dockerd 20.10's BuildKit reads the same Dockerfile (RUN --mount, the platform
+ARGs, concurrent stages), both daemons build it and the images are compared: config, history and
+the files the steps made."""
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.support import buildx as buildx_support
+from tests.integration.builder import test_dockerfile_syntax as classic
+from tests.support.busybox import import_busybox
+from tests.support.dockerd import PrivateDockerd, dockerd_available
+
+pytestmark = pytest.mark.root
+
+# what dockerd 20.10's built-in frontend reads (no heredocs, --link, tmpfs size, --network there)
+COMPARED = """\
+FROM busybox AS tools
+RUN mkdir -p /opt/tool && echo v1 > /opt/tool/version
+FROM busybox AS other
+RUN echo other > /other
+FROM busybox AS unused
+RUN exit 7
+FROM busybox
+ARG TARGETPLATFORM
+WORKDIR /work
+RUN --mount=type=cache,target=/var/cache/app echo run >> /var/cache/app/log && wc -l < /var/cache/app/log > /count
+RUN --mount=type=bind,source=data,target=/src --mount=type=bind,from=tools,source=/opt/tool,target=/tool \\
+    cat /src/one.txt /tool/version > /bound
+RUN --mount=type=tmpfs,target=/scratch echo t > /scratch/t && echo "$TARGETPLATFORM" > /platform
+RUN --mount=type=secret,id=token cat /run/secrets/token > /secret 2>/dev/null || echo none > /secret
+RUN --mount=type=ssh echo "$SSH_AUTH_SOCK" > /ssh
+COPY --from=other /other /other
+ENV DONE=yes
+"""
+_PATHS = "/work /src /tool /scratch /var/cache/app /run /other /count /bound /platform /secret /ssh"
+
+
+@pytest.fixture
+def context(tmp_path):
+    context = tmp_path / "context"
+    (context / "data").mkdir(parents=True)
+    (context / "data" / "one.txt").write_text("one\n")
+    (context / "Dockerfile").write_text(COMPARED)
+    return context
+
+
+@pytest.fixture
+def reference(tmp_path):
+    if not dockerd_available() or buildx_support.missing():
+        pytest.skip("dockerd 20.10 or the buildx plugin is not installed")
+    base = Path(tempfile.mkdtemp(prefix="dockyard-dockerd-", dir="/tmp"))
+    dockerd = PrivateDockerd(base)
+    try:
+        dockerd.start()
+        import_busybox(dockerd)
+        yield buildx_support.Buildx(dockerd, tmp_path / "reference-config")
+    finally:
+        dockerd.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _image(side, name: str) -> dict:
+    info = json.loads(side.docker("image", "inspect", name).stdout)[0]
+    history = side.docker("history", "--no-trunc", "--format", "{{.CreatedBy}}|{{.Size}}", name).stdout
+    history = history.splitlines()[:-1]   # the imported busybox last: dockerd and we count its size apart
+    files = side.docker("run", "--rm", "--network", "none", name, "sh", "-c",
+                        f"find {_PATHS} -exec stat -c '%n %a %u:%g %s %F' {{}} + | sort; "
+                        "cat /count /bound /platform /secret /ssh").stdout
+    return {"config": info["Config"], "layers": len(info["RootFS"]["Layers"]), "history": history, "files": files}
+
+
+def test_the_same_image_as_dockerd_20_10s_buildkit(buildx, reference, context):
+    # dockerd runs without a bridge here, so its BuildKit builds with --network none
+    reference.docker("build", "--network", "none", "-t", "compare/mounts", str(context))
+    progress = buildx.docker("build", "--progress", "plain", "-t", "compare/mounts", str(context)).stderr
+    theirs, ours = _image(reference, "compare/mounts"), _image(buildx, "compare/mounts")
+    assert ours == theirs
+    # the stage `unused` is not built (nor shown); the last stage's steps are named by its index
+    assert "] RUN exit 7" not in progress and "[stage-3 2/8] WORKDIR /work" in progress
+    assert "COPY /other /other # buildkit|6B" in ours["history"] and "/bound 644 0:0 7 regular file" in ours["files"]
+
+
+# the classic path's heredocs, then what dockerd 20.10 lacks too
+HEREDOCS = classic.HEREDOCS + """\
+COPY --link <<EOF /linked
+linked
+EOF
+RUN --network=none --mount=type=tmpfs,target=/t,size=1m ls /sys/class/net > /nets
+"""
+
+
+def test_heredocs_link_and_network_through_buildx(buildx, tmp_path):
+    (tmp_path / "Dockerfile").write_text(HEREDOCS)
+    out = buildx.docker("build", "--progress", "plain", "--build-arg", "NAME=bk", "-t", "bk/heredoc",
+                        str(tmp_path)).stderr
+    assert "RUN <<EOF" in out
+    got = buildx.docker("run", "--rm", "bk/heredoc", "cat", "/greeting", "/literal", "/script", "/etc/app.conf",
+                        "/docs/A", "/docs/B", "/x", "/y", "/linked", "/nets").stdout
+    assert got == ("hello bk\n$NAME stays\nscript /dev/pipes/EOF\nname=bk\nfirst\nsecond\nx body\ny body\n"
+                   "linked\nlo\n")
+    again = buildx.docker("build", "--progress", "plain", "--build-arg", "NAME=bk", str(tmp_path)).stderr
+    assert again.count("CACHED") >= 9
+
+
+def test_refused_syntax_is_refused_through_buildx(buildx, tmp_path):
+    (tmp_path / "Dockerfile").write_text("# syntax=example.com/my/frontend:2\nFROM busybox\n")
+    result = buildx.docker("build", str(tmp_path), check=False)
+    assert result.returncode == 1 and "unsupported Dockerfile syntax 'example.com/my/frontend:2'" in result.stderr
