@@ -78,6 +78,7 @@ def buildkit_config(config: dict[str, Any], base_history: int, instructions: lis
         entry["created_by"] = created_by(instruction, entry.get("created_by", ""))
         entry["comment"] = COMMENT
     container = result.setdefault("config", {})
+    container.pop("Image", None)   # the classic steps name their parent image; BuildKit's config names none
     if labels:
         container["Labels"] = {**(container.get("Labels") or {}), **labels}
     if any(i.keyword in ("CMD", "ENTRYPOINT") for i in instructions):
