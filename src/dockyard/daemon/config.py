@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dockyard.errors import InvalidArgument
 from dockyard.network.ipam import parse_address_pool
+from dockyard.registry.endpoint import parse_insecure_registry
 from dockyard.registry.mirrors import parse_mirrors
 from dockyard.shim.logopts import keeps_log_file
 
@@ -184,6 +185,8 @@ def _typed(values: dict) -> DaemonConfig:
     if config.cri_socket is not None and not config.cri_socket.startswith("unix://"):
         raise InvalidArgument(f"invalid cri-socket {config.cri_socket!r}: use unix:///path")
     parse_mirrors(config.registry_mirrors)  # a malformed mirror stops the daemon here
+    for entry in config.insecure_registries:     # and so does a malformed insecure registry
+        parse_insecure_registry(entry)
     return config
 
 
