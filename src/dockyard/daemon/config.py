@@ -11,6 +11,7 @@ from dockyard.network.ipam import parse_address_pool
 from dockyard.registry.endpoint import parse_insecure_registry
 from dockyard.registry.mirrors import parse_mirrors
 from dockyard.shim.logopts import keeps_log_file
+from dockyard.wire import gostrconv
 
 DEFAULT_HOST = "unix:///run/dockyard.sock"
 DEFAULT_SOCKET_GROUP = "docker"           # as dockerd: root when no such group exists
@@ -108,11 +109,10 @@ def parser() -> argparse.ArgumentParser:
 
 def _bool(text: str) -> bool:
     """Go's strconv.ParseBool, as dockerd reads its flags: anything else is refused, not false."""
-    if text in ("1", "t", "T", "TRUE", "true", "True"):
-        return True
-    if text in ("0", "f", "F", "FALSE", "false", "False"):
-        return False
-    raise argparse.ArgumentTypeError(f'invalid argument "{text}": strconv.ParseBool: parsing "{text}": invalid syntax')
+    try:
+        return gostrconv.parse_bool(text)
+    except gostrconv.GoSyntaxError as err:
+        raise argparse.ArgumentTypeError(f'invalid argument "{text}": {err}') from None
 
 
 def load_config(argv: list[str]) -> DaemonConfig:

@@ -8,6 +8,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from dockyard.errors import InvalidArgument
+from dockyard.wire import gostrconv
 
 NAME = "com.docker.network.bridge.name"
 ICC = "com.docker.network.bridge.enable_icc"
@@ -58,18 +59,17 @@ def _fail(key: str, value: str, why: str) -> InvalidArgument:
 
 
 def _go_bool(key: str, value: str) -> bool:
-    if value in ("1", "t", "T", "TRUE", "true", "True"):
-        return True
-    if value in ("0", "f", "F", "FALSE", "false", "False"):
-        return False
-    raise _fail(key, value, f'strconv.ParseBool: parsing "{value}": invalid syntax')
+    try:
+        return gostrconv.parse_bool(value)
+    except gostrconv.GoSyntaxError as err:
+        raise _fail(key, value, str(err)) from None
 
 
 def _go_int(key: str, value: str) -> int:
-    digits = value[1:] if value[:1] in "+-" else value
-    if not digits or not digits.isascii() or not digits.isdigit():
-        raise _fail(key, value, f'strconv.Atoi: parsing "{value}": invalid syntax')
-    return int(value)
+    try:
+        return gostrconv.atoi(value)
+    except gostrconv.GoSyntaxError as err:
+        raise _fail(key, value, str(err)) from None
 
 
 def _go_ip(key: str, value: str) -> str:
