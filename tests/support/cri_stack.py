@@ -77,8 +77,11 @@ class CriStack:
             f"runtime-endpoint: {self.endpoint}\nimage-endpoint: {self.endpoint}\ntimeout: 60\n")
         return self
 
+    def crictl_argv(self) -> list[str]:
+        return [tool("crictl"), "--config", str(self.base / "crictl.yaml")]
+
     def crictl(self, *args: str, check: bool = True, timeout: float = 120, input: str | None = None):
-        result = subprocess.run([tool("crictl"), "--config", str(self.base / "crictl.yaml"), *args],
+        result = subprocess.run([*self.crictl_argv(), *args],
                                 capture_output=True, text=True, timeout=timeout, input=input)
         if check and result.returncode != 0:
             raise AssertionError(f"crictl {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")

@@ -94,9 +94,9 @@ def store_entries(d: Daemon) -> dict[str, list[str]]:
             "mounts": mounts_under(d.base)}
 
 
-def bridge_of(d: Daemon) -> str:
-    """The bridge a test gave its daemon (`--bridge NAME`)."""
-    return d.extra_args[d.extra_args.index("--bridge") + 1]
+def bridge_of(d: Daemon) -> str | None:
+    """The bridge a test gave its daemon (`--bridge NAME`); None for one whose pods use CNI."""
+    return d.extra_args[d.extra_args.index("--bridge") + 1] if "--bridge" in d.extra_args else None
 
 
 def left_behind(d: Daemon, container_ids=(), rules_before: list[str] | None = None,
@@ -109,7 +109,7 @@ def left_behind(d: Daemon, container_ids=(), rules_before: list[str] | None = No
     deadline = time.monotonic() + settle
     while True:
         found = {"processes": processes_under(d.base), "cgroups": cgroups_of(container_ids),
-                 "veths": bridge_ports(bridge_of(d)), **store_entries(d)}
+                 "veths": bridge_ports(bridge) if (bridge := bridge_of(d)) else [], **store_entries(d)}
         if rules_before is not None:
             found["iptables"] = sorted(set(iptables_rules(d.exec_root)) ^ set(rules_before))
         found = {kind: entries for kind, entries in found.items() if entries}
@@ -120,6 +120,7 @@ def left_behind(d: Daemon, container_ids=(), rules_before: list[str] | None = No
 
 def left_after_stop(d: Daemon) -> dict[str, list]:
     """What a stopped daemon with no containers left on the host; {} when nothing."""
-    found = {"processes": processes_under(d.base), "bridge": [bridge_of(d)] if link_exists(bridge_of(d)) else [],
+    bridge = bridge_of(d)
+    found = {"processes": processes_under(d.base), "bridge": [bridge] if bridge and link_exists(bridge) else [],
              "iptables": iptables_rules(d.exec_root), "mounts": mounts_under(d.base)}
     return {kind: entries for kind, entries in found.items() if entries}

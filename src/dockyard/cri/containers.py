@@ -95,6 +95,14 @@ class CriContainers:
     def status(self, container_id: str) -> cri.ContainerStatus:
         return views.container_status(self.get(container_id))
 
+    def verbose_info(self, container_id: str) -> dict:
+        """ContainerStatus' `info` (verbose: `crictl inspect`), with containerd's keys for what
+        dockyard has: the pod, the process, the writable layer."""
+        container = self.get(container_id)
+        return {"sandboxID": (container.config.get("Labels") or {}).get(labels.SANDBOX_ID, ""),
+                "pid": container.state.pid if container.state.running else 0, "removing": False,
+                "snapshotKey": container.id}
+
     def list(self, wanted: cri.ContainerFilter | None) -> list[cri.Container]:
         found = []
         for container in self.all():

@@ -55,6 +55,16 @@ class Pods:
             return None
 
     # -- life cycle ------------------------------------------------------------------------
+    async def remove_unrecorded(self) -> None:
+        """At start: a sandbox container whose pod has no record is what a RunPodSandbox cut
+        short by a crash made (the kubelet never got its ID and runs the pod again); the kubelet
+        cannot see or remove it, so it goes."""
+        for container in self._containers.all():
+            if labels.kind_of(container.config.get("Labels")) == labels.SANDBOX_KIND \
+                    and self._records.get(container.id) is None:
+                log.info("removing sandbox container %s: its RunPodSandbox never finished", container.id[:12])
+                await _quietly(self._containers.remove(container.id, True, True), f"remove {container.id[:12]}")
+
     async def run(self, config: cri.PodSandboxConfig, runtime_handler: str) -> str:
         if runtime_handler:
             raise NotImplementedYet(f"runtime handler {runtime_handler!r} is not supported by dockyard")

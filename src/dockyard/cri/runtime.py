@@ -4,6 +4,7 @@ streaming server; the answers built by `views`."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import grpc
 
@@ -124,7 +125,10 @@ class RuntimeServicer(api_pb2_grpc.RuntimeServiceServicer):
 
     @rpc
     async def ContainerStatus(self, request, context):
-        return cri.ContainerStatusResponse(status=self._containers.status(request.container_id))
+        response = cri.ContainerStatusResponse(status=self._containers.status(request.container_id))
+        if request.verbose:
+            response.info["info"] = json.dumps(self._containers.verbose_info(request.container_id))
+        return response
 
     @rpc
     async def UpdateContainerResources(self, request, context):

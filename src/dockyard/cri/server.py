@@ -66,6 +66,7 @@ class CriEndpoint:
 
     async def start(self) -> None:
         self.networks.write_default()
+        await self.pods.remove_unrecorded()
         await self.streaming.start()
         server = grpc.aio.server(options=[("grpc.max_receive_message_length", MAX_MESSAGE),
                                           ("grpc.max_send_message_length", MAX_MESSAGE)])
