@@ -164,7 +164,8 @@ async def _run_command(containers, stdio, image_id: str, config: dict[str, Any],
         "AttachStdout": True, "AttachStderr": True, "Labels": {},
         "HostConfig": {"NetworkMode": "default", **host_config},
     }
-    container_id, _ = await containers.create(body, "", None)
+    # no init layer: BuildKit's RUN has none, and the classic path keeps the same layers
+    container_id, _ = await containers.create(body, "", None, init_layer=False)
     started(container_id)
     session = stdio.output_of_next_start(container_id)
     exited = containers.wait(container_id, "next-exit")

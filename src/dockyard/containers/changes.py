@@ -8,13 +8,11 @@ from typing import BinaryIO
 from dockyard.wire.tar_paths import clean_name, whiteout_kind
 
 MODIFIED, ADDED, DELETED = 0, 1, 2
-# Mount points the runtime creates in the container layer; Docker keeps them in a hidden
-# init layer, so they never show in `docker diff`.
-_MOUNT_POINTS = {"/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/.dockerenv"}
 
 
 def changes_from_diff(diff_tar: BinaryIO, lowers: list[str]) -> list[dict]:
-    """Entries of a layer diff as Docker's change list, sorted by path."""
+    """Entries of a layer diff as Docker's change list, sorted by path (`lowers`: the init
+    layer and the image's, so the mount points the init layer holds never show)."""
     found: dict[str, int] = {}
     with tarfile.open(fileobj=diff_tar, mode="r|") as tar:
         for member in tar:
@@ -23,8 +21,6 @@ def changes_from_diff(diff_tar: BinaryIO, lowers: list[str]) -> list[dict]:
                 continue
             whiteout = whiteout_kind(name)
             if whiteout is None:
-                if "/" + name in _MOUNT_POINTS:
-                    continue
                 existed = _in_lowers(name, lowers)
                 if not (member.isdir() and existed):  # a changed directory shows through its children
                     found["/" + name] = MODIFIED if existed else ADDED

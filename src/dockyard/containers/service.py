@@ -53,8 +53,10 @@ class ContainerService:
 
     # -- create -------------------------------------------------------------------------
     async def create(self, body: dict, name: str, platform: str | None,
-                     cri_log_path: str | None = None) -> tuple[str, list[str]]:
-        """cri_log_path: the output goes there in the kubelet's format (containers of the CRI)."""
+                     cri_log_path: str | None = None, init_layer: bool = True) -> tuple[str, list[str]]:
+        """cri_log_path: the output goes there in the kubelet's format (containers of the CRI,
+        which, as containerd's, have no init layer); init_layer: dockerd's (/.dockerenv, mount
+        points kept out of diff and commit)."""
         def claim_name() -> str:
             chosen = names.validate(name) if name else self._registry.new_name()
             self._registry.check_name(chosen)
@@ -70,7 +72,8 @@ class ContainerService:
             container.mounts = await self._volumes.plan_for_create(container, image.config)
         try:
             # its directory and fsynced record made by a worker thread, off the event loop
-            await asyncio.to_thread(self._images.prepare_container_layer, container_id, image.id)
+            await asyncio.to_thread(self._images.prepare_container_layer, container_id, image.id,
+                                    init_layer and not cri_log_path)
             await self._registry.add(container)
         except Exception:
             self._images.remove_container_layer(container_id)

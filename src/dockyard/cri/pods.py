@@ -71,7 +71,7 @@ class Pods:
         await self._images.ensure(self._sandbox_image)
         body = specs.sandbox_body(config, self._sandbox_image, self._min_oom)
         pod_id, _ = await self._containers.create(body, labels.sandbox_name(json_format.MessageToDict(
-            config.metadata, preserving_proto_field_name=True)), None)
+            config.metadata, preserving_proto_field_name=True)), None, init_layer=False)
         record = {"id": pod_id, "config": json_format.MessageToDict(config, preserving_proto_field_name=True),
                   "created": time.time_ns(), "ready": False, "ips": []}
         async with self._lock(pod_id):

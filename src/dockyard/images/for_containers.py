@@ -36,8 +36,8 @@ class ImagesForContainers:
     def config_of(self, image_id: str) -> dict[str, Any]:
         return dict(self.images.config(image_id).get("config") or {})
 
-    def prepare_container_layer(self, container_id: str, image_id: str | None) -> list[Mount]:
-        return self.images.prepare_container_layer(container_id, image_id)
+    def prepare_container_layer(self, container_id: str, image_id: str | None, init: bool = True) -> list[Mount]:
+        return self.images.prepare_container_layer(container_id, image_id, init)
 
     def mounts(self, container_id: str) -> list[Mount]:
         return self.images.rootfs_mounts(container_id)

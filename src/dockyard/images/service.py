@@ -375,10 +375,11 @@ class ImageService:
 
     # ---- container layers ----------------------------------------------------------------
 
-    def prepare_container_layer(self, container_id: str, image_id: str | None) -> list[Mount]:
-        """A writable layer on top of the image; mount these (in order) as the container's rootfs."""
+    def prepare_container_layer(self, container_id: str, image_id: str | None, init: bool = True) -> list[Mount]:
+        """A writable layer on top of the image (and, with `init`, dockerd's init layer between
+        them); mount these (in order) as the container's rootfs."""
         top = self.store.get(image_id).top_chain if image_id else None
-        return self.snapshots.prepare(container_id, top)
+        return self.snapshots.prepare(container_id, top, init=init)
 
     def rootfs_mounts(self, container_id: str) -> list[Mount]:
         """The mounts of an existing container layer (e.g. after a daemon restart)."""

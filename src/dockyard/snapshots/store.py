@@ -4,7 +4,7 @@ Layout under the root:
   layers/<chain hex>/fs         the layer (a diff for overlay, a full tree for copy)
   layers/<chain hex>/meta.json  {chain_id, diff_id, parent, size, link}
   l/<link>                      short symlink to a layer's fs (keeps overlay options short)
-  active/<key>/                 a container's writable layer (+ meta.json)
+  active/<key>/                 a container's writable layer (+ meta.json; init/: its init layer)
   staging/                      layers being unpacked; never visible as layers
 """
 
@@ -23,6 +23,7 @@ from typing import BinaryIO
 from dockyard.errors import Conflict, InvalidArgument, NotFound
 from dockyard.metadata import atomic
 from dockyard.oci import digest as digests
+from dockyard.snapshots import init_layer
 from dockyard.snapshots.drivers import Driver
 from dockyard.snapshots.mount import Mount
 from dockyard.syscalls.inode_flags import spread_subdirectories
@@ -31,6 +32,7 @@ from dockyard.wire import tar_stream
 from dockyard.wire.tar_stream import ByteSink
 
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+_INIT = "init"   # a container's init layer, inside its active directory
 PIPE_SIZE = 1 << 20
 
 
@@ -231,15 +233,17 @@ class SnapshotStore:
 
     # ---- active snapshots (container layers) ---------------------------------------------
 
-    def prepare(self, key: str, parent: str | None) -> list[Mount]:
-        """A writable snapshot on top of `parent`; returns the mounts for its root filesystem."""
-        return self._create_active(key, parent, readonly=False)
+    def prepare(self, key: str, parent: str | None, init: bool = False) -> list[Mount]:
+        """A writable snapshot on top of `parent`; returns the mounts for its root filesystem.
+        `init`: a container's, with dockerd's init layer between `parent` and the writable layer
+        (overlay only: a copied tree would carry it into diffs)."""
+        return self._create_active(key, parent, readonly=False, init=init)
 
     def view(self, key: str, parent: str | None) -> list[Mount]:
         """A read-only view of `parent`."""
         return self._create_active(key, parent, readonly=True)
 
-    def _create_active(self, key: str, parent: str | None, readonly: bool) -> list[Mount]:
+    def _create_active(self, key: str, parent: str | None, readonly: bool, init: bool = False) -> list[Mount]:
         directory = self._active_dir(key)
         if parent:
             self.get(parent)
@@ -248,7 +252,12 @@ class SnapshotStore:
                 raise Conflict(f"snapshot {key} already exists")
             os.makedirs(directory, 0o700)
         try:
-            mounts = self.driver.prepare(directory, self._lowers(parent), readonly)
+            lowers = self._lowers(parent)
+            if init and self.driver.whiteouts == extract.OVERLAY:
+                init_dir = os.path.join(directory, _INIT)
+                init_layer.make(init_dir, [self._fs(layer.chain_id) for layer in self.chain(parent)])
+                lowers = [init_dir, *lowers]
+            mounts = self.driver.prepare(directory, lowers, readonly)
             atomic.write_json(os.path.join(directory, "meta.json"), {
                 "parent": parent, "readonly": readonly, "mounts": [m.to_json() for m in mounts]})
         except BaseException:
@@ -308,7 +317,10 @@ class SnapshotStore:
         active = self._active_dir(key) if key else None
         if self.driver.whiteouts == extract.DELETE:
             return self.driver.graph_data(active, self._lowers(parent))
-        return self.driver.graph_data(active, [self._fs(layer.chain_id) for layer in self.chain(parent)])
+        lowers = [self._fs(layer.chain_id) for layer in self.chain(parent)]
+        if active and os.path.isdir(os.path.join(active, _INIT)):
+            lowers.insert(0, os.path.join(active, _INIT))
+        return self.driver.graph_data(active, lowers)
 
     def remove(self, key: str) -> None:
         """Delete an active snapshot (it must be unmounted)."""

@@ -111,3 +111,29 @@ def test_put_archive_keeps_the_tars_owners_and_times_and_copy_uid_gid_gives_the_
                                                f"/tmp/folder {expected['folder']} 1000000000"]
     finally:
         api.remove_container(container, force=True)
+
+
+def test_the_init_layer_holds_mount_points_out_of_diff_and_commit_and_in_export(busybox, tmp_path):
+    """As dockerd (asked, 20.10): /.dockerenv and /etc/mtab exist; `docker diff` after writing
+    /etc/foo is exactly `C /etc`, `A /etc/foo`; the committed layer holds only what the
+    container wrote; `docker export` has the init layer's files."""
+    busybox.docker("run", "--name", "initlayer", "busybox", "sh", "-c",
+                   "test -f /.dockerenv && test \"$(readlink /etc/mtab)\" = /proc/mounts && echo x > /etc/foo")
+    try:
+        assert busybox.docker("diff", "initlayer").stdout.splitlines() == ["C /etc", "A /etc/foo"]
+        busybox.docker("commit", "initlayer", "initlayer:1")
+        archive = tmp_path / "saved.tar"
+        busybox.docker("save", "-o", str(archive), "initlayer:1")
+        with tarfile.open(archive) as saved:
+            import json
+            top = json.load(saved.extractfile("manifest.json"))[0]["Layers"][-1]
+            layer = tarfile.open(fileobj=io.BytesIO(saved.extractfile(top).read()))
+            assert sorted(m.name.strip("/").removeprefix("./") for m in layer.getmembers()) == ["etc", "etc/foo"]
+        exported = tarfile.open(fileobj=io.BytesIO(busybox.docker("export", "initlayer", input=b"").stdout))
+        names = set(exported.getnames())
+        assert {".dockerenv", "etc/hostname", "etc/hosts", "etc/resolv.conf", "etc/mtab", "etc/foo",
+                "dev/console", "dev/pts", "dev/shm", "proc", "sys"} <= names
+        assert exported.getmember(".dockerenv").size == 0
+    finally:
+        busybox.docker("rm", "-f", "initlayer", check=False)
+        busybox.docker("rmi", "initlayer:1", check=False)
