@@ -4,12 +4,14 @@ Layout under the root:
   layers/<chain hex>/fs         the layer (a diff for overlay, a full tree for copy)
   layers/<chain hex>/meta.json  {chain_id, diff_id, parent, size, link}
   l/<link>                      short symlink to a layer's fs (keeps overlay options short)
-  active/<key>/                 a container's writable layer (+ meta.json; init/: its init layer)
+  active/<key>/                 a container's writable layer (+ meta.json)
+  init/<link>                   the init layer of containers on that layer (shared, read-only)
   staging/                      layers being unpacked; never visible as layers
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import os
@@ -32,7 +34,6 @@ from dockyard.wire import tar_stream
 from dockyard.wire.tar_stream import ByteSink
 
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
-_INIT = "init"   # a container's init layer, inside its active directory
 PIPE_SIZE = 1 << 20
 
 
@@ -57,10 +58,13 @@ class SnapshotStore:
         self.root = root
         self.driver = driver
         self._lock = threading.Lock()
-        for sub in ("layers", "l", "active", "staging"):
+        for sub in ("layers", "l", "active", "staging", "init"):
             os.makedirs(os.path.join(root, sub), exist_ok=True)
         shutil.rmtree(os.path.join(root, "staging"), ignore_errors=True)  # leftovers of a crash
         os.makedirs(os.path.join(root, "staging"), exist_ok=True)
+        for name in os.listdir(os.path.join(root, "init")):   # of a layer whose removal a crash cut short
+            if name != "scratch" and not os.path.lexists(os.path.join(root, "l", name)):
+                shutil.rmtree(os.path.join(root, "init", name), ignore_errors=True)
         for sub in ("staging", "active"):     # where layers and container layers are made
             spread_subdirectories(os.path.join(root, sub))
 
@@ -210,6 +214,9 @@ class SnapshotStore:
                 os.unlink(link_path)
             doomed = os.path.join(self.root, "staging", "rm-" + digests.hex_of(chain_id))
             os.rename(self._layer_dir(chain_id), doomed)  # invisible at once, deleted after
+            init_dir = os.path.join(self.root, "init", meta["link"])
+            if os.path.isdir(init_dir):
+                os.rename(init_dir, os.path.join(doomed, "init"))
         shutil.rmtree(doomed, ignore_errors=True)
 
     def layer_path(self, chain_id: str) -> str:
@@ -253,17 +260,35 @@ class SnapshotStore:
             os.makedirs(directory, 0o700)
         try:
             lowers = self._lowers(parent)
-            if init and self.driver.whiteouts == extract.OVERLAY:
-                init_dir = os.path.join(directory, _INIT)
-                init_layer.make(init_dir, [self._fs(layer.chain_id) for layer in self.chain(parent)])
+            init_dir = self._init_layer(parent) if init and self.driver.whiteouts == extract.OVERLAY else None
+            if init_dir:
                 lowers = [init_dir, *lowers]
             mounts = self.driver.prepare(directory, lowers, readonly)
             atomic.write_json(os.path.join(directory, "meta.json"), {
-                "parent": parent, "readonly": readonly, "mounts": [m.to_json() for m in mounts]})
+                "parent": parent, "readonly": readonly, "mounts": [m.to_json() for m in mounts], "init": init_dir})
         except BaseException:
             shutil.rmtree(directory, ignore_errors=True)
             raise
         return mounts
+
+    def _init_layer(self, parent: str | None) -> str:
+        """The init layer of containers on `parent`: the same for all of them, so it is made
+        once per top layer (in staging, then renamed into place) and shared as a read-only
+        lower directory; it goes with its layer."""
+        path = os.path.join(self.root, "init", _short_link(parent) if parent else "scratch")
+        if os.path.isdir(path):
+            return path
+        staging = tempfile.mkdtemp(prefix="init-", dir=os.path.join(self.root, "staging"))
+        try:
+            init_layer.make(os.path.join(staging, "fs"), [self._fs(layer.chain_id) for layer in self.chain(parent)])
+            try:
+                os.rename(os.path.join(staging, "fs"), path)
+            except OSError as err:
+                if err.errno not in (errno.EEXIST, errno.ENOTEMPTY):   # another create made it first
+                    raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return path
 
     def mounts(self, key: str) -> list[Mount]:
         return [Mount.from_json(m) for m in self._active_meta(key)["mounts"]]
@@ -318,8 +343,9 @@ class SnapshotStore:
         if self.driver.whiteouts == extract.DELETE:
             return self.driver.graph_data(active, self._lowers(parent))
         lowers = [self._fs(layer.chain_id) for layer in self.chain(parent)]
-        if active and os.path.isdir(os.path.join(active, _INIT)):
-            lowers.insert(0, os.path.join(active, _INIT))
+        init_dir = atomic.read_json(os.path.join(active, "meta.json"), {}).get("init") if active else None
+        if init_dir:
+            lowers.insert(0, init_dir)
         return self.driver.graph_data(active, lowers)
 
     def remove(self, key: str) -> None:

@@ -137,3 +137,19 @@ def test_the_init_layer_holds_mount_points_out_of_diff_and_commit_and_in_export(
     finally:
         busybox.docker("rm", "-f", "initlayer", check=False)
         busybox.docker("rmi", "initlayer:1", check=False)
+
+
+def test_containers_of_one_image_share_its_init_layer_which_goes_with_the_image(busybox):
+    busybox.docker("run", "--name", "layered", "busybox", "sh", "-c", "echo x > /own-layer")
+    busybox.docker("commit", "layered", "initshared:1")
+    busybox.docker("rm", "layered")
+    for name in ("share1", "share2"):
+        busybox.docker("create", "--name", name, "initshared:1", "true")
+    lowers = [busybox.docker("inspect", "-f", "{{.GraphDriver.Data.LowerDir}}", name).stdout.strip().split(":")
+              for name in ("share1", "share2")]
+    assert lowers[0] == lowers[1] and lowers[0][0].startswith(str(busybox.data_root))
+    init_dir = lowers[0][0]
+    assert os.path.isfile(os.path.join(init_dir, ".dockerenv"))
+    busybox.docker("rm", "share1", "share2")
+    busybox.docker("rmi", "initshared:1")
+    assert not os.path.exists(init_dir)
