@@ -164,7 +164,8 @@ async def _run_command(containers, stdio, image_id: str, config: dict[str, Any],
         "AttachStdout": True, "AttachStderr": True, "Labels": {},
         "HostConfig": {"NetworkMode": "default", **host_config},
     }
-    # no init layer: BuildKit's RUN has none, and the classic path keeps the same layers
+    # no init layer: BuildKit's RUN has none (its layers keep the directories made for mounts),
+    # and both paths share one step cache, so the classic path's layers are BuildKit's too
     container_id, _ = await containers.create(body, "", None, init_layer=False)
     started(container_id)
     session = stdio.output_of_next_start(container_id)
