@@ -211,7 +211,9 @@ class SnapshotStore:
             link_path = os.path.join(self.root, "l", meta["link"])
             if os.path.lexists(link_path):
                 os.unlink(link_path)
-            self._discard(self._layer_dir(chain_id), "rm-" + digests.hex_of(chain_id))
+            doomed = os.path.join(self.root, "staging", "rm-" + digests.hex_of(chain_id))
+            os.rename(self._layer_dir(chain_id), doomed)  # invisible at once, deleted after
+        shutil.rmtree(doomed, ignore_errors=True)   # as dockerd's rmi: done when it answers
 
     def layer_path(self, chain_id: str) -> str:
         """The directory holding the layer (read-only use: tests, GraphDriver data)."""
