@@ -56,6 +56,8 @@ class BuildOptions:
     registry_auths: dict[str, Credentials] = field(default_factory=dict)
     platform: str = ""                                   # the target platform; "" = this host's
     session: BuildSession = NO_SESSION                   # secrets, SSH agents, entitlements
+    # BuildKit's --cache-from type=local: (step key, parent image) → an image it restores, or None
+    imported_cache: Callable[[str, str | None], str | None] | None = None
 
 
 class Builder:
@@ -98,6 +100,7 @@ class _Run:
         self._first_steps: dict[int, int] = {}
         self._total = 0
         self.cache_sources: CacheSources | None = None
+        self.steps: dict[str, str] = {}    # step key → image, for each step this build made or reused
 
     async def run(self, text: str) -> str:
         if self.options.cache_from:
@@ -128,9 +131,20 @@ class _Run:
         if self.options.nocache:
             return None
         found = self.b.cache.lookup(key)
-        if self.cache_sources is None or (found is not None and self.cache_sources.admits(found)):
-            return found
-        return self.cache_sources.restore(parent_id, created_by, config)
+        if self.cache_sources is not None and (found is None or not self.cache_sources.admits(found)):
+            found = self.cache_sources.restore(parent_id, created_by, config)
+        if found is None and self.options.imported_cache is not None:
+            found = self.options.imported_cache(key, parent_id)
+            if found is not None:
+                self.b.cache.store(key, found)
+        if found is not None:
+            self.steps[key] = found
+        return found
+
+    def store(self, key: str, image_id: str) -> None:
+        """A step's new image, for the next build to reuse."""
+        self.b.cache.store(key, image_id)
+        self.steps[key] = image_id
 
     def _declare_meta(self, instruction: Instruction) -> None:
         for name, default in instruction.pairs:

@@ -40,6 +40,7 @@ class CopyRequest:
     shell: list[str]             # the SHELL in effect: the step's command is `<shell> #(nop) COPY ...`
     nocache: bool
     lookup: Callable[[str, str | None, str, dict], str | None]   # (key, parent, created_by, config) → cached image
+    store: Callable[[str, str], None]                            # (key, image): the step's new image
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def run_copy(builder, context_root: str, request: CopyRequest) -> tuple[str, boo
                 return cached, True
             diff_id = _copy_layer(builder, request, plan, local, fetched, created_by, extra_key)
     image_id = commit_step(builder.images, request.parent_id, request.config, step_cmd, diff_id, request.author)
-    builder.cache.store(key, image_id)
+    request.store(key, image_id)
     return image_id, False
 
 

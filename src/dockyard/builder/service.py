@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from dataclasses import dataclass
 import logging
 import os
 import shutil
@@ -30,6 +31,15 @@ from dockyard.syscalls.inode_flags import spread_subdirectories
 from dockyard.wire.times import format_rfc3339_nano
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuiltImage:
+    """A BuildKit build's result: the exported image, and the steps behind it (for --cache-to)."""
+
+    image_id: str
+    last_step: str              # the target stage's last step image
+    steps: dict[str, str]       # step key → image, each step the build made or reused
 
 
 class BuildService:
@@ -69,7 +79,7 @@ class BuildService:
         return await self._builder.build(options, context, send)
 
     async def build_buildkit(self, options: BuildOptions, context_root: str, dockerfile: str,
-                             events: BuildEvents) -> str:
+                             events: BuildEvents) -> BuiltImage:
         """A build for BuildKit's protocol: progress as vertexes, the image as BuildKit exports
         it (one image, BuildKit's history); tags are the exporter's job."""
         progress = VertexProgress(events)
@@ -85,7 +95,8 @@ class BuildService:
         except DockyardError as err:
             progress.fail(err.message)
             raise
-        return await asyncio.to_thread(self._export_config, image_id, run, labels)
+        exported = await asyncio.to_thread(self._export_config, image_id, run, labels)
+        return BuiltImage(exported, image_id, dict(run.steps))
 
     def _export_config(self, image_id: str, run, labels: dict[str, str]) -> str:
         base_history = len(self._images.config(run.stage_base).get("history") or []) if run.stage_base else 0

@@ -47,7 +47,7 @@ class StageBuild:
         self.b, self.options = run.b, run.options
         self.step = first_step - 1
         self.base_image: str | None = None
-        self.runs = RunStep(self.b, self.options, progress, run.lookup)
+        self.runs = RunStep(self.b, self.options, progress, run.lookup, run.store)
 
     async def build(self) -> StageState:
         self.progress.stage_started(self.stage.index)
@@ -148,7 +148,7 @@ class StageBuild:
         if cached is None:
             cached = await asyncio.to_thread(commit_step, self.b.images, state.image_id, state.config,
                                              step_cmd, None, state.flags.get("author", ""))
-            self.b.cache.store(key, cached)
+            self.run.store(key, cached)
         state.image_id = cached
 
     async def _cached(self, key: str, state: StageState, created_by: str) -> str | None:
@@ -164,7 +164,7 @@ class StageBuild:
         cached = await self._cached(key, state, " ".join(step_cmd))
         if cached is None:
             cached = await asyncio.to_thread(self._make_workdir, state, step_cmd)
-            self.b.cache.store(key, cached)
+            self.run.store(key, cached)
         state.image_id = cached
 
     def _make_workdir(self, state: StageState, step_cmd: list[str]) -> str:
@@ -186,7 +186,7 @@ class StageBuild:
             from_given=from_given, parent_id=state.image_id, config=state.config,
             author=state.flags.get("author", ""),
             shell=list(state.config.get("Shell") or DEFAULT_SHELL), nocache=self.options.nocache,
-            lookup=self.run.lookup)
+            lookup=self.run.lookup, store=self.run.store)
         image_id, cached = await asyncio.to_thread(run_copy, self.b, self.run.context.root, request)
         if cached:
             self.progress.using_cache()

@@ -31,6 +31,10 @@ def build_options(attrs: dict[str, str]) -> BuildOptions:
     for key, what in _REFUSED.items():
         if key in attrs and not (key == "requestid" and attrs[key] in ("", "frontend.build")):
             raise InvalidArgument(f"{what} is not supported by this daemon's builder")
+    for key in attrs:
+        if key.startswith(("context:", "attest:")):
+            what = "--build-context" if key.startswith("context:") else f"--attest {key[len('attest:'):]}"
+            raise InvalidArgument(f"{what} is not supported by this daemon's builder")
     platform = attrs.get("platform", "")
     if platform and platform not in ("linux/amd64", "linux/x86_64"):
         raise InvalidArgument(f"building for {platform} is not supported: this builder builds for linux/amd64 only")
