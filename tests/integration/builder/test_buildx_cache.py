@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from tests.support.buildx import plain_steps
+
 pytestmark = pytest.mark.root
 
 DOCKERFILE = """\
@@ -22,19 +24,6 @@ def _images(buildx) -> set[str]:
     return set(buildx.docker("images", "-aq", "--no-trunc").stdout.split())
 
 
-def _step_lines(stderr: str) -> dict[str, list[str]]:
-    names, lines = {}, {}
-    for line in stderr.splitlines():
-        number, _, rest = line.partition(" ")
-        if number.startswith("#"):
-            if number not in names:
-                names[number] = rest
-                lines[rest] = []
-            else:
-                lines[names[number]].append(rest)
-    return lines
-
-
 def test_cache_to_a_directory_then_from_it_after_prune(buildx, tmp_path):
     context = tmp_path / "context"
     context.mkdir()
@@ -44,7 +33,7 @@ def test_cache_to_a_directory_then_from_it_after_prune(buildx, tmp_path):
     before = _images(buildx)
     first = buildx.docker("build", "--progress", "plain", "--cache-to", f"type=local,dest={cache},mode=max",
                           "-t", "bk/cached:1", str(context)).stderr
-    steps = _step_lines(first)
+    steps = plain_steps(first)
     assert any(line.startswith("writing cache manifest sha256:") for line in
                steps["exporting cache to client directory"])
     index = json.loads((cache / "index.json").read_text())
@@ -61,7 +50,7 @@ def test_cache_to_a_directory_then_from_it_after_prune(buildx, tmp_path):
 
     second = buildx.docker("build", "--progress", "plain", "--cache-from", f"type=local,src={cache}",
                            "-t", "bk/cached:1", str(context)).stderr
-    steps = _step_lines(second)
+    steps = plain_steps(second)
     assert any(name.startswith("importing cache manifest from local:") for name in steps)
     built = [name for name in steps if name[:2] in ("[1", "[2", "[3", "[4", "[5")]
     assert len(built) == 5 and all(steps[name] == ["CACHED"] for name in built), second

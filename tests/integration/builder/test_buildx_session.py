@@ -103,7 +103,8 @@ def test_refusals_as_dockerd_words_them(buildx, tmp_path):
     imported = buildx.docker("build", "--cache-from", f"type=local,src={cache}", str(context), check=False,
                              timeout=60)
     assert imported.returncode == 1
-    assert "holds BuildKit's own cache, keyed by LLB digests this daemon's builder does not make" in imported.stderr
+    assert "holds BuildKit's own cache, keyed by LLB digests this daemon's builder does not make" \
+        in imported.stderr
 
 
 def test_cache_mount_and_heredoc_then_builder_prune(buildx, tmp_path):

@@ -20,7 +20,7 @@ def _steps() -> list[CachedStep]:
 
 
 def test_documents_round_trip():
-    sizes = {digest: 10 for digest in [A, B, C, *CONFIGS]}
+    sizes = dict.fromkeys([A, B, C, *CONFIGS], 10)
     config, index = cache_manifest.documents(_steps(), sizes)
     manifests = json.loads(index)["manifests"]
     assert manifests[-1]["mediaType"] == cache_manifest.CACHE_CONFIG_MEDIA
@@ -32,7 +32,7 @@ def test_documents_round_trip():
 
 
 def test_unreadable_caches_are_refused():
-    with pytest.raises(InvalidArgument, match="names no application/vnd.buildkit.cacheconfig.v0"):
+    with pytest.raises(InvalidArgument, match=r"names no application/vnd\.buildkit\.cacheconfig\.v0"):
         cache_manifest.config_of(b'{"manifests":[]}', "--cache-from local:/c")
     with pytest.raises(InvalidArgument, match="not valid JSON"):
         cache_manifest.config_of(b"{", "--cache-from local:/c")
