@@ -85,7 +85,7 @@ class BuildService:
         progress = VertexProgress(events)
         labels = options.labels   # BuildKit sets them on the exported config, with no LABEL step
         # BuildKit keeps no container of a failed step, and no intermediate one
-        options = dataclasses.replace(options, labels={}, rm=True, forcerm=True, quiet=False)
+        options = dataclasses.replace(options, labels={}, rm=True, forcerm=True, quiet=False, buildkit=True)
         try:
             image_id, run = await self._builder.build_directory(options, context_root, dockerfile, progress)
         except StepFailed as err:
@@ -99,9 +99,10 @@ class BuildService:
         return BuiltImage(exported, image_id, dict(run.steps))
 
     def _export_config(self, image_id: str, run, labels: dict[str, str]) -> str:
-        base_history = len(self._images.config(run.stage_base).get("history") or []) if run.stage_base else 0
-        config = buildkit_config(self._images.config(image_id), base_history, run.plan.stages[-1].instructions,
-                                 labels)
+        base, instructions = run.history_chain()
+        base_history = len(self._images.config(base).get("history") or []) if base else 0
+        config = buildkit_config(self._images.config(image_id), base_history, instructions, labels,
+                                 run.copied_words, from_scratch=base is None)
         exported, _ = self._images.create_image(oci_image.encode(config))
         return exported
 
