@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import posixpath
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -62,7 +62,11 @@ class _Plan:
 def run_copy(builder, context_root: str, request: CopyRequest) -> tuple[str, bool]:
     """(image ID, whether it came from the cache)."""
     plan = _plan(request)
-    with tempfile.TemporaryDirectory(prefix="copy-", dir=builder.work_dir) as extra:
+    # downloads and here-documents go to a directory of their own; a step with neither makes none
+    # (removing even an empty one costs milliseconds a cached COPY would otherwise not spend)
+    scratch = tempfile.TemporaryDirectory(prefix="copy-", dir=builder.work_dir) if plan.urls or plan.documents \
+        else nullcontext("")
+    with scratch as extra:
         fetched = [url_source.fetch(url, tempfile.mkdtemp(dir=extra), _checksum(request)) for url in plan.urls]
         written = [_write_document(extra, name, content) for name, content in plan.documents]
         with _source_root(builder, context_root, request) as root:
