@@ -76,7 +76,7 @@ class Builder:
             text = await asyncio.to_thread(context.read_dockerfile, options.dockerfile)
             return await _Run(self, options, context, BuildProgress(send, options.quiet)).run(text)
         finally:
-            await asyncio.to_thread(context.remove)
+            context.remove()
 
     async def build_directory(self, options: BuildOptions, context_root: str, dockerfile: str,
                               progress) -> tuple[str, "_Run"]:

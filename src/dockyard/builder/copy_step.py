@@ -165,7 +165,7 @@ def _copy_layer(builder, request: CopyRequest, plan: _Plan, local, fetched, crea
         if fetched:
             url_options = CopyOptions(owner=owner, chmod=options.chmod, extract_archives=plan.unpack is True)
             copy_sources(fetched, target, plan.dest, url_options, plan.keyword)
-        layer = builder.layers.commit(snapshot, request.parent_id)
+        layer = builder.layers.commit_scratch(snapshot, target, request.parent_id)
     if link_key is not None:
         builder.link_layers.store(link_key, layer.diff_id)
     return layer.diff_id

@@ -201,7 +201,7 @@ class StageBuild:
             diff_id = None
             if not os.path.isdir(target):
                 os.makedirs(target, 0o755, exist_ok=True)
-                diff_id = self.b.layers.commit(key, state.image_id).diff_id
+                diff_id = self.b.layers.commit_scratch(key, root, state.image_id).diff_id
         return commit_step(self.b.images, state.image_id, state.config, step_cmd, diff_id,
                            state.flags.get("author", ""))
 

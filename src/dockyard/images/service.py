@@ -77,12 +77,16 @@ class ImageService:
             chains = {c for r in records for c in digests.chain_ids(r.diff_ids)} | set(self._pinned)
         return blobs, chains
 
-    def layer_from_snapshot(self, key: str, parent_chain: str | None) -> Layer:
+    def layer_from_snapshot(self, key: str, parent_chain: str | None, unmounted: bool = False) -> Layer:
         """The changes of a container's (or build step's) snapshot as a layer on
-        `parent_chain`: its tar stored as a blob and unpacked, in one pass."""
+        `parent_chain`: its tar stored as a blob and unpacked, in one pass. `unmounted`: the
+        snapshot is no longer mounted and goes next, so its changes may become the layer."""
         writer = self.content.writer()
         try:
-            layer = self.snapshots.commit(key, parent_chain, tee=writer)
+            if unmounted:
+                layer = self.snapshots.commit_unmounted(key, parent_chain, writer)
+            else:
+                layer = self.snapshots.commit(key, parent_chain, tee=writer)
             writer.commit(layer.diff_id)
         finally:
             writer.abort()
