@@ -395,6 +395,9 @@ class ImageService:
         no image has any more (its image was removed by force meanwhile)."""
         try:
             parent = self.snapshots.parent_of(container_id)
+        except NotFound:    # none, or one a crash cut short before its metadata was written
+            parent = None
+        try:
             self.snapshots.remove(container_id)
         except NotFound:
             return

@@ -233,6 +233,11 @@ def test_container_adapter_resolves_and_matches_ancestors(service):
     assert layers.matches(Container, "bb:1") and not layers.matches(Container, "zz")
     layers.remove_container_layer("c" * 64)
     assert service.count() == 1
+    # a create that a kill -9 cut short between the snapshot's directory and its metadata
+    os.makedirs(os.path.join(service.snapshots.root, "active", "d" * 64))
+    assert "d" * 64 in layers.container_layer_ids()
+    layers.remove_container_layer("d" * 64)
+    assert "d" * 64 not in layers.container_layer_ids()
 
 
 def test_saved_archive_is_also_an_oci_layout(service, tmp_path):
