@@ -102,8 +102,14 @@ class ExecService:
                     text = err.message.encode()
                     await client.write(frame(2, text + b"\n") if framed else text + b"\r\n")
                     return
-                await bridge(client, session, tty=record.tty, stdin=stdin, close_stdin_on_eof=True,
-                             detach_keys=record.detach_keys or _DEFAULT_KEYS, framed=framed)
+                try:
+                    await bridge(client, session, tty=record.tty, stdin=stdin, close_stdin_on_eof=True,
+                                 detach_keys=record.detach_keys or _DEFAULT_KEYS, framed=framed)
+                except ConnectionError:
+                    # a write to the shim (stdin's end) met its close after END: asyncio fails the
+                    # read with it and the END is lost, but the shim still knows the exit status
+                    if record.running:
+                        await self._reap(record, shim, container)
             finally:
                 if session is not None and session.exit_status is not None:
                     # as dockerd: the exit code is recorded before the client sees the stream end
