@@ -106,8 +106,9 @@ class ExecService:
                     await bridge(client, session, tty=record.tty, stdin=stdin, close_stdin_on_eof=True,
                                  detach_keys=record.detach_keys or _DEFAULT_KEYS, framed=framed)
                 except ConnectionError:
-                    # a write to the shim (stdin's end) met its close after END: asyncio fails the
-                    # read with it and the END is lost, but the shim still knows the exit status
+                    # a write to the shim (stdin's end) met its close after END: asyncio drops the
+                    # connection with the write's error, unread END and all; the shim still knows
+                    # the exit status, which the CLI reads as soon as its stream ends
                     if record.running:
                         await self._reap(record, shim, container)
             finally:

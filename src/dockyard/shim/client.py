@@ -233,9 +233,13 @@ class AttachSession:
         await self._writer.drain()
 
     async def close_stdin(self) -> None:
-        """EOF to the process's stdin (pipes; a no-op for a TTY, which has no half-close)."""
+        """EOF to the process's stdin (pipes; a no-op for a TTY, which has no half-close). Once
+        the shim has closed the connection the process has ended: there is nothing to close."""
         self._writer.write(protocol.encode(protocol.CLOSE_STDIN))
-        await self._writer.drain()
+        try:
+            await self._writer.drain()
+        except ConnectionError:
+            pass
 
     def close(self) -> None:
         self._writer.close()

@@ -3,6 +3,7 @@ subnets from the configured pools instead of Docker's 172.17-31/192.168 defaults
 
 import ipaddress
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,7 +20,9 @@ POOL = ipaddress.ip_network("10.123.0.0/16")
 
 def test_bridge_and_new_networks_come_from_the_configured_pool():
     base = Path(tempfile.mkdtemp(prefix="dockyard-pools-", dir="/tmp"))
-    d = Daemon(base, "pools", ("--default-address-pool", f"base={POOL},size=24")).start()
+    # a bridge of its own: on the default name it would find another daemon's bridge, and its address
+    d = Daemon(base, "pools", ("--bridge", f"dyp{os.getpid() % 100000}",
+                               "--default-address-pool", f"base={POOL},size=24")).start()
     try:
         import_busybox(d)
         d.docker("network", "create", "poolnet")

@@ -69,7 +69,9 @@ def test_exec_attached_streams_in_its_own_request_and_ends_with_the_exit_code(sh
         shim = await shim_env.launch(launcher, ["sleep", "1000"], name="attached")
         await shim.start()
         pid, session = await shim.exec_attached(
-            "a1", exec_process(["sh", "-c", "read line; echo got $line; echo err >&2; exit 5"]),
+            # it ends once its stdin does: a process that exited by itself meanwhile would race
+            # the close of stdin against the shim's close of the session after END
+            "a1", exec_process(["sh", "-c", "read line; echo got $line; cat; echo err >&2; exit 5"]),
             tty=False, open_stdin=True)
         await session.write_stdin(b"input\n")
         await session.close_stdin()

@@ -42,14 +42,14 @@ def test_docker_info_prints(daemon):
 def test_docker_events_since_until_returns_the_window(daemon):
     """A bounded `docker events` returns (it does not follow) with the events of its window only."""
     before = daemon.docker("network", "create", "events-before").stdout.strip()
-    start = daemon.docker("network", "inspect", "-f", "{{.Created}}", "events-before").stdout.strip()
     time.sleep(1.1)                                        # the CLI's --since has second precision here
-    inside = daemon.docker("network", "create", "events-inside").stdout.strip()
-    end = daemon.docker("network", "inspect", "-f", "{{.Created}}", "events-inside").stdout.strip()
-    time.sleep(1.1)
+    start = _event_second(daemon, "events-before")         # the event's own time: under load it can
+    inside = daemon.docker("network", "create", "events-inside").stdout.strip()   # fall in the second
+    time.sleep(1.1)                                                                # after the record's
+    end = _event_second(daemon, "events-inside")
     daemon.docker("network", "create", "events-after")
     try:
-        window = daemon.docker("events", "--since", str(_unix(start) + 1), "--until", str(_unix(end) + 1),
+        window = daemon.docker("events", "--since", str(start + 1), "--until", str(end + 1),
                                "--filter", "type=network", "--format", "{{.Action}} {{.Actor.ID}}", timeout=10)
         assert window.stdout.split("\n")[:-1] == [f"create {inside}"] and before not in window.stdout
         everything = daemon.docker("events", "--since", "1m", "--until", "0s", "--filter", "type=network",
@@ -59,10 +59,13 @@ def test_docker_events_since_until_returns_the_window(daemon):
         daemon.docker("network", "rm", "events-before", "events-inside", "events-after")
 
 
-def _unix(rfc3339: str) -> int:
-    """Whole seconds of an RFC 3339 time, as the CLI's --since/--until take them."""
-    from datetime import datetime
-    return int(datetime.fromisoformat(rfc3339[:19] + "+00:00").timestamp())
+def _event_second(daemon, network: str) -> int:
+    """The whole second of a network's create event, at least a second ago (the CLI's --since
+    and --until take whole seconds)."""
+    shown = daemon.docker("events", "--since", "1m", "--until", "0s", "--filter", f"network={network}",
+                          "--filter", "event=create", "--format", "{{.Time}}", timeout=10).stdout.split()
+    assert len(shown) == 1, shown
+    return int(shown[0])
 
 
 def test_unknown_endpoint_is_404_json(daemon):
