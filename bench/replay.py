@@ -5,9 +5,12 @@ takes there is the CLI (start, request, parsing, output) and the socket, with no
     python -m bench.replay --host unix:///path/d.sock [-n 10] -- ps
     python -m bench.replay --host unix:///path/d.sock --host unix:///other/d.sock -n 10 -- ps -a
 
-Prints, per command run, the median wall time against each daemon and against the replaying
-server (interleaved). Requests whose answers stream or upgrade the connection (attach, logs -f,
-events) cannot be replayed: the command must be one of whole responses (ps, images, inspect...).
+    python -m bench.replay --host unix:///path/d.sock -n 10 -- run --rm busybox true
+
+Prints the median wall time of the command against each daemon and against the replaying server
+(interleaved). An upgraded connection (attach, exec start) is replayed as the daemon sent it,
+then closed; a command must end by itself (not `logs -f`, `events`), and what it creates is
+created once, while recording (a replayed `run` answers with the recorded container's ID).
 """
 
 from __future__ import annotations
@@ -45,18 +48,24 @@ def _header(head: bytes, name: bytes) -> bytes | None:
     return None
 
 
-def _read_body(stream, head: bytes) -> bytes:
-    """The message body by Content-Length or chunked framing, framing kept."""
+def _read_body(stream, head: bytes, sink=None) -> bytes:
+    """The message body by Content-Length or chunked framing, framing kept; each piece is also
+    handed to `sink` as it arrives (a chunked answer's head comes long before its end: `wait`)."""
+    sink = sink or (lambda piece: None)
     length = _header(head, b"content-length")
     if length is not None:
-        return stream.read(int(length))
+        body = stream.read(int(length))
+        sink(body)
+        return body
     if (_header(head, b"transfer-encoding") or b"").lower() != b"chunked":
         return b""
     body = b""
     while True:
         size_line = stream.readline()
         size = int(size_line.split(b";")[0], 16)
-        body += size_line + stream.read(size + 2)
+        piece = size_line + stream.read(size + 2)
+        sink(piece)
+        body += piece
         if size == 0:
             return body
 
@@ -66,8 +75,13 @@ def _request_key(head: bytes) -> Key:
     return method, target
 
 
+def _upgraded(answer: bytes) -> bool:
+    return answer.startswith(b"HTTP/1.1 101")
+
+
 class _Server:
-    """A unix-socket HTTP/1.1 server, one thread per connection, answering with `answer`."""
+    """A unix-socket HTTP/1.1 server, one thread per connection; `answer(head, body, conn)`
+    sends the answer and says whether the connection goes on (not after an upgrade)."""
 
     def __init__(self, path: str, answer):
         self.path, self.answer = path, answer
@@ -88,10 +102,8 @@ class _Server:
         with conn, conn.makefile("rb") as stream:
             while True:
                 head = _read_head(stream)
-                if not head:
+                if not head or not self.answer(head, _read_body(stream, head), conn):
                     return
-                body = _read_body(stream, head)
-                conn.sendall(self.answer(head, body))
 
     def close(self) -> None:
         self.sock.close()
@@ -99,22 +111,35 @@ class _Server:
 
 
 class Recorder(_Server):
-    """Forwards each request to the daemon on a connection of its own, keeps each answer."""
+    """Forwards each request to the daemon on a connection of its own, keeps each answer. An
+    upgraded connection (attach, exec start) is kept whole: its head at once (the CLI waits for
+    it before it starts the container), then what the daemon sends until it closes."""
 
     def __init__(self, path: str, upstream: str):
         self.upstream, self.answers = upstream, {}
         super().__init__(path, self._forward)
 
-    def _forward(self, head: bytes, body: bytes) -> bytes:
+    def _forward(self, head: bytes, body: bytes, conn: socket.socket) -> bool:
         with socket.socket(socket.AF_UNIX) as up, up.makefile("rb") as stream:
             up.connect(self.upstream)
             up.sendall(head + body)
-            answer_head = _read_head(stream)
-            if answer_head.startswith(b"HTTP/1.1 101"):
-                raise RuntimeError(f"{_request_key(head)} upgrades the connection: cannot replay")
-            answer = answer_head + (b"" if head.startswith(b"HEAD ") else _read_body(stream, answer_head))
+            answer = _read_head(stream)
+
+            def send(piece: bytes) -> None:   # the CLI may leave before the end (wait's last chunk)
+                try:
+                    conn.sendall(piece)
+                except OSError:
+                    pass
+
+            send(answer)                  # at once: the CLI starts a container once wait's head is in
+            if _upgraded(answer):
+                while chunk := stream.read1(1 << 16):
+                    send(chunk)
+                    answer += chunk
+            elif not head.startswith(b"HEAD "):
+                answer += _read_body(stream, answer, send)
         self.answers[_request_key(head)] = answer
-        return answer
+        return not _upgraded(answer)
 
 
 class Replayer(_Server):
@@ -122,9 +147,10 @@ class Replayer(_Server):
         self.answers = answers
         super().__init__(path, self._answer)
 
-    def _answer(self, head: bytes, body: bytes) -> bytes:
-        answer = self.answers.get(_request_key(head))
-        return answer if answer is not None else b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+    def _answer(self, head: bytes, body: bytes, conn: socket.socket) -> bool:
+        answer = self.answers.get(_request_key(head), b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+        conn.sendall(answer)
+        return not _upgraded(answer)
 
 
 def _docker(host: str, words: list[str], env: dict[str, str]) -> float:
