@@ -1,6 +1,7 @@
 """The floor under many-file work on this disk: GNU tar -x of the Debian layer, cp -a of its tree,
-and dockyard's extractor on the same tar (from a file, and as a stream), interleaved, each in a
-fresh directory, after a sync (so one run's writeback does not land on the next).
+dockyard's extractor on the same tar (from a file, and as a stream), and a plain write of the
+tar's bytes (the layer blob dockyard stores too), interleaved, each in a fresh directory, after a
+sync (so one run's writeback does not land on the next).
 
     python -m bench.floor [--rounds 3] [--dir /var/tmp]
 
@@ -50,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         "dockyard extract_file": lambda out: [sys.executable, "-c", EXTRACT, layer, out, "file"],
         "dockyard extract (stream)": lambda out: [sys.executable, "-c", EXTRACT, layer, out, "stream"],
         "cp -a of the tree": lambda out: ["cp", "-a", f"{tree}/.", out],
+        # dockyard stores each layer's tar as a blob besides its files (dockerd keeps tar-split
+        # headers only): writing those bytes once more is part of every load, import and pull
+        "dd of the layer tar (fsync)": lambda out: ["dd", f"if={layer}", f"of={out}/blob", "bs=1M",
+                                                    "conv=fsync", "status=none"],
     }
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in ways}
     loads = [os.getloadavg()[0]]

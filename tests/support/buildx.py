@@ -36,3 +36,18 @@ class Buildx:
             raise AssertionError(f"docker {' '.join(args)} exited {result.returncode}:\n"
                                  f"stdout: {result.stdout}\nstderr: {result.stderr}")
         return result
+
+
+def plain_steps(output: str) -> dict[str, list[str]]:
+    """buildx's plain progress: each step's name → its lines."""
+    steps, names = {}, {}
+    for line in output.splitlines():
+        number, _, rest = line.partition(" ")
+        if not number.startswith("#"):
+            continue
+        if number not in names:
+            names[number] = rest
+            steps[rest] = []
+        else:
+            steps[names[number]].append(rest)
+    return steps

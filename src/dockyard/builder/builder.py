@@ -56,6 +56,9 @@ class BuildOptions:
     registry_auths: dict[str, Credentials] = field(default_factory=dict)
     platform: str = ""                                   # the target platform; "" = this host's
     session: BuildSession = NO_SESSION                   # secrets, SSH agents, entitlements
+    buildkit: bool = False    # BuildKit's ARG scoping: kept by a later stage FROM this one, and by a bare re-ARG
+    # BuildKit's --cache-from type=local: (step key, parent image) → an image it restores, or None
+    imported_cache: Callable[[str, str | None], str | None] | None = None
 
 
 class Builder:
@@ -73,7 +76,7 @@ class Builder:
             text = await asyncio.to_thread(context.read_dockerfile, options.dockerfile)
             return await _Run(self, options, context, BuildProgress(send, options.quiet)).run(text)
         finally:
-            await asyncio.to_thread(context.remove)
+            context.remove()
 
     async def build_directory(self, options: BuildOptions, context_root: str, dockerfile: str,
                               progress) -> tuple[str, "_Run"]:
@@ -89,15 +92,17 @@ class _Run:
     def __init__(self, builder: Builder, options: BuildOptions, context: BuildContext, progress):
         self.b, self.options, self.context, self.progress = builder, options, context, progress
         self.loop = asyncio.get_running_loop()
-        self.args = BuildArgs(dict(options.build_args))
+        self.args = BuildArgs(dict(options.build_args), buildkit=options.buildkit)
         self.lex = ShellLex()
         self.plan: BuildPlan  # made by run()
-        self.stage_base: str | None = None    # the base image of the target stage
+        self._bases: dict[int, tuple[str | None, int | None]] = {}   # stage → (base image, stage it starts from)
+        self.copied_words: dict[int, list[str]] = {}   # id of a COPY/ADD → its words expanded
         self._tasks: dict[int, asyncio.Future] = {}
         self._ordered: OrderedProgress  # made by _build_stages()
         self._first_steps: dict[int, int] = {}
         self._total = 0
         self.cache_sources: CacheSources | None = None
+        self.steps: dict[str, str] = {}    # step key → image, for each step this build made or reused
 
     async def run(self, text: str) -> str:
         if self.options.cache_from:
@@ -128,9 +133,20 @@ class _Run:
         if self.options.nocache:
             return None
         found = self.b.cache.lookup(key)
-        if self.cache_sources is None or (found is not None and self.cache_sources.admits(found)):
-            return found
-        return self.cache_sources.restore(parent_id, created_by, config)
+        if self.cache_sources is not None and (found is None or not self.cache_sources.admits(found)):
+            found = self.cache_sources.restore(parent_id, created_by, config)
+        if found is None and self.options.imported_cache is not None:
+            found = self.options.imported_cache(key, parent_id)
+            if found is not None:
+                self.b.cache.store(key, found)
+        if found is not None:
+            self.steps[key] = found
+        return found
+
+    def store(self, key: str, image_id: str) -> None:
+        """A step's new image, for the next build to reuse."""
+        self.b.cache.store(key, image_id)
+        self.steps[key] = image_id
 
     def _declare_meta(self, instruction: Instruction) -> None:
         for name, default in instruction.pairs:
@@ -161,16 +177,30 @@ class _Run:
 
     async def _stage(self, index: int, build: StageBuild) -> StageState:
         state = await build.build()
-        if index == self.plan.target:
-            self.stage_base = build.base_image
+        self._bases[index] = (build.base_image, build.from_stage)
         self._ordered.finish(index)
         return state
 
+    def history_chain(self) -> tuple[str | None, list[Instruction]]:
+        """The image the target's history starts from, and the instructions of each entry after
+        it: those of the stages it starts from (the earliest first), then its own."""
+        index, instructions = self.plan.target, list[Instruction]()
+        while True:
+            instructions[:0] = self.plan.stages[index].instructions
+            base, earlier = self._bases.get(index, (None, None))
+            if earlier is None:
+                return base, instructions
+            index = earlier
+
     async def stage_image(self, index: int) -> str | None:
         """The image a stage built (waiting for it; starting it if nothing asked for it yet)."""
+        return (await self.stage_state(index)).image_id
+
+    async def stage_state(self, index: int) -> StageState:
+        """Where a stage ended: its image, config and ARGs."""
         if index not in self._tasks:
             self._start(index)
-        return (await asyncio.shield(self._tasks[index])).image_id
+        return await asyncio.shield(self._tasks[index])
 
     @property
     def total_steps(self) -> int:

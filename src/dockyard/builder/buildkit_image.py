@@ -19,18 +19,21 @@ _CLASSIC_ONLY = ("container", "container_config", "docker_version")
 _VERBATIM = Expander(lambda text: text, lambda text: text.split())
 
 
-def created_by(instruction: Instruction, classic: str) -> str:
-    """BuildKit's history line for an instruction, from the classic one."""
+def created_by(instruction: Instruction, classic: str, words: list[str] | None = None) -> str:
+    """BuildKit's history line for an instruction, from the classic one (`words`: a COPY's or
+    ADD's sources and destination with their variables expanded)."""
     keyword = instruction.keyword
     if keyword == "RUN":
         return f"RUN {classic} # buildkit"
     if keyword in ("COPY", "ADD"):
-        return f"{keyword} {' '.join(instruction.args)} # buildkit"
+        return f"{keyword} {' '.join(instruction.args if words is None else words)} # buildkit"
     nop = classic.find("#(nop) ")
     text = classic[nop + len("#(nop) "):].strip() if nop >= 0 else classic
-    if keyword == "EXPOSE":
-        ports = " ".join(f"{p}:{{}}" for p in sorted(_port(a) for a in instruction.args))
+    if keyword == "EXPOSE":   # the classic line has the ports expanded: `EXPOSE 80 53/udp`
+        ports = " ".join(f"{p}:{{}}" for p in sorted({_port(a) for a in text.split()[1:]}))
         return f"EXPOSE map[{ports}]"
+    if keyword == "VOLUME" and text.startswith("VOLUME ["):   # expanded, and already Go's `[/a /b]`
+        return text
     if keyword in ("VOLUME", "SHELL"):
         return f"{keyword} [{' '.join(_values(instruction, keyword))}]"
     if keyword == "HEALTHCHECK":
@@ -68,16 +71,22 @@ def _port(spec: str) -> str:
 
 
 def buildkit_config(config: dict[str, Any], base_history: int, instructions: list[Instruction],
-                    labels: dict[str, str] | None = None) -> dict[str, Any]:
+                    labels: dict[str, str] | None = None,
+                    copied_words: dict[int, list[str]] | None = None, from_scratch: bool = False) -> dict[str, Any]:
     """The exported image's config: `config` is the classic result, whose history holds
-    `base_history` entries of its stage's base image and then one per instruction."""
+    `base_history` entries of its base image and then one per instruction; `copied_words`: by
+    `id()` of a COPY or ADD, its words expanded; `from_scratch`: BuildKit's empty image has
+    WorkingDir `/`."""
     result = {k: copy.deepcopy(v) for k, v in config.items() if k not in _CLASSIC_ONLY}
     history = result.get("history") or []
     own = history[base_history:]
     for entry, instruction in zip(reversed(own), reversed(instructions)):  # ONBUILD triggers come first
-        entry["created_by"] = created_by(instruction, entry.get("created_by", ""))
+        entry["created_by"] = created_by(instruction, entry.get("created_by", ""),
+                                         (copied_words or {}).get(id(instruction)))
         entry["comment"] = COMMENT
     container = result.setdefault("config", {})
+    if from_scratch and not container.get("WorkingDir"):
+        container["WorkingDir"] = "/"
     container.pop("Image", None)   # the classic steps name their parent image; BuildKit's config names none
     if labels:
         container["Labels"] = {**(container.get("Labels") or {}), **labels}

@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from typing import BinaryIO
 
+from dockyard.disk.removal import remove_later
 from dockyard.dockerfile.ignore import IgnoreMatcher, read_patterns
 from dockyard.errors import InvalidArgument, NotFound
 from dockyard.confined.extract import DELETE, Extractor, Options
@@ -42,7 +43,9 @@ class BuildContext:
         return cls(root)
 
     def remove(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        """Out of the build's way: deleted in the background (a daemon that dies first leaves
+        it to the start-up sweep of `context-*`)."""
+        remove_later(self.root)
 
     def read_dockerfile(self, name: str) -> str:
         """The Dockerfile at `name` (relative to the context), then drop it and .dockerignore

@@ -24,6 +24,7 @@ from dockyard.confined.extract import DELETE, Extractor, Options
 from dockyard.confined.paths import resolve_in_root
 from dockyard.wire import tar_stream
 
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 @dataclass(frozen=True)
 class CopyOptions:
@@ -116,18 +117,29 @@ def _copy_tree(source: str, target: str, options: CopyOptions) -> None:
 
 
 def _copy_one(source: str, target: str, st: os.stat_result, options: CopyOptions) -> None:
-    if os.path.isdir(target) and not os.path.islink(target):
-        shutil.rmtree(target)
-    else:
-        _clear(target)
-    if stat.S_ISLNK(st.st_mode):
-        os.symlink(os.readlink(source), target)
-    elif stat.S_ISREG(st.st_mode):
-        with open(source, "rb") as src, open(target, "xb") as dst:
-            _copy_fd(src, dst, st.st_size)
-    else:
+    if stat.S_ISREG(st.st_mode):
+        _copy_file(source, target, st, options)
+        return
+    if not stat.S_ISLNK(st.st_mode):
         return  # devices, fifos and sockets are not copied from a context
+    _clear(target)
+    os.symlink(os.readlink(source), target)
     _set_meta(target, st, options)
+
+
+def _copy_file(source: str, target: str, st: os.stat_result, options: CopyOptions) -> None:
+    """Made with O_EXCL (what was there, even a directory, is removed first), then its owner,
+    mode and times set through its descriptor: three path lookups per file instead of eight,
+    each an overlay lookup when the target is a build step's root."""
+    try:
+        fd = os.open(target, _CREATE, 0o600)
+    except FileExistsError:
+        _clear(target)
+        fd = os.open(target, _CREATE, 0o600)
+    with open(fd, "wb", closefd=True) as dst, open(source, "rb") as src:
+        _copy_fd(src, dst, st.st_size)
+        dst.flush()     # what copyfileobj left buffered, before the times are set
+        _set_meta(fd, st, options)
 
 
 def _copy_fd(src, dst, size: int) -> None:
@@ -143,16 +155,18 @@ def _copy_fd(src, dst, size: int) -> None:
         shutil.copyfileobj(src, dst, 1 << 20)
 
 
-def _set_meta(path: str, st: os.stat_result, options: CopyOptions) -> None:
+def _set_meta(target: str | int, st: os.stat_result, options: CopyOptions) -> None:
+    """Owner, mode and times of a path (never followed) or of an open file."""
     owner = options.owner if options.owner is not None else (st.st_uid, st.st_gid)
-    os.lchown(path, *owner)
+    by_path = not isinstance(target, int)
+    os.chown(target, *owner, follow_symlinks=not by_path)
     if not stat.S_ISLNK(st.st_mode):
-        mode = options.chmod if options.chmod is not None else stat.S_IMODE(st.st_mode)
-        os.chmod(path, mode)
-    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
+        os.chmod(target, options.chmod if options.chmod is not None else stat.S_IMODE(st.st_mode))
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=not by_path)
 
 
 def _clear(path: str) -> None:
+    """Remove what is at `path`: a file, a symlink (never followed) or a directory tree."""
     try:
         os.unlink(path)
     except FileNotFoundError:

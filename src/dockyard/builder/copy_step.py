@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import posixpath
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -40,6 +40,7 @@ class CopyRequest:
     shell: list[str]             # the SHELL in effect: the step's command is `<shell> #(nop) COPY ...`
     nocache: bool
     lookup: Callable[[str, str | None, str, dict], str | None]   # (key, parent, created_by, config) → cached image
+    store: Callable[[str, str], None]                            # (key, image): the step's new image
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,11 @@ class _Plan:
 def run_copy(builder, context_root: str, request: CopyRequest) -> tuple[str, bool]:
     """(image ID, whether it came from the cache)."""
     plan = _plan(request)
-    with tempfile.TemporaryDirectory(prefix="copy-", dir=builder.work_dir) as extra:
+    # downloads and here-documents go to a directory of their own; a step with neither makes none
+    # (removing even an empty one costs milliseconds a cached COPY would otherwise not spend)
+    scratch = tempfile.TemporaryDirectory(prefix="copy-", dir=builder.work_dir) if plan.urls or plan.documents \
+        else nullcontext("")
+    with scratch as extra:
         fetched = [url_source.fetch(url, tempfile.mkdtemp(dir=extra), _checksum(request)) for url in plan.urls]
         written = [_write_document(extra, name, content) for name, content in plan.documents]
         with _source_root(builder, context_root, request) as root:
@@ -76,7 +81,7 @@ def run_copy(builder, context_root: str, request: CopyRequest) -> tuple[str, boo
                 return cached, True
             diff_id = _copy_layer(builder, request, plan, local, fetched, created_by, extra_key)
     image_id = commit_step(builder.images, request.parent_id, request.config, step_cmd, diff_id, request.author)
-    builder.cache.store(key, image_id)
+    request.store(key, image_id)
     return image_id, False
 
 
@@ -160,7 +165,7 @@ def _copy_layer(builder, request: CopyRequest, plan: _Plan, local, fetched, crea
         if fetched:
             url_options = CopyOptions(owner=owner, chmod=options.chmod, extract_archives=plan.unpack is True)
             copy_sources(fetched, target, plan.dest, url_options, plan.keyword)
-        layer = builder.layers.commit(snapshot, request.parent_id)
+        layer = builder.layers.commit_scratch(snapshot, target, request.parent_id)
     if link_key is not None:
         builder.link_layers.store(link_key, layer.diff_id)
     return layer.diff_id

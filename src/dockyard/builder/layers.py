@@ -56,7 +56,8 @@ class BuildLayers:
             try:
                 yield key, target
             finally:
-                self.mounter.unmount(target)
+                if os.path.ismount(target):     # not yet unmounted by commit_scratch
+                    self.mounter.unmount(target)
         finally:
             os.rmdir(target)
             self.images.remove_container_layer(key)
@@ -92,6 +93,13 @@ class BuildLayers:
         if drop_mount_points:
             self._drop_mount_points(key, [m.lstrip("/") for m in file_mounts])
         return self.images.layer_from_snapshot(key, self.top_chain(image_id))
+
+    def commit_scratch(self, key: str, root: str, image_id: str | None) -> Layer:
+        """The changes made in `writable`'s root as a layer on `image_id`; the root is unmounted
+        first (the block must not use it after), so with overlay the snapshot's own directory
+        becomes the layer instead of its diff being unpacked once more."""
+        self.mounter.unmount(root)
+        return self.images.layer_from_snapshot(key, self.top_chain(image_id), unmounted=True)
 
     def apply(self, diff_id: str, image_id: str | None) -> Layer:
         """A layer already in the content store, put on `image_id`'s layers (`COPY --link`)."""

@@ -24,7 +24,9 @@ class BuildProgress:
     def planned(self, plan) -> None:
         """The plan, before the first step (BuildKit's progress numbers steps per stage)."""
 
-    def step(self, number: int, total: int, original: str) -> None:
+    def step(self, number: int, total: int, original: str, shown: str = "") -> None:
+        """`shown`: the step with its variables expanded (BuildKit's name; dockerd's classic
+        builder prints it as written)."""
         self.text(f"Step {number}/{total} : {original}")
         self.text("\n")
 

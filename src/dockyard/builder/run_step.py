@@ -62,9 +62,11 @@ class RunRequest:
 class RunStep:
     """The RUN steps of one build."""
 
-    def __init__(self, builder, options, progress, lookup: Callable[[str, str | None, str, dict], str | None]):
+    def __init__(self, builder, options, progress, lookup: Callable[[str, str | None, str, dict], str | None],
+                 store: Callable[[str, str], None]):
         self.b, self.options, self.progress = builder, options, progress
         self._lookup = lookup       # (key, parent, created_by, config) → a cached image (nocache, --cache-from)
+        self._store = store         # (key, image): the step's new image
 
     async def run(self, request: RunRequest, sources: MountSources) -> str:
         """The step's image: from the cache, or made by running the command."""
@@ -89,7 +91,7 @@ class RunStep:
             env = [*(request.config.get("Env") or []), *(f"{k}={v}" for k, v in sorted(request.args.items())),
                    *prepared.env]
             image_id = await self._run_container(request, request.parent_id, env, host, prepared.file_targets)
-        self.b.cache.store(key, image_id)
+        self._store(key, image_id)
         return image_id
 
     def _host_config(self, request: RunRequest) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from dataclasses import dataclass
 import logging
 import os
 import shutil
@@ -30,6 +31,15 @@ from dockyard.syscalls.inode_flags import spread_subdirectories
 from dockyard.wire.times import format_rfc3339_nano
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuiltImage:
+    """A BuildKit build's result: the exported image, and the steps behind it (for --cache-to)."""
+
+    image_id: str
+    last_step: str              # the target stage's last step image
+    steps: dict[str, str]       # step key → image, each step the build made or reused
 
 
 class BuildService:
@@ -69,13 +79,13 @@ class BuildService:
         return await self._builder.build(options, context, send)
 
     async def build_buildkit(self, options: BuildOptions, context_root: str, dockerfile: str,
-                             events: BuildEvents) -> str:
+                             events: BuildEvents) -> BuiltImage:
         """A build for BuildKit's protocol: progress as vertexes, the image as BuildKit exports
         it (one image, BuildKit's history); tags are the exporter's job."""
         progress = VertexProgress(events)
         labels = options.labels   # BuildKit sets them on the exported config, with no LABEL step
         # BuildKit keeps no container of a failed step, and no intermediate one
-        options = dataclasses.replace(options, labels={}, rm=True, forcerm=True, quiet=False)
+        options = dataclasses.replace(options, labels={}, rm=True, forcerm=True, quiet=False, buildkit=True)
         try:
             image_id, run = await self._builder.build_directory(options, context_root, dockerfile, progress)
         except StepFailed as err:
@@ -85,12 +95,14 @@ class BuildService:
         except DockyardError as err:
             progress.fail(err.message)
             raise
-        return await asyncio.to_thread(self._export_config, image_id, run, labels)
+        exported = await asyncio.to_thread(self._export_config, image_id, run, labels)
+        return BuiltImage(exported, image_id, dict(run.steps))
 
     def _export_config(self, image_id: str, run, labels: dict[str, str]) -> str:
-        base_history = len(self._images.config(run.stage_base).get("history") or []) if run.stage_base else 0
-        config = buildkit_config(self._images.config(image_id), base_history, run.plan.stages[-1].instructions,
-                                 labels)
+        base, instructions = run.history_chain()
+        base_history = len(self._images.config(base).get("history") or []) if base else 0
+        config = buildkit_config(self._images.config(image_id), base_history, instructions, labels,
+                                 run.copied_words, from_scratch=base is None)
         exported, _ = self._images.create_image(oci_image.encode(config))
         return exported
 

@@ -39,6 +39,9 @@ class StageState:
     config: dict[str, Any]
     declared: dict[str, str | None] = field(default_factory=dict)
     flags: dict[str, Any] = field(default_factory=dict)     # cmd_set, author
+    # BuildKit: the ARG values of the stage this one starts from, which its steps still see
+    # (BuildKit keeps them in the build state's env) but its RUN history lines do not name
+    inherited: dict[str, str] = field(default_factory=dict)
 
 
 class StageBuild:
@@ -47,25 +50,42 @@ class StageBuild:
         self.b, self.options = run.b, run.options
         self.step = first_step - 1
         self.base_image: str | None = None
-        self.runs = RunStep(self.b, self.options, progress, run.lookup)
+        self.from_stage: int | None = None    # the earlier stage this one starts from
+        self.runs = RunStep(self.b, self.options, progress, run.lookup, run.store)
 
     async def build(self) -> StageState:
         self.progress.stage_started(self.stage.index)
-        self._announce(self.stage.source)
+        self._announce(self.stage.source, f"FROM {self._base_name()}")
         state = await self._base()
         self.base_image = state.image_id
         await self._triggers(state)
         self.progress.image(state.image_id)
         for instruction in self.stage.instructions:
-            self._announce(instruction)
+            self._announce(instruction, self._shown(instruction, state))
             await self._dispatch(state, instruction)
             self.progress.image(state.image_id)
         self.progress.stage_done(state.image_id)
         return state
 
-    def _announce(self, instruction: Instruction) -> None:
+    def _announce(self, instruction: Instruction, shown: str) -> None:
         self.step += 1
-        self.progress.step(self.step, self.run.total_steps, instruction.original)
+        self.progress.step(self.step, self.run.total_steps, instruction.original, shown)
+
+    def _shown(self, instruction: Instruction, state: StageState) -> str:
+        """The step as BuildKit names it: its variables expanded (in a RUN, quotes kept and unset
+        variables left as written); as written when that fails (the step reports the error)."""
+        env = expansion_env(state.config.get("Env") or [], self._args_in_effect(state))
+        run = instruction.keyword == "RUN"
+        try:
+            return ShellLex(self.run.lex.escape, raw_quotes=run, skip_unset=run).expand_word(instruction.original, env)
+        except InvalidArgument:
+            return instruction.original
+
+    def _base_name(self) -> str:
+        try:
+            return self.run.lex.expand_word(self.stage.base, self.run.args.meta_env())
+        except InvalidArgument:
+            return self.stage.base
 
     async def _base(self) -> StageState:
         name = self.run.lex.expand_word(self.stage.base, self.run.args.meta_env())
@@ -75,8 +95,13 @@ class StageBuild:
         if not name:
             raise InvalidArgument(f"base name ({self.stage.base}) should not be blank")
         earlier = self.run.plan.stage_named(name, self.stage.index)
+        inherited: dict[str, str] = {}
         if earlier is not None:
-            image_id = await self.run.stage_image(earlier.index)
+            self.from_stage = earlier.index
+            before = await self.run.stage_state(earlier.index)
+            image_id = before.image_id
+            if self.options.buildkit:
+                inherited = self._args_in_effect(before)
         elif name.lower() == "scratch":
             image_id = None
         else:
@@ -84,7 +109,7 @@ class StageBuild:
         config = copy.deepcopy(self.b.images.config(image_id).get("config") or {}) if image_id else {}
         if not any(e.startswith("PATH=") for e in config.get("Env") or []):  # as dockerd (setDefaultPath)
             config["Env"] = [*(config.get("Env") or []), f"PATH={DEFAULT_PATH}"]
-        return StageState(image_id, config)
+        return StageState(image_id, config, inherited=inherited)
 
     async def _triggers(self, state: StageState) -> None:
         """ONBUILD triggers of the base image run right after FROM."""
@@ -117,7 +142,9 @@ class StageBuild:
                         lambda text: documents.expand_word(text, env))
 
     def _args_in_effect(self, state: StageState) -> dict[str, str]:
-        return self.run.args.in_effect(state.declared, state.config.get("Env") or [])
+        env = state.config.get("Env") or []
+        inherited = {k: v for k, v in state.inherited.items() if not any(e.startswith(k + "=") for e in env)}
+        return {**inherited, **self.run.args.in_effect(state.declared, env)}
 
     def _nop(self, state: StageState, comment: str) -> list[str]:
         """The command dockerd records for a step that runs nothing (its history line joined)."""
@@ -127,7 +154,8 @@ class StageBuild:
         expand = self._expander(state)
         shown = []
         for name, default in instruction.pairs:
-            self.run.args.declare(state.declared, name, expand.word(default) if default is not None else None)
+            self.run.args.declare(state.declared, name, expand.word(default) if default is not None else None,
+                                  state.inherited)
             shown.append(f"{name}={default}" if default is not None else name)
         await self._commit_metadata(state, self._nop(state, "ARG " + " ".join(shown)))
 
@@ -148,7 +176,7 @@ class StageBuild:
         if cached is None:
             cached = await asyncio.to_thread(commit_step, self.b.images, state.image_id, state.config,
                                              step_cmd, None, state.flags.get("author", ""))
-            self.b.cache.store(key, cached)
+            self.run.store(key, cached)
         state.image_id = cached
 
     async def _cached(self, key: str, state: StageState, created_by: str) -> str | None:
@@ -164,7 +192,7 @@ class StageBuild:
         cached = await self._cached(key, state, " ".join(step_cmd))
         if cached is None:
             cached = await asyncio.to_thread(self._make_workdir, state, step_cmd)
-            self.b.cache.store(key, cached)
+            self.run.store(key, cached)
         state.image_id = cached
 
     def _make_workdir(self, state: StageState, step_cmd: list[str]) -> str:
@@ -173,12 +201,13 @@ class StageBuild:
             diff_id = None
             if not os.path.isdir(target):
                 os.makedirs(target, 0o755, exist_ok=True)
-                diff_id = self.b.layers.commit(key, state.image_id).diff_id
+                diff_id = self.b.layers.commit_scratch(key, root, state.image_id).diff_id
         return commit_step(self.b.images, state.image_id, state.config, step_cmd, diff_id,
                            state.flags.get("author", ""))
 
     async def _copy(self, state: StageState, instruction: Instruction) -> None:
         expand = self._expander(state)
+        self.run.copied_words[id(instruction)] = [expand.word(word) for word in instruction.args]
         from_given = "from" in instruction.flags
         request = CopyRequest(
             instruction=instruction, expand=expand, workdir=state.config.get("WorkingDir") or "",
@@ -186,7 +215,7 @@ class StageBuild:
             from_given=from_given, parent_id=state.image_id, config=state.config,
             author=state.flags.get("author", ""),
             shell=list(state.config.get("Shell") or DEFAULT_SHELL), nocache=self.options.nocache,
-            lookup=self.run.lookup)
+            lookup=self.run.lookup, store=self.run.store)
         image_id, cached = await asyncio.to_thread(run_copy, self.b, self.run.context.root, request)
         if cached:
             self.progress.using_cache()

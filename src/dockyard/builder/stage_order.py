@@ -29,8 +29,8 @@ class StageProgress:
     def stage_started(self, index: int) -> None:
         self._order.call(self, "stage_started", (index,))
 
-    def step(self, number: int, total: int, original: str) -> None:
-        self._order.call(self, "step", (number, total, original))
+    def step(self, number: int, total: int, original: str, shown: str = "") -> None:
+        self._order.call(self, "step", (number, total, original, shown))
 
     def image(self, image_id: str | None) -> None:
         self._order.call(self, "image", (image_id,))

@@ -107,6 +107,7 @@ class VertexProgress:
         self._current: Vertex | None = None
         self._last: str | None = None        # the digest the next step builds on
         self._stage_heads: dict[int, str | None] = {}
+        self._bases: dict[str, str] = {}     # FROM image → its vertex
 
     def planned(self, plan: BuildPlan) -> None:
         self._plan = plan
@@ -115,8 +116,9 @@ class VertexProgress:
         """Only the stages the target needs are built: the next FROM is stage `index`'s."""
         self._next_stage = index
 
-    def step(self, number: int, total: int, original: str) -> None:
+    def step(self, number: int, total: int, original: str, shown: str = "") -> None:
         keyword = original.split(None, 1)[0].upper() if original.strip() else ""
+        original = shown or original
         if keyword == "FROM":
             self._close()
             if self._stage >= 0:
@@ -133,22 +135,27 @@ class VertexProgress:
 
     def _from(self, original: str) -> None:
         stage = self._plan.stages[self._stage] if self._plan and self._stage < len(self._plan.stages) else None
-        self._index, self._total = 0, 1 + sum(1 for i in (stage.instructions if stage else []) if i.keyword in _COUNTED)
+        self._index, self._total = 0, sum(1 for i in (stage.instructions if stage else []) if i.keyword in _COUNTED)
         base = original.split()[1] if len(original.split()) > 1 else ""
         earlier = self._plan.stage_named(base, self._stage) if self._plan else None
-        if earlier is not None:
-            self._index += 1
+        if earlier is not None:   # BuildKit numbers no FROM of an earlier stage, nor of scratch
             self._last = self._stage_heads.get(earlier.index)
             return
-        if base.lower() == "scratch" or "$" in base:
-            self._index += 1
+        if base.lower() == "scratch":
             self._last = None
             return
+        self._total += 1
         try:
-            shown = str(reference.parse(base))
+            parsed = reference.parse(base)
+            shown, image = str(parsed), str(parsed.with_default_tag())
         except InvalidArgument:
-            shown = base
+            shown = image = base
+        if image in self._bases:   # BuildKit's one vertex for one image, named by its first stage
+            self._index += 1
+            self._last = self._bases[image]
+            return
         self._current = self.events.start(self._name(f"FROM {shown}"))
+        self._bases[image] = self._current.digest
         self._current.cached = True   # BuildKit shows CACHED when the image is there; a pull clears it
         self._last = self._current.digest
 
@@ -156,7 +163,7 @@ class VertexProgress:
         self._index += 1
         stage = self._plan.stages[self._stage] if self._plan and 0 <= self._stage < len(self._plan.stages) else None
         prefix = ""
-        if self._plan is not None and len(self._plan.stages) > 1 and stage is not None:
+        if self._plan is not None and max(self._plan.written_stages, len(self._plan.stages)) > 1 and stage is not None:
             prefix = (stage.name or f"stage-{stage.index}") + " "
         width = int(1 + math.log10(self._total)) if self._total else 1
         return f"[{prefix}{self._index:>{width}}/{self._total}] {text}"

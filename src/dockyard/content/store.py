@@ -119,13 +119,18 @@ class BlobWriter:
         self.size = 0
         self.done = False
 
-    def write(self, chunk: bytes) -> None:
+    def write(self, chunk: bytes | bytearray, /) -> None:
         self.file.write(chunk)
         self.hasher.update(chunk)
         self.size += len(chunk)
 
+    @property
+    def digest(self) -> str:
+        """Of what was written so far."""
+        return "sha256:" + self.hasher.hexdigest()
+
     def commit(self, expected: str | None = None) -> tuple[str, int]:
-        digest = "sha256:" + self.hasher.hexdigest()
+        digest = self.digest
         if expected is not None and digest != expected:
             raise InvalidArgument(f"digest mismatch: expected {expected}, got {digest}")
         self.file.flush()

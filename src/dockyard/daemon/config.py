@@ -8,8 +8,10 @@ from pathlib import Path
 
 from dockyard.errors import InvalidArgument
 from dockyard.network.ipam import parse_address_pool
+from dockyard.registry.endpoint import parse_insecure_registry
 from dockyard.registry.mirrors import parse_mirrors
 from dockyard.shim.logopts import keeps_log_file
+from dockyard.wire import gostrconv
 
 DEFAULT_HOST = "unix:///run/dockyard.sock"
 DEFAULT_SOCKET_GROUP = "docker"           # as dockerd: root when no such group exists
@@ -107,11 +109,10 @@ def parser() -> argparse.ArgumentParser:
 
 def _bool(text: str) -> bool:
     """Go's strconv.ParseBool, as dockerd reads its flags: anything else is refused, not false."""
-    if text in ("1", "t", "T", "TRUE", "true", "True"):
-        return True
-    if text in ("0", "f", "F", "FALSE", "false", "False"):
-        return False
-    raise argparse.ArgumentTypeError(f'invalid argument "{text}": strconv.ParseBool: parsing "{text}": invalid syntax')
+    try:
+        return gostrconv.parse_bool(text)
+    except gostrconv.GoSyntaxError as err:
+        raise argparse.ArgumentTypeError(f'invalid argument "{text}": {err}') from None
 
 
 def load_config(argv: list[str]) -> DaemonConfig:
@@ -184,6 +185,8 @@ def _typed(values: dict) -> DaemonConfig:
     if config.cri_socket is not None and not config.cri_socket.startswith("unix://"):
         raise InvalidArgument(f"invalid cri-socket {config.cri_socket!r}: use unix:///path")
     parse_mirrors(config.registry_mirrors)  # a malformed mirror stops the daemon here
+    for entry in config.insecure_registries:     # and so does a malformed insecure registry
+        parse_insecure_registry(entry)
     return config
 
 

@@ -29,6 +29,7 @@ class BuildArgs:
     given: dict[str, str | None]                      # --build-arg (None: `--build-arg NAME` unset)
     meta: dict[str, str | None] = field(default_factory=dict)
     consumed: set[str] = field(default_factory=set)
+    buildkit: bool = False      # a bare `ARG NAME` keeps the value NAME has (BuildKit's state env)
 
     def predefine(self, values: dict[str, str]) -> None:
         """Meta args every build has (the platform args); a --build-arg of the same name wins."""
@@ -40,12 +41,19 @@ class BuildArgs:
         self.consumed.add(name)
         self.meta[name] = self._value(name, default)
 
-    def declare(self, declared: dict[str, str | None], name: str, default: str | None) -> None:
-        """An `ARG` inside a stage: the value in effect from here on (None: declared, unset)."""
+    def declare(self, declared: dict[str, str | None], name: str, default: str | None,
+                inherited: dict[str, str] | None = None) -> None:
+        """An `ARG` inside a stage: the value in effect from here on (None: declared, unset).
+        `inherited`: BuildKit's values from the stage this one starts from (a bare ARG takes them)."""
         self.consumed.add(name)
         if default is None and name not in self.given and name in self.meta:
             default = self.meta[name]
-        declared[name] = self._value(name, default)
+        if default is None and self.buildkit and inherited and name in inherited:
+            default = inherited[name]
+        value = self._value(name, default)
+        if value is None and self.buildkit and declared.get(name) is not None:
+            return
+        declared[name] = value
 
     def _value(self, name: str, default: str | None) -> str | None:
         given = self.given.get(name)

@@ -31,6 +31,7 @@ class BuildPlan:
     meta_args: list[Instruction]
     stages: list[Stage]             # every stage up to the target; `index` is the position
     escape: str
+    written_stages: int = 0         # the Dockerfile's stages, the target's later ones too
 
     @property
     def target(self) -> int:
@@ -75,6 +76,7 @@ def plan_build(dockerfile: Dockerfile, target: str = "", labels: dict[str, str] 
             stages[-1].instructions.append(instruction)
     if not stages:
         raise InvalidArgument("no build stage in current context")
+    written = len(stages)
     if target:
         index = next((s.index for s in stages if s.name == target.lower()), None)
         if index is None:
@@ -82,7 +84,7 @@ def plan_build(dockerfile: Dockerfile, target: str = "", labels: dict[str, str] 
         stages = stages[:index + 1]
     if labels:
         stages[-1].instructions.append(label_instruction(labels))
-    return BuildPlan(meta_args, stages, dockerfile.escape)
+    return BuildPlan(meta_args, stages, dockerfile.escape, written)
 
 
 def _new_stage(instruction: Instruction, index: int, earlier: list[Stage]) -> Stage:

@@ -33,9 +33,11 @@ class _Scanner:
 
 
 class ShellLex:
-    def __init__(self, escape: str = "\\", quotes: bool = True):
+    def __init__(self, escape: str = "\\", quotes: bool = True, raw_quotes: bool = False, skip_unset: bool = False):
         self.escape = escape
         self.quotes = quotes   # False: quotes are ordinary characters (here-document contents)
+        # BuildKit's names of RUN steps: quotes kept in the result, unset variables left as written
+        self.raw_quotes, self.skip_unset = raw_quotes, skip_unset
 
     def expand_word(self, text: str, env: Mapping[str, str]) -> str:
         words = self._process(text, env, split=False)
@@ -83,7 +85,10 @@ class ShellLex:
             if ch == _EOF:
                 raise InvalidArgument("unexpected end of statement while looking for matching single-quote")
             out.append(ch)
-        return "".join(out)
+        return self._quoted("'", "".join(out))
+
+    def _quoted(self, quote: str, text: str) -> str:
+        return quote + text + quote if self.raw_quotes else text
 
     def _double_quoted(self, scanner: _Scanner, env: Mapping[str, str]) -> str:
         scanner.next()
@@ -94,7 +99,7 @@ class ShellLex:
                 raise InvalidArgument("unexpected end of statement while looking for matching double-quote")
             if ch == '"':
                 scanner.next()
-                return "".join(out)
+                return self._quoted('"', "".join(out))
             if ch == "$":
                 out.append(self._dollar(scanner, env))
                 continue
@@ -109,6 +114,8 @@ class ShellLex:
         scanner.next()
         if scanner.peek() != "{":
             name = _name(scanner)
+            if name and name not in env and self.skip_unset:
+                return "$" + name
             return env.get(name, "") if name else "$"
         scanner.next()
         name = _name(scanner)
@@ -116,6 +123,8 @@ class ShellLex:
             raise InvalidArgument("bad substitution: missing variable name")
         ch = scanner.next()
         if ch == "}":
+            if name not in env and self.skip_unset:
+                return "${" + name + "}"
             return env.get(name, "")
         if ch == _EOF:
             raise InvalidArgument("syntax error: missing '}'")

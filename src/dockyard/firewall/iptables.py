@@ -1,15 +1,17 @@
-"""The one place dockyard runs `iptables-save` / `iptables-restore`, and flips ip_forward."""
+"""The one place dockyard runs `iptables-save` / `iptables-restore`, and flips ip_forward and
+bridge netfilter."""
 
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
-from dockyard.errors import InternalError
+from dockyard.errors import InternalError, InvalidArgument
 from dockyard.firewall import rules
 from dockyard.firewall.rules import BridgeNet, Chains, PortForward
 
 IP_FORWARD = Path("/proc/sys/net/ipv4/ip_forward")
+BRIDGE_NF_CALL = Path("/proc/sys/net/bridge/bridge-nf-call-iptables")
 
 
 class Iptables:
@@ -71,3 +73,16 @@ def enable_forwarding() -> bool:
     IP_FORWARD.write_text("1\n")
     subprocess.run(["iptables", "-w", "-P", "FORWARD", "DROP"], check=False, capture_output=True)
     return True
+
+
+def filter_bridged_traffic() -> None:
+    """Make traffic between two ports of one bridge pass iptables (what `enable_icc=false`
+    drops), loading br_netfilter if needed, as dockerd does; a host that cannot is refused."""
+    if not BRIDGE_NF_CALL.exists():
+        subprocess.run(["modprobe", "br_netfilter"], check=False, capture_output=True)
+    try:
+        if BRIDGE_NF_CALL.read_text().strip() != "1":
+            BRIDGE_NF_CALL.write_text("1\n")
+    except OSError as exc:
+        raise InvalidArgument("com.docker.network.bridge.enable_icc=false needs the br_netfilter module: "
+                              f"{exc.strerror or exc}") from None

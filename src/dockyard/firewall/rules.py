@@ -49,6 +49,7 @@ class BridgeNet:
     subnet: str
     internal: bool = False
     masquerade: bool = True
+    icc: bool = True   # false: containers on this bridge cannot reach each other
     dns: bool = False  # the embedded DNS listens on this bridge's gateway
 
 
@@ -142,7 +143,7 @@ def _forward_rules(chains: Chains, nets: list[BridgeNet], ports: list[PortForwar
             f" -m {p.proto} --dport {p.container_port} -j ACCEPT"
         )
     for n in nets:
-        out.append(f"-A {fwd} -i {n.bridge} -o {n.bridge} -j ACCEPT")
+        out.append(f"-A {fwd} -i {n.bridge} -o {n.bridge} -j {'ACCEPT' if n.icc else 'DROP'}")
         if not n.internal:
             out.append(
                 f"-A {fwd} -o {n.bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"

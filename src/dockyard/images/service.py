@@ -77,12 +77,16 @@ class ImageService:
             chains = {c for r in records for c in digests.chain_ids(r.diff_ids)} | set(self._pinned)
         return blobs, chains
 
-    def layer_from_snapshot(self, key: str, parent_chain: str | None) -> Layer:
+    def layer_from_snapshot(self, key: str, parent_chain: str | None, unmounted: bool = False) -> Layer:
         """The changes of a container's (or build step's) snapshot as a layer on
-        `parent_chain`: its tar stored as a blob and unpacked, in one pass."""
+        `parent_chain`: its tar stored as a blob and unpacked, in one pass. `unmounted`: the
+        snapshot is no longer mounted and goes next, so its changes may become the layer."""
         writer = self.content.writer()
         try:
-            layer = self.snapshots.commit(key, parent_chain, tee=writer)
+            if unmounted:
+                layer = self.snapshots.commit_unmounted(key, parent_chain, writer)
+            else:
+                layer = self.snapshots.commit(key, parent_chain, tee=writer)
             writer.commit(layer.diff_id)
         finally:
             writer.abort()
@@ -181,7 +185,7 @@ class ImageService:
         missing = [c for c in chains if not self.snapshots.has(c)]
         if missing:
             raise InternalError(f"image layers missing from the layer store: {missing}")
-        image_id = self.content.write(config_bytes)
+        image_id = self.content.write(config_bytes, digests.sha256_digest(config_bytes))  # kept if there
         size = sum(self.snapshots.get(c).size for c in chains)
         with self._lock:
             existing = self.store.images.get(image_id)
@@ -189,7 +193,8 @@ class ImageService:
                 id=image_id, diff_ids=diff_ids, created=config.get("created", ""), size=size,
                 parent=parent, added_ns=time.time_ns())
             record = replace(record, repo_digests=sorted({*record.repo_digests, *repo_digests}))
-            self.store.put(record)
+            if record != existing:   # an unchanged record (a cached rebuild's image) is not rewritten
+                self.store.put(record)
             moved = [self._tag(record.id, ref) for ref in tags]
         return image_id, [m for m in moved if m]
 

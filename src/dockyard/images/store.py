@@ -85,9 +85,11 @@ class ImageStore:
         with self.lock:
             key = str(ref)
             previous = self.tags.get(key)
+            if previous == image_id:
+                return None   # already so: nothing to write (a rebuild names the same image)
             self.tags[key] = image_id
             self._save_tags()
-            return previous if previous != image_id else None
+            return previous
 
     def remove_tag(self, ref: Reference) -> bool:
         with self.lock:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from dockyard.errors import Conflict, Forbidden, InvalidArgument
+from dockyard.firewall.iptables import filter_bridged_traffic
 from dockyard.network.model import check_filters, matches_filters
 from dockyard.network.service import NetworkService
 from dockyard.wire.times import parse_time_ns, until_filter
@@ -16,6 +17,11 @@ async def create_network(svc: NetworkService, body: dict) -> dict:
         host = await asyncio.to_thread(svc._host_networks)
         own_routes = set(svc.registry.subnets())
         net = svc.registry.plan_user_network(body, [h for h in host if h not in own_routes])
+        if not net.bridge_options.icc:
+            if svc.firewall is None:
+                raise InvalidArgument("com.docker.network.bridge.enable_icc=false needs iptables "
+                                      "(the daemon runs with --iptables=false)")
+            await asyncio.to_thread(filter_bridged_traffic)
         await asyncio.to_thread(svc.driver.ensure_bridge, net)
         svc.registry.save(net)
     await svc._apply_firewall()

@@ -74,12 +74,12 @@ class AttachPlan:
     iface: IfacePlan
 
 
-def plan_attach(endpoint, bridge: str, netns_path: str) -> AttachPlan:
+def plan_attach(endpoint, bridge: str, netns_path: str, mtu: int) -> AttachPlan:
     """The plan of a reserved endpoint (`model.Endpoint`); it gets the default routes when
     it is the endpoint that carries them."""
     return AttachPlan(
         veth=VethPlan(host=endpoint.host_veth, peer=endpoint.ifname, mac=endpoint.mac, bridge=bridge,
-                      netns_path=netns_path),
+                      netns_path=netns_path, mtu=mtu),
         iface=IfacePlan(name=endpoint.ifname, address=endpoint.address, prefixlen=endpoint.prefixlen,
                         gateway=endpoint.gateway if endpoint.default_route else None,
                         address6=endpoint.address6, prefixlen6=endpoint.prefixlen6,
@@ -100,7 +100,8 @@ class BridgeDriver:
 
         def work(ipr):
             self._bridge_indexes[net.linux_bridge] = links.ensure_bridge(
-                ipr, net.linux_bridge, str(net.ipam.gateway), net.ipam.subnet.prefixlen, address6=six)
+                ipr, net.linux_bridge, str(net.ipam.gateway), net.ipam.subnet.prefixlen,
+                mtu=net.bridge_options.mtu, address6=six)
 
         self.ns.run(None, work)
 

@@ -20,7 +20,9 @@ def reserve_endpoint(sb: Sandbox, net: Network, cfg: dict, name: str, hostname: 
     six = net.ipv6_pool
     if (requested or requested6) and net.builtin:
         raise InvalidArgument("user specified IP address is supported on user defined networks only")
-    if (requested and not net.ipam.user_subnet) or (requested6 and not (six and six.user_subnet)):
+    # dockerd checks the configured IPv6 subnet, enabled or not: with IPv6 off, the address
+    # asked for is kept in IPAMConfig and the container gets none
+    if (requested and not net.ipam.user_subnet) or (requested6 and not (net.pool6 and net.pool6.user_subnet)):
         raise Forbidden("user specified IP address is supported only when connecting to networks "
                         "with user configured subnets")
     if name and any(other is not sb and net.id in other.endpoints and other.endpoints[net.id].container_name == name

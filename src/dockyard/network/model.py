@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from dockyard.errors import InternalError, InvalidArgument
+from dockyard.network.bridge_options import BridgeOptions, parse as parse_bridge_options
 from dockyard.network.ipam import Pool
 
 BUILTIN_NAMES = ("bridge", "host", "none")
@@ -57,6 +58,15 @@ class Network:
     def dns_enabled(self) -> bool:
         """Docker resolves container names on user-defined networks only."""
         return self.driver == "bridge" and not self.builtin
+
+    @property
+    def bridge_options(self) -> BridgeOptions:
+        """Its driver options as the bridge driver honours them (validated at create; a record
+        made before they were validated falls back to the defaults rather than stop the firewall)."""
+        try:
+            return parse_bridge_options(self.options)
+        except InvalidArgument:
+            return BridgeOptions()
 
     @property
     def pools(self) -> list[Pool]:

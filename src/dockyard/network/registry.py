@@ -7,10 +7,8 @@ from ipaddress import IPv4Network
 
 from dockyard.errors import Conflict, Forbidden, InvalidArgument, NotFound
 from dockyard.metadata.records import RecordStore
-from dockyard.network import ipam
+from dockyard.network import bridge_options, ipam
 from dockyard.network.model import DRIVERS, Network, new_id, now_rfc3339
-
-BRIDGE_NAME_OPTION = "com.docker.network.bridge.name"
 
 
 class NetworkRegistry:
@@ -98,7 +96,10 @@ class NetworkRegistry:
                            " to assign to the network")
         net_id = new_id()
         options = dict(body.get("Options") or {})
-        bridge = options.get(BRIDGE_NAME_OPTION) or f"dy-{net_id[:12]}"
+        parsed = bridge_options.parse(options)
+        if parsed.default_bridge:
+            raise InvalidArgument(f"{bridge_options.DEFAULT_BRIDGE} is reserved for the default bridge network")
+        bridge = parsed.name or f"dy-{net_id[:12]}"
         if len(bridge) > 15:
             raise InvalidArgument(f"bridge name {bridge} is longer than 15 characters")
         if any(n.bridge == bridge for n in self.networks.values()):

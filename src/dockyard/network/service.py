@@ -232,7 +232,7 @@ class NetworkService:
         if not netns_path:
             raise InvalidArgument(f"container {sb.container_id} has no network namespace")
         ep = reserve_endpoint(sb, net, cfg, name, hostname, self.sandboxes.values())
-        return ep, plan_attach(ep, net.linux_bridge, netns_path)
+        return ep, plan_attach(ep, net.linux_bridge, netns_path, net.bridge_options.mtu)
 
     async def disconnect(self, container_id: str, network: str, force: bool = False) -> None:
         async with self.lock:
@@ -283,9 +283,10 @@ class NetworkService:
             sb = self.sandboxes.setdefault(container_id, Sandbox(container_id, None))
             sb.exposed = sorted(set(exposed_ports or {}) | set(port_bindings or {}))
             target = sb.primary()
-            bindings = bindings_from_api(port_bindings, exposed_ports, publish_all, "0.0.0.0")
-            if target is not None and target.address and bindings:  # primary() has an address
-                net = self.registry.networks[target.network_id]
+            net = self.registry.networks[target.network_id] if target is not None else None
+            default_ip = net.bridge_options.host_binding_ip if net is not None else "0.0.0.0"
+            bindings = bindings_from_api(port_bindings, exposed_ports, publish_all, default_ip)
+            if target is not None and net is not None and target.address and bindings:
                 sb.ports += await self.ports.publish(container_id, bindings, target.address, net.linux_bridge)
             await self._save_sandbox(sb)
         await self._apply_firewall()
@@ -402,8 +403,11 @@ class NetworkService:
         self.events.emit("network", action, net.id, attrs)
 
     def _firewall_state(self):
-        nets = [BridgeNet(n.bridge, str(n.pool.subnet), n.internal, dns=n.dns_enabled)
-                for n in self.registry.bridges()]
+        nets = []
+        for n in self.registry.bridges():
+            opts = n.bridge_options
+            nets.append(BridgeNet(n.bridge, str(n.pool.subnet), n.internal, masquerade=opts.masquerade,
+                                  icc=opts.icc, dns=n.dns_enabled))
         return nets, self.ports.forwards()
 
     async def _apply_firewall(self) -> None:

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass
 
+from dockyard.errors import InvalidArgument
 from dockyard.oci.reference import DEFAULT_DOMAIN
 
 DOCKER_HUB_HOST = "registry-1.docker.io"
 DEFAULT_INSECURE = ("127.0.0.0/8",)
+# distribution's domain: dot-separated components of letters, digits and inner hyphens, a port
+_DOMAIN = re.compile(r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+                     r"(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?")
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,53 @@ class Endpoint:
         return None
 
 
+def parse_insecure_registry(entry: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | str:
+    """An `--insecure-registry` entry checked as dockerd checks it (a bad one stops the daemon):
+    a CIDR, or host[:port]; an http:// or https:// prefix is dropped (dockerd warns)."""
+    if entry.startswith("-") or entry.endswith("-"):
+        raise InvalidArgument(f"invalid index name ({entry}). Cannot begin or end with a hyphen.")
+    value = entry
+    for scheme in ("http://", "https://"):
+        if value.lower().startswith(scheme):
+            value = value[len(scheme):]
+            break
+    else:
+        if "://" in value:
+            raise InvalidArgument(f"insecure registry {entry} should not contain '://'")
+    if "/" in value:
+        try:
+            return ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            pass
+    host, port = _split_host_port(value)
+    if not _DOMAIN.fullmatch(value) and not _is_ip(host):
+        raise InvalidArgument(f'insecure registry {entry} is not valid: invalid host "{host}"')
+    if port and (not port.isdigit() or int(port) > 65535):
+        raise InvalidArgument(f'insecure registry {entry} is not valid: invalid port "{port}"')
+    return value
+
+
+def _split_host_port(value: str) -> tuple[str, str]:
+    """Go's net.SplitHostPort, or (value, "") where it fails."""
+    if value.startswith("["):
+        end = value.find("]")
+        if end > 0 and value[end + 1:end + 2] == ":" and ":" not in value[end + 2:]:
+            return value[1:end], value[end + 2:]
+        return value, ""
+    host, sep, port = value.rpartition(":")
+    if not sep or ":" in host:
+        return value, ""
+    return host, port
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 class InsecureRegistries:
     """The daemon's `--insecure-registry` list: CIDRs and host[:port] names."""
 
@@ -44,11 +96,11 @@ class InsecureRegistries:
         self.networks = [ipaddress.ip_network(c) for c in DEFAULT_INSECURE]
         self.names: set[str] = set()
         for entry in entries:
-            entry = entry.split("://", 1)[-1].rstrip("/")
-            try:
-                self.networks.append(ipaddress.ip_network(entry, strict=False))
-            except ValueError:
-                self.names.add(entry)
+            parsed = parse_insecure_registry(entry)
+            if isinstance(parsed, str):
+                self.names.add(parsed)
+            else:
+                self.networks.append(parsed)
 
     def allows(self, host: str, resolve=socket.gethostbyname) -> bool:
         if host in self.names:

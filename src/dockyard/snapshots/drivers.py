@@ -7,6 +7,7 @@ copy: each layer directory holds the full tree; a container gets a private copy,
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from typing import Protocol
@@ -27,6 +28,7 @@ class Driver(Protocol):
     def fill_layer(self, layer_fs: str, parent_fs: str | None) -> None: ...
     def prepare(self, active: str, lowers: list[str], readonly: bool) -> list[Mount]: ...
     def diff(self, active: str, lowers: list[str], out: ByteSink) -> None: ...
+    def adopt(self, active: str, out: ByteSink, layer_fs: str) -> int | None: ...
     def graph_data(self, active: str | None, lowers: list[str]) -> dict[str, str]: ...
 
 
@@ -53,6 +55,16 @@ class OverlayDriver:
 
     def diff(self, active: str, lowers: list[str], out: ByteSink) -> None:
         tar_diff.write_overlay_diff(os.path.join(active, "upper"), out)
+
+    def adopt(self, active: str, out: ByteSink, layer_fs: str) -> int | None:
+        """Write the diff of an unmounted snapshot to `out` and make its upper dir the layer
+        at `layer_fs`, settled to exactly what the diff unpacks to; returns the diff's size."""
+        upper = os.path.join(active, "upper")
+        rest = tar_diff.UpperRest()
+        size = tar_diff.write_overlay_diff(upper, out, rest)
+        _settle(upper, rest)
+        os.rename(upper, layer_fs)
+        return size
 
     def graph_data(self, active: str | None, lowers: list[str]) -> dict[str, str]:
         data = {}
@@ -87,10 +99,35 @@ class CopyDriver:
     def diff(self, active: str, lowers: list[str], out: ByteSink) -> None:
         tar_diff.write_tree_diff(lowers[0] if lowers else None, os.path.join(active, "fs"), out)
 
+    def adopt(self, active: str, out: ByteSink, layer_fs: str) -> int | None:
+        return None     # a layer here is a full tree made from its parent's: commit unpacks it
+
     def graph_data(self, active: str | None, lowers: list[str]) -> dict[str, str]:
         if active:
             return {"Dir": os.path.join(active, "fs")}
         return {"Dir": lowers[0]} if lowers else {}
+
+
+def _settle(upper: str, rest: tar_diff.UpperRest) -> None:
+    """An upper dir made into the tree its layer tar unpacks to: xattrs a layer does not carry
+    dropped (overlay's origin/impure, ACLs), times in whole seconds with atime = mtime, no
+    sockets or device nodes; the root as an unpacked layer's (0755, no xattrs)."""
+    for path, names in [*rest.xattrs, (upper, _xattrs_not_kept(upper))]:
+        for name in names:
+            try:
+                os.removexattr(path, name, follow_symlinks=False)
+            except OSError as error:
+                if error.errno != errno.ENODATA:
+                    raise
+    for path, seconds in rest.stamps:
+        os.utime(path, ns=(seconds * 10**9, seconds * 10**9), follow_symlinks=False)
+    for path in rest.strays:
+        os.unlink(path)
+    os.chmod(upper, 0o755)
+
+
+def _xattrs_not_kept(path: str) -> list[str]:
+    return [name for name in os.listxattr(path) if not name.startswith(tar_diff.KEPT_XATTR_PREFIXES)]
 
 
 def _empty_dir(active: str) -> str:

@@ -20,6 +20,7 @@ import threading
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from dockyard.disk.removal import remove_later
 from dockyard.errors import Conflict, InvalidArgument, NotFound
 from dockyard.metadata import atomic
 from dockyard.oci import digest as digests
@@ -65,7 +66,8 @@ class SnapshotStore:
     # ---- layers -------------------------------------------------------------------------
 
     def apply_layer(self, stream: BinaryIO, parent: str | None = None,
-                    expected_diff_id: str | None = None, tee=None, before_commit=None) -> Layer:
+                    expected_diff_id: str | None = None, tee: tar_stream.DigestSink | None = None,
+                    before_commit=None) -> Layer:
         """Unpack a layer tar (any supported compression) on top of `parent`.
 
         `tee.write` receives the uncompressed tar bytes (to store the layer blob);
@@ -92,7 +94,7 @@ class SnapshotStore:
         """Whether a layer can be unpacked before its parent is known (`stage_layer`)."""
         return self.driver.whiteouts == extract.OVERLAY
 
-    def stage_layer(self, stream: tar_stream.ByteReader, tee=None) -> StagedLayer:
+    def stage_layer(self, stream: tar_stream.ByteReader, tee: tar_stream.DigestSink | None = None) -> StagedLayer:
         """Unpack a layer tar whose parent is not known yet (docker load reads the manifest
         last); `commit_staged` makes it a layer once it is, `discard_staged` drops it."""
         staging = tempfile.mkdtemp(dir=os.path.join(self.root, "staging"))
@@ -113,16 +115,19 @@ class SnapshotStore:
     def discard_staged(self, staged: StagedLayer) -> None:
         shutil.rmtree(staged.directory, ignore_errors=True)
 
-    def _unpack(self, staging: str, stream: tar_stream.ByteReader, tee, parent_layer: Layer | None) -> tuple[str, int]:
+    def _unpack(self, staging: str, stream: tar_stream.ByteReader, tee: tar_stream.DigestSink | None,
+                parent_layer: Layer | None) -> tuple[str, int]:
         """The layer's tree in `<staging>/fs`; returns (diff ID, size of file contents)."""
         fs = os.path.join(staging, "fs")
         os.mkdir(fs, 0o755)
         self.driver.fill_layer(fs, self._fs(parent_layer.chain_id) if parent_layer else None)
         source: tar_stream.ByteReader = tar_stream.decompressed(stream)
-        if tee is not None:
-            source = tar_stream.TeeReader(source, tee)
-        hashing = tar_stream.HashingReader(source)
-        ahead = tar_stream.ReadAhead(hashing)    # inflate, hash and store while files are made
+        hashing: tar_stream.DigestSink | tar_stream.HashingReader
+        if tee is not None:     # the store's writer hashes what it stores: one sha256 pass
+            source, hashing = tar_stream.TeeReader(source, tee), tee
+        else:
+            source = hashing = tar_stream.HashingReader(source)
+        ahead = tar_stream.ReadAhead(source)    # inflate, hash and store while files are made
         try:
             size = extract.Extractor(fs, extract.Options(whiteouts=self.driver.whiteouts)).extract(ahead)
             ahead.finish()
@@ -208,7 +213,7 @@ class SnapshotStore:
                 os.unlink(link_path)
             doomed = os.path.join(self.root, "staging", "rm-" + digests.hex_of(chain_id))
             os.rename(self._layer_dir(chain_id), doomed)  # invisible at once, deleted after
-        shutil.rmtree(doomed, ignore_errors=True)
+        shutil.rmtree(doomed, ignore_errors=True)   # as dockerd's rmi: done when it answers
 
     def layer_path(self, chain_id: str) -> str:
         """The directory holding the layer (read-only use: tests, GraphDriver data)."""
@@ -267,7 +272,7 @@ class SnapshotStore:
         meta = self._active_meta(key)
         self.driver.diff(self._active_dir(key), self._lowers(meta["parent"]), out)
 
-    def commit(self, key: str, parent: str | None, tee, before_commit=None) -> Layer:
+    def commit(self, key: str, parent: str | None, tee: tar_stream.DigestSink, before_commit=None) -> Layer:
         """The changes of active snapshot `key` as a new layer on `parent`. A thread writes the
         diff into a pipe while this one hashes it, copies it to `tee` and unpacks it: walking
         the container's files and making the layer's overlap (the kernel's work in both)."""
@@ -304,6 +309,21 @@ class SnapshotStore:
             raise
         return layer
 
+    def commit_unmounted(self, key: str, parent: str | None, tee: tar_stream.DigestSink) -> Layer:
+        """`commit` for a snapshot nothing mounts any more and that is removed next (a build
+        step's scratch root): with overlay its upper dir becomes the layer, so the diff is only
+        written to `tee` (hashed and stored), never unpacked; the snapshot keeps no changes."""
+        if parent:
+            self.get(parent)
+        staging = tempfile.mkdtemp(dir=os.path.join(self.root, "staging"))
+        try:
+            size = self.driver.adopt(self._active_dir(key), tee, os.path.join(staging, "fs"))
+            if size is None:
+                return self.commit(key, parent, tee)
+            return self._commit_staging(staging, digests.chain_id(parent, tee.digest), tee.digest, parent, size)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
     def graph_data(self, key: str | None, parent: str | None) -> dict[str, str]:
         active = self._active_dir(key) if key else None
         if self.driver.whiteouts == extract.DELETE:
@@ -315,13 +335,14 @@ class SnapshotStore:
         directory = self._active_dir(key)
         if not os.path.exists(directory):
             raise NotFound(f"snapshot {key} not found")
-        doomed = tempfile.mkdtemp(dir=os.path.join(self.root, "staging"), prefix="rm-active-")
-        os.rename(directory, doomed)     # onto the empty directory: a key removed again never collides
-        # Gone from sight now; emptied in the background: `docker run --rm` waits for the removal,
-        # and on this kind of disk a layer's rmdir/unlinks took ~9 ms of the event loop per run.
-        # A crash meanwhile leaves it in staging/, which the next start empties.
-        threading.Thread(target=shutil.rmtree, args=(doomed,), kwargs={"ignore_errors": True},
-                         name="rm-" + key[:12], daemon=True).start()
+        self._discard(directory, "rm-active-" + key)
+
+    def _discard(self, directory: str, name: str) -> None:
+        """Invisible at once (renamed into `staging/`, which a start empties), deleted in the
+        background: a removal does not wait for thousands of unlinks."""
+        doomed = os.path.join(self.root, "staging", f"{name}-{os.urandom(4).hex()}")
+        os.rename(directory, doomed)
+        remove_later(doomed)
 
     def active_keys(self) -> list[str]:
         """Keys of every active snapshot (container layers, build steps)."""

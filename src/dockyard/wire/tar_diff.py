@@ -10,13 +10,25 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import dataclass, field
 from typing import Iterator
 
 from dockyard.wire import tar_paths, tar_writer
 from dockyard.wire.tar_stream import ByteSink
 
 OPAQUE_XATTR = "trusted.overlay.opaque"
-_KEPT_XATTR_PREFIXES = ("security.", "user.")
+KEPT_XATTR_PREFIXES = ("security.", "user.")
+
+
+@dataclass
+class UpperRest:
+    """How an overlay upper dir differs from the tree its diff unpacks to (what must change for
+    the dir itself to become that layer): times (the tar keeps whole seconds, and unpacking sets
+    atime = mtime), xattrs a layer does not carry (overlay's own trusted.*, system.*), and what
+    a layer never holds (sockets, device nodes)."""
+    stamps: list[tuple[str, int]] = field(default_factory=list)        # (path, mtime in s)
+    xattrs: list[tuple[str, list[str]]] = field(default_factory=list)  # (path, names to drop)
+    strays: list[str] = field(default_factory=list)
 
 
 class LayerWriter:
@@ -26,8 +38,10 @@ class LayerWriter:
 
     FLUSH = 1 << 20
 
-    def __init__(self, out: ByteSink):
+    def __init__(self, out: ByteSink, rest: UpperRest | None = None):
         self.out = out
+        self.size = 0           # of file contents, as an unpacked layer counts it
+        self.rest = rest
         self._buf = bytearray()
         self._inodes: dict[tuple[int, int], str] = {}
 
@@ -45,7 +59,11 @@ class LayerWriter:
         if stat.S_ISDIR(mode):
             self._emit(tar_writer.header(name + "/", tar_writer.DIRECTORY, perm, st.st_uid, st.st_gid,
                                          0, mtime, xattrs=xattrs))
-            return OPAQUE_XATTR in names and _is_opaque(path)
+            opaque = OPAQUE_XATTR in names and _is_opaque(path)
+            self._note_rest(path, st, names, opaque)
+            return opaque
+        if self.rest is not None and (stat.S_ISSOCK(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode)):
+            self.rest.strays.append(path)
         if stat.S_ISLNK(mode):
             kind, link, major, minor = tar_writer.SYMLINK, os.readlink(path), 0, 0
         elif stat.S_ISFIFO(mode):
@@ -57,7 +75,18 @@ class LayerWriter:
             return False        # sockets are not content
         self._emit(tar_writer.header(name, kind, perm, st.st_uid, st.st_gid, 0, mtime, link,
                                      major, minor, xattrs))
+        self._note_rest(path, st, names, False)
         return False
+
+    def _note_rest(self, path: str, st: os.stat_result, names: list[str], opaque: bool) -> None:
+        rest = self.rest
+        if rest is None:
+            return
+        if st.st_mtime_ns % 10**9 or st.st_atime_ns != st.st_mtime_ns:
+            rest.stamps.append((path, int(st.st_mtime)))
+        dropped = [n for n in names if not n.startswith(KEPT_XATTR_PREFIXES) and not (opaque and n == OPAQUE_XATTR)]
+        if dropped:
+            rest.xattrs.append((path, dropped))
 
     def _add_file(self, path: str, name: str, st: os.stat_result) -> None:
         perm, mtime = stat.S_IMODE(st.st_mode), int(st.st_mtime)
@@ -71,7 +100,9 @@ class LayerWriter:
             self._inodes[key] = name
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         try:
-            xattrs = _kept_xattrs(_xattr_names(fd), lambda key: os.getxattr(fd, key))
+            names = _xattr_names(fd)
+            xattrs = _kept_xattrs(names, lambda key: os.getxattr(fd, key))
+            self._note_rest(path, st, names, False)
             self._emit(tar_writer.header(name, tar_writer.REGULAR, perm, st.st_uid, st.st_gid,
                                          st.st_size, mtime, xattrs=xattrs))
             remaining = st.st_size
@@ -83,6 +114,7 @@ class LayerWriter:
                 remaining -= len(data)
         finally:
             os.close(fd)
+        self.size += st.st_size
         self._emit(tar_writer.padding(st.st_size))
 
     def add_whiteout(self, name: str, opaque: bool = False) -> None:
@@ -114,8 +146,10 @@ class LayerWriter:
         self._flush()
 
 
-def write_overlay_diff(upper: str, out: ByteSink) -> None:
-    writer = LayerWriter(out)
+def write_overlay_diff(upper: str, out: ByteSink, rest: UpperRest | None = None) -> int:
+    """The layer tar of an overlay upper dir; returns the size of its file contents. `rest`
+    collects how the dir differs from what the tar unpacks to."""
+    writer = LayerWriter(out, rest)
     for path, name, st in _walk(upper):
         if stat.S_ISCHR(st.st_mode) and st.st_rdev == 0:
             writer.add_whiteout(name)
@@ -123,6 +157,7 @@ def write_overlay_diff(upper: str, out: ByteSink) -> None:
         if writer.add(path, name, st):
             writer.add_whiteout(name, opaque=True)
     writer.close()
+    return writer.size
 
 
 def write_tree_diff(lower: str | None, upper: str, out: ByteSink) -> None:
@@ -221,7 +256,7 @@ def _kept_xattrs(names: list[str], get) -> dict[str, bytes] | None:
     """The xattrs a layer carries (security.*, user.*); overlay's own trusted.* stay behind."""
     found = {}
     for key in names:
-        if key.startswith(_KEPT_XATTR_PREFIXES):
+        if key.startswith(KEPT_XATTR_PREFIXES):
             try:
                 found[key] = get(key)
             except OSError:

@@ -37,6 +37,14 @@ class ByteSink(Protocol):
     def write(self, data: bytes | bytearray, /) -> object: ...
 
 
+class DigestSink(ByteSink, Protocol):
+    """A sink that hashes what it is given (the content store's writer): a layer copied to one
+    needs no second sha256 pass of its own."""
+
+    @property
+    def digest(self) -> str: ...
+
+
 class PeekReader:
     """A read-only stream that lets the first bytes be inspected before they are consumed."""
 

@@ -37,7 +37,7 @@ RUN --mount=type=ssh echo "$SSH_AUTH_SOCK" > /ssh
 COPY --from=other /other /other
 ENV DONE=yes
 """
-_PATHS = "/work /src /tool /scratch /var/cache/app /run /other /count /bound /platform /secret /ssh"
+_PATHS = "/work /src /tool /scratch /var/cache/app /run /other /count /bound /platform /secret /ssh /seen /copied"
 
 
 @pytest.fixture
@@ -69,8 +69,8 @@ def _image(side, name: str) -> dict:
     history = side.docker("history", "--no-trunc", "--format", "{{.CreatedBy}}|{{.Size}}", name).stdout
     history = history.splitlines()[:-1]   # the imported busybox last: dockerd and we count its size apart
     files = side.docker("run", "--rm", "--network", "none", name, "sh", "-c",
-                        f"find {_PATHS} -exec stat -c '%n %a %u:%g %s %F' {{}} + | sort; "
-                        "cat /count /bound /platform /secret /ssh").stdout
+                        f"find {_PATHS} -exec stat -c '%n %a %u:%g %s %F' {{}} + 2>/dev/null | sort; "
+                        "cat /count /bound /platform /secret /ssh /seen 2>/dev/null; true").stdout
     return {"config": info["Config"], "layers": len(info["RootFS"]["Layers"]), "history": history, "files": files}
 
 
@@ -83,6 +83,57 @@ def test_the_same_image_as_dockerd_20_10s_buildkit(buildx, reference, context):
     # the stage `unused` is not built (nor shown); the last stage's steps are named by its index
     assert "] RUN exit 7" not in progress and "[stage-3 2/8] WORKDIR /work" in progress
     assert "COPY /other /other # buildkit|6B" in ours["history"] and "/bound 644 0:0 7 regular file" in ours["files"]
+
+    # ARGs: FROM with meta ARGs, step names with their variables expanded (a RUN's quotes kept,
+    # unset ones as written), a stage FROM an earlier one goes on with its ARG values (BuildKit's
+    # state env) and numbers no FROM step, one vertex per base image, WorkingDir / from scratch
+    (context / "Dockerfile").write_text(ARGS)
+    (context / "f.txt").write_text("f\n")
+    theirs_progress = reference.docker("build", "--network", "none", "--progress", "plain", "--build-arg",
+                                       "GREETING=hi", "-t", "compare/args", str(context)).stderr
+    progress = buildx.docker("build", "--progress", "plain", "--build-arg", "GREETING=hi", "-t", "compare/args",
+                             str(context)).stderr
+    assert _step_names(progress) == _step_names(theirs_progress)
+    assert '[first 6/7] RUN echo "hi $U" /data > /x' in _step_names(progress)
+    theirs, ours = _image(reference, "compare/args"), _image(buildx, "compare/args")
+    assert ours == theirs and "/seen" in ours["files"]
+    for target in ("s", "first"):
+        args = ("--progress", "plain", "--target", target, "-t", f"compare/{target}", str(context))
+        assert _step_names(buildx.docker("build", *args).stderr) == \
+            _step_names(reference.docker("build", "--network", "none", *args).stderr)
+        assert buildx.docker("image", "inspect", "-f", "{{json .Config}}", f"compare/{target}").stdout == \
+            reference.docker("image", "inspect", "-f", "{{json .Config}}", f"compare/{target}").stdout
+
+
+ARGS = """\
+ARG BASE=busybox
+ARG TAG=latest
+FROM $BASE:${TAG} AS first
+ARG DIR=/data
+ARG FILE=f.txt
+ARG GREETING
+ENV HOME_DIR=/home$DIR
+WORKDIR $DIR
+COPY $FILE ${DIR}/
+ADD $FILE /added/$FILE
+COPY --chown=${UID:-0} $FILE /chowned
+RUN echo "$GREETING $U" $DIR > /x
+EXPOSE ${PORT:-80}
+VOLUME $DIR/vol
+RUN echo $HOME_DIR
+FROM scratch AS s
+COPY f.txt /f
+FROM first AS second
+ARG DIR
+COPY --from=first $DIR/$FILE /copied
+RUN ["sh", "-c", "echo $DIR $FILE > /seen"]
+FROM busybox
+COPY --from=second /seen /copied /
+"""
+
+
+def _step_names(progress: str) -> set[str]:
+    return {name for name in buildx_support.plain_steps(progress) if name.startswith("[")}
 
 
 # the classic path's heredocs, then what dockerd 20.10 lacks too

@@ -2,13 +2,26 @@
 
 import io
 import os
+import stat
 import tarfile
 
 import pytest
 
 from dockyard.errors import Conflict
+from dockyard.oci.digest import sha256_digest
+from dockyard.snapshots.drivers import OverlayDriver
+from dockyard.snapshots.mounter import Mounter
+from dockyard.snapshots.store import SnapshotStore
 from tests.support.layers import entry, layer_tar
 from tests.support.snapshot_contract import BASE, TOP, mounted, store, tree  # noqa: F401 (fixtures)
+
+
+class Sink(io.BytesIO):
+    """A tee as the content store's writer is one: it hashes what it is given."""
+
+    @property
+    def digest(self) -> str:
+        return sha256_digest(self.getvalue())
 
 
 @pytest.mark.root
@@ -49,3 +62,63 @@ def test_many_layers_mount(store, mounted):
     assert len(tree(root)) == 130
     assert (root / "f0").read_bytes() == b"0"
     assert (root / "f129").read_bytes() == b"129"
+
+
+def _metadata(root):
+    """Every entry's type, mode, owner, times, xattrs and contents by name (a whiteout's mode
+    and times do not matter: overlay ignores them)."""
+    found = {}
+    for dirpath, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = os.path.join(dirpath, name)
+            st = os.lstat(path)
+            xattrs = {key: os.getxattr(path, key, follow_symlinks=False)
+                      for key in os.listxattr(path, follow_symlinks=False)}
+            whiteout = stat.S_ISCHR(st.st_mode) and st.st_rdev == 0
+            data = open(path, "rb").read() if os.path.isfile(path) and not os.path.islink(path) else None
+            found[os.path.relpath(path, root)] = ("whiteout", st.st_uid, st.st_gid) if whiteout else (
+                st.st_mode, st.st_uid, st.st_gid, xattrs, data, st.st_mtime_ns, st.st_atime_ns)
+    return found
+
+
+@pytest.mark.root
+def test_an_unmounted_snapshot_becomes_exactly_the_layer_its_diff_unpacks_to(mounted, tmp_path):
+    """A build step's changes are not unpacked again: with overlay the snapshot's own tree
+    becomes the layer, settled to what unpacking its tar gives (overlay's xattrs gone, times in
+    whole seconds). (The copy driver unpacks, as `commit` does.)"""
+    store = SnapshotStore(str(tmp_path / "snapshots"), OverlayDriver())
+    base = store.apply_layer(io.BytesIO(BASE))
+    root = tmp_path / "root"
+    root.mkdir()
+    Mounter().mount_all(store.prepare("c1", base.chain_id), str(root))
+    (root / "etc" / "a").write_bytes(b"changed")       # copied up: overlay notes its origin
+    os.unlink(root / "etc" / "b")                       # a whiteout
+    os.makedirs(root / "app" / "sub")
+    (root / "app" / "sub" / "f").write_bytes(b"f")
+    os.setxattr(root / "app" / "sub" / "f", "user.note", b"kept")
+    os.chown(root / "app" / "sub" / "f", 1000, 1001)
+    os.chmod(root / "app" / "sub" / "f", 0o4750)
+    os.symlink("sub/f", root / "app" / "link")
+    os.link(root / "app" / "sub" / "f", root / "app" / "hard")
+    os.utime(root / "app" / "sub", ns=(5_123_456_789, 7_987_654_321))
+    os.unlink(root / "bin" / "sub" / "deep")
+    os.rmdir(root / "bin" / "sub")
+    os.mkdir(root / "bin" / "sub")                      # made again: opaque
+    Mounter().unmount(str(root))
+    upper = os.path.join(store.root, "active", "c1", "upper")
+    assert "trusted.overlay.origin" in os.listxattr(os.path.join(upper, "etc", "a"))   # what must go
+    sink = Sink()
+    layer = store.commit_unmounted("c1", base.chain_id, sink)
+    assert layer.diff_id == sink.digest
+    other = SnapshotStore(str(tmp_path / "other"), store.driver)
+    unpacked = other.apply_layer(io.BytesIO(sink.getvalue()),
+                                 other.apply_layer(io.BytesIO(BASE)).chain_id)
+    assert unpacked.chain_id == layer.chain_id and unpacked.size == layer.size
+    adopted, expected = _metadata(store.layer_path(layer.chain_id)), _metadata(other.layer_path(layer.chain_id))
+    assert adopted == expected
+    assert {"etc/a", "app/sub/f", "app/hard", "app/link"} <= set(adopted)
+    assert not any(key.startswith("trusted.overlay.") and key != "trusted.overlay.opaque"
+                   for entry in adopted.values() if entry[0] != "whiteout" for key in entry[3])
+    assert os.listxattr(store.layer_path(layer.chain_id)) == []
+    view = mounted(store.view("v1", layer.chain_id))
+    assert tree(view)["etc/a"] == b"changed" and "etc/b" not in tree(view)

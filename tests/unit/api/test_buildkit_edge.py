@@ -26,9 +26,14 @@ def test_frontend_options_become_build_options():
         build_options({"requestid": "frontend.outline"})
 
 
-def test_external_bases_skip_stages_scratch_and_arguments():
-    dockerfile = "FROM busybox AS a\nFROM a\nFROM scratch\nFROM $X\nFROM alpine:3\nFROM busybox\n"
-    assert external_bases(dockerfile) == ["docker.io/library/busybox:latest", "docker.io/library/alpine:3"]
+def test_external_bases_skip_stages_scratch_and_expand_meta_arguments():
+    dockerfile = ("FROM busybox AS a\nFROM a AS b\nFROM scratch AS c\nFROM $X AS d\nFROM alpine:3 AS e\n"
+                  "FROM busybox\nCOPY --from=a / /\nCOPY --from=c / /\nCOPY --from=e / /\n")
+    assert external_bases(dockerfile, {}) == ["docker.io/library/busybox:latest", "docker.io/library/alpine:3"]
+    assert external_bases(dockerfile, {}, "c") == []    # only the stages the target needs
+    dockerfile = "ARG BASE=alpine\nARG TAG\nFROM $BASE:${TAG:-3} AS a\nARG LATER=x\nFROM $LATER\nCOPY --from=a / /\n"
+    assert external_bases(dockerfile, {}) == ["docker.io/library/alpine:3"]
+    assert external_bases(dockerfile, {"TAG": "3.20", "LATER": "y"}) == ["docker.io/library/alpine:3.20"]
 
 
 def _stat(path, mode, linkname="", mtime=1_700_000_000_000_000_000):

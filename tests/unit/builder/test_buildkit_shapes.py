@@ -39,10 +39,11 @@ def test_steps_are_numbered_per_stage_with_stage_names_when_several():
     assert _names(DOCKERFILE) == [
         ("[build 1/2] FROM docker.io/library/busybox", True),
         ("[build 2/2] RUN make", True),
-        ("[stage-1 2/4] WORKDIR /app", False),
-        ("[stage-1 3/4] COPY a /a", False),
-        ("[stage-1 4/4] RUN b", False),
+        ("[stage-1 1/3] WORKDIR /app", False),      # dockerd 20.10's BuildKit numbers no FROM
+        ("[stage-1 2/3] COPY a /a", False),         # of an earlier stage (nor of scratch)
+        ("[stage-1 3/3] RUN b", False),
     ]
+    assert _names("FROM scratch AS s\nCOPY a /a\nFROM busybox\n")[0] == ("[s 1/1] COPY a /a", False)
     assert _names("FROM busybox:1.36\nRUN x\n") == [("[1/2] FROM docker.io/library/busybox:1.36", True),
                                                     ("[2/2] RUN x", False)]
 
@@ -77,3 +78,18 @@ def test_config_keeps_base_history_and_drops_the_build_container():
 def test_go_durations():
     assert [go_duration_text(n) for n in (0, 1_500_000_000, 90 * 10**9, 7200 * 10**9, 500 * 10**6, 1234)] == \
         ["0s", "1.5s", "1m30s", "2h0m0s", "500ms", "1.234µs"]
+
+
+def test_history_of_a_stage_chain_with_expanded_words_and_scratch():
+    """Checked against dockerd 20.10's BuildKit: COPY's words expanded, EXPOSE's ports and
+    VOLUME's paths as the classic step expanded them, WorkingDir `/` from scratch."""
+    instructions = parse("FROM scratch\nCOPY $F /d/\nEXPOSE $P\nVOLUME $D/v\n").instructions[1:]
+    config = {"config": {}, "history": [
+        {"created_by": "/bin/sh -c #(nop) COPY file:abc in /d/ "},
+        {"created_by": "/bin/sh -c #(nop)  EXPOSE 80 53/udp", "empty_layer": True},
+        {"created_by": "/bin/sh -c #(nop)  VOLUME [/data/v]", "empty_layer": True}]}
+    result = buildkit_config(config, 0, instructions, None, {id(instructions[0]): ["f.txt", "/d/"]},
+                             from_scratch=True)
+    assert [h["created_by"] for h in result["history"]] == [
+        "COPY f.txt /d/ # buildkit", "EXPOSE map[53/udp:{} 80/tcp:{}]", "VOLUME [/data/v]"]
+    assert result["config"]["WorkingDir"] == "/"

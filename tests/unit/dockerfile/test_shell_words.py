@@ -48,3 +48,10 @@ def test_escaped_text_expands_to_itself(text):
 @given(st.text(alphabet="abcXYZ019_-./:=", max_size=30))
 def test_plain_words_are_unchanged(text):
     assert LEX.expand_word(text, ENV) == text
+
+
+def test_raw_quotes_and_unset_variables_kept_as_buildkit_names_run_steps():
+    """dockerd 20.10's BuildKit names `RUN echo "$G from" '$G' "${U}" $U2 ${G:-x}` with G=hi:"""
+    lex = ShellLex(raw_quotes=True, skip_unset=True)
+    assert lex.expand_word("""RUN echo "$G from" '$G' "${U}" $U2 ${G:-x} ${U3:-d}""", {"G": "hi"}) == \
+        """RUN echo "hi from" '$G' "${U}" $U2 hi d"""

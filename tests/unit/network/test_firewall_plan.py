@@ -103,3 +103,11 @@ def test_publishing_a_port_only_appends_and_removal_rewrites():
     assert rules.append_input(after, before) is None  # a port went away: rewrite
     assert rules.append_input(before, rules.plan(CH, [], [])) is None
     assert rules.append_input(before, before) == ""
+
+
+def test_icc_false_drops_traffic_within_the_bridge_and_no_masquerade_drops_the_nat():
+    plan = rules.plan(CH, [BridgeNet("a", "10.1.0.0/24", masquerade=False, icc=False)], [])
+    assert plan["nat"] == []
+    assert "-A DOCKYARD-t-FWD -i a -o a -j DROP" in plan["filter"]
+    assert "-A DOCKYARD-t-FWD -i a -o a -j ACCEPT" not in plan["filter"]
+    assert "-A DOCKYARD-t-FWD -i a ! -o a -j ACCEPT" in plan["filter"]  # leaving the bridge still works

@@ -14,7 +14,7 @@ _DOCKER_HUB = "registry-1.docker.io"
 
 async def credentials(session, domain: str) -> Credentials:
     """What the client's credential store holds for the registry (anonymous when nothing)."""
-    if not session.supports(CREDENTIALS):
+    if session is None or not session.supports(CREDENTIALS):
         return Credentials()
     host = _DOCKER_HUB if domain == "docker.io" else domain
     reply = auth_pb2.CredentialsResponse.FromString(

@@ -15,7 +15,7 @@ import platform
 import socket
 
 from dockyard import __version__
-from dockyard.api.buildkit import exporter, frontend
+from dockyard.api.buildkit import cache_options, exporter, frontend
 from dockyard.api.buildkit.auth import SessionAuths
 from dockyard.api.buildkit.client_session import ClientSession
 from dockyard.api.buildkit.generated import control_pb2, gateway_pb2, worker_pb2
@@ -33,6 +33,7 @@ CONTROL = "/moby.buildkit.v1.Control/"
 GATEWAY = "/moby.buildkit.v1.frontend.LLBBridge/"
 _GATEWAY_CAPS = ("solve.base", "solve.inlinereturn", "return", "proto.refarray", "frontend.inputs",
                  "gateway.solve.metadata", "readfile")
+_SNAPSHOTTER = "org.mobyproject.buildkit.worker.snapshotter"
 BUILDKIT_VERSION = "v0.8.3"  # what dockerd 20.10 embeds: the protocol level served here
 
 _NO_LLB = "LLB definitions are not supported: this daemon builds Dockerfiles (the dockerfile.v0 frontend)"
@@ -58,7 +59,9 @@ class BuildKitControl:
         record = worker_pb2.WorkerRecord(ID=socket.gethostname() or "dockyard")
         record.Labels.update({"org.mobyproject.buildkit.worker.executor": "oci",
                               "org.mobyproject.buildkit.worker.hostname": socket.gethostname(),
-                              "org.mobyproject.buildkit.worker.network": "host"})
+                              "org.mobyproject.buildkit.worker.network": "host",
+                              # buildx reads a snapshotter as: cache export, a pushing exporter
+                              _SNAPSHOTTER: "overlayfs"})
         record.platforms.add(Architecture="amd64" if platform.machine() == "x86_64" else platform.machine(), OS="linux")
         record.BuildkitVersion.package = "github.com/moby/buildkit"
         record.BuildkitVersion.version = BUILDKIT_VERSION
@@ -88,7 +91,8 @@ class BuildKitControl:
         try:
             if request.HasField("Definition") and getattr(request.Definition, "def"):
                 raise GrpcError(Status.UNIMPLEMENTED, _NO_LLB)
-            _refuse_cache_transfer(request.Cache)
+            _refuse_unsupported(request)
+            solve.cache = cache_options.parse(request.Cache)
             _refuse_entitlements(solve.entitlements)
             if not solve.session_id.done():   # a refused build never starts the gateway's frontend
                 solve.session_id.set_result(request.Session)
@@ -96,7 +100,11 @@ class BuildKitControl:
                 image_id = await self._frontend(solve, request.Frontend, dict(request.FrontendAttrs), events)
             else:  # the client's gateway build: wait for what it returns
                 image_id = await self._returned(solve, request.Session)
-            response = await exporter.export(self._services, request, image_id, events)
+            session = self._sessions.find(request.Session)   # still there: it asked for this build
+            response = await exporter.export(self._services, request, image_id, events, session)
+            if solve.cache.exports and solve.built is not None:
+                response.ExporterResponse.update(await cache_options.export(
+                    self._services.images, session, solve.cache.exports[0], solve.built, events))
             await call.send(response.SerializeToString())
         finally:
             solve.finish()
@@ -122,11 +130,14 @@ class BuildKitControl:
         options.registry_auths = SessionAuths(session, asyncio.get_running_loop())
         build = self._services.build
         options.session = ClientSession(session, solve.entitlements, build.work_dir)
+        options.imported_cache = await cache_options.imported(self._services.images, session,
+                                                              solve.cache.imports, events)
         loaded = await frontend.load(session, attrs, build.work_dir, events)
         try:
-            return await build.build_buildkit(options, loaded.root, loaded.dockerfile, events)
-        finally:
-            await asyncio.to_thread(loaded.remove)
+            solve.built = await build.build_buildkit(options, loaded.root, loaded.dockerfile, events)
+            return solve.built.image_id
+        finally:   # off the build's path: the client waits for nothing of it (a restart sweeps leftovers)
+            asyncio.get_running_loop().run_in_executor(None, loaded.remove)
 
     async def status(self, call: ServerCall) -> None:
         request = control_pb2.StatusRequest.FromString(await call.recv() or b"")
@@ -207,16 +218,15 @@ class BuildKitControl:
             await call.send(_usage_record(record).SerializeToString())
 
 
-def _refuse_cache_transfer(cache: control_pb2.CacheOptions) -> None:
-    """`--cache-from`/`--cache-to`: BuildKit's cache records are keyed by its LLB digests, which
-    this builder does not make, so it can neither read nor write them; refused, not ignored."""
-    kinds = [f"--cache-from type={entry.Type}" for entry in cache.Imports]
-    kinds += [f"--cache-to type={entry.Type}" for entry in cache.Exports]
-    kinds += ["--cache-from"] * bool(cache.ImportRefsDeprecated) + ["--cache-to"] * bool(cache.ExportRefDeprecated)
-    if kinds:   # UNKNOWN, as the gateway's errors: buildx then prints the message alone
-        raise GrpcError(Status.UNKNOWN, f"{', '.join(kinds)}: importing or exporting BuildKit's cache is not "
-                        "supported by this daemon (its build cache stays in it: docker builder prune, "
-                        "docker buildx du)")
+def _refuse_unsupported(request: control_pb2.SolveRequest) -> None:
+    """Solve options this daemon does not implement (buildx sends none of them by default)."""
+    refused = [what for what, asked in (
+        ("named build contexts (--build-context)", bool(request.FrontendInputs)),
+        ("source policies", request.HasField("SourcePolicy") or bool(request.SourcePolicySession)),
+        ("the session exporter", request.EnableSessionExporter),
+        ("the proxy network", request.ProxyNetwork)) if asked]
+    if refused:
+        raise GrpcError(Status.UNKNOWN, f"{refused[0]}: not supported by this daemon")
 
 
 def _refuse_entitlements(asked: frozenset[str]) -> None:

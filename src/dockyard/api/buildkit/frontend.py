@@ -13,7 +13,10 @@ from dockyard.api.buildkit import filesync
 from dockyard.builder.builder import BuildOptions
 from dockyard.builder.vertices import BuildEvents
 from dockyard.dockerfile.ignore import read_patterns
+from dockyard.dockerfile import stage_graph
 from dockyard.dockerfile.parser import parse
+from dockyard.dockerfile.plan import plan_build
+from dockyard.dockerfile.shell_words import ShellLex
 from dockyard.errors import DockyardError, InvalidArgument, NotFound
 from dockyard.oci import reference
 
@@ -30,6 +33,10 @@ def build_options(attrs: dict[str, str]) -> BuildOptions:
     """`--build-arg`, `--label`, `--target`, `--no-cache`, `--network`, ... from the frontend's options."""
     for key, what in _REFUSED.items():
         if key in attrs and not (key == "requestid" and attrs[key] in ("", "frontend.build")):
+            raise InvalidArgument(f"{what} is not supported by this daemon's builder")
+    for key in attrs:
+        if key.startswith(("context:", "attest:")):
+            what = "--build-context" if key.startswith("context:") else f"--attest {key[len('attest:'):]}"
             raise InvalidArgument(f"{what} is not supported by this daemon's builder")
     platform = attrs.get("platform", "")
     if platform and platform not in ("linux/amd64", "linux/x86_64"):
@@ -84,7 +91,8 @@ async def load(session, attrs: dict[str, str], work_dir: str, events: BuildEvent
             raise NotFound(f"failed to solve: failed to read dockerfile: open {base}: "
                            "no such file or directory") from None
         excludes = await _ignore_patterns(session, context_key, definition, base, loaded.top, events)
-        for image in external_bases(loaded.dockerfile):
+        build_args = {k[len("build-arg:"):]: v for k, v in attrs.items() if k.startswith("build-arg:")}
+        for image in external_bases(loaded.dockerfile, build_args, attrs.get("target", "")):
             events.done(events.start(f"[internal] load metadata for {image}"))
         os.mkdir(loaded.root)
         vertex = events.start("[internal] load build context")
@@ -97,23 +105,31 @@ async def load(session, attrs: dict[str, str], work_dir: str, events: BuildEvent
         raise
 
 
-def external_bases(dockerfile: str) -> list[str]:
-    """The images the stages start from (not scratch, not earlier stages), as BuildKit names them."""
+def external_bases(dockerfile: str, build_args: dict[str, str], target: str = "") -> list[str]:
+    """The images the stages the target needs start from (not scratch, not earlier stages), as
+    BuildKit names them: the ARGs before the first FROM expanded, `--build-arg` overriding."""
     try:
-        instructions = parse(dockerfile).instructions
+        parsed = parse(dockerfile)
+        plan = plan_build(parsed, target)
     except DockyardError:
         return []  # the build reports it
-    stages: set[str] = set()
+    lex = ShellLex(parsed.escape)
+    meta: dict[str, str] = {}
     found: list[str] = []
-    for instruction in instructions:
-        if instruction.keyword != "FROM" or not instruction.args:
-            continue
-        base = instruction.args[0]
-        if len(instruction.args) == 3:
-            stages.add(instruction.args[2].lower())
-        if base.lower() in stages or base.lower() == "scratch" or "$" in base:
-            continue
+    try:
+        for instruction in plan.meta_args:
+            for key, default in instruction.pairs:
+                value = build_args.get(key, lex.expand_word(default, meta) if default is not None else None)
+                if value is not None:
+                    meta[key] = value
+        built = stage_graph.needed(plan, lambda word: lex.expand_word(word, meta))
+    except DockyardError:
+        return []
+    for index in built:
         try:
+            base = lex.expand_word(plan.stages[index].base, meta)
+            if base.lower() == "scratch" or plan.stage_named(base, index) is not None:
+                continue
             name = str(reference.parse(base).with_default_tag())
         except InvalidArgument:
             continue

@@ -49,6 +49,10 @@ class Sessions:
                 if self._live.get(session.id) is session:
                     del self._live[session.id]
 
+    def find(self, session_id: str) -> Session | None:
+        """The session if it is connected now."""
+        return self._live.get(session_id)
+
     async def get(self, session_id: str) -> Session:
         async def present() -> Session:
             async with self._changed:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from dockyard.api.buildkit.cache_options import CacheTransfer
 from dockyard.api.buildkit.generated import control_pb2
 from dockyard.api.grpc.framing import GrpcError, Status
+from dockyard.builder.service import BuiltImage
 from dockyard.builder.vertices import Event, Vertex, VertexLog, VertexStatus
 
 
@@ -19,6 +21,8 @@ class Solve:
     returned: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     results: dict[str, str] = field(default_factory=dict)     # gateway ref id → image id
     entitlements: frozenset[str] = frozenset()                # what the client asked for (--allow)
+    cache: CacheTransfer = field(default_factory=lambda: CacheTransfer([], []))   # --cache-from, --cache-to
+    built: BuiltImage | None = None                           # the last build's image and steps
     done: bool = False
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 

@@ -57,7 +57,7 @@ class ServerCall(_Messages):
     async def send(self, payload: bytes) -> None:
         if not self._headers_sent:
             self._headers_sent = True
-            await self.endpoint.send_headers(self.stream, list(_RESPONSE_HEADERS))
+            await self.endpoint.send_headers(self.stream, list(_RESPONSE_HEADERS), flush=False)
         await self.endpoint.send_data(self.stream, encode_message(payload))
 
     async def finish(self, code: Status | int = Status.OK, message: str = "") -> None:

@@ -160,10 +160,13 @@ class H2Endpoint:
     def forget(self, stream: H2Stream) -> None:
         self._streams.pop(stream.id, None)
 
-    async def send_headers(self, stream: H2Stream, headers: list[tuple[str, str]], end_stream: bool = False) -> None:
+    async def send_headers(self, stream: H2Stream, headers: list[tuple[str, str]], end_stream: bool = False,
+                           flush: bool = True) -> None:
+        """`flush=False`: the headers leave with what is sent next (one write, not two)."""
         self._check_open(stream)
         self._conn.send_headers(stream.id, headers, end_stream=end_stream)
-        await self.flush()
+        if flush:
+            await self.flush()
 
     async def send_data(self, stream: H2Stream, data: bytes, end_stream: bool = False) -> None:
         view = memoryview(data)
@@ -172,6 +175,7 @@ class H2Endpoint:
             room = min(self._conn.local_flow_control_window(stream.id), self._conn.max_outbound_frame_size)
             if room <= 0 and view:
                 self._window.clear()
+                await self.flush()   # what is queued (headers) leaves before we wait
                 await self._window.wait()
                 continue
             chunk, view = view[:room], view[room:]
