@@ -32,13 +32,23 @@ class PageNotFound(NotFound):
 
 class Router:
     def __init__(self, routes: list[Route]):
-        self._routes = routes
+        self._by_method: dict[str, list[Route]] = {}
+        for route in routes:   # in order within each method: the first match wins
+            self._by_method.setdefault(route.method, []).append(route)
+        # (method, path) → its route, for paths a placeholder-free route matched (a finite set:
+        # `/_ping`, `/version`, `/grpc`, ... are asked for on every CLI command)
+        self._literal: dict[tuple[str, str], Handler] = {}
 
     def match(self, method: str, path: str) -> tuple[Handler, dict[str, str]]:
+        handler = self._literal.get((method, path))
+        if handler is not None:
+            return handler, {}
         methods = [method, "GET"] if method == "HEAD" else [method]
         for candidate in methods:
-            for route in self._routes:
-                found = route.method == candidate and route.regex.match(path)
+            for route in self._by_method.get(candidate, ()):
+                found = route.regex.match(path)
                 if found:
+                    if "{" not in route.pattern:
+                        self._literal[(method, path)] = route.handler
                     return route.handler, found.groupdict()
         raise PageNotFound("page not found")

@@ -198,18 +198,21 @@ class ImageService:
             moved = [self._tag(record.id, ref) for ref in tags]
         return image_id, [m for m in moved if m]
 
-    def _tag(self, image_id: str, ref: Reference) -> str | None:
+    def _tag(self, image_id: str, ref: Reference, timed: bool = True) -> str | None:
         previous = self.store.set_tag(ref, image_id)
-        record = self.store.get(image_id)
-        self.store.put(replace(record, last_tag_time=format_rfc3339_nano(time.time_ns(), fixed=False)))
+        if timed:
+            record = self.store.get(image_id)
+            self.store.put(replace(record, last_tag_time=format_rfc3339_nano(time.time_ns(), fixed=False)))
         self.emit("tag", image_id, {"name": ref.familiar()})
         return str(ref) if previous else None
 
-    def tag(self, name: str, repo: str, tag: str | None) -> Reference:
+    def tag(self, name: str, repo: str, tag: str | None, timed: bool = True) -> Reference:
+        """`timed=False`: the image's LastTagTime stays (dockerd's BuildKit exporter names
+        images without setting it; `docker tag` and the classic builder set it)."""
         record = self.resolve(name)
         ref = reference.parse_repository_tag(repo, tag)
         with self._lock:
-            self._tag(record.id, ref)
+            self._tag(record.id, ref, timed)
         return ref
 
     # ---- removing ------------------------------------------------------------------------

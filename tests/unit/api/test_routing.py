@@ -29,6 +29,24 @@ def test_head_falls_back_to_get():
     assert Router([Route("GET", "/_ping", h)]).match("HEAD", "/_ping")[0] is h
 
 
+def test_first_route_in_order_wins_and_literal_paths_are_remembered():
+    async def by_name(req, **kw):
+        return kw
+
+    async def listing(req):
+        return None
+
+    async def head(req):
+        return None
+
+    router = Router([Route("GET", "/images/{name}", by_name), Route("GET", "/images/json", listing),
+                     Route("GET", "/_ping", listing), Route("HEAD", "/_ping", head)])
+    for _ in range(2):   # the second time from the remembered literal
+        assert router.match("GET", "/images/json") == (by_name, {"name": "json"})
+        assert router.match("HEAD", "/_ping") == (head, {})
+        assert router.match("GET", "/_ping") == (listing, {})
+
+
 def test_version_prefixes():
     assert split_version("/v1.41/containers/json") == ((1, 41), "/containers/json")
     assert split_version("/containers/json") == (MAX_API, "/containers/json")

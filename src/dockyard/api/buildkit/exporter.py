@@ -48,7 +48,7 @@ async def export(services, request: control_pb2.SolveRequest, image_id: str | No
     events.status(vertex, "exporting layers")
     events.status(vertex, f"writing image {image_id}")
     for ref in refs:
-        await asyncio.to_thread(services.images.tag, image_id, ref.name, ref.tag)
+        await asyncio.to_thread(services.images.tag, image_id, ref.name, ref.tag, False)
         events.status(vertex, f"naming to {ref}")
     if any(attrs.get("push", "").lower() in _TRUE for _, attrs in exporters):
         if not refs:

@@ -58,7 +58,9 @@ class ServerCall(_Messages):
         if not self._headers_sent:
             self._headers_sent = True
             await self.endpoint.send_headers(self.stream, list(_RESPONSE_HEADERS), flush=False)
-        await self.endpoint.send_data(self.stream, encode_message(payload))
+        # written on the loop's next turn: a reply leaves with its trailers, statuses in batches
+        await self.endpoint.send_data(self.stream, encode_message(payload), flush=False)
+        self.endpoint.flush_soon()
 
     async def finish(self, code: Status | int = Status.OK, message: str = "") -> None:
         if self.stream.reset or self.endpoint.closed.is_set():

@@ -61,6 +61,7 @@ class MessageReader:
 
 def status_headers(code: Status | int, message: str) -> list[tuple[str, str]]:
     headers = [("grpc-status", str(int(code)))]
+    message = message.strip()   # a header value neither starts nor ends with whitespace (RFC 9113)
     if message:
         headers.append(("grpc-message", quote(message, safe=" !\"#$&'()*+,-./:;<=>?@[\\]^_`{|}~")))
     return headers

@@ -55,11 +55,16 @@ class H2Stream:
 
 class H2Endpoint:
     def __init__(self, raw: RawStream, client_side: bool, on_request: Callable[[H2Stream], None] | None = None):
-        config = h2.config.H2Configuration(client_side=client_side, header_encoding="utf-8")
+        # our own headers are lower-case and trimmed already: h2 need not check and rewrite each
+        # (a tenth of a cached BuildKit build's daemon time went there); the peer's are checked
+        config = h2.config.H2Configuration(client_side=client_side, header_encoding="utf-8",
+                                           validate_outbound_headers=False, normalize_outbound_headers=False)
         self._conn = h2.connection.H2Connection(config)
         self._raw, self._on_request = raw, on_request
         self._streams: dict[int, H2Stream] = {}
         self._window = asyncio.Event()
+        self._flush_pending = False
+        self._flushing: asyncio.Future | None = None
         self.closed = asyncio.Event()
         # The preface and settings go first, whichever write comes first (a call may precede `start`).
         self._conn.local_settings = h2.settings.Settings(client=client_side, initial_values={
@@ -168,7 +173,19 @@ class H2Endpoint:
         if flush:
             await self.flush()
 
-    async def send_data(self, stream: H2Stream, data: bytes, end_stream: bool = False) -> None:
+    def flush_soon(self) -> None:
+        """Write what is queued on the loop's next turn, so that what else is sent meanwhile (a
+        reply's trailers, the next status) leaves in the same write."""
+        if not self._flush_pending:
+            self._flush_pending = True
+            asyncio.get_running_loop().call_soon(self._scheduled_flush)
+
+    def _scheduled_flush(self) -> None:
+        self._flush_pending = False
+        self._flushing = asyncio.ensure_future(self.flush())   # kept: a task only weakly held is lost
+
+    async def send_data(self, stream: H2Stream, data: bytes, end_stream: bool = False, flush: bool = True) -> None:
+        """`flush=False`: queued, for a later flush (`flush_soon`)."""
         view = memoryview(data)
         while True:
             self._check_open(stream)
@@ -180,7 +197,8 @@ class H2Endpoint:
                 continue
             chunk, view = view[:room], view[room:]
             self._conn.send_data(stream.id, bytes(chunk), end_stream=end_stream and not view)
-            await self.flush()
+            if flush:
+                await self.flush()
             if not view:
                 return
 
