@@ -10,6 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from bench.procs import daemon_processes, parent_pid, pss_kib, rss_kib
+from bench.replay import Replayer, record, timed_against
 from bench.shared import BUSYBOX_IMAGE, need_busybox
 from bench.workload import Workload
 
@@ -58,8 +59,25 @@ def _ps_run(target, kept) -> float:
     return elapsed
 
 
+def _need_replayed_ps(target) -> dict:
+    """The CLI's floor for `docker ps` with 500 running: its answers, recorded from this daemon,
+    served from memory."""
+    kept = _need_sleepers(target)
+    if "ps_replayer" not in kept:
+        answers = record(target.host, ["ps"], target.env, str(target.workdir / "ps-record.sock"))
+        kept["ps_replayer"] = Replayer(str(target.workdir / "ps-replay.sock"), answers)
+    return kept
+
+
+def _replayed_ps_run(target, kept) -> float:
+    return timed_against(kept["ps_replayer"], ["ps"], target.env)
+
+
 def _remove_sleepers(target, kept) -> None:
-    target.remove_containers(target.kept.pop("sleepers", {"ids": []})["ids"])
+    kept = target.kept.pop("sleepers", {"ids": []})
+    if "ps_replayer" in kept:
+        kept["ps_replayer"].close()
+    target.remove_containers(kept["ids"])
 
 
 def _ps_during_runs(target, state) -> float:
@@ -88,6 +106,9 @@ def workloads() -> list[Workload]:
         Workload("density-500-pss-per-container", "PSS added per running container, 500 running",
                  _pss_per_container, setup=_need_sleepers, unit="MiB", goal=0.5, rounds=1,
                  warmup=0, opt_in=True, stage=90),
+        Workload("density-500-ps-replayed", "docker ps with 500 running, answered from memory (the "
+                 "CLI's floor: the daemon's answers recorded, then replayed)", _replayed_ps_run,
+                 setup=_need_replayed_ps, rounds=5, opt_in=True, stage=90),
         Workload("density-500-ps", "docker ps with 500 running", _ps_run, setup=_need_sleepers,
                  teardown=_remove_sleepers, goal=0.5, rounds=5, opt_in=True, stage=90),
         Workload("ps-during-50-runs", "GET /containers/json (p90) while 50 docker run -d start at once",

