@@ -136,8 +136,8 @@ class BuildKitControl:
         try:
             solve.built = await build.build_buildkit(options, loaded.root, loaded.dockerfile, events)
             return solve.built.image_id
-        finally:   # off the build's path: the client waits for nothing of it (a restart sweeps leftovers)
-            asyncio.get_running_loop().run_in_executor(None, loaded.remove)
+        finally:
+            loaded.remove()
 
     async def status(self, call: ServerCall) -> None:
         request = control_pb2.StatusRequest.FromString(await call.recv() or b"")

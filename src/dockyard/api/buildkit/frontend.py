@@ -6,10 +6,10 @@ those patterns left out), each load shown as BuildKit shows it."""
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 
 from dockyard.api.buildkit import filesync
+from dockyard.disk.removal import remove_later
 from dockyard.builder.builder import BuildOptions
 from dockyard.builder.vertices import BuildEvents
 from dockyard.dockerfile.ignore import read_patterns
@@ -68,7 +68,9 @@ class LoadedContext:
         self.dockerfile = ""
 
     def remove(self) -> None:
-        shutil.rmtree(self.top, ignore_errors=True)
+        """Off the build's path, as the classic context is (the start-up sweep of `context-*`
+        takes what a dead daemon left)."""
+        remove_later(self.top)
 
 
 async def load(session, attrs: dict[str, str], work_dir: str, events: BuildEvents) -> LoadedContext:
