@@ -10,11 +10,14 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from tests.support import cri_images
 from tests.support.critest import tool
-from tests.support.daemon import Daemon
+from tests.support.daemon import Daemon, mounts_under
 from tests.support.registry import Registry
 
 CNI_PLUGINS = "/usr/lib/cni"
@@ -107,3 +110,18 @@ class CriStack:
         self.registry.remove()
         subprocess.run(["ip", "link", "del", self.bridge], capture_output=True)   # the bridge plugin leaves it
         shutil.rmtree(self.base / "ipam", ignore_errors=True)
+
+
+@contextmanager
+def running_stack(prefix: str) -> Iterator[CriStack]:
+    """A started stack on a temporary base (the caller skips the test when `missing()` says so);
+    on exit it is stopped, and nothing may stay mounted under its base."""
+    base = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    stack = CriStack(base).start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+        leftovers = mounts_under(base)
+        shutil.rmtree(base, ignore_errors=True)
+    assert not leftovers, f"left mounted: {leftovers}"

@@ -3,16 +3,13 @@ containers as they were (running, same IPs, exec works), and a kill during a bur
 `crictl runp` leaves nothing once the pods that survived in the records are removed."""
 
 import json
-import shutil
 import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
 from tests.integration.cri.test_crictl import BUSYBOX, pod_config, run_pod
-from tests.support.cri_stack import CriStack, missing
+from tests.support.cri_stack import missing, running_stack
 from tests.support.leftovers import alive, cgroups_of, left_behind, left_after_stop
 
 pytestmark = pytest.mark.root
@@ -23,11 +20,8 @@ def cri():
     reason = missing()
     if reason:
         pytest.skip(reason)
-    base = Path(tempfile.mkdtemp(prefix="dockyard-cricrash-", dir="/tmp"))
-    stack = CriStack(base).start()
-    yield stack
-    stack.stop()
-    shutil.rmtree(base, ignore_errors=True)
+    with running_stack("dockyard-cricrash-") as stack:
+        yield stack
 
 
 def _pod_status(cri, pod_id: str) -> dict:
