@@ -85,7 +85,8 @@ def _metadata(root):
             xattrs = {key: os.getxattr(path, key, follow_symlinks=False)
                       for key in os.listxattr(path, follow_symlinks=False)}
             whiteout = stat.S_ISCHR(st.st_mode) and st.st_rdev == 0
-            data = _read_noatime(path) if os.path.isfile(path) and not os.path.islink(path) else None
+            data = _read_noatime(path) if stat.S_ISREG(st.st_mode) else None   # (resolving a symlink
+            # to ask what it is would set the link's atime)
             found[os.path.relpath(path, root)] = ("whiteout", st.st_uid, st.st_gid) if whiteout else (
                 st.st_mode, st.st_uid, st.st_gid, xattrs, data, st.st_mtime_ns, st.st_atime_ns)
     return found
