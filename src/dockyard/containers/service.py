@@ -38,6 +38,7 @@ class ContainerService:
         self._locks: dict[str, asyncio.Lock] = {}
         self._backoffs: dict[str, Backoff] = {}
         self._restart_timers: dict[str, asyncio.TimerHandle] = {}
+        self._background: set[asyncio.Future] = set()   # shim ends an auto-removal left running
 
     def _lock(self, container_id: str) -> asyncio.Lock:
         return self._locks.setdefault(container_id, asyncio.Lock())
@@ -184,15 +185,21 @@ class ContainerService:
         if oom:
             self._events(container, "oom")
         self._events(container, "die", exitCode=str(code))
-        # The runtime's delete and the network/volume/rootfs teardown are independent.
-        await asyncio.gather(self._end_shim(container, shim, status), self._runner.teardown(container))
+        restart = should_restart(container.host_config.get("RestartPolicy") or {}, code, container.restart_count,
+                                 container.state.stopped_by_user)
+        # The runtime's delete (in the shim) and the network/volume/rootfs teardown are
+        # independent; an auto-removal waits for the delete only to remove the state directory.
+        shim_ending = asyncio.ensure_future(self._end_shim(container, shim, status))
+        await self._runner.teardown(container)
+        if not restart and container.host_config.get("AutoRemove"):
+            self._waiters.exited(container.id, WaitResult(code))
+            await self._remove_now(container, volumes=True, shim_ending=shim_ending)
+            return
+        await shim_ending                 # a restart's shim takes the same state directory
         self._registry.save(container)
         self._waiters.exited(container.id, WaitResult(code))
-        if should_restart(container.host_config.get("RestartPolicy") or {}, code, container.restart_count,
-                          container.state.stopped_by_user):
+        if restart:
             self._schedule_restart(container, ran_for)
-        elif container.host_config.get("AutoRemove"):
-            await self._remove_now(container, volumes=True)
 
     async def _end_shim(self, container: Container, shim, status) -> None:
         if shim is not None and status is not None:
@@ -372,7 +379,10 @@ class ContainerService:
         if container.state.running and self._drop_link_hosts is not None:
             await self._drop_link_hosts(container.id, alias)
 
-    async def _remove_now(self, container: Container, volumes: bool) -> None:
+    async def _remove_now(self, container: Container, volumes: bool,
+                          shim_ending: asyncio.Future | None = None) -> None:
+        """shim_ending: from handle_exit, which tore the container down already; the shim
+        may still be deleting the container from the runtime, in its state directory."""
         if self._registry.find(container.id) is None:
             return
         container.state.status = "removing"
@@ -381,13 +391,24 @@ class ContainerService:
         if timer is not None:
             timer.cancel()
         self._late.abandon_all(container.id)
-        await self._runner.teardown(container)
+        if shim_ending is None:
+            await self._runner.teardown(container)
         self._images.remove_container_layer(container.id)
         if self._volumes is not None:
             await self._volumes.after_remove(container, remove_anonymous=volumes)
         self._registry.remove(container)
-        for directory in (self._registry.directory(container.id), self._runner.state_dir(container.id)):
-            asyncio.get_running_loop().run_in_executor(None, _remove_tree, directory)  # nobody waits on it
+        loop = asyncio.get_running_loop()       # nobody waits on the directories' removal
+        loop.run_in_executor(None, _remove_tree, self._registry.directory(container.id))
+        state_dir = self._runner.state_dir(container.id)
+        if shim_ending is None:
+            loop.run_in_executor(None, _remove_tree, state_dir)
+        else:
+            self._background.add(shim_ending)
+
+            def shim_ended(done: asyncio.Future) -> None:
+                self._background.discard(done)
+                loop.run_in_executor(None, _remove_tree, state_dir)
+            shim_ending.add_done_callback(shim_ended)
         self._events(container, "destroy")
         self._waiters.removed(container.id, WaitResult(container.state.exit_code))
 
