@@ -252,13 +252,20 @@ class ContainerRunner:
         )
 
     async def teardown(self, container: Container) -> None:
-        """Undo launch; each step tolerates having been done already."""
-        if self._networks is not None:
-            await _quietly("network teardown", self._networks.teardown(container))
-            container.network_settings = stopped_network_settings(container.network_settings or {})
-        if self._volumes is not None:
-            await _quietly("volume release", self._volumes.after_stop(container))
-        for mounted in (self.rootfs(container.id), self._shm_path(container.id)):
+        """Undo launch; each step tolerates having been done already. The unmounts (each waits
+        for the kernel's RCU) run in a worker thread beside the network's teardown."""
+        unmounting = asyncio.ensure_future(asyncio.to_thread(self._unmount_all, container.id))
+        try:
+            if self._networks is not None:
+                await _quietly("network teardown", self._networks.teardown(container))
+                container.network_settings = stopped_network_settings(container.network_settings or {})
+            if self._volumes is not None:
+                await _quietly("volume release", self._volumes.after_stop(container))
+        finally:
+            await unmounting
+
+    def _unmount_all(self, container_id: str) -> None:
+        for mounted in (self.rootfs(container_id), self._shm_path(container_id)):
             if os.path.ismount(mounted):
                 try:
                     self._mounter.unmount(str(mounted), lazy=True)
