@@ -39,6 +39,7 @@ class ContainerService:
         self._backoffs: dict[str, Backoff] = {}
         self._restart_timers: dict[str, asyncio.TimerHandle] = {}
         self._background: set[asyncio.Future] = set()   # shim ends an auto-removal left running
+        self._removing: dict[str, asyncio.Future] = {}
 
     def _lock(self, container_id: str) -> asyncio.Lock:
         return self._locks.setdefault(container_id, asyncio.Lock())
@@ -385,8 +386,16 @@ class ContainerService:
         may still be deleting the container from the runtime, in its state directory."""
         if self._registry.find(container.id) is None:
             return
+        removal = self._removing.get(container.id)   # an auto-removal and a `rm -f` meet: one removes
+        if removal is None:
+            removal = self._removing[container.id] = asyncio.ensure_future(
+                self._remove_started(container, volumes, shim_ending))
+            removal.add_done_callback(lambda _: self._removing.pop(container.id, None))
+        await asyncio.shield(removal)             # a client gone meanwhile does not cut it short
+
+    async def _remove_started(self, container: Container, volumes: bool, shim_ending: asyncio.Future | None) -> None:
         container.state.status = "removing"
-        self._registry.save(container)        # a daemon killed from here on finishes it at start
+        await self._registry.save_in_thread(container)   # a daemon killed from here on finishes it at start
         timer = self._restart_timers.pop(container.id, None)
         if timer is not None:
             timer.cancel()
