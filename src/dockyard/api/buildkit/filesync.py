@@ -128,6 +128,16 @@ async def receive(session, dir_name: str, root: str, *, include: list[str] | Non
     call = session.call(DIFF_COPY, sync_metadata(dir_name, include, exclude, follow))
     writer = DirectoryWriter(root)
     await call.open()
+    try:
+        received = await _exchange(call, writer)
+    except BaseException:
+        await call.cancel()   # the sender stops walking (a build that failed or was cancelled meanwhile)
+        raise
+    writer.finish()
+    return received
+
+
+async def _exchange(call, writer: DirectoryWriter) -> int:
     walked = sent_fin = False
     received = 0
     while True:
@@ -141,15 +151,16 @@ async def receive(session, dir_name: str, root: str, *, include: list[str] | Non
         if packet.type == wire_pb2.Packet.PACKET_STAT:
             if not packet.HasField("stat"):
                 walked = True
-                for index in writer.wanted:
-                    await call.send(wire_pb2.Packet(type=wire_pb2.Packet.PACKET_REQ, ID=index).SerializeToString())
+                for index in writer.wanted:   # every request in one write: the sender serves them in turn
+                    await call.send(wire_pb2.Packet(type=wire_pb2.Packet.PACKET_REQ, ID=index).SerializeToString(),
+                                    flush=False)
+                await call.flush()
             else:
                 writer.entry(packet.stat)
         elif packet.type == wire_pb2.Packet.PACKET_DATA:
             writer.data(packet.ID, packet.data)
         if walked and writer.complete and not sent_fin:
             sent_fin = True
-            await call.send(wire_pb2.Packet(type=wire_pb2.Packet.PACKET_FIN).SerializeToString())
-            await call.close_send()
-    writer.finish()
+            await call.send(wire_pb2.Packet(type=wire_pb2.Packet.PACKET_FIN).SerializeToString(), flush=False)
+            await call.close_send()   # the FIN and the stream's end in one write
     return received

@@ -5,8 +5,10 @@ those patterns left out), each load shown as BuildKit shows it."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
+import time
 
 from dockyard.api.buildkit import filesync
 from dockyard.disk.removal import remove_later
@@ -78,21 +80,29 @@ async def load(session, attrs: dict[str, str], work_dir: str, events: BuildEvent
     context_key = attrs.get("contextkey") or "context"
     loaded = LoadedContext(work_dir)
     try:
-        definition = os.path.join(loaded.top, "dockerfile")
+        definition, ignore_dir = os.path.join(loaded.top, "dockerfile"), os.path.join(loaded.top, "dockerignore")
         os.mkdir(definition)
+        os.mkdir(ignore_dir)
         base = os.path.basename(name)
-        vertex = events.start(f"[internal] load build definition from {base}")
-        size = await filesync.receive(session, attrs.get("dockerfilekey") or "dockerfile", definition,
-                                      include=[base, base + ".dockerignore"], follow=[base, base + ".dockerignore"])
-        events.status(vertex, "transferring dockerfile:", size)
-        events.done(vertex)
+        # the context's .dockerignore travels beside the Dockerfile, not after it: one round trip
+        ignore = _Fetch(filesync.receive(session, context_key, ignore_dir, include=[".dockerignore"],
+                                         follow=[".dockerignore"]))
         try:
-            with open(os.path.join(definition, base), encoding="utf-8", errors="replace") as f:
-                loaded.dockerfile = f.read()
-        except FileNotFoundError:
-            raise NotFound(f"failed to solve: failed to read dockerfile: open {base}: "
-                           "no such file or directory") from None
-        excludes = await _ignore_patterns(session, context_key, definition, base, loaded.top, events)
+            vertex = events.start(f"[internal] load build definition from {base}")
+            size = await filesync.receive(session, attrs.get("dockerfilekey") or "dockerfile", definition,
+                                          include=[base, base + ".dockerignore"],
+                                          follow=[base, base + ".dockerignore"])
+            events.status(vertex, "transferring dockerfile:", size)
+            events.done(vertex)
+            try:
+                with open(os.path.join(definition, base), encoding="utf-8", errors="replace") as f:
+                    loaded.dockerfile = f.read()
+            except FileNotFoundError:
+                raise NotFound(f"failed to solve: failed to read dockerfile: open {base}: "
+                               "no such file or directory") from None
+            excludes = await _ignore_patterns(ignore, definition, base, ignore_dir, events)
+        finally:
+            ignore.cancel()
         build_args = {k[len("build-arg:"):]: v for k, v in attrs.items() if k.startswith("build-arg:")}
         for image in external_bases(loaded.dockerfile, build_args, attrs.get("target", "")):
             events.done(events.start(f"[internal] load metadata for {image}"))
@@ -105,6 +115,18 @@ async def load(session, attrs: dict[str, str], work_dir: str, events: BuildEvent
     except BaseException:
         loaded.remove()
         raise
+
+
+class _Fetch:
+    """A transfer started ahead of its turn: when it began, and its task."""
+
+    def __init__(self, transfer):
+        self.started = time.time()
+        self.task = asyncio.ensure_future(transfer)
+        self.task.add_done_callback(lambda task: task.cancelled() or task.exception())   # retrieved
+
+    def cancel(self) -> None:
+        self.task.cancel()
 
 
 def external_bases(dockerfile: str, build_args: dict[str, str], target: str = "") -> list[str]:
@@ -140,20 +162,17 @@ def external_bases(dockerfile: str, build_args: dict[str, str], target: str = ""
     return found
 
 
-async def _ignore_patterns(session, context_key: str, definition: str, base: str, top: str,
+async def _ignore_patterns(fetch: _Fetch, definition: str, base: str, ignore_dir: str,
                            events: BuildEvents) -> list[str]:
-    """`<Dockerfile>.dockerignore` beside the Dockerfile wins over the context's `.dockerignore`."""
+    """`<Dockerfile>.dockerignore` beside the Dockerfile wins over the context's `.dockerignore`
+    (which is then neither waited for nor shown)."""
     beside = os.path.join(definition, base + ".dockerignore")
-    if os.path.isfile(beside):
-        with open(beside, encoding="utf-8", errors="replace") as f:
-            return read_patterns(f.read())
-    ignore_dir = os.path.join(top, "dockerignore")
-    os.mkdir(ignore_dir)
-    vertex = events.start("[internal] load .dockerignore")
-    size = await filesync.receive(session, context_key, ignore_dir, include=[".dockerignore"], follow=[".dockerignore"])
-    events.status(vertex, "transferring context:", size)
-    events.done(vertex)
-    path = os.path.join(ignore_dir, ".dockerignore")
+    if not os.path.isfile(beside):
+        size = await fetch.task
+        vertex = events.start("[internal] load .dockerignore", started=fetch.started)
+        events.status(vertex, "transferring context:", size)
+        events.done(vertex)
+    path = beside if os.path.isfile(beside) else os.path.join(ignore_dir, ".dockerignore")
     if not os.path.isfile(path):
         return []
     with open(path, encoding="utf-8", errors="replace") as f:
