@@ -13,6 +13,7 @@ import time
 from dockyard.api.buildkit import filesync
 from dockyard.disk.removal import remove_later
 from dockyard.builder.builder import BuildOptions
+from dockyard.builder.kept_contexts import KeptContext, KeptContexts
 from dockyard.builder.vertices import BuildEvents
 from dockyard.dockerfile.ignore import read_patterns
 from dockyard.dockerfile import stage_graph
@@ -61,24 +62,39 @@ def build_options(attrs: dict[str, str]) -> BuildOptions:
 
 
 class LoadedContext:
-    """The Dockerfile's text and the context directory of one build (removed by `remove`)."""
+    """The Dockerfile's text and the context directory of one build (`remove` when it is over):
+    the context goes into the directory kept from the last build of the same one, if any."""
 
-    def __init__(self, work_dir: str):
+    def __init__(self, work_dir: str, kept: KeptContexts):
         os.makedirs(work_dir, exist_ok=True)
         self.top = tempfile.mkdtemp(prefix="context-", dir=work_dir)
-        self.root = os.path.join(self.top, "context")
         self.dockerfile = ""
+        self._kept_contexts = kept
+        self.kept: KeptContext | None = None
+        self.complete = False
+
+    @property
+    def root(self) -> str:
+        assert self.kept is not None
+        return self.kept.path
+
+    def take(self, key: str) -> str:
+        self.kept = self._kept_contexts.take(key)
+        return self.kept.path
 
     def remove(self) -> None:
         """Off the build's path, as the classic context is (the start-up sweep of `context-*`
-        takes what a dead daemon left)."""
+        takes what a dead daemon left); the context kept for the next build if it came whole."""
         remove_later(self.top)
+        if self.kept is not None:
+            self._kept_contexts.give_back(self.kept, self.complete)
 
 
-async def load(session, attrs: dict[str, str], work_dir: str, events: BuildEvents) -> LoadedContext:
+async def load(session, attrs: dict[str, str], build, events: BuildEvents) -> LoadedContext:
+    """`build`: the build service (its work directory, its kept contexts)."""
     name = attrs.get("filename") or "Dockerfile"
     context_key = attrs.get("contextkey") or "context"
-    loaded = LoadedContext(work_dir)
+    loaded = LoadedContext(build.work_dir, build.kept_contexts)
     try:
         definition, ignore_dir = os.path.join(loaded.top, "dockerfile"), os.path.join(loaded.top, "dockerignore")
         os.mkdir(definition)
@@ -106,9 +122,11 @@ async def load(session, attrs: dict[str, str], work_dir: str, events: BuildEvent
         build_args = {k[len("build-arg:"):]: v for k, v in attrs.items() if k.startswith("build-arg:")}
         for image in external_bases(loaded.dockerfile, build_args, attrs.get("target", "")):
             events.done(events.start(f"[internal] load metadata for {image}"))
-        os.mkdir(loaded.root)
+        root = loaded.take(KeptContexts.key(session.shared_key, context_key, excludes))
         vertex = events.start("[internal] load build context")
-        size = await filesync.receive(session, context_key, loaded.root, exclude=excludes or None)
+        size = await filesync.receive(session, context_key, root, exclude=excludes or None,
+                                      kept=loaded.kept.entries)
+        loaded.complete = True
         events.status(vertex, "transferring context:", size)
         events.done(vertex)
         return loaded
