@@ -62,8 +62,8 @@ class RunRequest:
 class RunStep:
     """The RUN steps of one build."""
 
-    def __init__(self, builder, options, progress,
-                 find: Callable[[str, str | None, str, dict], Awaitable[str | None]], store: Callable[[str, str], None]):
+    def __init__(self, builder, options, progress, find: Callable[[str, str | None, str, dict], Awaitable[str | None]],
+                 store: Callable[[str, str], None]):
         self.b, self.options, self.progress = builder, options, progress
         self._find = find           # (key, parent, created_by, config) → a cached image (nocache, --cache-from)
         self._store = store         # (key, image): the step's new image

@@ -78,9 +78,9 @@ class LoadedContext:
         assert self.kept is not None
         return self.kept.path
 
-    def take(self, key: str) -> str:
+    def take(self, key: str) -> KeptContext:
         self.kept = self._kept_contexts.take(key)
-        return self.kept.path
+        return self.kept
 
     def remove(self) -> None:
         """Off the build's path, as the classic context is (the start-up sweep of `context-*`
@@ -122,10 +122,9 @@ async def load(session, attrs: dict[str, str], build, events: BuildEvents) -> Lo
         build_args = {k[len("build-arg:"):]: v for k, v in attrs.items() if k.startswith("build-arg:")}
         for image in external_bases(loaded.dockerfile, build_args, attrs.get("target", "")):
             events.done(events.start(f"[internal] load metadata for {image}"))
-        root = loaded.take(KeptContexts.key(session.shared_key, context_key, excludes))
+        kept = loaded.take(KeptContexts.key(session.shared_key, context_key, excludes))
         vertex = events.start("[internal] load build context")
-        size = await filesync.receive(session, context_key, root, exclude=excludes or None,
-                                      kept=loaded.kept.entries)
+        size = await filesync.receive(session, context_key, kept.path, exclude=excludes or None, kept=kept.entries)
         loaded.complete = True
         events.status(vertex, "transferring context:", size)
         events.done(vertex)
