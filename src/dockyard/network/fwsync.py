@@ -19,7 +19,7 @@ def firewall_state(bridges: Iterable[Network], forwards: list[PortForward]
     nets = []
     for n in bridges:
         opts = n.bridge_options
-        nets.append(BridgeNet(n.bridge, str(n.pool.subnet), n.internal, masquerade=opts.masquerade,
+        nets.append(BridgeNet(n.linux_bridge, str(n.ipam.subnet), n.internal, masquerade=opts.masquerade,
                               icc=opts.icc, dns=n.dns_enabled))
     return nets, forwards
 
