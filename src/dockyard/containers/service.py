@@ -2,17 +2,19 @@
 
 import asyncio
 import logging
-import shutil
 import signal as signals
 import time
 
-from dockyard.containers import defaults, names, recovery
+from dockyard.containers import names, recovery
 from dockyard.containers.creation import new_container
 from dockyard.containers.filters import prunable
-from dockyard.containers.host_checks import check_resources
+from dockyard.containers.health import initial_health
 from dockyard.containers.linking import remove_link
 from dockyard.containers.model import Container, State
-from dockyard.containers.restart_policy import Backoff, should_restart, starts_with_daemon
+from dockyard.containers.removal import ContainerRemoval
+from dockyard.containers.restart_policy import should_restart, starts_with_daemon
+from dockyard.containers.restart_timers import RestartTimers
+from dockyard.containers.updates import apply_update
 from dockyard.containers.views import ContainerViews
 from dockyard.containers.waiters import WaitResult
 from dockyard.errors import Conflict, DockyardError, InternalError, InvalidArgument, NotFound, NotModified
@@ -36,10 +38,9 @@ class ContainerService:
         self.views = ContainerViews(registry, execs, images, live_network_settings)
         self._drop_link_hosts = drop_link_hosts   # (container id, alias): its /etc/hosts line goes
         self._locks: dict[str, asyncio.Lock] = {}
-        self._backoffs: dict[str, Backoff] = {}
-        self._restart_timers: dict[str, asyncio.TimerHandle] = {}
-        self._background: set[asyncio.Future] = set()   # shim ends an auto-removal left running
-        self._removing: dict[str, asyncio.Future] = {}
+        self._restarts = RestartTimers()
+        self._removal = ContainerRemoval(registry, runner, images, volumes, late_sessions, self._restarts,
+                                         events, waiters)
 
     def _lock(self, container_id: str) -> asyncio.Lock:
         return self._locks.setdefault(container_id, asyncio.Lock())
@@ -106,10 +107,8 @@ class ContainerService:
         except Exception as err:
             await self._start_failed(container, err)
             raise
-        healthcheck = (container.config.get("Healthcheck") or {}).get("Test") or []
-        checked = healthcheck[:1] not in ([], ["NONE"])
-        health = {"Status": "starting", "FailingStreak": 0, "Log": []} if checked else None
-        container.state = State(status="running", pid=shim.pid, started_at=time.time_ns(), health=health,
+        container.state = State(status="running", pid=shim.pid, started_at=time.time_ns(),
+                                health=initial_health(container.config),
                                 finished_at=container.state.finished_at)  # the last run's end stays, as dockerd
         saved = self._registry.save_in_thread(container)
         self._events(container, "start")
@@ -131,7 +130,7 @@ class ContainerService:
         result = WaitResult(code)
         self._waiters.exited(container.id, result)
         if container.host_config.get("AutoRemove"):
-            await self._remove_now(container, volumes=True)
+            await self._removal.remove(container, volumes=True)
 
     # -- daemon start and stop ------------------------------------------------------------
     async def adopt_all(self) -> None:
@@ -147,7 +146,7 @@ class ContainerService:
 
     async def finish_removal(self, container: Container) -> None:
         """A removal a killed daemon began: done now, anonymous volumes too, as dockerd does."""
-        await self._remove_now(container, volumes=True)
+        await self._removal.remove(container, volumes=True)
 
     def running_ids(self) -> list[str]:
         return [c.id for c in self._registry.all() if c.state.running]
@@ -167,8 +166,7 @@ class ContainerService:
                     log.warning("could not restart %s: %s", container.name, err)
 
     async def close(self) -> None:
-        for timer in self._restart_timers.values():
-            timer.cancel()
+        self._restarts.cancel_all()
         await self._watcher.close()
 
     # -- exits ---------------------------------------------------------------------------
@@ -189,12 +187,12 @@ class ContainerService:
         restart = should_restart(container.host_config.get("RestartPolicy") or {}, code, container.restart_count,
                                  container.state.stopped_by_user)
         # The runtime's delete (in the shim) and the network/volume/rootfs teardown are
-        # independent; an auto-removal waits for the delete only to remove the state directory.
+        # independent; an auto-removal goes on meanwhile and waits for the delete at its end.
         shim_ending = asyncio.ensure_future(self._end_shim(container, shim, status))
         await self._runner.teardown(container)
         if not restart and container.host_config.get("AutoRemove"):
             self._waiters.exited(container.id, WaitResult(code))
-            await self._remove_now(container, volumes=True, shim_ending=shim_ending)
+            await self._removal.remove(container, volumes=True, shim_ending=shim_ending)
             return
         await shim_ending                 # a restart's shim takes the same state directory
         self._registry.save(container)
@@ -212,14 +210,12 @@ class ContainerService:
             await self._runner.kill_leftovers(container)
 
     def _schedule_restart(self, container: Container, ran_for: float) -> None:
-        delay = self._backoffs.setdefault(container.id, Backoff()).next(ran_for)
         container.state.status = "restarting"
         self._registry.save(container)
-        self._restart_timers[container.id] = asyncio.get_running_loop().call_later(
-            delay, lambda: asyncio.ensure_future(self._restart_by_policy(container)))
+        self._restarts.schedule(container.id, ran_for, lambda: self._restart_by_policy(container))
 
     async def _restart_by_policy(self, container: Container) -> None:
-        self._restart_timers.pop(container.id, None)
+        self._restarts.fired(container.id)
         if self._registry.find(container.id) is None or container.state.status != "restarting":
             return
         async with self._lock(container.id):
@@ -283,9 +279,7 @@ class ContainerService:
             await exited
 
     async def _cancel_restart(self, container: Container) -> None:
-        timer = self._restart_timers.pop(container.id, None)
-        if timer is not None:
-            timer.cancel()
+        self._restarts.cancel(container.id)
         container.state.status = "exited"
         container.state.stopped_by_user = True
         self._registry.save(container)
@@ -326,18 +320,7 @@ class ContainerService:
 
     async def update(self, ref: str, body: dict) -> list[str]:
         container = self.get(ref)
-        check_resources(body)
-        policy = body.get("RestartPolicy")
-        if policy and policy.get("Name"):
-            defaults.split_create_body({"HostConfig": {"RestartPolicy": policy}})
-            container.host_config["RestartPolicy"] = {"Name": policy["Name"],
-                                                       "MaximumRetryCount": int(policy.get("MaximumRetryCount") or 0)}
-        resources = {k: v for k, v in body.items() if k != "RestartPolicy" and v not in (None, 0, "", [])}
-        memory, swap = resources.get("Memory"), container.host_config.get("MemorySwap") or 0
-        if memory and not resources.get("MemorySwap") and isinstance(memory, int) and memory > swap:
-            raise Conflict(f"Cannot update container {container.id}: Memory limit should be smaller than "
-                           "already set memoryswap limit, update the memoryswap at the same time")
-        container.host_config.update(resources)
+        resources = apply_update(container, body)
         if container.state.running and resources:
             await self._runner.update(container, resources)
         self._registry.save(container, durable=True)
@@ -367,7 +350,7 @@ class ContainerService:
             await self._resume_if_paused(container)
             await self._watcher.signal(container, signals.SIGKILL)   # False: it exited meanwhile
             await exited
-        await self._remove_now(container, volumes)
+        await self._removal.remove(container, volumes)
 
     async def remove_link(self, ref: str, alias: str) -> None:
         """`DELETE /containers/{name}/{alias}?link=1`: the legacy link goes, the containers stay."""
@@ -380,54 +363,13 @@ class ContainerService:
         if container.state.running and self._drop_link_hosts is not None:
             await self._drop_link_hosts(container.id, alias)
 
-    async def _remove_now(self, container: Container, volumes: bool,
-                          shim_ending: asyncio.Future | None = None) -> None:
-        """shim_ending: from handle_exit, which tore the container down already; the shim
-        may still be deleting the container from the runtime, in its state directory."""
-        if self._registry.find(container.id) is None:
-            return
-        removal = self._removing.get(container.id)   # an auto-removal and a `rm -f` meet: one removes
-        if removal is None:
-            removal = self._removing[container.id] = asyncio.ensure_future(
-                self._remove_started(container, volumes, shim_ending))
-            removal.add_done_callback(lambda _: self._removing.pop(container.id, None))
-        await asyncio.shield(removal)             # a client gone meanwhile does not cut it short
-
-    async def _remove_started(self, container: Container, volumes: bool, shim_ending: asyncio.Future | None) -> None:
-        container.state.status = "removing"
-        await self._registry.save_in_thread(container)   # a daemon killed from here on finishes it at start
-        timer = self._restart_timers.pop(container.id, None)
-        if timer is not None:
-            timer.cancel()
-        self._late.abandon_all(container.id)
-        if shim_ending is None:
-            await self._runner.teardown(container)
-        self._images.remove_container_layer(container.id)
-        if self._volumes is not None:
-            await self._volumes.after_remove(container, remove_anonymous=volumes)
-        self._registry.remove(container)
-        loop = asyncio.get_running_loop()       # nobody waits on the directories' removal
-        loop.run_in_executor(None, _remove_tree, self._registry.directory(container.id))
-        state_dir = self._runner.state_dir(container.id)
-        if shim_ending is None:
-            loop.run_in_executor(None, _remove_tree, state_dir)
-        else:
-            self._background.add(shim_ending)
-
-            def shim_ended(done: asyncio.Future) -> None:
-                self._background.discard(done)
-                loop.run_in_executor(None, _remove_tree, state_dir)
-            shim_ending.add_done_callback(shim_ended)
-        self._events(container, "destroy")
-        self._waiters.removed(container.id, WaitResult(container.state.exit_code))
-
     async def prune(self, filters: dict[str, list[str]]) -> tuple[list[str], int]:
         until = until_filter(filters)
         deleted, reclaimed = [], 0
         for container in self._registry.all():
             if prunable(container, filters, until):
                 reclaimed += await asyncio.to_thread(self._images.layer_size, container.id)
-                await self._remove_now(container, volumes=False)
+                await self._removal.remove(container, volumes=False)
                 deleted.append(container.id)
         self._events.journal.emit("container", "prune", "", {"reclaimed": str(reclaimed)})
         return deleted, reclaimed
@@ -438,7 +380,3 @@ class ContainerService:
 
     def inspect(self, ref: str, size: bool = False) -> dict:
         return self.views.inspect(ref, size)
-
-
-def _remove_tree(path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
