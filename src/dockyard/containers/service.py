@@ -191,8 +191,10 @@ class ContainerService:
         shim_ending = asyncio.ensure_future(self._end_shim(container, shim, status))
         await self._runner.teardown(container)
         if not restart and container.host_config.get("AutoRemove"):
+            removing = asyncio.ensure_future(self._removal.remove(container, volumes=True, shim_ending=shim_ending))
+            await shim_ending             # an exit is told once the runtime's delete is done
             self._waiters.exited(container.id, WaitResult(code))
-            await self._removal.remove(container, volumes=True, shim_ending=shim_ending)
+            await removing
             return
         await shim_ending                 # a restart's shim takes the same state directory
         self._registry.save(container)
