@@ -2,10 +2,11 @@
 with `--workload exec`), then print its hottest functions. Uses pyinstrument when installed
 (`pip install .[bench]`), else cProfile.
 
-    python -m bench.profile_run [-n 20] [--workload run|exec] [--profiler cprofile|pyinstrument] [--keep FILE]
+    python -m bench.profile_run [-n 20] [--workload run|exec] [--profiler cprofile|pyinstrument|none] [--keep FILE]
 
 Only the daemon's main thread (the event loop) is profiled; work pushed to threads shows as
-the await that waits for it. When containers do not run yet, the script says so and profiles
+the await that waits for it; `--profiler none` gives the per-endpoint timeline alone, unslowed
+by a profiler. When containers do not run yet, the script says so and profiles
 whatever the daemon did for the failing requests."""
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class ProfiledDockyardd(Dockyardd):
         self.output = self.base / ("profile.txt" if profiler == "pyinstrument" else "profile.pstats")
 
     def command(self) -> list[str]:
+        if self.profiler == "none":
+            return super().command()
         python, _, module, *daemon_args = super().command()
         assert module == "dockyard.daemon"
         return [python, "-m", "bench.profiled_daemon", self.profiler, str(self.output), "--", *daemon_args]
@@ -51,6 +54,8 @@ class ProfiledDockyardd(Dockyardd):
 
     def profile(self, on: bool) -> None:
         """Start (SIGUSR1) or stop and write (SIGUSR2) the profile."""
+        if self.profiler == "none":
+            return
         self.process.send_signal(signal.SIGUSR1 if on else signal.SIGUSR2)
         if not on:
             deadline = time.monotonic() + 30
@@ -123,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", "--runs", type=int, default=20)
     parser.add_argument("--workload", choices=("run", "exec"), default="run",
                         help="`docker run --rm busybox true` (default) or `docker exec C true`")
-    parser.add_argument("--profiler", choices=("cprofile", "pyinstrument"),
+    parser.add_argument("--profiler", choices=("cprofile", "pyinstrument", "none"),
                         default="pyinstrument" if importlib.util.find_spec("pyinstrument") else "cprofile")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--keep", type=Path, help="copy the raw profile here")
@@ -165,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
             print("\nthe last run, ms from its first request:")
             print(text_table(timeline(last_run)))
         print()
+        if args.profiler == "none":
+            return 0
         if not daemon.output.exists():
             print(f"no profile written; daemon log:\n{daemon.log_tail()}")
             return 1
