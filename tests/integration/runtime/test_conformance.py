@@ -127,7 +127,7 @@ def test_exec_agrees_with_runc(runtime, bundle_factory, workdir):
     theirs = _normalise(_exec_probe(runc, bundle, "e1", reap=False), str(bundle.path))
     if "\n0::/\n" in ours and "\n1:" in ours:
         # Deliberate: on a hybrid host our execs skip the controller-less unified hierarchy
-        # (cgroups/v1.py add_calling_thread); runc joins it. Every v1 line must still agree.
+        # (cgroups/v1.py join_files); runc joins it. Every v1 line must still agree.
         theirs = re.sub(r"\n0::/[^\n]+\n", "\n0::/\n", theirs)
     diff = "\n".join(difflib.unified_diff(theirs.split("\n"), ours.split("\n"), "runc", "builtin",
                                           lineterm=""))
