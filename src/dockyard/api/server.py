@@ -5,7 +5,11 @@ when the client goes away, and `Upgrade: tcp` hijacking for attach and exec.
 """
 
 import asyncio
+import fcntl
 import logging
+import socket
+import struct
+import termios
 from http import HTTPStatus
 from typing import Awaitable, Callable
 from urllib.parse import unquote, urlsplit
@@ -56,8 +60,29 @@ class HijackedStream:
         sock = self._writer.get_extra_info("socket")
         return None if sock is None else sock.fileno()
 
+    async def until_read(self, timeout: float) -> None:
+        """Return once the client has read all we sent (a unix socket tells how much of it waits
+        unread), or after `timeout`. docker-py parses the 101's head through a buffer whose
+        surplus it drops when it turns to the raw socket: output must not come with the head."""
+        sock = self._writer.get_extra_info("socket")
+        if sock is None or sock.family != socket.AF_UNIX:
+            return
+        loop = asyncio.get_running_loop()
+        deadline, delay = loop.time() + timeout, 0.0002
+        while _unread(sock.fileno()) and loop.time() < deadline:
+            await asyncio.sleep(delay)
+            delay = min(2 * delay, 0.005)
+
     def close(self) -> None:
         self._writer.close()
+
+
+def _unread(fd: int) -> int:
+    """What we sent on a unix socket that its reader has not read yet (SIOCOUTQ)."""
+    try:
+        return struct.unpack("i", fcntl.ioctl(fd, termios.TIOCOUTQ, b"\0\0\0\0"))[0]
+    except OSError:
+        return 0
 
 
 class ConnectionTasks:

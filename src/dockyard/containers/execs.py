@@ -15,6 +15,8 @@ from dockyard.wire.stdcopy import frame
 log = logging.getLogger(__name__)
 
 _DEFAULT_KEYS = parse_detach_keys(DEFAULT_DETACH_KEYS)
+_KEPT_PROCESSES = 256
+_HEAD_READ_TIMEOUT = 1.0              # seconds a client may take to read the 101 before output comes
 
 
 @dataclass
@@ -46,6 +48,7 @@ class ExecService:
         self._registry, self._watcher, self._runner, self._emit = registry, watcher, runner, emit
         self._execs: dict[str, ExecRecord] = {}
         self._reaping: set[asyncio.Task] = set()  # detached execs' waits, held: asyncio keeps tasks only weakly
+        self._processes: dict[str, tuple[tuple, dict]] = {}   # container id -> (config.json version, process)
 
     def ids_for(self, container_id: str) -> list[str]:
         return [e.id for e in self._execs.values() if e.container_id == container_id and e.exit_code is None]
@@ -74,10 +77,11 @@ class ExecService:
 
     async def start(self, exec_id: str, detach: bool, console_size: list[int] | None, framed: bool | None = None):
         """Detached: starts the process now and returns None. Otherwise returns the session to
-        run once the connection is hijacked: the process starts only then, so that no output can
-        slip in before the client reads its raw stream (docker-py loses bytes that arrive with
-        the 101). `framed`: whether output goes in stdcopy frames; dockerd takes it from the
-        start request's `Tty` (docker-py sends False unless told), not from the exec's TTY."""
+        run once the connection is hijacked: the process starts only once the client has read the
+        101, so that no output can slip in before it reads its raw stream (docker-py loses bytes
+        that arrive with the 101's head; an exec starts in ~1 ms). `framed`: whether output goes
+        in stdcopy frames; dockerd takes it from the start request's `Tty` (docker-py sends False
+        unless told), not from the exec's TTY."""
         record = self.get(exec_id)
         if record.running or record.exit_code is not None:
             raise Conflict(f"Error: Exec command {exec_id} has already run")
@@ -95,6 +99,7 @@ class ExecService:
             session = None
             try:
                 stdin = bool(record.config.get("AttachStdin"))
+                await client.until_read(_HEAD_READ_TIMEOUT)   # the process may write at once
                 try:
                     session = await self._launch(record, container, shim, console_size, attach=True,
                                                  output_fd=client.output_fd(), framed=framed)
@@ -261,10 +266,23 @@ class ExecService:
                               **({"user": r.config["User"]} if r.config.get("User") else {})},
         }
 
+    def _container_process(self, container_id: str) -> dict:
+        """The process of the container's running spec, read again only once its bundle's
+        config.json changed (each start writes it anew)."""
+        path = self._runner.state_dir(container_id) / "bundle" / "config.json"
+        stat = os.stat(path)
+        version = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        known = self._processes.get(container_id)
+        if known is None or known[0] != version:
+            if len(self._processes) >= _KEPT_PROCESSES:     # removed containers' entries go too
+                self._processes.clear()
+            known = self._processes[container_id] = (version, json.loads(path.read_bytes())["process"])
+        return known[1]
+
     def _process(self, container, record: ExecRecord, console_size) -> dict:
         """The container's own process spec with the exec's command, env, user and cwd."""
-        spec = json.loads((self._runner.state_dir(container.id) / "bundle" / "config.json").read_text())
-        process = dict(spec["process"])
+        own = self._container_process(container.id)
+        process = dict(own)
         process["args"] = record.argv
         process["terminal"] = record.tty
         env = list(process.get("env") or [])
@@ -278,7 +296,7 @@ class ExecService:
             user = user_in_root(str(self._runner.rootfs(container.id)), record.config["User"])
             process["user"] = {"uid": user.uid, "gid": user.gid, "additionalGids": user.additional_gids}
         if record.config.get("Privileged"):
-            caps = spec["process"].get("capabilities", {})
+            caps = own.get("capabilities", {})
             every = sorted(set().union(*[set(v) for v in caps.values()])) if caps else []
             process["capabilities"] = dict.fromkeys(("bounding", "effective", "permitted"), every)
         if console_size and any(console_size):

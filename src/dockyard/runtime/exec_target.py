@@ -8,7 +8,7 @@ import errno
 import os
 from dataclasses import dataclass
 
-from dockyard.cgroups import files
+from dockyard.cgroups import Cgroup, files
 from dockyard.oci.syscall_table import X86_64
 from dockyard.runtime import process_setup
 from dockyard.runtime.seccomp_bpf import RET_ALLOW, RET_ERRNO, evaluate
@@ -19,14 +19,14 @@ from dockyard.syscalls.protocol import Syscalls
 _ORDER = ("ipc", "uts", "network", "cgroup", "mount")  # mount last: it moves us to its root
 
 # What a thread makes once its seccomp filter is on: the rest of its setup, posix_spawn (its
-# stack, the vfork, what the child does until execve) and the thread's own end. A filter that
-# does not allow each of them could kill the whole shim, not just a child: such containers
-# take the fork path.
+# stack, the vfork, what the child does until execve, reaping a child that failed), a signal
+# handled meanwhile, and the thread's own end. A filter that does not allow each of them could
+# kill the whole shim, not just a child: such containers take the fork path.
 _AFTER_SECCOMP = ("prctl", "setgroups", "setresgid", "setresuid", "capset", "capget", "umask",
-                  "close_range", "mmap", "munmap", "mprotect", "madvise", "brk", "rt_sigprocmask",
-                  "rt_sigaction", "setsid", "dup2", "dup3", "close", "execve", "futex",
-                  "set_robust_list", "rseq", "exit", "exit_group", "getpid", "gettid",
-                  "sched_yield", "write")
+                  "close_range", "mmap", "munmap", "mremap", "mprotect", "madvise", "brk",
+                  "rt_sigprocmask", "rt_sigaction", "rt_sigreturn", "sigaltstack", "setsid", "dup2",
+                  "dup3", "close", "execve", "wait4", "futex", "set_robust_list", "rseq", "exit",
+                  "exit_group", "getpid", "gettid", "sched_yield", "write")
 _VFORK = c.CLONE_VM | c.CLONE_VFORK | 17               # glibc's posix_spawn: clone(..., SIGCHLD)
 
 
@@ -34,7 +34,7 @@ _VFORK = c.CLONE_VM | c.CLONE_VFORK | 17               # glibc's posix_spawn: cl
 class ExecTarget:
     version: tuple[int, int, int]       # the state file's inode, mtime and size when read
     record: ContainerRecord
-    cgroup: object
+    cgroup: Cgroup
     cgroup_join_fds: tuple[int, ...]    # its join_files, open: the child (or thread) writes "0"
     namespaces: tuple[tuple[str, int], ...]   # (/proc/<pid>/ns/ name, CLONE_NEW* flag), mount last
     pid_namespace: bool
@@ -53,7 +53,7 @@ class ExecTarget:
                 and (oom is None or oom == self.inherited.oom_score_adj))
 
 
-def prepare(sys: Syscalls, record: ContainerRecord, cgroup, version: tuple[int, int, int]) -> ExecTarget:
+def prepare(sys: Syscalls, record: ContainerRecord, cgroup: Cgroup, version: tuple[int, int, int]) -> ExecTarget:
     linux = record.spec.get("linux") or {}
     kinds = {ns["type"] for ns in linux.get("namespaces") or []}
     program = process_setup.seccomp_program(linux.get("seccomp"))

@@ -36,12 +36,15 @@ def spawn(sys: Syscalls, plan: ChildPlan, pid_namespace_fd: int | None) -> int |
     def body() -> None:
         try:
             outcome.append(_become_and_spawn(sys, plan, pid_namespace_fd))
-        except BaseException as exc:   # noqa: B036 - reported to the waiting caller
+        except BaseException as exc:   # reported to the waiting caller
             outcome.append(exc)
         finally:
             done.release()
 
-    _thread.start_new_thread(body, ())
+    try:
+        _thread.start_new_thread(body, ())
+    except RuntimeError:                # no thread to be had: fork
+        return None
     done.acquire()
     result = outcome[0]
     if isinstance(result, RuntimeFailure):

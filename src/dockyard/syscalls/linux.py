@@ -149,8 +149,8 @@ class LinuxSyscalls:
         (glibc's wrappers make every thread of the process follow)."""
         group_array = (ctypes.c_uint * max(len(groups), 1))(*groups)
         self._check(self._libc.syscall(X86_64["setgroups"], ctypes.c_size_t(len(groups)), group_array), "setgroups")
-        for name, value in (("setresgid", gid), ("setresuid", uid)):
-            value = ctypes.c_uint(value)
+        for name, number in (("setresgid", gid), ("setresuid", uid)):
+            value = ctypes.c_uint(number)
             self._check(self._libc.syscall(X86_64[name], value, value, value), name)
 
     def spawn(self, path: str, argv: list[str], env: list[str], stdio: tuple[int, int, int] | None) -> int:
