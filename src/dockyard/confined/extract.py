@@ -10,8 +10,8 @@ links must point at an entry inside the root; device nodes are never made.
 Few system calls per entry: parent directories stay open (a small cache of descriptors, dropped
 when something is removed), a file is created, written, stamped and closed through its own
 descriptor (open, write, futimens, close; fchown and fchmod only when the umask and owner did
-not already give the wanted result), nothing is fsynced (a layer becomes visible by one rename
-of its staging directory). Directories get their metadata last, deepest first, so adding their
+not already give the wanted result: `entry_metadata`), nothing is fsynced (a layer becomes
+visible by one rename of its staging directory). Directories get their metadata last, deepest first, so adding their
 entries does not change their times."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dockyard.confined.entry_metadata import EntryMetadata, plain_dir
 from dockyard.confined.paths import open_in_root
 from dockyard.errors import InvalidArgument
 from dockyard.wire import tar_paths
@@ -39,7 +40,6 @@ MAX_OPEN_DIRS = 256
 COPY_IN_KERNEL = 64 << 10       # contents at least this large are copied with copy_file_range
 _DIR_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-_AS_ROOT = os.geteuid() == 0
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class Extractor:
         self._plain: set[str] = set()            # directories made here, not setgid, no ACL
         self._dir_meta: list[tuple[str, Entry]] = []
         self._written: set[tuple[int, str]] = set()   # (parent inode, name): DELETE's opaque
-        self._umask = _umask()
+        self._metadata = EntryMetadata(options.owners, options.owner)
         self._source_fd: int | None = None
 
     # ---- public ------------------------------------------------------------------------------
@@ -88,7 +88,7 @@ class Extractor:
 
     def _run(self, reader: TarReader) -> int:
         self._root_fd = os.open(self.root, _DIR_FLAGS)
-        if not self.base and _plain_dir(self.root):
+        if not self.base and plain_dir(self.root):
             self._plain.add("")
         try:
             for entry in reader:
@@ -169,7 +169,7 @@ class Extractor:
                 for chunk in reader.chunks(entry):
                     _write_all(fd, chunk)
             self.size += entry.size
-            self._file_meta(fd, entry, parent)
+            self._metadata.file(fd, entry, parent in self._plain)
         finally:
             os.close(fd)
 
@@ -180,7 +180,7 @@ class Extractor:
             self._create(pfd, base, lambda: os.mkfifo(base, 0o600, dir_fd=pfd), parent)
         else:
             self._create(pfd, base, lambda: self._link(entry, pfd, base), parent)
-        self._path_meta(pfd, base, entry, parent)
+        self._metadata.by_name(pfd, base, entry, parent in self._plain)
 
     def _link(self, entry: Entry, pfd: int, base: str) -> None:
         source_fd, source = self._link_source(entry)
@@ -318,91 +318,9 @@ class Extractor:
                 return  # replaced by a symlink
             raise
         try:
-            self._owner(fd, entry, tar_paths.split(name)[0] in self._plain)
-            _xattrs(lambda key, value: os.setxattr(fd, key, value), entry)
-            os.chmod(fd, entry.mode & 0o7777)
-            os.utime(fd, ns=(entry.mtime * 10**9, entry.mtime * 10**9))
+            self._metadata.directory(fd, entry, tar_paths.split(name)[0] in self._plain)
         finally:
             os.close(fd)
-
-    # ---- metadata ----------------------------------------------------------------------------
-
-    def _file_meta(self, fd: int, entry: Entry, parent: str) -> None:
-        plain = parent in self._plain
-        chowned = self._owner(fd, entry, plain)
-        _xattrs(lambda key, value: os.setxattr(fd, key, value), entry)
-        mode = entry.mode & 0o7777
-        if not plain or chowned or mode != mode & 0o777 & ~self._umask:
-            os.chmod(fd, mode)    # after chown, which clears setuid bits
-        os.utime(fd, ns=(entry.mtime * 10**9, entry.mtime * 10**9))
-
-    def _wanted_owner(self, entry: Entry, plain_parent: bool) -> tuple[int, int] | None:
-        """The owner to set, or None when creation gave it already (as root, in a directory
-        made here: not setgid, no default ACL)."""
-        if not _AS_ROOT:
-            return None
-        owner = self.options.owner or ((entry.uid, entry.gid) if self.options.owners else (0, 0))
-        return None if plain_parent and owner == (_EUID, _EGID) else owner
-
-    def _owner(self, fd: int, entry: Entry, plain_parent: bool) -> bool:
-        owner = self._wanted_owner(entry, plain_parent)
-        if owner is not None:
-            os.chown(fd, *owner)
-        return owner is not None
-
-    def _path_meta(self, pfd: int, base: str, entry: Entry, parent: str) -> None:
-        """Metadata of a symlink, fifo or hard link, by name in its (confined) directory."""
-        owner = self._wanted_owner(entry, parent in self._plain and entry.type != HARDLINK)
-        if owner is not None:
-            os.chown(base, *owner, dir_fd=pfd, follow_symlinks=False)
-        is_link = entry.type == SYMLINK or (
-            entry.type == HARDLINK and stat.S_ISLNK(os.stat(base, dir_fd=pfd, follow_symlinks=False).st_mode))
-        _xattrs(lambda key, value: os.setxattr(f"/proc/self/fd/{pfd}/{base}", key, value,
-                                               follow_symlinks=False), entry)
-        if not is_link:
-            os.chmod(base, entry.mode & 0o7777, dir_fd=pfd)
-        os.utime(base, ns=(entry.mtime * 10**9, entry.mtime * 10**9), dir_fd=pfd,
-                 follow_symlinks=False)
-
-
-_EUID, _EGID = os.geteuid(), os.getegid()
-
-
-def _plain_dir(path: str) -> bool:
-    """Not setgid and without a default ACL: what is made in it gets the maker's group and
-    the mode asked for (less the umask)."""
-    if os.stat(path).st_mode & stat.S_ISGID:
-        return False
-    try:
-        os.getxattr(path, "system.posix_acl_default")
-        return False
-    except OSError:
-        return True
-
-
-def _umask() -> int:
-    """The process's umask, read without changing it (threads share it)."""
-    try:
-        with open("/proc/self/status", "rb") as status:
-            for line in status:
-                if line.startswith(b"Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    return 0o7777     # unknown: every file gets its chmod
-
-
-def _xattrs(set_one: Callable[[str, bytes], None], entry: Entry) -> None:
-    if not entry.xattrs:
-        return
-    for key, value in entry.xattrs.items():
-        if key.startswith("trusted."):
-            continue  # overlay's own attributes could forge whiteouts or redirects
-        try:
-            set_one(key, value)
-        except OSError as exc:
-            if exc.errno not in (errno.ENOTSUP, errno.EPERM, errno.EINVAL):
-                raise
 
 
 def _write_all(fd: int, data: memoryview) -> None:

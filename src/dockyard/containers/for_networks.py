@@ -1,8 +1,8 @@
-"""The containers as networking sees them (`network.service.ContainerLookup`): what
+"""The containers as networking sees them (`network.container_lookup.ContainerLookup`): what
 `network connect`/`disconnect` learn about a container by name or ID."""
 
 from dockyard.containers.registry import ContainerRegistry
-from dockyard.network.service import ContainerRef
+from dockyard.network.container_lookup import ContainerRef
 
 
 class ContainersForNetworks:

@@ -1,6 +1,6 @@
-"""The image service: the store, tags, list/inspect/history, removal and pruning, and the
-container layers built on images. Load, save and import live beside it (they all funnel
-into `create_image`).
+"""The image service: the store, tags, list/inspect/history, removal and pruning (what they
+decide: `removal_rules`), and the container layers built on images. Load, save and import
+live beside it (they all funnel into `create_image`).
 
 Every method is synchronous and may block on disk: the API calls it in a worker thread.
 """
@@ -17,8 +17,9 @@ from dataclasses import replace
 from typing import Any, Protocol, Sequence
 
 from dockyard.content.store import ContentStore
-from dockyard.errors import Conflict, InternalError, InvalidArgument, NotFound
+from dockyard.errors import Conflict, InternalError, NotFound
 from dockyard.images import filters as image_filters
+from dockyard.images import removal_rules as rules
 from dockyard.images import views
 from dockyard.images.store import ImageRecord, ImageStore
 from dockyard.oci import digest as digests
@@ -220,65 +221,28 @@ class ImageService:
     def remove(self, name: str, force: bool = False, noprune: bool = False) -> list[dict[str, str]]:
         with self._lock:
             image_id = self.store.resolve(name)
-            by_ref = self._matched_reference(name, image_id)
+            by_ref = rules.matched_reference(self.store, name, image_id)
             if by_ref is not None:
                 return self._remove_reference(image_id, by_ref, force, noprune)
             return self._remove_by_id(image_id, force, noprune)
 
-    def _matched_reference(self, name: str, image_id: str) -> str | None:
-        """The tag or digest reference `name` resolved through, if it was not an ID."""
-        if name.startswith("sha256:") or reference.is_full_id(name):
-            return None
-        try:
-            ref = reference.parse(name)
-        except InvalidArgument:
-            return None
-        if ref.digest:
-            key = f"{ref.name}@{ref.digest}"
-            return key if key in self.store.get(image_id).repo_digests else None
-        key = str(ref.with_default_tag())
-        return key if self.store.tags.get(key) == image_id else None
-
     def _remove_reference(self, image_id: str, ref: str, force: bool, noprune: bool) -> list[dict]:
         record = self.store.get(image_id)
-        going = [ref, *self._digests_going_with(image_id, ref)]
+        going = [ref, *rules.digests_going_with(self.store, image_id, ref)]
         remaining = len(self.store.refs_of(image_id)) + len(record.repo_digests) - len(going)
         users = self.in_use(image_id)
-        if remaining == 0 and users and not force:
-            raise Conflict(
-                f'conflict: unable to remove repository reference "{_familiar(ref)}" (must force) '
-                f"- container {users[0][:12]} is using its referenced image {digests.short_id(image_id)}")
+        rules.refuse_last_reference(ref, image_id, remaining, users, force)
         results = [self._untag(image_id, r) for r in going]
         if remaining > 0 or any(self.is_running(u) for u in users):
             return results                # dockerd: a running container keeps the image, untagged
         return results + self._delete(image_id, noprune)
 
-    def _digests_going_with(self, image_id: str, ref: str) -> list[str]:
-        """As dockerd: the last tag of a repository takes that repository's digest references along."""
-        if "@" in ref:
-            return []
-        name = reference.parse(ref).name
-        if any(reference.parse(t).name == name for t in self.store.refs_of(image_id) if t != ref):
-            return []
-        return [d for d in self.store.get(image_id).repo_digests if d.split("@", 1)[0] == name]
-
     def _remove_by_id(self, image_id: str, force: bool, noprune: bool) -> list[dict]:
-        short = digests.short_id(image_id)
         record = self.store.get(image_id)
         refs = self.store.refs_of(image_id) + list(record.repo_digests)
-        if self.store.children(image_id):
-            raise Conflict(f"conflict: unable to delete {short} (cannot be forced) - image has dependent child images")
-        if len(refs) > 1 and not force:
-            raise Conflict(f"conflict: unable to delete {short} (must be forced) - "
-                           "image is referenced in multiple repositories")
         users = self.in_use(image_id)
-        running = [u for u in users if self.is_running(u)]
-        if running:
-            raise Conflict(f"conflict: unable to delete {short} (cannot be forced) - "
-                           f"image is being used by running container {running[0][:12]}")
-        if users and not force:
-            raise Conflict(f"conflict: unable to delete {short} (must be forced) - "
-                           f"image is being used by stopped container {users[0][:12]}")
+        rules.refuse_delete(image_id, refs, bool(self.store.children(image_id)), users,
+                            [u for u in users if self.is_running(u)], force)
         # forced past stopped containers, as dockerd: they keep the layers they sit on
         return [self._untag(image_id, ref) for ref in refs] + self._delete(image_id, noprune)
 
@@ -288,8 +252,8 @@ class ImageService:
             self.store.put(replace(record, repo_digests=[d for d in record.repo_digests if d != ref]))
         else:
             self.store.remove_tag(reference.parse(ref))
-        self.emit("untag", image_id, {"name": _familiar(ref)})
-        return {"Untagged": _familiar(ref)}
+        self.emit("untag", image_id, {"name": rules.familiar(ref)})
+        return {"Untagged": rules.familiar(ref)}
 
     def _delete(self, image_id: str, noprune: bool) -> list[dict[str, str]]:
         """Delete an untagged image, its unshared layers and (unless noprune) bare parents."""
@@ -351,7 +315,8 @@ class ImageService:
             while changed:
                 changed = False
                 for record in self.store.all():
-                    if not self._prunable(record, dangling, until, filters):
+                    if not rules.prunable(self.store, record, dangling, until, filters, self.in_use,
+                                          self.config):
                         continue
                     before = self.layers_size()
                     deleted += [self._untag(record.id, r) for r in self.store.refs_of(record.id)]
@@ -360,23 +325,6 @@ class ImageService:
                     changed = True
         self.emit("prune", "", {"reclaimed": str(reclaimed)})
         return {"ImagesDeleted": deleted or None, "SpaceReclaimed": reclaimed}
-
-    def _prunable(self, record: ImageRecord, dangling: bool, until: int | None,
-                  filters: dict[str, list[str]]) -> bool:
-        if record.id not in self.store.images or self.store.children(record.id):
-            return False
-        if dangling and self.store.refs_of(record.id):
-            return False
-        if self.in_use(record.id):
-            return False
-        if until is not None and views.created_unix(record) >= until:
-            return False
-        labels = (self.config(record.id).get("config") or {}).get("Labels") or {}
-        if "label" in filters and not image_filters.labels_match(labels, filters["label"]):
-            return False
-        if "label!" in filters and not image_filters.negated_labels_match(labels, filters["label!"]):
-            return False
-        return True
 
     def layers_size(self) -> int:
         return sum(layer.size for layer in self.snapshots.layers())
@@ -416,12 +364,3 @@ class ImageService:
     def created_time(self, image_id: str) -> int:
         when = parse_created(self.store.get(image_id).created)
         return int(when.timestamp()) if when else 0
-
-
-def _familiar(ref: str) -> str:
-    name, at, digest = ref.partition("@")
-    try:
-        parsed = reference.parse(name)
-    except InvalidArgument:
-        return ref
-    return parsed.familiar() + (f"@{digest}" if at else "")

@@ -1,5 +1,5 @@
-"""A new endpoint of a container on a bridge network: its checks and addresses (pure; the
-addresses are taken from the network's pools, which the caller saves)."""
+"""A new endpoint of a container on a network: its checks and addresses (pure; the addresses
+are taken from the network's pools, which the caller saves), and their release."""
 
 from __future__ import annotations
 
@@ -9,6 +9,33 @@ from dockyard.errors import Conflict, Forbidden, InvalidArgument
 from dockyard.network import ipam
 from dockyard.network.model import Endpoint, Network, new_id
 from dockyard.network.sandbox import Sandbox
+
+
+def reserve_in_sandbox(sandboxes: dict[str, Sandbox], container_id: str, netns_path: str | None,
+                       net: Network, cfg: dict, name: str, hostname: str) -> Endpoint:
+    """The container's sandbox (made if new) with an endpoint on `net` in it, which reserves its
+    ifname, default route and addresses while the kernel attaches it. A network of another
+    driver (host, none) is the container's only one and gives it no addresses."""
+    sb = sandboxes.setdefault(container_id, Sandbox(container_id, netns_path))
+    sb.netns_path = sb.netns_path or netns_path
+    if net.id in sb.endpoints:
+        raise Forbidden(f"endpoint with name {name} already exists in network {net.name}")
+    if net.driver != "bridge":
+        if sb.endpoints:
+            raise Forbidden(f"container cannot be connected to the {net.name} network and others")
+        ep = Endpoint(new_id(), net.id, container_id, name, hostname, "", None, None, 0, None, "")
+    else:
+        if not sb.netns_path:
+            raise InvalidArgument(f"container {container_id} has no network namespace")
+        ep = reserve_endpoint(sb, net, cfg, name, hostname, sandboxes.values())
+    sb.endpoints[net.id] = ep
+    return ep
+
+
+def release_addresses(net: Network, ep: Endpoint) -> None:
+    """The addresses `ep` held go back to the network's pools (the caller saves `net`)."""
+    for pool in net.pools:
+        pool.release_owner(ep.id)
 
 
 def reserve_endpoint(sb: Sandbox, net: Network, cfg: dict, name: str, hostname: str,

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Callable
+from typing import Callable, Iterable
 
 from dockyard.firewall.iptables import Iptables
 from dockyard.firewall.rules import BridgeNet, PortForward
+from dockyard.network.model import Network
 
 log = logging.getLogger(__name__)
+
+
+def firewall_state(bridges: Iterable[Network], forwards: list[PortForward]
+                   ) -> tuple[list[BridgeNet], list[PortForward]]:
+    """What our chains hold: each bridge network's rules and the published ports' forwards."""
+    nets = []
+    for n in bridges:
+        opts = n.bridge_options
+        nets.append(BridgeNet(n.linux_bridge, str(n.ipam.subnet), n.internal, masquerade=opts.masquerade,
+                              icc=opts.icc, dns=n.dns_enabled))
+    return nets, forwards
 
 
 class FirewallSync:

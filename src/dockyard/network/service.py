@@ -13,22 +13,22 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Protocol
+from typing import Iterable
 
-from dockyard.errors import Forbidden, InternalError, InvalidArgument
+from dockyard.errors import Forbidden, InternalError
 from dockyard.firewall.iptables import Iptables, enable_forwarding
-from dockyard.firewall.rules import BridgeNet, Chains
+from dockyard.firewall.rules import Chains
 from dockyard.metadata.records import RecordStore
 from dockyard.netlink import links
 from dockyard.netlink.netns import Namespaces
 from dockyard.network.bridge import BridgeClaim, BridgeDriver, claim_bridge, plan_attach
+from dockyard.network.container_lookup import ContainerLookup
 from dockyard.network.defaults import default_bridge
 from dockyard.network.dns.server import Answerer, DnsServer
-from dockyard.network.endpoints import reserve_endpoint
-from dockyard.network.fwsync import FirewallSync
-from dockyard.network.model import Endpoint, Network, new_id
+from dockyard.network.endpoints import release_addresses, reserve_in_sandbox
+from dockyard.network.fwsync import FirewallSync, firewall_state
+from dockyard.network.model import Network
 from dockyard.network.names import Names, write_texts
 from dockyard.network.portmap import PortMap
 from dockyard.network.ports import bindings_from_api, ports_view
@@ -38,24 +38,6 @@ from dockyard.network.sweep import sweep_allocations, sweep_kernel
 from dockyard.syscalls.protocol import Syscalls
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class ContainerRef:
-    """What the API's connect/disconnect learn about a container from the lifecycle."""
-
-    id: str
-    name: str
-    hostname: str
-    netns_path: str | None  # None: not running
-    # records a network change on a stopped container (endpoint config, or None to remove)
-    record_network: Callable[[str, dict | None], None] | None = None
-
-
-class ContainerLookup(Protocol):
-    """What networking asks of the containers: one by name or ID (NotFound if none)."""
-
-    def network_ref(self, ref: str) -> ContainerRef: ...
 
 
 class NetworkService:
@@ -82,7 +64,7 @@ class NetworkService:
         self.names = Names(self.registry, self.sandboxes, self.host_resolv, self.host_hosts)
         self.dns = DnsServer(Answerer(self.names.resolve, self.names.upstreams))
         self.lock = asyncio.Lock()
-        self.fw = FirewallSync(self.firewall, self._firewall_state)
+        self.fw = FirewallSync(self.firewall, lambda: firewall_state(self.registry.bridges(), self.ports.forwards()))
         self.containers = containers  # None: a daemon without containers (tests of networking alone)
         self.started = False
         self._bridge_lock: BridgeClaim | None = None
@@ -185,15 +167,17 @@ class NetworkService:
         name = container_name.lstrip("/")
         async with self.lock:
             net = self.registry.lookup(network)
-            sb, ep, plan = self._reserve_locked(container_id, netns_path, net,
-                                                endpoint_config or {}, name, hostname)
-            if plan is not None:    # the allocation is durable before the kernel sees it
+            ep = reserve_in_sandbox(self.sandboxes, container_id, netns_path, net,
+                                    endpoint_config or {}, name, hostname)
+            sb = self.sandboxes[container_id]
+            plan = None
+            if net.driver == "bridge":    # the allocation is durable before the kernel sees it
+                plan = plan_attach(ep, net.linux_bridge, str(sb.netns_path), net.bridge_options.mtu)
                 try:
                     await self._save_network(net)
                 except BaseException:
                     sb.endpoints.pop(net.id, None)
-                    for pool in net.pools:
-                        pool.release_owner(ep.id)
+                    release_addresses(net, ep)
                     raise
         if plan is not None:
             try:
@@ -201,8 +185,7 @@ class NetworkService:
             except Exception as exc:
                 async with self.lock:
                     sb.endpoints.pop(net.id, None)
-                    for pool in net.pools:
-                        pool.release_owner(ep.id)
+                    release_addresses(net, ep)
                     self.registry.save(net)
                 raise InternalError(f"failed to attach container {container_id} to network"
                                     f" {net.name}: {exc}") from exc
@@ -211,28 +194,6 @@ class NetworkService:
             await self._save_sandbox(sb)
         self._emit(net, "connect", container_id)
         return ep.settings(net.dns_enabled)
-
-    def _reserve_locked(self, cid, netns_path, net: Network, cfg: dict, name, hostname):
-        sb = self.sandboxes.setdefault(cid, Sandbox(cid, netns_path))
-        sb.netns_path = sb.netns_path or netns_path
-        if net.id in sb.endpoints:
-            raise Forbidden(f"endpoint with name {name} already exists in network {net.name}")
-        if net.driver != "bridge":
-            if sb.endpoints:
-                raise Forbidden(f"container cannot be connected to the {net.name} network and others")
-            ep = Endpoint(new_id(), net.id, cid, name, hostname, "", None, None, 0, None, "")
-            sb.endpoints[net.id] = ep
-            return sb, ep, None
-        ep, plan = self._plan_endpoint(sb, net, cfg, name, hostname)   # the caller saves `net`
-        sb.endpoints[net.id] = ep  # reserves its ifname and default route while attaching
-        return sb, ep, plan
-
-    def _plan_endpoint(self, sb: Sandbox, net: Network, cfg: dict, name, hostname):
-        netns_path = sb.netns_path
-        if not netns_path:
-            raise InvalidArgument(f"container {sb.container_id} has no network namespace")
-        ep = reserve_endpoint(sb, net, cfg, name, hostname, self.sandboxes.values())
-        return ep, plan_attach(ep, net.linux_bridge, netns_path, net.bridge_options.mtu)
 
     async def disconnect(self, container_id: str, network: str, force: bool = False) -> None:
         async with self.lock:
@@ -253,8 +214,7 @@ class NetworkService:
         if ep.host_veth and delete_link:
             await asyncio.to_thread(self.driver.detach, ep.host_veth)
         if net.pools:
-            for pool in net.pools:
-                pool.release_owner(ep.id)
+            release_addresses(net, ep)
             await self._save_network(net)
         if ep.default_route:
             await self._move_default_route(sb)
@@ -401,14 +361,6 @@ class NetworkService:
         if container_id:
             attrs["container"] = container_id
         self.events.emit("network", action, net.id, attrs)
-
-    def _firewall_state(self):
-        nets = []
-        for n in self.registry.bridges():
-            opts = n.bridge_options
-            nets.append(BridgeNet(n.bridge, str(n.pool.subnet), n.internal, masquerade=opts.masquerade,
-                                  icc=opts.icc, dns=n.dns_enabled))
-        return nets, self.ports.forwards()
 
     async def _apply_firewall(self) -> None:
         await self.fw.apply()

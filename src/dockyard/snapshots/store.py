@@ -12,7 +12,6 @@ Layout under the root:
 from __future__ import annotations
 
 import errno
-import fcntl
 import hashlib
 import os
 import re
@@ -27,15 +26,16 @@ from dockyard.errors import Conflict, InvalidArgument, NotFound
 from dockyard.metadata import atomic
 from dockyard.oci import digest as digests
 from dockyard.snapshots import init_layer
+from dockyard.snapshots.diff_pipe import read_while_written
 from dockyard.snapshots.drivers import Driver
 from dockyard.snapshots.mount import Mount
+from dockyard.snapshots.unpack import unpack_file, unpack_stream
 from dockyard.syscalls.inode_flags import spread_subdirectories
 from dockyard.confined import extract
 from dockyard.wire import tar_stream
 from dockyard.wire.tar_stream import ByteSink
 
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
-PIPE_SIZE = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -124,24 +124,14 @@ class SnapshotStore:
     def _unpack(self, staging: str, stream: tar_stream.ByteReader, tee: tar_stream.DigestSink | None,
                 parent_layer: Layer | None) -> tuple[str, int]:
         """The layer's tree in `<staging>/fs`; returns (diff ID, size of file contents)."""
+        return unpack_stream(self._staged_fs(staging, parent_layer), stream, tee, self.driver.whiteouts)
+
+    def _staged_fs(self, staging: str, parent_layer: Layer | None) -> str:
+        """`<staging>/fs`, made and filled as the driver starts a layer on `parent_layer`."""
         fs = os.path.join(staging, "fs")
         os.mkdir(fs, 0o755)
         self.driver.fill_layer(fs, self._fs(parent_layer.chain_id) if parent_layer else None)
-        source: tar_stream.ByteReader = tar_stream.decompressed(stream)
-        hashing: tar_stream.DigestSink | tar_stream.HashingReader
-        if tee is not None:     # the store's writer hashes what it stores: one sha256 pass
-            source, hashing = tar_stream.TeeReader(source, tee), tee
-        else:
-            source = hashing = tar_stream.HashingReader(source)
-        ahead = tar_stream.ReadAhead(source)    # inflate, hash and store while files are made
-        try:
-            size = extract.Extractor(fs, extract.Options(whiteouts=self.driver.whiteouts)).extract(ahead)
-            ahead.finish()
-        except tar_stream.STREAM_ERRORS as exc:
-            raise InvalidArgument(f"invalid layer archive: {exc}") from None
-        finally:
-            ahead.close()
-        return hashing.digest, size
+        return fs
 
     def apply_layer_file(self, path: str, diff_id: str, parent: str | None = None) -> Layer:
         """Unpack an uncompressed layer tar already stored and verified as `diff_id`."""
@@ -151,10 +141,7 @@ class SnapshotStore:
         parent_layer = self.get(parent) if parent else None
         staging = tempfile.mkdtemp(dir=os.path.join(self.root, "staging"))
         try:
-            fs = os.path.join(staging, "fs")
-            os.mkdir(fs, 0o755)
-            self.driver.fill_layer(fs, self._fs(parent_layer.chain_id) if parent_layer else None)
-            size = extract.Extractor(fs, extract.Options(whiteouts=self.driver.whiteouts)).extract_file(path)
+            size = unpack_file(self._staged_fs(staging, parent_layer), path, self.driver.whiteouts)
             return self._commit_staging(staging, chain, diff_id, parent, size)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -307,41 +294,15 @@ class SnapshotStore:
         self.driver.diff(self._active_dir(key), self._lowers(meta["parent"]), out)
 
     def commit(self, key: str, parent: str | None, tee: tar_stream.DigestSink, before_commit=None) -> Layer:
-        """The changes of active snapshot `key` as a new layer on `parent`. A thread writes the
-        diff into a pipe while this one hashes it, copies it to `tee` and unpacks it: walking
-        the container's files and making the layer's overlap (the kernel's work in both)."""
-        read_fd, write_fd = os.pipe2(os.O_CLOEXEC)
-        try:
-            fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
-        except OSError:
-            pass    # above /proc/sys/fs/pipe-max-size: the default size works too
-        failures: list[BaseException] = []
-
-        def write_diff() -> None:
-            try:
-                with open(write_fd, "wb") as out:
-                    self.diff(key, out)
-            except BaseException as error:
-                failures.append(error)
-
-        def written(chain: str) -> None:    # a diff cut short must not become a layer
-            writer.join()
-            if failures:
-                raise failures[0]
-            if before_commit is not None:
-                before_commit(chain)
-
-        writer = threading.Thread(target=write_diff, name=f"diff-{key[:12]}")
-        writer.start()
-        try:
-            with open(read_fd, "rb", buffering=0) as source:
-                layer = self.apply_layer(source, parent, tee=tee, before_commit=written)
-        except BaseException:
-            writer.join()       # the pipe is closed: a blocked writer fails and ends
-            if failures and not isinstance(failures[0], BrokenPipeError):
-                raise failures[0] from None
-            raise
-        return layer
+        """The changes of active snapshot `key` as a new layer on `parent`, unpacked while a
+        thread writes them (`diff_pipe`)."""
+        def apply(source: BinaryIO, written) -> Layer:
+            def committing(chain: str) -> None:
+                written()
+                if before_commit is not None:
+                    before_commit(chain)
+            return self.apply_layer(source, parent, tee=tee, before_commit=committing)
+        return read_while_written(lambda out: self.diff(key, out), f"diff-{key[:12]}", apply)
 
     def commit_unmounted(self, key: str, parent: str | None, tee: tar_stream.DigestSink) -> Layer:
         """`commit` for a snapshot nothing mounts any more and that is removed next (a build

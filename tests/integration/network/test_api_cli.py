@@ -12,7 +12,7 @@ from dockyard.api.server import Connection
 from dockyard.daemon.config import DaemonConfig
 from dockyard.errors import NotFound
 from dockyard.events.journal import EventJournal
-from dockyard.network.service import ContainerRef
+from dockyard.network.container_lookup import ContainerRef
 from tests.integration.network.conftest import in_netns
 from tests.support.services import services_with
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.root
 
 
 class Containers:
-    """The containers networking may look up (`network.service.ContainerLookup`)."""
+    """The containers networking may look up (`network.container_lookup.ContainerLookup`)."""
 
     def __init__(self, known: dict[str, ContainerRef]):
         self.known = known
