@@ -255,34 +255,21 @@ class BuiltinRuntime:
         target = self._exec_target(container_id)
         if self._status(target.record) != "running":
             raise Conflict(f"cannot exec in a container that is not running: {container_id}")
-        pid = self._exec_from_thread(target, process, stdio) if target.thread_may_spawn(process) else None
+        pid = None
+        if target.thread_may_spawn(process):
+            from dockyard.runtime.exec_thread import spawn
+            pid = spawn(self.sys, target, process, stdio)
         if pid is None:
             pid = self._exec_forked(target, process, stdio, console_socket)
         if pid_file:
             _write_atomic(pid_file, str(pid))
         return pid
 
-    def _exec_from_thread(self, target: ExecTarget, process: dict, stdio) -> int | None:
-        from dockyard.runtime.exec_thread import spawn
-        from dockyard.runtime.init import ChildPlan
-        join_fds = _namespace_fds(target)
-        pid_ns_fd = os.open(f"/proc/{target.record.pid}/ns/pid", os.O_RDONLY | os.O_CLOEXEC) \
-            if target.pid_namespace else None
-        plan = ChildPlan(spec=target.record.spec, process=process, cgroup=target.cgroup, sync_fd=-1, stdio=stdio,
-                         join_fds=join_fds, cgroup_join_fds=target.cgroup_join_fds,
-                         seccomp_program=target.seccomp_program, inherited=target.inherited,
-                         announce_ready=False, in_thread=True)
-        try:
-            return spawn(self.sys, plan, pid_ns_fd)
-        finally:
-            for fd in [*(fd for fd, _ in join_fds), *([pid_ns_fd] if pid_ns_fd is not None else [])]:
-                os.close(fd)
-
     def _exec_forked(self, target: ExecTarget, process: dict, stdio, console_socket) -> int:
         from dockyard.runtime.console import connect_console_socket
         from dockyard.runtime.init import ChildPlan, setup_exec
         record = target.record
-        join_fds = _namespace_fds(target)
+        join_fds = target.open_namespaces()
         pid_ns = {"path": f"/proc/{record.pid}/ns/pid"} if target.pid_namespace else None
         console_fd = connect_console_socket(console_socket) if console_socket else None
         sync_r, sync_w = os.pipe2(os.O_CLOEXEC)
@@ -338,12 +325,6 @@ class BuiltinRuntime:
             self.delete(container_id, force=True)
         code = os.waitstatus_to_exitcode(status)
         return 128 - code if code < 0 else code
-
-
-def _namespace_fds(target: ExecTarget) -> tuple[tuple[int, int], ...]:
-    """The container's namespaces to join, opened through its init (mount last)."""
-    return tuple((os.open(f"/proc/{target.record.pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC), flag)
-                 for name, flag in target.namespaces)
 
 
 def _load_spec(bundle: str) -> dict:

@@ -42,6 +42,11 @@ class ExecTarget:
     inherited: process_setup.Inherited  # the caller's, which its children get
     threadable: bool                    # what a thread may do for an exec here (see exec_thread)
 
+    def open_namespaces(self) -> tuple[tuple[int, int], ...]:
+        """(fd, CLONE_NEW* flag) of each namespace to join, opened through the init, mount last."""
+        return tuple((os.open(f"/proc/{self.record.pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC), flag)
+                     for name, flag in self.namespaces)
+
     def close(self) -> None:
         for fd in self.cgroup_join_fds:
             os.close(fd)

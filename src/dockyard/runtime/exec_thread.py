@@ -18,17 +18,34 @@ setup, the caller forks (init.py), which gives the same process.
 from __future__ import annotations
 
 import _thread                         # not threading: its at-fork hook would cost every fork
+import os
 
 from dockyard.runtime import process_setup as ps
+from dockyard.runtime.exec_target import ExecTarget
 from dockyard.runtime.init import ChildPlan, become_process, describe_failure, setup_exec
 from dockyard.runtime.sync import RuntimeFailure
 from dockyard.syscalls import constants as c
 from dockyard.syscalls.protocol import Syscalls
 
 
-def spawn(sys: Syscalls, plan: ChildPlan, pid_namespace_fd: int | None) -> int | None:
+def spawn(sys: Syscalls, target: ExecTarget, process: dict, stdio) -> int | None:
     """The process's pid; None when the caller should fork instead. Raises RuntimeFailure with
     runc's words when the process itself cannot start (no such executable, working directory)."""
+    join_fds = target.open_namespaces()
+    pid_namespace_fd = os.open(f"/proc/{target.record.pid}/ns/pid", os.O_RDONLY | os.O_CLOEXEC) \
+        if target.pid_namespace else None
+    plan = ChildPlan(spec=target.record.spec, process=process, cgroup=target.cgroup, sync_fd=-1, stdio=stdio,
+                     join_fds=join_fds, cgroup_join_fds=target.cgroup_join_fds,
+                     seccomp_program=target.seccomp_program, inherited=target.inherited,
+                     announce_ready=False, in_thread=True)
+    try:
+        return _in_a_thread(sys, plan, pid_namespace_fd)
+    finally:
+        for fd in [*(fd for fd, _ in join_fds), *([pid_namespace_fd] if pid_namespace_fd is not None else [])]:
+            os.close(fd)
+
+
+def _in_a_thread(sys: Syscalls, plan: ChildPlan, pid_namespace_fd: int | None) -> int | None:
     outcome: list = []
     done = _thread.allocate_lock()
     done.acquire()
