@@ -5,11 +5,7 @@ when the client goes away, and `Upgrade: tcp` hijacking for attach and exec.
 """
 
 import asyncio
-import fcntl
 import logging
-import socket
-import struct
-import termios
 from http import HTTPStatus
 from typing import Awaitable, Callable
 from urllib.parse import unquote, urlsplit
@@ -21,6 +17,7 @@ from dockyard.api.request import Request
 from dockyard.api.responses import HijackResponse, Response, StreamResponse
 from dockyard.api.versioning import MAX_API
 from dockyard.errors import InvalidArgument
+from dockyard.syscalls.socket_queue import unread_by_peer
 
 log = logging.getLogger(__name__)
 
@@ -65,24 +62,13 @@ class HijackedStream:
         unread), or after `timeout`. docker-py parses the 101's head through a buffer whose
         surplus it drops when it turns to the raw socket: output must not come with the head."""
         sock = self._writer.get_extra_info("socket")
-        if sock is None or sock.family != socket.AF_UNIX:
-            return
         loop = asyncio.get_running_loop()
-        deadline, delay = loop.time() + timeout, 0.0002
-        while _unread(sock.fileno()) and loop.time() < deadline:
-            await asyncio.sleep(delay)
-            delay = min(2 * delay, 0.005)
+        deadline = loop.time() + timeout
+        while sock is not None and unread_by_peer(sock) and loop.time() < deadline:
+            await asyncio.sleep(0.001)
 
     def close(self) -> None:
         self._writer.close()
-
-
-def _unread(fd: int) -> int:
-    """What we sent on a unix socket that its reader has not read yet (SIOCOUTQ)."""
-    try:
-        return struct.unpack("i", fcntl.ioctl(fd, termios.TIOCOUTQ, b"\0\0\0\0"))[0]
-    except OSError:
-        return 0
 
 
 class ConnectionTasks:

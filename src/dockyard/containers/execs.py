@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 _DEFAULT_KEYS = parse_detach_keys(DEFAULT_DETACH_KEYS)
 _KEPT_PROCESSES = 256
-_HEAD_READ_TIMEOUT = 1.0              # seconds a client may take to read the 101 before output comes
+_HEAD_READ_TIMEOUT = 1.0              # seconds a client may take to read the 101 (shim.direct: the same)
 
 
 @dataclass
@@ -77,9 +77,9 @@ class ExecService:
 
     async def start(self, exec_id: str, detach: bool, console_size: list[int] | None, framed: bool | None = None):
         """Detached: starts the process now and returns None. Otherwise returns the session to
-        run once the connection is hijacked: the process starts only once the client has read the
-        101, so that no output can slip in before it reads its raw stream (docker-py loses bytes
-        that arrive with the 101's head; an exec starts in ~1 ms). `framed`: whether output goes
+        run once the connection is hijacked. Its output goes to the client only once the client
+        has read the 101 (docker-py loses bytes that arrive with the 101's head; an exec starts
+        in ~1 ms): the shim holds it until then, or we do when it passes through us. `framed`: whether output goes
         in stdcopy frames; dockerd takes it from the start request's `Tty` (docker-py sends False
         unless told), not from the exec's TTY."""
         record = self.get(exec_id)
@@ -99,12 +99,15 @@ class ExecService:
             session = None
             try:
                 stdin = bool(record.config.get("AttachStdin"))
-                await client.until_read(_HEAD_READ_TIMEOUT)   # the process may write at once
+                output_fd = client.output_fd()
+                if output_fd is None:         # we write its output: not before the client read the 101
+                    await client.until_read(_HEAD_READ_TIMEOUT)     # (the shim waits so itself)
                 try:
                     session = await self._launch(record, container, shim, console_size, attach=True,
-                                                 output_fd=client.output_fd(), framed=framed)
+                                                 output_fd=output_fd, framed=framed)
                 except DockyardError as err:
                     text = err.message.encode()
+                    await client.until_read(_HEAD_READ_TIMEOUT)
                     await client.write(frame(2, text + b"\n") if framed else text + b"\r\n")
                     return
                 try:
