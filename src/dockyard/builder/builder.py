@@ -143,6 +143,16 @@ class _Run:
             self.steps[key] = found
         return found
 
+    async def find(self, key: str, parent_id: str | None, created_by: str, config: dict) -> str | None:
+        """`lookup` from the loop: a hit the cache knows without reading a file is answered here
+        (a cached build's look-ups each cost more in a thread hop than in the look-up)."""
+        if not self.options.nocache and self.cache_sources is None:
+            found = self.b.cache.remembered(key)
+            if found is not None:
+                self.steps[key] = found
+                return found
+        return await asyncio.to_thread(self.lookup, key, parent_id, created_by, config)
+
     def store(self, key: str, image_id: str) -> None:
         """A step's new image, for the next build to reuse."""
         self.b.cache.store(key, image_id)

@@ -17,24 +17,36 @@ class BuildCache:
     def __init__(self, root: str, image_exists):
         self.root = root
         self._exists = image_exists
+        self._known: dict[str, str] = {}   # entries read or written since the start (this daemon owns the root)
         os.makedirs(root, exist_ok=True)
 
     def lookup(self, key: str) -> str | None:
-        try:
-            with open(os.path.join(self.root, key), encoding="ascii") as f:
-                image_id = f.read().strip()
-        except FileNotFoundError:
-            return None
+        image_id = self._known.get(key)
+        if image_id is None:
+            try:
+                with open(os.path.join(self.root, key), encoding="ascii") as f:
+                    image_id = f.read().strip()
+            except FileNotFoundError:
+                return None
+            if image_id:
+                self._known[key] = image_id
+        return image_id if image_id and self._exists(image_id) else None
+
+    def remembered(self, key: str) -> str | None:
+        """A hit `lookup` would give, if known without reading a file (no blocking I/O)."""
+        image_id = self._known.get(key)
         return image_id if image_id and self._exists(image_id) else None
 
     def store(self, key: str, image_id: str) -> None:
         atomic.write_bytes(os.path.join(self.root, key), image_id.encode(), durable=False)
+        self._known[key] = image_id
 
     def prune(self) -> int:
         """Drop entries whose image is gone; returns how many were removed."""
         removed = 0
         for name in os.listdir(self.root):
             if self.lookup(name) is None:
+                self._known.pop(name, None)
                 try:
                     os.unlink(os.path.join(self.root, name))
                     removed += 1
@@ -65,6 +77,7 @@ class BuildCache:
         newest = time.time() - keep_seconds
         for record in self.records():
             if (all_ or not record["live"]) and record["created"] <= newest:
+                self._known.pop(record["key"], None)
                 try:
                     os.unlink(os.path.join(self.root, record["key"]))
                     removed.append(record)

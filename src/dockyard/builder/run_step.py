@@ -62,10 +62,10 @@ class RunRequest:
 class RunStep:
     """The RUN steps of one build."""
 
-    def __init__(self, builder, options, progress, lookup: Callable[[str, str | None, str, dict], str | None],
+    def __init__(self, builder, options, progress, find: Callable[[str, str | None, str, dict], Awaitable[str | None]],
                  store: Callable[[str, str], None]):
         self.b, self.options, self.progress = builder, options, progress
-        self._lookup = lookup       # (key, parent, created_by, config) → a cached image (nocache, --cache-from)
+        self._find = find           # (key, parent, created_by, config) → a cached image (nocache, --cache-from)
         self._store = store         # (key, image): the step's new image
 
     async def run(self, request: RunRequest, sources: MountSources) -> str:
@@ -77,7 +77,7 @@ class RunStep:
         if request.command.script is not None:
             extra["script"] = request.command.script.content
         key = step_key(request.parent_id or "", request.created_by, extra)
-        cached = await asyncio.to_thread(self._lookup, key, request.parent_id, request.created_by, request.config)
+        cached = await self._find(key, request.parent_id, request.created_by, request.config)
         if cached is not None:
             self.progress.using_cache()
             return cached

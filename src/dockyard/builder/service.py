@@ -19,6 +19,7 @@ from dockyard.builder.builder import Builder, BuildOptions
 from dockyard.builder.buildkit_image import buildkit_config
 from dockyard.builder.cache import BuildCache
 from dockyard.builder.cache_mounts import CacheMounts
+from dockyard.builder.kept_contexts import KeptContexts
 from dockyard.builder.layers import BuildLayers
 from dockyard.builder.prune_filters import cache_keeper
 from dockyard.builder.run_mounts import RunMounts
@@ -53,6 +54,7 @@ class BuildService:
         # `COPY --link` layers by their sources, while the content store holds them
         link_layers = BuildCache(os.path.join(build_root, "link-layers"), images.content.has)
         self.cache_mounts = CacheMounts(os.path.join(build_root, "cache-mounts"))
+        self.kept_contexts = KeptContexts(work_dir)   # BuildKit's contexts, for the next build of the same
         layers = BuildLayers(images, mounter, work_dir)
         layers.sweep()
         self._containers, self._images = containers, images
@@ -115,11 +117,13 @@ class BuildService:
 
     async def prune_cache(self, all_: bool = False, filters: list[str] | None = None,
                           keep_seconds: float = 0.0) -> list[dict[str, Any]]:
-        """`docker buildx prune`: entries of deleted images (with `--all` every entry) and the
-        cache mounts no build uses; with `--keep-duration` none used more recently than that."""
+        """`docker buildx prune`: entries of deleted images (with `--all` every entry), the
+        cache mounts and kept contexts no build uses; with `--keep-duration` none used more
+        recently than that."""
         if filters:
             raise InvalidArgument(f"prune filters are not supported by this daemon: {', '.join(filters)}")
         steps = await asyncio.to_thread(self.cache.remove_records, all_, keep_seconds)
+        self.kept_contexts.prune(keep_seconds)
         keep = cache_keeper({"unused-for": [f"{keep_seconds}s"]} if keep_seconds else {})
         mounts = await asyncio.to_thread(self.cache_mounts.prune, keep)
         return steps + [_step_shaped(usage) for usage in mounts]
@@ -127,8 +131,11 @@ class BuildService:
     async def prune(self, filters: dict[str, list[str]] | None = None) -> dict[str, Any]:
         """`POST /build/prune`: cache entries of deleted images go (the images are the image
         service's: `docker image prune` removes the dangling ones), and the cache mounts no
-        build is using, as BuildKit prunes them (those `filters` select)."""
+        build is using, as BuildKit prunes them (those `filters` select); without filters, the
+        kept contexts too."""
         await asyncio.to_thread(self.cache.prune)
+        if not filters:
+            self.kept_contexts.prune()
         removed = await asyncio.to_thread(self.cache_mounts.prune, cache_keeper(filters or {}))
         return {"CachesDeleted": [r["ID"] for r in removed] or None,
                 "SpaceReclaimed": sum(r["Size"] for r in removed)}

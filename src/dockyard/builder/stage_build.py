@@ -51,7 +51,7 @@ class StageBuild:
         self.step = first_step - 1
         self.base_image: str | None = None
         self.from_stage: int | None = None    # the earlier stage this one starts from
-        self.runs = RunStep(self.b, self.options, progress, run.lookup, run.store)
+        self.runs = RunStep(self.b, self.options, progress, run.find, run.store)
 
     async def build(self) -> StageState:
         self.progress.stage_started(self.stage.index)
@@ -180,7 +180,7 @@ class StageBuild:
         state.image_id = cached
 
     async def _cached(self, key: str, state: StageState, created_by: str) -> str | None:
-        found = await asyncio.to_thread(self.run.lookup, key, state.image_id, created_by, state.config)
+        found = await self.run.find(key, state.image_id, created_by, state.config)
         if found is not None:
             self.progress.using_cache()
         return found

@@ -58,10 +58,11 @@ class BuildEvents:
         self._emit, self._seed = emit, seed
         self._count = 0
 
-    def start(self, name: str, inputs: list[str] | None = None) -> Vertex:
+    def start(self, name: str, inputs: list[str] | None = None, started: float | None = None) -> Vertex:
+        """`started`: when the work began, if it began before it could be told (see frontend.load)."""
         self._count += 1
         digest = "sha256:" + hashlib.sha256(f"{self._seed}/{self._count}/{name}".encode()).hexdigest()
-        vertex = Vertex(digest, name, list(inputs or []), started=time.time())
+        vertex = Vertex(digest, name, list(inputs or []), started=started or time.time())
         self._emit(_copy(vertex))
         return vertex
 

@@ -1,5 +1,5 @@
 """The BuildKit edge's pure parts: the frontend's options, file sync's writer (confined to its
-directory, Go's file modes)."""
+directory, Go's file modes, into a kept directory), the kept contexts."""
 
 import os
 
@@ -8,6 +8,8 @@ import pytest
 from dockyard.api.buildkit.filesync import DirectoryWriter, sync_metadata, unix_permissions
 from dockyard.api.buildkit.frontend import build_options, external_bases
 from dockyard.api.buildkit.generated import stat_pb2
+from dockyard.builder.kept_contexts import KeptContexts
+from dockyard.disk import removal
 from dockyard.errors import InvalidArgument
 
 GO_DIR, GO_SYMLINK, GO_SETUID = 1 << 31, 1 << 27, 1 << 23
@@ -70,6 +72,71 @@ def test_writer_keeps_every_path_inside(tmp_path):
     assert not (tmp_path / "x").exists()
     with pytest.raises(InvalidArgument):
         writer.data(99, b"x")
+
+
+def _transfer(root, entries, kept, contents):
+    """One transfer of `entries` into `root`; which files were asked for."""
+    writer = DirectoryWriter(str(root), kept)
+    for stat in entries:
+        writer.entry(stat)
+    asked = sorted(writer.wanted.values())
+    for index in list(writer.wanted):
+        writer.data(index, contents[os.path.relpath(writer.wanted[index], root)])
+        writer.data(index, b"")
+    writer.finish()
+    return [os.path.relpath(path, root) for path in asked], writer.entries
+
+
+def test_writer_into_a_kept_directory_asks_only_for_what_changed_and_deletes_what_went(tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    first = [_stat("a", 0o644), _stat("d", GO_DIR | 0o755), _stat("d/b", 0o644), _stat("d/e", GO_DIR | 0o755),
+             _stat("d/e/c", 0o644), _stat("l", GO_SYMLINK | 0o777, "a")]
+    contents = {"a": b"one", "d/b": b"b", "d/e/c": b"c", "l/z": b"z"}
+    asked, kept = _transfer(root, first, None, contents)
+    assert asked == ["a", "d/b", "d/e/c"]
+    again, kept = _transfer(root, first, kept, contents)
+    assert again == [] and (root / "a").read_bytes() == b"one"     # nothing changed: no bytes asked for
+    contents["a"] = b"two"
+    second = [_stat("a", 0o644, mtime=1_800_000_000_000_000_000), _stat("d", GO_DIR | 0o755),
+              _stat("d/b", 0o644), _stat("l", GO_DIR | 0o755), _stat("l/z", 0o644)]
+    asked, kept = _transfer(root, second, kept, contents)
+    assert asked == ["a", "l/z"] and (root / "a").read_bytes() == b"two"
+    assert not (root / "d/e").exists() and (root / "d/b").read_bytes() == b"b"   # gone from the walk: deleted
+    assert (root / "l").is_dir() and not (root / "l").is_symlink() and (root / "l/z").read_bytes() == b"z"
+    assert sorted(kept) == ["a", "d", "d/b", "l", "l/z"]
+
+
+def test_writer_never_follows_a_kept_symlink(tmp_path):
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    root.mkdir()
+    (outside / "sub").mkdir(parents=True)
+    os.chmod(outside, 0o700)
+    _, kept = _transfer(root, [_stat("s", GO_SYMLINK | 0o777, str(outside)), _stat("t", GO_SYMLINK | 0o777, "s")],
+                        None, {})
+    # "s" comes back as a directory, "t/sub" named a stale entry behind a symlink
+    _transfer(root, [_stat("s", GO_DIR | 0o777)], {**kept, "t/sub": b"x"}, {})
+    assert oct(os.stat(outside).st_mode & 0o777) == "0o700" and (outside / "sub").is_dir()
+    assert (root / "s").is_dir() and not (root / "s").is_symlink()
+
+
+def test_kept_contexts_serve_one_build_at_a_time_and_keep_only_complete_transfers(tmp_path):
+    contexts = KeptContexts(str(tmp_path), keep=1)
+    first = contexts.take("k")
+    first.entries["a"] = b"stat"
+    busy = contexts.take("k")                      # a second build meanwhile: a directory of its own
+    assert busy.path != first.path and busy.slot is None
+    contexts.give_back(busy, complete=True)
+    contexts.give_back(first, complete=True)
+    again = contexts.take("k")
+    assert again.path == first.path and again.entries == {"a": b"stat"}
+    contexts.give_back(again, complete=False)      # a failed transfer: the directory goes
+    assert contexts.take("k").entries == {}
+    other = contexts.take("other")
+    contexts.give_back(other, complete=True)
+    assert contexts.prune() == 1
+    removal.wait_idle()
+    assert not os.path.exists(first.path) and not os.path.exists(other.path) and not os.path.exists(busy.path)
 
 
 def test_sync_metadata_escapes_non_ascii_patterns():

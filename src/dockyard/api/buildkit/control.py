@@ -132,7 +132,7 @@ class BuildKitControl:
         options.session = ClientSession(session, solve.entitlements, build.work_dir)
         options.imported_cache = await cache_options.imported(self._services.images, session,
                                                               solve.cache.imports, events)
-        loaded = await frontend.load(session, attrs, build.work_dir, events)
+        loaded = await frontend.load(session, attrs, build, events)
         try:
             solve.built = await build.build_buildkit(options, loaded.root, loaded.dockerfile, events)
             return solve.built.image_id

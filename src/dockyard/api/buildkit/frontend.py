@@ -5,12 +5,15 @@ those patterns left out), each load shown as BuildKit shows it."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
+import time
 
 from dockyard.api.buildkit import filesync
 from dockyard.disk.removal import remove_later
 from dockyard.builder.builder import BuildOptions
+from dockyard.builder.kept_contexts import KeptContext, KeptContexts
 from dockyard.builder.vertices import BuildEvents
 from dockyard.dockerfile.ignore import read_patterns
 from dockyard.dockerfile import stage_graph
@@ -59,52 +62,88 @@ def build_options(attrs: dict[str, str]) -> BuildOptions:
 
 
 class LoadedContext:
-    """The Dockerfile's text and the context directory of one build (removed by `remove`)."""
+    """The Dockerfile's text and the context directory of one build (`remove` when it is over):
+    the context goes into the directory kept from the last build of the same one, if any."""
 
-    def __init__(self, work_dir: str):
+    def __init__(self, work_dir: str, kept: KeptContexts):
         os.makedirs(work_dir, exist_ok=True)
         self.top = tempfile.mkdtemp(prefix="context-", dir=work_dir)
-        self.root = os.path.join(self.top, "context")
         self.dockerfile = ""
+        self._kept_contexts = kept
+        self.kept: KeptContext | None = None
+        self.complete = False
+
+    @property
+    def root(self) -> str:
+        assert self.kept is not None
+        return self.kept.path
+
+    def take(self, key: str) -> KeptContext:
+        self.kept = self._kept_contexts.take(key)
+        return self.kept
 
     def remove(self) -> None:
         """Off the build's path, as the classic context is (the start-up sweep of `context-*`
-        takes what a dead daemon left)."""
+        takes what a dead daemon left); the context kept for the next build if it came whole."""
         remove_later(self.top)
+        if self.kept is not None:
+            self._kept_contexts.give_back(self.kept, self.complete)
 
 
-async def load(session, attrs: dict[str, str], work_dir: str, events: BuildEvents) -> LoadedContext:
+async def load(session, attrs: dict[str, str], build, events: BuildEvents) -> LoadedContext:
+    """`build`: the build service (its work directory, its kept contexts)."""
     name = attrs.get("filename") or "Dockerfile"
     context_key = attrs.get("contextkey") or "context"
-    loaded = LoadedContext(work_dir)
+    loaded = LoadedContext(build.work_dir, build.kept_contexts)
     try:
-        definition = os.path.join(loaded.top, "dockerfile")
+        definition, ignore_dir = os.path.join(loaded.top, "dockerfile"), os.path.join(loaded.top, "dockerignore")
         os.mkdir(definition)
+        os.mkdir(ignore_dir)
         base = os.path.basename(name)
-        vertex = events.start(f"[internal] load build definition from {base}")
-        size = await filesync.receive(session, attrs.get("dockerfilekey") or "dockerfile", definition,
-                                      include=[base, base + ".dockerignore"], follow=[base, base + ".dockerignore"])
-        events.status(vertex, "transferring dockerfile:", size)
-        events.done(vertex)
+        # the context's .dockerignore travels beside the Dockerfile, not after it: one round trip
+        ignore = _Fetch(filesync.receive(session, context_key, ignore_dir, include=[".dockerignore"],
+                                         follow=[".dockerignore"]))
         try:
-            with open(os.path.join(definition, base), encoding="utf-8", errors="replace") as f:
-                loaded.dockerfile = f.read()
-        except FileNotFoundError:
-            raise NotFound(f"failed to solve: failed to read dockerfile: open {base}: "
-                           "no such file or directory") from None
-        excludes = await _ignore_patterns(session, context_key, definition, base, loaded.top, events)
+            vertex = events.start(f"[internal] load build definition from {base}")
+            size = await filesync.receive(session, attrs.get("dockerfilekey") or "dockerfile", definition,
+                                          include=[base, base + ".dockerignore"],
+                                          follow=[base, base + ".dockerignore"])
+            events.status(vertex, "transferring dockerfile:", size)
+            events.done(vertex)
+            try:
+                with open(os.path.join(definition, base), encoding="utf-8", errors="replace") as f:
+                    loaded.dockerfile = f.read()
+            except FileNotFoundError:
+                raise NotFound(f"failed to solve: failed to read dockerfile: open {base}: "
+                               "no such file or directory") from None
+            excludes = await _ignore_patterns(ignore, definition, base, ignore_dir, events)
+        finally:
+            ignore.cancel()
         build_args = {k[len("build-arg:"):]: v for k, v in attrs.items() if k.startswith("build-arg:")}
         for image in external_bases(loaded.dockerfile, build_args, attrs.get("target", "")):
             events.done(events.start(f"[internal] load metadata for {image}"))
-        os.mkdir(loaded.root)
+        kept = loaded.take(KeptContexts.key(session.shared_key, context_key, excludes))
         vertex = events.start("[internal] load build context")
-        size = await filesync.receive(session, context_key, loaded.root, exclude=excludes or None)
+        size = await filesync.receive(session, context_key, kept.path, exclude=excludes or None, kept=kept.entries)
+        loaded.complete = True
         events.status(vertex, "transferring context:", size)
         events.done(vertex)
         return loaded
     except BaseException:
         loaded.remove()
         raise
+
+
+class _Fetch:
+    """A transfer started ahead of its turn: when it began, and its task."""
+
+    def __init__(self, transfer):
+        self.started = time.time()
+        self.task = asyncio.ensure_future(transfer)
+        self.task.add_done_callback(lambda task: task.cancelled() or task.exception())   # retrieved
+
+    def cancel(self) -> None:
+        self.task.cancel()
 
 
 def external_bases(dockerfile: str, build_args: dict[str, str], target: str = "") -> list[str]:
@@ -140,20 +179,17 @@ def external_bases(dockerfile: str, build_args: dict[str, str], target: str = ""
     return found
 
 
-async def _ignore_patterns(session, context_key: str, definition: str, base: str, top: str,
+async def _ignore_patterns(fetch: _Fetch, definition: str, base: str, ignore_dir: str,
                            events: BuildEvents) -> list[str]:
-    """`<Dockerfile>.dockerignore` beside the Dockerfile wins over the context's `.dockerignore`."""
+    """`<Dockerfile>.dockerignore` beside the Dockerfile wins over the context's `.dockerignore`
+    (which is then neither waited for nor shown)."""
     beside = os.path.join(definition, base + ".dockerignore")
-    if os.path.isfile(beside):
-        with open(beside, encoding="utf-8", errors="replace") as f:
-            return read_patterns(f.read())
-    ignore_dir = os.path.join(top, "dockerignore")
-    os.mkdir(ignore_dir)
-    vertex = events.start("[internal] load .dockerignore")
-    size = await filesync.receive(session, context_key, ignore_dir, include=[".dockerignore"], follow=[".dockerignore"])
-    events.status(vertex, "transferring context:", size)
-    events.done(vertex)
-    path = os.path.join(ignore_dir, ".dockerignore")
+    if not os.path.isfile(beside):
+        size = await fetch.task
+        vertex = events.start("[internal] load .dockerignore", started=fetch.started)
+        events.status(vertex, "transferring context:", size)
+        events.done(vertex)
+    path = beside if os.path.isfile(beside) else os.path.join(ignore_dir, ".dockerignore")
     if not os.path.isfile(path):
         return []
     with open(path, encoding="utf-8", errors="replace") as f:

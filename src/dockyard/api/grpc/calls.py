@@ -90,8 +90,12 @@ class ClientCall(_Messages):
             headers.extend((name.lower(), value) for value in values)
         await self.endpoint.send_headers(self.stream, headers)
 
-    async def send(self, payload: bytes) -> None:
-        await self.endpoint.send_data(self.stream, encode_message(payload))
+    async def send(self, payload: bytes, flush: bool = True) -> None:
+        """`flush=False`: the message leaves with the next flushed one (a batch, one write)."""
+        await self.endpoint.send_data(self.stream, encode_message(payload), flush=flush)
+
+    async def flush(self) -> None:
+        await self.endpoint.flush()
 
     async def close_send(self) -> None:
         try:
