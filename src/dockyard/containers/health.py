@@ -28,6 +28,12 @@ def probe_argv(test: list[str]) -> list[str] | None:
     return test
 
 
+def initial_health(config: dict) -> dict | None:
+    """`State.Health` of a container starting: `starting` when it has a probe (pure)."""
+    test = (config.get("Healthcheck") or {}).get("Test") or []
+    return {"Status": "starting", "FailingStreak": 0, "Log": []} if test[:1] not in ([], ["NONE"]) else None
+
+
 def settings(check: dict) -> dict:
     return {k: int(check.get(k) or v) for k, v in _DEFAULTS.items()}
 

@@ -6,13 +6,15 @@ import shutil
 import signal as signals
 import time
 
-from dockyard.containers import defaults, names, recovery
+from dockyard.containers import names, recovery
 from dockyard.containers.creation import new_container
 from dockyard.containers.filters import prunable
-from dockyard.containers.host_checks import check_resources
+from dockyard.containers.health import initial_health
 from dockyard.containers.linking import remove_link
 from dockyard.containers.model import Container, State
-from dockyard.containers.restart_policy import Backoff, should_restart, starts_with_daemon
+from dockyard.containers.restart_policy import should_restart, starts_with_daemon
+from dockyard.containers.restart_timers import RestartTimers
+from dockyard.containers.updates import apply_update
 from dockyard.containers.views import ContainerViews
 from dockyard.containers.waiters import WaitResult
 from dockyard.errors import Conflict, DockyardError, InternalError, InvalidArgument, NotFound, NotModified
@@ -36,8 +38,7 @@ class ContainerService:
         self.views = ContainerViews(registry, execs, images, live_network_settings)
         self._drop_link_hosts = drop_link_hosts   # (container id, alias): its /etc/hosts line goes
         self._locks: dict[str, asyncio.Lock] = {}
-        self._backoffs: dict[str, Backoff] = {}
-        self._restart_timers: dict[str, asyncio.TimerHandle] = {}
+        self._restarts = RestartTimers()
 
     def _lock(self, container_id: str) -> asyncio.Lock:
         return self._locks.setdefault(container_id, asyncio.Lock())
@@ -104,10 +105,8 @@ class ContainerService:
         except Exception as err:
             await self._start_failed(container, err)
             raise
-        healthcheck = (container.config.get("Healthcheck") or {}).get("Test") or []
-        checked = healthcheck[:1] not in ([], ["NONE"])
-        health = {"Status": "starting", "FailingStreak": 0, "Log": []} if checked else None
-        container.state = State(status="running", pid=shim.pid, started_at=time.time_ns(), health=health,
+        container.state = State(status="running", pid=shim.pid, started_at=time.time_ns(),
+                                health=initial_health(container.config),
                                 finished_at=container.state.finished_at)  # the last run's end stays, as dockerd
         saved = self._registry.save_in_thread(container)
         self._events(container, "start")
@@ -165,8 +164,7 @@ class ContainerService:
                     log.warning("could not restart %s: %s", container.name, err)
 
     async def close(self) -> None:
-        for timer in self._restart_timers.values():
-            timer.cancel()
+        self._restarts.cancel_all()
         await self._watcher.close()
 
     # -- exits ---------------------------------------------------------------------------
@@ -204,14 +202,12 @@ class ContainerService:
             await self._runner.kill_leftovers(container)
 
     def _schedule_restart(self, container: Container, ran_for: float) -> None:
-        delay = self._backoffs.setdefault(container.id, Backoff()).next(ran_for)
         container.state.status = "restarting"
         self._registry.save(container)
-        self._restart_timers[container.id] = asyncio.get_running_loop().call_later(
-            delay, lambda: asyncio.ensure_future(self._restart_by_policy(container)))
+        self._restarts.schedule(container.id, ran_for, lambda: self._restart_by_policy(container))
 
     async def _restart_by_policy(self, container: Container) -> None:
-        self._restart_timers.pop(container.id, None)
+        self._restarts.fired(container.id)
         if self._registry.find(container.id) is None or container.state.status != "restarting":
             return
         async with self._lock(container.id):
@@ -275,9 +271,7 @@ class ContainerService:
             await exited
 
     async def _cancel_restart(self, container: Container) -> None:
-        timer = self._restart_timers.pop(container.id, None)
-        if timer is not None:
-            timer.cancel()
+        self._restarts.cancel(container.id)
         container.state.status = "exited"
         container.state.stopped_by_user = True
         self._registry.save(container)
@@ -318,18 +312,7 @@ class ContainerService:
 
     async def update(self, ref: str, body: dict) -> list[str]:
         container = self.get(ref)
-        check_resources(body)
-        policy = body.get("RestartPolicy")
-        if policy and policy.get("Name"):
-            defaults.split_create_body({"HostConfig": {"RestartPolicy": policy}})
-            container.host_config["RestartPolicy"] = {"Name": policy["Name"],
-                                                       "MaximumRetryCount": int(policy.get("MaximumRetryCount") or 0)}
-        resources = {k: v for k, v in body.items() if k != "RestartPolicy" and v not in (None, 0, "", [])}
-        memory, swap = resources.get("Memory"), container.host_config.get("MemorySwap") or 0
-        if memory and not resources.get("MemorySwap") and isinstance(memory, int) and memory > swap:
-            raise Conflict(f"Cannot update container {container.id}: Memory limit should be smaller than "
-                           "already set memoryswap limit, update the memoryswap at the same time")
-        container.host_config.update(resources)
+        resources = apply_update(container, body)
         if container.state.running and resources:
             await self._runner.update(container, resources)
         self._registry.save(container, durable=True)
@@ -377,9 +360,7 @@ class ContainerService:
             return
         container.state.status = "removing"
         self._registry.save(container)        # a daemon killed from here on finishes it at start
-        timer = self._restart_timers.pop(container.id, None)
-        if timer is not None:
-            timer.cancel()
+        self._restarts.cancel(container.id)
         self._late.abandon_all(container.id)
         await self._runner.teardown(container)
         self._images.remove_container_layer(container.id)
