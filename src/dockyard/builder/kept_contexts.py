@@ -12,6 +12,7 @@ are kept, `builder prune` removes those no build uses, and a restart sweeps them
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 import threading
 import time
@@ -29,7 +30,17 @@ class KeptContext:
     slot: str | None    # the key it is kept under afterwards; None: a build's own, removed after it
     # what `path` holds: each entry's path → its metadata as the sender described it
     entries: dict[str, bytes] = field(default_factory=dict)
+    patterns: list[str] | None = None   # the exclude patterns it was sent with; None: never sent whole
     used: float = 0.0
+
+    def empty(self) -> None:
+        """Forget what a transfer cut short left: the next one starts from nothing."""
+        stale = f"{self.path}-stale-{time.monotonic_ns()}"   # still `context-*`: a sweep at start takes it
+        os.rename(self.path, stale)
+        os.mkdir(self.path, 0o700)
+        remove_later(stale)
+        self.entries.clear()
+        self.patterns = None
 
 
 class KeptContexts:
@@ -41,8 +52,8 @@ class KeptContexts:
 
     @staticmethod
     def key(*parts: object) -> str:
-        """What identifies one directory of one client: its session's shared key, the directory's
-        name, the patterns that select its files."""
+        """What identifies one directory of one client: its session's shared key and the
+        directory's name."""
         return hashlib.sha256(repr(parts).encode()).hexdigest()
 
     def take(self, key: str) -> KeptContext:

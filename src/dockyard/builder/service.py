@@ -28,6 +28,7 @@ from dockyard.builder.vertices import BuildEvents, VertexProgress
 from dockyard.errors import DockyardError, InvalidArgument, NotFound
 from dockyard.metadata.records import RecordStore
 from dockyard.oci import image as oci_image
+from dockyard.oci.digest import sha256_digest
 from dockyard.syscalls.inode_flags import spread_subdirectories
 from dockyard.wire.times import format_rfc3339_nano
 
@@ -103,9 +104,11 @@ class BuildService:
     def _export_config(self, image_id: str, run, labels: dict[str, str]) -> str:
         base, instructions = run.history_chain()
         base_history = len(self._images.config(base).get("history") or []) if base else 0
-        config = buildkit_config(self._images.config(image_id), base_history, instructions, labels,
-                                 run.copied_words, from_scratch=base is None)
-        exported, _ = self._images.create_image(oci_image.encode(config))
+        config = oci_image.encode(buildkit_config(self._images.config(image_id), base_history, instructions, labels,
+                                                  run.copied_words, from_scratch=base is None))
+        exported = sha256_digest(config)
+        if exported not in self._images.store.images:   # a cached rebuild's image is there already
+            exported, _ = self._images.create_image(config)
         return exported
 
     async def cache_records(self) -> list[dict[str, Any]]:

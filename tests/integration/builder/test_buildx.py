@@ -95,6 +95,36 @@ def test_cached_rebuild_no_cache_and_failure(buildx, context):
     assert buildx.docker("ps", "-aq").stdout.strip() == ""  # BuildKit keeps no failed container
 
 
+def test_a_rebuild_transfers_only_what_changed_and_honours_a_changed_dockerignore(buildx, tmp_path):
+    context = tmp_path / "kept"
+    (context / "conf").mkdir(parents=True)
+    (context / "Dockerfile").write_text('FROM busybox\nCOPY . /c/\nCMD ["sh", "-c", "cd /c && find . | sort"]\n')
+    (context / "big.txt").write_text("x" * 100_000)
+    (context / "conf" / "a").write_text("a\n")
+    (context / "gone").write_text("soon deleted\n")
+
+    def build() -> str:
+        steps = plain_steps(buildx.docker("build", "--progress", "plain", "-t", "built/kept", str(context)).stderr)
+        return next(line for line in steps["[internal] load build context"] if line.startswith("transferring"))
+
+    def files() -> list[str]:
+        return buildx.docker("run", "--rm", "built/kept").stdout.split()
+
+    assert "kB" in build()                       # ~100 kB: every file's bytes
+    (context / "gone").unlink()
+    (context / "conf" / "a").write_text("changed\n")
+    moved = build()
+    assert "kB" not in moved and "done" in moved  # only the walk and the changed file's bytes
+    assert files() == [".", "./Dockerfile", "./big.txt", "./conf", "./conf/a"]
+    assert buildx.docker("run", "--rm", "built/kept", "cat", "/c/conf/a").stdout == "changed\n"
+    (context / ".dockerignore").write_text("big.txt\n")   # new patterns: the context is sent again with them
+    build()
+    assert files() == [".", "./.dockerignore", "./Dockerfile", "./conf", "./conf/a"]
+    (context / ".dockerignore").unlink()
+    build()
+    assert "./big.txt" in files()
+
+
 def test_push_du_prune_and_builder_listing(buildx, context, tmp_path):
     reason = Registry.missing()
     if reason:

@@ -130,6 +130,11 @@ def test_kept_contexts_serve_one_build_at_a_time_and_keep_only_complete_transfer
     contexts.give_back(first, complete=True)
     again = contexts.take("k")
     assert again.path == first.path and again.entries == {"a": b"stat"}
+    (tmp_path / "left").mkdir()
+    os.rename(tmp_path / "left", os.path.join(again.path, "left"))
+    again.patterns = ["x"]
+    again.empty()                                  # what a transfer cut short left: gone
+    assert os.listdir(again.path) == [] and again.entries == {} and again.patterns is None
     contexts.give_back(again, complete=False)      # a failed transfer: the directory goes
     assert contexts.take("k").entries == {}
     other = contexts.take("other")

@@ -95,12 +95,19 @@ async def load(session, attrs: dict[str, str], build, events: BuildEvents) -> Lo
     name = attrs.get("filename") or "Dockerfile"
     context_key = attrs.get("contextkey") or "context"
     loaded = LoadedContext(build.work_dir, build.kept_contexts)
+    context: _Fetch | None = None
     try:
         definition, ignore_dir = os.path.join(loaded.top, "dockerfile"), os.path.join(loaded.top, "dockerignore")
         os.mkdir(definition)
         os.mkdir(ignore_dir)
         base = os.path.basename(name)
-        # the context's .dockerignore travels beside the Dockerfile, not after it: one round trip
+        kept = loaded.take(KeptContexts.key(session.shared_key, context_key))
+        # A context sent before is asked for again at once, with the patterns it was sent with,
+        # and the context's .dockerignore with the Dockerfile: the three transfers overlap
+        # (the context's is made again below if the patterns changed).
+        if kept.patterns is not None:
+            context = _Fetch(filesync.receive(session, context_key, kept.path, exclude=kept.patterns or None,
+                                              kept=kept.entries), kept.patterns)
         ignore = _Fetch(filesync.receive(session, context_key, ignore_dir, include=[".dockerignore"],
                                          follow=[".dockerignore"]))
         try:
@@ -122,28 +129,41 @@ async def load(session, attrs: dict[str, str], build, events: BuildEvents) -> Lo
         build_args = {k[len("build-arg:"):]: v for k, v in attrs.items() if k.startswith("build-arg:")}
         for image in external_bases(loaded.dockerfile, build_args, attrs.get("target", "")):
             events.done(events.start(f"[internal] load metadata for {image}"))
-        kept = loaded.take(KeptContexts.key(session.shared_key, context_key, excludes))
-        vertex = events.start("[internal] load build context")
-        size = await filesync.receive(session, context_key, kept.path, exclude=excludes or None, kept=kept.entries)
+        if context is None or context.patterns != excludes:
+            if context is not None and not await context.stop():
+                kept.empty()
+            context = _Fetch(filesync.receive(session, context_key, kept.path, exclude=excludes or None,
+                                              kept=kept.entries), excludes)
+        vertex = events.start("[internal] load build context", started=context.started)
+        size = await context.task
+        kept.patterns = excludes
         loaded.complete = True
         events.status(vertex, "transferring context:", size)
         events.done(vertex)
         return loaded
     except BaseException:
+        if context is not None and await context.stop():   # whole: kept for the next build
+            kept.patterns, loaded.complete = context.patterns, True
         loaded.remove()
         raise
 
 
 class _Fetch:
-    """A transfer started ahead of its turn: when it began, and its task."""
+    """A transfer started ahead of its turn: when it began, its task, the patterns it was asked with."""
 
-    def __init__(self, transfer):
-        self.started = time.time()
+    def __init__(self, transfer, patterns: list[str] | None = None):
+        self.started, self.patterns = time.time(), patterns
         self.task = asyncio.ensure_future(transfer)
         self.task.add_done_callback(lambda task: task.cancelled() or task.exception())   # retrieved
 
     def cancel(self) -> None:
         self.task.cancel()
+
+    async def stop(self) -> bool:
+        """Cancel it, and wait until it has; whether it had completed (what it wrote is whole)."""
+        self.task.cancel()
+        await asyncio.wait([self.task])
+        return not self.task.cancelled() and self.task.exception() is None
 
 
 def external_bases(dockerfile: str, build_args: dict[str, str], target: str = "") -> list[str]:
