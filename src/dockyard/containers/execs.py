@@ -123,7 +123,7 @@ class ExecService:
                 if session is not None and session.exit_status is not None:
                     # as dockerd: the exit code is recorded before the client sees the stream end
                     # (the CLI inspects the exec at once for its own exit status)
-                    self._exited(record, container, session.exit_status.code)
+                    self._exited(record, container, session.exit_status.code, ending=client.close)
                 client.close()
             if session is not None and record.running:
                 await self._reap(record, shim, container)   # the client detached: the process runs on
@@ -245,9 +245,13 @@ class ExecService:
             code = 126
         return self._exited(record, container, code)
 
-    def _exited(self, record: ExecRecord, container, code: int) -> int:
+    def _exited(self, record: ExecRecord, container, code: int, ending=None) -> int:
+        """ending: what ends the client's stream, called once the code is recorded and before
+        the event is written (the CLI waits for that end, then inspects the exec)."""
         record.exit_code = code
         record.running = False
+        if ending is not None:
+            ending()
         self._emit(container, "exec_die", execID=record.id, exitCode=str(code))
         return code
 
