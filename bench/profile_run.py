@@ -1,25 +1,28 @@
 """Profile dockyardd while it serves N `docker run --rm busybox true` (or N `docker exec C true`
-with `--workload exec`), then print its hottest functions. Uses pyinstrument when installed
+with `--workload exec`, or N rounds of 50 `docker run -d busybox sleep`, 10 at a time, with
+`--workload run-d`), then print its hottest functions and the CPU time it took. Uses pyinstrument when installed
 (`pip install .[bench]`), else cProfile.
 
-    python -m bench.profile_run [-n 20] [--workload run|exec] [--profiler cprofile|pyinstrument|none] [--keep FILE]
+    python -m bench.profile_run [-n 20] [--workload run|exec|run-d] [--profiler cprofile|pyinstrument|none] [--keep FILE]
 
 Only the daemon's main thread (the event loop) is profiled; work pushed to threads shows as
-the await that waits for it; `--profiler none` gives the per-endpoint timeline alone, unslowed
-by a profiler. When containers do not run yet, the script says so and profiles
-whatever the daemon did for the failing requests."""
+the await that waits for it. `--profiler none` prints the request timeline alone, without a
+profiler's slowdown. When containers do not run yet, the script says so and profiles whatever
+the daemon did for the failing requests."""
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
 import io
+import os
 import pstats
 import shutil
 import signal
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench import hostops
@@ -63,11 +66,16 @@ class ProfiledDockyardd(Dockyardd):
                 time.sleep(0.05)
 
 
+PARALLEL_TOTAL, PARALLEL_AT_ONCE = 50, 10     # as bench's run-d-50x10
+
+
 def profiled_command(target: Target, workload: str) -> list[str]:
     """The CLI arguments of one profiled run; `exec` first starts the container it enters."""
     if workload == "exec":
         container = target.out("run", "-d", BUSYBOX_IMAGE, "sleep", "86400")
         return ["exec", container, "true"]
+    if workload == "run-d":
+        return ["run", "-d", BUSYBOX_IMAGE, "sleep", "86400"]
     return ["run", "--rm", BUSYBOX_IMAGE, "true"]
 
 
@@ -92,6 +100,28 @@ def serve_runs(target: Target, command: list[str], count: int) -> tuple[list[flo
         except Unavailable as error:
             return timings, str(error)
     return timings, None
+
+
+def serve_parallel(target: Target, command: list[str], count: int) -> tuple[list[float], str | None]:
+    """count rounds of PARALLEL_TOTAL runs of the command, PARALLEL_AT_ONCE at a time (the
+    containers stay until the end: removing them would be profiled too)."""
+    timings = []
+    for _ in range(count):
+        started = time.perf_counter()
+        with ThreadPoolExecutor(PARALLEL_AT_ONCE) as pool:
+            try:
+                list(pool.map(lambda _: target.out(*command), range(PARALLEL_TOTAL)))
+            except Unavailable as error:
+                return timings, str(error)
+        timings.append(time.perf_counter() - started)
+    return timings, None
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/<pid>/stat, clock ticks)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _last_run(exchanges: list[Exchange]) -> list[Exchange]:
@@ -126,8 +156,9 @@ def cprofile_report(path: Path, top: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile_run", description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--runs", type=int, default=20)
-    parser.add_argument("--workload", choices=("run", "exec"), default="run",
-                        help="`docker run --rm busybox true` (default) or `docker exec C true`")
+    parser.add_argument("--workload", choices=("run", "exec", "run-d"), default="run",
+                        help="`docker run --rm busybox true` (default), `docker exec C true`, or "
+                             f"rounds of {PARALLEL_TOTAL} `docker run -d`, {PARALLEL_AT_ONCE} at a time")
     parser.add_argument("--profiler", choices=("cprofile", "pyinstrument", "none"),
                         default="pyinstrument" if importlib.util.find_spec("pyinstrument") else "cprofile")
     parser.add_argument("--top", type=int, default=25)
@@ -146,9 +177,10 @@ def main(argv: list[str] | None = None) -> int:
         command, warm_failure = warm_up(target, args.workload)
         daemon.profile(on=True)
         proxy.exchanges.clear()
-        started = time.perf_counter()
-        timings, failure = serve_runs(target, command, args.runs) if command else ([], None)
-        wall = time.perf_counter() - started
+        started, cpu_before = time.perf_counter(), cpu_seconds(daemon.process.pid)
+        serve = serve_parallel if args.workload == "run-d" else serve_runs
+        timings, failure = serve(target, command, args.runs) if command else ([], None)
+        wall, cpu = time.perf_counter() - started, cpu_seconds(daemon.process.pid) - cpu_before
         daemon.profile(on=False)
         time.sleep(0.2)   # let the last connections close, which ends their exchanges
         exchanges = list(proxy.exchanges)
@@ -156,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         failure = warm_failure or failure
         target.remove_all_containers()
         daemon.stop()
-        print(f"profiler: {args.profiler}; {len(timings)} of {args.runs} runs in {wall:.2f}s")
+        print(f"profiler: {args.profiler}; {len(timings)} of {args.runs} runs in {wall:.2f}s; "
+              f"the daemon's CPU: {cpu:.2f}s")
         if timings:
             print(f"per run: median {sorted(timings)[len(timings) // 2] * 1000:.0f} ms, "
                   f"min {min(timings) * 1000:.0f} ms")

@@ -131,7 +131,7 @@ class Connection:
             await self._hijack(request, response)
             return False
         if isinstance(response, StreamResponse):
-            completed = await self._send_stream(response)
+            completed = await self._send_stream(request, response)
         else:
             await self._send_whole(request, response)
             completed = True
@@ -234,8 +234,9 @@ class Connection:
         self._writer.write(out + self._h11.send(h11.EndOfMessage()))
         await self._writer.drain()
 
-    async def _send_stream(self, response: StreamResponse) -> bool:
+    async def _send_stream(self, request: Request, response: StreamResponse) -> bool:
         """Stream chunks; stop early (returning False) if the client disconnects."""
+        self._end_empty_body(request)
         headers = self._headers(response.content_type, response.headers)
         await self._send(h11.Response(status_code=response.status, headers=headers, reason=_reason(response.status)))
         pump = asyncio.ensure_future(self._pump(response))
@@ -260,6 +261,14 @@ class Connection:
             for task in (pump, watch):
                 task.cancel()
             await asyncio.gather(pump, watch, return_exceptions=True)
+
+    def _end_empty_body(self, request: Request) -> None:
+        """A request without a body is whole once its head is: tell h11 now, or the stream
+        below would poll for its end for as long as it lasts (`wait`, `events`, `logs -f`)."""
+        headers = request.headers
+        if (self._h11.their_state is h11.SEND_BODY and "transfer-encoding" not in headers
+                and headers.get("content-length", "0").strip() == "0"):
+            self._h11.next_event()        # its EndOfMessage, which needs no more bytes
 
     async def _pump(self, response: StreamResponse) -> None:
         try:

@@ -87,9 +87,12 @@ class ContainerRegistry:
         self.save(container, durable=True)
 
     def remove(self, container: Container) -> None:
+        """Unlisted and its record deleted now; the deletion is made durable by a worker thread
+        that nobody waits for (a removal is answered without an fsync, as dockerd's is)."""
         with self._writing.setdefault(container.id, threading.Lock()):
             self._by_id.pop(container.id, None)
-            self._records.delete(container.id)
+            if self._records.delete(container.id, durable=False):
+                asyncio.get_running_loop().run_in_executor(None, self._records.sync)
         self._written.pop(container.id, None)
         self._writing.pop(container.id, None)
         if self._id_by_name.get(container.name) == container.id:

@@ -15,6 +15,8 @@ import shutil
 from pathlib import Path
 
 from dockyard.cgroups import cgroup_version, open_cgroup
+from dockyard.cgroups.mounts import read_hierarchies
+from dockyard.cgroups.move_warmup import begin_grace_period, own_procs_file
 from dockyard.containers.inspect import stopped_network_settings
 from dockyard.containers.model import Container
 from dockyard.containers.users import user_in_root
@@ -55,6 +57,11 @@ class ContainerRunner:
     @functools.cached_property
     def cgroup_v2(self) -> bool:
         return cgroup_version() == 2
+
+    @functools.cached_property
+    def _own_procs_file(self) -> str | None:
+        with open("/proc/self/cgroup") as proc_cgroup:
+            return own_procs_file(read_hierarchies(), proc_cgroup.read())
 
     def cgroup_path(self, container: Container) -> str:
         """<parent>/<id>: the container's --cgroup-parent (taken from the cgroup root, as dockerd's
@@ -118,6 +125,8 @@ class ContainerRunner:
 
         The network's endpoints are configured while the runtime creates the container in
         its (already made) network namespace: both take tens of milliseconds."""
+        if self._own_procs_file is not None:     # the init's cgroup move will not wait (move_warmup)
+            asyncio.get_running_loop().run_in_executor(None, begin_grace_period, self._own_procs_file)
         rootfs = self.rootfs(container.id)
         link_env: list[str] = []
         if self._networks is not None:
@@ -243,13 +252,20 @@ class ContainerRunner:
         )
 
     async def teardown(self, container: Container) -> None:
-        """Undo launch; each step tolerates having been done already."""
-        if self._networks is not None:
-            await _quietly("network teardown", self._networks.teardown(container))
-            container.network_settings = stopped_network_settings(container.network_settings or {})
-        if self._volumes is not None:
-            await _quietly("volume release", self._volumes.after_stop(container))
-        for mounted in (self.rootfs(container.id), self._shm_path(container.id)):
+        """Undo launch; each step tolerates having been done already. The unmounts (each waits
+        for the kernel's RCU) run in a worker thread beside the network's teardown."""
+        unmounting = asyncio.ensure_future(asyncio.to_thread(self._unmount_all, container.id))
+        try:
+            if self._networks is not None:
+                await _quietly("network teardown", self._networks.teardown(container))
+                container.network_settings = stopped_network_settings(container.network_settings or {})
+            if self._volumes is not None:
+                await _quietly("volume release", self._volumes.after_stop(container))
+        finally:
+            await unmounting
+
+    def _unmount_all(self, container_id: str) -> None:
+        for mounted in (self.rootfs(container_id), self._shm_path(container_id)):
             if os.path.ismount(mounted):
                 try:
                     self._mounter.unmount(str(mounted), lazy=True)

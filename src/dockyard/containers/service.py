@@ -2,7 +2,6 @@
 
 import asyncio
 import logging
-import shutil
 import signal as signals
 import time
 
@@ -12,6 +11,7 @@ from dockyard.containers.filters import prunable
 from dockyard.containers.health import initial_health
 from dockyard.containers.linking import remove_link
 from dockyard.containers.model import Container, State
+from dockyard.containers.removal import ContainerRemoval
 from dockyard.containers.restart_policy import should_restart, starts_with_daemon
 from dockyard.containers.restart_timers import RestartTimers
 from dockyard.containers.updates import apply_update
@@ -39,6 +39,8 @@ class ContainerService:
         self._drop_link_hosts = drop_link_hosts   # (container id, alias): its /etc/hosts line goes
         self._locks: dict[str, asyncio.Lock] = {}
         self._restarts = RestartTimers()
+        self._removal = ContainerRemoval(registry, runner, images, volumes, late_sessions, self._restarts,
+                                         events, waiters)
 
     def _lock(self, container_id: str) -> asyncio.Lock:
         return self._locks.setdefault(container_id, asyncio.Lock())
@@ -128,7 +130,7 @@ class ContainerService:
         result = WaitResult(code)
         self._waiters.exited(container.id, result)
         if container.host_config.get("AutoRemove"):
-            await self._remove_now(container, volumes=True)
+            await self._removal.remove(container, volumes=True)
 
     # -- daemon start and stop ------------------------------------------------------------
     async def adopt_all(self) -> None:
@@ -144,7 +146,7 @@ class ContainerService:
 
     async def finish_removal(self, container: Container) -> None:
         """A removal a killed daemon began: done now, anonymous volumes too, as dockerd does."""
-        await self._remove_now(container, volumes=True)
+        await self._removal.remove(container, volumes=True)
 
     def running_ids(self) -> list[str]:
         return [c.id for c in self._registry.all() if c.state.running]
@@ -182,15 +184,21 @@ class ContainerService:
         if oom:
             self._events(container, "oom")
         self._events(container, "die", exitCode=str(code))
-        # The runtime's delete and the network/volume/rootfs teardown are independent.
-        await asyncio.gather(self._end_shim(container, shim, status), self._runner.teardown(container))
+        restart = should_restart(container.host_config.get("RestartPolicy") or {}, code, container.restart_count,
+                                 container.state.stopped_by_user)
+        # The runtime's delete (in the shim) and the network/volume/rootfs teardown are
+        # independent; an auto-removal goes on meanwhile and waits for the delete at its end.
+        shim_ending = asyncio.ensure_future(self._end_shim(container, shim, status))
+        await self._runner.teardown(container)
+        if not restart and container.host_config.get("AutoRemove"):
+            self._waiters.exited(container.id, WaitResult(code))
+            await self._removal.remove(container, volumes=True, shim_ending=shim_ending)
+            return
+        await shim_ending                 # a restart's shim takes the same state directory
         self._registry.save(container)
         self._waiters.exited(container.id, WaitResult(code))
-        if should_restart(container.host_config.get("RestartPolicy") or {}, code, container.restart_count,
-                          container.state.stopped_by_user):
+        if restart:
             self._schedule_restart(container, ran_for)
-        elif container.host_config.get("AutoRemove"):
-            await self._remove_now(container, volumes=True)
 
     async def _end_shim(self, container: Container, shim, status) -> None:
         if shim is not None and status is not None:
@@ -342,7 +350,7 @@ class ContainerService:
             await self._resume_if_paused(container)
             await self._watcher.signal(container, signals.SIGKILL)   # False: it exited meanwhile
             await exited
-        await self._remove_now(container, volumes)
+        await self._removal.remove(container, volumes)
 
     async def remove_link(self, ref: str, alias: str) -> None:
         """`DELETE /containers/{name}/{alias}?link=1`: the legacy link goes, the containers stay."""
@@ -355,30 +363,13 @@ class ContainerService:
         if container.state.running and self._drop_link_hosts is not None:
             await self._drop_link_hosts(container.id, alias)
 
-    async def _remove_now(self, container: Container, volumes: bool) -> None:
-        if self._registry.find(container.id) is None:
-            return
-        container.state.status = "removing"
-        self._registry.save(container)        # a daemon killed from here on finishes it at start
-        self._restarts.cancel(container.id)
-        self._late.abandon_all(container.id)
-        await self._runner.teardown(container)
-        self._images.remove_container_layer(container.id)
-        if self._volumes is not None:
-            await self._volumes.after_remove(container, remove_anonymous=volumes)
-        self._registry.remove(container)
-        for directory in (self._registry.directory(container.id), self._runner.state_dir(container.id)):
-            asyncio.get_running_loop().run_in_executor(None, _remove_tree, directory)  # nobody waits on it
-        self._events(container, "destroy")
-        self._waiters.removed(container.id, WaitResult(container.state.exit_code))
-
     async def prune(self, filters: dict[str, list[str]]) -> tuple[list[str], int]:
         until = until_filter(filters)
         deleted, reclaimed = [], 0
         for container in self._registry.all():
             if prunable(container, filters, until):
                 reclaimed += await asyncio.to_thread(self._images.layer_size, container.id)
-                await self._remove_now(container, volumes=False)
+                await self._removal.remove(container, volumes=False)
                 deleted.append(container.id)
         self._events.journal.emit("container", "prune", "", {"reclaimed": str(reclaimed)})
         return deleted, reclaimed
@@ -389,7 +380,3 @@ class ContainerService:
 
     def inspect(self, ref: str, size: bool = False) -> dict:
         return self.views.inspect(ref, size)
-
-
-def _remove_tree(path) -> None:
-    shutil.rmtree(path, ignore_errors=True)

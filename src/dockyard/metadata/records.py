@@ -53,6 +53,10 @@ class RecordStore:
             atomic.fsync_dir(self.directory)
         return True
 
+    def sync(self) -> None:
+        """Make the deletions made with durable=False durable."""
+        atomic.fsync_dir(self.directory)
+
     def keys(self) -> list[str]:
         return sorted(name[: -len(self.suffix)] for name in os.listdir(self.directory)
                       if name.endswith(self.suffix) and not name.startswith("."))

@@ -209,3 +209,17 @@ def test_stop_of_a_container_exiting_on_its_own_succeeds(busybox):
             container.remove()
     finally:
         client.close()
+
+
+def test_rm_force_of_an_auto_removed_container_removes_it_once(busybox):
+    """`rm -f` kills a `--rm` container whose own removal then starts: one removal, as dockerd
+    20.10 (asked): exit 0, and the events create start kill die destroy, destroy once."""
+    since = str(int(time.time()) - 1)
+    name = f"rmforce{time.monotonic_ns()}"
+    busybox.docker("run", "-d", "--rm", "--name", name, "--network", "none", "busybox", "sleep", "300")
+    assert busybox.docker("rm", "-f", name).returncode == 0
+    assert busybox.docker("ps", "-aq", "--filter", f"name={name}").stdout == ""
+    until = str(int(time.time()) + 1)
+    actions = busybox.docker("events", "--since", since, "--until", until, "--filter", f"container={name}",
+                             "--format", "{{.Action}}").stdout.split()
+    assert actions == ["create", "start", "kill", "die", "destroy"]

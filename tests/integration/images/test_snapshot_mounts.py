@@ -74,21 +74,32 @@ def _read_noatime(path: str) -> bytes:
         os.close(fd)
 
 
+def _walk_without_following(root):
+    """Every path under root. Not os.walk: it asks each entry whether it is a directory
+    following symlinks, and resolving a symlink sets its atime to the current (coarse, per
+    tick) time, so two trees walked across a clock tick differed in their links' atimes."""
+    pending = [str(root)]
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                yield entry.path
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+
+
 def _metadata(root):
     """Every entry's type, mode, owner, times, xattrs and contents by name (a whiteout's mode
     and times do not matter: overlay ignores them)."""
     found = {}
-    for dirpath, dirs, files in os.walk(root):
-        for name in dirs + files:
-            path = os.path.join(dirpath, name)
-            st = os.lstat(path)
-            xattrs = {key: os.getxattr(path, key, follow_symlinks=False)
-                      for key in os.listxattr(path, follow_symlinks=False)}
-            whiteout = stat.S_ISCHR(st.st_mode) and st.st_rdev == 0
-            data = _read_noatime(path) if stat.S_ISREG(st.st_mode) else None   # (resolving a symlink
-            # to ask what it is would set the link's atime)
-            found[os.path.relpath(path, root)] = ("whiteout", st.st_uid, st.st_gid) if whiteout else (
-                st.st_mode, st.st_uid, st.st_gid, xattrs, data, st.st_mtime_ns, st.st_atime_ns)
+    for path in _walk_without_following(root):
+        st = os.lstat(path)
+        xattrs = {key: os.getxattr(path, key, follow_symlinks=False)
+                  for key in os.listxattr(path, follow_symlinks=False)}
+        whiteout = stat.S_ISCHR(st.st_mode) and st.st_rdev == 0
+        data = _read_noatime(path) if stat.S_ISREG(st.st_mode) else None   # (resolving a symlink
+        # to ask what it is would set the link's atime)
+        found[os.path.relpath(path, root)] = ("whiteout", st.st_uid, st.st_gid) if whiteout else (
+            st.st_mode, st.st_uid, st.st_gid, xattrs, data, st.st_mtime_ns, st.st_atime_ns)
     return found
 
 

@@ -22,7 +22,10 @@ def _rules():
 
 
 def _ping(path, target):
-    return in_netns(path, BUSYBOX, "ping", "-c", "1", "-W", "1", target, check=False).returncode == 0
+    """One echo answered within a few tries: under load the first (ARP, a new bridge port) can
+    take longer than ping's own one-second wait."""
+    return eventually(lambda: in_netns(path, BUSYBOX, "ping", "-c", "1", "-W", "1", target,
+                                       check=False).returncode == 0, timeout=10.0)
 
 
 def test_reconcile_after_a_crash_keeps_running_and_drops_the_rest(make_service, loop, roots):

@@ -110,3 +110,18 @@ def test_v2_device_filter_is_enforced(parent):
     for fd in (ready_r, ready_w, result_r, result_w):
         os.close(fd)
     cgroup.delete()
+
+
+def test_the_move_warmup_moves_this_process_nowhere():
+    """runner.launch's head start (cgroups/move_warmup.py) writes this process to the
+    cgroup.procs of where it already is: accepted by the kernel, and nothing changes."""
+    from dockyard.cgroups.move_warmup import begin_grace_period, own_procs_file
+    with open("/proc/self/cgroup") as f:
+        before = f.read()
+    procs = own_procs_file(read_hierarchies(), before)
+    assert procs is not None and os.path.exists(procs)
+    begin_grace_period(procs)
+    with open("/proc/self/cgroup") as f:
+        assert f.read() == before
+    with open(procs) as f:
+        assert str(os.getpid()) in f.read().split()

@@ -73,3 +73,13 @@ def test_real_time_cpu_scheduling_is_applied_on_v1_and_refused_on_v2():
     assert plan_v1(resources)[-2:] == [("cpu", "cpu.rt_period_us", "1000000"), ("cpu", "cpu.rt_runtime_us", "950000")]
     with pytest.raises(InvalidArgument, match="needs cgroup v1"):
         plan_v2(resources)
+
+
+def test_own_procs_file_is_in_a_mounted_hierarchy_where_the_process_is():
+    from dockyard.cgroups.move_warmup import own_procs_file
+    hierarchies = parse_mountinfo(MOUNTINFO)
+    proc = "5:memory:/system.slice/d.service\n3:cpu,cpuacct:/\n1:name=systemd:/x\n0::/u\n"
+    assert own_procs_file(hierarchies, proc) == "/sys/fs/cgroup/memory/system.slice/d.service/cgroup.procs"
+    assert own_procs_file(hierarchies[3:], proc) == "/sys/fs/cgroup/unified/u/cgroup.procs"
+    assert own_procs_file(hierarchies, "7:pids:/\n") is None      # no such hierarchy mounted
+    assert own_procs_file([], proc) is None
