@@ -65,7 +65,7 @@ def _buildkit_context(target) -> Path:
     return _context(target)
 
 
-def _buildkit_cached_setup(target) -> Path:
+def buildkit_cached_setup(target) -> Path:
     context = _buildkit_context(target)
     target.docker("buildx", "build", "-q", "-t", TAG, str(context))   # fills the cache
     return context
@@ -89,5 +89,5 @@ def workloads() -> list[Workload]:
         Workload("buildkit-17-uncached", "docker buildx build --no-cache (17 steps)", _buildkit("--no-cache"),
                  setup=_buildkit_context, teardown=_teardown, goal=0.5, rounds=3, stage=40),
         Workload("buildkit-17-cached", "docker buildx build (17 steps, all cached)", _buildkit(),
-                 setup=_buildkit_cached_setup, teardown=_teardown, goal=0.5, rounds=5, stage=40),
+                 setup=buildkit_cached_setup, teardown=_teardown, goal=0.5, rounds=5, stage=40),
     ]

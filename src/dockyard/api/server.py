@@ -17,6 +17,7 @@ from dockyard.api.request import Request
 from dockyard.api.responses import HijackResponse, Response, StreamResponse
 from dockyard.api.versioning import MAX_API
 from dockyard.errors import InvalidArgument
+from dockyard.syscalls.socket_queue import unread_by_peer
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,16 @@ class HijackedStream:
             return None
         sock = self._writer.get_extra_info("socket")
         return None if sock is None else sock.fileno()
+
+    async def until_read(self, timeout: float) -> None:
+        """Return once the client has read all we sent (a unix socket tells how much of it waits
+        unread), or after `timeout`. docker-py parses the 101's head through a buffer whose
+        surplus it drops when it turns to the raw socket: output must not come with the head."""
+        sock = self._writer.get_extra_info("socket")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while sock is not None and unread_by_peer(sock) and loop.time() < deadline:
+            await asyncio.sleep(0.001)
 
     def close(self) -> None:
         self._writer.close()

@@ -123,7 +123,7 @@ class _Run:
             self.progress.text(f"[Warning] One or more build-args [{' '.join(unused)}] were not consumed\n")
         if target.image_id is None:
             raise InvalidArgument("No image was generated. Is your Dockerfile empty?")
-        tags = await asyncio.to_thread(self._tag, target.image_id)
+        tags = await asyncio.to_thread(self._tag, target.image_id) if self.options.tags else []
         self.progress.finished(target.image_id, tags)
         return target.image_id
 

@@ -21,6 +21,22 @@ def write(path: str, value: str) -> None:
         os.close(fd)
 
 
+def open_for_writing(paths: list[str]) -> tuple[int, ...]:
+    """Each file opened for writing (close-on-exec), or none of them."""
+    fds: list[int] = []
+    try:
+        for path in paths:
+            try:
+                fds.append(os.open(path, os.O_WRONLY | os.O_CLOEXEC))
+            except OSError as exc:
+                raise InternalError(f"cgroup: cannot open {path}: {exc.strerror}") from None
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+    return tuple(fds)
+
+
 def read(path: str, default: str = "") -> str:
     try:
         with open(path) as f:

@@ -87,20 +87,20 @@ class CgroupV1:
         for directory in self.unique_dirs():
             files.write(os.path.join(directory, "cgroup.procs"), str(pid))
 
-    def add_calling_thread(self) -> None:
-        """Join from a single-threaded process (an exec's child) through `tasks`.
+    def join_files(self) -> list[str]:
+        """The files a single-threaded process writes "0" to, to join: `tasks`.
 
         `cgroup.procs` takes the threadgroup lock for writing, whose RCU grace period costs
-        10–30 ms on the first migration in a while; `tasks` does not. The hybrid layout's unified
-        hierarchy has no `tasks`: it is joined only when controllers act on this cgroup there,
-        since without them membership changes nothing but the `0::` line of /proc/<pid>/cgroup.
+        10–30 ms on the first migration in a while; "0" (the writer itself) in `tasks` does not.
+        The hybrid layout's unified hierarchy has no `tasks`: it is joined only when controllers
+        act on this cgroup there, since without them membership changes nothing but the `0::`
+        line of /proc/<pid>/cgroup.
         """
         unified = self.dirs.get("unified")
-        for directory in self.unique_dirs():
-            if directory != unified:
-                files.write(os.path.join(directory, "tasks"), "0")
+        paths = [os.path.join(directory, "tasks") for directory in self.unique_dirs() if directory != unified]
         if unified and files.read(os.path.join(unified, "cgroup.controllers")).strip():
-            files.write(os.path.join(unified, "cgroup.procs"), "0")
+            paths.append(os.path.join(unified, "cgroup.procs"))
+        return paths
 
     def procs(self) -> list[int]:
         directory = self._dir("pids") or self._dir("memory") or self.unique_dirs()[0]

@@ -62,9 +62,10 @@ class CgroupV2:
     def add(self, pid: int) -> None:
         files.write(os.path.join(self.dir, "cgroup.procs"), str(pid))
 
-    def add_calling_thread(self) -> None:
-        """An exec's child joins (v2 domain cgroups have no per-thread way in)."""
-        self.add(0)
+    def join_files(self) -> list[str]:
+        """The files a single-threaded process writes "0" to, to join (v2 domain cgroups have
+        no per-thread way in)."""
+        return [os.path.join(self.dir, "cgroup.procs")]
 
     def procs(self) -> list[int]:
         return files.read_pids(os.path.join(self.dir, "cgroup.procs"))

@@ -19,6 +19,7 @@ class ClientStream(Protocol):
     async def read(self, n: int = 65536) -> bytes: ...
     async def write(self, data: bytes) -> None: ...
     def output_fd(self) -> int | None: ...
+    async def until_read(self, timeout: float) -> None: ...
 
 
 class ProcessSession(Protocol):
@@ -72,10 +73,10 @@ async def bridge(client: ClientStream, session: ProcessSession, *, tty: bool, st
     Output is framed unless the process has a TTY, or as `framed` says (an exec's start request
     chooses, whatever its process has)."""
     framed = not tty if framed is None else framed
-    output = asyncio.ensure_future(_copy_output(client, session, framed))
-    if not stdin:
-        await output
+    if not stdin:                     # (no task: one hop of the loop fewer at the end)
+        await _copy_output(client, session, framed)
         return
+    output = asyncio.ensure_future(_copy_output(client, session, framed))
     feeder = asyncio.ensure_future(_copy_input(client, session, close_stdin_on_eof, detach_keys if tty else None))
     try:
         done, _ = await asyncio.wait({output, feeder}, return_when=asyncio.FIRST_COMPLETED)

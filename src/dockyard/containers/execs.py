@@ -15,6 +15,8 @@ from dockyard.wire.stdcopy import frame
 log = logging.getLogger(__name__)
 
 _DEFAULT_KEYS = parse_detach_keys(DEFAULT_DETACH_KEYS)
+_KEPT_PROCESSES = 256
+_HEAD_READ_TIMEOUT = 1.0              # seconds a client may take to read the 101 (shim.direct: the same)
 
 
 @dataclass
@@ -46,6 +48,7 @@ class ExecService:
         self._registry, self._watcher, self._runner, self._emit = registry, watcher, runner, emit
         self._execs: dict[str, ExecRecord] = {}
         self._reaping: set[asyncio.Task] = set()  # detached execs' waits, held: asyncio keeps tasks only weakly
+        self._processes: dict[str, tuple[tuple, dict]] = {}   # container id -> (config.json version, process)
 
     def ids_for(self, container_id: str) -> list[str]:
         return [e.id for e in self._execs.values() if e.container_id == container_id and e.exit_code is None]
@@ -74,10 +77,11 @@ class ExecService:
 
     async def start(self, exec_id: str, detach: bool, console_size: list[int] | None, framed: bool | None = None):
         """Detached: starts the process now and returns None. Otherwise returns the session to
-        run once the connection is hijacked: the process starts only then, so that no output can
-        slip in before the client reads its raw stream (docker-py loses bytes that arrive with
-        the 101). `framed`: whether output goes in stdcopy frames; dockerd takes it from the
-        start request's `Tty` (docker-py sends False unless told), not from the exec's TTY."""
+        run once the connection is hijacked. Its output goes to the client only once the client
+        has read the 101 (docker-py loses bytes that arrive with the 101's head; an exec starts
+        in ~1 ms): the shim holds it until then, or we do when it passes through us. `framed`: whether output goes
+        in stdcopy frames; dockerd takes it from the start request's `Tty` (docker-py sends False
+        unless told), not from the exec's TTY."""
         record = self.get(exec_id)
         if record.running or record.exit_code is not None:
             raise Conflict(f"Error: Exec command {exec_id} has already run")
@@ -95,11 +99,15 @@ class ExecService:
             session = None
             try:
                 stdin = bool(record.config.get("AttachStdin"))
+                output_fd = client.output_fd()
+                if output_fd is None:         # we write its output: not before the client read the 101
+                    await client.until_read(_HEAD_READ_TIMEOUT)     # (the shim waits so itself)
                 try:
                     session = await self._launch(record, container, shim, console_size, attach=True,
-                                                 output_fd=client.output_fd(), framed=framed)
+                                                 output_fd=output_fd, framed=framed)
                 except DockyardError as err:
                     text = err.message.encode()
+                    await client.until_read(_HEAD_READ_TIMEOUT)
                     await client.write(frame(2, text + b"\n") if framed else text + b"\r\n")
                     return
                 try:
@@ -115,7 +123,7 @@ class ExecService:
                 if session is not None and session.exit_status is not None:
                     # as dockerd: the exit code is recorded before the client sees the stream end
                     # (the CLI inspects the exec at once for its own exit status)
-                    self._exited(record, container, session.exit_status.code)
+                    self._exited(record, container, session.exit_status.code, ending=client.close)
                 client.close()
             if session is not None and record.running:
                 await self._reap(record, shim, container)   # the client detached: the process runs on
@@ -237,9 +245,13 @@ class ExecService:
             code = 126
         return self._exited(record, container, code)
 
-    def _exited(self, record: ExecRecord, container, code: int) -> int:
+    def _exited(self, record: ExecRecord, container, code: int, ending=None) -> int:
+        """ending: what ends the client's stream, called once the code is recorded and before
+        the event is written (the CLI waits for that end, then inspects the exec)."""
         record.exit_code = code
         record.running = False
+        if ending is not None:
+            ending()
         self._emit(container, "exec_die", execID=record.id, exitCode=str(code))
         return code
 
@@ -261,10 +273,23 @@ class ExecService:
                               **({"user": r.config["User"]} if r.config.get("User") else {})},
         }
 
+    def _container_process(self, container_id: str) -> dict:
+        """The process of the container's running spec, read again only once its bundle's
+        config.json changed (each start writes it anew)."""
+        path = self._runner.state_dir(container_id) / "bundle" / "config.json"
+        stat = os.stat(path)
+        version = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        known = self._processes.get(container_id)
+        if known is None or known[0] != version:
+            if len(self._processes) >= _KEPT_PROCESSES:     # removed containers' entries go too
+                self._processes.clear()
+            known = self._processes[container_id] = (version, json.loads(path.read_bytes())["process"])
+        return known[1]
+
     def _process(self, container, record: ExecRecord, console_size) -> dict:
         """The container's own process spec with the exec's command, env, user and cwd."""
-        spec = json.loads((self._runner.state_dir(container.id) / "bundle" / "config.json").read_text())
-        process = dict(spec["process"])
+        own = self._container_process(container.id)
+        process = dict(own)
         process["args"] = record.argv
         process["terminal"] = record.tty
         env = list(process.get("env") or [])
@@ -278,7 +303,7 @@ class ExecService:
             user = user_in_root(str(self._runner.rootfs(container.id)), record.config["User"])
             process["user"] = {"uid": user.uid, "gid": user.gid, "additionalGids": user.additional_gids}
         if record.config.get("Privileged"):
-            caps = spec["process"].get("capabilities", {})
+            caps = own.get("capabilities", {})
             every = sorted(set().union(*[set(v) for v in caps.values()])) if caps else []
             process["capabilities"] = dict.fromkeys(("bounding", "effective", "permitted"), every)
         if console_size and any(console_size):

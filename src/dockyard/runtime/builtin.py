@@ -13,9 +13,10 @@ import os
 import select
 import signal
 import time
+from typing import TYPE_CHECKING
 
 from dockyard.cgroups import open_cgroup
-from dockyard.errors import Conflict, InvalidArgument
+from dockyard.errors import Conflict, InvalidArgument, NotFound
 from dockyard.metadata import atomic
 from dockyard.oci.annotations import INIT_ANNOTATION
 from dockyard.runtime import sync
@@ -26,7 +27,8 @@ from dockyard.syscalls.protocol import Syscalls
 from dockyard.syscalls import constants as c
 
 DEFAULT_ROOT = "/run/dockyard/runtime"
-_EXEC_ORDER = ("user", "ipc", "uts", "network", "cgroup", "mount")  # mount last
+if TYPE_CHECKING:
+    from dockyard.runtime.exec_target import ExecTarget
 
 
 class BuiltinRuntime:
@@ -37,6 +39,7 @@ class BuiltinRuntime:
         self.cgroup_root = cgroup_root
         self._hierarchies = cgroup_hierarchies  # read once by a warm parent; None: read per call
         self._pending: dict[str, int] = {}   # id -> sync pipe, to learn how exec went at start
+        self._exec_targets: dict[str, ExecTarget] = {}
 
     @property
     def sys(self) -> Syscalls:
@@ -241,43 +244,75 @@ class BuiltinRuntime:
         pending = self._pending.pop(container_id, None)
         if pending is not None:
             os.close(pending)
+        self._forget_exec_target(container_id)
         self.store.remove(container_id)
 
     # -- exec -------------------------------------------------------------------------------
     def exec(self, container_id: str, process: dict, *, stdio=None, console_socket=None,
              pid_file=None) -> int:
+        """Start `process` in the running container: from a thread of ours where it may
+        (exec_thread), else from a forked child; returns its pid once it exec'd."""
+        target = self._exec_target(container_id)
+        if self._status(target.record) != "running":
+            raise Conflict(f"cannot exec in a container that is not running: {container_id}")
+        pid = None
+        if target.thread_may_spawn(process):
+            from dockyard.runtime.exec_thread import spawn
+            pid = spawn(self.sys, target, process, stdio)
+        if pid is None:
+            pid = self._exec_forked(target, process, stdio, console_socket)
+        if pid_file:
+            _write_atomic(pid_file, str(pid))
+        return pid
+
+    def _exec_forked(self, target: ExecTarget, process: dict, stdio, console_socket) -> int:
         from dockyard.runtime.console import connect_console_socket
         from dockyard.runtime.init import ChildPlan, setup_exec
-        record = self.store.load(container_id)
-        if self._status(record) != "running":
-            raise Conflict(f"cannot exec in a container that is not running: {container_id}")
-        namespaces = {ns["type"] for ns in (record.spec.get("linux") or {}).get("namespaces") or []}
-        join_fds = tuple(
-            (os.open(f"/proc/{record.pid}/ns/{c.NAMESPACE_FILES[kind]}", os.O_RDONLY | os.O_CLOEXEC),
-             c.NAMESPACE_FLAGS[kind])
-            for kind in _EXEC_ORDER if kind in namespaces and kind != "user")
-        pid_ns = {"path": f"/proc/{record.pid}/ns/pid"} if "pid" in namespaces else None
+        record = target.record
+        join_fds = target.open_namespaces()
+        pid_ns = {"path": f"/proc/{record.pid}/ns/pid"} if target.pid_namespace else None
         console_fd = connect_console_socket(console_socket) if console_socket else None
         sync_r, sync_w = os.pipe2(os.O_CLOEXEC)
-        plan = ChildPlan(spec=record.spec, process=process, cgroup=self._cgroup(record),
-                         sync_fd=sync_w, stdio=stdio, console_fd=console_fd, join_fds=join_fds)
+        plan = ChildPlan(spec=record.spec, process=process, cgroup=target.cgroup,
+                         sync_fd=sync_w, stdio=stdio, console_fd=console_fd, join_fds=join_fds,
+                         cgroup_join_fds=target.cgroup_join_fds, seccomp_program=target.seccomp_program,
+                         inherited=target.inherited, announce_ready=False)
         try:
             pid = self._fork_into_pid_namespace(pid_ns, plan, setup_exec)
         finally:
             for fd in [sync_w, *(fd for fd, _ in join_fds)] + ([console_fd] if console_fd else []):
                 os.close(fd)
         try:
-            message = sync.receive(sync_r)
-            if message and message["type"] == "ready":
-                message = sync.receive(sync_r)
+            message = sync.receive(sync_r)    # end-of-file: it exec'd
         finally:
             os.close(sync_r)
         if message and message["type"] == "error":
             _kill_and_wait(pid, reap=True)
             raise RuntimeFailure(message["message"])
-        if pid_file:
-            _write_atomic(pid_file, str(pid))
         return pid
+
+    def _exec_target(self, container_id: str) -> ExecTarget:
+        """What every exec into the container needs, worked out once while its state file
+        stays the same (`update` rewrites it)."""
+        from dockyard.runtime.exec_target import prepare
+        try:
+            stat = os.stat(os.path.join(self.store.dir(container_id), "state.json"))
+        except FileNotFoundError:
+            raise NotFound(f"container does not exist: {container_id}") from None
+        version = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        known = self._exec_targets.get(container_id)
+        if known is not None and known.version == version:
+            return known
+        record = self.store.load(container_id)
+        self._forget_exec_target(container_id)
+        target = prepare(self.sys, record, self._cgroup(record), version)
+        self._exec_targets[container_id] = target
+        return target
+
+    def _forget_exec_target(self, container_id: str) -> None:
+        target = self._exec_targets.pop(container_id, None)
+        if target is not None:
+            target.close()
 
     # -- run (create + start + wait + delete), the CLI's `run` ------------------------------
     def run(self, container_id: str, bundle: str, *, stdio=None, console_socket=None,

@@ -1,6 +1,6 @@
 """What runs in the forked child: a container's init, or a process exec'd into a container.
 
-Both end in `_become_process` + execve and never return. Any failure is sent to the parent
+Both end in `become_process` + execve and never return. Any failure is sent to the parent
 over the sync pipe (and to stderr), then the child exits.
 """
 
@@ -34,8 +34,15 @@ class ChildPlan:
     # hierarchy); one byte on this pipe says it is done. None: join it ourselves.
     cgroup_joined_fd: int | None = None
     reaper: bool = False
-    # exec only: namespaces of the running container, mount last
+    # exec only: namespaces of the running container, mount last; its cgroup's join_files
     join_fds: tuple[tuple[int, int], ...] = ()
+    cgroup_join_fds: tuple[int, ...] = ()
+    # Worked out by the parent once per container (exec only): Python run in the forked child
+    # copies every page it touches. None: the child works them out.
+    seccomp_program: bytes | None = None
+    inherited: ps.Inherited | None = None
+    announce_ready: bool = True         # init: "ready" tells the parent it waits for start
+    in_thread: bool = False             # a thread of the caller, which then spawns (exec_thread)
 
 
 def run_child(sys: Syscalls, plan: ChildPlan, setup) -> None:
@@ -47,9 +54,9 @@ def run_child(sys: Syscalls, plan: ChildPlan, setup) -> None:
                 if fd != target:
                     os.dup2(fd, target)
         setup(sys, plan)
-        path = _become_process(sys, plan)
+        path = become_process(sys, plan)
     except BaseException as exc:
-        _fail(plan.sync_fd, _describe(exc))
+        _fail(plan.sync_fd, describe_failure(exc))
         os._exit(1)
     _exec(plan, path)
 
@@ -104,7 +111,11 @@ def _await_cgroup(plan: ChildPlan) -> None:
 
 
 def setup_exec(sys: Syscalls, plan: ChildPlan) -> None:
-    plan.cgroup.add_calling_thread()  # the forked child is single-threaded
+    try:
+        for fd in plan.cgroup_join_fds:   # "0": the writer, this single-threaded child
+            os.write(fd, b"0")
+    except OSError as exc:
+        raise sync.RuntimeFailure(f"joining cgroup {plan.cgroup.path}: {exc.strerror}") from None
     for fd, flag in plan.join_fds:
         sys.setns(fd, flag)   # entering the mount namespace also moves us to its root
         os.close(fd)
@@ -134,12 +145,13 @@ def _setup_console(sys: Syscalls, plan: ChildPlan, bind_console: bool) -> None:
         os.close(slave)
 
 
-def _become_process(sys: Syscalls, plan: ChildPlan) -> str:
+def become_process(sys: Syscalls, plan: ChildPlan) -> str:
     process = plan.process
     seccomp = (plan.spec.get("linux") or {}).get("seccomp")
     no_new_privs = bool(process.get("noNewPrivileges"))
     ps.apply_rlimits(process.get("rlimits") or [])
-    ps.set_oom_score_adj(process.get("oomScoreAdj"))
+    known = plan.inherited
+    ps.set_oom_score_adj(process.get("oomScoreAdj"), known.oom_score_adj if known else None)
     ps.change_dir(process.get("cwd") or "/")
     args = process.get("args") or []
     if not args:
@@ -149,19 +161,21 @@ def _become_process(sys: Syscalls, plan: ChildPlan) -> str:
     path = ps.find_executable(args[0], env)
     caps = process.get("capabilities") or {}
     if not no_new_privs:
-        ps.install_seccomp(sys, seccomp)   # still privileged enough without no_new_privs
-    available = ps.drop_bounding_set(sys, caps.get("bounding") or [])
-    ps.switch_user(sys, process.get("user") or {})
+        ps.install_seccomp(sys, seccomp, plan.seccomp_program)   # still privileged enough without no_new_privs
+    available = ps.drop_bounding_set(sys, caps.get("bounding") or [], known.bounding_set if known else None)
+    ps.switch_user(sys, process.get("user") or {}, thread_only=plan.in_thread)
     ps.set_capabilities(sys, caps, available)
     os.umask(int(process.get("user", {}).get("umask", 0o022)))
     if no_new_privs:
         sys.prctl(c.PR_SET_NO_NEW_PRIVS, 1)
-    sync.send(plan.sync_fd, "ready")
+    if plan.announce_ready:
+        sync.send(plan.sync_fd, "ready")
     if plan.state_dir_fd is not None:
         _wait_for_start(plan.state_dir_fd)
     if no_new_privs:
-        ps.install_seccomp(sys, seccomp)
-    ps.restore_signals()
+        ps.install_seccomp(sys, seccomp, plan.seccomp_program)
+    if not plan.in_thread:              # (posix_spawn resets them in the process it starts)
+        ps.restore_signals(known)
     sys.close_range_cloexec(3)
     return path
 
@@ -180,14 +194,14 @@ def _exec(plan: ChildPlan, path: str) -> None:
     if plan.reaper:
         exec_under_reaper(path, args, env, plan.sync_fd)
     try:
-        os.execve(path, args, dict(e.split("=", 1) for e in env if "=" in e))
+        os.execve(path, args, ps.environment(env))
     except OSError as exc:
         message, code = ps.exec_error_message(args[0], exc)
         _fail(plan.sync_fd, "unable to start container process: " + message)
         os._exit(code)
 
 
-def _describe(exc: BaseException) -> str:
+def describe_failure(exc: BaseException) -> str:
     if isinstance(exc, sync.RuntimeFailure):
         detail = str(exc)
     elif isinstance(exc, OSError):

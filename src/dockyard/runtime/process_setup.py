@@ -5,6 +5,7 @@ import os
 import resource
 import signal
 import stat
+from dataclasses import dataclass
 
 from dockyard.oci.capabilities import CAPABILITY_NAMES, mask_from_capabilities
 from dockyard.runtime.seccomp_bpf import compile_profile
@@ -25,8 +26,27 @@ def apply_rlimits(rlimits: list[dict]) -> None:
             raise RuntimeFailure(f"error setting rlimit type {name}: {exc}") from None
 
 
-def set_oom_score_adj(value: int | None) -> None:
-    if value is None:
+@dataclass(frozen=True)
+class Inherited:
+    """What a forked child inherits, read once by its parent: the child (every page it touches
+    is a copy) then changes only what differs."""
+    bounding_set: int                 # mask of the capabilities the bounding set holds
+    oom_score_adj: int
+    altered_signals: tuple[int, ...]  # of _RESET_SIGNALS, those not at SIG_DFL
+    blocked_signals: bool
+
+
+def inherited(sys: Syscalls) -> Inherited:
+    with open("/proc/self/oom_score_adj") as f:
+        oom_score_adj = int(f.read())
+    return Inherited(bounding_set=bounding_set(sys), oom_score_adj=oom_score_adj,
+                     altered_signals=tuple(s for s in _RESET_SIGNALS if signal.getsignal(s) != signal.SIG_DFL),
+                     blocked_signals=bool(signal.pthread_sigmask(signal.SIG_BLOCK, [])))
+
+
+def set_oom_score_adj(value: int | None, current: int | None = None) -> None:
+    """current: the inherited value, when known (the parent's)."""
+    if value is None or value == current:
         return
     with open("/proc/self/oom_score_adj", "r+") as f:
         if int(f.read()) != value:
@@ -50,15 +70,33 @@ def with_home(env: list[str], uid: int, passwd_path: str = "/etc/passwd") -> lis
         return env
     home = "/"
     try:
-        with open(passwd_path) as f:
-            for line in f:
-                fields = line.rstrip("\n").split(":")
-                if len(fields) >= 6 and fields[2] == str(uid):
-                    home = fields[5] or "/"
-                    break
+        passwd = _read(passwd_path)
     except OSError:
-        pass
+        passwd = b""
+    wanted = str(uid).encode()
+    for line in passwd.split(b"\n"):
+        fields = line.split(b":")
+        if len(fields) >= 6 and fields[2] == wanted:
+            home = fields[5].decode(errors="surrogateescape") or "/"
+            break
     return [*env, f"HOME={home}"]
+
+
+def _read(path: str) -> bytes:
+    """A whole file with os calls alone: the io stack's objects would be page copies in a child."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def environment(env: list[str]) -> dict[str, str]:
+    """The process's environment as execve gets it: a later KEY=value wins, a bare KEY is dropped."""
+    return dict(e.split("=", 1) for e in env if "=" in e)
 
 
 def change_dir(cwd: str) -> None:
@@ -97,13 +135,21 @@ def _check_executable(name: str, path: str) -> str:
     return path
 
 
-def drop_bounding_set(sys: Syscalls, keep: list[str]) -> int:
+def bounding_set(sys: Syscalls) -> int:
+    """The mask of the capabilities this process's bounding set holds (its children inherit it)."""
+    return sum(1 << number for number in range(len(CAPABILITY_NAMES))
+               if sys.prctl(c.PR_CAPBSET_READ, number) == 1)
+
+
+def drop_bounding_set(sys: Syscalls, keep: list[str], held: int | None = None) -> int:
     """Drop what is not in `keep`; returns the mask of what the bounding set still holds
-    (a host may lack some capability: asking for it later would fail, so we leave it out)."""
+    (a host may lack some capability: asking for it later would fail, so we leave it out).
+    held: the bounding set, when the parent read it already."""
+    held = bounding_set(sys) if held is None else held
     wanted = set(keep)
     remaining = 0
     for number, name in enumerate(CAPABILITY_NAMES):
-        if sys.prctl(c.PR_CAPBSET_READ, number) != 1:
+        if not held >> number & 1:
             continue
         if name in wanted:
             remaining |= 1 << number
@@ -112,14 +158,19 @@ def drop_bounding_set(sys: Syscalls, keep: list[str]) -> int:
     return remaining
 
 
-def switch_user(sys: Syscalls, user: dict) -> None:
-    """setgroups/setresgid/setresuid keeping capabilities across the uid change (capset follows)."""
+def switch_user(sys: Syscalls, user: dict, thread_only: bool = False) -> None:
+    """setgroups/setresgid/setresuid keeping capabilities across the uid change (capset follows).
+    thread_only: of the calling thread alone, the others keep theirs."""
     uid, gid = int(user.get("uid", 0)), int(user.get("gid", 0))
+    groups = [int(g) for g in user.get("additionalGids") or []]
     sys.prctl(c.PR_SET_KEEPCAPS, 1)
     try:
-        os.setgroups([int(g) for g in user.get("additionalGids") or []])
-        os.setresgid(gid, gid, gid)
-        os.setresuid(uid, uid, uid)
+        if thread_only:
+            sys.set_thread_ids(uid, gid, groups)
+        else:
+            os.setgroups(groups)
+            os.setresgid(gid, gid, gid)
+            os.setresuid(uid, uid, uid)
     except OSError as exc:
         raise RuntimeFailure(f"cannot set user {uid}:{gid}: {_reason(exc)}") from None
     sys.prctl(c.PR_SET_KEEPCAPS, 0)
@@ -133,9 +184,16 @@ def set_capabilities(sys: Syscalls, caps: dict, available: int = (1 << len(CAPAB
             sys.prctl(c.PR_CAP_AMBIENT, c.PR_CAP_AMBIENT_RAISE, CAPABILITY_NAMES.index(name))
 
 
-def install_seccomp(sys: Syscalls, profile: dict | None) -> None:
-    if profile:
-        sys.seccomp_set_filter(compile_profile(profile))
+def seccomp_program(profile: dict | None) -> bytes:
+    """The profile's BPF program; empty: no filter."""
+    return compile_profile(profile) if profile else b""
+
+
+def install_seccomp(sys: Syscalls, profile: dict | None, program: bytes | None = None) -> None:
+    """program: seccomp_program(profile), when the parent compiled it already."""
+    program = seccomp_program(profile) if program is None else program
+    if program:
+        sys.seccomp_set_filter(program)
 
 
 def _reason(exc: OSError) -> str:
@@ -143,11 +201,15 @@ def _reason(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
 
 
-def restore_signals() -> None:
+_RESET_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGCHLD)
+
+
+def restore_signals(known: Inherited | None = None) -> None:
     """Python ignores SIGPIPE and SIGXFSZ; ignored signals survive execve, so reset them."""
-    for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
+    for sig in _RESET_SIGNALS if known is None else known.altered_signals:
         signal.signal(sig, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    if known is None or known.blocked_signals:
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
 
 
 def exec_error_message(name: str, exc: OSError) -> tuple[str, int]:

@@ -114,6 +114,28 @@ def _ranges(plain: dict[int, int], default: int) -> list[tuple[int, int, int]]:
     return runs
 
 
+def evaluate(program: bytes, nr: int, args=(0,) * 6, arch: int = AUDIT_ARCH_X86_64) -> int:
+    """What `program` returns for system call `nr` with `args` (a classic-BPF interpreter for
+    the instructions compile_profile emits)."""
+    args = tuple(args) + (0,) * (6 - len(args))
+    data = struct.pack("<iIQ6Q", nr, arch, 0, *args)
+    pc, acc = 0, 0
+    while True:
+        code, jt, jf, k = struct.unpack_from("<HBBI", program, pc * 8)
+        pc += 1
+        if code == LD_ABS:
+            acc = struct.unpack_from("<I", data, k)[0]
+        elif code == ALU_AND:
+            acc &= k
+        elif code == RET:
+            return k
+        elif code in (JEQ, JGT, JGE):
+            hit = acc == k if code == JEQ else acc > k if code == JGT else acc >= k
+            pc += jt if hit else jf
+        else:
+            raise ValueError(f"seccomp: unexpected BPF opcode {code:#x}")
+
+
 def compile_profile(profile: dict) -> bytes:
     """The BPF program (array of struct sock_filter) enforcing `profile` on x86_64."""
     default = action_value(profile.get("defaultAction", "SCMP_ACT_ALLOW"),

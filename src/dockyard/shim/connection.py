@@ -60,6 +60,7 @@ class Connection:
         self.received_fds: list[int] = []  # passed with the request (SCM_RIGHTS), until taken
         sock.setblocking(False)
         loop.add_reader(self.fd, self._on_readable)
+        self._on_readable()               # a client sends its request as it connects: no select first
 
     # receiving ------------------------------------------------------------
     def _on_readable(self) -> None:

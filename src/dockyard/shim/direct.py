@@ -9,9 +9,14 @@ closed; the daemon then closes the connection.
 """
 
 import socket
+import time
 
 from dockyard.shim.connection import AttachSession, Connection, Outgoing
+from dockyard.syscalls.socket_queue import unread_by_peer
 from dockyard.wire.stdcopy import HEADER
+
+HEAD_READ_TIMEOUT = 1.0               # seconds the client may take to read what came before us
+HEAD_POLL = 0.0005
 
 
 class DirectSession(AttachSession):
@@ -25,6 +30,7 @@ class DirectSession(AttachSession):
         self.framed = framed
         self.exit_status = None
         self.ending = False
+        self.head_read_by: float | None = time.monotonic() + HEAD_READ_TIMEOUT   # None: the client read it
 
     def output(self, stream: int, data: bytes) -> None:
         if stream not in self.streams or self.client is None:
@@ -41,7 +47,7 @@ class DirectSession(AttachSession):
 
     def _flush(self) -> None:
         client = self.client
-        if client is None:  # closed meanwhile
+        if client is None or not self._head_read(client):  # closed meanwhile / later
             return
         try:
             while self.pending:
@@ -57,6 +63,19 @@ class DirectSession(AttachSession):
         self.process.session_drained()
         if self.ending:
             self._end_now()
+
+    def _head_read(self, client: socket.socket) -> bool:
+        """Whether the client has read what the daemon sent before us (the 101's head of an
+        exec's start, which runs the process at once): docker-py reads that head through a
+        buffer whose surplus it drops when it turns to the raw socket. Until then (at most
+        HEAD_READ_TIMEOUT), the output waits here."""
+        if self.head_read_by is None:
+            return True
+        if unread_by_peer(client) and time.monotonic() < self.head_read_by:
+            self.loop.call_later(HEAD_POLL, self._flush)
+            return False
+        self.head_read_by = None
+        return True
 
     def end(self, exit_status) -> None:
         self.exit_status, self.ending = exit_status, True

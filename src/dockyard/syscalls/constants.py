@@ -1,6 +1,11 @@
 """Linux ABI constants (x86_64) of every syscall dockyard makes, from the kernel's UAPI headers:
 the one place that defines them."""
 
+# clone(2) flags (sched.h)
+CLONE_VM = 0x00000100
+CLONE_FS = 0x00000200
+CLONE_FILES = 0x00000400
+CLONE_VFORK = 0x00004000
 # Namespaces (sched.h)
 CLONE_NEWNS = 0x00020000
 CLONE_NEWCGROUP = 0x02000000
@@ -104,3 +109,8 @@ BPF_F_ALLOW_MULTI = 2
 FS_IOC_GETFLAGS = 0x80086601
 FS_IOC_SETFLAGS = 0x40086602
 FS_TOPDIR_FL = 0x00020000
+
+# posix_spawnattr_setflags (glibc's spawn.h)
+POSIX_SPAWN_SETSIGDEF = 0x04
+POSIX_SPAWN_SETSIGMASK = 0x08
+POSIX_SPAWN_SETSID = 0x80

@@ -144,6 +144,44 @@ class LinuxSyscalls:
         buffer = ctypes.create_string_buffer(attr, len(attr))
         return self._check(self._libc.syscall(X86_64["bpf"], cmd, buffer, len(attr)), f"bpf {cmd}")
 
+    def set_thread_ids(self, uid: int, gid: int, groups: list[int]) -> None:
+        """setgroups, setresgid, setresuid of the calling thread alone: the raw system calls
+        (glibc's wrappers make every thread of the process follow)."""
+        group_array = (ctypes.c_uint * max(len(groups), 1))(*groups)
+        self._check(self._libc.syscall(X86_64["setgroups"], ctypes.c_size_t(len(groups)), group_array), "setgroups")
+        for name, number in (("setresgid", gid), ("setresuid", uid)):
+            value = ctypes.c_uint(number)
+            self._check(self._libc.syscall(X86_64[name], value, value, value), name)
+
+    def spawn(self, path: str, argv: list[str], env: list[str], stdio: tuple[int, int, int] | None) -> int:
+        """posix_spawn from the calling thread (a vfork: nothing of ours is copied) into a new
+        session, every signal at its default action (glibc's internal ones too, which Python's
+        os.posix_spawn cannot name) and none blocked, `stdio` as fds 0-2; returns the pid."""
+        attr = ctypes.create_string_buffer(1024)        # posix_spawnattr_t: 336 bytes on x86_64
+        actions = ctypes.create_string_buffer(256)      # posix_spawn_file_actions_t: 80
+        every, none = (ctypes.c_ulong * 16)((1 << 64) - 1), (ctypes.c_ulong * 16)()   # sigset_t: 1-64, none
+        libc = self._libc
+        libc.posix_spawnattr_init(attr)
+        libc.posix_spawn_file_actions_init(actions)
+        try:
+            libc.posix_spawnattr_setflags(attr, ctypes.c_short(
+                c.POSIX_SPAWN_SETSIGDEF | c.POSIX_SPAWN_SETSIGMASK | c.POSIX_SPAWN_SETSID))
+            libc.posix_spawnattr_setsigdefault(attr, every)
+            libc.posix_spawnattr_setsigmask(attr, none)
+            for target, fd in enumerate(stdio or ()):
+                if fd != target:
+                    libc.posix_spawn_file_actions_adddup2(actions, fd, target)
+            argv_c = (ctypes.c_char_p * (len(argv) + 1))(*map(os.fsencode, argv), None)
+            env_c = (ctypes.c_char_p * (len(env) + 1))(*map(os.fsencode, env), None)
+            pid = ctypes.c_int()
+            error = libc.posix_spawn(ctypes.byref(pid), os.fsencode(path), actions, attr, argv_c, env_c)
+        finally:
+            libc.posix_spawn_file_actions_destroy(actions)
+            libc.posix_spawnattr_destroy(attr)
+        if error:
+            raise OSError(error, os.strerror(error), path)
+        return pid.value
+
     def close_range_cloexec(self, first: int) -> None:
         result = self._libc.syscall(X86_64["close_range"], ctypes.c_uint(first),
                                     ctypes.c_uint(0xFFFFFFFF), ctypes.c_uint(c.CLOSE_RANGE_CLOEXEC))

@@ -69,6 +69,13 @@ class RecordingSyscalls:
     def seccomp_set_filter(self, program, flags=0):
         self._record("seccomp", len(program), flags)
 
+    def set_thread_ids(self, uid, gid, groups):
+        self._record("set_thread_ids", uid, gid, list(groups))
+
+    def spawn(self, path, argv, env, stdio):
+        self._record("spawn", path, list(argv), list(env), stdio)
+        return next(self._fds)
+
     def close_range_cloexec(self, first):
         self._record("close_range_cloexec", first)
 

@@ -46,6 +46,25 @@ def test_only_the_streams_asked_for_are_attached(cat):
         assert api.exec_start(exec_id, demux=True) == expected
 
 
+def test_output_waits_until_the_client_has_read_the_101(busybox, cat):
+    """docker-py reads the 101's head through a buffer whose surplus it drops: an exec's output
+    must not arrive before the client has read the head, however late it reads it."""
+    api, container = cat
+    exec_id = api.exec_create(container, ["echo", "hi"])
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.connect(str(busybox.socket))
+        body = b'{"Detach":false,"Tty":false}'
+        sock.sendall(b"POST /v1.44/exec/%s/start HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\n"
+                     b"Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: %d\r\n\r\n%s"
+                     % (exec_id["Id"].encode(), len(body), body))
+        time.sleep(0.3)               # the process has long written its output by now
+        sock.settimeout(10)
+        head = sock.recv(65536)
+        assert head.startswith(b"HTTP/1.1 101") and head.endswith(b"\r\n\r\n"), head
+        assert _read_exactly(sock, HEADER.size + 3) == HEADER.pack(1, 3) + b"hi\n"
+    assert api.exec_inspect(exec_id)["ExitCode"] == 0
+
+
 def test_detach_keys_given_in_any_case_and_the_default_ones_let_the_client_go(cat):
     api, container = cat
     api._general_configs["detachKeys"] = "ctrl-x"   # docker-py sends them as `detachKeys`

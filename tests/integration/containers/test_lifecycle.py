@@ -86,6 +86,10 @@ def test_rename(busybox, sleeper):
 def test_exec_plain_piped_and_exit_codes(busybox, sleeper):
     assert busybox.docker("exec", sleeper, "echo", "hi").stdout == "hi\n"
     assert busybox.docker("exec", sleeper, "sh", "-c", "exit 7", check=False).returncode == 7
+    missing = busybox.docker("exec", sleeper, "nope", check=False)
+    assert missing.returncode == 127 and 'exec: "nope": executable file not found in $PATH' in missing.stderr
+    directory = busybox.docker("exec", sleeper, "/etc", check=False)
+    assert directory.returncode == 126 and 'exec: "/etc": is a directory' in directory.stderr
     assert busybox.docker("exec", "-i", sleeper, "cat", input="piped\n").stdout == "piped\n"
     assert busybox.docker("exec", "-u", "1000", "-w", "/tmp", "-e", "X=1", sleeper, "sh", "-c",
                           "id -u; pwd; echo $X").stdout.split() == ["1000", "/tmp", "1"]

@@ -1,33 +1,10 @@
-"""The compiled BPF is run by a tiny classic-BPF interpreter over seccomp_data."""
-
-import struct
+"""The compiled BPF run by seccomp_bpf.evaluate, a tiny classic-BPF interpreter over seccomp_data."""
 
 from dockyard.oci.capabilities import DEFAULT_CAPABILITIES
 from dockyard.oci.seccomp_profile import default_seccomp_profile
 from dockyard.oci.syscall_table import X86_64
-from dockyard.runtime.seccomp_bpf import (AUDIT_ARCH_X86_64, RET_ALLOW, RET_ERRNO,
-                                          compile_profile)
-
-
-def run(program: bytes, nr: int, args=(0,) * 6, arch=AUDIT_ARCH_X86_64) -> int:
-    args = tuple(args) + (0,) * (6 - len(args))
-    data = struct.pack("<iIQ6Q", nr, arch, 0, *args)
-    insns = [struct.unpack_from("<HBBI", program, i) for i in range(0, len(program), 8)]
-    pc, acc = 0, 0
-    while True:
-        code, jt, jf, k = insns[pc]
-        pc += 1
-        if code == 0x20:
-            acc = struct.unpack_from("<I", data, k)[0]
-        elif code == 0x54:
-            acc &= k
-        elif code == 0x06:
-            return k
-        elif code in (0x15, 0x25, 0x35):
-            hit = {0x15: acc == k, 0x25: acc > k, 0x35: acc >= k}[code]
-            pc += jt if hit else jf
-        else:
-            raise AssertionError(f"unexpected opcode {code:#x}")
+from dockyard.runtime.seccomp_bpf import RET_ALLOW, RET_ERRNO, compile_profile
+from dockyard.runtime.seccomp_bpf import evaluate as run
 
 
 def test_docker_default_profile_semantics():

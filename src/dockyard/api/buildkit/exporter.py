@@ -47,8 +47,12 @@ async def export(services, request: control_pb2.SolveRequest, image_id: str | No
     vertex = events.start("exporting to image")
     events.status(vertex, "exporting layers")
     events.status(vertex, f"writing image {image_id}")
+    named = {str(ref) for ref in services.images.tags(image_id)}
     for ref in refs:
-        await asyncio.to_thread(services.images.tag, image_id, ref.name, ref.tag, False)
+        if str(ref) in named:   # a cached rebuild's: nothing to write, so no worker thread
+            services.images.tag(image_id, ref.name, ref.tag, False)
+        else:
+            await asyncio.to_thread(services.images.tag, image_id, ref.name, ref.tag, False)
         events.status(vertex, f"naming to {ref}")
     if any(attrs.get("push", "").lower() in _TRUE for _, attrs in exporters):
         if not refs:

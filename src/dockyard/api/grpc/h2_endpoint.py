@@ -86,7 +86,9 @@ class H2Endpoint:
                     break
                 for event in self._conn.receive_data(data):
                     self._handle(event)
-                await self.flush()
+                # h2's own answers (PING and SETTINGS acknowledgements, window updates) leave with
+                # what the calls these frames started send in the same turn of the loop: one write
+                self.flush_soon()
         except (h2.exceptions.ProtocolError, ConnectionError) as err:
             log.debug("HTTP/2 connection ended: %s", err)
         finally:
