@@ -302,9 +302,9 @@ class ExecService:
         if record.config.get("User"):
             user = user_in_root(str(self._runner.rootfs(container.id)), record.config["User"])
             process["user"] = {"uid": user.uid, "gid": user.gid, "additionalGids": user.additional_gids}
-        if record.config.get("Privileged"):
+        if record.config.get("Privileged"):    # every capability, as dockerd: the host's bounding set
             caps = own.get("capabilities", {})
-            every = sorted(set().union(*[set(v) for v in caps.values()])) if caps else []
+            every = self._runner.host_capabilities or sorted(set().union(*[set(v) for v in caps.values()]))
             process["capabilities"] = dict.fromkeys(("bounding", "effective", "permitted"), every)
         if console_size and any(console_size):
             process["consoleSize"] = {"height": console_size[0], "width": console_size[1]}

@@ -45,6 +45,11 @@ class ContainerRunner:
         self._find_container = find_container   # ref -> Container, for the container:<id> modes
 
     @property
+    def host_capabilities(self) -> list[str] | None:
+        """Every capability the host's bounding set has (what privileged gets); None: unknown."""
+        return self._host_capabilities
+
+    @property
     def default_runtime(self) -> str:
         return self.runtimes.default
 

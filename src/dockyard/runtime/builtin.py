@@ -8,6 +8,7 @@ reap it, which the per-container shim relies on.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import json
 import os
 import select
@@ -62,7 +63,8 @@ class BuiltinRuntime:
             pid, sync_r = self._spawn_init(container_id, bundle, spec, state_dir, cgroup,
                                            stdio, console_socket, start_now)
         except BaseException:
-            _quietly(cgroup.delete)
+            with contextlib.suppress(Exception):
+                cgroup.delete()
             self.store.remove(container_id)
             raise
         self.store.save(ContainerRecord(
@@ -383,13 +385,6 @@ def _kill_and_wait(pid: int, reap: bool = False, timeout: float = 5.0) -> None:
         elif process_start_time(pid) is None:
             return
         time.sleep(0.001)
-
-
-def _quietly(action) -> None:
-    try:
-        action()
-    except Exception:
-        pass
 
 
 def _now() -> str:

@@ -223,3 +223,15 @@ def test_rm_force_of_an_auto_removed_container_removes_it_once(busybox):
     actions = busybox.docker("events", "--since", since, "--until", until, "--filter", f"container={name}",
                              "--format", "{{.Action}}").stdout.split()
     assert actions == ["create", "start", "kill", "die", "destroy"]
+
+
+def test_a_privileged_exec_gets_every_capability_of_the_host(busybox, sleeper):
+    """`exec --privileged` in an unprivileged container: every capability, as dockerd gives (it
+    asks runc for all it knows; on a host whose bounding set lacks one, runc then fails, so
+    here: the host's bounding set), while a plain exec keeps the container's default set."""
+    with open("/proc/self/status") as status:
+        bounding = next(line.split()[1] for line in status if line.startswith("CapBnd:"))
+    privileged = busybox.docker("exec", "--privileged", sleeper, "grep", "CapEff", "/proc/self/status").stdout
+    assert privileged.split() == ["CapEff:", bounding]
+    plain = busybox.docker("exec", sleeper, "grep", "CapEff", "/proc/self/status").stdout
+    assert plain.split() == ["CapEff:", "00000000a80425fb"]     # Docker's default 14
