@@ -8,6 +8,7 @@ import stat
 from dataclasses import dataclass
 
 from dockyard.oci.capabilities import CAPABILITY_NAMES, mask_from_capabilities
+from dockyard.oci.signals import DEFAULT_DISPOSITION_SIGNALS
 from dockyard.runtime.seccomp_bpf import compile_profile
 from dockyard.runtime.sync import RuntimeFailure
 from dockyard.syscalls import constants as c
@@ -201,11 +202,11 @@ def _reason(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
 
 
-_RESET_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGCHLD)
+_RESET_SIGNALS = DEFAULT_DISPOSITION_SIGNALS
 
 
 def restore_signals(known: Inherited | None = None) -> None:
-    """Python ignores SIGPIPE and SIGXFSZ; ignored signals survive execve, so reset them."""
+    """Ignored or handled signals (see DEFAULT_DISPOSITION_SIGNALS) back to their defaults."""
     for sig in _RESET_SIGNALS if known is None else known.altered_signals:
         signal.signal(sig, signal.SIG_DFL)
     if known is None or known.blocked_signals:

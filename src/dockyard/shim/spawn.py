@@ -8,13 +8,11 @@ import socket
 import struct
 import termios
 
+from dockyard.oci.signals import DEFAULT_DISPOSITION_SIGNALS
 from dockyard.syscalls import constants as c
 from dockyard.syscalls.linux import LinuxSyscalls
 
-# Python ignores SIGPIPE and SIGXFSZ, we handle SIGCHLD; ignored signals survive execve and a
-# container must start with default dispositions.
-DEFAULT_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGCHLD, signal.SIGHUP, signal.SIGINT,
-                   signal.SIGTERM, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM)
+DEFAULT_SIGNALS = DEFAULT_DISPOSITION_SIGNALS
 
 
 def become_subreaper() -> None:
