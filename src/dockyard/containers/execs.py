@@ -303,9 +303,8 @@ class ExecService:
             user = user_in_root(str(self._runner.rootfs(container.id)), record.config["User"])
             process["user"] = {"uid": user.uid, "gid": user.gid, "additionalGids": user.additional_gids}
         if record.config.get("Privileged"):    # every capability, as dockerd: the host's bounding set
-            caps = own.get("capabilities", {})
-            every = self._runner.host_capabilities or sorted(set().union(*[set(v) for v in caps.values()]))
-            process["capabilities"] = dict.fromkeys(("bounding", "effective", "permitted"), every)
+            process["capabilities"] = dict.fromkeys(("bounding", "effective", "permitted"),
+                                                    self._runner.host_capabilities)
         if console_size and any(console_size):
             process["consoleSize"] = {"height": console_size[0], "width": console_size[1]}
         return process

@@ -22,6 +22,7 @@ from dockyard.containers.model import Container
 from dockyard.containers.users import user_in_root
 from dockyard.errors import Conflict
 from dockyard.metadata import atomic
+from dockyard.oci.capabilities import CAPABILITY_NAMES
 from dockyard.oci.defaults import DEFAULT_SHM_SIZE
 from dockyard.oci.resources import linux_resources
 from dockyard.oci.spec import SpecContext, generate_spec
@@ -45,9 +46,10 @@ class ContainerRunner:
         self._find_container = find_container   # ref -> Container, for the container:<id> modes
 
     @property
-    def host_capabilities(self) -> list[str] | None:
-        """Every capability the host's bounding set has (what privileged gets); None: unknown."""
-        return self._host_capabilities
+    def host_capabilities(self) -> list[str]:
+        """What privileged gets: every capability the host's bounding set has (when not told,
+        every one we know, as the spec's own default)."""
+        return list(CAPABILITY_NAMES) if self._host_capabilities is None else self._host_capabilities
 
     @property
     def default_runtime(self) -> str:
