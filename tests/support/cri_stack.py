@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import pytest
+
 from tests.support import cri_images
 from tests.support.critest import tool
 from tests.support.daemon import Daemon, mounts_under
@@ -113,8 +115,18 @@ class CriStack:
 
 
 @contextmanager
+def stack_or_skip(prefix: str) -> Iterator[CriStack]:
+    """For a fixture: running_stack, or the test skipped with what the machine lacks."""
+    reason = missing()
+    if reason:
+        pytest.skip(reason)
+    with running_stack(prefix) as stack:
+        yield stack
+
+
+@contextmanager
 def running_stack(prefix: str) -> Iterator[CriStack]:
-    """A started stack on a temporary base (the caller skips the test when `missing()` says so);
+    """A started stack on a temporary base (`stack_or_skip` skips when `missing()` says so);
     on exit it is stopped, and nothing may stay mounted under its base."""
     base = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
     stack = CriStack(base).start()

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tests.integration.cri.test_crictl import BUSYBOX, pod_config, run_pod
-from tests.support.cri_stack import missing, running_stack
+from tests.support.cri_stack import stack_or_skip
 from tests.support.leftovers import alive, cgroups_of, left_behind, left_after_stop
 
 pytestmark = pytest.mark.root
@@ -17,10 +17,7 @@ pytestmark = pytest.mark.root
 
 @pytest.fixture
 def cri():
-    reason = missing()
-    if reason:
-        pytest.skip(reason)
-    with running_stack("dockyard-cricrash-") as stack:
+    with stack_or_skip("dockyard-cricrash-") as stack:
         yield stack
 
 

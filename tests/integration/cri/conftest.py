@@ -2,13 +2,10 @@
 
 import pytest
 
-from tests.support.cri_stack import missing, running_stack
+from tests.support.cri_stack import stack_or_skip
 
 
 @pytest.fixture(scope="module")
 def cri():
-    reason = missing()
-    if reason:
-        pytest.skip(reason)
-    with running_stack("dockyard-cri-") as stack:
+    with stack_or_skip("dockyard-cri-") as stack:
         yield stack
