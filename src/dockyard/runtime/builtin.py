@@ -20,6 +20,7 @@ from dockyard.cgroups import open_cgroup
 from dockyard.errors import Conflict, InvalidArgument, NotFound
 from dockyard.metadata import atomic
 from dockyard.oci.annotations import INIT_ANNOTATION
+from dockyard.runtime import process_setup as ps
 from dockyard.runtime import sync
 from dockyard.runtime.state import (ContainerRecord, ContainerState, StateStore,
                                     process_start_time)
@@ -34,11 +35,13 @@ if TYPE_CHECKING:
 
 class BuiltinRuntime:
     def __init__(self, root: str = DEFAULT_ROOT, sys: Syscalls | None = None,
-                 cgroup_root: str = "/sys/fs/cgroup", cgroup_hierarchies=None) -> None:
+                 cgroup_root: str = "/sys/fs/cgroup", cgroup_hierarchies=None,
+                 bounding_set: int | None = None) -> None:
         self.store = StateStore(root)
         self._sys = sys
         self.cgroup_root = cgroup_root
         self._hierarchies = cgroup_hierarchies  # read once by a warm parent; None: read per call
+        self._bounding_set = bounding_set       # likewise (process_setup.inherited)
         self._pending: dict[str, int] = {}   # id -> sync pipe, to learn how exec went at start
         self._exec_targets: dict[str, ExecTarget] = {}
 
@@ -100,6 +103,7 @@ class BuiltinRuntime:
             spec=spec, process=spec["process"], cgroup=cgroup, sync_fd=sync_w, stdio=stdio,
             console_fd=console_fd, bundle=bundle, rootfs=os.path.join(bundle, spec["root"]["path"]),
             state_dir_fd=state_fd, cgroup_joined_fd=joined_r,
+            inherited=None if self._bounding_set is None else ps.inherited(self.sys, self._bounding_set),
             reaper=(spec.get("annotations") or {}).get(INIT_ANNOTATION) == "reaper")
         try:
             pid = self._fork_into_pid_namespace(_pid_namespace(spec), plan, setup_container)
