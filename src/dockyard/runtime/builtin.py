@@ -74,7 +74,7 @@ class BuiltinRuntime:
             id=container_id, pid=pid, pid_start_time=process_start_time(pid) or 0, bundle=bundle,
             rootfs=spec["root"]["path"], created=_now(), cgroup_path=cgroup.path, spec=spec))
         if pid_file:
-            _write_atomic(pid_file, str(pid))
+            atomic.write_bytes(pid_file, str(pid).encode(), mode=0o644, durable=False)
         self._pending[container_id] = sync_r
         if start_now:
             try:
@@ -268,7 +268,7 @@ class BuiltinRuntime:
         if pid is None:
             pid = self._exec_forked(target, process, stdio, console_socket)
         if pid_file:
-            _write_atomic(pid_file, str(pid))
+            atomic.write_bytes(pid_file, str(pid).encode(), mode=0o644, durable=False)
         return pid
 
     def _exec_forked(self, target: ExecTarget, process: dict, stdio, console_socket) -> int:
@@ -395,7 +395,3 @@ def _now() -> str:
     """RFC 3339 with nanoseconds, as runc's state shows `created` (time, not datetime: faster import)."""
     ns = time.time_ns()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 1_000_000_000)) + f".{ns % 1_000_000_000:09d}Z"
-
-
-def _write_atomic(path: str, text: str) -> None:
-    atomic.write_bytes(path, text.encode(), mode=0o644, durable=False)
