@@ -97,12 +97,15 @@ class ClientCall(_Messages):
         """`flush=False`: the message leaves with the next flushed one (a batch, one write)."""
         await self.endpoint.send_data(self.stream, encode_message(payload), flush=flush)
 
-    async def flush(self) -> None:
-        await self.endpoint.flush()
+    def flush_soon(self) -> None:
+        """What is queued leaves on the loop's next turn, with what other calls queue meanwhile."""
+        self.endpoint.flush_soon()
 
     async def close_send(self) -> None:
+        """On the loop's next turn, with what else is queued by then."""
         try:
-            await self.endpoint.end_stream(self.stream)
+            await self.endpoint.end_stream(self.stream, flush=False)
+            self.endpoint.flush_soon()
         except ConnectionError:
             pass
 
