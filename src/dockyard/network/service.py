@@ -209,13 +209,17 @@ class NetworkService:
     def _owns_netns(self, sb: Sandbox) -> bool:
         return sb.netns_path == str(self.netns_path(sb.container_id))
 
-    async def _detach_locked(self, sb: Sandbox, net: Network, delete_link: bool = True) -> None:
+    async def _detach_locked(self, sb: Sandbox, net: Network, delete_link: bool = True,
+                             sandbox_goes: bool = False) -> None:
+        """sandbox_goes: the whole sandbox is being released; its record is deleted after."""
         ep = sb.endpoints.pop(net.id)
         if ep.host_veth and delete_link:
             await asyncio.to_thread(self.driver.detach, ep.host_veth)
         if net.pools:
             release_addresses(net, ep)
             await self._save_network(net)
+        if sandbox_goes:
+            return
         if ep.default_route:
             await self._move_default_route(sb)
         await self._save_sandbox(sb)
@@ -281,7 +285,7 @@ class NetworkService:
                     continue
                 # removing the netns below destroys the veth pair in the kernel's own time;
                 # deleting it here first would wait ~20 ms for an RCU grace period
-                await self._detach_locked(sb, net, delete_link=not self._owns_netns(sb))
+                await self._detach_locked(sb, net, delete_link=not self._owns_netns(sb), sandbox_goes=True)
                 if emit:
                     self._emit(net, "disconnect", container_id)
             self.sandboxes.pop(container_id, None)

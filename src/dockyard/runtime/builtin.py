@@ -20,6 +20,7 @@ from dockyard.cgroups import open_cgroup
 from dockyard.errors import Conflict, InvalidArgument, NotFound
 from dockyard.metadata import atomic
 from dockyard.oci.annotations import INIT_ANNOTATION
+from dockyard.runtime import process_setup as ps
 from dockyard.runtime import sync
 from dockyard.runtime.state import (ContainerRecord, ContainerState, StateStore,
                                     process_start_time)
@@ -34,11 +35,13 @@ if TYPE_CHECKING:
 
 class BuiltinRuntime:
     def __init__(self, root: str = DEFAULT_ROOT, sys: Syscalls | None = None,
-                 cgroup_root: str = "/sys/fs/cgroup", cgroup_hierarchies=None) -> None:
+                 cgroup_root: str = "/sys/fs/cgroup", cgroup_hierarchies=None,
+                 bounding_set: int | None = None) -> None:
         self.store = StateStore(root)
         self._sys = sys
         self.cgroup_root = cgroup_root
         self._hierarchies = cgroup_hierarchies  # read once by a warm parent; None: read per call
+        self._bounding_set = bounding_set       # likewise (process_setup.inherited)
         self._pending: dict[str, int] = {}   # id -> sync pipe, to learn how exec went at start
         self._exec_targets: dict[str, ExecTarget] = {}
 
@@ -71,7 +74,7 @@ class BuiltinRuntime:
             id=container_id, pid=pid, pid_start_time=process_start_time(pid) or 0, bundle=bundle,
             rootfs=spec["root"]["path"], created=_now(), cgroup_path=cgroup.path, spec=spec))
         if pid_file:
-            _write_atomic(pid_file, str(pid))
+            atomic.write_bytes(pid_file, str(pid).encode(), mode=0o644, durable=False)
         self._pending[container_id] = sync_r
         if start_now:
             try:
@@ -100,6 +103,7 @@ class BuiltinRuntime:
             spec=spec, process=spec["process"], cgroup=cgroup, sync_fd=sync_w, stdio=stdio,
             console_fd=console_fd, bundle=bundle, rootfs=os.path.join(bundle, spec["root"]["path"]),
             state_dir_fd=state_fd, cgroup_joined_fd=joined_r,
+            inherited=None if self._bounding_set is None else ps.inherited(self.sys, self._bounding_set),
             reaper=(spec.get("annotations") or {}).get(INIT_ANNOTATION) == "reaper")
         try:
             pid = self._fork_into_pid_namespace(_pid_namespace(spec), plan, setup_container)
@@ -264,7 +268,7 @@ class BuiltinRuntime:
         if pid is None:
             pid = self._exec_forked(target, process, stdio, console_socket)
         if pid_file:
-            _write_atomic(pid_file, str(pid))
+            atomic.write_bytes(pid_file, str(pid).encode(), mode=0o644, durable=False)
         return pid
 
     def _exec_forked(self, target: ExecTarget, process: dict, stdio, console_socket) -> int:
@@ -391,7 +395,3 @@ def _now() -> str:
     """RFC 3339 with nanoseconds, as runc's state shows `created` (time, not datetime: faster import)."""
     ns = time.time_ns()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 1_000_000_000)) + f".{ns % 1_000_000_000:09d}Z"
-
-
-def _write_atomic(path: str, text: str) -> None:
-    atomic.write_bytes(path, text.encode(), mode=0o644, durable=False)

@@ -37,10 +37,13 @@ class Inherited:
     blocked_signals: bool
 
 
-def inherited(sys: Syscalls) -> Inherited:
+def inherited(sys: Syscalls, bounding: int | None = None) -> Inherited:
+    """bounding: this process's bounding set, when an ancestor read it already (it never
+    changes from the zygote to a shim: ~40 prctl calls fewer per container start)."""
     with open("/proc/self/oom_score_adj") as f:
         oom_score_adj = int(f.read())
-    return Inherited(bounding_set=bounding_set(sys), oom_score_adj=oom_score_adj,
+    return Inherited(bounding_set=bounding_set(sys) if bounding is None else bounding,
+                     oom_score_adj=oom_score_adj,
                      altered_signals=tuple(s for s in _RESET_SIGNALS if signal.getsignal(s) != signal.SIG_DFL),
                      blocked_signals=bool(signal.pthread_sigmask(signal.SIG_BLOCK, [])))
 

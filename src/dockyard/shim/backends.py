@@ -92,9 +92,12 @@ class CliBackend:
 class LibraryBackend:
     """The built-in runtime called in-process: its init and execs are the shim's own children."""
 
-    def __init__(self, choice: RuntimeChoice, container_id: str, loop, cgroup_hierarchies=None):
+    def __init__(self, choice: RuntimeChoice, container_id: str, loop, warm: dict | None = None):
+        """warm: what the zygote read once for every shim (see zygote._preload_builtin_runtime)."""
         from dockyard.runtime.builtin import BuiltinRuntime    # imported by the zygote when present
-        self.runtime = BuiltinRuntime(root=str(choice.root), cgroup_hierarchies=cgroup_hierarchies)
+        warm = warm or {}
+        self.runtime = BuiltinRuntime(root=str(choice.root), cgroup_hierarchies=warm.get("cgroup_hierarchies"),
+                                      bounding_set=warm.get("bounding_set"))
         self.container_id = container_id
         self.loop = loop
 
@@ -135,9 +138,9 @@ class LibraryBackend:
         self.loop.call_later(0, lambda: done(error))
 
 
-def backend_for(choice: RuntimeChoice, container_id: str, loop, cgroup_hierarchies=None):
+def backend_for(choice: RuntimeChoice, container_id: str, loop, warm: dict | None = None):
     if choice.binary == BUILTIN:
-        return LibraryBackend(choice, container_id, loop, cgroup_hierarchies)
+        return LibraryBackend(choice, container_id, loop, warm)
     return CliBackend(choice, container_id, loop)
 
 

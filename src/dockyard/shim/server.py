@@ -52,7 +52,7 @@ class Shim:
         self.loop = loop
         self.state_dir = Path(config["state_dir"])
         self.runtime = backend_for(RuntimeChoice.from_json(config["runtime"]), config["container_id"], loop,
-                                   config.get("cgroup_hierarchies"))
+                                   config.get("warm"))
         self.tty = bool(config["tty"])
         self.connections: set[Connection] = set()
         self.init: StdioProcess                # made by create()

@@ -72,22 +72,24 @@ def serve(control: socket.socket, warm: dict | None = None) -> None:
             report.sendall(json.dumps({"error": f"bad launch request: {err}"}).encode() + b"\n")
             report.close()
             continue
-        _launch(control, {**config, **(warm or {})}, report)
+        _launch(control, {**config, "warm": warm or {}}, report)
 
 
 def _preload_builtin_runtime() -> dict:
     """Import the built-in runtime and what its create needs now, and read the cgroup
-    hierarchies once (mountinfo grows with every container's netns mount), so that shims
-    forked from here start warm. Returns what the shims are handed in their config."""
+    hierarchies (mountinfo grows with every container's netns mount) and the bounding set
+    once, so that shims forked from here start warm. Returns what the shims are handed in
+    their config as "warm"."""
     try:
         import dockyard.runtime.builtin
         import dockyard.runtime.console
-        import dockyard.runtime.init
-        import dockyard.syscalls.linux  # noqa: F401
+        import dockyard.runtime.init  # noqa: F401
         from dockyard.cgroups.mounts import read_hierarchies
+        from dockyard.runtime.process_setup import bounding_set
+        from dockyard.syscalls.linux import LinuxSyscalls
     except ImportError:
         return {}
-    return {"cgroup_hierarchies": read_hierarchies()}
+    return {"cgroup_hierarchies": read_hierarchies(), "bounding_set": bounding_set(LinuxSyscalls())}
 
 
 def _default_signals() -> None:

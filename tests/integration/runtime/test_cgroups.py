@@ -61,6 +61,37 @@ def test_v1_limits_stats_freeze_and_delete(parent):
     assert not any(os.path.exists(d) for d in cgroup.unique_dirs())
 
 
+def test_v1_cpuset_filled_from_ancestors_and_by_the_kernel_after(parent):
+    """The first container under a new parent fills the chain; its parent then has the kernel
+    fill the next ones (clone_children), with the same cpus and mems."""
+    first = open_cgroup(f"{parent}/mid/first")
+    if not isinstance(first, CgroupV1) or "cpuset" not in first.dirs:
+        pytest.skip("host has no cgroup v1 cpuset controller")
+    root = first.dirs["cpuset"][: -len(first.path)]
+    wanted = [_read(os.path.join(root, name)) for name in ("cpuset.cpus", "cpuset.mems")]
+    first.create()
+    mid = os.path.dirname(first.dirs["cpuset"])
+    assert _read(os.path.join(mid, "cgroup.clone_children")) == "1"
+    assert _read(os.path.join(os.path.dirname(mid), "cgroup.clone_children")) == "1"
+    second = open_cgroup(f"{parent}/mid/second")
+    os.mkdir(second.dirs["cpuset"])    # the kernel alone: what create() now finds
+    assert [_read(os.path.join(second.dirs["cpuset"], n)) for n in ("cpuset.cpus", "cpuset.mems")] == wanted
+    second.create()
+    for cgroup in (first, second):
+        assert [_read(os.path.join(cgroup.dirs["cpuset"], n)) for n in ("cpuset.cpus", "cpuset.mems")] == wanted
+        pid = _sleeper()
+        cgroup.add(pid)                  # an empty cpuset would refuse the task
+        assert cgroup.procs() == [pid]
+        cgroup.delete()
+        assert _reap(pid) == -signal.SIGKILL
+    open_cgroup(f"{parent}/mid").delete()
+
+
+def _read(path: str) -> str:
+    with open(path) as f:
+        return f.read().strip()
+
+
 def test_v2_on_the_unified_mount(parent):
     root = _v2_root()
     if not root:
