@@ -220,7 +220,9 @@ class _Run:
         """A base image: a local tag is looked up on the loop (memory only: a thread hop would
         cost a cached build more), anything else in a thread (`resolve_image`)."""
         found = None if self.options.pull else self.b.images.store.tagged(name)
-        return found or await asyncio.to_thread(self.resolve_image, name, report)
+        if found is not None:
+            return found
+        return await asyncio.to_thread(self.resolve_image, name, report)
 
     def resolve_image(self, name: str, report: Callable[[dict], None]) -> str:
         """A base image: the local one, else (or always, with --pull) pulled. Runs in a thread."""
