@@ -15,7 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from dockyard.shim.client import RuntimeChoice, ShimLauncher  # noqa: E402
+from dockyard.shim.client import RuntimeChoice  # noqa: E402
+from dockyard.shim.launcher import ShimLauncher  # noqa: E402
 from tests.integration.shim.bundles import RUNC, exec_process, make_bundle, make_rootfs  # noqa: E402
 
 

@@ -28,6 +28,7 @@ from dockyard.oci.resources import linux_resources
 from dockyard.oci.spec import SpecContext, generate_spec
 from dockyard.runtime.host import device_for, host_devices
 from dockyard.shim.client import ShimClient
+from dockyard.shim.launcher import PendingShim
 from dockyard.shim.logopts import CRI_LOG_DRIVER
 from dockyard.snapshots.mount import Mount
 
@@ -130,7 +131,8 @@ class ContainerRunner:
     async def launch(self, container: Container, files_dir: Path) -> object:
         """Everything up to a created (not yet started) process; returns its shim.
 
-        The network's endpoints are configured while the runtime creates the container in
+        The shim forks and sets up while the rootfs, the network namespace and the bundle are
+        made; the network's endpoints are configured while the runtime creates the container in
         its (already made) network namespace: both take tens of milliseconds."""
         if self._own_procs_file is not None:     # the init's cgroup move will not wait (move_warmup)
             asyncio.get_running_loop().run_in_executor(None, begin_grace_period, self._own_procs_file)
@@ -139,18 +141,23 @@ class ContainerRunner:
         if self._networks is not None:
             self._networks.adopt_hostname(container)
             link_env = self._networks.legacy_links(container)[0]   # fails early if a linked one is down
-        # New directories and files (each an inode allocation, slow on a busy disk) and the
-        # rootfs's passwd are a worker thread's: parallel starts do not stall the event loop.
-        context = await asyncio.to_thread(self._prepare_root, container, rootfs,
-                                          self._layers.mounts(container.id), files_dir)
-        context.link_env = link_env
-        self._complete_context(container, context)
-        self._mount_shareable_shm(container, context)
-        prepared = await self._network_namespace(container, context, files_dir)
-        if self._volumes is not None:
-            context.mounts = await self._volumes.mounts_for_start(container, str(rootfs))
-        bundle = await self._write_bundle(container, context)
-        launching = asyncio.ensure_future(self._launch_shim(container, bundle))
+        pending = await self._begin_shim(container)
+        try:
+            # New directories and files (each an inode allocation, slow on a busy disk) and the
+            # rootfs's passwd are a worker thread's: parallel starts do not stall the event loop.
+            context = await asyncio.to_thread(self._prepare_root, container, rootfs,
+                                              self._layers.mounts(container.id), files_dir)
+            context.link_env = link_env
+            self._complete_context(container, context)
+            self._mount_shareable_shm(container, context)
+            prepared = await self._network_namespace(container, context, files_dir)
+            if self._volumes is not None:
+                context.mounts = await self._volumes.mounts_for_start(container, str(rootfs))
+            await self._write_bundle(container, context)
+        except BaseException:
+            pending.abort()
+            raise
+        launching = asyncio.ensure_future(pending.go())
         if prepared is not None:
             return await launching
         try:
@@ -234,21 +241,23 @@ class ContainerRunner:
         container.network_settings = {k: v for k, v in settings.items() if k != "host_mode"}
         return settings
 
-    async def _write_bundle(self, container: Container, context: SpecContext) -> Path:
+    def _bundle(self, container_id: str) -> Path:
+        return self.state_dir(container_id) / "bundle"
+
+    async def _write_bundle(self, container: Container, context: SpecContext) -> None:
         # from the container's config alone, as dockerd: the image's was merged into it at create
         # (`--entrypoint ""` stays no entrypoint; an image removed since is not needed)
         spec = generate_spec({}, {**container.config, "HostConfig": container.host_config}, context)
-        bundle = self.state_dir(container.id) / "bundle"
-        await asyncio.to_thread(_write_spec, bundle, json.dumps(spec).encode())
-        return bundle
+        await asyncio.to_thread(_write_spec, self._bundle(container.id), json.dumps(spec).encode())
 
-    async def _launch_shim(self, container: Container, bundle: Path):
+    async def _begin_shim(self, container: Container) -> PendingShim:
+        """A shim forked and set up, waiting for the bundle (`go`) to create the container."""
         console = container.host_config.get("ConsoleSize") or [0, 0]
         logged = bool(container.log_path)             # not with `--log-driver none`
         log_config = container.host_config.get("LogConfig") or {}
         cri_log = log_config.get("Type") == CRI_LOG_DRIVER
-        return await self._shims.launch(
-            container_id=container.id, state_dir=self.state_dir(container.id), bundle=bundle,
+        return await self._shims.begin(
+            container_id=container.id, state_dir=self.state_dir(container.id), bundle=self._bundle(container.id),
             runtime=self.runtimes.choice(container.runtime), tty=container.tty,
             open_stdin=bool(container.config.get("OpenStdin")),
             log_path=Path(container.log_path) if logged else None,

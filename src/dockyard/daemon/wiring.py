@@ -28,7 +28,7 @@ from dockyard.network.attach import ContainerNetworking
 from dockyard.network.service import NetworkService
 from dockyard.registry.hosts import Registries
 from dockyard.runtime.host import host_capabilities
-from dockyard.shim.client import ShimLauncher
+from dockyard.shim.launcher import ShimLauncher
 from dockyard.snapshots.mounter import Mounter
 from dockyard.syscalls.linux import LinuxSyscalls
 from dockyard.volumes.service import VolumeService

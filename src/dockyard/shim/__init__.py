@@ -1,8 +1,10 @@
 """The per-container shim: a small single-threaded process that outlives the daemon.
 
-Daemon side (asyncio):  client     ShimLauncher (owns the zygote), ShimClient, AttachSession
+Daemon side (asyncio):  launcher   ShimLauncher (owns the zygote), PendingShim (set up, waits for go)
+                        client     ShimClient, AttachSession
 Launcher:               zygote     warm process that forks one shim per container
 Shim process:           server     create via the runtime, serve requests until shutdown
+                        birth      its end of the birth socket: wait for go, report the create
                         backends   runc/crun binaries, or the built-in runtime in-process
                         loop       selectors loop, timers, SIGCHLD reaping (child subreaper)
                         connection one client connection; attach sessions

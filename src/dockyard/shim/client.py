@@ -1,6 +1,5 @@
-"""Daemon side of the shims (asyncio): the launcher (zygote owner) and per-container clients.
+"""Daemon side of the shims (asyncio): per-container clients (launcher.py forks the shims).
 
-    launcher = ShimLauncher(); await launcher.start()          # once per daemon
     shim = await launcher.launch(container_id=cid, state_dir=exec_root / "containers" / cid,
         bundle=bundle_dir, runtime=RuntimeChoice.builtin(exec_root / "runtime")  # or
         # RuntimeChoice.oci("/usr/sbin/runc", exec_root / "runc"),
@@ -26,14 +25,11 @@ outlives the daemon.
 """
 
 import asyncio
-import json
 import os
 import socket
-import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
-import dockyard
 from dockyard import errors
 from dockyard.shim import protocol
 from dockyard.shim.logopts import LogConfig, parse_log_opts
@@ -50,100 +46,11 @@ _ERRORS = {
 }
 
 __all__ = ["AttachSession", "ExitStatus", "LogConfig", "RuntimeChoice", "ShimClient", "ShimGone",
-           "ShimLauncher", "parse_log_opts"]
+           "parse_log_opts"]
 
 
 class ShimGone(errors.InternalError):
     """The shim of a container is not running any more (its socket refuses connections)."""
-
-
-class ShimLauncher:
-    """Owns the zygote process; one per daemon."""
-
-    def __init__(self, python: str = sys.executable):
-        self.python = python
-        self._control: socket.socket | None = None
-        self._process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> socket.socket:
-        """Start a zygote; the socket that sends it requests."""
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        source_root = str(Path(dockyard.__file__).resolve().parent.parent)
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [source_root, os.environ.get("PYTHONPATH")])))
-        try:
-            self._process = await asyncio.create_subprocess_exec(
-                self.python, "-m", "dockyard.shim.zygote", str(theirs.fileno()),
-                pass_fds=[theirs.fileno()], stdin=asyncio.subprocess.DEVNULL, env=env,
-                start_new_session=True)           # no terminal signals meant for the daemon
-        finally:
-            theirs.close()
-        self._control = ours
-        return ours
-
-    async def close(self) -> None:
-        if self._control is not None:
-            self._control.close()
-            self._control = None
-        if self._process is not None:
-            await self._process.wait()
-            self._process = None
-
-    async def launch(self, *, container_id: str, state_dir: Path, bundle: Path, runtime: RuntimeChoice,
-                     tty: bool, open_stdin: bool, log_path: Path | None, log_opts: dict | None,
-                     console_size: tuple[int, int] | None, auto_remove: bool = False,
-                     log_format: str = "json-file") -> "ShimClient":
-        """Fork a shim that runs `runtime create`; returns once the container is created.
-
-        auto_remove: the container is removed when it exits (`--rm`), so its exit is reported
-        without waiting for the log to catch up with the output (see shim/stdio.py).
-        log_format: "json-file" (rotated by log_opts) or "cri" (the kubelet's, which it rotates).
-
-        Raises InvalidArgument with the runtime's message when create fails."""
-        state_dir = Path(state_dir)
-        state_dir.mkdir(parents=True, exist_ok=True)
-        config = {
-            "container_id": container_id, "state_dir": str(state_dir), "bundle": str(bundle),
-            "runtime": runtime.to_json(), "tty": tty, "open_stdin": open_stdin,
-            "log_path": str(log_path) if log_path else None,
-            "log_config": parse_log_opts(log_opts).to_json(), "log_format": log_format,
-            "console_size": list(console_size) if console_size else None, "auto_remove": auto_remove,
-        }
-        report = await self._send(json.dumps(config).encode())
-        result: dict[str, Any] = (json.loads(report) if report
-                                  else {"error": "shim exited before creating the container"})
-        if "error" in result:
-            raise errors.InvalidArgument(result["error"])
-        client = ShimClient(state_dir, int(result["pid"]))
-        client.runtime_create_seconds = result.get("create_s")
-        return client
-
-    async def _send(self, message: bytes) -> bytes:
-        control = self._control
-        if control is None or self._process is None or self._process.returncode is not None:
-            control = await self.start()
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        with ours:
-            try:
-                with theirs:
-                    socket.send_fds(control, [message], [theirs.fileno()])
-            except OSError:                  # the zygote died: start another once
-                await self.start()
-                ours.close()
-                return await self._send(message)
-            ours.setblocking(False)
-            return await _read_line(ours)
-
-
-async def _read_line(sock: socket.socket) -> bytes:
-    """The shim's one-line report; b"" if it died before writing it."""
-    loop = asyncio.get_running_loop()
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = await loop.sock_recv(sock, 65536)
-        if not chunk:
-            return b""
-        data += chunk
-    return data
 
 
 async def _open(state_dir: Path, request: dict, fds: list[int]):

@@ -13,6 +13,10 @@ An attach (or an exec's `attach`) with `"direct": true` carries the API client's
 REQUEST (SCM_RIGHTS): the shim then writes the output to that socket in Docker's framing
 (stdcopy without a TTY, raw with one) instead of sending STDOUT/STDERR frames, and sends END
 once the client has everything and the shim's copy of its socket is closed.
+
+A shim's birth has its own socket (the zygote hands it over): the shim waits on it for
+LAUNCH_GO before creating the container (end-of-file instead: it exits having made nothing),
+then answers one JSON line, `{"pid": ...}` or `{"error": ...}`.
 """
 
 import json
@@ -25,6 +29,8 @@ STDOUT = ord("1")
 STDERR = ord("2")
 CLOSE_STDIN = ord("C")
 END = ord("E")
+
+LAUNCH_GO = b"go\n"
 
 KINDS = frozenset({REQUEST, REPLY, STDIN, STDOUT, STDERR, CLOSE_STDIN, END})
 HEADER = struct.Struct(">BL")

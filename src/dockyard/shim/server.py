@@ -6,14 +6,13 @@ Files in the state dir (the shim's working directory, so socket paths stay short
   *.log         one runtime JSON log per invocation
 """
 
-import json
 import os
 import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from dockyard.shim import jsonlog
+from dockyard.shim import birth, jsonlog
 from dockyard.shim.backends import INIT_PID, RuntimeVerbFailed, backend_for
 from dockyard.shim.connection import AttachSession, Connection
 from dockyard.shim.crilog import CriLogWriter
@@ -340,34 +339,24 @@ def run_shim(config: dict, report: socket.socket) -> int:
     Path("shim.pid").write_text(str(os.getpid()))
     loop = Loop()
     shim = Shim(config, loop)
+    if not birth.told_to_go(report):         # the daemon's start failed (or it died) meanwhile
+        Shim._remove_files(["shim.pid"])
+        report.close()
+        return 0
     started = time.monotonic()
     try:
         pid = shim.create()
     except CreateFailed as err:
         shim.listener.close()
         Shim._remove_files([SOCKET, "shim.pid"])
-        _report(report, {"error": str(err)})
+        birth.report(report, {"error": str(err)})
         return 1
     except Exception as err:
-        _report(report, {"error": f"shim: {err!r}"})
+        birth.report(report, {"error": f"shim: {err!r}"})
         raise
-    _report(report, {"pid": pid, "create_s": time.monotonic() - started})
+    birth.report(report, {"pid": pid, "create_s": time.monotonic() - started})
     shim.serve()
     return 0
-
-
-def _report(report: socket.socket, result: dict) -> None:
-    """One line, not EOF: a child forked by an in-process runtime holds the socket until it execs.
-
-    A daemon killed meanwhile reads nothing: the shim serves all the same, and the next daemon
-    adopts its container or rolls the start back (containers/recovery.py). Were it to exit
-    here, its created container would wait for a start forever, out of anyone's sight."""
-    try:
-        report.sendall(json.dumps(result).encode() + b"\n")
-    except OSError:
-        pass
-    finally:
-        report.close()
 
 
 def _replied_when_done(conn: Connection) -> Callable[[str | None], None]:

@@ -1,12 +1,13 @@
 """The shim launcher ("zygote"): a warm, single-threaded process that forks shims.
 
 The daemon starts it once (`python -m dockyard.shim.zygote FD`) with one end of a
-SOCK_SEQPACKET pair. Each message is a JSON launch config carrying one fd: a socket
-on which the new shim reports one line, `{"pid": ...}` or `{"error": ...}`, once the
-runtime's create has finished. Every shim is forked once into its own session: it is not
-the daemon's child, and when the zygote goes (it exits with its daemon) the shims are
-reparented, so they survive both. (One fork, not two: a second costs ~1-10 ms per launch;
-the zygote ignores SIGCHLD so the kernel reaps the shims that exit while it lives.)
+SOCK_SEQPACKET pair. Each message is a JSON launch config carrying one fd: the new shim's
+birth socket (shim/birth.py), on which it waits for the daemon's go, then reports one line,
+`{"pid": ...}` or `{"error": ...}`, once the runtime's create has finished. Every shim is
+forked once into its own session: it is not the daemon's child, and when the zygote goes (it
+exits with its daemon) the shims are reparented, so they survive both. (One fork, not two: a
+second costs ~1-10 ms per launch; the zygote ignores SIGCHLD so the kernel reaps the shims that
+exit while it lives.)
 """
 
 import gc

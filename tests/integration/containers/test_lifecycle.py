@@ -235,3 +235,24 @@ def test_a_privileged_exec_gets_every_capability_of_the_host(busybox, sleeper):
     assert privileged.split() == ["CapEff:", bounding]
     plain = busybox.docker("exec", sleeper, "grep", "CapEff", "/proc/self/status").stdout
     assert plain.split() == ["CapEff:", "00000000a80425fb"]     # Docker's default 14
+
+
+def test_a_start_refused_after_its_shim_began_leaves_no_shim(busybox):
+    """The shim forks while the rootfs and bundle are made: a start that fails there (joining
+    the IPC namespace of a container that is not running: dockerd 20.10's words, asked) ends it too."""
+    from tests.support.leftovers import processes_under
+    donor = busybox.docker("create", "busybox", "true").stdout.strip()
+    name = f"joiner{time.monotonic_ns()}"
+    busybox.docker("create", "--name", name, "--ipc", f"container:{donor}", "busybox", "true")
+    refused = busybox.docker("start", name, check=False)
+    assert refused.returncode == 1
+    assert f"can't join IPC of container {donor}: container {donor} is not running" in refused.stderr
+    joiner = busybox.docker("inspect", "-f", "{{.Id}}", name).stdout.strip()
+    state_dir = busybox.exec_root / "containers" / joiner
+    deadline = time.monotonic() + 10
+    while processes_under(state_dir.parent) and any(joiner in cwd for _, cwd in processes_under(state_dir.parent)):
+        assert time.monotonic() < deadline, processes_under(state_dir.parent)
+        time.sleep(0.05)
+    assert not (state_dir / "shim.pid").exists()
+    assert busybox.docker("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == "created"
+    busybox.docker("rm", name, donor)

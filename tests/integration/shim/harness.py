@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dockyard.shim.client import RuntimeChoice, ShimLauncher
+from dockyard.shim.client import RuntimeChoice
+from dockyard.shim.launcher import ShimLauncher
 from tests.integration.shim.bundles import RUNC, make_bundle
 
 CGROUP_PARENT = "/dockyard-shim-test"

@@ -111,7 +111,8 @@ def test_exec_with_tty_and_resize(shim_env):
 STAND_IN_DAEMON = """
 import asyncio, json, sys
 from pathlib import Path
-from dockyard.shim.client import ShimLauncher, RuntimeChoice
+from dockyard.shim.client import RuntimeChoice
+from dockyard.shim.launcher import ShimLauncher
 
 async def main():
     base, rootfs_bundle = map(Path, sys.argv[1:3])
