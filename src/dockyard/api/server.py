@@ -31,12 +31,16 @@ _READ_SIZE = 65536
 
 
 class HijackedStream:
-    """The raw socket after `101 UPGRADED`, starting with bytes h11 had already buffered."""
+    """The raw socket after `101 UPGRADED`, starting with bytes h11 had already buffered.
+    `head`: the 101's head when it leaves with our first bytes (HTTP/2's preface: one write)."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, leftover: bytes):
-        self._reader, self._writer, self._leftover = reader, writer, leftover
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, leftover: bytes,
+                 head: bytes = b""):
+        self._reader, self._writer, self._leftover, self._head = reader, writer, leftover, head
 
     async def read(self, n: int = _READ_SIZE) -> bytes:
+        if self._head:   # the peer waits for the 101 before it speaks
+            await self.write(b"")
         if self._leftover:
             data, self._leftover = self._leftover[:n], self._leftover[n:]
             return data
@@ -46,6 +50,8 @@ class HijackedStream:
             return b""
 
     async def write(self, data: bytes) -> None:
+        if self._head:
+            data, self._head = self._head + data, b""
         self._writer.write(data)
         await self._writer.drain()
 
@@ -286,10 +292,14 @@ class Connection:
         upgrade = {"Connection": "Upgrade", "Upgrade": response.protocol}
         for name, value in self._headers(response.content_type, upgrade):
             head += f"{name}: {value}\r\n".encode("latin-1")
-        self._writer.write(head + b"\r\n")
-        await self._writer.drain()
+        head += b"\r\n"
         leftover, _ = self._h11.trailing_data
-        stream = HijackedStream(self._reader, self._writer, bytes(leftover))
+        if response.protocol == "h2c":   # HTTP/2's preface follows at once: with it, in one write
+            stream = HijackedStream(self._reader, self._writer, bytes(leftover), head)
+        else:
+            self._writer.write(head)
+            await self._writer.drain()
+            stream = HijackedStream(self._reader, self._writer, bytes(leftover))
         await response.session(stream)
 
 

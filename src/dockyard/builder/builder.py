@@ -216,6 +216,14 @@ class _Run:
     def total_steps(self) -> int:
         return self._total
 
+    async def resolve_base(self, name: str, report: Callable[[dict], None]) -> str:
+        """A base image: a local tag is looked up on the loop (memory only: a thread hop would
+        cost a cached build more), anything else in a thread (`resolve_image`)."""
+        found = None if self.options.pull else self.b.images.store.tagged(name)
+        if found is not None:
+            return found
+        return await asyncio.to_thread(self.resolve_image, name, report)
+
     def resolve_image(self, name: str, report: Callable[[dict], None]) -> str:
         """A base image: the local one, else (or always, with --pull) pulled. Runs in a thread."""
         if not self.options.pull:

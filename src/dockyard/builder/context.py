@@ -77,6 +77,10 @@ class BuildContext:
             return IgnoreMatcher([])
 
 
+def has_wildcards(source: str) -> bool:
+    return bool(_WILDCARDS & set(source))
+
+
 def resolve_sources(root: str, sources: list[str], what: str, in_context: bool = True) -> list[tuple[str, str]]:
     """(host path, path relative to `root`) of each COPY source; wildcards expanded, sorted.
 
@@ -87,7 +91,7 @@ def resolve_sources(root: str, sources: list[str], what: str, in_context: bool =
         if in_context and (cleaned == ".." or cleaned.startswith("../")):
             raise InvalidArgument(f"{what} failed: forbidden path outside the build context: {source} ()")
         relative = posixpath.normpath("/" + source).lstrip("/")
-        if _WILDCARDS & set(relative):
+        if has_wildcards(relative):
             matches = _glob(root, relative)
             found += [(resolve_in_root(root, m), m) for m in matches]
             continue
@@ -115,7 +119,7 @@ def resolve_with_parents(root: str, sources: list[str], what: str, in_context: b
         if in_context and posixpath.normpath(source).startswith(".."):
             raise InvalidArgument(f"{what} failed: forbidden path outside the build context: {source} ()")
         base_host = resolve_in_root(root, base_rel) if base_rel else root
-        if not _WILDCARDS & set(pattern_rel):
+        if not has_wildcards(pattern_rel):
             found += [(host, posixpath.relpath(rel, base_rel) if base_rel else rel)
                       for host, rel in resolve_sources(root, [posixpath.join(base_rel, pattern_rel)], what, in_context)]
             continue
@@ -139,7 +143,7 @@ def _glob(root: str, pattern: str) -> list[str]:
         following: list[str] = []
         for base in candidates:
             directory = resolve_in_root(root, base) if base else root
-            if not _WILDCARDS & set(part):
+            if not has_wildcards(part):
                 if os.path.lexists(os.path.join(directory, part)):
                     following.append(posixpath.join(base, part))
                 continue

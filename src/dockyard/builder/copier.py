@@ -192,9 +192,29 @@ def _extract(path: str, target: str) -> None:
             raise InvalidArgument(f"ADD failed: cannot extract {os.path.basename(path)}: {exc}") from None
 
 
-def sources_digest(sources: list[tuple[str, str]], exclude: IgnoreMatcher | None = None) -> str:
+class OverBudget(Exception):
+    """More to hash than the caller allowed."""
+
+
+@dataclass
+class HashBudget:
+    """How many entries and bytes `sources_digest` may read before it gives up (OverBudget)."""
+    entries: int
+    size: int
+
+    def spend(self, st: os.stat_result) -> None:
+        self.entries -= 1
+        if stat.S_ISREG(st.st_mode):
+            self.size -= st.st_size
+        if self.entries < 0 or self.size < 0:
+            raise OverBudget()
+
+
+def sources_digest(sources: list[tuple[str, str]], exclude: IgnoreMatcher | None = None,
+                   budget: HashBudget | None = None) -> str:
     """Docker-like `file:<hex>` / `dir:<hex>` / `multi:<hex>` of names, modes and contents
-    (of what `exclude` leaves)."""
+    (of what `exclude` leaves). `budget`: counted before each entry is read (a directory's
+    listing is read before its entries are counted)."""
     options = CopyOptions(exclude=exclude)
     parts = []
     for host, relative in sources:
@@ -207,9 +227,14 @@ def sources_digest(sources: list[tuple[str, str]], exclude: IgnoreMatcher | None
                     path = os.path.join(dirpath, name)
                     inside = os.path.relpath(path, host)
                     if not excluded(options, inside):
-                        _hash_entry(hasher, inside, path, os.lstat(path))
+                        entry = os.lstat(path)
+                        if budget is not None:
+                            budget.spend(entry)
+                        _hash_entry(hasher, inside, path, entry)
             parts.append(("dir", hasher.hexdigest()))
         elif not excluded(options, posixpath.basename(relative)):
+            if budget is not None:
+                budget.spend(st)
             _hash_entry(hasher, posixpath.basename(relative), host, st)
             parts.append(("file", hasher.hexdigest()))
     if len(parts) == 1:

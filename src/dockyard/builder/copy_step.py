@@ -17,8 +17,8 @@ from typing import Any, Callable
 
 from dockyard.builder import url_source
 from dockyard.builder.commit import commit_step
-from dockyard.builder.context import resolve_sources, resolve_with_parents
-from dockyard.builder.copier import CopyOptions, copy_sources, sources_digest
+from dockyard.builder.context import has_wildcards, resolve_sources, resolve_with_parents
+from dockyard.builder.copier import CopyOptions, HashBudget, OverBudget, copy_sources, sources_digest
 from dockyard.containers.users import user_in_root
 from dockyard.dockerfile.cache_keys import step_key
 from dockyard.dockerfile.ignore import IgnoreMatcher
@@ -72,10 +72,7 @@ def run_copy(builder, context_root: str, request: CopyRequest) -> tuple[str, boo
         with _source_root(builder, context_root, request) as root:
             local = _local_sources(root, plan, request) + written
             digest = sources_digest(local + fetched, IgnoreMatcher(plan.exclude) if plan.exclude else None)
-            step_cmd = [*request.shell, f"#(nop) {plan.keyword} {digest} in {plan.dest} "]
-            created_by = " ".join(step_cmd)
-            extra_key = _key_options(plan, request, local)
-            key = step_key(request.parent_id or "", created_by, extra_key)
+            step_cmd, created_by, extra_key, key = _identity(plan, request, local, digest)
             cached = request.lookup(key, request.parent_id, created_by, request.config)
             if cached is not None:
                 return cached, True
@@ -83,6 +80,39 @@ def run_copy(builder, context_root: str, request: CopyRequest) -> tuple[str, boo
     image_id = commit_step(builder.images, request.parent_id, request.config, step_cmd, diff_id, request.author)
     request.store(key, image_id)
     return image_id, False
+
+
+# What a COPY may hash on the event loop (`small_copy_key`): a thread hop costs a cached step
+# more than reading this much
+_LOOP_ENTRIES, _LOOP_BYTES = 64, 256 * 1024
+
+
+def small_copy_key(context_root: str, request: CopyRequest) -> tuple[str, str] | None:
+    """(step key, history line) of a COPY/ADD of a few small files of the context, worked out
+    without a thread; None for any other (wildcards, --parents, --from, downloads,
+    here-documents, more than `_ON_LOOP`): `run_copy` decides those, in a thread."""
+    if request.from_given or request.nocache:
+        return None
+    plan = _plan(request)
+    if plan.urls or plan.documents or plan.parents or any(has_wildcards(path) for path in plan.paths):
+        return None
+    local = _local_sources(context_root, plan, request)
+    try:
+        digest = sources_digest(local, IgnoreMatcher(plan.exclude) if plan.exclude else None,
+                                HashBudget(_LOOP_ENTRIES, _LOOP_BYTES))
+    except OverBudget:
+        return None
+    _, created_by, _, key = _identity(plan, request, local, digest)
+    return key, created_by
+
+
+def _identity(plan: _Plan, request: CopyRequest, local: list[tuple[str, str]],
+              digest: str) -> tuple[list[str], str, dict[str, Any], str]:
+    """The step's command, its history line, the options its key adds, and its key."""
+    step_cmd = [*request.shell, f"#(nop) {plan.keyword} {digest} in {plan.dest} "]
+    created_by = " ".join(step_cmd)
+    extra_key = _key_options(plan, request, local)
+    return step_cmd, created_by, extra_key, step_key(request.parent_id or "", created_by, extra_key)
 
 
 def _plan(request: CopyRequest) -> _Plan:

@@ -1,7 +1,7 @@
-"""Build contexts a client's file sync filled, kept for the next build of the same directory, as
-BuildKit keeps its local sources: the next transfer into a kept directory asks only for the
-files whose metadata changed and deletes those gone (`api.buildkit.filesync`), so a rebuild
-moves and writes only what changed.
+"""The directories a client's file syncs filled (a build's context, its Dockerfile's, its
+.dockerignore's), kept for the next build of the same directory, as BuildKit keeps its local
+sources: the next transfer into a kept directory asks only for the files whose metadata changed
+and deletes those gone (`api.buildkit.filesync`), so a rebuild moves and writes only what changed.
 
 A kept directory serves one build at a time (a second build of the same directory meanwhile
 gets a fresh one); one whose transfer failed is dropped. They are cache: the most recent few
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from dockyard.disk.removal import remove_later
 
-KEEP = 8   # directories kept at most: a few projects built in turn
+KEEP = 24   # directories kept at most: a few projects built in turn, three directories each
 
 
 @dataclass

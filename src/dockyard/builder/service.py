@@ -98,18 +98,18 @@ class BuildService:
         except DockyardError as err:
             progress.fail(err.message)
             raise
-        exported = await asyncio.to_thread(self._export_config, image_id, run, labels)
-        return BuiltImage(exported, image_id, dict(run.steps))
-
-    def _export_config(self, image_id: str, run, labels: dict[str, str]) -> str:
-        base, instructions = run.history_chain()
-        base_history = len(self._images.config(base).get("history") or []) if base else 0
-        config = oci_image.encode(buildkit_config(self._images.config(image_id), base_history, instructions, labels,
-                                                  run.copied_words, from_scratch=base is None))
+        # the configs were read during the build: on the loop; only a new image is written, in a thread
+        config = self._export_config(image_id, run, labels)
         exported = sha256_digest(config)
         if exported not in self._images.store.images:   # a cached rebuild's image is there already
-            exported, _ = self._images.create_image(config)
-        return exported
+            exported, _ = await asyncio.to_thread(self._images.create_image, config)
+        return BuiltImage(exported, image_id, dict(run.steps))
+
+    def _export_config(self, image_id: str, run, labels: dict[str, str]) -> bytes:
+        base, instructions = run.history_chain()
+        base_history = len(self._images.config(base).get("history") or []) if base else 0
+        return oci_image.encode(buildkit_config(self._images.config(image_id), base_history, instructions, labels,
+                                                run.copied_words, from_scratch=base is None))
 
     async def cache_records(self) -> list[dict[str, Any]]:
         """The build cache as `docker buildx du` lists it: one record per cached step, and the

@@ -16,7 +16,7 @@ from typing import Any
 
 from dockyard.confined.paths import resolve_in_root
 from dockyard.builder.commit import commit_step
-from dockyard.builder.copy_step import CopyRequest, run_copy
+from dockyard.builder.copy_step import CopyRequest, run_copy, small_copy_key
 from dockyard.builder.platforms import build_platform
 from dockyard.builder.run_mounts import MountSources
 from dockyard.builder.run_step import RunRequest, RunStep
@@ -105,7 +105,7 @@ class StageBuild:
         elif name.lower() == "scratch":
             image_id = None
         else:
-            image_id = await asyncio.to_thread(self.run.resolve_image, name, self.progress.message)
+            image_id = await self.run.resolve_base(name, self.progress.message)
         config = copy.deepcopy(self.b.images.config(image_id).get("config") or {}) if image_id else {}
         if not any(e.startswith("PATH=") for e in config.get("Env") or []):  # as dockerd (setDefaultPath)
             config["Env"] = [*(config.get("Env") or []), f"PATH={DEFAULT_PATH}"]
@@ -216,6 +216,13 @@ class StageBuild:
             author=state.flags.get("author", ""),
             shell=list(state.config.get("Shell") or DEFAULT_SHELL), nocache=self.options.nocache,
             lookup=self.run.lookup, store=self.run.store)
+        small = small_copy_key(self.run.context.root, request)   # a few small files: no thread hop
+        if small is not None:
+            found = await self.run.find(small[0], state.image_id, small[1], state.config)
+            if found is not None:
+                self.progress.using_cache()
+                state.image_id = found
+                return
         image_id, cached = await asyncio.to_thread(run_copy, self.b, self.run.context.root, request)
         if cached:
             self.progress.using_cache()
@@ -232,7 +239,7 @@ class StageBuild:
         if name.lower() == "scratch":
             return None
         try:
-            return await asyncio.to_thread(self.run.resolve_image, name, self.progress.message)
+            return await self.run.resolve_base(name, self.progress.message)
         except InvalidArgument as err:
             raise InvalidArgument(f"invalid from flag value {name}: {err.message}") from None
 

@@ -129,6 +129,17 @@ class ImageStore:
             return self._by_prefix(name)
         return None
 
+    def tagged(self, name: str) -> str | None:
+        """The image a tag names, when `name` is a tag this store knows: dictionary reads only (no
+        lock, no disk), for the event loop. IDs, digests and unknown names: None (ask `lookup`)."""
+        if name.startswith("sha256:") or reference.is_full_id(name):
+            return None
+        ref = _try_parse(name)
+        if ref is None or ref.digest:
+            return None
+        found = self.tags.get(str(ref.with_default_tag()))
+        return found if found in self.images else None
+
     def _by_reference(self, ref: Reference) -> str | None:
         if ref.digest:
             wanted = f"{ref.name}@{ref.digest}"

@@ -123,6 +123,10 @@ def test_a_rebuild_transfers_only_what_changed_and_honours_a_changed_dockerignor
     (context / ".dockerignore").unlink()
     build()
     assert "./big.txt" in files()
+    # the Dockerfile's directory is kept too: a changed Dockerfile is sent again, and used
+    (context / "Dockerfile").write_text('FROM busybox\nCOPY . /c/\nCMD ["cat", "/c/conf/a"]\n')
+    build()
+    assert files() == ["changed"]
 
 
 def test_push_du_prune_and_builder_listing(buildx, context, tmp_path):

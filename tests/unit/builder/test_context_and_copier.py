@@ -7,7 +7,7 @@ import tarfile
 import pytest
 
 from dockyard.builder.context import BuildContext, resolve_sources
-from dockyard.builder.copier import CopyOptions, copy_sources, sources_digest
+from dockyard.builder.copier import CopyOptions, HashBudget, OverBudget, copy_sources, sources_digest
 from dockyard.errors import InvalidArgument, NotFound
 
 KEEP = CopyOptions(owner=None)
@@ -113,3 +113,13 @@ def test_checksum_follows_content_names_and_modes(context):
     assert sources_digest(resolve_sources(context.root, ["dir"], "COPY")) != first
     assert sources_digest(resolve_sources(context.root, ["a.txt"], "COPY")).startswith("file:")
     assert sources_digest(resolve_sources(context.root, ["a.txt", "dir"], "COPY")).startswith("multi:")
+
+
+def test_a_budgeted_checksum_is_the_same_within_its_budget_and_gives_up_beyond_it(context):
+    sources = resolve_sources(context.root, ["a.txt", "dir"], "COPY")
+    # four entries (a.txt; dir's b.txt, sub, sub/c.txt), three bytes of files
+    assert sources_digest(sources, budget=HashBudget(entries=4, size=3)) == sources_digest(sources)
+    with pytest.raises(OverBudget):
+        sources_digest(sources, budget=HashBudget(entries=3, size=3))
+    with pytest.raises(OverBudget):
+        sources_digest(sources, budget=HashBudget(entries=4, size=2))

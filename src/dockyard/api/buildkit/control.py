@@ -10,6 +10,7 @@ export). `Control.Status` streams the build's vertexes meanwhile.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import platform
 import socket
@@ -68,11 +69,15 @@ class BuildKitControl:
         record.BuildkitVersion.revision = f"dockyard-{__version__}"
         return record
 
-    async def list_workers(self, call: ServerCall) -> None:
-        await call.recv()
+    @functools.cached_property
+    def _workers_reply(self) -> bytes:   # buildx asks three times a build
         response = control_pb2.ListWorkersResponse()
         response.record.append(self.worker())
-        await call.send(response.SerializeToString())
+        return response.SerializeToString()
+
+    async def list_workers(self, call: ServerCall) -> None:
+        await call.recv()
+        await call.send(self._workers_reply)
 
     async def info(self, call: ServerCall) -> None:
         await call.recv()
@@ -156,14 +161,18 @@ class BuildKitControl:
             raise GrpcError(Status.NOT_FOUND, f"no such job {ref}")
         return solve
 
-    async def ping(self, call: ServerCall) -> None:
-        await call.recv()
+    @functools.cached_property
+    def _pong(self) -> bytes:
         response = gateway_pb2.PongResponse()
         for cap in _GATEWAY_CAPS:
             response.FrontendAPICaps.add(ID=cap, Enabled=True)
         response.LLBCaps.add(ID="source.local", Enabled=True)
         response.Workers.append(self.worker())
-        await call.send(response.SerializeToString())
+        return response.SerializeToString()
+
+    async def ping(self, call: ServerCall) -> None:
+        await call.recv()
+        await call.send(self._pong)
 
     async def gateway_solve(self, call: ServerCall) -> None:
         request = gateway_pb2.SolveRequest.FromString(await call.recv() or b"")

@@ -216,10 +216,11 @@ async def _exchange(call, writer: DirectoryWriter) -> int:
         if packet.type == wire_pb2.Packet.PACKET_STAT:
             if not packet.HasField("stat"):
                 walked = True
-                for index in writer.wanted:   # every request in one write: the sender serves them in turn
+                # every request in one write (with the other transfers' of this turn): the sender serves them in turn
+                for index in writer.wanted:
                     await call.send(wire_pb2.Packet(type=wire_pb2.Packet.PACKET_REQ, ID=index).SerializeToString(),
                                     flush=False)
-                await call.flush()
+                call.flush_soon()
             else:
                 writer.entry(packet.stat)
         elif packet.type == wire_pb2.Packet.PACKET_DATA:
@@ -227,5 +228,5 @@ async def _exchange(call, writer: DirectoryWriter) -> int:
         if walked and writer.complete and not sent_fin:
             sent_fin = True
             await call.send(wire_pb2.Packet(type=wire_pb2.Packet.PACKET_FIN).SerializeToString(), flush=False)
-            await call.close_send()   # the FIN and the stream's end in one write
+            await call.close_send()   # the FIN and the stream's end in one write, soon
     return received

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import tempfile
 import time
 
 from dockyard.api.buildkit import filesync
-from dockyard.disk.removal import remove_later
 from dockyard.builder.builder import BuildOptions
 from dockyard.builder.kept_contexts import KeptContext, KeptContexts
 from dockyard.builder.vertices import BuildEvents
@@ -62,68 +60,74 @@ def build_options(attrs: dict[str, str]) -> BuildOptions:
 
 
 class LoadedContext:
-    """The Dockerfile's text and the context directory of one build (`remove` when it is over):
-    the context goes into the directory kept from the last build of the same one, if any."""
+    """The Dockerfile's text and the directories the client's file syncs filled for one build
+    (`remove` when it is over): its Dockerfile's, its .dockerignore's and its context's, each
+    the directory kept from the last build of the same one, if any (a rebuild of an unchanged
+    Dockerfile asks for no bytes of it, as for the context's unchanged files)."""
 
-    def __init__(self, work_dir: str, kept: KeptContexts):
-        os.makedirs(work_dir, exist_ok=True)
-        self.top = tempfile.mkdtemp(prefix="context-", dir=work_dir)
+    def __init__(self, kept: KeptContexts):
         self.dockerfile = ""
         self._kept_contexts = kept
-        self.kept: KeptContext | None = None
-        self.complete = False
+        self._taken: dict[str, KeptContext] = {}
+        self._complete: set[str] = set()
 
     @property
     def root(self) -> str:
-        assert self.kept is not None
-        return self.kept.path
+        return self._taken["context"].path
 
-    def take(self, key: str) -> KeptContext:
-        self.kept = self._kept_contexts.take(key)
-        return self.kept
+    def take(self, role: str, key: str) -> KeptContext:
+        """The directory of one transfer (`role`: dockerfile, dockerignore, context)."""
+        self._taken[role] = self._kept_contexts.take(key)
+        return self._taken[role]
+
+    def completed(self, role: str) -> None:
+        """Its transfer came whole: kept for the next build."""
+        self._complete.add(role)
 
     def remove(self) -> None:
-        """Off the build's path, as the classic context is (the start-up sweep of `context-*`
-        takes what a dead daemon left); the context kept for the next build if it came whole."""
-        remove_later(self.top)
-        if self.kept is not None:
-            self._kept_contexts.give_back(self.kept, self.complete)
+        """Each directory kept for the next build if its transfer came whole, else removed (off
+        the build's path, as the classic context is)."""
+        for role, kept in self._taken.items():
+            self._kept_contexts.give_back(kept, role in self._complete)
 
 
 async def load(session, attrs: dict[str, str], build, events: BuildEvents) -> LoadedContext:
-    """`build`: the build service (its work directory, its kept contexts)."""
+    """`build`: the build service (its kept contexts)."""
     name = attrs.get("filename") or "Dockerfile"
     context_key = attrs.get("contextkey") or "context"
-    loaded = LoadedContext(build.work_dir, build.kept_contexts)
+    dockerfile_key = attrs.get("dockerfilekey") or "dockerfile"
+    loaded = LoadedContext(build.kept_contexts)
     context: _Fetch | None = None
     try:
-        definition, ignore_dir = os.path.join(loaded.top, "dockerfile"), os.path.join(loaded.top, "dockerignore")
-        os.mkdir(definition)
-        os.mkdir(ignore_dir)
         base = os.path.basename(name)
-        kept = loaded.take(KeptContexts.key(session.shared_key, context_key))
+        definition = loaded.take("dockerfile", KeptContexts.key(session.shared_key, dockerfile_key, base))
+        ignore_dir = loaded.take("dockerignore", KeptContexts.key(session.shared_key, context_key, ".dockerignore"))
+        kept = loaded.take("context", KeptContexts.key(session.shared_key, context_key))
         # A context sent before is asked for again at once, with the patterns it was sent with,
         # and the context's .dockerignore with the Dockerfile: the three transfers overlap
         # (the context's is made again below if the patterns changed).
         if kept.patterns is not None:
             context = _Fetch(filesync.receive(session, context_key, kept.path, exclude=kept.patterns or None,
                                               kept=kept.entries), kept.patterns)
-        ignore = _Fetch(filesync.receive(session, context_key, ignore_dir, include=[".dockerignore"],
-                                         follow=[".dockerignore"]))
+        ignore = _Fetch(filesync.receive(session, context_key, ignore_dir.path, include=[".dockerignore"],
+                                         follow=[".dockerignore"], kept=ignore_dir.entries))
         try:
             vertex = events.start(f"[internal] load build definition from {base}")
-            size = await filesync.receive(session, attrs.get("dockerfilekey") or "dockerfile", definition,
+            size = await filesync.receive(session, dockerfile_key, definition.path,
                                           include=[base, base + ".dockerignore"],
-                                          follow=[base, base + ".dockerignore"])
+                                          follow=[base, base + ".dockerignore"], kept=definition.entries)
+            loaded.completed("dockerfile")
             events.status(vertex, "transferring dockerfile:", size)
             events.done(vertex)
             try:
-                with open(os.path.join(definition, base), encoding="utf-8", errors="replace") as f:
+                with open(os.path.join(definition.path, base), encoding="utf-8", errors="replace") as f:
                     loaded.dockerfile = f.read()
             except FileNotFoundError:
                 raise NotFound(f"failed to solve: failed to read dockerfile: open {base}: "
                                "no such file or directory") from None
-            excludes = await _ignore_patterns(ignore, definition, base, ignore_dir, events)
+            excludes = await _ignore_patterns(ignore, definition.path, base, ignore_dir.path, events)
+            if ignore.task.done() and not ignore.task.cancelled() and ignore.task.exception() is None:
+                loaded.completed("dockerignore")
         finally:
             ignore.cancel()
         build_args = {k[len("build-arg:"):]: v for k, v in attrs.items() if k.startswith("build-arg:")}
@@ -137,13 +141,14 @@ async def load(session, attrs: dict[str, str], build, events: BuildEvents) -> Lo
         vertex = events.start("[internal] load build context", started=context.started)
         size = await context.task
         kept.patterns = excludes
-        loaded.complete = True
+        loaded.completed("context")
         events.status(vertex, "transferring context:", size)
         events.done(vertex)
         return loaded
     except BaseException:
         if context is not None and await context.stop():   # whole: kept for the next build
-            kept.patterns, loaded.complete = context.patterns, True
+            kept.patterns = context.patterns
+            loaded.completed("context")
         loaded.remove()
         raise
 

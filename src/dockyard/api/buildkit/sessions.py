@@ -31,7 +31,7 @@ class Session:
 class Sessions:
     def __init__(self) -> None:
         self._live: dict[str, Session] = {}
-        self._changed = asyncio.Condition()
+        self._awaited: dict[str, asyncio.Future] = {}   # session ID → its arrival, which a build waits for
 
     async def serve(self, headers: dict[str, str], raw) -> None:
         """Own one hijacked `/session` connection until the client closes it."""
@@ -39,26 +39,31 @@ class Sessions:
         session = Session(headers.get("x-docker-expose-session-uuid", ""),
                           headers.get("x-docker-expose-session-name", ""),
                           headers.get("x-docker-expose-session-sharedkey", ""), methods, GrpcChannel(raw))
-        async with self._changed:
-            self._live[session.id] = session
-            self._changed.notify_all()
+        self._live[session.id] = session
+        arrival = self._awaited.pop(session.id, None)
+        if arrival is not None and not arrival.done():
+            arrival.set_result(session)
         try:
             await session.channel.run()
         finally:
-            async with self._changed:
-                if self._live.get(session.id) is session:
-                    del self._live[session.id]
+            if self._live.get(session.id) is session:
+                del self._live[session.id]
 
     def find(self, session_id: str) -> Session | None:
         """The session if it is connected now."""
         return self._live.get(session_id)
 
     async def get(self, session_id: str) -> Session:
-        async def present() -> Session:
-            async with self._changed:
-                await self._changed.wait_for(lambda: session_id in self._live)
-                return self._live[session_id]
+        session = self._live.get(session_id)
+        if session is not None:
+            return session
+        arrival = self._awaited.get(session_id)
+        if arrival is None:
+            arrival = self._awaited[session_id] = asyncio.get_running_loop().create_future()
         try:
-            return await asyncio.wait_for(present(), _WAIT)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(_WAIT):
+                return await asyncio.shield(arrival)   # shared: another call may wait for it too
+        except TimeoutError:
+            if self._awaited.get(session_id) is arrival:
+                del self._awaited[session_id]
             raise NotFound(f"no active session for {session_id}: context deadline exceeded") from None

@@ -69,8 +69,9 @@ class ServerCall(_Messages):
             trailers = status_headers(code, message)
         else:  # trailers-only
             trailers = [*_RESPONSE_HEADERS, *status_headers(code, message)]
-        try:
-            await self.endpoint.send_headers(self.stream, trailers, end_stream=True)
+        try:   # on the loop's next turn: the answers of calls that came together leave in one write
+            await self.endpoint.send_headers(self.stream, trailers, end_stream=True, flush=False)
+            self.endpoint.flush_soon()
         except ConnectionError:
             pass
         self.endpoint.forget(self.stream)
@@ -88,18 +89,23 @@ class ClientCall(_Messages):
                    ("content-type", "application/grpc"), ("te", "trailers")]
         for name, values in self._metadata.items():
             headers.extend((name.lower(), value) for value in values)
-        await self.endpoint.send_headers(self.stream, headers)
+        # on the loop's next turn: calls opened together (a build's file syncs) leave in one write
+        await self.endpoint.send_headers(self.stream, headers, flush=False)
+        self.endpoint.flush_soon()
 
     async def send(self, payload: bytes, flush: bool = True) -> None:
         """`flush=False`: the message leaves with the next flushed one (a batch, one write)."""
         await self.endpoint.send_data(self.stream, encode_message(payload), flush=flush)
 
-    async def flush(self) -> None:
-        await self.endpoint.flush()
+    def flush_soon(self) -> None:
+        """What is queued leaves on the loop's next turn, with what other calls queue meanwhile."""
+        self.endpoint.flush_soon()
 
     async def close_send(self) -> None:
+        """On the loop's next turn, with what else is queued by then."""
         try:
-            await self.endpoint.end_stream(self.stream)
+            await self.endpoint.end_stream(self.stream, flush=False)
+            self.endpoint.flush_soon()
         except ConnectionError:
             pass
 

@@ -204,10 +204,11 @@ class H2Endpoint:
             if not view:
                 return
 
-    async def end_stream(self, stream: H2Stream) -> None:
+    async def end_stream(self, stream: H2Stream, flush: bool = True) -> None:
         self._check_open(stream)
         self._conn.end_stream(stream.id)
-        await self.flush()
+        if flush:
+            await self.flush()
 
     async def reset_stream(self, stream: H2Stream) -> None:
         try:

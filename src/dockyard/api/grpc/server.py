@@ -42,7 +42,7 @@ class GrpcServer:
         call = ServerCall(endpoint, stream, stream.headers.result())
         method = self._methods.get(call.path)
         if method is None:
-            log.info("gRPC method not served: %s", call.path)
+            log.debug("gRPC method not served: %s", call.path)   # buildx probes two each build
             await call.finish(Status.UNIMPLEMENTED, f"unknown method {call.path}")
             return
         try:
