@@ -183,6 +183,8 @@ class H2Endpoint:
 
     def _scheduled_flush(self) -> None:
         self._flush_pending = False
+        if self.closed.is_set():
+            return
         out = self._conn.data_to_send()
         if out:   # now, not on a further turn: a task's flush would wait for what is scheduled before it
             try:
