@@ -24,11 +24,11 @@ class NetworkRegistry:
         self.store.put(net.id, net.to_record())
         self.networks[net.id] = net
 
-    def saver(self, net: Network) -> Callable[[], None]:
+    def saver(self, net: Network, durable: bool = True) -> Callable[[], None]:
         """`save` of a known network in two halves: its record taken now, written (and
-        fsynced) by the returned call, which a worker thread may run."""
+        fsynced if durable) by the returned call, which a worker thread may run."""
         record = net.to_record()
-        return lambda: self.store.put(net.id, record)
+        return lambda: self.store.put(net.id, record, durable)
 
     def delete(self, net: Network) -> None:
         self.store.delete(net.id)

@@ -63,6 +63,29 @@ def test_reconcile_after_a_crash_keeps_running_and_drops_the_rest(make_service, 
     assert eventually(lambda: kept_veth not in _host_links())
 
 
+def test_an_allocation_whose_sandbox_record_was_lost_is_freed_at_reconcile(make_service, loop, roots):
+    """Allocations are run state written without fsync: after a power loss the network's record
+    may keep an address whose sandbox record is gone; the next start frees it."""
+    first = make_service()
+    loop.run(first.reconcile())
+    loop.run(admin.create_network(first, {"Name": "lossy", "IPAM": {"Config": [{"Subnet": "10.213.7.0/24"}]}}))
+    path = loop.run(first.create_netns("lost"))
+    lost = loop.run(first.connect("lost", path, "lossy", {"IPAMConfig": {"IPv4Address": "10.213.7.9"}},
+                                  "lost", "lost"))
+    assert lost["IPAddress"] == "10.213.7.9"
+    loop.run(first.close())
+    os.unlink(os.path.join(first.sandbox_store.directory, "lost.json"))   # what a power loss dropped
+
+    second = make_service()
+    loop.run(second.reconcile())
+    again_ns = loop.run(second.create_netns("again"))
+    again = loop.run(second.connect("again", again_ns, "lossy", {"IPAMConfig": {"IPv4Address": "10.213.7.9"}},
+                                    "again", "again"))
+    assert again["IPAddress"] == "10.213.7.9"
+    loop.run(second.release("again"))
+    loop.run(second.release("lost"))
+
+
 def test_connect_and_disconnect_a_running_container(make_service, loop):
     svc = make_service()
     loop.run(svc.reconcile())
