@@ -62,6 +62,7 @@ def test_output_waits_until_the_client_has_read_the_101(busybox, cat):
         head = sock.recv(65536)
         assert head.startswith(b"HTTP/1.1 101") and head.endswith(b"\r\n\r\n"), head
         assert _read_exactly(sock, HEADER.size + 3) == HEADER.pack(1, 3) + b"hi\n"
+        assert sock.recv(65536) == b""    # the stream ends once the exit is known (the CLI then asks)
     assert api.exec_inspect(exec_id)["ExitCode"] == 0
 
 

@@ -17,11 +17,14 @@ def _begin(env, launcher, name: str, bundle):
 
 
 def _shim_pid(state_dir, timeout=10.0) -> int:
+    """The pid the shim wrote (read again while the file is there but not yet written)."""
     deadline = time.monotonic() + timeout
-    while not (state_dir / "shim.pid").exists():
-        assert time.monotonic() < deadline, "the shim never wrote its pid file"
-        time.sleep(0.005)
-    return int((state_dir / "shim.pid").read_text())
+    while True:
+        try:
+            return int((state_dir / "shim.pid").read_text())
+        except (FileNotFoundError, ValueError):
+            assert time.monotonic() < deadline, "the shim never wrote its pid file"
+            time.sleep(0.005)
 
 
 def _gone(pid: int, timeout=10.0) -> bool:
