@@ -34,6 +34,10 @@ class RawStream(Protocol):
 
     async def write(self, data: bytes) -> None: ...
 
+    def write_nowait(self, data: bytes) -> None:
+        """Written at once, without waiting for the peer to take it (what the socket does not
+        take now is buffered, and a later `write` waits for it)."""
+
     def close(self) -> None: ...
 
 

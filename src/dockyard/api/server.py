@@ -50,10 +50,13 @@ class HijackedStream:
             return b""
 
     async def write(self, data: bytes) -> None:
+        self.write_nowait(data)
+        await self._writer.drain()
+
+    def write_nowait(self, data: bytes) -> None:
         if self._head:
             data, self._head = self._head + data, b""
         self._writer.write(data)
-        await self._writer.drain()
 
     def output_fd(self) -> int | None:
         """The socket's fd, for a process to write its output to directly; None when the bytes

@@ -31,7 +31,7 @@ class Session:
 class Sessions:
     def __init__(self) -> None:
         self._live: dict[str, Session] = {}
-        self._awaited: dict[str, asyncio.Future] = {}   # session ID → its arrival, which a build waits for
+        self._awaited: dict[str, list[asyncio.Future]] = {}   # session ID → the builds waiting for it
 
     async def serve(self, headers: dict[str, str], raw) -> None:
         """Own one hijacked `/session` connection until the client closes it."""
@@ -40,9 +40,9 @@ class Sessions:
                           headers.get("x-docker-expose-session-name", ""),
                           headers.get("x-docker-expose-session-sharedkey", ""), methods, GrpcChannel(raw))
         self._live[session.id] = session
-        arrival = self._awaited.pop(session.id, None)
-        if arrival is not None and not arrival.done():
-            arrival.set_result(session)
+        for arrival in self._awaited.pop(session.id, []):
+            if not arrival.done():
+                arrival.set_result(session)
         try:
             await session.channel.run()
         finally:
@@ -57,13 +57,16 @@ class Sessions:
         session = self._live.get(session_id)
         if session is not None:
             return session
-        arrival = self._awaited.get(session_id)
-        if arrival is None:
-            arrival = self._awaited[session_id] = asyncio.get_running_loop().create_future()
+        arrival = asyncio.get_running_loop().create_future()
+        self._awaited.setdefault(session_id, []).append(arrival)
         try:
             async with asyncio.timeout(_WAIT):
-                return await asyncio.shield(arrival)   # shared: another call may wait for it too
+                return await arrival
         except TimeoutError:
-            if self._awaited.get(session_id) is arrival:
-                del self._awaited[session_id]
             raise NotFound(f"no active session for {session_id}: context deadline exceeded") from None
+        finally:
+            waiting = self._awaited.get(session_id)
+            if waiting is not None and arrival in waiting:   # it never came: forgotten with its last waiter
+                waiting.remove(arrival)
+                if not waiting:
+                    del self._awaited[session_id]

@@ -64,7 +64,6 @@ class H2Endpoint:
         self._streams: dict[int, H2Stream] = {}
         self._window = asyncio.Event()
         self._flush_pending = False
-        self._flushing: asyncio.Future | None = None
         self.closed = asyncio.Event()
         # The preface and settings go first, whichever write comes first (a call may precede `start`).
         self._conn.local_settings = h2.settings.Settings(client=client_side, initial_values={
@@ -184,7 +183,14 @@ class H2Endpoint:
 
     def _scheduled_flush(self) -> None:
         self._flush_pending = False
-        self._flushing = asyncio.ensure_future(self.flush())   # kept: a task only weakly held is lost
+        if self.closed.is_set():
+            return
+        out = self._conn.data_to_send()
+        if out:   # now, not on a further turn: a task's flush would wait for what is scheduled before it
+            try:
+                self._raw.write_nowait(out)
+            except ConnectionError:
+                self.close()
 
     async def send_data(self, stream: H2Stream, data: bytes, end_stream: bool = False, flush: bool = True) -> None:
         """`flush=False`: queued, for a later flush (`flush_soon`)."""

@@ -23,6 +23,9 @@ class Raw:
         self._writer.write(data)
         await self._writer.drain()
 
+    def write_nowait(self, data):
+        self._writer.write(data)
+
     def close(self):
         self._writer.close()
 
