@@ -97,7 +97,7 @@ EXEC_PROBE = r"""
 grep -E '^(Cap|Seccomp|NoNewPrivs|SigBlk|SigIgn)' /proc/self/status
 echo '--- cgroup'; cat /proc/self/cgroup
 echo '--- ns'; hostname; test $(ls /proc | grep -c '^[0-9]') -le 5 && echo few
-echo '--- ids'; id; pwd; umask; ulimit -n; cat /proc/self/oom_score_adj
+echo '--- ids'; id; pwd; umask; echo "nofile $(ulimit -n)"; cat /proc/self/oom_score_adj
 echo '--- fds'; ls /proc/self/fd
 echo '--- env'; env | sort
 """
@@ -132,6 +132,12 @@ def test_exec_agrees_with_runc(case, runtime, bundle_factory, workdir):
     runc = OciCliRuntime(RUNC, str(base / "runc-state"))
     ours = _normalise(_exec_probe(runtime, bundle, "e1", True, EXEC_CASES[case]), str(bundle.path))
     theirs = _normalise(_exec_probe(runc, bundle, "e1", False, EXEC_CASES[case]), str(bundle.path))
+    if EXEC_CASES[case]:
+        # runc exec sets an exec's rlimits with prlimit on its Go `runc init`, whose runtime may
+        # meanwhile raise the soft NOFILE limit to the hard one (runc issue 4195, fixed after
+        # Debian's 1.1.5): its soft limit is then 400. Ours must be the spec's, always.
+        assert "\nnofile 300\n" in ours, ours
+        theirs = re.sub(r"\nnofile \d+\n", "\nnofile 300\n", theirs)
     if "\n0::/\n" in ours and "\n1:" in ours:
         # Deliberate: on a hybrid host our execs skip the controller-less unified hierarchy
         # (cgroups/v1.py join_files); runc joins it. Every v1 line must still agree.
