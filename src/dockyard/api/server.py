@@ -297,12 +297,9 @@ class Connection:
             head += f"{name}: {value}\r\n".encode("latin-1")
         head += b"\r\n"
         leftover, _ = self._h11.trailing_data
-        if response.protocol == "h2c":   # HTTP/2's preface follows at once: with it, in one write
-            stream = HijackedStream(self._reader, self._writer, bytes(leftover), head)
-        else:
-            self._writer.write(head)
-            await self._writer.drain()
-            stream = HijackedStream(self._reader, self._writer, bytes(leftover))
+        stream = HijackedStream(self._reader, self._writer, bytes(leftover), head)
+        if response.protocol != "h2c":   # only HTTP/2's preface follows at once, in the same write
+            await stream.write(b"")
         await response.session(stream)
 
 

@@ -37,8 +37,8 @@ class ChildPlan:
     # exec only: namespaces of the running container, mount last; its cgroup's join_files
     join_fds: tuple[tuple[int, int], ...] = ()
     cgroup_join_fds: tuple[int, ...] = ()
-    # Worked out by the parent once per container (exec only): Python run in the forked child
-    # copies every page it touches. None: the child works them out.
+    # Worked out by the parent (an exec's once per container, an init's from what the zygote
+    # read): Python run in the forked child copies every page it touches. None: the child does.
     seccomp_program: bytes | None = None
     inherited: ps.Inherited | None = None
     announce_ready: bool = True         # init: "ready" tells the parent it waits for start
