@@ -1,9 +1,11 @@
-"""The per-container shim: a small single-threaded process that outlives the daemon.
+"""The shims: single-threaded processes that keep containers and outlive the daemon.
 
 Daemon side (asyncio):  launcher   ShimLauncher (owns the zygote), PendingShim (set up, waits for go)
                         client     ShimClient, AttachSession
-Launcher:               zygote     warm process that forks one shim per container
-Shim process:           server     create via the runtime, serve requests until shutdown
+Launcher:               zygote     warm process that forks shim hosts and hands them launches
+Shim host process:      host       one loop for up to 32 containers (a runtime binary's: one)
+                        container_loop  a container's view of the loop: its callbacks in its state dir
+                        server     Shim: create via the runtime, serve requests until shutdown
                         birth      its end of the birth socket: wait for go, report the create
                         backends   runc/crun binaries, or the built-in runtime in-process
                         loop       selectors loop, timers, SIGCHLD reaping (child subreaper)

@@ -1,8 +1,9 @@
 """The shim's end of its birth socket (the zygote hands it over; launcher.py holds the other).
 
-The shim sets up, waits for LAUNCH_GO (the daemon has written the bundle meanwhile), creates
-the container and reports one JSON line. End-of-file instead of LAUNCH_GO: the daemon's start
-failed or the daemon died, and the shim exits having made nothing.
+The shim sets up and waits on its host's loop for LAUNCH_GO (the daemon writes the bundle
+meanwhile), then creates the container and reports one JSON line. End-of-file instead of
+LAUNCH_GO: the daemon's start failed or the daemon died, and the shim leaves its host having
+made nothing.
 """
 
 import json
@@ -11,18 +12,27 @@ import socket
 from dockyard.shim.protocol import LAUNCH_GO
 
 
-def told_to_go(sock: socket.socket) -> bool:
-    """Wait for the daemon's LAUNCH_GO (its bundle is written): True, or False at end-of-file."""
-    data = b""
-    try:
-        while not data.endswith(b"\n"):
+def await_go(loop, sock: socket.socket, answered) -> None:
+    """answered(True) on the loop once the daemon's LAUNCH_GO came (its bundle is written),
+    answered(False) at end-of-file or anything else."""
+    sock.setblocking(False)
+    received = bytearray()
+
+    def readable() -> None:
+        try:
             chunk = sock.recv(len(LAUNCH_GO))
-            if not chunk:
-                return False
-            data += chunk
-    except OSError:
-        return False
-    return data == LAUNCH_GO
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        received.extend(chunk)
+        if chunk and not received.endswith(b"\n"):
+            return
+        loop.forget(sock.fileno())
+        sock.setblocking(True)             # the one-line report goes out whole
+        answered(bytes(received) == LAUNCH_GO)
+
+    loop.add_reader(sock.fileno(), readable)
 
 
 def report(sock: socket.socket, result: dict) -> None:

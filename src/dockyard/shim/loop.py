@@ -27,6 +27,7 @@ class Loop:
         self._exited: dict[int, int] = {}           # reaped before anyone asked
         self._from_threads: collections.deque = collections.deque()
         self.running = False
+        self.cwd_owner = None                       # whose state dir the process is in (container_loop.py)
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         signal.set_wakeup_fd(self._wake_w, warn_on_full_buffer=False)
         signal.signal(signal.SIGCHLD, lambda *_: None)

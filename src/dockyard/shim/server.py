@@ -1,6 +1,7 @@
-"""The shim: creates the container through the runtime, then serves its socket until shutdown.
+"""A container's shim, inside a shim host: creates the container through the runtime, then
+serves its socket until shutdown.
 
-Files in the state dir (the shim's working directory, so socket paths stay short):
+Files in the state dir (the working directory of its callbacks, so socket paths stay short):
   shim.sock     requests (see protocol.py)         init.pid   the container init's pid
   exit.json     the init's ExitStatus (atomic)     shim.log   the shim's own diagnostics
   *.log         one runtime JSON log per invocation
@@ -15,14 +16,14 @@ from pathlib import Path
 from dockyard.shim import birth, jsonlog
 from dockyard.shim.backends import INIT_PID, RuntimeVerbFailed, backend_for
 from dockyard.shim.connection import AttachSession, Connection
+from dockyard.shim.container_loop import ContainerLoop
 from dockyard.shim.crilog import CriLogWriter
 from dockyard.shim.direct import DirectSession
 from dockyard.shim.logopts import LogConfig
 from dockyard.shim.logthread import BackgroundLog
-from dockyard.shim.loop import Loop
 from dockyard.shim.oom import OomProbe
 from dockyard.shim.runtime_cli import RuntimeChoice
-from dockyard.shim.spawn import become_subreaper, keep_large_buffers_in_heap, resize_pty
+from dockyard.shim.spawn import keep_large_buffers_in_heap, resize_pty
 from dockyard.shim.status import EXIT_FILE, record_exit
 from dockyard.shim.stdio import StdioProcess
 from dockyard.shim.streams import ProcessStdio, make_stdio
@@ -46,9 +47,12 @@ class RequestFailed(Exception):
 
 
 class Shim:
-    def __init__(self, config: dict, loop: Loop):
+    """One container's keeper inside a shim host: born (begin), serves its socket, leaves."""
+
+    def __init__(self, config: dict, loop: ContainerLoop, on_gone: Callable[[], None]):
         self.config = config
         self.loop = loop
+        self.on_gone = on_gone                 # the host forgets the container (it left or never came)
         self.state_dir = Path(config["state_dir"])
         self.runtime = backend_for(RuntimeChoice.from_json(config["runtime"]), config["container_id"], loop,
                                    config.get("warm"))
@@ -60,6 +64,40 @@ class Shim:
         self.execs: dict[str, StdioProcess] = {}
         self.listener: socket.socket           # bound by create()
         self.heap_tuned = False
+
+    # birth ----------------------------------------------------------------
+    def begin(self, report: socket.socket) -> None:
+        """Wait (on the loop) for the daemon's go, then create the container and report."""
+        birth.await_go(self.loop, report, lambda go: self._born(report) if go else self._aborted(report))
+
+    def _aborted(self, report: socket.socket) -> None:
+        """The daemon's start failed (or it died) before its go: nothing was made."""
+        self._remove_files(["shim.pid"])
+        report.close()
+        self.on_gone()
+
+    def _born(self, report: socket.socket) -> None:
+        started = time.monotonic()
+        try:
+            pid = self.create()
+        except CreateFailed as err:
+            self._unmade([SOCKET, "shim.pid"])
+            birth.report(report, {"error": str(err)})
+            return
+        except Exception as err:
+            self._unmade([])
+            birth.report(report, {"error": f"shim: {err!r}"})
+            raise
+        birth.report(report, {"pid": pid, "create_s": time.monotonic() - started})
+        self.listener.setblocking(False)
+        self.loop.add_reader(self.listener.fileno(), self._accept)
+
+    def _unmade(self, files: list[str]) -> None:
+        listener = getattr(self, "listener", None)   # none if create failed before binding it
+        if listener is not None:
+            listener.close()
+        self._remove_files(files)
+        self.on_gone()
 
     # create ---------------------------------------------------------------
     def create(self) -> int:
@@ -107,11 +145,6 @@ class Shim:
         return BackgroundLog(jsonlog.JsonLogWriter(jsonlog.RotatingFile(path, config)), self.loop)
 
     # serving --------------------------------------------------------------
-    def serve(self) -> None:
-        self.listener.setblocking(False)
-        self.loop.add_reader(self.listener.fileno(), self._accept)
-        self.loop.run()
-
     def _accept(self) -> None:
         try:
             sock, _ = self.listener.accept()
@@ -310,6 +343,7 @@ class Shim:
             return
         for process in [self.init, *self.execs.values()]:
             process.abandon()
+        self.loop.forget(self.listener.fileno())
         self.listener.close()
         self._remove_files([SOCKET, INIT_PID, "shim.pid"])
         conn.sock.setblocking(True)       # the reply must be out before the process exits
@@ -322,7 +356,9 @@ class Shim:
         may still be megabytes behind when the daemon asks for shutdown), or at the deadline."""
         self.connections = {c for c in self.connections if not c.closed}
         if not any(c.busy for c in self.connections) or time.monotonic() > deadline:
-            self.loop.stop()
+            for conn in self.connections:
+                conn.close()
+            self.on_gone()
             return
         self.loop.call_later(0.01, lambda: self._stop_when_sent(deadline))
 
@@ -330,33 +366,6 @@ class Shim:
 def _client_fd(conn: Connection, wanted: dict) -> int | None:
     """The client's socket passed with an attach that asked for direct output."""
     return conn.take_fd() if wanted.get("direct") else None
-
-
-def run_shim(config: dict, report: socket.socket) -> int:
-    """The body of a shim process (already detached): create, report, serve."""
-    os.chdir(config["state_dir"])
-    become_subreaper()
-    Path("shim.pid").write_text(str(os.getpid()))
-    loop = Loop()
-    shim = Shim(config, loop)
-    if not birth.told_to_go(report):         # the daemon's start failed (or it died) meanwhile
-        Shim._remove_files(["shim.pid"])
-        report.close()
-        return 0
-    started = time.monotonic()
-    try:
-        pid = shim.create()
-    except CreateFailed as err:
-        shim.listener.close()
-        Shim._remove_files([SOCKET, "shim.pid"])
-        birth.report(report, {"error": str(err)})
-        return 1
-    except Exception as err:
-        birth.report(report, {"error": f"shim: {err!r}"})
-        raise
-    birth.report(report, {"pid": pid, "create_s": time.monotonic() - started})
-    shim.serve()
-    return 0
 
 
 def _replied_when_done(conn: Connection) -> Callable[[str | None], None]:

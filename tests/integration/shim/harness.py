@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -63,6 +64,22 @@ class ShimEnv:
                 problems.append(f"shim {pid} still running")
         problems += [f"mount {m}" for m in mounts_under(self.base)]
         return problems
+
+
+def host_let_go(pid: int, state_dir: Path) -> bool:
+    """A shim host holds nothing in a container's state dir: not its cwd, no open file (or it
+    exited). Its sockets show no path: test_host.py counts the host's fds for those."""
+    state = os.path.realpath(state_dir)
+    try:
+        held = [os.readlink(f"/proc/{pid}/cwd")]
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                held.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
+            except FileNotFoundError:
+                pass
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return not any(path == state or path.startswith(state + "/") for path in held)
 
 
 def run(coro, timeout=30):

@@ -1,0 +1,111 @@
+"""Shim hosts: the built-in runtime's containers share a host process, HOST_CAPACITY at most;
+a runtime binary's container has one of its own; a container that leaves takes all its fds."""
+
+import asyncio
+import os
+import time
+
+import pytest
+
+from dockyard.shim.zygote import HOST_CAPACITY
+from tests.integration.shim.bundles import exec_process
+from tests.integration.shim.harness import collect, host_let_go, run
+
+
+def _host_of(state_dir) -> int:
+    return int((state_dir / "shim.pid").read_text())
+
+
+def _fds(pid: int) -> set[str]:
+    return set(os.listdir(f"/proc/{pid}/fd"))
+
+
+def _exited(pid: int, timeout=10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return not os.path.exists(f"/proc/{pid}")
+
+
+async def _until_let_go(pid: int, state_dir) -> bool:
+    for _ in range(500):
+        if host_let_go(pid, state_dir):
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
+def test_containers_share_a_host_and_one_that_leaves_takes_its_fds(shim_env):
+    async def body(launcher):
+        keeper = await shim_env.launch(launcher, ["sleep", "1000"], name="keeper")
+        await keeper.start()
+        host = _host_of(keeper.state_dir)
+        before = _fds(host)
+        guest = await shim_env.launch(launcher, ["sh", "-c", "echo guest; read x; exit 4"], name="guest",
+                                      open_stdin=True)
+        session = await guest.attach(stdin=True, stdout=True, stderr=True)
+        await guest.start()
+        await guest.exec("e", exec_process(["echo", "exec ran"]), tty=False, open_stdin=False)
+        exec_out = await collect(await guest.attach_exec("e", stdin=False, stdout=True, stderr=True))
+        await session.write_stdin(b"\n")
+        out = await collect(session)
+        status = await guest.wait()
+        guest_host = _host_of(guest.state_dir)
+        await guest.shutdown()
+        let_go = await _until_let_go(host, guest.state_dir)
+        after = _fds(host)
+        info = await keeper.info()
+        await keeper.kill(9)
+        await keeper.wait()
+        await keeper.shutdown()
+        return host, guest_host, before, after, let_go, out, exec_out, status, info
+
+    host, guest_host, before, after, let_go, out, exec_out, status, info = run(body)
+    shared = shim_env.runtime.binary == "builtin"
+    assert (guest_host == host) is shared         # runc's containers each have a host of their own
+    assert out == (b"guest\n", b"") and exec_out == (b"exec ran\n", b"") and status.code == 4
+    assert info["status"] == "running"            # the keeper served on after its neighbour left
+    if shared:
+        assert let_go and after == before, (before, after)
+    assert _exited(host)                          # the launcher closed and the last one left
+
+
+def test_a_full_host_is_followed_by_another_and_exits_when_empty(shim_env):
+    if shim_env.runtime.binary != "builtin":
+        pytest.skip("a runtime binary's containers never share a host")
+
+    async def body(launcher):
+        hosts = []
+        for n in range(HOST_CAPACITY):           # aborted births count as much as created ones
+            state = shim_env.base / "state" / f"a{n}"
+            pending = await launcher.begin(
+                container_id=f"a{n}", state_dir=state, bundle=shim_env.base / "never", runtime=shim_env.runtime,
+                tty=False, open_stdin=False, log_path=None, log_opts={}, console_size=None)
+            hosts.append(await asyncio.to_thread(_pid_when_written, state))
+            pending.abort()
+        last = await shim_env.launch(launcher, ["echo", "next"], name="next")
+        session = await last.attach(stdin=False, stdout=True, stderr=True)
+        await last.start()
+        out = await collect(session)
+        await last.wait()
+        full_exited = await asyncio.to_thread(_exited, hosts[0])
+        next_host = _host_of(last.state_dir)
+        await last.shutdown()
+        return hosts, next_host, full_exited, out
+
+    hosts, next_host, full_exited, out = run(body)
+    assert set(hosts) == {hosts[0]}
+    assert next_host != hosts[0] and out == (b"next\n", b"")
+    assert full_exited                            # full and empty: nothing keeps it
+    assert _exited(next_host)
+
+
+def _pid_when_written(state_dir, timeout=10.0) -> int:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return int((state_dir / "shim.pid").read_text())
+        except (FileNotFoundError, ValueError):
+            assert time.monotonic() < deadline, "no host took the launch"
+            time.sleep(0.005)
+
