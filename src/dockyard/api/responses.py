@@ -4,6 +4,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, Protocol
 
+import orjson
+
 JSON = "application/json"
 RAW_STREAM = "application/vnd.docker.raw-stream"
 MULTIPLEXED_STREAM = "application/vnd.docker.multiplexed-stream"
@@ -52,7 +54,12 @@ class HijackResponse:
 
 
 def encode_json(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":")).encode()
+    """orjson: a tenth of json's time (`docker ps` of 500 containers is 400 KB of JSON); json for
+    what orjson refuses (integers beyond 64 bits, lone surrogates of undecodable file names)."""
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:                     # orjson.JSONEncodeError included
+        return json.dumps(obj, separators=(",", ":")).encode()
 
 
 def json_response(obj: Any, status: int = 200) -> Response:
