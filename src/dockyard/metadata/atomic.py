@@ -50,11 +50,21 @@ def fsync_dir(directory: str | os.PathLike[str]) -> None:
         os.close(fd)
 
 
+TEMP_PREFIX = ".tmp-"
+
+
+def remove_temporaries(directory: str) -> None:
+    """Remove the temp files of writes a crash interrupted (only while nothing writes here)."""
+    for name in os.listdir(directory):
+        if name.startswith(TEMP_PREFIX):
+            _unlink_quietly(os.path.join(directory, name))
+
+
 def _create_temp(directory: str) -> tuple[int, str]:
     """A new file of our own beside the target, as tempfile.mkstemp makes it, without importing
     `random`: its at-fork hook would cost every fork of a shim (one per exec) ~0.1 ms."""
     while True:
-        tmp = os.path.join(directory, f".tmp-{os.urandom(6).hex()}")
+        tmp = os.path.join(directory, f"{TEMP_PREFIX}{os.urandom(6).hex()}")
         try:
             return os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600), tmp
         except FileExistsError:

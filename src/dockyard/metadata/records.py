@@ -21,12 +21,15 @@ _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,254}")
 class RecordStore:
     """Keys are file names (validated so a key can never name a path outside the store); each
     record is `<key><suffix>`. A record that cannot be parsed (damaged outside our atomic
-    writes) is logged and read as missing rather than stopping the daemon."""
+    writes) is logged and read as missing rather than stopping the daemon. The temp files of
+    writes a `kill -9` interrupted are removed when the store is opened: each store is opened
+    once, at the daemon's start, before anything writes to it (the roots' flock keeps out others)."""
 
     def __init__(self, directory: str | os.PathLike[str], suffix: str = ".json", mode: int = 0o777):
         self.directory = os.fspath(directory)
         self.suffix = suffix
         os.makedirs(self.directory, mode=mode, exist_ok=True)
+        atomic.remove_temporaries(self.directory)
 
     def _path(self, key: str) -> str:
         if not _KEY.fullmatch(key):

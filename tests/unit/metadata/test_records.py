@@ -37,3 +37,12 @@ def test_an_unreadable_record_reads_as_missing(tmp_path):
     (tmp_path / "bad.json").write_text("{damaged")
     assert store.get("bad", "default") == "default"
     assert dict(store.items()) == {"good": 1}
+
+
+def test_the_temp_files_of_interrupted_writes_go_when_the_store_is_opened(tmp_path):
+    store = RecordStore(tmp_path)
+    store.put("kept", {"a": 1})
+    (tmp_path / ".tmp-0123456789ab").write_text('{"half": ')   # a write a kill -9 interrupted
+    reopened = RecordStore(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.json"]
+    assert reopened.get("kept") == {"a": 1}
