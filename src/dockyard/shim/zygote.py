@@ -37,7 +37,7 @@ class _CurrentHost:
         self.room = room
 
     def hand_over(self, message: bytes, report_fd: int) -> bool:
-        """Give the host this launch; False if it is gone (the caller forks another)."""
+        """Give the host this launch; False if it is gone or not reading (the caller forks another)."""
         try:
             socket.send_fds(self.channel, [message], [report_fd])
         except OSError:
@@ -107,6 +107,7 @@ def serve(control: socket.socket, warm: dict | None = None) -> None:
         zygote_side = [control] + ([current.channel] if current is not None else [])
         if shared:
             mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            mine.setblocking(False)   # a host that stops reading is passed over, never waited for
             zygote_side.append(mine)
         _fork_host({**config, "warm": warm or {}}, report, theirs, zygote_side)
         if shared:
