@@ -87,6 +87,31 @@ def test_v1_cpuset_filled_from_ancestors_and_by_the_kernel_after(parent):
     open_cgroup(f"{parent}/mid").delete()
 
 
+def test_v1_cpuset_parent_filled_before_gets_the_kernel_to_fill_its_children(parent):
+    """A parent already filled (by an older daemon, or by hand) without clone_children: the
+    first container under it turns it on, so the next starts write no cpuset file; the
+    hierarchy's root is left as it was."""
+    first = open_cgroup(f"{parent}/first")
+    if not isinstance(first, CgroupV1) or "cpuset" not in first.dirs:
+        pytest.skip("host has no cgroup v1 cpuset controller")
+    filled = os.path.dirname(first.dirs["cpuset"])
+    root = os.path.dirname(filled)
+    root_switch = _read(os.path.join(root, "cgroup.clone_children"))
+    os.makedirs(filled, exist_ok=True)
+    for name in ("cpuset.cpus", "cpuset.mems"):
+        with open(os.path.join(filled, name), "w") as f:
+            f.write(_read(os.path.join(root, name)))
+    assert _read(os.path.join(filled, "cgroup.clone_children")) == "0"
+    first.create()
+    assert _read(os.path.join(filled, "cgroup.clone_children")) == "1"
+    assert _read(os.path.join(root, "cgroup.clone_children")) == root_switch
+    second = open_cgroup(f"{parent}/second")
+    os.mkdir(second.dirs["cpuset"])    # the kernel alone fills it now
+    assert _read(os.path.join(second.dirs["cpuset"], "cpuset.cpus")) == _read(os.path.join(root, "cpuset.cpus"))
+    for cgroup in (first, second):
+        cgroup.delete()
+
+
 def _read(path: str) -> str:
     with open(path) as f:
         return f.read().strip()
