@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from dockyard.shim.client import RuntimeChoice
@@ -64,6 +65,17 @@ class ShimEnv:
                 problems.append(f"shim {pid} still running")
         problems += [f"mount {m}" for m in mounts_under(self.base)]
         return problems
+
+
+def shim_pid(state_dir: Path, timeout: float = 10.0) -> int:
+    """The pid of the host keeping a container, once it has written it to the state dir."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return int((state_dir / "shim.pid").read_text())
+        except (FileNotFoundError, ValueError):        # not there, or not yet written
+            assert time.monotonic() < deadline, "no shim host took the launch"
+            time.sleep(0.005)
 
 
 def host_let_go(pid: int, state_dir: Path) -> bool:

@@ -5,7 +5,7 @@ import asyncio
 import os
 import time
 
-from tests.integration.shim.harness import CGROUP_PARENT, collect, host_let_go, run
+from tests.integration.shim.harness import CGROUP_PARENT, collect, host_let_go, run, shim_pid
 
 
 def _begin(env, launcher, name: str, bundle):
@@ -14,17 +14,6 @@ def _begin(env, launcher, name: str, bundle):
         container_id=name, state_dir=env.base / "state" / name, bundle=bundle, runtime=env.runtime,
         tty=False, open_stdin=False, log_path=env.base / "logs" / f"{name}-json.log", log_opts={},
         console_size=None)
-
-
-def _shim_pid(state_dir, timeout=10.0) -> int:
-    """The pid the shim wrote (read again while the file is there but not yet written)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return int((state_dir / "shim.pid").read_text())
-        except (FileNotFoundError, ValueError):
-            assert time.monotonic() < deadline, "the shim never wrote its pid file"
-            time.sleep(0.005)
 
 
 def _released(pid: int, state_dir, timeout=10.0) -> bool:
@@ -39,7 +28,7 @@ def test_the_bundle_may_be_written_after_the_shim_began(shim_env):
     async def body(launcher):
         target = shim_env.base / "late-bundle"
         pending = await _begin(shim_env, launcher, "late", target)
-        shim_pid = await asyncio.to_thread(_shim_pid, shim_env.base / "state" / "late")
+        host = await asyncio.to_thread(shim_pid, shim_env.base / "state" / "late")
         assert not target.exists()          # the shim is up; its bundle is not there yet
         written = shim_env.bundle(["echo", "born late"], cgroup=f"{CGROUP_PARENT}/{shim_env.base.name}-late")
         written.rename(target)
@@ -50,7 +39,7 @@ def test_the_bundle_may_be_written_after_the_shim_began(shim_env):
         assert out == b"born late\n"
         assert (await shim.wait()).code == 0
         await shim.shutdown()
-        assert await asyncio.to_thread(_released, shim_pid, shim_env.base / "state" / "late")
+        assert await asyncio.to_thread(_released, host, shim_env.base / "state" / "late")
 
     run(body)
 
@@ -59,9 +48,9 @@ def test_an_aborted_shim_leaves_having_made_nothing(shim_env):
     async def body(launcher):
         state = shim_env.base / "state" / "aborted"
         pending = await _begin(shim_env, launcher, "aborted", shim_env.base / "never-written")
-        shim_pid = await asyncio.to_thread(_shim_pid, state)
+        host = await asyncio.to_thread(shim_pid, state)
         pending.abort()
-        assert await asyncio.to_thread(_released, shim_pid, state)
+        assert await asyncio.to_thread(_released, host, state)
         assert list(state.iterdir()) == []
 
     run(body)

@@ -9,7 +9,7 @@ import pytest
 
 from dockyard.shim.zygote import HOST_CAPACITY
 from tests.integration.shim.bundles import exec_process
-from tests.integration.shim.harness import collect, host_let_go, run
+from tests.integration.shim.harness import collect, host_let_go, run, shim_pid
 
 
 def _host_of(state_dir) -> int:
@@ -81,7 +81,7 @@ def test_a_full_host_is_followed_by_another_and_exits_when_empty(shim_env):
             pending = await launcher.begin(
                 container_id=f"a{n}", state_dir=state, bundle=shim_env.base / "never", runtime=shim_env.runtime,
                 tty=False, open_stdin=False, log_path=None, log_opts={}, console_size=None)
-            hosts.append(await asyncio.to_thread(_pid_when_written, state))
+            hosts.append(await asyncio.to_thread(shim_pid, state))
             pending.abort()
         last = await shim_env.launch(launcher, ["echo", "next"], name="next")
         session = await last.attach(stdin=False, stdout=True, stderr=True)
@@ -98,14 +98,4 @@ def test_a_full_host_is_followed_by_another_and_exits_when_empty(shim_env):
     assert next_host != hosts[0] and out == (b"next\n", b"")
     assert full_exited                            # full and empty: nothing keeps it
     assert _exited(next_host)
-
-
-def _pid_when_written(state_dir, timeout=10.0) -> int:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return int((state_dir / "shim.pid").read_text())
-        except (FileNotFoundError, ValueError):
-            assert time.monotonic() < deadline, "no host took the launch"
-            time.sleep(0.005)
 
