@@ -12,8 +12,8 @@ from tests.support.daemon import Daemon, mounts_under
 
 
 def processes_under(path: Path) -> list[tuple[int, str]]:
-    """(pid, cwd) of processes working under `path`: shims work in their state directory, and a
-    shim whose directory was removed shows it with ` (deleted)`."""
+    """(pid, cwd) of processes working under `path` (a directory that was removed shows with
+    ` (deleted)`)."""
     found = []
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
@@ -24,6 +24,20 @@ def processes_under(path: Path) -> list[tuple[int, str]]:
             if cwd.startswith(str(path) + "/"):
                 found.append((int(entry.name), cwd))
     return found
+
+
+def shim_sockets_under(path: Path) -> list[str]:
+    """The shim.sock of each container a shim host still keeps under `path` (a host works in
+    "/" between callbacks, so its cwd says nothing; its listening sockets keep their paths in
+    /proc/net/unix even once their directory is removed)."""
+    prefix, found = str(path) + "/", []
+    with open("/proc/net/unix") as table:
+        next(table)
+        for line in table:
+            fields = line.split()
+            if len(fields) >= 8 and fields[7].startswith(prefix) and fields[7].endswith("/shim.sock"):
+                found.append(fields[7])
+    return sorted(set(found))
 
 
 def children_named(pid: int, word: bytes) -> list[int]:
@@ -108,7 +122,8 @@ def left_behind(d: Daemon, container_ids=(), rules_before: list[str] | None = No
     so what is found is looked at again for up to `settle` seconds."""
     deadline = time.monotonic() + settle
     while True:
-        found = {"processes": processes_under(d.base), "cgroups": cgroups_of(container_ids),
+        found = {"processes": processes_under(d.base), "shims": shim_sockets_under(d.base),
+                 "cgroups": cgroups_of(container_ids),
                  "veths": bridge_ports(bridge) if (bridge := bridge_of(d)) else [], **store_entries(d)}
         if rules_before is not None:
             found["iptables"] = sorted(set(iptables_rules(d.exec_root)) ^ set(rules_before))
@@ -121,6 +136,7 @@ def left_behind(d: Daemon, container_ids=(), rules_before: list[str] | None = No
 def left_after_stop(d: Daemon) -> dict[str, list]:
     """What a stopped daemon with no containers left on the host; {} when nothing."""
     bridge = bridge_of(d)
-    found = {"processes": processes_under(d.base), "bridge": [bridge] if bridge and link_exists(bridge) else [],
+    found = {"processes": processes_under(d.base), "shims": shim_sockets_under(d.base),
+             "bridge": [bridge] if bridge and link_exists(bridge) else [],
              "iptables": iptables_rules(d.exec_root), "mounts": mounts_under(d.base)}
     return {kind: entries for kind, entries in found.items() if entries}

@@ -3,7 +3,7 @@
 A daemon may be killed (kill -9, OOM) at any step of a container's life: after writing the
 record and before launching the shim, between the shim's create and start, between start and
 saving "running", halfway through a removal. What it made survives it: records are on disk,
-every shim outlives it (see shim/server.py), the kernel keeps mounts, cgroups and network
+every shim host outlives it (see shim/host.py), the kernel keeps mounts, cgroups and network
 namespaces. So the next daemon, before serving, looks at every container:
 
   shim alive, started (running or exited)  adopt it: its exit is handled as any other
@@ -13,8 +13,9 @@ namespaces. So the next daemon, before serving, looks at every container:
   record "removing"                        finish the removal
 
 and then at what has no record: state directories, runtime state, container layers and file
-directories of containers whose record never was written or was already removed, and shims
-whose state directory is gone, are killed and removed. Networks (`NetworkService.reconcile`)
+directories of containers whose record never was written or was already removed are killed and
+removed (a shim host lets go of a container whose state directory is gone once the runtime
+delete kills its init). Networks (`NetworkService.reconcile`)
 and volumes (`VolumeService.adopt_containers`) settle their own state against the containers
 that run once this is done.
 """
@@ -25,7 +26,6 @@ import asyncio
 import logging
 import os
 import shutil
-import signal
 import time
 from pathlib import Path
 
@@ -52,9 +52,10 @@ def action_for(record_status: str, shim_status: str | None, leftovers: bool) -> 
 
 
 async def recover(registry, runner, service, images) -> None:
-    """Everything above, in order: stray shims, recorded containers, what has no record."""
+    """Everything above, in order: recorded containers, then what has no record. (A container
+    whose state dir a removal cut short took away is let go by its shim host once the runtime
+    delete below kills its init: shim/container_loop.py.)"""
     containers = registry.all()
-    await asyncio.to_thread(_kill_stray_shims, runner.containers_dir)
     shims = await asyncio.gather(*(ShimClient.connect(runner.state_dir(c.id)) for c in containers))
     for container, shim in zip(containers, shims):
         try:
@@ -92,25 +93,6 @@ async def _recover_one(container: Container, shim: ShimClient | None, registry, 
     elif action == REMOVE:
         await runner.kill_leftovers(container)
         await service.finish_removal(container)
-
-
-def _kill_stray_shims(containers_dir: Path) -> None:
-    """Shims whose state directory is gone (a daemon killed mid-removal removed it under them)
-    cannot be reached any more: found by their working directory, which is that directory."""
-    prefix, suffix = str(containers_dir) + "/", " (deleted)"
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            cwd = os.readlink(f"/proc/{entry.name}/cwd")
-        except OSError:
-            continue
-        if cwd.startswith(prefix) and cwd.endswith(suffix):
-            log.info("killing shim %s of removed container %s", entry.name, cwd[len(prefix):-len(suffix)][:12])
-            try:
-                os.kill(int(entry.name), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def _remove_unrecorded_files(files_root: Path, known: set[str]) -> None:

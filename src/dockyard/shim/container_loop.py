@@ -3,15 +3,18 @@
 A shim host serves several containers in one process and one Loop (shim/host.py). The shim's
 code names its files relative to the working directory (a socket's path must stay under 108
 bytes, and runc resolves a console socket's path from the cwd it inherits), so every callback
-a container's code registers first enters that container's state directory (one chdir when
-another container's ran last), and gives the cwd back when another's code called it. A
-failing callback's traceback goes to the container's shim.log. Once closed, the container's
-callbacks still pending (timers, late child exits) are dropped: nothing of a removed container
-runs again in the host.
+a container's code registers first enters that container's state directory, and then goes
+back to the caller's (another container's code may call it) or to "/": between callbacks the
+host holds no container's directory. A failing callback's traceback goes to the container's
+shim.log. Once closed, the container's callbacks still pending (timers, late child exits) are
+dropped: nothing of a removed container runs again in the host. A container whose state dir was
+removed under it (a daemon killed mid-removal) is found so at its next callback (its init's
+exit, once the next daemon's recovery deletes it through the runtime) and dropped.
 """
 
 import os
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from dockyard.shim.loop import Loop
@@ -24,6 +27,7 @@ class ContainerLoop:
         self.loop = loop
         self.state_dir = Path(state_dir)
         self.closed = False
+        self.on_vanished: Callable[[], None] | None = None   # called when its state dir is found gone
 
     def enter(self) -> None:
         """Make the container's state dir the process's working directory."""
@@ -32,11 +36,8 @@ class ContainerLoop:
             self.loop.cwd_owner = self
 
     def close(self) -> None:
-        """The container left the host: drop its pending callbacks and let go of its directory."""
+        """The container left the host: its pending callbacks are dropped."""
         self.closed = True
-        if self.loop.cwd_owner is self:
-            os.chdir("/")
-            self.loop.cwd_owner = None
 
     def report_failure(self) -> None:
         """The exception being handled, to the container's shim.log."""
@@ -51,15 +52,20 @@ class ContainerLoop:
             if self.closed:
                 return None
             caller = self.loop.cwd_owner     # another container's code may call in (Loop.reap)
-            self.enter()
+            try:
+                self.enter()
+            except FileNotFoundError:        # removed under us: nobody can reach the container
+                self.closed = True
+                if self.on_vanished is not None:
+                    self.on_vanished()
+                return None
             try:
                 return callback(*args)
             except Exception:           # one container's bug must not reach the others
                 self.report_failure()
                 return None
             finally:
-                if caller is not None and caller is not self and not caller.closed:
-                    caller.enter()
+                _back_to(self.loop, caller)
         return run
 
     # the Loop's interface, scoped ---------------------------------------------
@@ -93,3 +99,14 @@ class ContainerLoop:
     def reap(self) -> None:
         self.loop.reap()
 
+
+def _back_to(loop: Loop, caller: ContainerLoop | None) -> None:
+    """Between callbacks a host works in "/": no container's directory is held by it."""
+    if caller is not None and not caller.closed:
+        try:
+            caller.enter()
+            return
+        except FileNotFoundError:
+            pass
+    os.chdir("/")
+    loop.cwd_owner = None

@@ -40,8 +40,8 @@ class ShimHost:
         state_dir = Path(config["state_dir"])
         (state_dir / "shim.pid").write_text(str(os.getpid()))
         scope = ContainerLoop(self.loop, state_dir)
-        scope.enter()
         shim = Shim({**config, "warm": self.warm}, scope, lambda: self._gone(shim))
+        scope.on_vanished = shim.vanished
         self.shims[shim] = scope
         shim.begin(report)
 

@@ -341,15 +341,29 @@ class Shim:
         if error:
             conn.reply_error(error)
             return
-        for process in [self.init, *self.execs.values()]:
-            process.abandon()
-        self.loop.forget(self.listener.fileno())
-        self.listener.close()
+        self._let_go()
         self._remove_files([SOCKET, INIT_PID, "shim.pid"])
         conn.sock.setblocking(True)       # the reply must be out before the process exits
         conn.reply()
         conn.finish()
         self._stop_when_sent(time.monotonic() + SHUTDOWN_FLUSH)
+
+    def vanished(self) -> None:
+        """The state dir was removed under the container (container_loop.py): let go of it all."""
+        self._let_go()
+        for conn in self.connections:
+            conn.close()
+        self.on_gone()
+
+    def _let_go(self) -> None:
+        """Close the processes' stdio and the socket: the container is no longer served."""
+        init = getattr(self, "init", None)    # none before create()
+        for process in [init, *self.execs.values()] if init else self.execs.values():
+            process.abandon()
+        listener = getattr(self, "listener", None)
+        if listener is not None and listener.fileno() >= 0:
+            self.loop.forget(listener.fileno())
+            listener.close()
 
     def _stop_when_sent(self, deadline: float) -> None:
         """Exit once attach clients have been sent what they are owed (a `run --rm` client

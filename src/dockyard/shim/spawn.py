@@ -66,7 +66,11 @@ def resize_pty(fd: int, height: int, width: int) -> None:
 
 
 class ConsoleSocket:
-    """A unix socket runc connects to (`--console-socket`) to hand over the pty master."""
+    """A unix socket runc connects to (`--console-socket`) to hand over the pty master.
+
+    Made in the working directory (the container's state dir); runc reaches it through an fd of
+    ours on that directory (`connect_path`), since a host's cwd moves between containers and
+    the absolute path may be longer than a socket path can be."""
 
     def __init__(self, path: str):
         self.path = path
@@ -75,6 +79,11 @@ class ConsoleSocket:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
         self.sock.bind(path)
         self.sock.listen(1)
+        self._dir_fd = os.open(".", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+
+    @property
+    def connect_path(self) -> str:
+        return f"/proc/{os.getpid()}/fd/{self._dir_fd}/{self.path}"
 
     def receive_master(self) -> int:
         """Accept runc's connection and take the fd it sends (SCM_RIGHTS)."""
@@ -89,6 +98,8 @@ class ConsoleSocket:
     def close(self) -> None:
         self.sock.close()
         try:
-            os.unlink(self.path)
+            os.unlink(self.path, dir_fd=self._dir_fd)
         except FileNotFoundError:
             pass
+        finally:
+            os.close(self._dir_fd)

@@ -19,8 +19,7 @@ class ProcessStdio:
 
     @property
     def console_path(self) -> str | None:
-        # runc chdirs into the bundle; this path reaches our cwd and stays short.
-        return f"/proc/{os.getpid()}/cwd/{self.console.path}" if self.console else None
+        return self.console.connect_path if self.console else None
 
     def close_child_ends(self) -> None:
         for fd in set(self._child_ends):

@@ -238,9 +238,9 @@ def test_a_privileged_exec_gets_every_capability_of_the_host(busybox, sleeper):
 
 
 def test_a_start_refused_after_its_shim_began_leaves_no_shim(busybox):
-    """The shim forks while the rootfs and bundle are made: a start that fails there (joining
-    the IPC namespace of a container that is not running: dockerd 20.10's words, asked) ends it too."""
-    from tests.support.leftovers import processes_under
+    """The shim sets up in its host while the rootfs and bundle are made: a start that fails
+    there (joining the IPC namespace of a container that is not running: dockerd 20.10's words,
+    asked) ends it too: its host removes the pid file it wrote and keeps nothing of it."""
     donor = busybox.docker("create", "busybox", "true").stdout.strip()
     name = f"joiner{time.monotonic_ns()}"
     busybox.docker("create", "--name", name, "--ipc", f"container:{donor}", "busybox", "true")
@@ -250,13 +250,9 @@ def test_a_start_refused_after_its_shim_began_leaves_no_shim(busybox):
     joiner = busybox.docker("inspect", "-f", "{{.Id}}", name).stdout.strip()
     state_dir = busybox.exec_root / "containers" / joiner
 
-    def shim_left() -> list:
-        return [cwd for _, cwd in processes_under(state_dir.parent) if joiner in cwd] + \
-            ([str(state_dir / "shim.pid")] if (state_dir / "shim.pid").exists() else [])
-
     deadline = time.monotonic() + 10
-    while shim_left():                       # the zygote may fork it late on a busy machine
-        assert time.monotonic() < deadline, shim_left()
+    while (state_dir / "shim.pid").exists():   # the host may take the launch late on a busy machine
+        assert time.monotonic() < deadline, "the aborted shim's pid file stayed"
         time.sleep(0.05)
     assert busybox.docker("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == "created"
     busybox.docker("rm", name, donor)

@@ -3,6 +3,7 @@ a runtime binary's container has one of its own; a container that leaves takes a
 
 import asyncio
 import os
+import shutil
 import time
 
 import pytest
@@ -99,3 +100,35 @@ def test_a_full_host_is_followed_by_another_and_exits_when_empty(shim_env):
     assert full_exited                            # full and empty: nothing keeps it
     assert _exited(next_host)
 
+
+def test_a_container_whose_state_dir_was_removed_under_it_is_dropped(shim_env):
+    """A daemon killed mid-removal may have removed the state dir of a container its host still
+    keeps; the next daemon deletes the container through the runtime (recovery), and the host,
+    finding the directory gone at the init's exit, drops it and keeps serving the others."""
+    if shim_env.runtime.binary != "builtin":
+        pytest.skip("a runtime binary's container has its host to itself")
+
+    async def body(launcher):
+        keeper = await shim_env.launch(launcher, ["sleep", "1000"], name="keeper")
+        await keeper.start()
+        host = _host_of(keeper.state_dir)
+        before = _fds(host)
+        doomed = await shim_env.launch(launcher, ["sleep", "1000"], name="doomed")
+        await doomed.start()
+        shutil.rmtree(doomed.state_dir)
+        await asyncio.to_thread(shim_env.force_delete, "doomed")     # what recovery does
+        for _ in range(500):
+            if _fds(host) == before:
+                break
+            await asyncio.sleep(0.01)
+        after = _fds(host)
+        info = await keeper.info()
+        await keeper.kill(9)
+        await keeper.wait()
+        await keeper.shutdown()
+        return host, before, after, info
+
+    host, before, after, info = run(body)
+    assert after == before, (before, after)
+    assert info["status"] == "running"
+    assert _exited(host)

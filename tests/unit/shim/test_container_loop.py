@@ -49,6 +49,7 @@ def test_callbacks_run_in_their_own_state_dir_and_give_the_cwd_back(tmp_path):
     _run_timers(loop)
     assert seen == [str(tmp_path / "a"), str(tmp_path / "a"), str(tmp_path / "b")]
     assert nested == [str(tmp_path / "b")]
+    assert os.getcwd() == "/"                 # between callbacks the host holds no container's dir
 
 
 def test_a_failing_callback_is_its_own_containers_news(tmp_path):
@@ -66,12 +67,23 @@ def test_a_failing_callback_is_its_own_containers_news(tmp_path):
     assert ran == ["b"]
 
 
-def test_a_closed_containers_callbacks_are_dropped_and_its_dir_let_go(tmp_path):
+def test_a_closed_containers_callbacks_are_dropped(tmp_path):
     loop, a, _ = _scopes(tmp_path)
     ran = []
-    a.enter()
     a.call_later(0, lambda: ran.append("late timer"))
     a.close()
     _run_timers(loop)
     assert ran == []
+
+
+def test_a_container_whose_dir_was_removed_is_dropped_at_its_next_callback(tmp_path):
+    loop, a, b = _scopes(tmp_path)
+    ran, vanished = [], []
+    a.on_vanished = lambda: vanished.append("a")
+    (tmp_path / "a").rmdir()
+    a.call_later(0, lambda: ran.append("a"))
+    a.call_later(0, lambda: ran.append("a again"))
+    b.call_later(0, lambda: ran.append("b"))
+    _run_timers(loop)
+    assert vanished == ["a"] and ran == ["b"]
     assert os.getcwd() == "/"
