@@ -26,18 +26,28 @@ def processes_under(path: Path) -> list[tuple[int, str]]:
     return found
 
 
-def shim_sockets_under(path: Path) -> list[str]:
-    """The shim.sock of each container a shim host still keeps under `path` (a host works in
-    "/" between callbacks, so its cwd says nothing; its listening sockets keep their paths in
-    /proc/net/unix even once their directory is removed)."""
+def shim_hosts_under(path: Path) -> list[tuple[int, str]]:
+    """(pid, file) of shim hosts that still keep a container under `path`: a host works in "/"
+    between callbacks, so its cwd says nothing, but it holds the container's log file open (and
+    its sockets, bound by relative names, show no directory)."""
     prefix, found = str(path) + "/", []
-    with open("/proc/net/unix") as table:
-        next(table)
-        for line in table:
-            fields = line.split()
-            if len(fields) >= 8 and fields[7].startswith(prefix) and fields[7].endswith("/shim.sock"):
-                found.append(fields[7])
-    return sorted(set(found))
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or b"dockyard.shim.zygote" not in _cmdline(int(entry.name)):
+            continue
+        try:
+            fds = os.listdir(f"/proc/{entry.name}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            if int(fd) <= 2:                 # the zygote's stdio is its daemon's log
+                continue
+            try:
+                target = os.readlink(f"/proc/{entry.name}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith(prefix):
+                found.append((int(entry.name), target))
+    return found
 
 
 def children_named(pid: int, word: bytes) -> list[int]:
@@ -122,7 +132,7 @@ def left_behind(d: Daemon, container_ids=(), rules_before: list[str] | None = No
     so what is found is looked at again for up to `settle` seconds."""
     deadline = time.monotonic() + settle
     while True:
-        found = {"processes": processes_under(d.base), "shims": shim_sockets_under(d.base),
+        found = {"processes": processes_under(d.base), "shims": shim_hosts_under(d.base),
                  "cgroups": cgroups_of(container_ids),
                  "veths": bridge_ports(bridge) if (bridge := bridge_of(d)) else [], **store_entries(d)}
         if rules_before is not None:
@@ -136,7 +146,7 @@ def left_behind(d: Daemon, container_ids=(), rules_before: list[str] | None = No
 def left_after_stop(d: Daemon) -> dict[str, list]:
     """What a stopped daemon with no containers left on the host; {} when nothing."""
     bridge = bridge_of(d)
-    found = {"processes": processes_under(d.base), "shims": shim_sockets_under(d.base),
+    found = {"processes": processes_under(d.base), "shims": shim_hosts_under(d.base),
              "bridge": [bridge] if bridge and link_exists(bridge) else [],
              "iptables": iptables_rules(d.exec_root), "mounts": mounts_under(d.base)}
     return {kind: entries for kind, entries in found.items() if entries}
