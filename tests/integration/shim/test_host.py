@@ -21,6 +21,19 @@ def _fds(pid: int) -> set[str]:
     return set(os.listdir(f"/proc/{pid}/fd"))
 
 
+def _settled_fds(pid: int) -> set[str]:
+    """The host's fds once the connections of the requests just answered are closed (the host
+    closes its end when it reads the client's end-of-file, a moment after the reply)."""
+    previous = _fds(pid)
+    for _ in range(100):
+        time.sleep(0.05)
+        now = _fds(pid)
+        if now == previous:
+            return now
+        previous = now
+    return previous
+
+
 def _exited(pid: int, timeout=10.0) -> bool:
     deadline = time.monotonic() + timeout
     while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
@@ -41,7 +54,7 @@ def test_containers_share_a_host_and_one_that_leaves_takes_its_fds(shim_env):
         keeper = await shim_env.launch(launcher, ["sleep", "1000"], name="keeper")
         await keeper.start()
         host = _host_of(keeper.state_dir)
-        before = _fds(host)
+        before = await asyncio.to_thread(_settled_fds, host)
         guest = await shim_env.launch(launcher, ["sh", "-c", "echo guest; read x; exit 4"], name="guest",
                                       open_stdin=True)
         session = await guest.attach(stdin=True, stdout=True, stderr=True)
@@ -112,23 +125,35 @@ def test_a_container_whose_state_dir_was_removed_under_it_is_dropped(shim_env):
         keeper = await shim_env.launch(launcher, ["sleep", "1000"], name="keeper")
         await keeper.start()
         host = _host_of(keeper.state_dir)
-        before = _fds(host)
+        before = await asyncio.to_thread(_settled_fds, host)
         doomed = await shim_env.launch(launcher, ["sleep", "1000"], name="doomed")
         await doomed.start()
         shutil.rmtree(doomed.state_dir)
         await asyncio.to_thread(shim_env.force_delete, "doomed")     # what recovery does
-        for _ in range(500):
-            if _fds(host) == before:
+        doomed_log = str(shim_env.base / "logs" / "doomed-json.log")
+        for _ in range(500):                # its pipes, socket and log file closed
+            if len(_fds(host)) == len(before) and doomed_log not in _open_files(host):
                 break
             await asyncio.sleep(0.01)
-        after = _fds(host)
+        after, files = _fds(host), _open_files(host)
         info = await keeper.info()
         await keeper.kill(9)
         await keeper.wait()
         await keeper.shutdown()
-        return host, before, after, info
+        return host, before, after, files, doomed_log, info
 
-    host, before, after, info = run(body)
-    assert after == before, (before, after)
+    host, before, after, files, doomed_log, info = run(body)
+    assert len(after) == len(before), (before, after)
+    assert doomed_log not in files
     assert info["status"] == "running"
     assert _exited(host)
+
+
+def _open_files(pid: int) -> set[str]:
+    files = set()
+    for fd in _fds(pid):
+        try:
+            files.add(os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except FileNotFoundError:
+            pass
+    return files
