@@ -93,9 +93,7 @@ class Shim:
         self.loop.add_reader(self.listener.fileno(), self._accept)
 
     def _unmade(self, files: list[str]) -> None:
-        listener = getattr(self, "listener", None)   # none if create failed before binding it
-        if listener is not None:
-            listener.close()
+        self._let_go()
         self._remove_files(files)
         self.on_gone()
 
@@ -356,12 +354,13 @@ class Shim:
         self.on_gone()
 
     def _let_go(self) -> None:
-        """Close the processes' stdio and the socket: the container is no longer served."""
-        init = getattr(self, "init", None)    # none before create()
-        for process in [init, *self.execs.values()] if init else self.execs.values():
-            process.abandon()
+        """Close the processes' stdio and the socket: the container is no longer served.
+        (Either may not exist yet: a create that failed made neither or only the socket.)"""
+        for process in [getattr(self, "init", None), *self.execs.values()]:
+            if process is not None:
+                process.abandon()
         listener = getattr(self, "listener", None)
-        if listener is not None and listener.fileno() >= 0:
+        if listener is not None:
             self.loop.forget(listener.fileno())
             listener.close()
 
