@@ -28,6 +28,7 @@ from dockyard.confined.entry_metadata import EntryMetadata, plain_dir
 from dockyard.confined.paths import open_in_root
 from dockyard.errors import InvalidArgument
 from dockyard.wire import tar_paths
+from dockyard.wire.tar_split import Recorder
 from dockyard.wire.tar_stream import ByteReader
 from dockyard.wire.tar_reader import (BLOCKDEV, CHAR, DIRECTORY, FIFO, HARDLINK, REGULAR,
                                       SYMLINK, Entry, TarReader)
@@ -52,10 +53,18 @@ class Options:
 
 
 class Extractor:
-    """Unpacks tar streams into `root` (at `base` inside it), confined to `root`."""
+    """Unpacks tar streams into `root` (at `base` inside it), confined to `root`. With a tar
+    split's `recorder`, every byte of the stream is either recorded or written to a file the
+    recorder is told of, and what holds recorded contents is moved to `side` (a directory on
+    the same file system) instead of being deleted."""
 
-    def __init__(self, root: str, options: Options = Options(), base: str = ""):
+    def __init__(self, root: str, options: Options = Options(), base: str = "",
+                 recorder: Recorder | None = None, side: str | None = None):
         self.root = root
+        self.recorder = recorder
+        self.side = side
+        self._real_dirs: dict[int, str] = {}     # descriptor → its path in the root (recorder)
+        self._real_root = ""
         self.options = options
         self.base = tar_paths.clean_name(base)
         self.size = 0
@@ -72,7 +81,8 @@ class Extractor:
 
     def extract(self, stream: ByteReader) -> int:
         """Unpack every entry of an uncompressed tar stream; the total size of file contents."""
-        return self._run(TarReader(stream))
+        keep = self.recorder.keep if self.recorder is not None else None
+        return self._run(TarReader(stream, keep=keep))
 
     def extract_file(self, path: str) -> int:
         """Unpack an uncompressed tar file; large contents are copied in the kernel
@@ -168,6 +178,8 @@ class Extractor:
             else:
                 for chunk in reader.chunks(entry):
                     _write_all(fd, chunk)
+                if self.recorder is not None and entry.size:
+                    self.recorder.file(self._real_dir(pfd), base, entry.size)
             self.size += entry.size
             self._metadata.file(fd, entry, parent in self._plain)
         finally:
@@ -251,7 +263,13 @@ class Extractor:
     def _remove(self, pfd: int, base: str, st: os.stat_result) -> None:
         """Remove what is at `base` (never following a symlink); directories and symlinks may
         be on the way to cached descriptors, which are dropped (all but `pfd`)."""
-        if stat.S_ISDIR(st.st_mode):
+        real = f"{self._real_dir(pfd)}/{base}".lstrip("/") if self.recorder is not None else ""
+        if self.recorder is not None and self.recorder.holds(real):
+            assert self.side is not None
+            os.makedirs(self.side, exist_ok=True)
+            moved_to = self.recorder.displace(real)
+            os.rename(base, os.path.join(self.side, moved_to), src_dir_fd=pfd)
+        elif stat.S_ISDIR(st.st_mode):
             shutil.rmtree(base, dir_fd=pfd)
         else:
             os.unlink(base, dir_fd=pfd)
@@ -300,7 +318,25 @@ class Extractor:
             self._plain.add(name)
         return os.open(base, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=pfd)
 
+    def _real_dir(self, pfd: int) -> str:
+        """The path of directory `pfd` relative to the root ("" for the root), as the kernel
+        names it (no symlink on the way): where a tar split finds its files again."""
+        parent = self._real_dirs.get(pfd)
+        if parent is None:
+            if not self._real_root:
+                self._real_root = os.readlink(f"/proc/self/fd/{self._root_fd}")
+            root, found = self._real_root, os.readlink(f"/proc/self/fd/{pfd}")
+            if found == root:
+                parent = ""
+            elif found.startswith(root + "/"):
+                parent = found[len(root) + 1:]
+            else:
+                raise InvalidArgument("archive path: outside the layer")
+            self._real_dirs[pfd] = parent
+        return parent
+
     def _close_dirs(self, keep: int | None = None) -> None:
+        self._real_dirs = {fd: path for fd, path in self._real_dirs.items() if fd == keep}
         kept = {name: fd for name, fd in self._dirs.items() if fd == keep}
         for fd in self._dirs.values():
             if fd != keep:

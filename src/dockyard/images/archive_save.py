@@ -61,6 +61,7 @@ def write_archive(service: ImageService, images: list[ImageToSave], out) -> None
     manifest: list[dict[str, Any]] = []
     repositories: dict[str, dict[str, str]] = {}
     written: set[str] = set()
+    sizes: dict[str, int] = {}              # diff ID → its tar's size
     for item in images:
         config_bytes = service.config_bytes(item.image_id)
         config = json.loads(config_bytes)
@@ -72,7 +73,7 @@ def write_archive(service: ImageService, images: list[ImageToSave], out) -> None
         for chain, diff_id in zip(digests.chain_ids(diff_ids), diff_ids):
             layer_id = digests.hex_of(chain)
             if layer_id not in written:
-                _add_layer(service, archive, layer_id, parent_id, diff_id, now)
+                sizes[diff_id] = _add_layer(service, archive, layer_id, parent_id, diff_id, chain, now)
                 written.add(layer_id)
             layer_paths.append(f"{layer_id}/layer.tar")
             parent_id = layer_id
@@ -85,12 +86,12 @@ def write_archive(service: ImageService, images: list[ImageToSave], out) -> None
     if repositories:
         _add_bytes(archive, "repositories", json.dumps(repositories).encode() + b"\n", now)
     _add_bytes(archive, "manifest.json", json.dumps(manifest).encode() + b"\n", now)
-    _add_oci_layout(service, archive, images, now)
+    _add_oci_layout(service, archive, images, sizes, now)
     archive.close()
 
 
 def _add_oci_layout(service: ImageService, archive: tarfile.TarFile, images: list[ImageToSave],
-                    now: int) -> None:
+                    sizes: dict[str, int], now: int) -> None:
     """The OCI image layout Docker ≥ 25 adds: index.json and blobs/sha256, where configs and
     layers are tar hardlinks to the legacy files (no byte is stored twice)."""
     _add_dir(archive, "blobs", now)
@@ -105,7 +106,7 @@ def _add_oci_layout(service: ImageService, archive: tarfile.TarFile, images: lis
         for chain, diff_id in zip(digests.chain_ids(diff_ids), diff_ids):
             _add_link(archive, diff_id, f"{digests.hex_of(chain)}/layer.tar", linked, now)
             layers.append({"mediaType": oci_image.MEDIA_OCI_LAYER, "digest": diff_id,
-                           "size": service.content.size(diff_id)})
+                           "size": sizes[diff_id]})
         manifest = json.dumps({
             "schemaVersion": 2, "mediaType": oci_image.MEDIA_OCI_MANIFEST,
             "config": {"mediaType": oci_image.MEDIA_OCI_CONFIG, "digest": item.image_id,
@@ -139,7 +140,7 @@ def _add_link(archive: tarfile.TarFile, digest: str, target: str, linked: set[st
 
 
 def _add_layer(service: ImageService, archive: tarfile.TarFile, layer_id: str, parent_id: str,
-               diff_id: str, now: int) -> None:
+               diff_id: str, chain: str, now: int) -> int:
     _add_dir(archive, layer_id, now)
     _add_bytes(archive, f"{layer_id}/VERSION", LAYER_VERSION, now)
     legacy = {"id": layer_id, "created": "1970-01-01T00:00:00Z", "container_config": {}, "os": "linux"}
@@ -147,9 +148,11 @@ def _add_layer(service: ImageService, archive: tarfile.TarFile, layer_id: str, p
         legacy["parent"] = parent_id
     _add_bytes(archive, f"{layer_id}/json", json.dumps(legacy).encode(), now)
     info = tarfile.TarInfo(f"{layer_id}/layer.tar")
-    info.size, info.mode, info.mtime = service.content.size(diff_id), 0o644, now
-    with service.content.open(diff_id) as blob:
-        archive.addfile(info, blob)
+    size, tar = service.layer_tar(diff_id, chain)
+    info.size, info.mode, info.mtime = size, 0o644, now
+    with tar:
+        archive.addfile(info, tar)
+    return size
 
 
 def _add_dir(archive: tarfile.TarFile, name: str, now: int) -> None:

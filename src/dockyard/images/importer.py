@@ -48,16 +48,19 @@ def import_rootfs(service: ImageService, stream: BinaryIO, repo: str | None = No
     os_, arch, variant = parse_platform(platform)
     container_config = apply_changes({}, list(changes))
     with ExitStack() as pins:
-        # One pass: the tar is unpacked as it arrives, its bytes copied to the blob meanwhile.
-        writer = service.content.writer()
+        # One pass: the tar is unpacked as it arrives, keeping a tar split where layers stand
+        # alone (overlay), else its bytes copied to the blob meanwhile.
+        writer = None if service.snapshots.layers_stand_alone else service.content.writer()
         try:
             layer = service.snapshots.apply_layer(
                 stream, None, tee=writer,
                 before_commit=lambda chain: pins.enter_context(service.pinned([chain])))
             diff_id = layer.diff_id         # a base layer's chain ID is its diff ID
-            writer.commit(diff_id)
+            if writer is not None:
+                writer.commit(diff_id)
         finally:
-            writer.abort()
+            if writer is not None:
+                writer.abort()
         now = datetime.now(timezone.utc)
         history = [{"created": oci_image.rfc3339(now), "comment": message or f"Imported from {source}"}]
         config = oci_image.new_config([diff_id], container_config, now, history, comment=message,

@@ -131,7 +131,8 @@ class _Transfer:
         self.lock = threading.Lock()
 
     def download(self, layer: Descriptor, diff_id: str) -> None:
-        """Stream the blob, verify its digest, and store it decompressed as the layer's tar.
+        """Stream the blob, verify its digest, and unpack it keeping a tar split (where layers
+        stand alone, as with overlay) or store it decompressed as the layer's tar.
 
         Decompressing, hashing and (where layers stand alone, as with overlay) unpacking here,
         in the download threads, overlaps them for the layers in flight; the in-order part
@@ -159,16 +160,10 @@ class _Transfer:
         self.report(status("Download complete", row))
 
     def _stage(self, blob: tar_stream.HashingReader, diff_id: str) -> bool:
-        writer = self.service.content.writer()
-        try:
-            staged = self.service.snapshots.stage_layer(blob, tee=writer)
-            try:
-                writer.commit(diff_id)
-            except InvalidArgument:
-                self.service.snapshots.discard_staged(staged)
-                raise
-        finally:
-            writer.abort()
+        staged = self.service.snapshots.stage_layer(blob)
+        if staged.diff_id != diff_id:
+            self.service.snapshots.discard_staged(staged)
+            raise InvalidArgument(f"digest mismatch: expected {diff_id}, got {staged.diff_id}")
         with self.lock:
             duplicate = diff_id in self.staged      # the same layer twice in one image
             if not duplicate:
@@ -188,14 +183,17 @@ class _Transfer:
         chain = digests.chain_id(parent, diff_id)
         if not service.snapshots.has(chain):
             self.created_chains.append(chain)
-        size = service.content.size(diff_id)
-        self.report(progress_message("Extracting", row, 0, size))
         with self.lock:
             staged = self.staged.pop(diff_id, None)
         if staged is not None:
+            size = staged.tar_size
+        else:
+            size = service.content.size(diff_id) if service.content.has(diff_id) else 0
+        self.report(progress_message("Extracting", row, 0, size))
+        if staged is not None:
             service.snapshots.commit_staged(staged, parent)
         else:
-            service.snapshots.apply_layer_file(service.content.path(diff_id), diff_id, parent)
+            service.apply_known_layer(diff_id, parent)
         self.report(progress_message("Extracting", row, size, size))
         self.report(status("Pull complete", row))
 
@@ -229,7 +227,7 @@ def _fetch_layers(service: ImageService, sources: LayerSources, plan: PullPlan, 
     transfer = _Transfer(service, plan, report)
     if cancelled is not None:
         transfer.cancelled = cancelled
-    have = [service.snapshots.has(c) and service.content.has(d) for c, d in zip(chains, diff_ids)]
+    have = [service.has_layer(c, d) for c, d in zip(chains, diff_ids)]
     for layer, present in zip(plan.layers, have):
         report(status("Already exists" if present else "Pulling fs layer", digests.short_id(layer.digest)))
     pool = ThreadPoolExecutor(DOWNLOADS, thread_name_prefix="pull")

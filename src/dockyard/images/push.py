@@ -58,7 +58,8 @@ def push(service: ImageService, sources: LayerSources, client: RegistryClient, r
     for diff_id in reversed(diff_ids):
         report(status("Preparing", digests.short_id(diff_id)))
     with ThreadPoolExecutor(UPLOADS, thread_name_prefix="push") as pool:
-        futures = [pool.submit(_push_layer, service, sources, client, d, report) for d in reversed(diff_ids)]
+        futures = [pool.submit(_push_layer, service, sources, client, d, c, report)
+                   for d, c in reversed(list(zip(diff_ids, digests.chain_ids(diff_ids))))]
         layers = list(reversed([f.result() for f in futures]))
     config = service.config_bytes(image_id)
     config_digest = digests.sha256_digest(config)
@@ -76,17 +77,19 @@ def push(service: ImageService, sources: LayerSources, client: RegistryClient, r
 
 
 def _push_layer(service: ImageService, sources: LayerSources, client: RegistryClient, diff_id: str,
-                report: Progress) -> Descriptor:
+                chain: str, report: Progress) -> Descriptor:
     row = digests.short_id(diff_id)
     known = _already_there(sources, client, diff_id, report, row)
     if known is not None:
         return known
-    meter = Meter(report, "Pushing", row, service.content.size(diff_id))
+    size, tar = service.layer_tar(diff_id, chain)
+    meter = Meter(report, "Pushing", row, size)
 
     def metered() -> Iterator[bytes]:
-        for chunk in service.content.iter_chunks(diff_id):
-            meter.add(len(chunk))
-            yield chunk
+        with tar:
+            while chunk := tar.read(CHUNK):
+                meter.add(len(chunk))
+                yield chunk
 
     upload = _Hashed(_gzip(metered()))
     digest = client.upload_blob(upload, lambda: upload.digest)

@@ -29,7 +29,8 @@ from dockyard.snapshots import init_layer
 from dockyard.snapshots.diff_pipe import read_while_written
 from dockyard.snapshots.drivers import Driver
 from dockyard.snapshots.mount import Mount
-from dockyard.snapshots.unpack import unpack_file, unpack_stream
+from dockyard.snapshots.layer_tar import SPLIT, RebuiltTar
+from dockyard.snapshots.unpack import DISPLACED, unpack_file, unpack_stream
 from dockyard.syscalls.inode_flags import spread_subdirectories
 from dockyard.confined import extract
 from dockyard.wire import tar_stream
@@ -44,6 +45,7 @@ class StagedLayer:
     directory: str
     diff_id: str
     size: int
+    tar_size: int
 
 
 @dataclass(frozen=True)
@@ -71,12 +73,13 @@ class SnapshotStore:
 
     # ---- layers -------------------------------------------------------------------------
 
-    def apply_layer(self, stream: BinaryIO, parent: str | None = None,
+    def apply_layer(self, stream: tar_stream.ByteReader, parent: str | None = None,
                     expected_diff_id: str | None = None, tee: tar_stream.DigestSink | None = None,
                     before_commit=None) -> Layer:
         """Unpack a layer tar (any supported compression) on top of `parent`.
 
-        `tee.write` receives the uncompressed tar bytes (to store the layer blob);
+        `tee.write` receives the uncompressed tar bytes (to store the layer blob); without a
+        `tee`, where layers stand alone, the layer keeps a tar split instead;
         `before_commit(chain_id)` runs once the digest is known, before the layer is visible
         (to pin it). A stream that is corrupt, truncated or does not match `expected_diff_id`
         leaves nothing behind.
@@ -84,7 +87,9 @@ class SnapshotStore:
         parent_layer = self.get(parent) if parent else None
         staging = tempfile.mkdtemp(dir=os.path.join(self.root, "staging"))
         try:
-            diff_id, size = self._unpack(staging, stream, tee, parent_layer)
+            diff_id, size = unpack_stream(self._staged_fs(staging, parent_layer), stream, tee,
+                                          self.driver.whiteouts,
+                                          split=tee is None and self.layers_stand_alone)
             if expected_diff_id and diff_id != expected_diff_id:
                 raise InvalidArgument(
                     f"layer digest mismatch: expected {expected_diff_id}, got {diff_id}")
@@ -100,16 +105,21 @@ class SnapshotStore:
         """Whether a layer can be unpacked before its parent is known (`stage_layer`)."""
         return self.driver.whiteouts == extract.OVERLAY
 
-    def stage_layer(self, stream: tar_stream.ByteReader, tee: tar_stream.DigestSink | None = None) -> StagedLayer:
+    def stage_layer(self, stream: tar_stream.ByteReader) -> StagedLayer:
         """Unpack a layer tar whose parent is not known yet (docker load reads the manifest
-        last); `commit_staged` makes it a layer once it is, `discard_staged` drops it."""
+        last); `commit_staged` makes it a layer once it is, `discard_staged` drops it. The
+        layer keeps a tar split instead of its tar (`layer_tar` rebuilds it)."""
         staging = tempfile.mkdtemp(dir=os.path.join(self.root, "staging"))
         try:
-            diff_id, size = self._unpack(staging, stream, tee, None)
+            diff_id, size = unpack_stream(self._staged_fs(staging, None), stream, None,
+                                          self.driver.whiteouts, split=True)
+            tar_size = RebuiltTar.size_of(staging)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        return StagedLayer(staging, diff_id, size)
+        return StagedLayer(staging, diff_id, size, tar_size)
+
+
 
     def commit_staged(self, staged: StagedLayer, parent: str | None) -> Layer:
         try:
@@ -120,11 +130,6 @@ class SnapshotStore:
 
     def discard_staged(self, staged: StagedLayer) -> None:
         shutil.rmtree(staged.directory, ignore_errors=True)
-
-    def _unpack(self, staging: str, stream: tar_stream.ByteReader, tee: tar_stream.DigestSink | None,
-                parent_layer: Layer | None) -> tuple[str, int]:
-        """The layer's tree in `<staging>/fs`; returns (diff ID, size of file contents)."""
-        return unpack_stream(self._staged_fs(staging, parent_layer), stream, tee, self.driver.whiteouts)
 
     def _staged_fs(self, staging: str, parent_layer: Layer | None) -> str:
         """`<staging>/fs`, made and filled as the driver starts a layer on `parent_layer`."""
@@ -151,6 +156,7 @@ class SnapshotStore:
         layer = Layer(chain, diff_id, parent, size)
         with self._lock:
             if self.has(chain):
+                self._keep_split(staging, self._layer_dir(chain))
                 return self.get(chain)
             link = _short_link(chain)
             atomic.write_json(os.path.join(staging, "meta.json"), {
@@ -163,6 +169,26 @@ class SnapshotStore:
                 os.symlink(os.path.join("..", "layers", digests.hex_of(chain), "fs"), link_path)
             atomic.fsync_dir(os.path.dirname(final))
         return layer
+
+    def has_tar(self, chain_id: str) -> bool:
+        """Whether the layer can rebuild its tar (it was unpacked with a tar split)."""
+        return os.path.exists(os.path.join(self._layer_dir(chain_id), SPLIT))
+
+    def layer_tar(self, chain_id: str) -> RebuiltTar:
+        """The layer's tar, rebuilt from its split and files (its digest checked at the end)."""
+        layer = self.get(chain_id)
+        return RebuiltTar(self._layer_dir(chain_id), layer.diff_id)
+
+    @staticmethod
+    def _keep_split(staging: str, existing: str) -> None:
+        """The layer is here already, but maybe without a tar split (its tar was a blob, gone
+        with its image while a container kept the layer): the same tar unpacked the same files,
+        so the new split serves it (the rebuild checks the digest all the same)."""
+        if os.path.exists(os.path.join(existing, SPLIT)) or not os.path.exists(os.path.join(staging, SPLIT)):
+            return
+        if os.path.exists(os.path.join(staging, DISPLACED)):
+            os.rename(os.path.join(staging, DISPLACED), os.path.join(existing, DISPLACED))
+        os.rename(os.path.join(staging, SPLIT), os.path.join(existing, SPLIT))
 
     def has(self, chain_id: str) -> bool:
         return os.path.exists(os.path.join(self._layer_dir(chain_id), "meta.json"))
@@ -293,9 +319,10 @@ class SnapshotStore:
         meta = self._active_meta(key)
         self.driver.diff(self._active_dir(key), self._lowers(meta["parent"]), out)
 
-    def commit(self, key: str, parent: str | None, tee: tar_stream.DigestSink, before_commit=None) -> Layer:
+    def commit(self, key: str, parent: str | None, tee: tar_stream.DigestSink | None,
+               before_commit=None) -> Layer:
         """The changes of active snapshot `key` as a new layer on `parent`, unpacked while a
-        thread writes them (`diff_pipe`)."""
+        thread writes them (`diff_pipe`); without a `tee`, as `apply_layer` does."""
         def apply(source: BinaryIO, written) -> Layer:
             def committing(chain: str) -> None:
                 written()

@@ -56,12 +56,16 @@ class TarReader:
     """Iterate entries; read each regular file's contents with `chunks(entry)` (or not: what is
     not read is skipped). A stream that ends right after an entry's contents, without padding
     or end blocks, ends there, as Go's reader takes it (the docker CLI sends build contexts
-    like that); contents cut short fail."""
+    like that); contents cut short fail. `keep` (a tar split's recorder) is handed every byte of
+    the archive in order except the contents the caller read or skipped: headers, extended
+    headers, padding, contents nobody read, the end blocks and whatever follows them."""
 
     def __init__(self, source: ByteReader, read_size: int = READ_SIZE,
-                 seek: Callable[[int, int], int] | None = None):
+                 seek: Callable[[int, int], int] | None = None,
+                 keep: Callable[[bytes], None] | None = None):
         self._read = source.read
         self._seek = seek                # skips contents nobody reads, where the source seeks
+        self._keep = keep                # gets every byte but the contents the caller takes
         self._read_size = read_size
         self._buf = memoryview(b"")
         self._pos = 0
@@ -84,15 +88,26 @@ class TarReader:
             self._pos = 0
         return True
 
-    def _skip(self, count: int) -> bool:
-        """Drop `count` bytes; False when the stream ended first."""
+    def _skip(self, count: int, kept: bool = True) -> bool:
+        """Pass over `count` bytes (to `keep`, if any and `kept`); False when the stream ended
+        first."""
         while count:
             if self._pos == len(self._buf) and not self._fill(1):
                 return False
             step = min(count, len(self._buf) - self._pos)
+            if kept and self._keep is not None:
+                self._keep(bytes(self._buf[self._pos:self._pos + step]))
             self._pos += step
             count -= step
         return True
+
+    def _keep_rest(self) -> None:
+        """What follows the end blocks goes to `keep` too: a tar split rebuilds every byte."""
+        if self._keep is None:
+            return
+        while self._pos < len(self._buf) or self._fill(1):
+            self._keep(bytes(self._buf[self._pos:]))
+            self._pos = len(self._buf)
 
     @property
     def position(self) -> int:
@@ -110,6 +125,7 @@ class TarReader:
                 return              # contents whole, padding missing: the end
             entry = self._next()
             if entry is None:
+                self._keep_rest()
                 return
             yield entry
 
@@ -124,15 +140,20 @@ class TarReader:
             self._pos = end
             yield view
 
+    def contents(self, entry: Entry) -> "Contents":
+        """The contents of the entry just returned as a file object (`read(n)`), until the next."""
+        return Contents(self.chunks(entry))
+
     def skip_contents(self, entry: Entry) -> None:
-        """Skip the contents of the entry (a caller that copies them from `entry.offset`)."""
+        """Skip the contents of the entry (a caller that copies them from `entry.offset`; they
+        count as taken)."""
         left, self._data_left = self._data_left, 0
         buffered = len(self._buf) - self._pos
         if self._seek is not None and left > buffered:
             self._consumed += len(self._buf) + left - buffered
             self._buf, self._pos = memoryview(b""), 0
             self._seek(left - buffered, 1)      # the caller checked that the contents are there
-        elif left and not self._skip(left):
+        elif left and not self._skip(left, kept=False):
             raise TarError(f"unexpected end of data in {entry.name!r}")
 
     def _next(self) -> Entry | None:
@@ -146,6 +167,8 @@ class TarReader:
             header = bytes(self._buf[self._pos:self._pos + BLOCK])
             start = self.position
             self._pos += BLOCK
+            if self._keep is not None:
+                self._keep(header)
             if header == _ZEROS:
                 return None
             _check(header)
@@ -172,6 +195,8 @@ class TarReader:
             raise TarError("unexpected end of data in an extended header")
         data = bytes(self._buf[self._pos:self._pos + size])
         self._pos += size
+        if self._keep is not None:
+            self._keep(data)
         if not self._skip(-size % BLOCK):
             raise TarError("unexpected end of data in an extended header")
         return data
@@ -212,6 +237,27 @@ class TarReader:
             size = 0                    # as tarfile and GNU tar: no contents follow these
         self._data_left, self._pad_left = size, -size % BLOCK
         return Entry(name, type_, mode, uid, gid, size, mtime, linkname, xattrs, start + BLOCK)
+
+
+class Contents:
+    """An entry's contents read like a file: `read(n)` returns n bytes, fewer only at the end."""
+
+    def __init__(self, chunks: Iterator[memoryview]):
+        self._chunks = chunks
+        self._left = memoryview(b"")
+
+    def read(self, n: int = -1) -> bytes:
+        parts = []
+        while n != 0:
+            if not self._left:
+                self._left = next(self._chunks, memoryview(b""))
+                if not self._left:
+                    break
+            take = self._left if n < 0 else self._left[:n]
+            parts.append(take)
+            self._left = self._left[len(take):]
+            n -= len(take) if n > 0 else 0
+        return b"".join(parts)
 
 
 _ZEROS = bytes(BLOCK)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.busybox import rootfs_tar
+from tests.support.layers import ODD_LAYER, docker_archive
 from tests.support.registry import Registry
 
 pytestmark = pytest.mark.root
@@ -184,3 +186,16 @@ def test_push_every_tag_of_a_repository(d, registry):
     assert pushed.count(f"The push refers to repository [{repo}]") == 1
     assert "a: digest: sha256:" in pushed and "b: digest: sha256:" in pushed
     assert pushed.count(": Pushed\n") == 2 and pushed.count(": Layer already exists\n") == 2
+
+
+def test_a_loaded_image_is_pushed_from_its_tar_split_and_pulled_back(d, registry):
+    """Loaded layers keep no tar of their own: the push rebuilds it (the registry checks the
+    compressed digest, the pull the diff ID)."""
+    d.docker("load", input=docker_archive("odd:1", [rootfs_tar(), ODD_LAYER]))
+    layers = json.loads(d.docker("image", "inspect", "odd:1").stdout)[0]["RootFS"]["Layers"]
+    ref, pushed = _push(d, registry, "odd:1", "team/odd:1")
+    assert pushed.count(": Pushed\n") == 2
+    d.docker("rmi", "odd:1", ref)
+    d.docker("pull", ref)
+    assert json.loads(d.docker("image", "inspect", ref).stdout)[0]["RootFS"]["Layers"] == layers
+    assert d.docker("run", "--rm", ref, "cat", "/etc/conf").stdout == "second"

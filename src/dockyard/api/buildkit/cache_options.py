@@ -124,12 +124,15 @@ async def export(images: ImageService, session, entry: CacheEntry, built, events
         content = _content(session, entry)
         sizes: dict[str, int] = {}
         for step in steps:
-            for digest in [*step.diff_ids, step.config]:
+            for digest, chain in [*zip(step.diff_ids, digests.chain_ids(step.diff_ids)),
+                                  (step.config, None)]:
                 if digest not in sizes:
-                    sizes[digest] = await asyncio.to_thread(images.content.size, digest)
+                    size, source = await asyncio.to_thread(_blob_of, images, digest, chain)
+                    sizes[digest] = size
                     events.status(vertex, f"writing layer {digest}" if digest != step.config
                                   else f"writing config {digest}")
-                    await _write_blob(content, images, digest, sizes[digest])
+                    with source:
+                        await content.write(digest, size, source)
         config, index = cache_manifest.documents(steps, sizes)
         events.status(vertex, f"writing config {digests.sha256_digest(config)}")
         await content.write(digests.sha256_digest(config), len(config), io.BytesIO(config))
@@ -147,9 +150,11 @@ async def export(images: ImageService, session, entry: CacheEntry, built, events
                                    "size": len(index)}, separators=(",", ":"))}
 
 
-async def _write_blob(content: SessionContent, images: ImageService, digest: str, size: int) -> None:
-    with await asyncio.to_thread(images.content.open, digest) as source:
-        await content.write(digest, size, source)
+def _blob_of(images: ImageService, digest: str, chain: str | None):
+    """(size, reader) of a layer's tar (`chain` given) or a stored blob."""
+    if chain is not None:
+        return images.layer_tar(digest, chain)
+    return images.content.size(digest), images.content.open(digest)
 
 
 def _content(session, entry: CacheEntry) -> SessionContent:
