@@ -84,6 +84,9 @@ class ChunkSink:
     def write(self, data: bytes) -> int:
         if self.cancelled:
             raise InvalidArgument("client went away")
+        if not self.buffer and len(data) >= STREAM_CHUNK:
+            self._put(bytes(data))          # a whole chunk already: no copy into the buffer
+            return len(data)
         self.buffer += data
         if len(self.buffer) >= STREAM_CHUNK:
             self.flush()
