@@ -155,8 +155,9 @@ class SnapshotStore:
                         size: int) -> Layer:
         layer = Layer(chain, diff_id, parent, size)
         with self._lock:
-            if self.has(chain):
+            if self.has(chain):     # unpacked twice (an import of a root that is here already)
                 self._keep_split(staging, self._layer_dir(chain))
+                self._discard(staging, "duplicate")
                 return self.get(chain)
             link = _short_link(chain)
             atomic.write_json(os.path.join(staging, "meta.json"), {
