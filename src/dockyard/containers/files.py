@@ -31,15 +31,9 @@ class ContainerFiles:
         Running: its own view (/proc/<pid>/root, volumes and /proc included) or, with
         `layer_only`, just its root filesystem; frozen either way. Stopped, or exited just now
         (its exit not handled yet, its cgroup gone): its layer, mounted for the duration."""
-        if container.state.status in ("running", "paused") and container.state.pid:
-            cgroup = open_cgroup(self._runner.cgroup_path(container))
-            thaw = freeze and container.state.status == "running"
-            if not thaw or _freeze_unless_gone(cgroup):
-                try:
-                    yield str(self._runner.rootfs(container.id)) if layer_only else f"/proc/{container.state.pid}/root"
-                finally:
-                    if thaw:
-                        _unless_gone(cgroup, cgroup.thaw)
+        with self._frozen(container, freeze) as live:
+            if live:
+                yield str(self._runner.rootfs(container.id)) if layer_only else f"/proc/{container.state.pid}/root"
                 return
         parent = self._runner.state_dir(container.id).parent  # absent until a first container starts
         os.makedirs(parent, exist_ok=True)
@@ -76,6 +70,23 @@ class ContainerFiles:
         finally:
             for point in reversed(points):
                 self._mounter.unmount(point, lazy=True)
+
+    @contextlib.contextmanager
+    def _frozen(self, container, freeze: bool):
+        """Whether the container runs (or is paused); a running one frozen (`freeze`) for the
+        duration. False when it has stopped, or exited just now (its exit not handled yet, its
+        cgroup gone)."""
+        if container.state.status in ("running", "paused") and container.state.pid:
+            cgroup = open_cgroup(self._runner.cgroup_path(container))
+            thaw = freeze and container.state.status == "running"
+            if not thaw or _freeze_unless_gone(cgroup):
+                try:
+                    yield True
+                finally:
+                    if thaw:
+                        _unless_gone(cgroup, cgroup.thaw)
+                return
+        yield False
 
     def _in_root(self, container, work, freeze: bool = True, layer_only: bool = False):
         with self.held_root(container, freeze, layer_only) as root:
@@ -124,9 +135,13 @@ class ContainerFiles:
                      changes: list[str], pause: bool) -> str:
         container = self._registry.get(ref)
         config = dict(container.config)
-        image_id = await asyncio.to_thread(self._in_root, container, lambda root: commit_container(
-            self._images, container.id, container.image_id, config, repo=repo, tag=tag, author=author,
-            comment=comment, changes=changes, created_by=" ".join([container.path, *container.args])), pause)
+        def commit_held_still() -> str:
+            with self._frozen(container, pause):      # the layer's directory is read: no mount
+                return commit_container(
+                    self._images, container.id, container.image_id, config, repo=repo, tag=tag,
+                    author=author, comment=comment, changes=changes,
+                    created_by=" ".join([container.path, *container.args]))
+        image_id = await asyncio.to_thread(commit_held_still)
         self._emit(container, "commit", comment=comment)
         return image_id
 
