@@ -27,9 +27,9 @@ def entry(name, kind="f", data=b"", mode=None, link="", uid=0, gid=0, mtime=1_70
     return info, data
 
 
-def layer_tar(*entries) -> bytes:
+def layer_tar(*entries, format=tarfile.PAX_FORMAT) -> bytes:
     out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+    with tarfile.open(fileobj=out, mode="w", format=format) as tar:
         for info, data in entries:
             tar.addfile(info, io.BytesIO(data) if info.isreg() else None)
     return out.getvalue()

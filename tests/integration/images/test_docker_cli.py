@@ -11,6 +11,7 @@ import tarfile
 import pytest
 
 from tests.support.busybox import import_busybox, rootfs_tar
+from tests.support.layers import docker_archive
 
 pytestmark = pytest.mark.root
 
@@ -100,19 +101,7 @@ def test_load_of_compressed_archive_from_stdin(d, tmp_path):
 
 
 def hostile_archive(layer: bytes) -> bytes:
-    from dockyard.oci.digest import sha256_digest
-    config = json.dumps({"architecture": "amd64", "os": "linux", "config": {},
-                         "rootfs": {"type": "layers", "diff_ids": [sha256_digest(layer)]}}).encode()
-    files = {"l/layer.tar": layer, "c.json": config,
-             "manifest.json": json.dumps([{"Config": "c.json", "RepoTags": ["evil:1"],
-                                           "Layers": ["l/layer.tar"]}]).encode()}
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return out.getvalue()
+    return docker_archive("evil:1", [layer])
 
 
 @pytest.mark.parametrize("kind", ["dotdot", "symlink", "hardlink", "truncated"])

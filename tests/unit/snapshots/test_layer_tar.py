@@ -32,14 +32,6 @@ def unpack_and_rebuild(tmp_path, tar: bytes, chunk: int = 1 << 20) -> bytes:
     return b"".join(parts)
 
 
-def gnu_tar(*entries) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as tar:
-        for info, data in entries:
-            tar.addfile(info, io.BytesIO(data) if info.isreg() else None)
-    return out.getvalue()
-
-
 def test_an_ordinary_layer_is_rebuilt_byte_for_byte(tmp_path):
     tar = layer_tar(entry("etc", "d"), entry("etc/passwd", data=b"root:x:0:0\n"),
                     entry("bin/busybox", data=os.urandom(200_000)), entry("bin/sh", "h", link="bin/busybox"),
@@ -50,7 +42,8 @@ def test_an_ordinary_layer_is_rebuilt_byte_for_byte(tmp_path):
 
 
 def test_gnu_long_names_and_what_follows_the_end_blocks(tmp_path):
-    tar = gnu_tar(entry("d/" + "a" * 200, data=b"gnu long name"), entry("l", "l", link="t" * 300))
+    tar = layer_tar(entry("d/" + "a" * 200, data=b"gnu long name"), entry("l", "l", link="t" * 300),
+                    format=tarfile.GNU_FORMAT)
     tar += b"trailing bytes after the end" + bytes(1000)
     assert unpack_and_rebuild(tmp_path, tar) == tar
 
