@@ -263,12 +263,8 @@ class Extractor:
     def _remove(self, pfd: int, base: str, st: os.stat_result) -> None:
         """Remove what is at `base` (never following a symlink); directories and symlinks may
         be on the way to cached descriptors, which are dropped (all but `pfd`)."""
-        real = f"{self._real_dir(pfd)}/{base}".lstrip("/") if self.recorder is not None else ""
-        if self.recorder is not None and self.recorder.holds(real):
-            assert self.side is not None
-            os.makedirs(self.side, exist_ok=True)
-            moved_to = self.recorder.displace(real)
-            os.rename(base, os.path.join(self.side, moved_to), src_dir_fd=pfd)
+        if self._moved_aside(pfd, base):
+            pass
         elif stat.S_ISDIR(st.st_mode):
             shutil.rmtree(base, dir_fd=pfd)
         else:
@@ -317,6 +313,18 @@ class Extractor:
         if parent in self._plain:
             self._plain.add(name)
         return os.open(base, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=pfd)
+
+    def _moved_aside(self, pfd: int, base: str) -> bool:
+        """What the tar split still needs (it holds recorded contents) goes to `side`."""
+        if self.recorder is None:
+            return False
+        real = f"{self._real_dir(pfd)}/{base}".lstrip("/")
+        if not self.recorder.holds(real):
+            return False
+        assert self.side is not None
+        os.makedirs(self.side, exist_ok=True)
+        os.rename(base, os.path.join(self.side, self.recorder.displace(real)), src_dir_fd=pfd)
+        return True
 
     def _real_dir(self, pfd: int) -> str:
         """The path of directory `pfd` relative to the root ("" for the root), as the kernel

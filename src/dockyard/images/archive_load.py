@@ -17,6 +17,7 @@ from typing import BinaryIO, Callable
 from dockyard.errors import Conflict, InvalidArgument
 from dockyard.images.importer import ingest_uncompressed
 from dockyard.images.progress import progress_message
+from dockyard.images import layer_tars
 from dockyard.images.service import ImageService
 from dockyard.oci import digest as digests
 from dockyard.oci import image as oci_image
@@ -267,7 +268,7 @@ def _load_image(service: ImageService, item: ImageToLoad, progress: Progress | N
     with service.pinned(chains + diff_ids):
         parent = None
         for chain, diff_id, blob in zip(chains, diff_ids, item.layers):
-            if not service.has_layer(chain, diff_id):
+            if not layer_tars.has_layer(service, chain, diff_id):
                 if not service.snapshots.has(chain):
                     created.append(chain)
                 _apply(service, blob, parent, diff_id, progress, created_blobs, staged_layers)
@@ -302,9 +303,7 @@ def _apply(service: ImageService, blob: str, parent: str | None, diff_id: str,
     if staged is not None:
         service.snapshots.commit_staged(staged, parent)
     else:
-        if not service.content.has(diff_id):
-            created_blobs.append(diff_id)
-        service.apply_known_layer(diff_id, parent)
+        layer_tars.apply_known(service, diff_id, parent)
     if progress:
         progress(progress_message("Loading layer", row, total, total))
 

@@ -5,7 +5,7 @@ The layout is Docker's (what 20.10 writes and every later Docker loads): `manife
 `<id>/layer.tar`; plus, as Docker ≥ 25 writes, an OCI layout (`index.json`, `oci-layout`,
 `blobs/sha256/`) whose blobs are hardlinks to those files. Layers shared by several saved images
 are written once. Layer tars are streamed from the content store's blobs or rebuilt from the
-layers' tar splits (`ImageService.layer_tar`).
+layers' tar splits (`images.layer_tars`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dockyard.errors import InvalidArgument
+from dockyard.images import layer_tars
 from dockyard.images.service import ImageService
 from dockyard.oci import digest as digests
 from dockyard.oci import image as oci_image
@@ -74,7 +75,7 @@ def write_archive(service: ImageService, images: list[ImageToSave], out) -> None
         for chain, diff_id in zip(digests.chain_ids(diff_ids), diff_ids):
             layer_id = digests.hex_of(chain)
             if layer_id not in written:
-                sizes[diff_id] = _add_layer(service, archive, layer_id, parent_id, diff_id, chain, now)
+                sizes[diff_id] = _add_layer(service, archive, layer_id, parent_id, diff_id, chain)
                 written.add(layer_id)
             layer_paths.append(f"{layer_id}/layer.tar")
             parent_id = layer_id
@@ -87,12 +88,12 @@ def write_archive(service: ImageService, images: list[ImageToSave], out) -> None
     if repositories:
         archive.data("repositories", json.dumps(repositories).encode() + b"\n")
     archive.data("manifest.json", json.dumps(manifest).encode() + b"\n")
-    _add_oci_layout(service, archive, images, sizes, now)
+    _add_oci_layout(service, archive, images, sizes)
     archive.close()
 
 
 def _add_oci_layout(service: ImageService, archive: "_Archive", images: list[ImageToSave],
-                    sizes: dict[str, int], now: int) -> None:
+                    sizes: dict[str, int]) -> None:
     """The OCI image layout Docker ≥ 25 adds: index.json and blobs/sha256, where configs and
     layers are tar hardlinks to the legacy files (no byte is stored twice)."""
     archive.directory("blobs")
@@ -102,10 +103,10 @@ def _add_oci_layout(service: ImageService, archive: "_Archive", images: list[Ima
     for item in images:
         config = json.loads(service.config_bytes(item.image_id))
         diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
-        _add_link(archive, item.image_id, digests.hex_of(item.image_id) + ".json", linked, now)
+        _add_link(archive, item.image_id, digests.hex_of(item.image_id) + ".json", linked)
         layers = []
         for chain, diff_id in zip(digests.chain_ids(diff_ids), diff_ids):
-            _add_link(archive, diff_id, f"{digests.hex_of(chain)}/layer.tar", linked, now)
+            _add_link(archive, diff_id, f"{digests.hex_of(chain)}/layer.tar", linked)
             layers.append({"mediaType": oci_image.MEDIA_OCI_LAYER, "digest": diff_id,
                            "size": sizes[diff_id]})
         manifest = json.dumps({
@@ -131,7 +132,7 @@ def _add_oci_layout(service: ImageService, archive: "_Archive", images: list[Ima
     archive.data("oci-layout", b'{"imageLayoutVersion":"1.0.0"}')
 
 
-def _add_link(archive: "_Archive", digest: str, target: str, linked: set[str], now: int) -> None:
+def _add_link(archive: "_Archive", digest: str, target: str, linked: set[str]) -> None:
     if digest in linked:
         return
     archive.link(f"blobs/sha256/{digests.hex_of(digest)}", target)
@@ -139,14 +140,14 @@ def _add_link(archive: "_Archive", digest: str, target: str, linked: set[str], n
 
 
 def _add_layer(service: ImageService, archive: "_Archive", layer_id: str, parent_id: str,
-               diff_id: str, chain: str, now: int) -> int:
+               diff_id: str, chain: str) -> int:
     archive.directory(layer_id)
     archive.data(f"{layer_id}/VERSION", LAYER_VERSION)
     legacy = {"id": layer_id, "created": "1970-01-01T00:00:00Z", "container_config": {}, "os": "linux"}
     if parent_id:
         legacy["parent"] = parent_id
     archive.data(f"{layer_id}/json", json.dumps(legacy).encode())
-    size, tar = service.layer_tar(diff_id, chain)
+    size, tar = layer_tars.open_tar(service, diff_id, chain)
     with tar:
         archive.file_from(f"{layer_id}/layer.tar", size, tar)
     return size

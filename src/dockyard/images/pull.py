@@ -20,6 +20,7 @@ from dockyard.images.archive_load import remove_orphan_layers
 from dockyard.images.importer import ingest_uncompressed, parse_platform
 from dockyard.images.layer_sources import LayerSource, LayerSources
 from dockyard.images.progress import Meter, Progress, progress_message, status
+from dockyard.images import layer_tars
 from dockyard.images.service import ImageService
 from dockyard.oci import digest as digests
 from dockyard.oci import image as oci_image
@@ -193,7 +194,7 @@ class _Transfer:
         if staged is not None:
             service.snapshots.commit_staged(staged, parent)
         else:
-            service.apply_known_layer(diff_id, parent)
+            layer_tars.apply_known(service, diff_id, parent)
         self.report(progress_message("Extracting", row, size, size))
         self.report(status("Pull complete", row))
 
@@ -227,7 +228,7 @@ def _fetch_layers(service: ImageService, sources: LayerSources, plan: PullPlan, 
     transfer = _Transfer(service, plan, report)
     if cancelled is not None:
         transfer.cancelled = cancelled
-    have = [service.has_layer(c, d) for c, d in zip(chains, diff_ids)]
+    have = [layer_tars.has_layer(service, c, d) for c, d in zip(chains, diff_ids)]
     for layer, present in zip(plan.layers, have):
         report(status("Already exists" if present else "Pulling fs layer", digests.short_id(layer.digest)))
     pool = ThreadPoolExecutor(DOWNLOADS, thread_name_prefix="pull")

@@ -17,6 +17,7 @@ from typing import Iterator
 from dockyard.errors import NotFound
 from dockyard.images.layer_sources import LayerSource, LayerSources
 from dockyard.images.progress import Meter, Progress, status
+from dockyard.images import layer_tars
 from dockyard.images.service import ImageService
 from dockyard.oci import digest as digests
 from dockyard.oci import image as oci_image
@@ -82,7 +83,7 @@ def _push_layer(service: ImageService, sources: LayerSources, client: RegistryCl
     known = _already_there(sources, client, diff_id, report, row)
     if known is not None:
         return known
-    size, tar = service.layer_tar(diff_id, chain)
+    size, tar = layer_tars.open_tar(service, diff_id, chain)
     meter = Meter(report, "Pushing", row, size)
 
     def metered() -> Iterator[bytes]:

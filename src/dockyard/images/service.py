@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, BinaryIO, Protocol, Sequence, cast
+from typing import Any, Protocol, Sequence
 
 from dockyard.content.store import ContentStore
 from dockyard.errors import Conflict, InternalError, NotFound
@@ -92,41 +92,6 @@ class ImageService:
             else:
                 layer = self.snapshots.commit(key, parent_chain, tee=writer)
             writer.commit(layer.diff_id)
-        finally:
-            writer.abort()
-        return layer
-
-    # ---- layer tars: a stored blob, or rebuilt from the layer's tar split ------------------
-
-    def has_layer(self, chain_id: str, diff_id: str) -> bool:
-        """Whether the layer is unpacked and its tar can be had (for save, push, export)."""
-        return self.snapshots.has(chain_id) and (self.content.has(diff_id)
-                                                 or self.snapshots.has_tar(chain_id))
-
-    def layer_tar(self, diff_id: str, chain_id: str) -> tuple[int, BinaryIO]:
-        """(size, reader) of a layer's tar; the reader is closed by the caller."""
-        try:
-            return self.content.size(diff_id), self.content.open(diff_id)
-        except NotFound:
-            if not self.snapshots.has_tar(chain_id):
-                raise
-        tar = self.snapshots.layer_tar(chain_id)
-        return tar.size, cast(BinaryIO, tar)      # read and close: what the callers use
-
-    def apply_known_layer(self, diff_id: str, parent: str | None) -> Layer:
-        """A layer whose tar is here (a blob, or another layer's split: the same layer on
-        another parent) put on `parent`; from a split, the tar is stored as a blob meanwhile."""
-        if self.content.has(diff_id):
-            return self.snapshots.apply_layer_file(self.content.path(diff_id), diff_id, parent)
-        source = next((layer.chain_id for layer in self.snapshots.layers()
-                       if layer.diff_id == diff_id and self.snapshots.has_tar(layer.chain_id)), None)
-        if source is None:
-            raise NotFound(f"content {diff_id}: not found")
-        writer = self.content.writer()
-        try:
-            with self.snapshots.layer_tar(source) as tar:
-                layer = self.snapshots.apply_layer(tar, parent, diff_id, tee=writer)
-            writer.commit(diff_id)
         finally:
             writer.abort()
         return layer

@@ -15,6 +15,7 @@ from dockyard.confined.paths import open_in_root
 from dockyard.errors import InvalidArgument
 from dockyard.syscalls import constants as c
 from dockyard.syscalls.openat2 import available, openat2
+from dockyard.wire.tar_reader import Contents
 from dockyard.wire.tar_split import Split
 
 SPLIT = "tar-split"            # in a layer's directory, beside its `fs`
@@ -34,7 +35,7 @@ class RebuiltTar:
         split = Split(self._split_file)
         self.size = split.size
         self._pieces = self._rebuild(split)
-        self._left = memoryview(b"")
+        self._reader = Contents(self._pieces)
         self._read = 0
 
     @staticmethod
@@ -44,23 +45,11 @@ class RebuiltTar:
 
     def read(self, n: int = -1) -> bytes:
         """Up to `n` bytes (all that is left for n < 0); fewer only at the end."""
-        parts, want = [], n if n >= 0 else self.size
-        while want > 0:
-            if not self._left:
-                piece = next(self._pieces, None)
-                if piece is None:
-                    break
-                self._left = memoryview(piece)
-            take = self._left[:want]
-            parts.append(take)
-            self._left = self._left[len(take):]
-            want -= len(take)
-        data = b"".join(parts)
+        data = self._reader.read(n)
         self._read += len(data)
-        if self._read == self.size and not self._left:
-            for _ in self._pieces:          # the check at the end, for a reader that stops here
-                raise InvalidArgument(f"layer {self.diff_id}: its split is longer than its size")
-        return data
+        if self._read == self.size and self._reader.read(1):   # runs the check at the end too,
+            raise InvalidArgument(f"layer {self.diff_id}: its split is longer than its size")
+        return data                                         # for a reader that stops here
 
     def close(self) -> None:
         if self._dir_fd >= 0:

@@ -119,8 +119,6 @@ class SnapshotStore:
             raise
         return StagedLayer(staging, diff_id, size, tar_size)
 
-
-
     def commit_staged(self, staged: StagedLayer, parent: str | None) -> Layer:
         try:
             return self._commit_staging(staged.directory, digests.chain_id(parent, staged.diff_id),

@@ -240,9 +240,10 @@ class TarReader:
 
 
 class Contents:
-    """An entry's contents read like a file: `read(n)` returns n bytes, fewer only at the end."""
+    """Chunks (an entry's contents, a rebuilt layer tar) read like a file: `read(n)` returns n
+    bytes, fewer only at the end."""
 
-    def __init__(self, chunks: Iterator[memoryview]):
+    def __init__(self, chunks: Iterator[bytes | memoryview]):
         self._chunks = chunks
         self._left = memoryview(b"")
 
@@ -250,7 +251,7 @@ class Contents:
         parts = []
         while n != 0:
             if not self._left:
-                self._left = next(self._chunks, memoryview(b""))
+                self._left = memoryview(next(self._chunks, b""))
                 if not self._left:
                     break
             take = self._left if n < 0 else self._left[:n]

@@ -58,7 +58,7 @@ class Recorder:
     paths hold recorded files (a tree of `_Dir`s) is built only when the extractor first asks
     (`holds`, before it removes anything): most layers never remove an entry of their own."""
 
-    def __init__(self, out: BinaryIO, tree: str = "fs", side: str = "displaced"):
+    def __init__(self, out: BinaryIO, tree: str, side: str):
         self._out = out
         self._packer = zlib.compressobj(1)
         self._pending = bytearray()                 # kept bytes since the last file
@@ -82,8 +82,7 @@ class Recorder:
     def file(self, directory: str, name: str, size: int) -> None:
         """The next `size` bytes of the archive are the contents of file `name` in `directory`
         (a path in the tree with no symlink on the way, "" for its top)."""
-        if self._pending:
-            self._close_kept()
+        self._close_kept()
         self._records += _FILE.pack(b"F", size, len(self._numbered))
         entry = [directory, name]
         self._numbered.append(entry)

@@ -35,7 +35,7 @@ def test_a_loaded_layer_is_saved_byte_for_byte_without_a_stored_tar(d):
 
 
 def test_the_same_layer_on_two_parents(d):
-    """The layer's second place is made from the first one's split (and keeps a blob)."""
+    """The layer's second place is made from the first one's split (and keeps its own)."""
     layers = [rootfs_tar(), ODD_LAYER, OTHER_LAYER, ODD_LAYER]
     d.docker("load", input=docker_archive("twice:1", layers))
     assert saved_layers(d, "twice:1") == layers

@@ -19,6 +19,7 @@ from dockyard.builder import cache_manifest
 from dockyard.builder.cache_transfer import MODES, ImportedSteps, exported_steps
 from dockyard.builder.vertices import BuildEvents
 from dockyard.errors import InvalidArgument
+from dockyard.images import layer_tars
 from dockyard.images.service import ImageService
 from dockyard.oci import digest as digests
 from dockyard.oci import image as oci_image
@@ -153,7 +154,7 @@ async def export(images: ImageService, session, entry: CacheEntry, built, events
 def _blob_of(images: ImageService, digest: str, chain: str | None):
     """(size, reader) of a layer's tar (`chain` given) or a stored blob."""
     if chain is not None:
-        return images.layer_tar(digest, chain)
+        return layer_tars.open_tar(images, digest, chain)
     return images.content.size(digest), images.content.open(digest)
 
 
